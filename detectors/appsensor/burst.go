@@ -1,0 +1,159 @@
+package appsensor
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"picket/triage"
+)
+
+// burstGap is how long an actor may pause before its next hit starts a new
+// finding. A scanner's run of probes becomes one finding citing every
+// request, instead of hundreds of findings about the same thing.
+const burstGap = 10 * time.Minute
+
+// maxOpenBursts bounds the state: past it, all open bursts are reported.
+const maxOpenBursts = 50000
+
+type actor struct {
+	ip netip.Addr
+	ua string
+}
+
+type burst struct {
+	f       triage.Finding
+	details []string // distinct details, at most maxDetails
+	more    bool     // details beyond maxDetails were seen
+}
+
+const maxDetails = 3
+
+// bursts merges one detection point's hits per actor (source IP × user
+// agent, the grouping key) by event time, never the wall clock.
+type bursts struct {
+	info      triage.DetectorInfo
+	noun      string // what is counted: "request"
+	open      map[actor]*burst
+	lastSweep time.Time
+}
+
+func newBursts(info triage.DetectorInfo, noun string) *bursts {
+	return &bursts{info: info, noun: noun, open: make(map[actor]*burst)}
+}
+
+// hit records that ev matched, with a short detail for the reason.
+func (b *bursts) hit(ev *triage.Event, detail string, emit func(triage.Finding)) {
+	b.sweep(ev.Timestamp, emit)
+	k := actor{ev.SourceIP, ev.UserAgent}
+	cur := b.open[k]
+	if cur != nil && !ev.Timestamp.IsZero() && ev.Timestamp.Sub(cur.f.End) > burstGap {
+		b.report(k, emit)
+		cur = nil
+	}
+	if cur == nil {
+		if len(b.open) >= maxOpenBursts {
+			b.flushAll(emit)
+		}
+		cur = &burst{f: triage.Finding{
+			Detector:  b.info.ID,
+			Title:     b.info.Title,
+			Severity:  b.info.Severity,
+			RiskScore: b.info.RiskScore,
+			Timestamp: ev.Timestamp,
+			End:       ev.Timestamp,
+			SourceIP:  ev.SourceIP,
+			UserAgent: ev.UserAgent,
+			UserName:  ev.UserName,
+		}}
+		b.open[k] = cur
+	}
+	cur.f.AddEvidence(ev.ID)
+	if ev.Timestamp.Before(cur.f.Timestamp) {
+		cur.f.Timestamp = ev.Timestamp
+	}
+	if ev.Timestamp.After(cur.f.End) {
+		cur.f.End = ev.Timestamp
+	}
+	if cur.f.UserName == "" {
+		cur.f.UserName = ev.UserName
+	}
+	if !slices.Contains(cur.details, detail) {
+		if len(cur.details) < maxDetails {
+			cur.details = append(cur.details, detail)
+		} else {
+			cur.more = true
+		}
+	}
+}
+
+// observeTime lets time pass without a hit, so quiet actors get reported.
+func (b *bursts) observeTime(t time.Time, emit func(triage.Finding)) { b.sweep(t, emit) }
+
+func (b *bursts) sweep(now time.Time, emit func(triage.Finding)) {
+	if now.IsZero() || now.Sub(b.lastSweep) < burstGap/2 {
+		return
+	}
+	b.lastSweep = now
+	var done []actor
+	for k, cur := range b.open {
+		if now.Sub(cur.f.End) > burstGap {
+			done = append(done, k)
+		}
+	}
+	b.reportInOrder(done, emit)
+}
+
+func (b *bursts) flushAll(emit func(triage.Finding)) {
+	keys := make([]actor, 0, len(b.open))
+	for k := range b.open {
+		keys = append(keys, k)
+	}
+	b.reportInOrder(keys, emit)
+}
+
+// reportInOrder emits findings by start time so output is deterministic.
+func (b *bursts) reportInOrder(keys []actor, emit func(triage.Finding)) {
+	slices.SortFunc(keys, func(x, y actor) int {
+		if c := b.open[x].f.Timestamp.Compare(b.open[y].f.Timestamp); c != 0 {
+			return c
+		}
+		if c := x.ip.Compare(y.ip); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ua, y.ua)
+	})
+	for _, k := range keys {
+		b.report(k, emit)
+	}
+}
+
+func (b *bursts) report(k actor, emit func(triage.Finding)) {
+	cur := b.open[k]
+	delete(b.open, k)
+	f := cur.f
+	reason := strings.Join(cur.details, "; ")
+	if cur.more {
+		reason += "; and more"
+	}
+	if n := f.EventCount; n > 1 {
+		reason += fmt.Sprintf(" (%d %ss over %s)", n, b.noun, span(f.End.Sub(f.Timestamp)))
+	}
+	f.Reason = reason
+	if f.End.Equal(f.Timestamp) {
+		f.End = time.Time{}
+	}
+	emit(f)
+}
+
+func span(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "under a second"
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Minute).String()
+}

@@ -1,0 +1,118 @@
+// Package appsensor re-runs OWASP AppSensor detection points over HTTP/APM
+// events. AppSensor was written for code inside an application; here each
+// point is judged from what an APM agent or access log records about a
+// request, with event time, so history can be replayed.
+//
+// Each point is a triage.Detector with id "appsensor:<ID>". Hits from one
+// actor (source IP × user agent) that follow each other within ten minutes
+// merge into one finding listing every request as evidence.
+package appsensor
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"picket/triage"
+)
+
+// Options configure the detection points.
+type Options struct {
+	// ExtraMethods are accepted by RE2 besides the standard ones, for
+	// applications that really use WebDAV or similar (PROPFIND, MKCOL).
+	ExtraMethods []string
+}
+
+// Detectors returns a fresh instance of every point implemented so far,
+// ready for one engine run. Instances keep per-run state: do not share them
+// between runs.
+func Detectors(opts Options) []triage.Detector {
+	cache := &partsCache{}
+	return []triage.Detector{
+		newRE2(opts.ExtraMethods),
+		newCIE3(cache),
+		newCIE4(cache),
+	}
+}
+
+// point is a stateless per-request check whose hits merge into bursts.
+type point struct {
+	b     *bursts
+	check func(ev *triage.Event) (detail string, hit bool)
+}
+
+func (p *point) Info() triage.DetectorInfo { return p.b.info }
+
+func (p *point) Observe(ev *triage.Event, emit func(triage.Finding)) {
+	if detail, ok := p.check(ev); ok {
+		p.b.hit(ev, detail, emit)
+		return
+	}
+	p.b.observeTime(ev.Timestamp, emit)
+}
+
+func (p *point) Flush(emit func(triage.Finding)) { p.b.flushAll(emit) }
+
+// standardMethods are the methods RFC 9110 defines, plus PATCH (RFC 5789).
+var standardMethods = []string{"HEAD", "GET", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"}
+
+func newRE2(extra []string) *point {
+	allowed := map[string]bool{}
+	for _, m := range slices.Concat(standardMethods, extra) {
+		allowed[strings.ToUpper(m)] = true
+	}
+	info := triage.DetectorInfo{
+		ID:        "appsensor:RE2",
+		Title:     "Unsupported HTTP method",
+		Severity:  triage.Medium,
+		RiskScore: 47,
+		Summary:   "a request used a method outside HEAD, GET, POST, PUT, DELETE, TRACE, OPTIONS, CONNECT, PATCH (and any configured extras)",
+		Readiness: triage.RunsLocally,
+	}
+	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
+		// ECS before 1.6 stored methods in lower case, so case is ignored:
+		// otherwise every request of older data would fire.
+		if ev.Method == "" || allowed[strings.ToUpper(ev.Method)] {
+			return "", false
+		}
+		return "method " + clip(ev.Method, 24), true
+	}}
+}
+
+func newCIE3(cache *partsCache) *point {
+	info := triage.DetectorInfo{
+		ID:        "appsensor:CIE3",
+		Title:     "NUL byte in requested path or parameter",
+		Severity:  triage.High,
+		RiskScore: 73,
+		Summary:   "%00 or a NUL byte in the URL path or a query parameter (file-name truncation probes)",
+		Readiness: triage.RunsLocally,
+	}
+	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
+		return firstPart(cache.get(ev), "%00", func(p Part) bool { return strings.IndexByte(p.Value, 0) >= 0 })
+	}}
+}
+
+func newCIE4(cache *partsCache) *point {
+	info := triage.DetectorInfo{
+		ID:        "appsensor:CIE4",
+		Title:     "CR or LF in requested path or parameter",
+		Severity:  triage.High,
+		RiskScore: 73,
+		Summary:   "%0d/%0a (carriage return, line feed) in the URL path or a query parameter (header injection, response splitting)",
+		Readiness: triage.RunsLocally,
+	}
+	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
+		return firstPart(cache.get(ev), "CR/LF", func(p Part) bool { return strings.ContainsAny(p.Value, "\r\n") })
+	}}
+}
+
+// firstPart reports the first part that matches, as "what in where: value".
+func firstPart(parts []Part, what string, match func(Part) bool) (string, bool) {
+	for _, p := range parts {
+		if match(p) {
+			return fmt.Sprintf("%s in %s: %s", what, p.Label(), clip(p.Raw, 60)), true
+		}
+	}
+	return "", false
+}

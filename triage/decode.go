@@ -1,0 +1,448 @@
+package triage
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
+)
+
+// maxDepth bounds recursion into nested objects, so a hostile document of
+// a million '{' cannot exhaust the stack. ECS documents are a few levels deep.
+const maxDepth = 64
+
+// hot field ids: where extract stores a value.
+type hotField uint8
+
+const (
+	hTimestamp hotField = iota + 1
+	hEventID
+	hSourceIP
+	hClientIP
+	hUserAgent
+	hMethod
+	hStatus
+	hURLOriginal
+	hURLPath
+	hURLQuery
+	hURLFull
+	hUserName
+	hCategory
+	hType
+	hAction
+	hOutcome
+	hKind
+	hDataset
+	hEventDataset
+	hProcessor
+)
+
+var hotPaths = map[string]hotField{
+	"@timestamp":                hTimestamp,
+	"event.id":                  hEventID,
+	"source.ip":                 hSourceIP,
+	"client.ip":                 hClientIP,
+	"user_agent.original":       hUserAgent,
+	"http.request.method":       hMethod,
+	"http.response.status_code": hStatus,
+	"url.original":              hURLOriginal,
+	"url.path":                  hURLPath,
+	"url.query":                 hURLQuery,
+	"url.full":                  hURLFull,
+	"user.name":                 hUserName,
+	"event.category":            hCategory,
+	"event.type":                hType,
+	"event.action":              hAction,
+	"event.outcome":             hOutcome,
+	"event.kind":                hKind,
+	"data_stream.dataset":       hDataset,
+	"event.dataset":             hEventDataset,
+	"processor.event":           hProcessor,
+}
+
+// hotPrefixes holds every proper prefix of a hot path ("http",
+// "http.request"), so the walk descends only into objects that can hold one.
+var hotPrefixes = func() map[string]bool {
+	m := map[string]bool{}
+	for p := range hotPaths {
+		for i := 0; i < len(p); i++ {
+			if p[i] == '.' {
+				m[p[:i]] = true
+			}
+		}
+	}
+	return m
+}()
+
+// Decoder turns NDJSON lines into Events. It reuses its parser and string
+// table between calls, so it is not safe for concurrent use: give each
+// goroutine its own.
+type Decoder struct {
+	p      fastjson.Parser
+	path   []byte
+	intern map[string]string
+	ev     *Event
+	hasSrc bool
+}
+
+// NewDecoder returns a Decoder ready for use.
+func NewDecoder() *Decoder {
+	return &Decoder{intern: make(map[string]string, 256)}
+}
+
+// Errors Decode reports about a line. They name the problem in plain words;
+// sources add the file and line.
+var (
+	ErrNotObject = errors.New("not a JSON object")
+	ErrNUL       = errors.New("contains a NUL byte")
+	ErrBadUTF8   = errors.New("invalid UTF-8")
+)
+
+// Decode parses one line: a raw ECS document, an Elasticsearch hit
+// ({"_index","_id","_source"}) or a whole _search response page
+// ({"hits":{"hits":[...]}}), and returns its events. origin names where the
+// line came from ("FILE:LINE") and becomes the id of events with no other.
+//
+// Events of a raw document keep a reference to line as their Raw: the caller
+// must not modify or reuse line afterwards.
+func (d *Decoder) Decode(line []byte, origin string) ([]*Event, error) {
+	if bytes.IndexByte(line, 0) >= 0 {
+		return nil, ErrNUL
+	}
+	if !utf8.Valid(line) {
+		return nil, ErrBadUTF8
+	}
+	v, err := d.p.ParseBytes(line)
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSON: %s", shortJSONError(err))
+	}
+	o, err := v.Object()
+	if err != nil {
+		return nil, ErrNotObject
+	}
+	if src := o.Get("_source"); src != nil {
+		ev, err := d.fromHit(v, origin)
+		if err != nil {
+			return nil, err
+		}
+		return []*Event{ev}, nil
+	}
+	if hits := v.Get("hits", "hits"); hits != nil && hits.Type() == fastjson.TypeArray {
+		arr, _ := hits.Array()
+		out := make([]*Event, 0, len(arr))
+		for i, h := range arr {
+			ev, err := d.fromHit(h, origin+"#"+strconv.Itoa(i+1))
+			if err != nil {
+				return out, fmt.Errorf("hit %d: %w", i+1, err)
+			}
+			out = append(out, ev)
+		}
+		return out, nil
+	}
+	ev := &Event{Raw: line, Origin: origin}
+	d.extract(o, ev)
+	if ev.ID == "" {
+		ev.ID = origin
+	}
+	return []*Event{ev}, nil
+}
+
+func (d *Decoder) fromHit(h *fastjson.Value, origin string) (*Event, error) {
+	src := h.Get("_source")
+	so, err := src.Object()
+	if err != nil {
+		return nil, fmt.Errorf("_source: %w", ErrNotObject)
+	}
+	ev := &Event{Raw: src.MarshalTo(nil), Origin: origin}
+	d.extract(so, ev)
+	ev.Index = string(h.GetStringBytes("_index"))
+	if ev.ID == "" {
+		ev.ID = string(h.GetStringBytes("_id"))
+	}
+	if ev.ID == "" {
+		ev.ID = origin
+	}
+	return ev, nil
+}
+
+// ParseEvent decodes a single ECS document (or hit) from raw JSON. It is a
+// convenience for tests and generators; streaming sources use a Decoder.
+func ParseEvent(raw []byte, origin string) (*Event, error) {
+	d := decoderPool.Get().(*Decoder)
+	defer decoderPool.Put(d)
+	evs, err := d.Decode(raw, origin)
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) != 1 {
+		return nil, fmt.Errorf("want one document, got %d", len(evs))
+	}
+	return evs[0], nil
+}
+
+var decoderPool = sync.Pool{New: func() any { return NewDecoder() }}
+
+func shortJSONError(err error) string {
+	s := err.Error()
+	// fastjson quotes the tail of the input; keep the message one short line.
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 160 {
+		s = s[:160] + "..."
+	}
+	return s
+}
+
+// extract walks the document once and fills the hot fields.
+func (d *Decoder) extract(o *fastjson.Object, ev *Event) {
+	d.ev, d.hasSrc = ev, false
+	d.path = d.path[:0]
+	d.walk(o, 0)
+	d.ev = nil
+	if ev.URLPath == "" {
+		u := ev.URLOriginal
+		if u == "" {
+			u = ev.URLFull()
+		}
+		ev.URLPath, ev.URLQuery = SplitURL(u, ev.URLQuery)
+	}
+}
+
+func (d *Decoder) walk(o *fastjson.Object, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	base := len(d.path)
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		d.path = d.path[:base]
+		if base > 0 {
+			d.path = append(d.path, '.')
+		}
+		d.path = append(d.path, k...)
+		if f, ok := hotPaths[string(d.path)]; ok {
+			d.assign(f, v)
+			return
+		}
+		if v.Type() == fastjson.TypeObject && hotPrefixes[string(d.path)] {
+			child, _ := v.Object()
+			d.walk(child, depth+1)
+		}
+	})
+	d.path = d.path[:base]
+}
+
+func (d *Decoder) assign(f hotField, v *fastjson.Value) {
+	ev := d.ev
+	switch f {
+	case hTimestamp:
+		ev.Timestamp = parseTime(v)
+	case hEventID:
+		ev.ID = scalarString(v)
+	case hSourceIP:
+		if a, ok := parseIP(v); ok {
+			ev.SourceIP, d.hasSrc = a, true
+		}
+	case hClientIP:
+		if a, ok := parseIP(v); ok && !d.hasSrc {
+			ev.SourceIP = a
+		}
+	case hUserAgent:
+		ev.UserAgent = d.str(v)
+	case hMethod:
+		ev.Method = d.str(v)
+	case hStatus:
+		ev.StatusCode = parseInt(v)
+	case hURLOriginal:
+		ev.URLOriginal = scalarString(v)
+	case hURLPath:
+		ev.URLPath = scalarString(v)
+	case hURLQuery:
+		ev.URLQuery = scalarString(v)
+	case hURLFull:
+		ev.urlFull = scalarString(v)
+	case hUserName:
+		ev.UserName = d.str(v)
+	case hCategory:
+		ev.Category = d.strs(v)
+	case hType:
+		ev.Type = d.strs(v)
+	case hAction:
+		ev.Action = d.str(v)
+	case hOutcome:
+		ev.Outcome = d.str(v)
+	case hKind:
+		ev.Kind = d.str(v)
+	case hDataset:
+		ev.Dataset = d.str(v)
+	case hEventDataset:
+		if ev.Dataset == "" {
+			ev.Dataset = d.str(v)
+		}
+	case hProcessor:
+		ev.Processor = d.str(v)
+	}
+}
+
+// str returns a scalar as an interned string: user agents, methods and
+// actions repeat across millions of events, so one copy each is kept.
+func (d *Decoder) str(v *fastjson.Value) string {
+	var b []byte
+	switch v.Type() {
+	case fastjson.TypeString:
+		b = v.GetStringBytes()
+	case fastjson.TypeArray: // a multi-valued keyword: keep the first
+		arr, _ := v.Array()
+		if len(arr) == 0 {
+			return ""
+		}
+		return d.str(arr[0])
+	default:
+		return scalarString(v)
+	}
+	if s, ok := d.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(d.intern) >= 8192 { // bound the table; start afresh
+		clear(d.intern)
+	}
+	if len(s) <= 1024 {
+		d.intern[s] = s
+	}
+	return s
+}
+
+func (d *Decoder) strs(v *fastjson.Value) []string {
+	if v.Type() != fastjson.TypeArray {
+		if s := d.str(v); s != "" {
+			return []string{s}
+		}
+		return nil
+	}
+	arr, _ := v.Array()
+	out := make([]string, 0, len(arr))
+	for _, e := range arr {
+		if s := d.str(e); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func scalarString(v *fastjson.Value) string {
+	switch v.Type() {
+	case fastjson.TypeString:
+		return string(v.GetStringBytes())
+	case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse:
+		return v.String()
+	case fastjson.TypeArray:
+		arr, _ := v.Array()
+		if len(arr) > 0 {
+			return scalarString(arr[0])
+		}
+	}
+	return ""
+}
+
+func parseInt(v *fastjson.Value) int {
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		f := v.GetFloat64()
+		if f >= -1<<31 && f <= 1<<31 {
+			return int(f)
+		}
+	case fastjson.TypeString:
+		n, err := strconv.Atoi(string(v.GetStringBytes()))
+		if err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+func parseIP(v *fastjson.Value) (netip.Addr, bool) {
+	if v.Type() == fastjson.TypeArray {
+		arr, _ := v.Array()
+		if len(arr) == 0 {
+			return netip.Addr{}, false
+		}
+		v = arr[0]
+	}
+	b := v.GetStringBytes()
+	if b == nil {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(string(b))
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
+// parseTime accepts what Elasticsearch's default date format accepts in
+// practice: RFC 3339 strings (with or without a zone, with any fraction)
+// and epoch milliseconds as a number or numeric string.
+func parseTime(v *fastjson.Value) time.Time {
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		return time.UnixMilli(v.GetInt64()).UTC()
+	case fastjson.TypeString:
+		return ParseTimestamp(string(v.GetStringBytes()))
+	}
+	return time.Time{}
+}
+
+// ParseTimestamp parses an Elasticsearch date string; the zero time when it
+// is not one.
+func ParseTimestamp(s string) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC()
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(ms).UTC()
+	}
+	return time.Time{}
+}
+
+// SplitURL derives path and query from url.original or url.full, which may
+// be absolute ("https://h/p?q") or a request target ("/p?q"). A non-empty
+// query argument is kept in preference to the one in u.
+func SplitURL(u, query string) (path, q string) {
+	if u == "" {
+		return "", query
+	}
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		j := strings.IndexAny(rest, "/?#")
+		if j < 0 {
+			return "/", query
+		}
+		u = rest[j:]
+	}
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u = u[:i]
+	}
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		if query == "" {
+			query = u[i+1:]
+		}
+		u = u[:i]
+	}
+	if u == "" {
+		u = "/"
+	}
+	return u, query
+}

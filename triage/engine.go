@@ -1,0 +1,125 @@
+package triage
+
+import (
+	"context"
+)
+
+// Detector re-runs one detection over a stream of events. The engine calls
+// it from a single goroutine, in stream order, so it needs no locking; it
+// must keep only bounded state (windows, baselines), never the stream.
+type Detector interface {
+	// Info describes the detector for `picket rules` and the console.
+	Info() DetectorInfo
+	// Observe sees each event once and reports findings through emit.
+	Observe(ev *Event, emit func(Finding))
+	// Flush reports what is still held in windows when the stream ends.
+	Flush(emit func(Finding))
+}
+
+// Readiness says whether a detector can run on the data Picket has.
+type Readiness string
+
+// Readiness values shown by `picket rules`.
+const (
+	RunsLocally  Readiness = "runs locally"
+	NeedsConfig  Readiness = "needs configuration"
+	CannotJudge  Readiness = "cannot be judged from HTTP/APM events"
+	NotAvailable Readiness = "not available yet"
+)
+
+// DetectorInfo describes a detector.
+type DetectorInfo struct {
+	ID        string
+	Title     string
+	Severity  Severity
+	RiskScore int
+	// Summary says in one line what the detector looks for.
+	Summary string
+	// Readiness and Why say whether it runs here, and what it needs or
+	// lacks when it does not.
+	Readiness Readiness
+	Why       string
+}
+
+// Source streams events. Sources report unreadable input through their own
+// warning callback and go on; Events returns an error only when the source
+// as a whole fails (a file cannot be opened, a connection drops).
+type Source interface {
+	// Name says where the events come from, for the console's title bar
+	// ("demo data", "access.ndjson").
+	Name() string
+	// Events calls fn for each event in order until the input ends, ctx is
+	// cancelled, or fn returns an error (which Events returns).
+	Events(ctx context.Context, fn func(*Event) error) error
+}
+
+// Stats counts what a run saw.
+type Stats struct {
+	Events     int
+	Findings   int
+	ByDetector map[string]int
+	// Unproven counts findings dropped because they cited no event (a
+	// detector bug; tests assert it stays zero).
+	Unproven int
+}
+
+// Engine runs detectors over a source.
+type Engine struct {
+	Detectors []Detector
+	// OnEvent, when set, sees every event before the detectors do (the
+	// console keeps evidence this way).
+	OnEvent func(*Event)
+	// OnFinding receives each finding as it is raised.
+	OnFinding func(Finding)
+}
+
+// Run streams src through every detector and returns what it counted. It
+// returns the source's error, if any, after flushing the detectors so that
+// partial results are kept.
+func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
+	st := Stats{ByDetector: make(map[string]int)}
+	infos := make([]DetectorInfo, len(e.Detectors))
+	for i, d := range e.Detectors {
+		infos[i] = d.Info()
+	}
+	emitters := make([]func(Finding), len(e.Detectors))
+	for i := range e.Detectors {
+		info := infos[i]
+		emitters[i] = func(f Finding) {
+			if f.Detector == "" {
+				f.Detector = info.ID
+			}
+			if f.Title == "" {
+				f.Title = info.Title
+			}
+			if len(f.EventIDs) == 0 {
+				// A finding without evidence cannot be checked by anyone: a
+				// detector bug. Count it so tests and the summary show it.
+				st.Unproven++
+				return
+			}
+			if f.EventCount < len(f.EventIDs) {
+				f.EventCount = len(f.EventIDs)
+			}
+			st.Findings++
+			st.ByDetector[f.Detector]++
+			if e.OnFinding != nil {
+				e.OnFinding(f)
+			}
+		}
+	}
+	err := src.Events(ctx, func(ev *Event) error {
+		st.Events++
+		if e.OnEvent != nil {
+			e.OnEvent(ev)
+		}
+		for i, d := range e.Detectors {
+			d.Observe(ev, emitters[i])
+		}
+		return ctx.Err()
+	})
+	for i, d := range e.Detectors {
+		d.Flush(emitters[i])
+	}
+	return st, err
+}

@@ -1,0 +1,114 @@
+package triage
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Event is one ECS document: an APM transaction, a firewall log line, an
+// alert's source event. It keeps the raw JSON for the detail view and for
+// fields nobody asked for in advance, plus the hot fields detectors and the
+// console read on every event, extracted once when the event is decoded.
+//
+// Events are read-only once decoded: many goroutines may read one.
+type Event struct {
+	// Raw is the document as JSON: the line itself, or an Elasticsearch
+	// hit's _source.
+	Raw []byte
+	// ID is how findings cite this event: event.id, else the hit's _id,
+	// else where it was read ("FILE:LINE").
+	ID string
+	// Index is the Elasticsearch index of a hit; empty for plain documents.
+	Index string
+	// Origin says where the event was read, "FILE:LINE" or "demo".
+	Origin string
+
+	Timestamp   time.Time  // @timestamp
+	SourceIP    netip.Addr // source.ip, else client.ip
+	UserAgent   string     // user_agent.original
+	Method      string     // http.request.method, as sent (ECS keeps wire case)
+	StatusCode  int        // http.response.status_code; 0 when absent
+	URLOriginal string     // url.original
+	URLPath     string     // url.path, else derived from url.original / url.full
+	URLQuery    string     // url.query (without '?'), else derived likewise
+	UserName    string     // user.name
+	Category    []string   // event.category
+	Type        []string   // event.type
+	Action      string     // event.action
+	Outcome     string     // event.outcome
+	Kind        string     // event.kind
+	Dataset     string     // data_stream.dataset, else event.dataset
+	Processor   string     // processor.event (APM: transaction, span, error)
+
+	urlFull string
+}
+
+// URLFull returns url.full when the document has it.
+func (e *Event) URLFull() string { return e.urlFull }
+
+// Get returns every value at a dotted ECS path. It finds the path whether
+// the document nests objects ({"http":{"request":{"method":"GET"}}}), uses
+// dotted keys ({"http.request.method":"GET"}) or mixes both, and it
+// flattens arrays, so a multi-valued field or an array of objects yields
+// one Value per element. A missing path yields nil.
+func (e *Event) Get(path string) []Value {
+	return getPath(e.Raw, path)
+}
+
+// GetString returns the first string form of the value at path, or "".
+func (e *Event) GetString(path string) string {
+	vs := e.Get(path)
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0].String()
+}
+
+// Has reports whether the category list contains c (ECS categorisation
+// fields are arrays).
+func Has(list []string, c string) bool {
+	for _, v := range list {
+		if v == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Kind of a JSON value returned by Event.Get.
+type ValueKind uint8
+
+// Value kinds.
+const (
+	KindString ValueKind = iota + 1
+	KindNumber
+	KindBool
+	KindObject
+)
+
+// Value is one value found at an ECS path.
+type Value struct {
+	Kind ValueKind
+	// Str is the string itself, a number's literal text, "true"/"false",
+	// or an object's JSON.
+	Str  string
+	Num  float64 // set when Kind is KindNumber
+	Bool bool    // set when Kind is KindBool
+}
+
+// String returns the value as text: what a keyword comparison sees.
+func (v Value) String() string { return v.Str }
+
+// Number returns the value as a number when it is one, or a string that
+// parses as one (ECS producers often quote numbers).
+func (v Value) Number() (float64, bool) {
+	switch v.Kind {
+	case KindNumber:
+		return v.Num, true
+	case KindString:
+		f, err := strconv.ParseFloat(v.Str, 64)
+		return f, err == nil
+	}
+	return 0, false
+}

@@ -1,0 +1,190 @@
+package triage
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+func finding(ip, ua, det string, sev Severity, risk int, at time.Duration) Finding {
+	return Finding{Detector: det, Severity: sev, RiskScore: risk, Timestamp: t0.Add(at),
+		SourceIP: netip.MustParseAddr(ip), UserAgent: ua, EventIDs: []string{"e"}}
+}
+
+func TestGrouperOrderAndCounts(t *testing.T) {
+	var gr Grouper
+	for _, f := range []Finding{
+		finding("10.0.0.1", "a", "appsensor:RE2", Low, 10, 0),
+		finding("10.0.0.1", "a", "appsensor:CIE3", High, 70, time.Hour),
+		finding("10.0.0.1", "a", "appsensor:RE2", Low, 10, 3*time.Hour),
+		finding("10.0.0.1", "b", "appsensor:RE2", Low, 10, 0), // same IP, other UA: other group
+		finding("10.0.0.2", "a", "appsensor:CIE4", High, 90, 2*time.Hour),
+		finding("10.0.0.3", "a", "appsensor:RE2", Medium, 5, 0),
+	} {
+		gr.Add(&f)
+	}
+	gs := gr.Groups()
+	var keys []string
+	for _, g := range gs {
+		keys = append(keys, g.Key.String())
+	}
+	want := []string{"10.0.0.1 a", "10.0.0.2 a", "10.0.0.3 a", "10.0.0.1 b"}
+	if !reflect.DeepEqual(keys, want) {
+		t.Fatalf("order = %q, want %q", keys, want)
+	}
+	g := gs[0]
+	if g.Findings != 3 || g.Risk != 90 || g.MaxSeverity != High {
+		t.Errorf("counts: %+v", g)
+	}
+	if !reflect.DeepEqual(g.Detectors, []string{"appsensor:CIE3", "appsensor:RE2"}) {
+		t.Errorf("detectors = %v", g.Detectors)
+	}
+	if !g.FirstSeen.Equal(t0) || !g.LastSeen.Equal(t0.Add(3*time.Hour)) {
+		t.Errorf("seen %v..%v", g.FirstSeen, g.LastSeen)
+	}
+	if got := g.Activity(10); !reflect.DeepEqual(got, []int{1, 1, 0, 1}) {
+		t.Errorf("activity = %v", got)
+	}
+	if got := g.Activity(2); !reflect.DeepEqual(got, []int{2, 1}) {
+		t.Errorf("activity(2) = %v", got)
+	}
+}
+
+func TestGroupAndFindingJSONKeys(t *testing.T) {
+	f := finding("2001:db8::1", "ua", "appsensor:RE2", Medium, 40, 0)
+	f.Reason = "why"
+	b, _ := json.Marshal(f)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"detector", "title", "severity", "risk_score", "timestamp", "source_ip", "user_agent", "user_name", "event_ids", "reason"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("finding JSON lacks %q: %s", k, b)
+		}
+	}
+	if m["severity"] != "medium" || m["timestamp"] != "2026-11-01T00:00:00Z" || m["user_name"] != "" {
+		t.Errorf("values: %s", b)
+	}
+	var gr Grouper
+	gr.Add(&f)
+	b, _ = json.Marshal(gr.Groups()[0])
+	m = nil
+	_ = json.Unmarshal(b, &m)
+	for _, k := range []string{"source_ip", "user_agent", "findings", "detectors", "max_severity", "risk", "first_seen", "last_seen"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("group JSON lacks %q: %s", k, b)
+		}
+	}
+}
+
+func TestSeverityParse(t *testing.T) {
+	for _, s := range []Severity{Low, Medium, High, Critical} {
+		got, err := ParseSeverity(s.String())
+		if err != nil || got != s {
+			t.Errorf("round trip %v: %v %v", s, got, err)
+		}
+	}
+	if _, err := ParseSeverity("urgent"); err == nil {
+		t.Error("urgent parsed")
+	}
+}
+
+// sliceSource is a Source over fixed events.
+type sliceSource []*Event
+
+func (s sliceSource) Name() string { return "slice" }
+func (s sliceSource) Events(ctx context.Context, fn func(*Event) error) error {
+	for _, e := range s {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countDetector raises one finding per event with status 403, and one at
+// Flush covering everything it saw, to exercise both paths.
+type countDetector struct{ seen []string }
+
+func (c *countDetector) Info() DetectorInfo {
+	return DetectorInfo{ID: "test:count", Title: "Count", Readiness: RunsLocally}
+}
+func (c *countDetector) Observe(ev *Event, emit func(Finding)) {
+	c.seen = append(c.seen, ev.ID)
+	if ev.StatusCode == 403 {
+		emit(Finding{Severity: Medium, EventIDs: []string{ev.ID}, SourceIP: ev.SourceIP})
+	}
+}
+func (c *countDetector) Flush(emit func(Finding)) {
+	emit(Finding{EventIDs: c.seen})
+	emit(Finding{}) // no evidence: must be dropped and counted
+}
+
+func TestEngineRun(t *testing.T) {
+	var evs sliceSource
+	for i, doc := range []string{
+		`{"event":{"id":"a"},"http":{"response":{"status_code":403}},"source":{"ip":"192.0.2.1"}}`,
+		`{"event":{"id":"b"},"http":{"response":{"status_code":200}}}`,
+		`{"event":{"id":"c"},"http":{"response":{"status_code":403}},"source":{"ip":"192.0.2.1"}}`,
+	} {
+		ev, err := ParseEvent([]byte(doc), "x")
+		if err != nil {
+			t.Fatal(i, err)
+		}
+		evs = append(evs, ev)
+	}
+	c := NewCollection(0)
+	e := &Engine{Detectors: []Detector{&countDetector{}}}
+	c.Wire(e)
+	st, err := e.Run(context.Background(), evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events != 3 || st.Findings != 3 || st.Unproven != 1 || st.ByDetector["test:count"] != 3 {
+		t.Errorf("stats = %+v", st)
+	}
+	fs := c.Findings()
+	if fs[0].Title != "Count" || fs[0].Detector != "test:count" {
+		t.Errorf("engine did not fill detector info: %+v", fs[0])
+	}
+	if got := fs[2].EventIDs; !reflect.DeepEqual(got, []string{"a", "b", "c"}) || fs[2].EventCount != 3 {
+		t.Errorf("flush finding evidence = %v (%d)", got, fs[2].EventCount)
+	}
+	gs := c.Groups()
+	if len(gs) != 2 || gs[0].Findings != 2 {
+		t.Errorf("groups = %+v", gs)
+	}
+	if _, ok := c.Event("b"); !ok || c.EventCount() != 3 {
+		t.Error("collection did not keep events")
+	}
+	if got := len(c.FindingsFor(gs[0].Key)); got != 2 {
+		t.Errorf("FindingsFor = %d", got)
+	}
+}
+
+func TestEngineStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ev, _ := ParseEvent([]byte(`{}`), "x")
+	n := 0
+	src := sliceSource{ev, ev, ev}
+	e := &Engine{OnEvent: func(*Event) { n++; cancel() }}
+	if _, err := e.Run(ctx, src); err == nil || n != 1 {
+		t.Errorf("err = %v after %d events", err, n)
+	}
+}
+
+func TestAddEvidenceCaps(t *testing.T) {
+	var f Finding
+	for i := 0; i < MaxEvidence+5; i++ {
+		f.AddEvidence("e")
+	}
+	if len(f.EventIDs) != MaxEvidence || f.EventCount != MaxEvidence+5 {
+		t.Errorf("%d ids, count %d", len(f.EventIDs), f.EventCount)
+	}
+}

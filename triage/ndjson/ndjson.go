@@ -1,0 +1,348 @@
+// Package ndjson reads events from newline-delimited JSON: files, gzip
+// files (recognised by their magic bytes, whatever their name) and standard
+// input ("-"). A line may be a raw ECS document, an Elasticsearch hit or a
+// whole _search response page.
+//
+// Reading streams: memory is bounded by a few batches of lines in flight,
+// never by the file size. Lines are decoded in parallel and delivered in
+// file order. A bad line is reported as "FILE:LINE: reason" through
+// Options.Warn and skipped; the run goes on.
+package ndjson
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"picket/triage"
+)
+
+// MaxLine is the longest line accepted: 16 MiB. Longer lines are skipped
+// with a warning rather than buffered, so one huge line cannot exhaust memory.
+const MaxLine = 16 << 20
+
+const (
+	readBufSize = 1 << 20
+	batchBytes  = 512 << 10
+	batchLines  = 2048
+)
+
+// Options tune a Source.
+type Options struct {
+	// Warn receives each skipped line as "FILE:LINE" and the reason. It is
+	// called from the goroutine that delivers events, in file order.
+	Warn func(where string, err error)
+	// Workers decoding in parallel; 0 means GOMAXPROCS.
+	Workers int
+	// Stdin is read for the path "-"; nil means os.Stdin.
+	Stdin io.Reader
+}
+
+// Stats counts what a Source read.
+type Stats struct {
+	Files  int
+	Lines  int64 // non-blank lines
+	Events int64
+	Bad    int64 // lines skipped with a warning
+	Bytes  int64 // uncompressed bytes read
+}
+
+// Source reads NDJSON files in order. It implements triage.Source.
+type Source struct {
+	paths []string
+	opts  Options
+
+	lines, events, bad, bytes atomic.Int64
+	files                     atomic.Int64
+}
+
+// New returns a source over paths ("-" is standard input).
+func New(paths []string, opts Options) *Source {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
+	return &Source{paths: paths, opts: opts}
+}
+
+// Name lists the files read, for the console's title.
+func (s *Source) Name() string {
+	switch len(s.paths) {
+	case 0:
+		return "no files"
+	case 1:
+		return displayName(s.paths[0])
+	}
+	return fmt.Sprintf("%s and %d more", displayName(s.paths[0]), len(s.paths)-1)
+}
+
+// Stats returns the counts so far; safe to call while Events runs.
+func (s *Source) Stats() Stats {
+	return Stats{
+		Files:  int(s.files.Load()),
+		Lines:  s.lines.Load(),
+		Events: s.events.Load(),
+		Bad:    s.bad.Load(),
+		Bytes:  s.bytes.Load(),
+	}
+}
+
+func displayName(p string) string {
+	if p == "-" {
+		return "stdin"
+	}
+	return p
+}
+
+// Events reads every file in turn. A file that cannot be opened or read
+// ends the run with an error naming it; events already delivered stand.
+func (s *Source) Events(ctx context.Context, fn func(*triage.Event) error) error {
+	for _, p := range s.paths {
+		if err := s.readFile(ctx, p, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Source) readFile(ctx context.Context, path string, fn func(*triage.Event) error) error {
+	var r io.Reader
+	name := displayName(path)
+	if path == "-" {
+		r = s.opts.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return err // *PathError names the file
+		}
+		defer f.Close()
+		r = f
+	}
+	s.files.Add(1)
+	br := bufio.NewReaderSize(r, readBufSize)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("%s: gzip: %w", name, err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, readBufSize)
+	}
+	return s.pipeline(ctx, name, br, fn)
+}
+
+// batch is a run of lines copied out of the read buffer. Events decoded
+// from it keep references into buf, so a batch buffer is never reused.
+type batch struct {
+	seq   int
+	buf   []byte
+	ends  []int   // end offset of each line in buf
+	nums  []int64 // line number of each line
+	bad   []badLine
+	evs   []*triage.Event
+	warns []badLine
+}
+
+type badLine struct {
+	num int64
+	err error
+}
+
+// pipeline: one reader splits lines into batches, Workers decode them, and
+// the calling goroutine delivers results in sequence order.
+func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn func(*triage.Event) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	work := make(chan *batch, s.opts.Workers)
+	done := make(chan *batch, s.opts.Workers*2)
+	var readErr error
+	go func() {
+		defer close(work)
+		readErr = s.split(ctx, br, work)
+	}()
+	var wg sync.WaitGroup
+	for range s.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := triage.NewDecoder()
+			for b := range work {
+				decodeBatch(d, name, b)
+				select {
+				case done <- b:
+				case <-ctx.Done():
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+
+	pending := map[int]*batch{}
+	next := 0
+	var fnErr error
+	for b := range done {
+		if fnErr != nil {
+			continue // drain so the workers can exit
+		}
+		if err := ctx.Err(); err != nil {
+			fnErr = err
+			continue
+		}
+		pending[b.seq] = b
+		for {
+			b, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if err := s.deliver(name, b, fn); err != nil {
+				fnErr = err
+				cancel()
+				break
+			}
+		}
+	}
+	if fnErr != nil {
+		return fnErr
+	}
+	if readErr != nil {
+		return fmt.Errorf("%s: %w", name, readErr)
+	}
+	return ctx.Err()
+}
+
+func (s *Source) deliver(name string, b *batch, fn func(*triage.Event) error) error {
+	// Warnings and events interleave in line order only loosely (per
+	// batch); warnings come first so a summary never precedes its cause.
+	for _, w := range b.warns {
+		s.bad.Add(1)
+		if s.opts.Warn != nil {
+			s.opts.Warn(name+":"+strconv.FormatInt(w.num, 10), w.err)
+		}
+	}
+	for _, ev := range b.evs {
+		s.events.Add(1)
+		if err := fn(ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func decodeBatch(d *triage.Decoder, name string, b *batch) {
+	b.warns = b.bad
+	start := 0
+	for i, end := range b.ends {
+		line := b.buf[start:end]
+		start = end
+		origin := name + ":" + strconv.FormatInt(b.nums[i], 10)
+		evs, err := d.Decode(line, origin)
+		b.evs = append(b.evs, evs...)
+		if err != nil {
+			b.warns = append(b.warns, badLine{b.nums[i], err})
+		}
+	}
+	// Over-long lines were found while splitting; keep warnings in order.
+	if len(b.bad) > 0 {
+		sortBad(b.warns)
+	}
+}
+
+func sortBad(ws []badLine) {
+	for i := 1; i < len(ws); i++ {
+		for j := i; j > 0 && ws[j].num < ws[j-1].num; j-- {
+			ws[j], ws[j-1] = ws[j-1], ws[j]
+		}
+	}
+}
+
+var errTooLong = fmt.Errorf("line longer than %d MiB, skipped", MaxLine>>20)
+
+// split reads lines and sends them in batches. Blank lines are skipped;
+// a trailing CR (CRLF files) is dropped.
+func (s *Source) split(ctx context.Context, br *bufio.Reader, work chan<- *batch) error {
+	seq := 0
+	var num int64
+	cur := &batch{seq: seq, buf: make([]byte, 0, batchBytes)}
+	flush := func() bool {
+		if len(cur.ends) == 0 && len(cur.bad) == 0 {
+			return true
+		}
+		select {
+		case work <- cur:
+		case <-ctx.Done():
+			return false
+		}
+		seq++
+		cur = &batch{seq: seq, buf: make([]byte, 0, batchBytes)}
+		return true
+	}
+	var long []byte // assembles a line longer than the read buffer
+	tooLong := false
+	for {
+		frag, err := br.ReadSlice('\n')
+		s.bytes.Add(int64(len(frag)))
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if !tooLong {
+				if len(long)+len(frag) > MaxLine {
+					tooLong, long = true, nil
+				} else {
+					long = append(long, frag...)
+				}
+			}
+			continue
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		eof := err != nil
+		if len(frag) > 0 || len(long) > 0 || tooLong {
+			num++
+			line := frag
+			if long != nil {
+				long = append(long, frag...)
+				line = long
+			}
+			if tooLong || len(bytes.TrimRight(line, "\r\n")) > MaxLine {
+				s.lines.Add(1)
+				cur.bad = append(cur.bad, badLine{num, errTooLong})
+			} else {
+				line = bytes.TrimRight(line, "\r\n")
+				if len(bytes.TrimSpace(line)) > 0 {
+					if len(cur.buf)+len(line) > cap(cur.buf) && len(cur.ends) > 0 {
+						if !flush() {
+							return nil
+						}
+					}
+					s.lines.Add(1)
+					cur.buf = append(cur.buf, line...)
+					cur.ends = append(cur.ends, len(cur.buf))
+					cur.nums = append(cur.nums, num)
+				}
+			}
+			long, tooLong = nil, false
+		}
+		if len(cur.buf) >= batchBytes || len(cur.ends) >= batchLines {
+			if !flush() {
+				return nil
+			}
+		}
+		if eof {
+			flush()
+			return nil
+		}
+	}
+}

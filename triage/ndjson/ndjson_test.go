@@ -1,0 +1,221 @@
+package ndjson
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"picket/triage"
+)
+
+type warning struct{ where, msg string }
+
+func run(t *testing.T, paths []string, stdin string) ([]string, []warning, Stats, error) {
+	t.Helper()
+	var warns []warning
+	src := New(paths, Options{
+		Warn:  func(w string, err error) { warns = append(warns, warning{w, err.Error()}) },
+		Stdin: strings.NewReader(stdin),
+	})
+	var ids []string
+	err := src.Events(context.Background(), func(ev *triage.Event) error {
+		ids = append(ids, ev.ID)
+		return nil
+	})
+	return ids, warns, src.Stats(), err
+}
+
+func write(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func TestReader(t *testing.T) {
+	good := "{\"event\":{\"id\":\"a\"}}\n{\"event\":{\"id\":\"b\"}}\n"
+	tests := []struct {
+		name      string
+		file      string // file name; "-" for stdin
+		data      []byte
+		wantIDs   []string
+		wantWarns []string // "LINE: substring"
+	}{
+		{"plain", "x.ndjson", []byte(good), []string{"a", "b"}, nil},
+		{"no final newline", "x.ndjson", []byte(strings.TrimSuffix(good, "\n")), []string{"a", "b"}, nil},
+		{"crlf and blank lines", "x.ndjson", []byte("{\"event\":{\"id\":\"a\"}}\r\n\r\n   \n{\"event\":{\"id\":\"b\"}}\r\n"), []string{"a", "b"}, nil},
+		{"gzip by magic not name", "x.json", gz([]byte(good)), []string{"a", "b"}, nil},
+		{"gzip named gz", "x.ndjson.gz", gz([]byte(good)), []string{"a", "b"}, nil},
+		{"stdin", "-", []byte(good), []string{"a", "b"}, nil},
+		{"origin ids", "x.ndjson", []byte("{}\n\n{}\n"), []string{"x.ndjson:1", "x.ndjson:3"}, nil},
+		{"bad lines skipped", "x.ndjson", []byte("{\"event\":{\"id\":\"a\"}}\nnot json\n[1]\n{\"a\":\"\xff\"}\n{\"a\":\"\x00\"}\n{\"event\":{\"id\":\"b\"}}\n"),
+			[]string{"a", "b"}, []string{"2: invalid JSON", "3: not a JSON object", "4: invalid UTF-8", "5: NUL byte"}},
+		{"hits and pages", "x.ndjson", []byte(`{"_id":"h1","_source":{}}` + "\n" + `{"hits":{"hits":[{"_id":"p1","_source":{}},{"_id":"p2","_source":{}}]}}` + "\n"),
+			[]string{"h1", "p1", "p2"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path, stdin := tt.file, ""
+			if tt.file == "-" {
+				stdin = string(tt.data)
+			} else {
+				path = write(t, tt.file, tt.data)
+			}
+			ids, warns, st, err := run(t, []string{path}, stdin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.name == "origin ids" {
+				for i := range ids {
+					ids[i] = filepath.Base(ids[i])
+				}
+			}
+			if !reflect.DeepEqual(ids, tt.wantIDs) {
+				t.Errorf("ids = %q, want %q", ids, tt.wantIDs)
+			}
+			if len(warns) != len(tt.wantWarns) {
+				t.Fatalf("warnings = %v, want %v", warns, tt.wantWarns)
+			}
+			for i, w := range tt.wantWarns {
+				line, sub, _ := strings.Cut(w, ": ")
+				if !strings.HasSuffix(warns[i].where, ":"+line) || !strings.Contains(warns[i].msg, sub) {
+					t.Errorf("warning %d = %v, want line %s with %q", i, warns[i], line, sub)
+				}
+			}
+			if st.Bad != int64(len(tt.wantWarns)) {
+				t.Errorf("Stats.Bad = %d", st.Bad)
+			}
+		})
+	}
+}
+
+func TestOversizeLineSkippedWithoutBuffering(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("{\"event\":{\"id\":\"a\"}}\n")
+	b.WriteString(`{"x":"`)
+	b.Write(bytes.Repeat([]byte("A"), MaxLine+10))
+	b.WriteString("\"}\n")
+	b.WriteString("{\"event\":{\"id\":\"b\"}}\n")
+	// A line just under the limit is accepted.
+	b.WriteString(`{"event":{"id":"c"},"x":"`)
+	b.Write(bytes.Repeat([]byte("B"), MaxLine-100))
+	b.WriteString("\"}\n")
+	p := write(t, "big.ndjson", b.Bytes())
+	ids, warns, _, err := run(t, []string{p}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ids, []string{"a", "b", "c"}) {
+		t.Errorf("ids = %q", ids)
+	}
+	if len(warns) != 1 || !strings.HasSuffix(warns[0].where, ":2") || !strings.Contains(warns[0].msg, "16 MiB") {
+		t.Errorf("warnings = %v", warns)
+	}
+}
+
+func TestManyLinesKeepOrderAcrossBatches(t *testing.T) {
+	var b bytes.Buffer
+	const n = 20000
+	for i := range n {
+		if i%997 == 0 {
+			b.WriteString("garbage\n")
+		}
+		fmt.Fprintf(&b, "{\"event\":{\"id\":\"%d\"}}\n", i)
+	}
+	p := write(t, "many.ndjson", b.Bytes())
+	ids, warns, st, err := run(t, []string{p}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != n {
+		t.Fatalf("%d events", len(ids))
+	}
+	for i, id := range ids {
+		if id != fmt.Sprint(i) {
+			t.Fatalf("event %d has id %s: out of order", i, id)
+		}
+	}
+	if len(warns) != n/997+1 || st.Bad != int64(len(warns)) || st.Events != n {
+		t.Errorf("%d warnings, stats %+v", len(warns), st)
+	}
+	// Warnings arrive in line order.
+	for i := 1; i < len(warns); i++ {
+		if warns[i].where <= warns[i-1].where && len(warns[i].where) <= len(warns[i-1].where) {
+			t.Errorf("warnings out of order: %v then %v", warns[i-1], warns[i])
+		}
+	}
+}
+
+func TestMissingFileAndCorruptGzip(t *testing.T) {
+	_, _, _, err := run(t, []string{filepath.Join(t.TempDir(), "nope.ndjson")}, "")
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope.ndjson") {
+		t.Errorf("missing file: %v", err)
+	}
+	data := gz([]byte("{\"event\":{\"id\":\"a\"}}\n"))
+	data[len(data)-5] ^= 0xff // break the checksum/size trailer
+	p := write(t, "bad.gz", data)
+	_, _, _, err = run(t, []string{p}, "")
+	if err == nil || !strings.Contains(err.Error(), "bad.gz") {
+		t.Errorf("corrupt gzip: %v", err)
+	}
+}
+
+func TestStopWhenCallbackFails(t *testing.T) {
+	var b bytes.Buffer
+	for i := range 50000 {
+		fmt.Fprintf(&b, "{\"event\":{\"id\":\"%d\"}}\n", i)
+	}
+	p := write(t, "x.ndjson", b.Bytes())
+	stop := errors.New("stop")
+	n := 0
+	err := New([]string{p}, Options{}).Events(context.Background(), func(*triage.Event) error {
+		n++
+		if n == 10 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 10 {
+		t.Errorf("err %v after %d", err, n)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	var b bytes.Buffer
+	for i := range 50000 {
+		fmt.Fprintf(&b, "{\"event\":{\"id\":\"%d\"}}\n", i)
+	}
+	p := write(t, "x.ndjson", b.Bytes())
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	err := New([]string{p}, Options{}).Events(ctx, func(*triage.Event) error {
+		n++
+		if n == 5 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v", err)
+	}
+	if n >= 50000 {
+		t.Errorf("read everything after cancel")
+	}
+}
