@@ -16,6 +16,21 @@ type Detector interface {
 	Flush(emit func(Finding))
 }
 
+// Lint is something a detector has to tell the analyst about the data or
+// itself after a run: events it could not see, why a rule cannot match, how
+// long a model was still learning. Lints go to stderr in `picket detect`
+// and beside the detector in the console.
+type Lint struct {
+	Detector string
+	Message  string // one line, plain words
+	Count    int    // events concerned, when that makes sense
+}
+
+// Linter is implemented by detectors that report lints after Flush.
+type Linter interface {
+	Lints() []Lint
+}
+
 // Readiness says whether a detector can run on the data Picket has.
 type Readiness string
 
@@ -61,6 +76,8 @@ type Stats struct {
 	// Unproven counts findings dropped because they cited no event (a
 	// detector bug; tests assert it stays zero).
 	Unproven int
+	// Lints collects what detectors implementing Linter reported.
+	Lints []Lint
 }
 
 // Engine runs detectors over a source.
@@ -120,6 +137,11 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	})
 	for i, d := range e.Detectors {
 		d.Flush(emitters[i])
+	}
+	for _, d := range e.Detectors {
+		if l, ok := d.(Linter); ok {
+			st.Lints = append(st.Lints, l.Lints()...)
+		}
 	}
 	return st, err
 }
