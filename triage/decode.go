@@ -42,29 +42,43 @@ const (
 	hDataset
 	hEventDataset
 	hProcessor
+	hRoute
+	hBody
+	hBodyBytes
+	hReferrer
+	hHeaders
+	hCookies
+	hSessionField
 )
 
 var hotPaths = map[string]hotField{
-	"@timestamp":                hTimestamp,
-	"event.id":                  hEventID,
-	"source.ip":                 hSourceIP,
-	"client.ip":                 hClientIP,
-	"user_agent.original":       hUserAgent,
-	"http.request.method":       hMethod,
-	"http.response.status_code": hStatus,
-	"url.original":              hURLOriginal,
-	"url.path":                  hURLPath,
-	"url.query":                 hURLQuery,
-	"url.full":                  hURLFull,
-	"user.name":                 hUserName,
-	"event.category":            hCategory,
-	"event.type":                hType,
-	"event.action":              hAction,
-	"event.outcome":             hOutcome,
-	"event.kind":                hKind,
-	"data_stream.dataset":       hDataset,
-	"event.dataset":             hEventDataset,
-	"processor.event":           hProcessor,
+	"@timestamp":                 hTimestamp,
+	"event.id":                   hEventID,
+	"source.ip":                  hSourceIP,
+	"client.ip":                  hClientIP,
+	"user_agent.original":        hUserAgent,
+	"http.request.method":        hMethod,
+	"http.response.status_code":  hStatus,
+	"url.original":               hURLOriginal,
+	"url.path":                   hURLPath,
+	"url.query":                  hURLQuery,
+	"url.full":                   hURLFull,
+	"user.name":                  hUserName,
+	"event.category":             hCategory,
+	"event.type":                 hType,
+	"event.action":               hAction,
+	"event.outcome":              hOutcome,
+	"event.kind":                 hKind,
+	"data_stream.dataset":        hDataset,
+	"event.dataset":              hEventDataset,
+	"processor.event":            hProcessor,
+	"transaction.name":           hRoute,
+	"http.request.body.original": hBody,
+	"http.request.body.bytes":    hBodyBytes,
+	"http.request.referrer":      hReferrer,
+	"http.request.headers":       hHeaders,
+	"http.request.cookies":       hCookies,
+	"session.id":                 hSessionField,
 }
 
 // hotPrefixes holds every proper prefix of a hot path ("http",
@@ -288,7 +302,94 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 		}
 	case hProcessor:
 		ev.Processor = d.str(v)
+	case hRoute:
+		ev.Route = d.str(v)
+	case hBody:
+		ev.Body = scalarString(v)
+	case hBodyBytes:
+		ev.BodyBytes = int64(parseInt(v))
+	case hReferrer:
+		ev.Referrer = scalarString(v)
+	case hHeaders:
+		d.headers(v, ev)
+	case hCookies:
+		d.cookies(v, ev)
+	case hSessionField:
+		ev.SessionID = d.str(v)
 	}
+}
+
+// headers picks the request headers detectors read. APM stores them as
+// {"Name": ["value", ...]}; names are matched case-insensitively because
+// shippers differ in how they case them.
+func (d *Decoder) headers(v *fastjson.Value, ev *Event) {
+	o, err := v.Object()
+	if err != nil {
+		return
+	}
+	o.Visit(func(k []byte, hv *fastjson.Value) {
+		var dst *string
+		switch {
+		case equalFold(k, "host"):
+			dst = &ev.Headers.Host
+			ev.Headers.Present |= HeaderHost
+		case equalFold(k, "user-agent"):
+			dst = &ev.Headers.UserAgent
+			ev.Headers.Present |= HeaderUserAgent
+		case equalFold(k, "accept"):
+			dst = &ev.Headers.Accept
+			ev.Headers.Present |= HeaderAccept
+		case equalFold(k, "referer"):
+			dst = &ev.Headers.Referer
+			ev.Headers.Present |= HeaderReferer
+		case equalFold(k, "content-type"):
+			dst = &ev.Headers.ContentType
+			ev.Headers.Present |= HeaderContentType
+		case equalFold(k, "content-length"):
+			ev.Headers.Present |= HeaderContentLength
+			n, err := strconv.ParseInt(scalarString(hv), 10, 64)
+			if err == nil {
+				ev.Headers.ContentLength = n
+			}
+			return
+		case equalFold(k, "cookie"):
+			ev.Headers.Present |= HeaderCookie
+			return
+		default:
+			return
+		}
+		*dst = d.str(hv)
+	})
+}
+
+// cookies keeps the request's cookies in document order. APM writes them
+// as {"name": "value"}; agents may redact values as "[REDACTED]".
+func (d *Decoder) cookies(v *fastjson.Value, ev *Event) {
+	o, err := v.Object()
+	if err != nil {
+		return
+	}
+	o.Visit(func(k []byte, cv *fastjson.Value) {
+		if len(ev.Cookies) < 64 {
+			ev.Cookies = append(ev.Cookies, Cookie{Name: d.internBytes(k), Value: scalarString(cv)})
+		}
+	})
+}
+
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // str returns a scalar as an interned string: user agents, methods and
@@ -307,6 +408,10 @@ func (d *Decoder) str(v *fastjson.Value) string {
 	default:
 		return scalarString(v)
 	}
+	return d.internBytes(b)
+}
+
+func (d *Decoder) internBytes(b []byte) string {
 	if s, ok := d.intern[string(b)]; ok {
 		return s
 	}

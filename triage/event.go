@@ -40,8 +40,47 @@ type Event struct {
 	Kind        string     // event.kind
 	Dataset     string     // data_stream.dataset, else event.dataset
 	Processor   string     // processor.event (APM: transaction, span, error)
+	Route       string     // transaction.name: APM's route template, "GET /products/:id"
+	Body        string     // http.request.body.original, when the agent captured it
+	BodyBytes   int64      // http.request.body.bytes; 0 when absent
+	Referrer    string     // http.request.referrer
+	SessionID   string     // session.id when the document has one (detectors may derive it from cookies)
+	Headers     Headers    // selected http.request.headers
+	Cookies     []Cookie   // http.request.cookies, in document order
 
 	urlFull string
+}
+
+// Headers holds the request headers detectors read, from
+// http.request.headers (names matched case-insensitively; first value).
+type Headers struct {
+	Present       HeaderSet
+	Host          string
+	UserAgent     string
+	Accept        string
+	Referer       string
+	ContentType   string
+	ContentLength int64
+}
+
+// HeaderSet records which headers the document carried, so "absent" and
+// "empty" can be told apart.
+type HeaderSet uint8
+
+// Headers tracked in a HeaderSet.
+const (
+	HeaderHost HeaderSet = 1 << iota
+	HeaderUserAgent
+	HeaderAccept
+	HeaderReferer
+	HeaderContentType
+	HeaderContentLength
+	HeaderCookie
+)
+
+// Cookie is one request cookie.
+type Cookie struct {
+	Name, Value string
 }
 
 // URLFull returns url.full when the document has it.

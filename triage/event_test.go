@@ -231,3 +231,32 @@ func TestEscape(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeRequestDetails(t *testing.T) {
+	doc := `{"transaction":{"name":"POST /login"},"http":{"request":{"method":"POST",
+	"headers":{"host":["shop.example"],"User-Agent":["ua1","ua2"],"CONTENT-LENGTH":["42"],"Content-Type":["application/x-www-form-urlencoded"],"Cookie":["[REDACTED]"]},
+	"cookies":{"sid":"abc","_ga":"[REDACTED]"},"body":{"original":"username=bob&password=[REDACTED]","bytes":42},"referrer":"https://shop.example/"}}}`
+	ev, err := ParseEvent([]byte(strings.ReplaceAll(doc, "\n", "")), "f:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Headers{
+		Present:       HeaderHost | HeaderUserAgent | HeaderContentLength | HeaderContentType | HeaderCookie,
+		Host:          "shop.example",
+		UserAgent:     "ua1",
+		ContentType:   "application/x-www-form-urlencoded",
+		ContentLength: 42,
+	}
+	if ev.Headers != want {
+		t.Errorf("headers = %+v\nwant      %+v", ev.Headers, want)
+	}
+	if ev.Headers.Present&HeaderAccept != 0 {
+		t.Error("Accept reported present")
+	}
+	if !reflect.DeepEqual(ev.Cookies, []Cookie{{"sid", "abc"}, {"_ga", "[REDACTED]"}}) {
+		t.Errorf("cookies = %+v", ev.Cookies)
+	}
+	if ev.Route != "POST /login" || ev.Body != "username=bob&password=[REDACTED]" || ev.BodyBytes != 42 || ev.Referrer != "https://shop.example/" {
+		t.Errorf("route %q body %q bytes %d referrer %q", ev.Route, ev.Body, ev.BodyBytes, ev.Referrer)
+	}
+}
