@@ -529,7 +529,9 @@ func SplitURL(u, query string) (path, q string) {
 	if u == "" {
 		return "", query
 	}
-	if i := strings.Index(u, "://"); i >= 0 {
+	// Only a target that does not start with '/' can be absolute; "://" may
+	// well appear inside a query ("/page?inc=http://...").
+	if i := strings.Index(u, "://"); i >= 0 && u[0] != '/' && !strings.ContainsAny(u[:i], "/?#") {
 		rest := u[i+3:]
 		j := strings.IndexAny(rest, "/?#")
 		if j < 0 {

@@ -180,6 +180,7 @@ func TestDecodeFieldQuirks(t *testing.T) {
 		{"no zone", `{"@timestamp":"2026-01-02T03:04:05"}`, func(e *Event) bool { return e.Timestamp.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }},
 		{"bad time is zero", `{"@timestamp":"yesterday"}`, func(e *Event) bool { return e.Timestamp.IsZero() }},
 		{"url.full derives path", `{"url":{"full":"https://shop.example/a/b?x=1#frag"}}`, func(e *Event) bool { return e.URLPath == "/a/b" && e.URLQuery == "x=1" }},
+		{"scheme inside query is not absolute", `{"url":{"original":"/page?inc=http://evil/x.txt?"}}`, func(e *Event) bool { return e.URLPath == "/page" && e.URLQuery == "inc=http://evil/x.txt?" }},
 		{"url.path kept", `{"url":{"path":"/p","original":"/other?q"}}`, func(e *Event) bool { return e.URLPath == "/p" }},
 		{"category string", `{"event":{"category":"network"}}`, func(e *Event) bool { return Has(e.Category, "network") }},
 		{"event.dataset fallback", `{"event":{"dataset":"pfsense.log"}}`, func(e *Event) bool { return e.Dataset == "pfsense.log" }},

@@ -36,12 +36,17 @@ const maxDetails = 3
 type bursts struct {
 	info      triage.DetectorInfo
 	noun      string // what is counted: "request"
+	tag       string // "Request, attack": the point's category and class
 	open      map[actor]*burst
 	lastSweep time.Time
 }
 
 func newBursts(info triage.DetectorInfo, noun string) *bursts {
-	return &bursts{info: info, noun: noun, open: make(map[actor]*burst)}
+	tag := strings.TrimPrefix(info.ID, "appsensor:")
+	if e, ok := Lookup(tag); ok {
+		tag = e.ID + ", " + e.Category + ", " + string(e.Class)
+	}
+	return &bursts{info: info, noun: noun, tag: tag, open: make(map[actor]*burst)}
 }
 
 // hit records that ev matched, with a short detail for the reason.
@@ -141,7 +146,8 @@ func (b *bursts) report(k actor, emit func(triage.Finding)) {
 	if n := f.EventCount; n > 1 {
 		reason += fmt.Sprintf(" (%d %ss over %s)", n, b.noun, span(f.End.Sub(f.Timestamp)))
 	}
-	f.Reason = reason
+	f.Reason = reason + " — AppSensor " + b.tag
+	f.Reason = strings.TrimPrefix(f.Reason, " ")
 	if f.End.Equal(f.Timestamp) {
 		f.End = time.Time{}
 	}

@@ -21,6 +21,10 @@ type Options struct {
 	// ExtraMethods are accepted by RE2 besides the standard ones, for
 	// applications that really use WebDAV or similar (PROPFIND, MKCOL).
 	ExtraMethods []string
+	// MaxBodyBytes is FIO1's limit; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// HoneyPaths are decoy paths for HT2; HT2 needs at least one.
+	HoneyPaths []string
 }
 
 // Detectors returns a fresh instance of every point implemented so far,
@@ -28,11 +32,22 @@ type Options struct {
 // between runs.
 func Detectors(opts Options) []triage.Detector {
 	cache := &partsCache{}
-	return []triage.Detector{
+	ds := []triage.Detector{
 		newRE2(opts.ExtraMethods),
+		newRE8(cache),
+		newEE1(cache),
+		newEE2(cache),
+		newIE1(cache),
+		newIE3(cache),
+		newCIE1(cache),
 		newCIE3(cache),
 		newCIE4(cache),
+		newFIO1(opts.MaxBodyBytes),
 	}
+	if len(opts.HoneyPaths) > 0 {
+		ds = append(ds, newHT2(opts.HoneyPaths))
+	}
+	return ds
 }
 
 // point is a stateless per-request check whose hits merge into bursts.
@@ -53,6 +68,44 @@ func (p *point) Observe(ev *triage.Event, emit func(triage.Finding)) {
 
 func (p *point) Flush(emit func(triage.Finding)) { p.b.flushAll(emit) }
 
+// pointInfo describes a running point from its catalogue entry: AppSensor's
+// class sets the severity (an Attack needs tools or intent; a Suspicious
+// hit may be an honest mistake).
+func pointInfo(id, summary string) triage.DetectorInfo {
+	e, ok := Lookup(id)
+	if !ok {
+		panic("appsensor: " + id + " is not in the catalogue")
+	}
+	return infoFor(e, summary)
+}
+
+func infoFor(e Entry, summary string) triage.DetectorInfo {
+	sev, risk := triage.Medium, 47
+	if e.Class == Attack {
+		sev, risk = triage.High, 73
+	}
+	return triage.DetectorInfo{
+		ID:        "appsensor:" + e.ID,
+		Title:     e.Title,
+		Severity:  sev,
+		RiskScore: risk,
+		Summary:   summary,
+		Readiness: e.Readiness,
+		Why:       e.Why,
+	}
+}
+
+// Pending describes the catalogue's points that do not run, with why.
+func Pending() []triage.DetectorInfo {
+	var out []triage.DetectorInfo
+	for _, e := range Catalogue {
+		if e.Readiness != triage.RunsLocally {
+			out = append(out, infoFor(e, e.Category+" detection point ("+string(e.Class)+")"))
+		}
+	}
+	return out
+}
+
 // standardMethods are the methods RFC 9110 defines, plus PATCH (RFC 5789).
 var standardMethods = []string{"HEAD", "GET", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"}
 
@@ -61,14 +114,7 @@ func newRE2(extra []string) *point {
 	for _, m := range slices.Concat(standardMethods, extra) {
 		allowed[strings.ToUpper(m)] = true
 	}
-	info := triage.DetectorInfo{
-		ID:        "appsensor:RE2",
-		Title:     "Unsupported HTTP method",
-		Severity:  triage.Medium,
-		RiskScore: 47,
-		Summary:   "a request used a method outside HEAD, GET, POST, PUT, DELETE, TRACE, OPTIONS, CONNECT, PATCH (and any configured extras)",
-		Readiness: triage.RunsLocally,
-	}
+	info := pointInfo("RE2", "a request used a method outside HEAD, GET, POST, PUT, DELETE, TRACE, OPTIONS, CONNECT, PATCH (and any configured extras)")
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
 		// ECS before 1.6 stored methods in lower case, so case is ignored:
 		// otherwise every request of older data would fire.
@@ -80,30 +126,16 @@ func newRE2(extra []string) *point {
 }
 
 func newCIE3(cache *partsCache) *point {
-	info := triage.DetectorInfo{
-		ID:        "appsensor:CIE3",
-		Title:     "NUL byte in requested path or parameter",
-		Severity:  triage.High,
-		RiskScore: 73,
-		Summary:   "%00 or a NUL byte in the URL path or a query parameter (file-name truncation probes)",
-		Readiness: triage.RunsLocally,
-	}
+	info := pointInfo("CIE3", "%00 or a NUL byte in the URL path or a query parameter (file-name truncation probes)")
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
-		return firstPart(cache.get(ev), "%00", func(p Part) bool { return strings.IndexByte(p.Value, 0) >= 0 })
+		return firstPart(cache.get(ev), "%00", func(p Part) bool { return p.isURLPart() && strings.IndexByte(p.Value, 0) >= 0 })
 	}}
 }
 
 func newCIE4(cache *partsCache) *point {
-	info := triage.DetectorInfo{
-		ID:        "appsensor:CIE4",
-		Title:     "CR or LF in requested path or parameter",
-		Severity:  triage.High,
-		RiskScore: 73,
-		Summary:   "%0d/%0a (carriage return, line feed) in the URL path or a query parameter (header injection, response splitting)",
-		Readiness: triage.RunsLocally,
-	}
+	info := pointInfo("CIE4", "%0d/%0a (carriage return, line feed) in the URL path or a query parameter (header injection, response splitting)")
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
-		return firstPart(cache.get(ev), "CR/LF", func(p Part) bool { return strings.ContainsAny(p.Value, "\r\n") })
+		return firstPart(cache.get(ev), "CR/LF", func(p Part) bool { return p.isURLPart() && strings.ContainsAny(p.Value, "\r\n") })
 	}}
 }
 

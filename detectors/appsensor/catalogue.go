@@ -1,0 +1,117 @@
+package appsensor
+
+import "picket/triage"
+
+// Class is AppSensor's judgement of how a point's hit should be read.
+type Class string
+
+// Classes: a Suspicious hit may be an honest mistake; an Attack hit needs
+// tools or intent. Picket maps them to severities.
+const (
+	Suspicious Class = "suspicious"
+	Attack     Class = "attack"
+)
+
+// Entry is one AppSensor detection point as the catalogue defines it,
+// with Picket's verdict on judging it from HTTP/APM events.
+type Entry struct {
+	ID       string
+	Title    string
+	Category string
+	Class    Class
+	// Verdict when Picket does not run the point: why it cannot be judged
+	// from HTTP/APM events, what configuration it needs, or that it is
+	// planned. Empty for points that run.
+	Readiness triage.Readiness
+	Why       string
+}
+
+// cannot builds a catalogue entry Picket will never judge from events.
+func cannot(id, title, cat string, c Class, why string) Entry {
+	return Entry{id, title, cat, c, triage.CannotJudge, why}
+}
+
+// planned builds an entry that can be judged from events but is not built yet.
+func planned(id, title, cat string, c Class, how string) Entry {
+	return Entry{id, title, cat, c, triage.NotAvailable, "not built yet: " + how}
+}
+
+// run builds an entry for a point that runs (its detector supplies the rest).
+func run(id, title, cat string, c Class) Entry {
+	return Entry{id, title, cat, c, triage.RunsLocally, ""}
+}
+
+// Catalogue lists all 60 detection points of the current AppSensor guide,
+// in its order, so `picket rules` can account for every one.
+var Catalogue = []Entry{
+	planned("RE1", "Unexpected HTTP Command", "Request", Attack, "methods learned per route from other actors' successful requests"),
+	run("RE2", "Attempt to Invoke Unsupported HTTP Method", "Request", Attack),
+	planned("RE3", "GET When Expecting POST", "Request", Suspicious, "methods learned per route"),
+	planned("RE4", "POST When Expecting GET", "Request", Attack, "methods learned per route"),
+	planned("RE5", "Additional/Duplicated Data in Request", "Request", Suspicious, "duplicate and never-seen parameter names per route"),
+	planned("RE6", "Data Missing from Request", "Request", Suspicious, "missing Host/User-Agent/Accept headers; usual parameters missing"),
+	planned("RE7", "Unexpected Quantity of Characters in Parameter", "Request", Attack, "value lengths learned per route and parameter"),
+	run("RE8", "Unexpected Type of Characters in Parameter", "Request", Attack),
+	planned("AE1", "Use of Multiple Usernames", "Authentication", Suspicious, "usernames per client from captured login bodies"),
+	planned("AE2", "Multiple Failed Passwords", "Authentication", Attack, "failed logins per username"),
+	planned("AE3", "High Rate of Login Attempts", "Authentication", Attack, "login attempts per client per window"),
+	planned("AE4", "Unexpected Quantity of Characters in Username", "Authentication", Attack, "username length from captured login bodies"),
+	cannot("AE5", "Unexpected Quantity of Characters in Password", "Authentication", Attack, "APM agents replace password values with [REDACTED], so their length is never recorded"),
+	planned("AE6", "Unexpected Type of Character in Username", "Authentication", Attack, "username characters from captured login bodies"),
+	cannot("AE7", "Unexpected Type of Character in Password", "Authentication", Suspicious, "APM agents replace password values with [REDACTED], so their characters are never recorded"),
+	planned("AE8", "Providing Only the Username", "Authentication", Attack, "password field absent from a captured login body"),
+	planned("AE9", "Providing Only the Password", "Authentication", Attack, "username field absent from a captured login body"),
+	planned("AE10", "Additional POST Variable", "Authentication", Attack, "login fields learned from other clients"),
+	planned("AE11", "Missing POST Variable", "Authentication", Attack, "login fields learned from other clients"),
+	planned("AE12", "Utilization of Common Usernames", "Authentication", Attack, "dictionary usernames in captured login bodies"),
+	cannot("AE13", "Deviation from Normal GEO Location", "Authentication", Suspicious, "needs a per-user location history and GeoIP enrichment that APM transactions do not reliably carry"),
+	cannot("SE1", "Modifying Existing Cookie", "Session Management", Attack, "only the application knows which cookie values it issued; APM redacts session cookies"),
+	cannot("SE2", "Adding New Cookie", "Session Management", Attack, "analytics, ad and sub-domain cookies make unexpected cookies normal; without the application's cookie list a verdict would be noise"),
+	cannot("SE3", "Deleting Existing Cookie", "Session Management", Suspicious, "APM records cookies only when capture is enabled and redacts the session ones, so a missing cookie cannot be told from a redacted one"),
+	cannot("SE4", "Substituting Another User's Valid Session ID or Cookie", "Session Management", Attack, "needs the application's session store to know which user a session belongs to"),
+	planned("SE5", "Source Location Changes During Session", "Session Management", Suspicious, "one session seen from different networks (/24, /48)"),
+	planned("SE6", "Change of User Agent Mid Session", "Session Management", Attack, "user agent changes within one session"),
+	planned("ACE1", "Modifying URL Argument Within a GET for Direct Object Access Attempt", "Access Control", Suspicious, "403/404 while walking object ids on one route"),
+	planned("ACE2", "Modifying Parameter Within A POST for Direct Object Access Attempt", "Access Control", Attack, "POST/PUT on id-taking routes answered 403/404/422"),
+	planned("ACE3", "Force Browsing Attempt", "Access Control", Suspicious, "404/403/400 on many distinct non-static paths per actor"),
+	planned("ACE4", "Evading Presentation Access Control Through Custom POST", "Access Control", Attack, "POST to routes the actor never reached successfully, answered 403"),
+	run("IE1", "Cross Site Scripting Attempt", "Input Validation", Suspicious),
+	cannot("IE2", "Violation Of Implemented White Lists", "Input Validation", Suspicious, "the application's whitelists are not in the events; RE7/RE8 cover learned value shapes"),
+	run("IE3", "Violation Of Implemented Black Lists", "Input Validation", Suspicious),
+	cannot("IE4", "Violation of Input Data Integrity", "Input Validation", Attack, "only the application knows which hidden-field and select values it issued"),
+	cannot("IE5", "Violation of Stored Business Data Integrity", "Input Validation", Attack, "database integrity and unexpected file changes are not visible in HTTP/APM transactions"),
+	cannot("IE6", "Violation of Security Log Integrity", "Input Validation", Attack, "tampering with security logs is not visible in the HTTP requests themselves"),
+	cannot("IE7", "Detect Abnormal Content Output Structure", "Input Validation", Attack, "response bodies are not captured by APM agents"),
+	run("EE1", "Double Encoded Character", "Encoding", Suspicious),
+	run("EE2", "Unexpected Encoding Used", "Encoding", Attack),
+	run("CIE1", "Blacklist Inspection for Common SQL Injection Values", "Command Injection", Attack),
+	planned("CIE2", "Detect Abnormal Quantity of Returned Records", "Command Injection", Attack, "rows returned per transaction from APM db spans"),
+	run("CIE3", "Null Byte Character in File Request", "Command Injection", Attack),
+	run("CIE4", "Carriage Return or Line Feed Character in File Request", "Command Injection", Attack),
+	run("FIO1", "Detect Large Individual File", "File IO", Suspicious),
+	planned("FIO2", "Detect Large Number of File Uploads", "File IO", Attack, "uploads per actor per window"),
+	planned("HT1", "Alteration to Honey Trap Data", "Honey Trap", Attack, "configured honey parameters"),
+	{"HT2", "Honey Trap Resource Requested", "Honey Trap", Attack, triage.NeedsConfig, "set appsensor.honey_paths to the decoy paths your site advertises (robots.txt Disallow entries, hidden links)"},
+	planned("HT3", "Honey Trap Data Used", "Honey Trap", Attack, "configured honeytoken usernames"),
+	planned("UT1", "Irregular Use of Application", "User Trend", Suspicious, "dynamic-only traffic without static assets"),
+	planned("UT2", "Speed of Application Use", "User Trend", Suspicious, "request rate per actor"),
+	planned("UT3", "Frequency of Site Use", "User Trend", Suspicious, "visits per user against their own history"),
+	planned("UT4", "Frequency of Feature Use", "User Trend", Suspicious, "route use per user against their own history"),
+	planned("STE1", "High Number of Logouts Across The Site", "System Trend", Suspicious, "site-wide hourly logouts against the same hour's baseline"),
+	planned("STE2", "High Number of Logins Across The Site", "System Trend", Suspicious, "site-wide hourly logins against the same hour's baseline"),
+	planned("STE3", "Significant Change in Usage of Same Transaction Across The Site", "System Trend", Suspicious, "site-wide hourly use of one transaction against the same hour's baseline"),
+	planned("RP1", "Suspicious or Disallowed User Source Location", "Reputation", Suspicious, "configured IP/CIDR lists (e.g. Tor exits)"),
+	cannot("RP2", "Suspicious External User Behavior", "Reputation", Suspicious, "comes from other systems' verdicts (IDS, WAF, fraud scores), which are alerts of their own rather than HTTP events"),
+	cannot("RP3", "Suspicious Client-Side Behavior", "Reputation", Suspicious, "needs client-side reports (CSP violations, page-integrity checks) that APM transactions do not carry"),
+	cannot("RP4", "Change to Environment Threat Level", "Reputation", Suspicious, "a global threat level is set by people, not observed in requests"),
+}
+
+// Lookup returns the catalogue entry for an id such as "CIE3".
+func Lookup(id string) (Entry, bool) {
+	for _, e := range Catalogue {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
