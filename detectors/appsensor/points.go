@@ -25,6 +25,18 @@ type Options struct {
 	MaxBodyBytes int64
 	// HoneyPaths are decoy paths for HT2; HT2 needs at least one.
 	HoneyPaths []string
+	// SessionCookies name the cookies read as a session id; empty means
+	// DefaultSessionCookies.
+	SessionCookies []string
+	// Learn tunes the points that learn from the data.
+	Learn LearnOptions
+}
+
+func (o Options) sessionCookies() []string {
+	if len(o.SessionCookies) > 0 {
+		return o.SessionCookies
+	}
+	return DefaultSessionCookies
 }
 
 // Detectors returns a fresh instance of every point implemented so far,
@@ -47,6 +59,7 @@ func Detectors(opts Options) []triage.Detector {
 	if len(opts.HoneyPaths) > 0 {
 		ds = append(ds, newHT2(opts.HoneyPaths))
 	}
+	ds = append(ds, learnedDetectors(opts, cache)...)
 	return ds
 }
 
