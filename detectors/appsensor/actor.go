@@ -1,6 +1,7 @@
 package appsensor
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,3 +160,5 @@ func isStatic(p string) bool {
 	}
 	return false
 }
+
+func sortStrings(s []string) { slices.Sort(s) }

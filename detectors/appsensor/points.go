@@ -28,6 +28,10 @@ type Options struct {
 	// SessionCookies name the cookies read as a session id; empty means
 	// DefaultSessionCookies.
 	SessionCookies []string
+	// Login says how to recognise logins (AE points).
+	Login LoginOptions
+	// Actor tunes the windowed points judged per actor.
+	Actor ActorOptions
 	// Learn tunes the points that learn from the data.
 	Learn LearnOptions
 }
@@ -59,6 +63,8 @@ func Detectors(opts Options) []triage.Detector {
 	if len(opts.HoneyPaths) > 0 {
 		ds = append(ds, newHT2(opts.HoneyPaths))
 	}
+	ds = append(ds, newLoginPoints(opts, cache)...)
+	ds = append(ds, newAccessPoints(opts)...)
 	ds = append(ds, learnedDetectors(opts, cache)...)
 	return ds
 }

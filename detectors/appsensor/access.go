@@ -1,0 +1,302 @@
+package appsensor
+
+import (
+	"container/list"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"picket/triage"
+)
+
+// ActorOptions tune the windowed points judged per actor (user, else
+// session, else address). Zero thresholds take the defaults.
+type ActorOptions struct {
+	ACE1, ACE2, ACE3, ACE4, UT2, FIO2 Threshold
+	// MaxActors caps each point's actor table (least recently seen actors
+	// are dropped first); 0 means DefaultMaxActors.
+	MaxActors int
+}
+
+// DefaultActor returns the windowed defaults; the README gives each one's
+// source.
+func DefaultActor() ActorOptions {
+	return ActorOptions{
+		ACE1: Threshold{3, 5 * time.Minute},
+		ACE2: Threshold{3, 5 * time.Minute},
+		ACE3: Threshold{10, 2 * time.Minute},
+		ACE4: Threshold{2, 10 * time.Minute},
+		UT2:  Threshold{120, time.Minute},
+		FIO2: Threshold{20, 10 * time.Minute},
+	}
+}
+
+func (o ActorOptions) withDefaults() ActorOptions {
+	d := DefaultActor()
+	for _, p := range []struct{ t, d *Threshold }{{&o.ACE1, &d.ACE1}, {&o.ACE2, &d.ACE2}, {&o.ACE3, &d.ACE3}, {&o.ACE4, &d.ACE4}, {&o.UT2, &d.UT2}, {&o.FIO2, &d.FIO2}} {
+		if p.t.Count <= 0 || p.t.Window <= 0 {
+			*p.t = *p.d
+		}
+	}
+	if o.MaxActors <= 0 {
+		o.MaxActors = DefaultMaxActors
+	}
+	return o
+}
+
+func isDenied(status int, codes ...int) bool {
+	for _, c := range codes {
+		if status == c {
+			return true
+		}
+	}
+	return false
+}
+
+func isWrite(method string) bool {
+	switch strings.ToUpper(method) {
+	case "POST", "PUT", "PATCH", "DELETE":
+		return true
+	}
+	return false
+}
+
+func newAccessPoints(opts Options) []triage.Detector {
+	ao := opts.Actor.withDefaults()
+	sess := opts.sessionCookies()
+	mk := func(id, summary string, th Threshold, distinct bool) *windowPoint {
+		w := newWindowPoint(id, summary, th, distinct)
+		w.maxActors = ao.MaxActors
+		return w
+	}
+
+	ace1 := mk("ACE1", "403/404 answers while one actor walks object ids on a route", ao.ACE1, true)
+	ace1.qualify = func(ev *triage.Event) (string, string, bool) {
+		if isWrite(ev.Method) || !isDenied(ev.StatusCode, 403, 404) {
+			return "", "", false
+		}
+		id, ok := objectID(ev.URLPath)
+		if !ok {
+			return "", "", false
+		}
+		return actorKey(ev, sess) + " " + routeKey(ev), id, true
+	}
+	ace1.describe = func(vals []string, n, events int, d time.Duration) string {
+		return fmt.Sprintf("%d object ids refused or missing in %d requests over %s: %s", n, events, span(d), listValues(vals, n))
+	}
+
+	ace2 := mk("ACE2", "writes (POST/PUT/PATCH/DELETE) on id-taking routes answered 403/404/422", ao.ACE2, false)
+	ace2.qualify = func(ev *triage.Event) (string, string, bool) {
+		if !isWrite(ev.Method) || !isDenied(ev.StatusCode, 403, 404, 422) {
+			return "", "", false
+		}
+		if _, ok := objectID(ev.URLPath); !ok && !strings.Contains(ev.Route, ":") {
+			return "", "", false
+		}
+		return actorKey(ev, sess), ev.Method + " " + ev.URLPath, true
+	}
+	ace2.describe = func(vals []string, n, events int, d time.Duration) string {
+		return fmt.Sprintf("%d writes to objects refused over %s: %s", events, span(d), listValues(vals, n))
+	}
+
+	ace3 := mk("ACE3", "404/403/400 answers on many distinct non-static paths (force browsing)", ao.ACE3, true)
+	ace3.qualify = func(ev *triage.Event) (string, string, bool) {
+		if !isDenied(ev.StatusCode, 404, 403, 400) || ev.URLPath == "" || isStatic(ev.URLPath) {
+			return "", "", false
+		}
+		return actorKey(ev, sess), ev.URLPath, true
+	}
+	ace3.describe = func(vals []string, n, events int, d time.Duration) string {
+		return fmt.Sprintf("%d distinct paths refused or missing over %s: %s", n, span(d), listValues(vals, n))
+	}
+
+	ace4 := newACE4(mk("ACE4", "POSTs answered 403 on routes this actor never reached successfully", ao.ACE4, true), sess, ao.MaxActors)
+
+	ut2 := mk("UT2", "requests for pages (static assets excluded) faster than a person browses", ao.UT2, false)
+	ut2.qualify = func(ev *triage.Event) (string, string, bool) {
+		if ev.Method == "" || isStatic(ev.URLPath) {
+			return "", "", false
+		}
+		return actorKey(ev, sess), "", true
+	}
+	ut2.describe = func(_ []string, _, events int, d time.Duration) string {
+		return fmt.Sprintf("%d page requests in %s", events, span(d))
+	}
+
+	fio2 := mk("FIO2", "many file uploads (multipart POSTs) by one actor", ao.FIO2, false)
+	fio2.qualify = func(ev *triage.Event) (string, string, bool) {
+		if !isWrite(ev.Method) || !strings.Contains(strings.ToLower(ev.Headers.ContentType), "multipart/form-data") {
+			return "", "", false
+		}
+		return actorKey(ev, sess), "", true
+	}
+	fio2.describe = func(_ []string, _, events int, d time.Duration) string {
+		return fmt.Sprintf("%d uploads in %s", events, span(d))
+	}
+
+	return []triage.Detector{ace1, ace2, ace3, ace4, newSessionPoint("SE5", sess, ao.MaxActors), newSessionPoint("SE6", sess, ao.MaxActors), ut2, fio2}
+}
+
+// ace4 wraps a window point with each actor's set of routes reached
+// successfully: a 403 on one of those (an expired CSRF token on the cart)
+// is not ACE4, a 403 on a route the actor never saw is.
+type ace4 struct {
+	*windowPoint
+	reached *lru[map[string]bool]
+	sess    []string
+}
+
+func newACE4(w *windowPoint, sess []string, maxActors int) *ace4 {
+	a := &ace4{windowPoint: w, reached: newLRU[map[string]bool](maxActors), sess: sess}
+	w.qualify = func(ev *triage.Event) (string, string, bool) {
+		actor := actorKey(ev, sess)
+		route := routeKey(ev)
+		if ev.StatusCode >= 200 && ev.StatusCode < 400 {
+			set, _ := a.reached.get(actor)
+			if set == nil {
+				set = map[string]bool{}
+				a.reached.put(actor, set)
+			}
+			if len(set) < 512 {
+				set[route] = true
+			}
+			return "", "", false
+		}
+		if !strings.EqualFold(ev.Method, "POST") || ev.StatusCode != 403 {
+			return "", "", false
+		}
+		if set, ok := a.reached.get(actor); ok && set[route] {
+			return "", "", false
+		}
+		return actor, route, true
+	}
+	w.describe = func(vals []string, n, events int, d time.Duration) string {
+		return fmt.Sprintf("%d POSTs refused with 403 over %s on routes never reached successfully: %s", events, span(d), listValues(vals, n))
+	}
+	return a
+}
+
+// sessionState is what SE5 and SE6 remember of one session.
+type sessionState struct {
+	prefix netip.Prefix   // where the session began
+	ua     string         // the agent it began with
+	seenP  []netip.Prefix // networks already reported, so each fires once
+	seenUA []string
+}
+
+// sessionPoint is SE5 (one session from a different network) or SE6 (the
+// user agent changes within a session). A change is judged against the
+// session's first request.
+type sessionPoint struct {
+	*point
+	id       string
+	sess     []string
+	sessions *lru[*sessionState]
+}
+
+func newSessionPoint(id string, sess []string, maxSessions int) *sessionPoint {
+	summary := map[string]string{
+		"SE5": "one session used from a different network (IPv4 /24, IPv6 /48)",
+		"SE6": "the user agent changes within one session",
+	}[id]
+	s := &sessionPoint{id: id, sess: sess, sessions: newLRU[*sessionState](maxSessions)}
+	s.point = &point{b: newBursts(pointInfo(id, summary), "request")}
+	s.point.check = s.check
+	return s
+}
+
+// networkOf returns the /24 or /48 an address belongs to: mobile users
+// move inside their carrier's block; a hijacked session comes from
+// elsewhere.
+func networkOf(a netip.Addr) netip.Prefix {
+	bits := 24
+	if a.Is6() {
+		bits = 48
+	}
+	p, _ := a.Prefix(bits)
+	return p
+}
+
+func (s *sessionPoint) check(ev *triage.Event) (string, bool) {
+	sid := sessionID(ev, s.sess)
+	if sid == "" || !ev.SourceIP.IsValid() {
+		return "", false
+	}
+	st, ok := s.sessions.get(sid)
+	if !ok {
+		s.sessions.put(sid, &sessionState{prefix: networkOf(ev.SourceIP), ua: ev.UserAgent})
+		return "", false
+	}
+	switch s.id {
+	case "SE5":
+		if p := networkOf(ev.SourceIP); p != st.prefix && !slices.Contains(st.seenP, p) {
+			if len(st.seenP) < 16 {
+				st.seenP = append(st.seenP, p)
+			}
+			return fmt.Sprintf("session %s… began in %s, now from %s", clip(short(sid), 12), st.prefix, ev.SourceIP), true
+		}
+	case "SE6":
+		if ev.UserAgent != st.ua && st.ua != "" && ev.UserAgent != "" && !slices.Contains(st.seenUA, ev.UserAgent) {
+			if len(st.seenUA) < 16 {
+				st.seenUA = append(st.seenUA, ev.UserAgent)
+			}
+			return fmt.Sprintf("session %s… began with %s, now %s", clip(short(sid), 12), clip(st.ua, 40), clip(ev.UserAgent, 40)), true
+		}
+	}
+	return "", false
+}
+
+// short keeps the start of a session id: enough to tell sessions apart in
+// a reason without printing the whole secret.
+func short(s string) string {
+	if len(s) > 8 {
+		return s[:8]
+	}
+	return s
+}
+
+// lru is a bounded map that forgets the least recently used key.
+type lru[V any] struct {
+	max   int
+	items map[string]*list.Element
+	order *list.List
+}
+
+type lruEntry[V any] struct {
+	key string
+	val V
+}
+
+func newLRU[V any](max int) *lru[V] {
+	if max <= 0 {
+		max = DefaultMaxActors
+	}
+	return &lru[V]{max: max, items: map[string]*list.Element{}, order: list.New()}
+}
+
+func (l *lru[V]) get(k string) (V, bool) {
+	if e, ok := l.items[k]; ok {
+		l.order.MoveToFront(e)
+		return e.Value.(*lruEntry[V]).val, true
+	}
+	var zero V
+	return zero, false
+}
+
+func (l *lru[V]) put(k string, v V) {
+	if e, ok := l.items[k]; ok {
+		e.Value.(*lruEntry[V]).val = v
+		l.order.MoveToFront(e)
+		return
+	}
+	if len(l.items) >= l.max {
+		old := l.order.Back()
+		l.order.Remove(old)
+		delete(l.items, old.Value.(*lruEntry[V]).key)
+	}
+	l.items[k] = l.order.PushFront(&lruEntry[V]{key: k, val: v})
+}
+
+func (l *lru[V]) len() int { return len(l.items) }
