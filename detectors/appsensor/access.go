@@ -69,6 +69,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 	mk := func(id, summary string, th Threshold, distinct bool) *windowPoint {
 		w := newWindowPoint(id, summary, th, distinct)
 		w.maxActors = ao.MaxActors
+		w.reputation = opts.Reputation
 		return w
 	}
 

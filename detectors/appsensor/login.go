@@ -258,5 +258,14 @@ func newLoginPoints(opts Options, cache *partsCache) []triage.Detector {
 		return fmt.Sprintf("%d login attempts in %s", events, span(d))
 	}
 	ae10, ae11 := newLoginFields(lp, sess)
-	return []triage.Detector{ae1, ae2, ae3, ae4, ae6, ae8, ae9, ae10, ae11, ae12}
+	ds := []triage.Detector{ae1, ae2, ae3, ae4, ae6, ae8, ae9, ae10, ae11, ae12}
+	if len(opts.HoneyUsers) > 0 {
+		ds = append(ds, newHT3(opts.HoneyUsers, lp))
+	}
+	for _, d := range ds {
+		if w, ok := d.(*windowPoint); ok {
+			w.reputation = opts.Reputation
+		}
+	}
+	return ds
 }

@@ -28,6 +28,12 @@ type Options struct {
 	// SessionCookies name the cookies read as a session id; empty means
 	// DefaultSessionCookies.
 	SessionCookies []string
+	// HoneyParams are planted decoy parameters for HT1.
+	HoneyParams []HoneyParam
+	// HoneyUsers are honeytoken account names for HT3.
+	HoneyUsers []string
+	// Reputation lists feed RP1 and tighten windowed thresholds.
+	Reputation []Reputation
 	// Login says how to recognise logins (AE points).
 	Login LoginOptions
 	// Actor tunes the windowed points judged per actor.
@@ -62,6 +68,12 @@ func Detectors(opts Options) []triage.Detector {
 	}
 	if len(opts.HoneyPaths) > 0 {
 		ds = append(ds, newHT2(opts.HoneyPaths))
+	}
+	if len(opts.HoneyParams) > 0 {
+		ds = append(ds, newHT1(opts.HoneyParams, cache))
+	}
+	if len(opts.Reputation) > 0 {
+		ds = append(ds, newRP1(opts.Reputation))
 	}
 	ds = append(ds, newLoginPoints(opts, cache)...)
 	ds = append(ds, newAccessPoints(opts)...)

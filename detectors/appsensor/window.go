@@ -62,6 +62,10 @@ type windowPoint struct {
 	// number of events.
 	describe func(values []string, nvals, events int, d time.Duration) string
 
+	// reputation lists halve the threshold for their sources (RP1 as a
+	// modifier, as the AppSensor guide intends).
+	reputation []Reputation
+
 	actors    map[string]*actorWindow
 	lru       *list.List // front = most recently seen
 	lastSweep time.Time
@@ -115,7 +119,11 @@ func (w *windowPoint) Observe(ev *triage.Event, emit func(triage.Finding)) {
 		cut++
 	}
 	aw.hits = aw.hits[cut:]
-	if w.count(aw.hits) >= w.threshold.Count {
+	need := w.threshold.Count
+	if _, bad := listed(w.reputation, ev.SourceIP); bad {
+		need = max(1, (need+1)/2)
+	}
+	if w.count(aw.hits) >= need {
 		w.start(aw, ev)
 	}
 	if len(aw.hits) > 4*w.threshold.Count+64 { // bound a window of non-distinct repeats
