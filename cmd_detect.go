@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"picket/triage"
+	"picket/triage/demo"
+	"picket/triage/ndjson"
+)
+
+type detectFlags struct {
+	format string
+	only   []string
+	query  string
+	group  bool
+	demo   bool
+}
+
+func newDetectCmd(e *env, g *globalFlags) *cobra.Command {
+	f := &detectFlags{}
+	cmd := &cobra.Command{
+		Use:   "detect [flags] [FILE...]",
+		Short: "Re-run detectors over events and print findings",
+		Long: `detect streams events from NDJSON files (plain or gzip; - or a pipe for
+standard input) or the demo data through every enabled detector and prints
+one finding per line as JSON, or a table with --format table. Bad lines are
+reported on stderr as FILE:LINE: reason and skipped.
+
+Exit status: 0 on success, whether or not anything was found; 1 when input
+cannot be read; 2 on a usage error.`,
+		Example: `  picket detect access.ndjson.gz
+  picket detect --only appsensor:CIE3,appsensor:CIE4 --format table export.ndjson
+  picket detect --group --demo`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := g.load(e.getenv)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("format") {
+				cfg.Detect.Format = f.format
+			}
+			if cmd.Flags().Changed("only") {
+				cfg.Detect.Only = f.only
+			}
+			return runDetect(cmd.Context(), e, cfg, f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.format, "format", "ndjson", "output format: ndjson or table (env "+envFormat+")")
+	fl.StringSliceVar(&f.only, "only", nil, "run only these detector ids, comma-separated (env "+envOnly+")")
+	fl.StringVar(&f.query, "query", "", "add an ad hoc KQL detector with id 'query'")
+	fl.BoolVar(&f.group, "group", false, "print groups (source IP × user agent) instead of findings")
+	fl.BoolVar(&f.demo, "demo", false, "read the built-in demo data")
+	return cmd
+}
+
+func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []string) error {
+	format := cfg.Detect.Format
+	if format != "ndjson" && format != "table" {
+		return usagef("unknown format %q (want ndjson or table)", format)
+	}
+	if f.query != "" {
+		return usagef("--query needs the KQL engine, which is not available yet")
+	}
+	dets, err := selectDetectors(cfg, cfg.Detect.Only)
+	if err != nil {
+		return err
+	}
+	warn := newWarner(e.stderr, 100)
+	var src triage.Source
+	var files_ *ndjson.Source
+	switch {
+	case f.demo && len(files) > 0:
+		return usagef("give FILE arguments or --demo, not both")
+	case f.demo:
+		src = demo.New(demo.DefaultSeed)
+	case len(files) == 0 && stdinIsTerminal(e.stdin):
+		return usageError{errNoInput}
+	default:
+		if len(files) == 0 {
+			files = []string{"-"}
+		}
+		files_ = ndjson.New(files, ndjson.Options{Warn: warn.warn, Stdin: e.stdin})
+		src = files_
+	}
+
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	defer out.Flush()
+	enc := json.NewEncoder(terminalSafeJSON{out})
+	enc.SetEscapeHTML(false)
+	var grouper triage.Grouper
+	var table []triage.Finding
+	eng := &triage.Engine{Detectors: dets, OnFinding: func(fd triage.Finding) {
+		switch {
+		case f.group:
+			grouper.Add(&fd)
+		case format == "table":
+			table = append(table, fd)
+		default:
+			// Streamed as raised, so memory stays bounded by the
+			// detectors' windows, not by the number of findings.
+			_ = enc.Encode(fd)
+		}
+	}}
+	stats, runErr := eng.Run(ctx, src)
+
+	// Print whatever was found, even when the input failed part-way.
+	var werr error
+	switch {
+	case f.group:
+		groups := grouper.Groups()
+		if format == "table" {
+			werr = writeGroupTable(out, groups)
+		} else {
+			for _, g := range groups {
+				if werr = enc.Encode(g); werr != nil {
+					break
+				}
+			}
+		}
+	case format == "table":
+		slices.SortStableFunc(table, func(a, b triage.Finding) int { return a.Timestamp.Compare(b.Timestamp) })
+		werr = writeFindingTable(out, table)
+	}
+	if werr == nil {
+		werr = out.Flush()
+	}
+
+	warn.summary(files_, stats)
+	if runErr != nil {
+		return runErr
+	}
+	if werr != nil {
+		return fmt.Errorf("writing output: %w", werr)
+	}
+	return nil
+}
+
+// warner prints the first few bad-line warnings and counts the rest, so a
+// broken file cannot flood the terminal.
+type warner struct {
+	mu    sync.Mutex
+	w     io.Writer
+	limit int
+	n     int
+}
+
+func newWarner(w io.Writer, limit int) *warner { return &warner{w: w, limit: limit} }
+
+func (w *warner) warn(where string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.n++
+	if w.n <= w.limit {
+		fmt.Fprintf(w.w, "%s: %s\n", where, triage.Escape(err.Error()))
+	}
+}
+
+func (w *warner) summary(files *ndjson.Source, st triage.Stats) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.n > w.limit {
+		fmt.Fprintf(w.w, "picket: %d more bad lines not shown\n", w.n-w.limit)
+	}
+	msg := fmt.Sprintf("picket: %d events", st.Events)
+	if files != nil {
+		fs := files.Stats()
+		msg += fmt.Sprintf(" from %d file(s), %d bad line(s) skipped", fs.Files, fs.Bad)
+	}
+	msg += fmt.Sprintf(", %d finding(s)", st.Findings)
+	if st.Unproven > 0 {
+		msg += fmt.Sprintf(", %d finding(s) without evidence dropped (a detector bug)", st.Unproven)
+	}
+	fmt.Fprintln(w.w, msg)
+}

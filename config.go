@@ -1,0 +1,199 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"picket/detectors/appsensor"
+)
+
+// config is what Picket reads from $XDG_CONFIG_HOME/picket/config.toml.
+// Precedence: flags > environment > this file > built-in defaults.
+type config struct {
+	// DB is the case file path.
+	DB     string       `toml:"db"`
+	Detect detectConfig `toml:"detect"`
+	// AppSensor tunes the AppSensor detection points.
+	AppSensor appSensorConfig `toml:"appsensor"`
+}
+
+type detectConfig struct {
+	Format string   `toml:"format"` // ndjson or table
+	Only   []string `toml:"only"`   // detector ids to run; empty means all
+}
+
+type appSensorConfig struct {
+	// ExtraMethods are HTTP methods RE2 accepts besides the standard ones.
+	ExtraMethods []string `toml:"extra_methods"`
+	// MaxBodyBytes is FIO1's request body limit (default 10 MiB).
+	MaxBodyBytes int64 `toml:"max_body_bytes"`
+	// HoneyPaths are decoy paths for HT2 (robots.txt Disallow entries,
+	// hidden links); any request for one is reconnaissance.
+	HoneyPaths []string `toml:"honey_paths"`
+	// HoneyParams are decoy parameters or cookies for HT1.
+	HoneyParams []appsensor.HoneyParam `toml:"honey_params"`
+	// HoneyUsers are honeytoken account names for HT3.
+	HoneyUsers []string `toml:"honey_users"`
+	// ReputationLists are files of IPs/CIDRs for RP1.
+	ReputationLists []string `toml:"reputation_lists"`
+	// SessionCookies name the cookies read as a session id.
+	SessionCookies []string `toml:"session_cookies"`
+	// MaxActors caps each windowed point's actor table.
+	MaxActors int `toml:"max_actors"`
+	// Thresholds override windowed points: AE1 = "3/5m".
+	Thresholds map[string]string `toml:"thresholds"`
+	Login      loginConfig       `toml:"login"`
+}
+
+type loginConfig struct {
+	Paths             []string `toml:"paths"`
+	UsernameFields    []string `toml:"username_fields"`
+	PasswordFields    []string `toml:"password_fields"`
+	FailureStatuses   []int    `toml:"failure_statuses"`
+	Failure200        bool     `toml:"failure_200"`
+	MaxUsernameLength int      `toml:"max_username_length"`
+	CommonUsernames   []string `toml:"common_usernames"`
+}
+
+// appSensorOptions turns the [appsensor] table into detector options,
+// reading reputation lists from disk. Errors name the key or file:line.
+func (c appSensorConfig) appSensorOptions() (appsensor.Options, error) {
+	o := appsensor.Options{
+		ExtraMethods:   c.ExtraMethods,
+		MaxBodyBytes:   c.MaxBodyBytes,
+		HoneyPaths:     c.HoneyPaths,
+		HoneyParams:    c.HoneyParams,
+		HoneyUsers:     c.HoneyUsers,
+		SessionCookies: c.SessionCookies,
+		Login: appsensor.LoginOptions{
+			Paths:             c.Login.Paths,
+			UsernameFields:    c.Login.UsernameFields,
+			PasswordFields:    c.Login.PasswordFields,
+			FailureStatuses:   c.Login.FailureStatuses,
+			Failure200:        c.Login.Failure200,
+			MaxUsernameLength: c.Login.MaxUsernameLength,
+			CommonUsernames:   c.Login.CommonUsernames,
+		},
+		Actor: appsensor.ActorOptions{MaxActors: c.MaxActors},
+	}
+	ids := make([]string, 0, len(c.Thresholds))
+	for id := range c.Thresholds {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		th, err := appsensor.ParseThreshold(c.Thresholds[id])
+		if err == nil {
+			err = o.SetThreshold(id, th)
+		}
+		if err != nil {
+			return o, fmt.Errorf("config appsensor.thresholds.%s: %w", id, err)
+		}
+	}
+	for _, path := range c.ReputationLists {
+		f, err := os.Open(path)
+		if err != nil {
+			return o, fmt.Errorf("config appsensor.reputation_lists: %w", err)
+		}
+		rep, err := appsensor.ParseIPList(path, f)
+		f.Close()
+		if err != nil {
+			return o, fmt.Errorf("config appsensor.reputation_lists: %w", err)
+		}
+		o.Reputation = append(o.Reputation, rep)
+	}
+	return o, nil
+}
+
+// environment variables Picket reads (besides XDG_CONFIG_HOME and
+// XDG_DATA_HOME).
+const (
+	envConfig = "PICKET_CONFIG" // config file path
+	envDB     = "PICKET_DB"
+	envFormat = "PICKET_FORMAT"
+	envOnly   = "PICKET_ONLY" // comma-separated detector ids
+)
+
+// configPath returns the config file to read and whether the user named it
+// explicitly (then it must exist).
+func configPath(flagPath string, getenv func(string) string) (string, bool) {
+	if flagPath != "" {
+		return flagPath, true
+	}
+	if p := getenv(envConfig); p != "" {
+		return p, true
+	}
+	return filepath.Join(xdgDir(getenv, "XDG_CONFIG_HOME", ".config"), "picket", "config.toml"), false
+}
+
+// loadConfig reads the file (a missing default file is fine) and then
+// applies the environment over it. Flags are applied by the caller.
+func loadConfig(flagPath string, getenv func(string) string) (config, error) {
+	var c config
+	path, explicit := configPath(flagPath, getenv)
+	md, err := toml.DecodeFile(path, &c)
+	switch {
+	case err == nil:
+		if undec := md.Undecoded(); len(undec) > 0 {
+			keys := make([]string, len(undec))
+			for i, k := range undec {
+				keys[i] = k.String()
+			}
+			return c, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+		}
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+		// No config file: defaults.
+	default:
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return c, fmt.Errorf("config %s:%d: %s", path, perr.Position.Line, perr.Message)
+		}
+		return c, fmt.Errorf("config: %w", err)
+	}
+	if v := getenv(envDB); v != "" {
+		c.DB = v
+	}
+	if v := getenv(envFormat); v != "" {
+		c.Detect.Format = v
+	}
+	if v := getenv(envOnly); v != "" {
+		c.Detect.Only = splitList(v)
+	}
+	if c.DB == "" {
+		c.DB = filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", filepath.Join(".local", "share")), "picket", "picket.db")
+	}
+	if c.Detect.Format == "" {
+		c.Detect.Format = "ndjson"
+	}
+	return c, nil
+}
+
+// xdgDir returns $name, or $HOME/fallback as the XDG spec says when it is
+// unset or not absolute.
+func xdgDir(getenv func(string) string, name, fallback string) string {
+	if d := getenv(name); d != "" && filepath.IsAbs(d) {
+		return d
+	}
+	home := getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	return filepath.Join(home, fallback)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

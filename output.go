@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"picket/triage"
+)
+
+// cell makes attacker-controlled text safe and short for a table cell:
+// escaped (no terminal control reaches the screen), tabs gone (they would
+// break columns), and clipped.
+func cell(s string, max int) string {
+	s = strings.ReplaceAll(triage.Escape(s), `\t`, " ")
+	if s == "" {
+		return "-"
+	}
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
+
+func ipCell(a netip.Addr) string {
+	if !a.IsValid() {
+		return "-"
+	}
+	return a.String()
+}
+
+func timeCell(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+func writeFindingTable(w io.Writer, fs []triage.Finding) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME (UTC)\tSEVERITY\tRISK\tDETECTOR\tSOURCE IP\tUSER AGENT\tEVENTS\tREASON")
+	for _, f := range fs {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n",
+			timeCell(f.Timestamp), f.Severity, f.RiskScore, cell(f.Detector, 40), ipCell(f.SourceIP),
+			cell(f.UserAgent, 40), f.EventCount, cell(f.Reason, 100))
+	}
+	return tw.Flush()
+}
+
+func writeGroupTable(w io.Writer, gs []*triage.Group) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEVERITY\tRISK\tFINDINGS\tSOURCE IP\tUSER AGENT\tDETECTORS\tFIRST SEEN\tLAST SEEN")
+	for _, g := range gs {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n",
+			g.MaxSeverity, g.Risk, g.Findings, ipCell(g.Key.SourceIP), cell(g.Key.UserAgent, 50),
+			cell(strings.Join(g.Detectors, ","), 60), timeCell(g.FirstSeen), timeCell(g.LastSeen))
+	}
+	return tw.Flush()
+}
+
+func writeRules(w io.Writer, format string, infos []triage.DetectorInfo) error {
+	switch format {
+	case "ndjson":
+		enc := json.NewEncoder(w)
+		for _, i := range infos {
+			err := enc.Encode(struct {
+				ID        string          `json:"id"`
+				Title     string          `json:"title"`
+				Severity  triage.Severity `json:"severity"`
+				RiskScore int             `json:"risk_score"`
+				Readiness string          `json:"readiness"`
+				Why       string          `json:"why"`
+				Summary   string          `json:"summary"`
+			}{i.ID, i.Title, i.Severity, i.RiskScore, string(i.Readiness), i.Why, i.Summary})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	case "table":
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tRISK\tTITLE")
+		for _, i := range infos {
+			status := string(i.Readiness)
+			if i.Why != "" {
+				status += ": " + i.Why
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", i.ID, status, i.Severity, i.RiskScore, i.Title)
+		}
+		return tw.Flush()
+	}
+	return usagef("unknown format %q (want table or ndjson)", format)
+}
+
+// terminalSafeJSON rewrites, inside JSON output, the characters
+// encoding/json leaves raw but a terminal acts on or that reorder text:
+// DEL, the C1 controls and the bidirectional controls. They become \u
+// escapes, so the JSON means the same and a person reading it on a
+// terminal sees the escape instead of its effect.
+type terminalSafeJSON struct{ w io.Writer }
+
+func (t terminalSafeJSON) Write(p []byte) (int, error) {
+	if !needsJSONEscape(p) {
+		return t.w.Write(p)
+	}
+	out := make([]byte, 0, len(p)+32)
+	for i := 0; i < len(p); {
+		r, size := utf8.DecodeRune(p[i:])
+		if r == 0x7f || (r >= 0x80 && r <= 0x9f && size > 1) || isBidi(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, p[i:i+size]...)
+		}
+		i += size
+	}
+	if _, err := t.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func needsJSONEscape(p []byte) bool {
+	for _, c := range p {
+		if c >= 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func isBidi(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}
