@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"picket/triage"
+
 	"context"
 	"strings"
 	"testing"
@@ -232,5 +234,29 @@ func TestEventPanes(t *testing.T) {
 	press(m, "tab", "G")
 	if m.event.evidence.cursor != 2 || m.event.vp.YOffset != 0 {
 		t.Errorf("G in evidence: cursor=%d yoff=%d", m.event.evidence.cursor, m.event.vp.YOffset)
+	}
+}
+
+// While loading, groups reorder as findings arrive; the cursor stays on
+// the top (worst) group until the analyst moves it, and then follows the
+// group they chose.
+func TestQueueCursorDuringRefresh(t *testing.T) {
+	m := newModel(context.Background(), Options{Collection: testCollection(t)})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 24})
+	gs := m.queue.groups
+	if len(gs) < 3 {
+		t.Fatal("test collection too small")
+	}
+	m.queue.list.setCursor(2) // the program put it there, not the analyst
+	m.queue.setGroups([]*triage.Group{gs[2], gs[0], gs[1]})
+	if m.queue.list.cursor != 2 {
+		t.Errorf("untouched cursor followed a group to %d", m.queue.list.cursor)
+	}
+	m.queue.list.setCursor(0)
+	press(m, "j") // the analyst picks gs[0]... now at index 1: gs[0]
+	picked, _ := m.queue.selected()
+	m.queue.setGroups(gs)
+	if now, _ := m.queue.selected(); now.Key != picked.Key {
+		t.Errorf("cursor left the chosen group %v for %v", picked.Key, now.Key)
 	}
 }

@@ -21,6 +21,10 @@ type queueModel struct {
 	height int // lines for the whole view, the column header included
 	cols   queueCols
 	empty  string // shown when there are no groups
+	// moved is set once the analyst moves the cursor: until then a refresh
+	// keeps the cursor on the top (worst) group rather than following the
+	// group it happened to be on while loading.
+	moved bool
 }
 
 // queueCols are the column widths of the queue, in display cells.
@@ -46,7 +50,7 @@ func newQueue(st *Styles, k *keyMap) queueModel {
 // when that group is still there.
 func (q *queueModel) setGroups(gs []*triage.Group) {
 	var sel *triage.GroupKey
-	if g, ok := q.selected(); ok {
+	if g, ok := q.selected(); ok && q.moved {
 		k := g.Key
 		sel = &k
 	}
@@ -98,7 +102,9 @@ func (q queueModel) selected() (*triage.Group, bool) {
 
 func (q queueModel) update(msg tea.Msg) (queueModel, tea.Cmd) {
 	if km, ok := msg.(tea.KeyMsg); ok {
-		q.list.handleKey(km, q.keys)
+		if q.list.handleKey(km, q.keys) {
+			q.moved = true
+		}
 	}
 	return q, nil
 }
