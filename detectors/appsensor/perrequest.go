@@ -16,7 +16,7 @@ const DefaultMaxBodyBytes = 10 << 20
 func newIE1(cache *partsCache) *point {
 	info := pointInfo("IE1", "cross-site scripting probes (libinjection's HTML5 tokenizer plus script sinks, script URLs, event handlers, injected tags) in parameters, path, user agent or referer")
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
-		return firstPart(cache.get(ev), "XSS probe", func(p Part) bool { return p.Where != InPath && isXSS(p.Value) })
+		return firstPart(cache.get(ev), "XSS probe", func(p Part) bool { return p.Where != InPath && cache.test(checkXSS, p, isXSS) })
 	}}
 }
 
@@ -25,7 +25,7 @@ func newCIE1(cache *partsCache) *point {
 	info := pointInfo("CIE1", "SQL injection syntax (libinjection) in parameters, user agent or referer")
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
 		return firstPart(cache.get(ev), "SQL injection", func(p Part) bool {
-			return p.Where != InPath && p.Where != InReferer && isSQLi(p.Value)
+			return p.Where != InPath && p.Where != InReferer && cache.test(checkSQLi, p, isSQLi)
 		})
 	}}
 }

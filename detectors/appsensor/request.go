@@ -169,6 +169,39 @@ func appendJSON(parts []Part, v *fastjson.Value, name string, depth int) []Part 
 type partsCache struct {
 	ev    *triage.Event
 	parts []Part
+	memo  map[memoKey]bool
+}
+
+// check names an expensive value test whose verdicts are memoised.
+type check uint8
+
+const (
+	checkXSS check = iota + 1
+	checkSQLi
+)
+
+type memoKey struct {
+	c check
+	s string
+}
+
+// test runs fn on p.Value, remembering verdicts for header values: a user
+// agent or referer repeats across thousands of requests, and running
+// libinjection on each copy would cost more than everything else.
+func (c *partsCache) test(k check, p Part, fn func(string) bool) bool {
+	if p.Where != InUserAgent && p.Where != InReferer {
+		return fn(p.Value)
+	}
+	key := memoKey{k, p.Value}
+	if v, ok := c.memo[key]; ok {
+		return v
+	}
+	if c.memo == nil || len(c.memo) >= 8192 {
+		c.memo = make(map[memoKey]bool, 1024)
+	}
+	v := fn(p.Value)
+	c.memo[key] = v
+	return v
 }
 
 func (c *partsCache) get(ev *triage.Event) []Part {

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -269,4 +270,41 @@ func listValues(values []string, total int) string {
 		s += ", …"
 	}
 	return s
+}
+
+// ParseThreshold reads "COUNT/WINDOW", e.g. "5/10m".
+func ParseThreshold(s string) (Threshold, error) {
+	n, w, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok {
+		return Threshold{}, fmt.Errorf("threshold %q: want COUNT/WINDOW, e.g. 5/10m", s)
+	}
+	count, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || count < 1 {
+		return Threshold{}, fmt.Errorf("threshold %q: count must be a positive whole number", s)
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(w))
+	if err != nil || d <= 0 {
+		return Threshold{}, fmt.Errorf("threshold %q: window must be a duration such as 90s, 5m or 1h", s)
+	}
+	return Threshold{count, d}, nil
+}
+
+// SetThreshold overrides one windowed point's threshold by id ("AE1").
+func (o *Options) SetThreshold(id string, th Threshold) error {
+	targets := map[string]*Threshold{
+		"AE1": &o.Login.AE1, "AE2": &o.Login.AE2, "AE3": &o.Login.AE3,
+		"ACE1": &o.Actor.ACE1, "ACE2": &o.Actor.ACE2, "ACE3": &o.Actor.ACE3, "ACE4": &o.Actor.ACE4,
+		"UT2": &o.Actor.UT2, "FIO2": &o.Actor.FIO2,
+	}
+	t, ok := targets[strings.ToUpper(id)]
+	if !ok {
+		ids := make([]string, 0, len(targets))
+		for k := range targets {
+			ids = append(ids, k)
+		}
+		slices.Sort(ids)
+		return fmt.Errorf("no windowed threshold for %q (have %s)", id, strings.Join(ids, ", "))
+	}
+	*t = th
+	return nil
 }
