@@ -1,0 +1,97 @@
+// Package spike re-runs Elastic's "Spike in Firewall Denies" rule
+// (eaa77d63-9679-4ce3-be25-3ba8b795e5fa) without Elastic's machine
+// learning: it counts what the rule's ML job, high_count_network_denies,
+// counts, and scores each bucket with a local statistical model whose
+// reasoning a finding spells out.
+//
+// # What is counted
+//
+// The job's datafeed: event.category network, and event.outcome deny or
+// event.type denied. The fields are keywords, so the comparisons are exact
+// and case-sensitive; a multi-valued field matches when any value does.
+// One count over all denies per bucket of event time (15 minutes): the
+// job has no by, over or partition field. Its influencers (source.ip,
+// destination.port, destination.geo.country_name,
+// destination.as.organization.name, source.geo.country_name) are tallied
+// per bucket only to explain an anomaly. Events that look like denies but
+// escape the datafeed (event.action drop, a vendor's own action field,
+// "Deny" in another case, a deny outside event.category network) are
+// counted by kind in a lint: Elastic's job does not see them either.
+//
+// # The baseline
+//
+// Buckets are judged in time order, each against what was learned from
+// the buckets before it, then learned from. The expected count is
+//
+//		expected = daily × weekly × level
+//
+//	  - daily: for each of up to 7 past days, the count at the same time of
+//	    day, smoothed over half an hour either side; the baseline takes the
+//	    upper quartile of those days (a quiet weekend among them does not
+//	    drag a weekday down, and one odd day cannot lift it).
+//	  - weekly: once there are 2 weeks of buckets, the ratio of what the same
+//	    weekday and time brought (smoothed over three hours either side, up
+//	    to 4 past weeks) to what the daily profile expected then, shrunk
+//	    toward 1 while few weeks back it.
+//	  - level: the ratio of the learned counts of the last 4 hours to the
+//	    seasonal baseline over them, shrunk toward 1, so that traffic that
+//	    grows or a Monday after a weekend is followed within hours.
+//
+// The expected count is never below 0.5.
+//
+// # Over-dispersion, and scores
+//
+// Around that mean the count is negative binomial with variance
+// a·mu + phi·mu², fitted by weighted least squares to the squared
+// residuals of past buckets (clipped at 5 standard deviations, forgetting
+// with a half-life of a week). phi is the usual negative binomial
+// over-dispersion; a >= 1 scales the Poisson part, soaking up variance
+// that grows only with the mean, such as scanners sweeping a few ports at
+// any hour, which would otherwise make quiet hours look calmer than they
+// are.
+//
+// A bucket's surprise is -log10 P(X >= count). It is then calibrated
+// against the history: were the model exact, 1% of buckets would have a
+// surprise of 2 or more; when the 99th percentile of past surprises is
+// L99 > 2, every surprise is multiplied by 2/L99 (never raised). The
+// calibrated surprise maps to the 0-100 score through the knots 1 → 0,
+// 2 → 25, 3.5 → 50, 5 → 75, 8 → 100, so the rule's threshold of 75 is a
+// calibrated tail probability of 1e-5.
+//
+// # Robustness and warm-up
+//
+// What the baseline learns from a bucket is its count clipped at the
+// 99.5% quantile of its predictive distribution, so a spike teaches the
+// baseline little more than an ordinary busy bucket: a second identical
+// spike a week later scores as high as the first. The first day, which
+// has no baseline, is cleaned against its own running median. The second
+// day is scored in the shadow to learn the dispersion; no bucket is
+// reported before 2 days of history, and a lint says until when.
+//
+// # Differences from Elastic's job
+//
+// Elastic's model (elastic/ml-cpp) is Bayesian: it weighs a mixture of
+// Poisson, normal, log-normal, gamma and multimodal priors, decomposes
+// trend and several seasonal components it detects itself, adds a
+// multi-bucket feature for sustained rises, and renormalises every
+// score against the job's whole history (so past scores can change). This
+// package uses one distribution family, fixed daily and weekly periods in
+// UTC, one bucket at a time, and a causal calibration (a score never
+// changes once given). Scores will therefore not equal Elastic's; they
+// aim at the same question.
+//
+// # Known limits
+//
+//   - A gap in the export (no events at all for hours) looks like hours
+//     of zero denies and lowers the baseline for a while.
+//   - Daily periods are in UTC: a daylight-saving change shifts local
+//     rhythms by an hour twice a year.
+//   - Before 2 weeks of buckets, weekdays and weekends share the daily
+//     profile and only the 4-hour level corrects it: the first busy
+//     weekday after a quiet weekend can look higher than it is.
+//   - A sustained rise that lasts many hours is followed by the level
+//     term and stops scoring; a slow ramp may never score.
+//   - The negative binomial's tail is heavier than that of bounded bursts,
+//     so moderate spikes in very bursty data can stay below 75.
+//   - Only high counts score (high_count): drops in denies never do.
+package spike

@@ -1,0 +1,342 @@
+package spike
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"picket/triage"
+)
+
+// Identity of the seed rule this detector re-runs.
+const (
+	ID        = "elastic:eaa77d63-9679-4ce3-be25-3ba8b795e5fa"
+	Title     = "Spike in Firewall Denies"
+	JobID     = "high_count_network_denies"
+	RiskScore = 21
+)
+
+// Defaults of Options.
+const (
+	DefaultThreshold         = 75.0
+	DefaultBucketSpan        = 15 * time.Minute
+	DefaultEvidencePerBucket = 50
+	DefaultMaxHistory        = 400 * 24 * time.Hour
+)
+
+// Options configure the detector. Zero fields take the defaults.
+type Options struct {
+	// Threshold is the anomaly score (0-100) at or above which a bucket
+	// is anomalous: the rule's anomaly_threshold, 75.
+	Threshold float64
+	// BucketSpan is the job's bucket_span, 15 minutes. Daily and weekly
+	// seasonality need a span that divides a day into at least four
+	// buckets; other spans get a baseline without seasonality.
+	BucketSpan time.Duration
+	// EvidencePerBucket caps the event ids kept per bucket (a finding
+	// lists at most triage.MaxEvidence of them and counts them all).
+	EvidencePerBucket int
+	// MaxHistory bounds how much event time is modelled: buckets older
+	// than this before the newest one are dropped and counted in a lint.
+	MaxHistory time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Threshold <= 0 || o.Threshold > 100 {
+		o.Threshold = DefaultThreshold
+	}
+	if o.BucketSpan <= 0 {
+		o.BucketSpan = DefaultBucketSpan
+	}
+	if o.EvidencePerBucket <= 0 {
+		o.EvidencePerBucket = DefaultEvidencePerBucket
+	}
+	if o.MaxHistory <= 0 {
+		o.MaxHistory = DefaultMaxHistory
+	}
+	return o
+}
+
+// Detector re-runs Elastic's "Spike in Firewall Denies" locally. It counts
+// the events the ML job's datafeed selects into buckets of event time
+// while the stream passes, then, in Flush, scores every bucket against a
+// baseline learned from the buckets before it and reports each run of
+// anomalous buckets as one finding. Memory grows with the number of
+// buckets (each holds bounded influencer tallies and capped evidence ids),
+// never with the number of events, and events may arrive in any order.
+type Detector struct {
+	opts    Options
+	params  params
+	buckets map[int64]*bucket
+	filter  filter
+	intern  map[string]string
+
+	events   int // denies counted into buckets
+	network  int // network events seen
+	noTime   int // denies without a usable @timestamp
+	looks    [numLookalikes]lookStat
+	flushed  bool
+	result   []Bucket
+	dropped  int // denies older than MaxHistory
+	unscored int // denies in buckets the model did not score
+	lints    []triage.Lint
+}
+
+// bucket is what Observe keeps per bucket of event time.
+type bucket struct {
+	count int
+	ids   []string
+	inf   [numInfluencers]*tally
+}
+
+type lookStat struct {
+	count    int
+	examples []string
+}
+
+// New returns a detector with opts (zero fields take the defaults).
+func New(opts Options) *Detector {
+	opts = opts.withDefaults()
+	return &Detector{
+		opts:    opts,
+		params:  newParams(opts.BucketSpan, opts.Threshold),
+		buckets: make(map[int64]*bucket),
+		intern:  make(map[string]string),
+	}
+}
+
+// Info describes the detector.
+func (d *Detector) Info() triage.DetectorInfo {
+	return triage.DetectorInfo{
+		ID:        ID,
+		Title:     Title,
+		Severity:  triage.Low,
+		RiskScore: RiskScore,
+		Summary: fmt.Sprintf("Elastic ML rule (job %s): %s buckets of denied network events whose count a seasonal negative-binomial baseline scores at %g or more",
+			JobID, spanWords(d.opts.BucketSpan), d.opts.Threshold),
+		Readiness: triage.RunsLocally,
+		Why:       "re-implements the ML job's count model locally; it learns from the data itself and scores nothing before it has 2 days of history",
+	}
+}
+
+// Observe counts ev into its bucket when the job's datafeed would select
+// it, and notes deny-lookalikes the datafeed misses.
+func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
+	isNet := triage.Has(ev.Category, feedCategory)
+	if isNet {
+		d.network++
+	}
+	parsed := false
+	if !selected(ev) {
+		ok, c := d.filter.classify(ev)
+		if !ok {
+			if c.kind != lookNone {
+				d.look(c, ev)
+			}
+			return
+		}
+		parsed = d.filter.doc != nil
+	}
+	if ev.Timestamp.IsZero() {
+		d.noTime++
+		return
+	}
+	idx := floorDiv(ev.Timestamp.UnixNano(), int64(d.opts.BucketSpan))
+	b := d.buckets[idx]
+	if b == nil {
+		b = &bucket{}
+		d.buckets[idx] = b
+	}
+	b.count++
+	d.events++
+	if len(b.ids) < d.opts.EvidencePerBucket {
+		b.ids = append(b.ids, ev.ID)
+	}
+	if !parsed && !d.filter.parse(ev) {
+		return
+	}
+	for i, field := range InfluencerFields {
+		d.filter.each(field, func(v []byte) {
+			if len(v) == 0 {
+				return
+			}
+			t := b.inf[i]
+			if t == nil {
+				t = &tally{}
+				b.inf[i] = t
+			}
+			t.add(d.internBytes(v), hashBytes(v))
+		})
+	}
+}
+
+func (d *Detector) look(c classification, ev *triage.Event) {
+	s := &d.looks[c.kind]
+	s.count++
+	ex := c.example
+	if ev.Dataset != "" {
+		ex += " (" + ev.Dataset + ")"
+	}
+	if len(s.examples) < 3 && !slices.Contains(s.examples, ex) {
+		s.examples = append(s.examples, ex)
+	}
+}
+
+// internBytes returns a stable string for b, shared by repeated values;
+// the table is bounded and starts afresh when full.
+func (d *Detector) internBytes(b []byte) string {
+	if s, ok := d.intern[string(b)]; ok {
+		return s
+	}
+	if len(d.intern) >= 1<<16 {
+		clear(d.intern)
+	}
+	s := string(b)
+	d.intern[s] = s
+	return s
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// Flush scores every bucket and reports each run of anomalous buckets as
+// one finding, oldest first.
+func (d *Detector) Flush(emit func(triage.Finding)) {
+	d.flushed = true
+	d.result, d.dropped, d.unscored = nil, 0, 0
+	if len(d.buckets) > 0 {
+		d.score(emit)
+	}
+	d.lints = d.makeLints()
+}
+
+// score builds the dense series, runs the model and emits findings.
+func (d *Detector) score(emit func(triage.Finding)) {
+	keys := make([]int64, 0, len(d.buckets))
+	for k := range d.buckets {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	hi := keys[len(keys)-1]
+	lo := keys[0]
+	if limit := int64(d.opts.MaxHistory / d.opts.BucketSpan); hi-lo+1 > limit {
+		lo = hi - limit + 1
+		for _, k := range keys {
+			if k < lo {
+				d.dropped += d.buckets[k].count
+			}
+		}
+	}
+	n := int(hi - lo + 1)
+	counts := make([]float64, n)
+	for k, b := range d.buckets {
+		if k >= lo {
+			counts[k-lo] = float64(b.count)
+		}
+	}
+	pts := run(d.params, counts)
+	span := d.opts.BucketSpan
+	d.result = make([]Bucket, n)
+	for i, p := range pts {
+		start := time.Unix(0, (lo+int64(i))*int64(span)).UTC()
+		b := d.buckets[lo+int64(i)]
+		out := Bucket{
+			Start:     start,
+			End:       start.Add(span),
+			Count:     int(p.count),
+			Scored:    p.scored,
+			Anomalous: p.anomaly,
+		}
+		if p.dailyOK {
+			out.Expected, out.Lower, out.Upper = p.expected, p.lower, p.upper
+			out.Probability = math.Pow(10, p.log10P)
+			out.Score = p.score
+		}
+		if !p.scored {
+			out.Score = 0
+			if b != nil {
+				d.unscored += b.count
+			}
+		}
+		if b != nil {
+			out.Influencers = influencers([]*bucket{b}, b.count, 3)
+		}
+		d.result[i] = out
+	}
+	for i := 0; i < n; {
+		if !pts[i].anomaly {
+			i++
+			continue
+		}
+		j := i
+		for j < n && pts[j].anomaly {
+			j++
+		}
+		emit(d.finding(lo+int64(i), pts[i:j]))
+		i = j
+	}
+}
+
+// influencers summarises the influencer tallies of bs.
+func influencers(bs []*bucket, events, top int) []InfluencerField {
+	var out []InfluencerField
+	ts := make([]*tally, len(bs))
+	for f, field := range InfluencerFields {
+		for i, b := range bs {
+			ts[i] = nil
+			if b != nil {
+				ts[i] = b.inf[f]
+			}
+		}
+		if s, ok := summarise(field, ts, events, top); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Bucket is one bucket of event time as the model saw it, for the
+// console's histogram. Buckets without denies are included (count 0).
+type Bucket struct {
+	Start, End time.Time
+	// Count is how many events the job's datafeed would select.
+	Count int
+	// Expected is the baseline's mean and Lower/Upper its central 95%
+	// band; all zero while the model had no baseline yet (the first day).
+	Expected, Lower, Upper float64
+	// Probability is P(count >= Count) under the baseline (1 when the
+	// count is at or below the expected one).
+	Probability float64
+	// Score is the 0-100 anomaly score; Scored is false during the
+	// warm-up (the first 2 days), when no score is given.
+	Score  float64
+	Scored bool
+	// Anomalous is Scored and Score >= the threshold.
+	Anomalous bool
+	// Influencers summarise the bucket's denies per influencer field
+	// (top 3 values); nil for an empty bucket.
+	Influencers []InfluencerField
+}
+
+// Buckets returns every bucket from the first to the last deny, after
+// Flush; nil before.
+func (d *Detector) Buckets() []Bucket {
+	return d.result
+}
+
+// Span is the bucket span in use.
+func (d *Detector) Span() time.Duration { return d.opts.BucketSpan }
+
+// Threshold is the anomaly score threshold in use.
+func (d *Detector) Threshold() float64 { return d.opts.Threshold }
+
+var (
+	_ triage.Detector = (*Detector)(nil)
+	_ triage.Linter   = (*Detector)(nil)
+)
