@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"picket/detectors"
+	"picket/detectors/spike"
 	"picket/triage"
 )
 
@@ -163,7 +164,13 @@ func versionString() string {
 
 func detectorOptions(cfg config) (detectors.Options, error) {
 	as, err := cfg.AppSensor.appSensorOptions()
-	return detectors.Options{AppSensor: as}, err
+	if err != nil {
+		return detectors.Options{}, err
+	}
+	if t := cfg.Spike.Threshold; t < 0 || t > 100 {
+		return detectors.Options{}, fmt.Errorf("config: spike.threshold %v is outside 0-100", t)
+	}
+	return detectors.Options{AppSensor: as, Spike: spike.Options{Threshold: cfg.Spike.Threshold}}, nil
 }
 
 // selectDetectors returns the detectors to run: all runnable ones, or those

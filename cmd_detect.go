@@ -180,4 +180,11 @@ func (w *warner) summary(files *ndjson.Source, st triage.Stats) {
 		msg += fmt.Sprintf(", %d finding(s) without evidence dropped (a detector bug)", st.Unproven)
 	}
 	fmt.Fprintln(w.w, msg)
+	for _, l := range st.Lints {
+		line := "picket: lint: " + l.Detector + ": " + triage.Escape(l.Message)
+		if l.Count > 0 {
+			line += fmt.Sprintf(" [%d event(s)]", l.Count)
+		}
+		fmt.Fprintln(w.w, line)
+	}
 }

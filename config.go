@@ -22,6 +22,14 @@ type config struct {
 	Detect detectConfig `toml:"detect"`
 	// AppSensor tunes the AppSensor detection points.
 	AppSensor appSensorConfig `toml:"appsensor"`
+	// Spike tunes the local model of "Spike in Firewall Denies".
+	Spike spikeConfig `toml:"spike"`
+}
+
+type spikeConfig struct {
+	// Threshold is the anomaly score (0-100) that makes a bucket
+	// anomalous: the rule's anomaly_threshold, 75 by default.
+	Threshold float64 `toml:"threshold"`
 }
 
 type detectConfig struct {

@@ -4,18 +4,22 @@ package detectors
 
 import (
 	"picket/detectors/appsensor"
+	"picket/detectors/spike"
 	"picket/triage"
 )
 
 // Options configure the detectors.
 type Options struct {
 	AppSensor appsensor.Options
+	Spike     spike.Options
 }
 
 // Runnable returns fresh instances of every detector that runs locally.
 // Detectors keep per-run state: build a new set for each run.
 func Runnable(opts Options) []triage.Detector {
-	return appsensor.Detectors(opts.AppSensor)
+	out := appsensor.Detectors(opts.AppSensor)
+	out = append(out, spike.New(opts.Spike))
+	return out
 }
 
 // Catalogue describes every detector Picket knows: those that run with
@@ -40,7 +44,7 @@ func Catalogue(opts Options) []triage.DetectorInfo {
 // Seed rules Picket knows by id.
 const (
 	PostRequestDeclinedID = "elastic:a87a4e42-1d82-44bd-b0bf-d9b7f91fb89e"
-	FirewallDenySpikeID   = "elastic:eaa77d63-9679-4ce3-be25-3ba8b795e5fa"
+	FirewallDenySpikeID   = spike.ID
 )
 
 // Pending describes detectors Picket knows about but cannot run yet, so
@@ -59,15 +63,6 @@ func seedPending() []triage.DetectorInfo {
 			Summary:   "Elastic query rule: http.response.status_code:403 and http.request.method:post over APM transactions",
 			Readiness: triage.NotAvailable,
 			Why:       "needs the local KQL engine, which is not built yet",
-		},
-		{
-			ID:        FirewallDenySpikeID,
-			Title:     "Spike in Firewall Denies",
-			Severity:  triage.Low,
-			RiskScore: 21,
-			Summary:   "Elastic ML rule: unusually many denied network events in a 15-minute bucket",
-			Readiness: triage.NotAvailable,
-			Why:       "needs the local statistical model of the high_count_network_denies job, which is not built yet",
 		},
 	}
 }

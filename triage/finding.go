@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/netip"
 	"time"
@@ -83,7 +84,15 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 	if w.EventCount < len(w.EventIDs) {
 		w.EventCount = len(w.EventIDs)
 	}
-	return json.Marshal(w)
+	// Reasons quote attackers' input and say "score >= 75": keep <, > and &
+	// readable instead of the HTML-safe \u003c escapes json.Marshal uses.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(w); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func formatTime(t time.Time) string {

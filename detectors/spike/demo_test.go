@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"picket/triage"
 	"picket/triage/demo"
@@ -19,8 +20,23 @@ func TestDemoStream(t *testing.T) {
 	d := New(Options{})
 	var fs []triage.Finding
 	emit := func(f triage.Finding) { fs = append(fs, f) }
+	// Counted independently of the detector: the datafeed's selection per
+	// bucket, and the allowed (pass) events per bucket.
+	denies, passes := map[int64]int{}, map[int64]int{}
+	beacon := map[int64]int{}
+	night := demo.Scenarios[slices.IndexFunc(demo.Scenarios, func(sc demo.Scenario) bool { return sc.Name == "night-beacon" })]
 	err := demo.New(demo.DefaultSeed).Events(context.Background(), func(ev *triage.Event) error {
 		d.Observe(ev, emit)
+		b := ev.Timestamp.Truncate(DefaultBucketSpan).Unix()
+		switch {
+		case triage.Has(ev.Category, "network") && (ev.Outcome == "deny" || triage.Has(ev.Type, "denied")):
+			denies[b]++
+			if night.Evidence(ev) {
+				beacon[b]++
+			}
+		case triage.Has(ev.Category, "network") && triage.Has(ev.Type, "allowed"):
+			passes[b]++
+		}
 		return nil
 	})
 	if err != nil {
@@ -56,4 +72,42 @@ func TestDemoStream(t *testing.T) {
 	if falseBuckets > 3 {
 		t.Errorf("%d anomalous buckets outside the planted scenarios", falseBuckets)
 	}
+
+	// A surge of allowed traffic never counts: every bucket holds exactly
+	// the datafeed's denies, though the sale day brings many passes.
+	totalPasses := 0
+	for _, b := range d.Buckets() {
+		if want := denies[b.Start.Unix()]; b.Count != want {
+			t.Errorf("bucket %v counted %d, the datafeed selects %d", b.Start, b.Count, want)
+		}
+		totalPasses += passes[b.Start.Unix()]
+	}
+	if totalPasses == 0 {
+		t.Error("the demo has no allowed traffic to test against")
+	}
+
+	// The night spike is below the daytime normal: only a seasonal model
+	// can see it.
+	var daytime []int
+	for _, b := range d.Buckets() {
+		if wd := b.Start.Weekday(); wd >= time.Monday && wd <= time.Thursday && b.Start.Hour() >= 10 && b.Start.Hour() < 16 {
+			daytime = append(daytime, b.Count)
+		}
+	}
+	slices.Sort(daytime)
+	median := daytime[len(daytime)/2]
+	for start, n := range beacon {
+		if n >= median {
+			t.Errorf("night-beacon bucket %v holds %d of its denies, not below the weekday daytime median %d", time.Unix(start, 0).UTC(), n, median)
+		}
+	}
+	t.Logf("night-beacon: at most %d denies per bucket; weekday daytime median %d", slices.Max(mapValues(beacon)), median)
+}
+
+func mapValues(m map[int64]int) []int {
+	out := make([]int, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }

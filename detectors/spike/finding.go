@@ -228,7 +228,7 @@ func (d *Detector) makeLints() []triage.Lint {
 			add(d.unscored, "model learned %s days of history: daily seasonality needs %s days, so buckets before %s (%d denied events) were not scored",
 				days(history), days(need), first.Add(need).Format("2006-01-02 15:04 MST"), d.unscored)
 			if n <= p.weeklyFrom {
-				add(0, "weekly seasonality needs %s days of buckets and this run had %s: weekdays and weekends shared one daily profile, corrected only by the level of the last %s",
+				add(0, "weekly seasonality needs more than %s days of buckets and this run had %s: weekdays and weekends shared one daily profile, corrected only by the level of the last %s",
 					days(time.Duration(p.weeklyFrom)*span), days(history), levelSpan)
 			} else {
 				add(0, "weekly seasonality was used from %s on (after %s days of history)",

@@ -215,8 +215,8 @@ func TestEventsWellFormed(t *testing.T) {
 		}
 	}
 	t.Logf("%d events: %v", len(evs), kinds)
-	if n := len(evs); n < 30000 || n > 45000 {
-		t.Errorf("%d events, want 30,000 to 45,000", n)
+	if n := len(evs); n < 40000 || n > 60000 {
+		t.Errorf("%d events, want 40,000 to 60,000", n)
 	}
 	if kinds["apm transaction"] < 20000 || kinds["pfsense.log block"] < 5000 || kinds["pfsense.log pass"] == 0 || kinds["iptables.log drop"] == 0 {
 		t.Errorf("unexpected mix: %v", kinds)
@@ -461,10 +461,44 @@ func checkScenarios(t *testing.T, evs []*triage.Event) {
 	for _, n := range spike {
 		maxSpike = max(maxSpike, n)
 	}
-	if maxSpike < 5*maxBase {
+	if maxSpike < 4*maxBase {
 		t.Errorf("firewall-deny-spike: busiest bucket %d denies, baseline's busiest %d: not clearly above", maxSpike, maxBase)
 	}
 	atLeast("firewall-deny-spike", "distinct destination ports", len(ports), 500)
+
+	// (k) night beacon: each of its buckets holds fewer denies than a
+	// weekday afternoon's median, yet several times the same night hour's
+	// usual count.
+	nb := scenario("night-beacon")
+	beacon := map[int64]int{}
+	for _, ev := range evs {
+		if nb.Evidence(ev) {
+			beacon[ev.Timestamp.Truncate(15*time.Minute).Unix()]++
+		}
+	}
+	var afternoon, nightly []int
+	for b, n := range buckets {
+		tm := time.Unix(b, 0).UTC()
+		wd := tm.Weekday()
+		switch {
+		case wd >= time.Monday && wd <= time.Thursday && tm.Hour() >= 13 && tm.Hour() < 16:
+			afternoon = append(afternoon, n)
+		case tm.Hour() == nb.Start.Hour():
+			nightly = append(nightly, n)
+		}
+	}
+	slices.Sort(afternoon)
+	slices.Sort(nightly)
+	dayMedian, nightMedian := afternoon[len(afternoon)/2], nightly[len(nightly)/2]
+	if len(beacon) < 4 {
+		t.Errorf("night-beacon: spread over %d buckets, want 4", len(beacon))
+	}
+	for b, n := range beacon {
+		if n >= dayMedian || n < 5*nightMedian {
+			t.Errorf("night-beacon: bucket %v holds %d denies; want below the afternoon median %d and at least 5× the night median %d",
+				time.Unix(b, 0).UTC(), n, dayMedian, nightMedian)
+		}
+	}
 }
 
 func scenario(name string) *Scenario {

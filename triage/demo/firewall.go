@@ -35,14 +35,25 @@ var (
 		1.2, 1.3, 1.4, 1.4, 1.35, 1.25, 1.15, 1.05, 1.0, 0.95, 0.9, 0.85,
 	}
 	fwWeekly = [7]float64{0.85, 1.1, 1.05, 1.05, 1.0, 1.0, 0.9}
+
+	// The office's outbound policy blocks streaming, DNS-over-HTTPS and
+	// the like while people work (UTC; Sunday first): on a weekday
+	// afternoon that is far more denies than the internet's noise, and at
+	// night nearly none.
+	officeHours = [24]float64{
+		0, 0, 0, 0, 0, 0, 0.05, 0.3, 0.8, 1, 1, 1,
+		0.8, 1, 1, 1, 0.9, 0.6, 0.3, 0.1, 0.02, 0, 0, 0,
+	}
+	officeDays = [7]float64{0.05, 1, 1, 1, 1, 0.9, 0.05}
 )
 
 const (
-	denyPerBucket     = 5.5  // inbound denies at daily × weekly = 1
-	outboundPerBucket = 0.45 // outbound denies from the office
-	passPerBucket     = 1.5  // logged passes to the web front end
-	burstChance       = 0.04 // a noise source sweeping a few dozen ports
+	denyPerBucket     = 5.5   // inbound denies at daily × weekly = 1
+	outboundPerBucket = 0.45  // outbound denies from the office
+	passPerBucket     = 1.5   // logged passes to the web front end
+	burstChance       = 0.015 // a noise source sweeping a few dozen ports
 	iptablesPerHour   = 0.12
+	officePerBucket   = 50 // office outbound denies at a full working hour
 )
 
 var noiseCountries = []string{
@@ -212,6 +223,15 @@ func noiseIP(r *rand.Rand) netip.Addr {
 
 func ephemeralPort(r *rand.Rand) int { return 32768 + r.IntN(28232) }
 
+// saleSurge multiplies the logged passes on sale day: a surge of allowed
+// traffic that the deny model must not count.
+func saleSurge(hs int64) float64 {
+	if hs >= saleDay && hs < saleDay+dayMS {
+		return 4 * saleMultiplier
+	}
+	return 1
+}
+
 // denyIn is an inbound packet the edge firewall's default rule blocks.
 func denyIn(t int64, src netip.Addr, country string, dst netip.Addr, port int, transport string, sport int) *conn {
 	return &conn{t: t, action: "block", src: src, dst: dst, sport: sport, dport: port, transport: transport,
@@ -249,7 +269,14 @@ func (g *generator) firewallHour(hs int64) {
 				sport: ephemeralPort(r), dport: d.port, transport: d.transport,
 				dstCountry: d.country, dstOrg: d.org, ruleID: "1000000214"})
 		}
-		for range poisson(r, passPerBucket*web) {
+		for range poisson(r, officePerBucket*officeHours[t0.Hour()]*officeDays[t0.Weekday()]) {
+			d := outboundDests[r.IntN(len(outboundDests))]
+			g.fwConn(&conn{t: bs + r.Int64N(bucket), action: "block",
+				src: netip.AddrFrom4([4]byte{10, 20, 0, byte(10 + r.IntN(40))}), dst: noiseIP(r),
+				sport: ephemeralPort(r), dport: d.port, transport: d.transport,
+				dstCountry: d.country, dstOrg: d.org, ruleID: "1000000214"})
+		}
+		for range poisson(r, passPerBucket*web*saleSurge(hs)) {
 			g.fwConn(&conn{t: bs + r.Int64N(bucket), action: "pass", src: shopperIP4(r), dst: webIP,
 				sport: ephemeralPort(r), dport: 443, transport: "tcp", srcCountry: homeGeo,
 				dstCountry: homeGeo, dstOrg: homeASOrg, inbound: true, ruleID: "1000000207"})

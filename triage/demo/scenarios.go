@@ -59,7 +59,8 @@ var (
 	ipTraversal   = netip.MustParseAddr("203.0.113.201")
 	ipStuffing    = netip.MustParseAddr("2001:db8:dead:beef::7")
 	ipDenySpike   = netip.MustParseAddr("203.0.113.66")
-	attackerNets  = []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("2001:db8:dead::/48")}
+	ipBeacon      = netip.MustParseAddr("10.20.0.77") // an office workstation, outside the range benign office hosts use
+	attackerNets  = []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("2001:db8:dead::/48"), netip.PrefixFrom(ipBeacon, 32)}
 	uaNikto       = "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:Port Check)"
 	uaCurl8       = "curl/8.5.0"
 	uaRequests    = "python-requests/2.31.0"
@@ -74,7 +75,8 @@ var (
 )
 
 // IsAttacker reports whether a is in the ranges the planted attacks use
-// (203.0.113.0/24, 198.51.100.0/24, 2001:db8:dead::/48). Ordinary demo
+// (203.0.113.0/24, 198.51.100.0/24, 2001:db8:dead::/48, and the office
+// workstation 10.20.0.77). Ordinary demo
 // traffic never comes from them.
 func IsAttacker(a netip.Addr) bool {
 	for _, p := range attackerNets {
@@ -215,6 +217,17 @@ var Scenarios = []Scenario{
 			return ev.SourceIP == ipStuffing && ev.Method == "POST" && ev.URLPath == "/login"
 		},
 		run: credentialStuffing,
+	},
+	{
+		Name:        "night-beacon",
+		Description: "At 4 a.m. an office workstation infected overnight calls its controller on TCP 4444 again and again; the egress policy blocks every attempt. About 45 denies per quarter hour: fewer than a busy office afternoon brings, but five times what the night normally does, so only a model that knows the time of day sees it.",
+		Detectors:   []string{"elastic:eaa77d63-9679-4ce3-be25-3ba8b795e5fa"},
+		Start:       day(10, 4, 0), End: day(10, 5, 0),
+		SourceIP: ipBeacon,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipBeacon && triage.Has(ev.Type, "denied")
+		},
+		run: nightBeacon,
 	},
 	{
 		Name:        "firewall-deny-spike",
@@ -635,6 +648,16 @@ func credentialStuffing(a *attack) {
 			continue
 		}
 		a.send(rq)
+	}
+}
+
+// nightBeacon: blocked outbound callbacks from one office workstation at
+// night, fewer per bucket than the office's daytime denies.
+func nightBeacon(a *attack) {
+	c2 := netip.MustParseAddr("198.51.100.200")
+	for _, t := range a.times(180) {
+		a.g.fwConn(&conn{t: t, action: "block", src: a.ip, dst: c2, sport: ephemeralPort(a.r), dport: 4444,
+			transport: "tcp", dstCountry: "Romania", dstOrg: "Example Bulletproof Hosting SRL", ruleID: "1000000214"})
 	}
 }
 
