@@ -58,6 +58,27 @@ type appSensorConfig struct {
 	// Thresholds override windowed points: AE1 = "3/5m".
 	Thresholds map[string]string `toml:"thresholds"`
 	Login      loginConfig       `toml:"login"`
+	// Learn tunes the points that learn what is normal from the data.
+	Learn learnConfig `toml:"learn"`
+}
+
+// learnConfig mirrors appsensor.LearnOptions; zero values keep defaults.
+type learnConfig struct {
+	MinRequests   int      `toml:"min_requests"`
+	MinActors     int      `toml:"min_actors"`
+	MinSamples    int      `toml:"min_samples"`
+	ActorDailyCap int      `toml:"actor_daily_cap"`
+	RequiredShare float64  `toml:"required_share"`
+	IgnoreParams  []string `toml:"ignore_params"`
+	UTMinDays     int      `toml:"user_min_days"`
+	UTFactor      float64  `toml:"user_factor"`
+	STEMinDays    int      `toml:"site_min_days"`
+	STEFactor     float64  `toml:"site_factor"`
+	STEFloor      int      `toml:"site_floor"`
+	CIE2Factor    float64  `toml:"rows_factor"`
+	CIE2Floor     int64    `toml:"rows_floor"`
+	LoginMarkers  []string `toml:"login_markers"`
+	LogoutMarkers []string `toml:"logout_markers"`
 }
 
 type loginConfig struct {
@@ -90,6 +111,23 @@ func (c appSensorConfig) appSensorOptions() (appsensor.Options, error) {
 			CommonUsernames:   c.Login.CommonUsernames,
 		},
 		Actor: appsensor.ActorOptions{MaxActors: c.MaxActors},
+		Learn: appsensor.LearnOptions{
+			MinRequests:   c.Learn.MinRequests,
+			MinActors:     c.Learn.MinActors,
+			MinSamples:    c.Learn.MinSamples,
+			ActorDailyCap: c.Learn.ActorDailyCap,
+			RequiredShare: c.Learn.RequiredShare,
+			IgnoreParams:  c.Learn.IgnoreParams,
+			UTMinDays:     c.Learn.UTMinDays,
+			UTFactor:      c.Learn.UTFactor,
+			STEMinDays:    c.Learn.STEMinDays,
+			STEFactor:     c.Learn.STEFactor,
+			STEFloor:      c.Learn.STEFloor,
+			CIE2Factor:    c.Learn.CIE2Factor,
+			CIE2Floor:     c.Learn.CIE2Floor,
+			LoginMarkers:  c.Learn.LoginMarkers,
+			LogoutMarkers: c.Learn.LogoutMarkers,
+		},
 	}
 	ids := make([]string, 0, len(c.Thresholds))
 	for id := range c.Thresholds {

@@ -240,3 +240,30 @@ func TestConfigPrecedence(t *testing.T) {
 		t.Errorf("unknown key: %v", err)
 	}
 }
+
+// TestReadmeConfigExample keeps the README's configuration example valid:
+// every key it shows must be one Picket reads.
+func TestReadmeConfigExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "```toml\ndb = ")
+	if start < 0 {
+		t.Fatal("README has no configuration example starting with db =")
+	}
+	block := text[start+len("```toml\n"):]
+	block = block[:strings.Index(block, "```")]
+	p := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(p, []byte(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := loadConfig(p, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("README example does not load: %v", err)
+	}
+	if c.Spike.Threshold != 75 || c.AppSensor.Learn.MinRequests != 100 || c.AppSensor.Thresholds["AE2"] != "10/15m" {
+		t.Errorf("README example read as %+v", c)
+	}
+}
