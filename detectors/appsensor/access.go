@@ -3,6 +3,7 @@ package appsensor
 import (
 	"container/list"
 	"fmt"
+	"hash/maphash"
 	"net/netip"
 	"slices"
 	"strings"
@@ -145,30 +146,57 @@ func newAccessPoints(opts Options) []triage.Detector {
 // is not ACE4, a 403 on a route the actor never saw is.
 type ace4 struct {
 	*windowPoint
-	reached *lru[map[string]bool]
+	reached *lru[*routeSet]
 	sess    []string
 }
 
+// routeSet remembers, as hashes, the routes one actor reached
+// successfully: at most maxReached, the most recent ones, so a busy
+// actor costs half a kilobyte, not a map of every path it ever visited.
+type routeSet struct {
+	hashes []uint64
+	next   int
+}
+
+const maxReached = 64
+
+var routeSeed = maphash.MakeSeed()
+
+func (r *routeSet) add(route string) {
+	h := maphash.String(routeSeed, route)
+	if slices.Contains(r.hashes, h) {
+		return
+	}
+	if len(r.hashes) < maxReached {
+		r.hashes = append(r.hashes, h)
+		return
+	}
+	r.hashes[r.next] = h
+	r.next = (r.next + 1) % maxReached
+}
+
+func (r *routeSet) has(route string) bool {
+	return slices.Contains(r.hashes, maphash.String(routeSeed, route))
+}
+
 func newACE4(w *windowPoint, sess []string, maxActors int) *ace4 {
-	a := &ace4{windowPoint: w, reached: newLRU[map[string]bool](maxActors), sess: sess}
+	a := &ace4{windowPoint: w, reached: newLRU[*routeSet](maxActors), sess: sess}
 	w.qualify = func(ev *triage.Event) (string, string, bool) {
 		actor := actorKey(ev, sess)
 		route := routeKey(ev)
 		if ev.StatusCode >= 200 && ev.StatusCode < 400 {
 			set, _ := a.reached.get(actor)
 			if set == nil {
-				set = map[string]bool{}
+				set = &routeSet{}
 				a.reached.put(actor, set)
 			}
-			if len(set) < 512 {
-				set[route] = true
-			}
+			set.add(route)
 			return "", "", false
 		}
 		if !strings.EqualFold(ev.Method, "POST") || ev.StatusCode != 403 {
 			return "", "", false
 		}
-		if set, ok := a.reached.get(actor); ok && set[route] {
+		if set, ok := a.reached.get(actor); ok && set.has(route) {
 			return "", "", false
 		}
 		return actor, route, true

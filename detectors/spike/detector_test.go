@@ -275,3 +275,41 @@ func TestDemoLikeStreamIsQuiet(t *testing.T) {
 		t.Errorf("%d false anomalous buckets", n)
 	}
 }
+
+// TestMemoryBoundedByHistory feeds more event time than MaxHistory: the
+// detector forgets the oldest buckets while the stream passes, so memory
+// follows MaxHistory, not the input, and a lint counts what was forgotten.
+func TestMemoryBoundedByHistory(t *testing.T) {
+	span := DefaultBucketSpan
+	hist := 3 * 24 * time.Hour
+	limit := int(hist / span)
+	counts := make([]float64, 10*96) // 10 days, 1 deny per bucket
+	for i := range counts {
+		counts[i] = 1
+	}
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	d := New(Options{MaxHistory: hist})
+	peak := 0
+	emit := func(triage.Finding) {}
+	for _, ev := range eventsFor(t, t0, span, counts, 3) {
+		d.Observe(ev, emit)
+		peak = max(peak, len(d.buckets))
+	}
+	if peak > limit+97 {
+		t.Errorf("held %d buckets at once, want at most %d", peak, limit+97)
+	}
+	// A late event older than the history kept is not modelled either.
+	d.Observe(parse(t, deny(t0.Add(time.Hour), "late", "198.18.0.1", 22)), emit)
+	d.Flush(emit)
+	if n := len(d.Buckets()); n != limit {
+		t.Errorf("scored %d buckets, want the last %d", n, limit)
+	}
+	if !hasLintLike(d.Lints(), `^\d+ denied network events lay more than 3\.0 days before the newest one`) {
+		t.Errorf("lints = %v", d.Lints())
+	}
+	for _, l := range d.Lints() {
+		if strings.Contains(l.Message, "lay more than") && l.Count != len(counts)-limit+1 {
+			t.Errorf("lint counts %d forgotten denies, want %d", l.Count, len(counts)-limit+1)
+		}
+	}
+}

@@ -22,7 +22,7 @@ const (
 	DefaultThreshold         = 75.0
 	DefaultBucketSpan        = 15 * time.Minute
 	DefaultEvidencePerBucket = 50
-	DefaultMaxHistory        = 400 * 24 * time.Hour
+	DefaultMaxHistory        = 120 * 24 * time.Hour
 )
 
 // Options configure the detector. Zero fields take the defaults.
@@ -78,8 +78,10 @@ type Detector struct {
 	looks    [numLookalikes]lookStat
 	flushed  bool
 	result   []Bucket
-	dropped  int // denies older than MaxHistory
-	unscored int // denies in buckets the model did not score
+	dropped  int   // denies older than MaxHistory
+	pruned   int   // of them, forgotten while the stream passed
+	newest   int64 // index of the newest bucket seen
+	unscored int   // denies in buckets the model did not score
 	lints    []triage.Lint
 }
 
@@ -145,6 +147,10 @@ func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
 	idx := floorDiv(ev.Timestamp.UnixNano(), int64(d.opts.BucketSpan))
 	b := d.buckets[idx]
 	if b == nil {
+		if !d.room(idx) {
+			d.pruned++
+			return
+		}
 		b = &bucket{}
 		d.buckets[idx] = b
 	}
@@ -169,6 +175,31 @@ func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
 			t.add(d.internBytes(v), hashBytes(v))
 		})
 	}
+}
+
+// room keeps memory bounded by MaxHistory rather than by the input: when
+// idx is new, buckets more than MaxHistory before the newest one are
+// forgotten (their denies counted in a lint). It reports whether idx itself
+// is still recent enough to keep.
+func (d *Detector) room(idx int64) bool {
+	limit := int64(d.opts.MaxHistory / d.opts.BucketSpan)
+	if len(d.buckets) == 0 || idx > d.newest {
+		d.newest = idx
+	}
+	oldest := d.newest - limit + 1
+	if idx < oldest {
+		return false
+	}
+	// Prune in batches of a day's buckets, not on every new bucket.
+	if int64(len(d.buckets)) > limit+96 {
+		for k, b := range d.buckets {
+			if k < oldest {
+				d.pruned += b.count
+				delete(d.buckets, k)
+			}
+		}
+	}
+	return true
 }
 
 func (d *Detector) look(c classification, ev *triage.Event) {
@@ -209,7 +240,7 @@ func floorDiv(a, b int64) int64 {
 // one finding, oldest first.
 func (d *Detector) Flush(emit func(triage.Finding)) {
 	d.flushed = true
-	d.result, d.dropped, d.unscored = nil, 0, 0
+	d.result, d.dropped, d.unscored = nil, d.pruned, 0
 	if len(d.buckets) > 0 {
 		d.score(emit)
 	}
