@@ -67,6 +67,7 @@ func isWrite(method string) bool {
 func newAccessPoints(opts Options) []triage.Detector {
 	ao := opts.Actor.withDefaults()
 	sess := opts.sessionCookies()
+	actor := &actorMemo{sess: sess}
 	mk := func(id, summary string, th Threshold, distinct bool) *windowPoint {
 		w := newWindowPoint(id, summary, th, distinct)
 		w.maxActors = ao.MaxActors
@@ -83,7 +84,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		if !ok {
 			return "", "", false
 		}
-		return actorKey(ev, sess) + " " + routeKey(ev), id, true
+		return actor.key(ev) + " " + routeKey(ev), id, true
 	}
 	ace1.describe = func(vals []string, n, events int, d time.Duration) string {
 		return fmt.Sprintf("%d object ids refused or missing in %d requests over %s: %s", n, events, span(d), listValues(vals, n))
@@ -97,7 +98,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		if _, ok := objectID(ev.URLPath); !ok && !strings.Contains(ev.Route, ":") {
 			return "", "", false
 		}
-		return actorKey(ev, sess), ev.Method + " " + ev.URLPath, true
+		return actor.key(ev), ev.Method + " " + ev.URLPath, true
 	}
 	ace2.describe = func(vals []string, n, events int, d time.Duration) string {
 		return fmt.Sprintf("%d writes to objects refused over %s: %s", events, span(d), listValues(vals, n))
@@ -108,20 +109,20 @@ func newAccessPoints(opts Options) []triage.Detector {
 		if !isDenied(ev.StatusCode, 404, 403, 400) || ev.URLPath == "" || isStatic(ev.URLPath) {
 			return "", "", false
 		}
-		return actorKey(ev, sess), ev.URLPath, true
+		return actor.key(ev), ev.URLPath, true
 	}
 	ace3.describe = func(vals []string, n, events int, d time.Duration) string {
 		return fmt.Sprintf("%d distinct paths refused or missing over %s: %s", n, span(d), listValues(vals, n))
 	}
 
-	ace4 := newACE4(mk("ACE4", "POSTs answered 403 on routes this actor never reached successfully", ao.ACE4, true), sess, ao.MaxActors)
+	ace4 := newACE4(mk("ACE4", "POSTs answered 403 on routes this actor never reached successfully", ao.ACE4, true), actor, ao.MaxActors)
 
 	ut2 := mk("UT2", "requests for pages (static assets excluded) faster than a person browses", ao.UT2, false)
 	ut2.qualify = func(ev *triage.Event) (string, string, bool) {
 		if ev.Method == "" || isStatic(ev.URLPath) {
 			return "", "", false
 		}
-		return actorKey(ev, sess), "", true
+		return actor.key(ev), "", true
 	}
 	ut2.describe = func(_ []string, _, events int, d time.Duration) string {
 		return fmt.Sprintf("%d page requests in %s", events, span(d))
@@ -132,7 +133,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		if !isWrite(ev.Method) || !strings.Contains(strings.ToLower(ev.Headers.ContentType), "multipart/form-data") {
 			return "", "", false
 		}
-		return actorKey(ev, sess), "", true
+		return actor.key(ev), "", true
 	}
 	fio2.describe = func(_ []string, _, events int, d time.Duration) string {
 		return fmt.Sprintf("%d uploads in %s", events, span(d))
@@ -147,7 +148,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 type ace4 struct {
 	*windowPoint
 	reached *lru[*routeSet]
-	sess    []string
+	actor   *actorMemo
 }
 
 // routeSet remembers, as hashes, the routes one actor reached
@@ -179,10 +180,10 @@ func (r *routeSet) has(route string) bool {
 	return slices.Contains(r.hashes, maphash.String(routeSeed, route))
 }
 
-func newACE4(w *windowPoint, sess []string, maxActors int) *ace4 {
-	a := &ace4{windowPoint: w, reached: newLRU[*routeSet](maxActors), sess: sess}
+func newACE4(w *windowPoint, am *actorMemo, maxActors int) *ace4 {
+	a := &ace4{windowPoint: w, reached: newLRU[*routeSet](maxActors), actor: am}
 	w.qualify = func(ev *triage.Event) (string, string, bool) {
-		actor := actorKey(ev, sess)
+		actor := am.key(ev)
 		route := routeKey(ev)
 		if ev.StatusCode >= 200 && ev.StatusCode < 400 {
 			set, _ := a.reached.get(actor)

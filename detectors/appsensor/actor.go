@@ -54,6 +54,22 @@ func actorKey(ev *triage.Event, sessionNames []string) string {
 	return ""
 }
 
+// actorMemo remembers the actor key of the event being judged, so the
+// windowed points that share it build the string once per event. Points
+// of one Detectors set run on one goroutine, one event at a time.
+type actorMemo struct {
+	sess []string
+	ev   *triage.Event
+	k    string
+}
+
+func (m *actorMemo) key(ev *triage.Event) string {
+	if m.ev != ev {
+		m.ev, m.k = ev, actorKey(ev, m.sess)
+	}
+	return m.k
+}
+
 // routeKey identifies the route a request hit: APM's transaction.name
 // ("GET /users/:id") when present, else the method and the path with ids
 // normalised, so /orders/17 and /orders/18 are one route.

@@ -69,7 +69,8 @@ type windowPoint struct {
 
 	actors    map[string]*actorWindow
 	lru       *list.List // front = most recently seen
-	lastSweep time.Time
+	lastSweep int64      // Unix nanoseconds of the last sweep
+	swept     bool
 }
 
 func newWindowPoint(id, summary string, th Threshold, distinct bool) *windowPoint {
@@ -220,10 +221,11 @@ func (w *windowPoint) evict(aw *actorWindow, emit func(triage.Finding)) {
 // sweep reports open findings of actors quiet for a whole window and
 // forgets actors with nothing left in their window.
 func (w *windowPoint) sweep(now time.Time, emit func(triage.Finding)) {
-	if now.IsZero() || now.Sub(w.lastSweep) < w.threshold.Window/2+time.Second {
+	ns := now.UnixNano() // cheaper than time.Time arithmetic on every event
+	if now.IsZero() || (w.swept && ns-w.lastSweep < int64(w.threshold.Window/2+time.Second)) {
 		return
 	}
-	w.lastSweep = now
+	w.lastSweep, w.swept = ns, true
 	var idle []*actorWindow
 	for e := w.lru.Back(); e != nil; e = e.Prev() {
 		aw := e.Value.(*actorWindow)
