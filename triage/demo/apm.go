@@ -50,6 +50,10 @@ type req struct {
 	auth    bool   // an Authorization header was sent (recorded redacted)
 	rtype   string // response Content-Type; "" for none
 	h2      bool   // HTTP/2 rather than HTTP/1.1
+	http10  bool   // HTTP/1.0, which needs no Host header
+	noHost  bool   // the client sent no Host header
+	purpose string // Sec-Purpose of a prefetch ("prefetch"); "" for none
+	rows    int64  // rows the database span returns; 0 draws an ordinary count
 	node    int    // which of the service's instances served it
 }
 
@@ -122,12 +126,17 @@ func (g *generator) tx(r *req) {
 		w.strs("Content-Length", strconv.Itoa(n))
 		w.strs("Content-Type", r.ctype)
 	}
-	w.strs("Host", shopHost)
+	if !r.noHost {
+		w.strs("Host", shopHost)
+	}
 	if r.origin != "" {
 		w.strs("Origin", r.origin)
 	}
 	if r.referer != "" {
 		w.strs("Referer", r.referer)
+	}
+	if r.purpose != "" {
+		w.strs("Sec-Purpose", r.purpose)
 	}
 	if r.ua != "" {
 		w.strs("User-Agent", r.ua)
@@ -146,9 +155,12 @@ func (g *generator) tx(r *req) {
 	}
 	w.int("status_code", int64(r.status))
 	w.end()
-	if r.h2 {
+	switch {
+	case r.h2:
 		w.str("version", "2.0")
-	} else {
+	case r.http10:
+		w.str("version", "1.0")
+	default:
 		w.str("version", "1.1")
 	}
 	w.end()
@@ -177,14 +189,16 @@ func (g *generator) tx(r *req) {
 	w.open("source")
 	w.ip("ip", r.ip)
 	w.end()
+	traceHi, traceLo := g.id(), g.id()
 	w.open("trace")
-	w.hex("id", g.id(), g.id())
+	w.hex("id", traceHi, traceLo)
 	w.end()
+	txID := g.id()
 	w.open("transaction")
 	w.open("duration")
 	w.int("us", r.durUS)
 	w.end()
-	w.hex("id", g.id())
+	w.hex("id", txID)
 	name := r.route
 	if name == "" {
 		name = "unknown route"
@@ -222,6 +236,9 @@ func (g *generator) tx(r *req) {
 	}
 	w.end()
 	g.add(r.t)
+	if q, ok := dbQueries[r.method+" "+r.route]; ok && r.status == 200 {
+		g.span(r, q, traceHi, traceLo, txID)
+	}
 }
 
 // decodedPath is url.path as the Go agent records it: the request's

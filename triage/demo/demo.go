@@ -1,7 +1,8 @@
 // Package demo generates Picket's built-in demo data: fourteen days of a
 // small web shop ("shop-web", a Go service traced by Elastic APM) and its
 // edge firewall, as the ECS documents APM Server and Elastic's pfSense
-// integration write, with attacks planted among ordinary traffic.
+// integration write (APM transactions, the database spans of some of them,
+// firewall events), with attacks planted among ordinary traffic.
 //
 // The data is deterministic: the same seed gives byte-identical documents,
 // over a fixed time span that ends at End, never at the wall clock, so a
@@ -176,6 +177,8 @@ type generator struct {
 	ids           *idSource // the sequence of the part being generated
 
 	users []persona // registered customers, each with a usual device
+
+	benign []*benignStream // the extra ordinary traffic's streams (benign.go)
 }
 
 func newGenerator(seed int64) *generator {
@@ -257,6 +260,7 @@ func (s *Source) generate(ctx context.Context, deliver func(docs [][]byte) error
 		g.webHour(hs)
 		g.ids = &g.fwIDs
 		g.firewallHour(hs)
+		g.benignHour(hs)
 		g.scenariosStarting(hs, he)
 
 		ready = ready[:0]

@@ -6,7 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"net/netip"
 	"net/url"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -139,7 +142,7 @@ func TestEventsWellFormed(t *testing.T) {
 			t.Fatalf("duplicate event id %q", ev.ID)
 		}
 		ids[ev.ID] = true
-		if !ev.SourceIP.IsValid() {
+		if !ev.SourceIP.IsValid() && ev.Processor != "span" { // spans name no client
 			t.Fatalf("event %s: no source.ip", ev.ID)
 		}
 		if bytes.IndexByte(ev.Raw, 0x1b) >= 0 || bytes.Contains(ev.Raw, []byte("\u202e")) {
@@ -147,6 +150,22 @@ func TestEventsWellFormed(t *testing.T) {
 		}
 
 		switch {
+		case ev.Processor == "span":
+			kinds["apm span"]++
+			if ev.Dataset != "apm" || ev.SourceIP.IsValid() || ev.Method != "" {
+				t.Fatalf("event %s: a span with request fields: %s", ev.ID, ev.Raw)
+			}
+			if kinds["apm span"]%10 != 1 {
+				break
+			}
+			for _, f := range []string{"trace.id", "transaction.id", "parent.id", "span.id", "span.name", "span.db.statement", "span.db.rows_affected", "service.name"} {
+				if len(ev.Get(f)) == 0 {
+					t.Fatalf("event %s: no %s: %s", ev.ID, f, ev.Raw)
+				}
+			}
+			if ev.GetString("span.type") != "db" || ev.GetString("parent.id") != ev.GetString("transaction.id") {
+				t.Fatalf("event %s: not a db span of its transaction: %s", ev.ID, ev.Raw)
+			}
 		case ev.Processor == "transaction":
 			kinds["apm transaction"]++
 			if ev.Dataset != "apm" || ev.Method == "" || ev.StatusCode == 0 || ev.URLOriginal == "" || ev.URLPath == "" {
@@ -162,10 +181,14 @@ func TestEventsWellFormed(t *testing.T) {
 				break // the cold fields below are checked on a sample: Get parses the document
 			}
 			for _, f := range []string{"transaction.id", "transaction.name", "transaction.result", "transaction.duration.us",
-				"url.full", "url.domain", "service.name", "event.outcome", "client.ip", "data_stream.type", "http.request.headers.Host"} {
+				"url.full", "url.domain", "service.name", "event.outcome", "client.ip", "data_stream.type"} {
 				if len(ev.Get(f)) == 0 {
 					t.Fatalf("event %s: no %s: %s", ev.ID, f, ev.Raw)
 				}
+			}
+			// Only a planted client leaves out the Host header.
+			if len(ev.Get("http.request.headers.Host")) == 0 && !IsAttacker(ev.SourceIP) {
+				t.Fatalf("event %s: no Host header: %s", ev.ID, ev.Raw)
 			}
 			if got := ev.GetString("service.name"); got != serviceName {
 				t.Fatalf("event %s: service.name %q", ev.ID, got)
@@ -215,10 +238,11 @@ func TestEventsWellFormed(t *testing.T) {
 		}
 	}
 	t.Logf("%d events: %v", len(evs), kinds)
-	if n := len(evs); n < 40000 || n > 60000 {
-		t.Errorf("%d events, want 40,000 to 60,000", n)
+	// Enough for two weeks of baselines, few enough to start in a moment.
+	if n := len(evs); n < 40000 || n > 80000 {
+		t.Errorf("%d events, want 40,000 to 80,000", n)
 	}
-	if kinds["apm transaction"] < 20000 || kinds["pfsense.log block"] < 5000 || kinds["pfsense.log pass"] == 0 || kinds["iptables.log drop"] == 0 {
+	if kinds["apm transaction"] < 20000 || kinds["apm span"] < 1000 || kinds["pfsense.log block"] < 5000 || kinds["pfsense.log pass"] == 0 || kinds["iptables.log drop"] == 0 {
 		t.Errorf("unexpected mix: %v", kinds)
 	}
 }
@@ -281,18 +305,30 @@ func checkScenarios(t *testing.T, evs []*triage.Event) {
 	t.Helper()
 	by := map[string][]*triage.Event{} // scenario name → its attacker's events
 	evidence := map[string]int{}
+	txs := map[string]map[string]bool{} // scenario name → its transactions' ids
 	for _, ev := range evs {
 		for i := range Scenarios {
 			sc := &Scenarios[i]
 			if sc.Evidence(ev) {
 				evidence[sc.Name]++
-				if ev.SourceIP != sc.SourceIP {
+				switch {
+				case ev.Processor == "span":
+					// A span names no client: it must belong to one of
+					// the attacker's transactions (which come first).
+					if !txs[sc.Name][ev.GetString("transaction.id")] {
+						t.Errorf("%s: evidence span %s of another transaction", sc.Name, ev.ID)
+					}
+				case ev.SourceIP != sc.SourceIP:
 					t.Errorf("%s: evidence %s from %v", sc.Name, ev.ID, ev.SourceIP)
 				}
 			}
 			if ev.SourceIP != sc.SourceIP {
 				continue
 			}
+			if txs[sc.Name] == nil {
+				txs[sc.Name] = map[string]bool{}
+			}
+			txs[sc.Name][ev.GetString("transaction.id")] = true
 			by[sc.Name] = append(by[sc.Name], ev)
 			if ev.Timestamp.Before(sc.Start) || !ev.Timestamp.Before(sc.End) {
 				t.Errorf("%s: event %s at %v outside [%v, %v)", sc.Name, ev.ID, ev.Timestamp, sc.Start, sc.End)
@@ -433,6 +469,93 @@ func checkScenarios(t *testing.T, evs []*triage.Event) {
 	if rate := float64(failed+wins) / last.Sub(first).Minutes(); rate < 10 {
 		t.Errorf("credential-stuffing: %.1f attempts a minute, want at least 10", rate)
 	}
+	// The points added with the learned, windowed and configured
+	// detectors: each scenario's defining property, counted.
+	for _, c := range []struct {
+		name, what string
+		min        int
+		pred       func(ev *triage.Event) bool
+	}{
+		{"encoding-evasion", "%u escapes", 3, func(ev *triage.Event) bool { return strings.Contains(strings.ToLower(ev.URLOriginal), "%u") }},
+		{"encoding-evasion", "overlong UTF-8", 4, func(ev *triage.Event) bool {
+			u := strings.ToLower(ev.URLOriginal)
+			return strings.Contains(u, "%c0%") || strings.Contains(u, "%c1%") || strings.Contains(u, "%e0%80")
+		}},
+		{"encoding-evasion", "UTF-7 markup", 2, func(ev *triage.Event) bool { return strings.Contains(strings.ToUpper(ev.URLQuery), "ADW-") }},
+		{"oversized-upload", "bodies over 10 MiB answered 413", 8, func(ev *triage.Event) bool {
+			return ev.StatusCode == 413 && ev.Headers.ContentLength > 10<<20
+		}},
+		{"session-tool-switch", "script requests", 50, func(ev *triage.Event) bool { return ev.UserAgent == uaScript }},
+		{"session-tool-switch", "browser requests", 2, func(ev *triage.Event) bool { return ev.UserAgent == uaOpChrome }},
+		{"robots-honeypaths", "honey path requests", 5, func(ev *triage.Event) bool { return isHoneyPath(ev.URLPath) }},
+		{"upload-flood", "multipart uploads", 60, func(ev *triage.Event) bool {
+			return ev.Method == "POST" && strings.HasPrefix(ev.Headers.ContentType, "multipart/form-data")
+		}},
+		{"order-id-walking", "refused order ids", 50, func(ev *triage.Event) bool {
+			return strings.HasPrefix(ev.URLPath, "/api/orders/") && ev.StatusCode == 403
+		}},
+		{"cart-tampering", "changed decoys", 2, func(ev *triage.Event) bool {
+			form, _ := url.ParseQuery(ev.Body)
+			return ev.URLPath == "/cart" && form.Has("admin") && form.Get("admin") != "false"
+		}},
+		{"cart-tampering", "invented or repeated fields", 4, func(ev *triage.Event) bool {
+			form, _ := url.ParseQuery(ev.Body)
+			return ev.URLPath == "/cart" && (form.Has("price") || form.Has("discount") || len(form["qty"]) > 1 || len(form["product_id"]) > 1)
+		}},
+		{"comment-spam-bot", "POSTs answered 405", 10, func(ev *triage.Event) bool { return ev.Method == "POST" && ev.StatusCode == 405 }},
+		{"headerless-checker", "HTTP/1.0 requests without Host or User-Agent", 20, func(ev *triage.Event) bool {
+			return ev.Headers.Present&(triage.HeaderHost|triage.HeaderUserAgent) == 0 && ev.Headers.Present&triage.HeaderAccept != 0 &&
+				ev.GetString("http.version") == "1.0"
+		}},
+		{"honeytoken-login", "logins as the honeytoken", 3, func(ev *triage.Event) bool { return strings.Contains(ev.Body, "username=ops.backup&") }},
+		{"tor-visitor", "requests from a listed exit", 5, func(ev *triage.Event) bool {
+			return slices.ContainsFunc(ReputationList, func(p netip.Prefix) bool { return p.Contains(ev.SourceIP) })
+		}},
+		{"card-testing", "declined checkouts", 60, func(ev *triage.Event) bool {
+			return ev.Method == "POST" && ev.URLPath == "/checkout" && ev.StatusCode == 402 && ev.UserName == regularUser
+		}},
+		{"subscription-bombing", "GETs to the POST-only form", 10, func(ev *triage.Event) bool { return ev.Method == "GET" && ev.StatusCode == 405 }},
+		{"prefetch-proxy-logouts", "prefetched logouts", 40, func(ev *triage.Event) bool {
+			return ev.URLPath == "/logout" && ev.GetString("http.request.headers.Sec-Purpose") == "prefetch"
+		}},
+		{"price-scraper", "dynamic requests", 30, func(ev *triage.Event) bool { return !strings.HasPrefix(ev.URLPath, "/static/") }},
+	} {
+		atLeast(c.name, c.what, count(c.name, c.pred), c.min)
+	}
+	atLeast("login-form-fuzzer", "malformed logins", count("login-form-fuzzer", func(ev *triage.Event) bool {
+		form, err := url.ParseQuery(ev.Body)
+		u := form.Get("username")
+		return err == nil && ev.URLPath == "/login" && (len(u) > 100 || strings.ContainsFunc(u, func(r rune) bool { return r < 0x20 }) ||
+			!form.Has("password") || !form.Has("username") || !form.Has("csrf_token") || form.Has("role") || form.Has("is_admin"))
+	}), 10)
+	atLeast("order-export-dump", "spans of 10,000 rows or more", evidence["order-export-dump"], 3)
+	// The stolen session began at the victim's address, in another
+	// network, with the very user agent the thief replays.
+	var victimSID string
+	for _, ev := range evs {
+		if ev.SourceIP == victimIP && ev.UserName == victimUser && victimSID == "" {
+			victimSID = ev.GetString("http.request.cookies.sid")
+		}
+	}
+	if victimSID == "" || count("stolen-session-replay", func(ev *triage.Event) bool {
+		return ev.GetString("http.request.cookies.sid") == victimSID && ev.UserAgent == uaVictim
+	}) < 5 {
+		t.Errorf("stolen-session-replay: the victim's session (%q) is not replayed", victimSID)
+	}
+	// The scraper's request rate and the price bot's routes.
+	perMinute := map[int64]int{}
+	for _, ev := range by["catalogue-scraper"] {
+		perMinute[ev.Timestamp.Unix()/60]++
+	}
+	atLeast("catalogue-scraper", "requests in its busiest minute", slices.Max(slices.Collect(maps.Values(perMinute))), 150)
+	routes := map[string]bool{}
+	for _, ev := range by["price-scraper"] {
+		if ev.GetString("http.request.cookies.sid") != "" {
+			routes[strings.TrimPrefix(strings.TrimPrefix(ev.Route, "GET "), "POST ")] = true
+		}
+	}
+	atLeast("price-scraper", "routes within its session", len(routes), 11)
+
 	// (j) deny spike: far above every 15-minute bucket of the baseline,
 	// across many ports, on day 10 or later.
 	sc := scenario("firewall-deny-spike")
@@ -569,6 +692,102 @@ func TestBenignTraps(t *testing.T) {
 	has("a logged-in shopper with a session cookie", func(ev *triage.Event) bool {
 		return ev.UserName != "" && len(ev.GetString("http.request.cookies.sid")) == 32
 	})
+	has(`a search for "O'Reilly"`, func(ev *triage.Event) bool { return ev.URLQuery == "q=O%27Reilly" })
+	has(`a search for "i <3 tea"`, func(ev *triage.Event) bool { return ev.URLQuery == "q=i+%3C3+tea" })
+	has("a Google Ads landing", func(ev *triage.Event) bool {
+		return strings.Contains(ev.URLQuery, "gclid=Cj0KCQiA") && strings.Contains(ev.URLQuery, "utm_medium=cpc")
+	})
+	has("a Facebook ad landing", func(ev *triage.Event) bool { return strings.Contains(ev.URLQuery, "&fbclid=IwAR") })
+	has("a login form with its anti-forgery token", func(ev *triage.Event) bool {
+		return ev.URLPath == "/login" && strings.HasPrefix(ev.Body, "csrf_token=") && !IsAttacker(ev.SourceIP)
+	})
+	has("a cart form with its decoy field", func(ev *triage.Event) bool {
+		return ev.URLPath == "/cart" && strings.HasSuffix(ev.Body, "&"+cartDecoy) && !IsAttacker(ev.SourceIP)
+	})
+
+	// Sessions: a mobile user moves inside one /24, but no ordinary
+	// session ever leaves its network (SE5 must stay quiet) or changes
+	// its user agent (SE6).
+	type seen struct {
+		net   netip.Prefix
+		ua    string
+		addrs map[netip.Addr]bool
+	}
+	sessions := map[string]*seen{}
+	roamed := 0
+	for _, ev := range evs {
+		sid := ev.GetString("http.request.cookies.sid")
+		if sid == "" || IsAttacker(ev.SourceIP) {
+			continue
+		}
+		net, _ := ev.SourceIP.Prefix(24)
+		if ev.SourceIP.Is6() {
+			net, _ = ev.SourceIP.Prefix(48)
+		}
+		st := sessions[sid]
+		if st == nil {
+			sessions[sid] = &seen{net: net, ua: ev.UserAgent, addrs: map[netip.Addr]bool{ev.SourceIP: true}}
+			continue
+		}
+		if st.net != net || st.ua != ev.UserAgent {
+			t.Fatalf("benign session %s… moved from %v (%s) to %v (%s)", sid[:8], st.net, st.ua, ev.SourceIP, ev.UserAgent)
+		}
+		if !st.addrs[ev.SourceIP] {
+			st.addrs[ev.SourceIP] = true
+			if len(st.addrs) == 2 {
+				roamed++
+			}
+		}
+	}
+	if roamed < 20 {
+		t.Errorf("%d sessions moved to another address of their /24, want at least 20", roamed)
+	}
+
+	// Many users behind one NAT address; uploads under the limit; the
+	// regular customer's steady history; a POST-only newsletter form.
+	natSessions, natUsers, natFailed := map[string]bool{}, map[string]bool{}, 0
+	uploads, maxUpload := 0, int64(0)
+	orderDays := map[string]bool{}
+	subscribe := 0
+	for _, ev := range evs {
+		if IsAttacker(ev.SourceIP) {
+			continue
+		}
+		if ev.SourceIP == officeNATIP {
+			natSessions[ev.GetString("http.request.cookies.sid")] = true
+			if ev.UserName != "" {
+				natUsers[ev.UserName] = true
+			}
+			if ev.URLPath == "/login" && ev.StatusCode == 401 {
+				natFailed++
+			}
+		}
+		if ev.Method == "POST" && strings.HasSuffix(ev.URLPath, "/reviews") {
+			uploads++
+			maxUpload = max(maxUpload, ev.Headers.ContentLength)
+		}
+		if ev.UserName == regularUser && ev.Method == "POST" && ev.URLPath == "/checkout" {
+			orderDays[ev.Timestamp.Format(time.DateOnly)] = true
+		}
+		switch {
+		case ev.URLPath == "/newsletter" && ev.Method == "POST":
+			subscribe++
+		case ev.URLPath == "/newsletter":
+			t.Errorf("benign %s %s", ev.Method, ev.URLOriginal)
+		}
+	}
+	if len(natSessions) < 50 || len(natUsers) < 10 || natFailed == 0 {
+		t.Errorf("office NAT: %d sessions, %d users, %d failed logins; want many of each", len(natSessions), len(natUsers), natFailed)
+	}
+	if uploads < 50 || maxUpload >= 10<<20 {
+		t.Errorf("review photos: %d uploads, largest %d bytes; want many, all under 10 MiB", uploads, maxUpload)
+	}
+	if len(orderDays) < 13 {
+		t.Errorf("the regular customer ordered on %d days, want every day", len(orderDays))
+	}
+	if subscribe < 100 {
+		t.Errorf("%d newsletter sign-ups, want at least 100 (RE3's baseline)", subscribe)
+	}
 }
 
 // TestTraffic checks the traffic's shape: a diurnal rhythm and the range
@@ -673,10 +892,21 @@ func TestScenarioIsolation(t *testing.T) {
 	Scenarios = slices.Delete(slices.Clone(Scenarios), 2, 3)
 	without := docs()
 
+	// The dropped scenario's documents: its attacker's transactions, and
+	// the database spans of those transactions (spans name no client).
 	marker := []byte(`"ip":"` + dropped.SourceIP.String() + `"`)
+	txID := regexp.MustCompile(`"transaction":\{(?:"duration":\{"us":\d+\},)?"id":"([0-9a-f]+)"`)
+	mine := map[string]bool{}
 	var rest [][]byte
 	for _, d := range all {
-		if !bytes.Contains(d, marker) {
+		m := txID.FindSubmatch(d)
+		switch {
+		case bytes.Contains(d, marker):
+			if m != nil {
+				mine[string(m[1])] = true
+			}
+		case m != nil && bytes.Contains(d, []byte(`"event":"span"`)) && mine[string(m[1])]:
+		default:
 			rest = append(rest, d)
 		}
 	}

@@ -16,9 +16,10 @@ import (
 //
 // To plant another: write a documented func(*attack) that generates the
 // attack with the helpers below (everything it sends must fall inside its
-// window and come from its own address), add a row to Scenarios, and give
-// the row an Evidence func so tests, and detector tests, can tell the
-// planted events apart. Each scenario draws from its own random stream, so
+// window and come from its own address; it may also plant a victim's
+// ordinary requests, from an ordinary address), add a row to Scenarios,
+// and give the row an Evidence func so tests, and detector tests, can
+// tell the planted events apart. Each scenario draws from its own random stream, so
 // adding one leaves the rest of the data unchanged.
 type Scenario struct {
 	Name        string
@@ -36,11 +37,13 @@ type Scenario struct {
 	// SourceIP is the attacker's address; no other traffic uses it.
 	SourceIP netip.Addr
 	// UserAgent is the attacker's user_agent.original; "" when the
-	// scenario is network traffic only.
+	// scenario is network traffic only, or its client sends several
+	// agents or none.
 	UserAgent string
 	// Evidence reports whether ev is one of the planted events carrying
 	// the property the detectors look for (a %00 in the URL, a 403 to a
-	// POST...). Every such event comes from SourceIP.
+	// POST...). Every such event comes from SourceIP, but for database
+	// spans, which name no client: those belong to its transactions.
 	Evidence func(ev *triage.Event) bool
 
 	run func(a *attack)
@@ -97,8 +100,8 @@ var Scenarios = []Scenario{
 	{
 		Name:        "odd-methods-scanner",
 		Description: "Nikto probes which methods the shop accepts: PROPFIND, TRACK, DEBUG, SEARCH, MKCOL and invented ones (GETS, BCTJ), answered 405, among a few ordinary GETs and an OPTIONS.",
-		Detectors:   []string{"appsensor:RE2"},
-		Also:        []string{"appsensor:RE1", "appsensor:ACE3"},
+		Detectors:   []string{"appsensor:RE2", "appsensor:RE1"},
+		Also:        []string{"appsensor:ACE3"},
 		Start:       day(2, 14, 5), End: day(2, 14, 20),
 		SourceIP: ipOddMethods, UserAgent: uaNikto,
 		Evidence: func(ev *triage.Event) bool {
@@ -117,6 +120,29 @@ var Scenarios = []Scenario{
 			return ev.SourceIP == ipNULByte && strings.Contains(ev.URLOriginal, "%00")
 		},
 		run: nulByteProbe,
+	},
+	{
+		Name:        "encoding-evasion",
+		Description: "Wfuzz replays script and traversal payloads in encodings meant to slip past a filter that decodes once: IIS-style %u003C escapes, overlong UTF-8 (%c0%af for a slash, %c0%bc for <) and UTF-7 (+ADw-script+AD4-). Most are answered 400.",
+		Detectors:   []string{"appsensor:EE2"},
+		Also:        []string{"appsensor:IE1", "appsensor:IE3", "appsensor:CIE1", "appsensor:ACE3", "appsensor:RE5", "appsensor:RE7", "appsensor:EE1"},
+		Start:       day(3, 15, 0), End: day(3, 15, 15),
+		SourceIP: ipEncoding, UserAgent: uaWfuzz,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipEncoding && oddlyEncoded(ev.URLOriginal)
+		},
+		run: encodingEvasion,
+	},
+	{
+		Name:        "oversized-upload",
+		Description: "A logged-in script finds the avatar upload's limit: after one ordinary 480 KB picture it sends 12, 25, 50, 100 and 512 MB files and finally announces a 2 GB Content-Length, then tries the contact form with 50 MB; the shop answers 413 each time.",
+		Detectors:   []string{"appsensor:FIO1"},
+		Start:       day(4, 10, 20), End: day(4, 10, 40),
+		SourceIP: ipBigUpload, UserAgent: uaHTTPX,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipBigUpload && ev.StatusCode == 413
+		},
+		run: oversizedUpload,
 	},
 	{
 		Name:        "crlf-injection",
@@ -144,16 +170,51 @@ var Scenarios = []Scenario{
 		run: forceBrowsing,
 	},
 	{
+		Name:        "stolen-session-replay",
+		Description: "A customer logs in at home in Safari; an infostealer on her Mac ships her cookies and browser string to someone who, twenty minutes later, replays the session from a server in another network: same session, same user agent, her account, her invoices, and a new e-mail address for it.",
+		Detectors:   []string{"appsensor:SE5"},
+		Start:       day(5, 19, 40), End: day(5, 20, 40),
+		SourceIP: ipHijack, UserAgent: uaVictim,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipHijack
+		},
+		run: stolenSessionReplay,
+	},
+	{
+		Name:        "session-tool-switch",
+		Description: "An operator logs in to their own account in Chrome, then copies the session cookie into a Python script that pulls ninety product records from the API over twenty minutes: one session, from one address, suddenly speaking python-requests.",
+		Detectors:   []string{"appsensor:SE6"},
+		Also:        []string{"appsensor:STE3"},
+		Start:       day(6, 9, 10), End: day(6, 9, 55),
+		SourceIP: ipToolSwitch, UserAgent: "",
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipToolSwitch && ev.UserAgent == uaScript
+		},
+		run: sessionToolSwitch,
+	},
+	{
 		Name:        "post-403-burst",
-		Description: "A Go client POSTs to admin and refund endpoints it may not use, about sixty times in ten minutes, every one answered 403.",
-		Detectors:   []string{"elastic:a87a4e42-1d82-44bd-b0bf-d9b7f91fb89e"},
-		Also:        []string{"appsensor:ACE2", "appsensor:ACE3", "appsensor:ACE4"},
+		Description: "A Go client POSTs to admin and refund endpoints it may not use, about sixty times in ten minutes, every one answered 403; its look around the API first leaves out the category parameter the app always sends.",
+		Detectors:   []string{"elastic:a87a4e42-1d82-44bd-b0bf-d9b7f91fb89e", "appsensor:ACE2", "appsensor:ACE4"},
+		Also:        []string{"appsensor:ACE3", "appsensor:RE6"},
 		Start:       day(6, 16, 0), End: day(6, 16, 10),
 		SourceIP: ipPost403, UserAgent: uaGoClient,
 		Evidence: func(ev *triage.Event) bool {
 			return ev.SourceIP == ipPost403 && ev.Method == "POST" && ev.StatusCode == 403
 		},
 		run: post403Burst,
+	},
+	{
+		Name:        "robots-honeypaths",
+		Description: "Wget fetches robots.txt and then exactly the paths it asks robots to avoid: /internal/, /old-admin/ and /backup/customers.sql.gz, decoys nothing links to.",
+		Detectors:   []string{"appsensor:HT2"},
+		Also:        []string{"appsensor:ACE3"},
+		Start:       day(6, 20, 30), End: day(6, 20, 45),
+		SourceIP: ipHoneyPaths, UserAgent: uaWget,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipHoneyPaths && isHoneyPath(ev.URLPath)
+		},
+		run: robotsHoneyPaths,
 	},
 	{
 		Name:        "terminal-escape-ua",
@@ -167,9 +228,21 @@ var Scenarios = []Scenario{
 		run: terminalEscapeUA,
 	},
 	{
+		Name:        "upload-flood",
+		Description: "A bot with a throwaway account posts 72 review photos in twelve minutes, one product after another: the shop's review images as free hosting for spam.",
+		Detectors:   []string{"appsensor:FIO2"},
+		Also:        []string{"appsensor:STE3"},
+		Start:       day(7, 14, 0), End: day(7, 14, 12),
+		SourceIP: ipUploadFlood, UserAgent: uaOkHTTP,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipUploadFlood && ev.Method == "POST" && strings.HasPrefix(ev.Headers.ContentType, "multipart/form-data")
+		},
+		run: uploadFlood,
+	},
+	{
 		Name:        "sqlmap-injection",
 		Description: "sqlmap tests the search and category parameters for SQL injection: quotes, boolean, UNION, error-based and time-based (SLEEP, PG_SLEEP: those requests take five seconds) payloads; some answered 500.",
-		Detectors:   []string{"appsensor:CIE1"},
+		Detectors:   []string{"appsensor:CIE1", "appsensor:RE7", "appsensor:STE3"},
 		Also:        []string{"appsensor:IE1", "appsensor:IE3", "appsensor:UT2"},
 		Start:       day(7, 22, 10), End: day(7, 22, 40),
 		SourceIP: ipSQLi, UserAgent: uaSQLMap,
@@ -179,6 +252,18 @@ var Scenarios = []Scenario{
 				strings.Contains(q, "SELECT") || strings.Contains(q, "%20AND%20"))
 		},
 		run: sqlmapInjection,
+	},
+	{
+		Name:        "catalogue-scraper",
+		Description: "Scrapy, cookies off, reads robots.txt and the sitemap and then fetches all 480 product pages and their JSON in about four minutes: some 240 requests a minute.",
+		Detectors:   []string{"appsensor:UT2"},
+		Also:        []string{"appsensor:STE3"},
+		Start:       day(8, 3, 0), End: day(8, 3, 10),
+		SourceIP: ipScrapy, UserAgent: uaScrapy,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipScrapy && (strings.HasPrefix(ev.URLPath, "/products/") || strings.HasPrefix(ev.URLPath, "/api/products/"))
+		},
+		run: catalogueScraper,
 	},
 	{
 		Name:        "xss-probes",
@@ -193,10 +278,22 @@ var Scenarios = []Scenario{
 		run: xssProbes,
 	},
 	{
+		Name:        "order-id-walking",
+		Description: "A customer replays the app's order request through an intercepting proxy and counts the order id down from their own: 63 other orders in six minutes, refused with 403 (or 404 where deleted).",
+		Detectors:   []string{"appsensor:ACE1"},
+		Also:        []string{"appsensor:ACE3"},
+		Start:       day(8, 17, 0), End: day(8, 17, 6),
+		SourceIP: ipIDWalk, UserAgent: uaAppTamper,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipIDWalk && (ev.StatusCode == 403 || ev.StatusCode == 404)
+		},
+		run: orderIDWalking,
+	},
+	{
 		Name:        "path-traversal",
 		Description: "curl (with --path-as-is) asks the invoice download and the static file server for ../../etc/passwd, win.ini and /proc/self/environ, plain, encoded and double-encoded.",
-		Detectors:   []string{"appsensor:IE3"},
-		Also:        []string{"appsensor:EE1", "appsensor:ACE3"},
+		Detectors:   []string{"appsensor:IE3", "appsensor:EE1"},
+		Also:        []string{"appsensor:ACE3"},
 		Start:       day(9, 7, 45), End: day(9, 7, 55),
 		SourceIP: ipTraversal, UserAgent: uaCurl7,
 		Evidence: func(ev *triage.Event) bool {
@@ -207,10 +304,34 @@ var Scenarios = []Scenario{
 		run: pathTraversal,
 	},
 	{
+		Name:        "login-form-fuzzer",
+		Description: "Burp Intruder mutates the login form: a 300-character username, control characters (NUL, ESC, CR LF, tab) in it, the password or the username field left out, role=admin and is_admin=true added, the anti-forgery token dropped.",
+		Detectors:   []string{"appsensor:AE4", "appsensor:AE6", "appsensor:AE8", "appsensor:AE9", "appsensor:AE10", "appsensor:AE11"},
+		Also:        []string{"appsensor:AE1", "appsensor:AE2", "appsensor:AE3", "appsensor:AE12", "appsensor:RE5", "appsensor:RE6", "appsensor:RE7", "appsensor:RE8", "appsensor:CIE1"},
+		Start:       day(9, 15, 40), End: day(9, 16, 20),
+		SourceIP: ipLoginFuzz, UserAgent: uaBurpFox,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipLoginFuzz && ev.Method == "POST" && ev.URLPath == "/login"
+		},
+		run: loginFormFuzzer,
+	},
+	{
+		Name:        "cart-tampering",
+		Description: "A bargain hunter edits the cart form in Burp: flips the hidden decoy admin=false to true, adds price=0.01 and discount=100, sends qty and product_id twice, and tries repeated and invented parameters on the search.",
+		Detectors:   []string{"appsensor:RE5", "appsensor:HT1"},
+		Also:        []string{"appsensor:RE7"},
+		Start:       day(9, 20, 0), End: day(9, 20, 12),
+		SourceIP: ipCartTamper, UserAgent: uaSpoofedCr,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipCartTamper && ((ev.Method == "POST" && ev.URLPath == "/cart" && tamperedCart(ev.Body)) ||
+				(ev.URLPath == "/search" && (strings.Count(ev.URLQuery, "q=") > 1 || strings.Contains(ev.URLQuery, "debug="))))
+		},
+		run: cartTampering,
+	},
+	{
 		Name:        "credential-stuffing",
 		Description: "From one IPv6 address and one session, a tool posing as Chrome tries some 400 logins in half an hour: hundreds of usernames from a leaked list, admin/test accounts repeatedly, all 401 except two real customers' accounts, which it then opens.",
-		Detectors:   []string{"appsensor:AE1", "appsensor:AE2", "appsensor:AE3"},
-		Also:        []string{"appsensor:AE12"},
+		Detectors:   []string{"appsensor:AE1", "appsensor:AE2", "appsensor:AE3", "appsensor:AE12", "appsensor:STE2"},
 		Start:       day(10, 2, 0), End: day(10, 2, 30),
 		SourceIP: ipStuffing, UserAgent: uaSpoofedCr,
 		Evidence: func(ev *triage.Event) bool {
@@ -230,6 +351,53 @@ var Scenarios = []Scenario{
 		run: nightBeacon,
 	},
 	{
+		Name:        "comment-spam-bot",
+		Description: "A forum spam bot posts its comment form (a pharmacy link in BBCode) to every page it finds: the home page, the search and ten product pages, which only ever take GET; the router answers 405.",
+		Detectors:   []string{"appsensor:RE4"},
+		Also:        []string{"appsensor:RE1", "appsensor:RE5"},
+		Start:       day(10, 12, 0), End: day(10, 12, 12),
+		SourceIP: ipSpamBot, UserAgent: uaOldChrome,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipSpamBot && ev.Method == "POST"
+		},
+		run: commentSpamBot,
+	},
+	{
+		Name:        "headerless-checker",
+		Description: "A home-made stock checker (printf piped into nc) polls four product pages every minute with bare HTTP/1.0 requests: an Accept header, but no Host and no User-Agent.",
+		Detectors:   []string{"appsensor:RE6"},
+		Also:        []string{"appsensor:STE3"},
+		Start:       day(10, 16, 0), End: day(10, 16, 40),
+		SourceIP: ipHeaderless, UserAgent: "",
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipHeaderless && ev.Headers.Present&triage.HeaderHost == 0
+		},
+		run: headerlessChecker,
+	},
+	{
+		Name:        "honeytoken-login",
+		Description: "Someone who found the decoy account ops.backup in a leaked-looking configuration file tries to log in with it four times in twenty minutes.",
+		Detectors:   []string{"appsensor:HT3"},
+		Start:       day(10, 23, 0), End: day(10, 23, 20),
+		SourceIP: ipHoneyUser, UserAgent: uaScript,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipHoneyUser && ev.Method == "POST" && ev.URLPath == "/login"
+		},
+		run: honeytokenLogin,
+	},
+	{
+		Name:        "tor-visitor",
+		Description: "A visitor comes through a Tor exit node on the operators' list, browses a few products and tries two usernames' passwords.",
+		Detectors:   []string{"appsensor:RP1"},
+		Also:        []string{"appsensor:AE1"},
+		Start:       day(11, 18, 0), End: day(11, 18, 30),
+		SourceIP: ipTor, UserAgent: uaTorBrowser,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipTor
+		},
+		run: torVisitor,
+	},
+	{
 		Name:        "firewall-deny-spike",
 		Description: "One host sweeps about a thousand TCP and UDP ports across the shop's three public addresses for 42 minutes at night, every packet blocked: some 25 denies a minute against a baseline of a few per quarter hour.",
 		Detectors:   []string{"elastic:eaa77d63-9679-4ce3-be25-3ba8b795e5fa"},
@@ -239,6 +407,64 @@ var Scenarios = []Scenario{
 			return ev.SourceIP == ipDenySpike && triage.Has(ev.Type, "denied")
 		},
 		run: firewallDenySpike,
+	},
+	{
+		Name:        "card-testing",
+		Description: "The café owner who orders every morning reused her password elsewhere; a carder logs in to her account and tests stolen cards at the checkout in a dozen bursts over the day: some 13 visits against her usual one or two, a hundred checkouts (402, card declined) against her one a day.",
+		Detectors:   []string{"appsensor:UT3", "appsensor:UT4"},
+		Start:       day(12, 9, 0), End: day(12, 21, 0),
+		SourceIP: ipCarding, UserAgent: uaCarder,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipCarding && ev.UserName == regularUser
+		},
+		run: cardTesting,
+	},
+	{
+		Name:        "subscription-bombing",
+		Description: "A list-bombing bot submits victims' addresses to every newsletter form it finds, always with GET; the shop's form only takes POST, so each of its 14 requests is answered 405.",
+		Detectors:   []string{"appsensor:RE3"},
+		Also:        []string{"appsensor:RE1", "appsensor:RE5"},
+		Start:       day(12, 11, 0), End: day(12, 11, 12),
+		SourceIP: ipSubBomb, UserAgent: uaOldIE,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipSubBomb && ev.Method == "GET" && ev.URLPath == "/newsletter"
+		},
+		run: subscriptionBombing,
+	},
+	{
+		Name:        "prefetch-proxy-logouts",
+		Description: "A company's web-accelerator proxy prefetches every link on the pages its staff open, with their cookies, the Log out link included: an intranet newsletter sends 48 staff to the shop within the hour and each is logged out behind their back.",
+		Detectors:   []string{"appsensor:STE1"},
+		Also:        []string{"appsensor:STE3"},
+		Start:       day(13, 10, 0), End: day(13, 11, 0),
+		SourceIP: ipPrefetch, UserAgent: "",
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipPrefetch && ev.URLPath == "/logout"
+		},
+		run: prefetchProxy,
+	},
+	{
+		Name:        "price-scraper",
+		Description: "A competitor's price bot passing itself off as Chrome walks listings, product pages, the API, the cart, the checkout and the login page for prices and shipping costs: seventy pages over eleven routes in half an hour, and never a stylesheet, script or image.",
+		Detectors:   []string{"appsensor:UT1"},
+		Start:       day(13, 14, 0), End: day(13, 14, 50),
+		SourceIP: ipPriceBot, UserAgent: uaSpoofedCr,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.SourceIP == ipPriceBot
+		},
+		run: priceScraper,
+	},
+	{
+		Name:        "order-export-dump",
+		Description: "A customer finds that the order list's status filter fails open: status=all with a page size of 100,000 returns every customer's orders, and they page through all 61,382 (the database spans show the rows).",
+		Detectors:   []string{"appsensor:CIE2"},
+		Also:        []string{"appsensor:RE5", "appsensor:RE7"},
+		Start:       day(13, 21, 0), End: day(13, 21, 15),
+		SourceIP: ipOrderDump, UserAgent: uaBurpFox,
+		Evidence: func(ev *triage.Event) bool {
+			return ev.Processor == "span" && spanRows(ev) >= 10000
+		},
+		run: orderExportDump,
 	},
 }
 
@@ -637,7 +863,10 @@ func credentialStuffing(a *attack) {
 		t := ts[i+1]
 		rq := a.req(t, "POST", "/login", "/login", "", 401)
 		rq.accept, rq.lang, rq.h2 = acceptHTML, "en-US,en;q=0.9", true
-		rq.ctype, rq.body, rq.origin, rq.referer = typeForm, "username="+url.QueryEscape(u)+"&password=[REDACTED]", shopURL, shopURL+"/login"
+		// The tool scrapes the form's anti-forgery token, as any
+		// off-the-shelf stuffing tool does.
+		rq.ctype, rq.origin, rq.referer = typeForm, shopURL, shopURL+"/login"
+		rq.body = "csrf_token=" + csrfToken(a.sid) + "&username=" + url.QueryEscape(u) + "&password=[REDACTED]"
 		rq.durUS = durUS(a.r, 120000)
 		if _, hit := hits[i]; hit {
 			rq.status, rq.rtype, rq.user = 302, "", u

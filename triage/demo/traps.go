@@ -86,7 +86,7 @@ var BenignTraps = []Trap{
 	},
 	{
 		Name:        "markup-search",
-		Description: "Searches with quotes or a less-than sign: q=%22wool+socks%22 and q=i+%3C3+coffee+mug.",
+		Description: "Searches with quotes or a less-than sign: q=%22wool+socks%22 and q=i+%3C3+tea.",
 		Tempts:      []string{"appsensor:IE1", "appsensor:CIE1"},
 		Match:       func(ev *triage.Event) bool { return isSearchFor(ev, "%22", "%3C") },
 	},
@@ -151,6 +151,44 @@ var BenignTraps = []Trap{
 		Match: func(ev *triage.Event) bool {
 			t := ev.Timestamp.UnixMilli()
 			return t >= saleDay && t < saleDay+dayMS && ev.Processor == "transaction" && !IsAttacker(ev.SourceIP)
+		},
+	},
+	{
+		Name:        "ad-click-params",
+		Description: "Visitors from paid search and social ads land on product pages whose URLs carry a click id of 60 to 90 random characters (gclid, fbclid) and utm_source, utm_medium, utm_campaign, utm_content: parameters no other request on the route carries, never the same twice.",
+		Tempts:      []string{"appsensor:RE5", "appsensor:RE7"},
+		Match: func(ev *triage.Event) bool {
+			return (strings.Contains(ev.URLQuery, "gclid=") || strings.Contains(ev.URLQuery, "fbclid=")) && !IsAttacker(ev.SourceIP)
+		},
+	},
+	{
+		Name:        "mobile-roamer",
+		Description: "Phones on a mobile carrier's network (100.100.0.0/16) whose carrier moves them to another address of the same /24 in the middle of a visit: one session cookie, two addresses, one network.",
+		Tempts:      []string{"appsensor:SE5"},
+		Match: func(ev *triage.Event) bool {
+			return roamerNet.Contains(ev.SourceIP) && strings.Contains(ev.UserAgent, "Mobile") && len(ev.Cookies) > 0
+		},
+	},
+	{
+		Name:        "office-nat",
+		Description: "On weekdays dozens of a company's staff shop from its one NAT address (192.0.2.200), each in their own browser and session: several usernames from one address, now and then a mistyped password.",
+		Tempts:      []string{"appsensor:AE1", "appsensor:AE3", "appsensor:UT2", "appsensor:ACE3", "appsensor:SE6"},
+		Match:       func(ev *triage.Event) bool { return ev.SourceIP == officeNATIP },
+	},
+	{
+		Name:        "review-photos",
+		Description: "Customers upload photos with a product review, one multipart POST per photo, up to about 7.5 MB each: uploads, several in a row, but under the 10 MiB limit.",
+		Tempts:      []string{"appsensor:FIO1", "appsensor:FIO2"},
+		Match: func(ev *triage.Event) bool {
+			return ev.Method == "POST" && strings.HasSuffix(ev.URLPath, "/reviews") && !IsAttacker(ev.SourceIP)
+		},
+	},
+	{
+		Name:        "regular-customer",
+		Description: "A café owner (k.lindqvist) logs in and orders supplies every morning, and some afternoons browses again: a user far busier than most, but steady.",
+		Tempts:      []string{"appsensor:UT3", "appsensor:UT4"},
+		Match: func(ev *triage.Event) bool {
+			return ev.UserName == regularUser && ev.SourceIP == regular.ip
 		},
 	},
 	{

@@ -12,8 +12,9 @@ import (
 // Ordinary shop traffic: shoppers in browsers, the mobile app, search
 // crawlers, probes and monitors, back-office staff. Clients use addresses
 // no attacker uses: shoppers 100.64.0.0/10 (carrier-grade NAT space) and
-// 2001:db8:5eed::/48, crawlers and monitors 192.0.2.0/24, Kubernetes
-// probes 10.42.0.0/16. Attackers use 203.0.113.0/24, 198.51.100.0/24 and
+// 2001:db8:5eed::/48, crawlers, monitors, the back office and an office
+// NAT 192.0.2.0/24, Kubernetes probes 10.42.0.0/16. More ordinary traffic
+// is in benign.go. Attackers use 203.0.113.0/24, 198.51.100.0/24 and
 // 2001:db8:dead::/48 only (see Scenarios).
 
 // Traffic shape. The shop sells to Central Europe (UTC+1 in November):
@@ -108,7 +109,7 @@ var searches = []string{
 var trapSearches = []string{
 	"O'Reilly", "men's boots", "kids' toys", "50% off", "100% cotton",
 	"select reserve coffee", "drop leaf table", "union station poster", "update sneakers",
-	`"wool socks"`, "i <3 coffee mug", "café au lait bowl", "1/2 price",
+	`"wool socks"`, "i <3 tea", "café au lait bowl", "1/2 price",
 }
 
 // persona is a client that visits the shop.
@@ -285,47 +286,52 @@ func (g *generator) visit(t int64) {
 	}
 	for range 1 + r.IntN(8) {
 		v.think(1)
-		switch x := r.Float64(); {
-		case x < 0.36:
-			v.product(v.productID(), v.ref(), "")
-		case x < 0.50:
-			v.search()
-		case x < 0.60:
-			v.category()
-		case x < 0.65:
-			v.page("/", "/", "", 200, 25000, "")
-		case x < 0.77:
-			v.addToCart()
-		case x < 0.82:
-			v.viewCart()
-		case x < 0.86:
-			if v.cart > 0 {
-				v.checkout()
-			} else {
-				v.product(v.productID(), "", "")
-			}
-		case x < 0.91:
-			if v.user != "" {
-				v.account()
-			} else {
-				v.login()
-			}
-		case x < 0.92:
-			v.contact()
-		case x < 0.94:
-			if v.user != "" {
-				v.invoice()
-			} else {
-				v.search()
-			}
-		default:
-			v.product(v.productID(), "", "")
-		}
+		v.step()
 	}
 	if v.user != "" && r.Float64() < 0.15 {
 		v.think(1)
 		v.page("/logout", "/logout", "", 302, 2000, v.last)
 		v.user = ""
+	}
+}
+
+// step is one click of a shopper: a product, a search, the cart...
+func (v *visit) step() {
+	switch x := v.r.Float64(); {
+	case x < 0.36:
+		v.product(v.productID(), v.ref(), "")
+	case x < 0.50:
+		v.search()
+	case x < 0.60:
+		v.category()
+	case x < 0.65:
+		v.page("/", "/", "", 200, 25000, "")
+	case x < 0.77:
+		v.addToCart()
+	case x < 0.82:
+		v.viewCart()
+	case x < 0.86:
+		if v.cart > 0 {
+			v.checkout()
+		} else {
+			v.product(v.productID(), "", "")
+		}
+	case x < 0.91:
+		if v.user != "" {
+			v.account()
+		} else {
+			v.login()
+		}
+	case x < 0.92:
+		v.contact()
+	case x < 0.94:
+		if v.user != "" {
+			v.invoice()
+		} else {
+			v.search()
+		}
+	default:
+		v.product(v.productID(), "", "")
 	}
 }
 
@@ -502,7 +508,7 @@ func (v *visit) addToCart() {
 		v.g.tx(rq)
 		return
 	}
-	v.post("/cart", "/cart", "product_id="+strconv.Itoa(id)+"&qty="+strconv.Itoa(1+v.r.IntN(2)), 0, 303, 14000)
+	v.post("/cart", "/cart", "product_id="+strconv.Itoa(id)+"&qty="+strconv.Itoa(1+v.r.IntN(2))+"&"+cartDecoy, 0, 303, 14000)
 	v.t += 150
 	v.page("/cart", "/cart", "", 200, 12000, "")
 }
@@ -518,6 +524,17 @@ func (v *visit) checkout() {
 	v.cart = 0
 }
 
+// csrfToken is the anti-forgery token the login form carries for a
+// session: derived from the session id, so it draws nothing at random.
+func csrfToken(sid string) string {
+	h := fnv("csrf/" + sid)
+	return hex16(mix64(h)) + hex16(mix64(h^0x5bd1e995))
+}
+
+// cartDecoy is the hidden field the cart form plants for HT1: no honest
+// client ever changes it (see HoneyParams).
+const cartDecoy = "admin=false"
+
 // login signs in; one attempt in ten mistypes the password first.
 func (v *visit) login() {
 	name := v.p.user
@@ -525,7 +542,7 @@ func (v *visit) login() {
 		name = v.g.users[v.r.IntN(len(v.g.users))].user
 	}
 	v.page("/login", "/login", "", 200, 8000, "")
-	body := "username=" + url.QueryEscape(name) + "&password=[REDACTED]"
+	body := "csrf_token=" + csrfToken(v.sid) + "&username=" + url.QueryEscape(name) + "&password=[REDACTED]"
 	for typo := v.r.IntN(10) == 0; ; typo = false {
 		v.think(0.4)
 		rq := v.base("POST", "/login", "/login", "")
