@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"time"
 )
 
 // Detector re-runs one detection over a stream of events. The engine calls
@@ -78,6 +79,9 @@ type Stats struct {
 	Unproven int
 	// Lints collects what detectors implementing Linter reported.
 	Lints []Lint
+	// Suppressed counts findings dropped by Exceptions or Allowlist (not
+	// included in Findings or ByDetector).
+	Suppressed int
 }
 
 // Engine runs detectors over a source.
@@ -88,6 +92,10 @@ type Engine struct {
 	OnEvent func(*Event)
 	// OnFinding receives each finding as it is raised.
 	OnFinding func(Finding)
+	// Exceptions and Allowlist suppress findings (see Exception and
+	// AllowEntry); expired ones are ignored.
+	Exceptions []Exception
+	Allowlist  []AllowEntry
 }
 
 // Run streams src through every detector and returns what it counted. It
@@ -95,6 +103,7 @@ type Engine struct {
 // partial results are kept.
 func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	st := Stats{ByDetector: make(map[string]int)}
+	sup := newSuppressor(e.Exceptions, e.Allowlist, time.Now())
 	infos := make([]DetectorInfo, len(e.Detectors))
 	for i, d := range e.Detectors {
 		infos[i] = d.Info()
@@ -115,6 +124,10 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 				st.Unproven++
 				return
 			}
+			if sup.suppress(&f) {
+				st.Suppressed++
+				return
+			}
 			if f.EventCount < len(f.EventIDs) {
 				f.EventCount = len(f.EventIDs)
 			}
@@ -127,6 +140,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	}
 	err := src.Events(ctx, func(ev *Event) error {
 		st.Events++
+		sup.observe(ev)
 		if e.OnEvent != nil {
 			e.OnEvent(ev)
 		}

@@ -1,0 +1,682 @@
+package casefile
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/user"
+	"slices"
+	"strings"
+	"time"
+
+	"picket/triage"
+)
+
+// ErrNotFound reports a case (or other record) that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Case severities (Case.Severity): Picket's finding severities plus info.
+var caseSeverities = []string{"info", "low", "medium", "high", "critical"}
+
+// Case item kinds (CaseItem.Kind).
+const (
+	ItemFinding = "finding"
+	ItemAlert   = "alert"
+	ItemGroup   = "group"
+	ItemEvent   = "event"
+)
+
+// Observable kinds (Observable.Kind).
+const (
+	ObsIP        = "ip"
+	ObsUserAgent = "user_agent"
+	ObsUser      = "user"
+	ObsURL       = "url"
+	ObsSession   = "session"
+	ObsDomain    = "domain"
+)
+
+// Case is the record of one piece of analyst work: normally one group
+// (source address × user agent) that the analyst acted on. A group becomes
+// a case the first time the analyst ticks an item, writes a note, changes a
+// status or raises an exception for it; the console calls EnsureCase then.
+type Case struct {
+	ID          int64
+	Key         string // group key (triage.GroupKey.String()); "" for a case opened by hand
+	Title       string
+	Description string
+	Status      string // StatusOpen, StatusAcknowledged or StatusClosed
+	Severity    string // info, low, medium, high, critical
+	Assignee    string // defaults to the local user name
+	CreatedBy   string
+	Created     time.Time
+	Updated     time.Time
+}
+
+// CaseItem is one thing linked to a case, with the snapshot kept of it.
+type CaseItem struct {
+	Kind    string          // ItemFinding, ItemAlert, ItemGroup or ItemEvent
+	Key     string          // finding key (FindingKey), alert id, group key or event id
+	Data    json.RawMessage // the finding as JSON, the event document, or {}
+	Added   time.Time
+	AddedBy string
+}
+
+// Observable is an indicator gathered from a case's evidence.
+type Observable struct {
+	Kind      string // ObsIP, ObsUserAgent, ObsUser, ObsURL, ObsSession, ObsDomain
+	Value     string
+	FirstSeen time.Time
+}
+
+// Activity is one entry of a case's timeline.
+type Activity struct {
+	At     time.Time
+	Actor  string
+	Kind   string // opened, status, assignee, severity, link, note, checklist, exception
+	Detail string
+}
+
+// CaseFilter selects cases; the zero value selects every case.
+type CaseFilter struct {
+	Status   []string // any of these statuses; empty: all
+	Assignee string   // exact; empty: any
+	Limit    int      // at most this many, most recently updated first; 0: no limit
+}
+
+// LocalUser is the default author and assignee: $PICKET_USER, else the
+// operating system's user name, else $USER, else "analyst".
+func LocalUser() string {
+	if u := os.Getenv("PICKET_USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "analyst"
+}
+
+// FindingKey is the stable key a finding is linked by: detector, start
+// time and first evidence id.
+func FindingKey(f triage.Finding) string {
+	first := ""
+	if len(f.EventIDs) > 0 {
+		first = f.EventIDs[0]
+	}
+	return f.Detector + "@" + f.Timestamp.UTC().Format(time.RFC3339Nano) + "#" + first
+}
+
+func validStatus(s string) bool {
+	return s == StatusOpen || s == StatusAcknowledged || s == StatusClosed
+}
+
+// EnsureCase returns the case for key, creating it (status open, assignee
+// the local user) when there is none. An existing case keeps its title; its
+// severity is raised, never lowered, to severity.
+func (s *Store) EnsureCase(ctx context.Context, key, title, severity string) (Case, error) {
+	if key == "" {
+		return Case{}, fmt.Errorf("casefile: ensure case: empty key")
+	}
+	if !slices.Contains(caseSeverities, severity) {
+		return Case{}, fmt.Errorf("casefile: ensure case %s: unknown severity %q", key, severity)
+	}
+	if title == "" {
+		title = key
+	}
+	me := LocalUser()
+	var id int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var cur string
+		err := tx.QueryRowContext(ctx, `SELECT id, severity FROM cases WHERE case_key = ?`, key).Scan(&id, &cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			now := stamp()
+			res, err := tx.ExecContext(ctx,
+				`INSERT INTO cases (case_key, title, status, severity, assignee, created_by, created_at, updated_at)
+				 VALUES (?, ?, 'open', ?, ?, ?, ?, ?)`, key, title, severity, me, me, now, now)
+			if err != nil {
+				return err
+			}
+			if id, err = res.LastInsertId(); err != nil {
+				return err
+			}
+			return logActivity(ctx, tx, id, me, "opened", "case opened for "+key)
+		}
+		if err != nil {
+			return err
+		}
+		if slices.Index(caseSeverities, severity) > slices.Index(caseSeverities, cur) {
+			if _, err := tx.ExecContext(ctx, `UPDATE cases SET severity = ?, updated_at = ? WHERE id = ?`,
+				severity, stamp(), id); err != nil {
+				return err
+			}
+			return logActivity(ctx, tx, id, me, "severity", cur+" → "+severity)
+		}
+		return nil
+	})
+	if err != nil {
+		return Case{}, fmt.Errorf("casefile: ensure case %s: %w", key, err)
+	}
+	return s.Case(ctx, id)
+}
+
+// NewCase opens a case that belongs to no group (key empty).
+func (s *Store) NewCase(ctx context.Context, title, severity string) (Case, error) {
+	if title == "" || !slices.Contains(caseSeverities, severity) {
+		return Case{}, fmt.Errorf("casefile: new case: need a title and a known severity")
+	}
+	me := LocalUser()
+	var id int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		now := stamp()
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO cases (title, status, severity, assignee, created_by, created_at, updated_at)
+			 VALUES (?, 'open', ?, ?, ?, ?, ?)`, title, severity, me, me, now, now)
+		if err != nil {
+			return err
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return logActivity(ctx, tx, id, me, "opened", "case opened")
+	})
+	if err != nil {
+		return Case{}, fmt.Errorf("casefile: new case: %w", err)
+	}
+	return s.Case(ctx, id)
+}
+
+const caseCols = `id, coalesce(case_key, ''), title, description, status, severity, assignee, created_by, created_at, updated_at`
+
+func scanCase(sc interface{ Scan(...any) error }) (Case, error) {
+	var c Case
+	var created, updated int64
+	err := sc.Scan(&c.ID, &c.Key, &c.Title, &c.Description, &c.Status, &c.Severity, &c.Assignee, &c.CreatedBy, &created, &updated)
+	c.Created, c.Updated = fromMillis(created), fromMillis(updated)
+	return c, err
+}
+
+// Case returns case id; the error matches ErrNotFound when there is none.
+func (s *Store) Case(ctx context.Context, id int64) (Case, error) {
+	c, err := scanCase(s.reader.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Case{}, fmt.Errorf("casefile: case %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Case{}, fmt.Errorf("casefile: case %d: %w", id, dbErr(err))
+	}
+	return c, nil
+}
+
+// CaseByKey returns the case opened for a group key; the bool is false if
+// there is none.
+func (s *Store) CaseByKey(ctx context.Context, key string) (Case, bool, error) {
+	c, err := scanCase(s.reader.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE case_key = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Case{}, false, nil
+	}
+	if err != nil {
+		return Case{}, false, fmt.Errorf("casefile: case %s: %w", key, dbErr(err))
+	}
+	return c, true, nil
+}
+
+// Cases lists the cases f selects, most recently updated first.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
+	q := `SELECT ` + caseCols + ` FROM cases`
+	var where []string
+	var args []any
+	if len(f.Status) > 0 {
+		for _, st := range f.Status {
+			if !validStatus(st) {
+				return nil, fmt.Errorf("casefile: cases: unknown status %q (want open, acknowledged or closed)", st)
+			}
+			args = append(args, st)
+		}
+		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Status)-1)+")")
+	}
+	if f.Assignee != "" {
+		where = append(where, "assignee = ?")
+		args = append(args, f.Assignee)
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY updated_at DESC, id DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: cases: %w", dbErr(err))
+	}
+	defer rows.Close()
+	var out []Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, fmt.Errorf("casefile: cases: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("casefile: cases: %w", dbErr(err))
+	}
+	return out, nil
+}
+
+// updateCase runs one UPDATE on case id and logs it; it fails with
+// ErrNotFound when the case does not exist.
+func (s *Store) updateCase(ctx context.Context, id int64, by, kind, detail, set string, args ...any) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET `+set+`, updated_at = ? WHERE id = ?`,
+			append(args, stamp(), id)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return logActivity(ctx, tx, id, by, kind, detail)
+	})
+}
+
+// SetCaseStatus changes a case's workflow status.
+func (s *Store) SetCaseStatus(ctx context.Context, id int64, status, by string) error {
+	if !validStatus(status) {
+		return fmt.Errorf("casefile: case %d: unknown status %q (want open, acknowledged or closed)", id, status)
+	}
+	if err := s.updateCase(ctx, id, by, "status", status, "status = ?", status); err != nil {
+		return fmt.Errorf("casefile: set status of case %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetCaseAssignee changes who works the case.
+func (s *Store) SetCaseAssignee(ctx context.Context, id int64, assignee, by string) error {
+	if err := s.updateCase(ctx, id, by, "assignee", assignee, "assignee = ?", assignee); err != nil {
+		return fmt.Errorf("casefile: assign case %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetCaseSeverity changes the case's severity.
+func (s *Store) SetCaseSeverity(ctx context.Context, id int64, severity, by string) error {
+	if !slices.Contains(caseSeverities, severity) {
+		return fmt.Errorf("casefile: case %d: unknown severity %q", id, severity)
+	}
+	if err := s.updateCase(ctx, id, by, "severity", severity, "severity = ?", severity); err != nil {
+		return fmt.Errorf("casefile: set severity of case %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetCaseDescription replaces the case's summary (Markdown).
+func (s *Store) SetCaseDescription(ctx context.Context, id int64, text, by string) error {
+	if err := s.updateCase(ctx, id, by, "description", "summary edited", "description = ?", text); err != nil {
+		return fmt.Errorf("casefile: describe case %d: %w", id, err)
+	}
+	return nil
+}
+
+// LinkFindings links findings to the case, keeping each as JSON, and adds
+// their actors (address, user agent, user, session) as observables. A
+// finding linked twice is kept once.
+func (s *Store) LinkFindings(ctx context.Context, id int64, by string, fs []triage.Finding) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		n := 0
+		for _, f := range fs {
+			data, err := json.Marshal(f)
+			if err != nil {
+				return err
+			}
+			added, err := linkItem(ctx, tx, id, ItemFinding, FindingKey(f), string(data), by)
+			if err != nil {
+				return err
+			}
+			n += added
+			if f.SourceIP.IsValid() {
+				if err := addObservable(ctx, tx, id, ObsIP, f.SourceIP.String(), f.Timestamp); err != nil {
+					return err
+				}
+			}
+			for kind, v := range map[string]string{ObsUserAgent: f.UserAgent, ObsUser: f.UserName, ObsSession: f.SessionID} {
+				if err := addObservable(ctx, tx, id, kind, v, f.Timestamp); err != nil {
+					return err
+				}
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		return touch(ctx, tx, id, by, "link", fmt.Sprintf("%d finding(s) linked", n))
+	})
+	if err != nil {
+		return fmt.Errorf("casefile: link findings to case %d: %w", id, err)
+	}
+	return nil
+}
+
+// LinkAlerts links alerts (Elastic alert ids or local ids) to the case.
+func (s *Store) LinkAlerts(ctx context.Context, id int64, by string, alertIDs ...string) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		n := 0
+		for _, a := range alertIDs {
+			added, err := linkItem(ctx, tx, id, ItemAlert, a, "{}", by)
+			if err != nil {
+				return err
+			}
+			n += added
+		}
+		if n == 0 {
+			return nil
+		}
+		return touch(ctx, tx, id, by, "link", fmt.Sprintf("%d alert(s) linked", n))
+	})
+	if err != nil {
+		return fmt.Errorf("casefile: link alerts to case %d: %w", id, err)
+	}
+	return nil
+}
+
+// maxEventSnapshot caps the document kept for a linked event.
+const maxEventSnapshot = 64 << 10
+
+// LinkEvents links evidence events to the case, keeping their documents
+// (when valid JSON and at most 64 KiB) and adding the URL, domain, address,
+// user agent and user they carry as observables.
+func (s *Store) LinkEvents(ctx context.Context, id int64, by string, evs ...*triage.Event) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		n := 0
+		for _, ev := range evs {
+			data := "{}"
+			if len(ev.Raw) <= maxEventSnapshot && json.Valid(ev.Raw) {
+				data = string(ev.Raw)
+			}
+			added, err := linkItem(ctx, tx, id, ItemEvent, ev.ID, data, by)
+			if err != nil {
+				return err
+			}
+			n += added
+			for _, o := range eventObservables(ev) {
+				if err := addObservable(ctx, tx, id, o.Kind, o.Value, ev.Timestamp); err != nil {
+					return err
+				}
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		return touch(ctx, tx, id, by, "link", fmt.Sprintf("%d event(s) linked", n))
+	})
+	if err != nil {
+		return fmt.Errorf("casefile: link events to case %d: %w", id, err)
+	}
+	return nil
+}
+
+func eventObservables(ev *triage.Event) []Observable {
+	var out []Observable
+	if ev.SourceIP.IsValid() {
+		out = append(out, Observable{Kind: ObsIP, Value: ev.SourceIP.String()})
+	}
+	out = append(out, Observable{Kind: ObsUserAgent, Value: ev.UserAgent}, Observable{Kind: ObsUser, Value: ev.UserName},
+		Observable{Kind: ObsSession, Value: ev.SessionID})
+	u := ev.URLFull()
+	if u == "" {
+		u = ev.URLOriginal
+	}
+	if u == "" && ev.URLPath != "" {
+		u = ev.URLPath
+		if ev.URLQuery != "" {
+			u += "?" + ev.URLQuery
+		}
+	}
+	out = append(out, Observable{Kind: ObsURL, Value: u})
+	if pu, err := url.Parse(u); err == nil && pu.Hostname() != "" {
+		out = append(out, Observable{Kind: ObsDomain, Value: pu.Hostname()})
+	} else if h := ev.Headers.Host; h != "" {
+		out = append(out, Observable{Kind: ObsDomain, Value: h})
+	}
+	return out
+}
+
+// AddObservable records an indicator on the case by hand.
+func (s *Store) AddObservable(ctx context.Context, id int64, kind, value string) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		return addObservable(ctx, tx, id, kind, value, time.Time{})
+	})
+	if err != nil {
+		return fmt.Errorf("casefile: add observable to case %d: %w", id, err)
+	}
+	return nil
+}
+
+func linkItem(ctx context.Context, tx *sql.Tx, id int64, kind, key, data, by string) (int, error) {
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO case_items (case_id, item_kind, item_key, data, added_at, added_by)
+		 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, item_kind, item_key) DO NOTHING`,
+		id, kind, key, data, stamp(), by)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func addObservable(ctx context.Context, tx *sql.Tx, id int64, kind, value string, seen time.Time) error {
+	if value == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO case_observables (case_id, kind, value, first_seen) VALUES (?, ?, ?, ?)
+		 ON CONFLICT (case_id, kind, value) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen)`,
+		id, kind, value, orNow(seen))
+	return err
+}
+
+// touch bumps the case's updated_at and logs the activity.
+func touch(ctx context.Context, tx *sql.Tx, id int64, by, kind, detail string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET updated_at = ? WHERE id = ?`, stamp(), id); err != nil {
+		return err
+	}
+	return logActivity(ctx, tx, id, by, kind, detail)
+}
+
+func logActivity(ctx context.Context, tx *sql.Tx, id int64, by, kind, detail string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO case_activity (case_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)`,
+		id, stamp(), by, kind, detail)
+	return err
+}
+
+// LogActivity adds an entry to the case's timeline (the console records
+// ticks and notes this way) and bumps its update time.
+func (s *Store) LogActivity(ctx context.Context, id int64, by, kind, detail string) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error { return touch(ctx, tx, id, by, kind, detail) })
+	if err != nil {
+		return fmt.Errorf("casefile: log activity on case %d: %w", id, err)
+	}
+	return nil
+}
+
+// CaseItems returns what is linked to the case, in the order it was linked.
+func (s *Store) CaseItems(ctx context.Context, id int64) ([]CaseItem, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT item_kind, item_key, data, added_at, added_by FROM case_items WHERE case_id = ? ORDER BY added_at, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: case %d items: %w", id, dbErr(err))
+	}
+	defer rows.Close()
+	var out []CaseItem
+	for rows.Next() {
+		var it CaseItem
+		var data string
+		var at int64
+		if err := rows.Scan(&it.Kind, &it.Key, &data, &at, &it.AddedBy); err != nil {
+			return nil, fmt.Errorf("casefile: case %d items: %w", id, err)
+		}
+		it.Data, it.Added = json.RawMessage(data), fromMillis(at)
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("casefile: case %d items: %w", id, dbErr(err))
+	}
+	return out, nil
+}
+
+// Observables returns the case's indicators, by kind then value.
+func (s *Store) Observables(ctx context.Context, id int64) ([]Observable, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT kind, value, first_seen FROM case_observables WHERE case_id = ? ORDER BY kind, value`, id)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: case %d observables: %w", id, dbErr(err))
+	}
+	defer rows.Close()
+	var out []Observable
+	for rows.Next() {
+		var o Observable
+		var at int64
+		if err := rows.Scan(&o.Kind, &o.Value, &at); err != nil {
+			return nil, fmt.Errorf("casefile: case %d observables: %w", id, err)
+		}
+		o.FirstSeen = fromMillis(at)
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("casefile: case %d observables: %w", id, dbErr(err))
+	}
+	return out, nil
+}
+
+// CaseActivity returns the case's timeline, oldest first.
+func (s *Store) CaseActivity(ctx context.Context, id int64) ([]Activity, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT at, actor, kind, detail FROM case_activity WHERE case_id = ? ORDER BY at, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: case %d activity: %w", id, dbErr(err))
+	}
+	defer rows.Close()
+	var out []Activity
+	for rows.Next() {
+		var a Activity
+		var at int64
+		if err := rows.Scan(&at, &a.Actor, &a.Kind, &a.Detail); err != nil {
+			return nil, fmt.Errorf("casefile: case %d activity: %w", id, err)
+		}
+		a.At = fromMillis(at)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("casefile: case %d activity: %w", id, dbErr(err))
+	}
+	return out, nil
+}
+
+// CaseNotes returns the notes that belong to the case: those filed with its
+// id, and those on its group or on anything linked to it, oldest first.
+func (s *Store) CaseNotes(ctx context.Context, c Case) ([]Note, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT id, coalesce(case_id, 0), target_kind, target_key, body, author, created_at FROM notes
+		 WHERE case_id = ?1
+		    OR (target_kind = 'group' AND target_key = ?2)
+		    OR (target_kind IN ('finding', 'alert') AND target_key IN
+		        (SELECT item_key FROM case_items WHERE case_id = ?1 AND item_kind = target_kind))
+		 ORDER BY created_at, id`, c.ID, c.Key)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: case %d notes: %w", c.ID, dbErr(err))
+	}
+	defer rows.Close()
+	var out []Note
+	for rows.Next() {
+		var n Note
+		var at int64
+		if err := rows.Scan(&n.ID, &n.CaseID, &n.TargetKind, &n.TargetKey, &n.Body, &n.Author, &at); err != nil {
+			return nil, fmt.Errorf("casefile: case %d notes: %w", c.ID, err)
+		}
+		n.Created = fromMillis(at)
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("casefile: case %d notes: %w", c.ID, dbErr(err))
+	}
+	return out, nil
+}
+
+// CaseChecklist returns the checklist ticks recorded for the case: those
+// whose target is the case's group key or one of its linked findings or
+// alerts, by detector then item.
+func (s *Store) CaseChecklist(ctx context.Context, c Case) ([]ChecklistItem, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT detector_id, target_key, item_id, checked, checked_by, updated_at, note FROM checklist_state
+		 WHERE target_key = ?2
+		    OR target_key IN (SELECT item_key FROM case_items WHERE case_id = ?1 AND item_kind IN ('finding', 'alert'))
+		    OR target_key = 'case:' || ?1
+		 ORDER BY detector_id, item_id`, c.ID, c.Key)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: case %d checklist: %w", c.ID, dbErr(err))
+	}
+	defer rows.Close()
+	var out []ChecklistItem
+	for rows.Next() {
+		var it ChecklistItem
+		var at int64
+		if err := rows.Scan(&it.DetectorID, &it.TargetKey, &it.ItemID, &it.Checked, &it.By, &at, &it.Note); err != nil {
+			return nil, fmt.Errorf("casefile: case %d checklist: %w", c.ID, err)
+		}
+		it.At = fromMillis(at)
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("casefile: case %d checklist: %w", c.ID, dbErr(err))
+	}
+	return out, nil
+}
+
+// clock is the time source for records this file stamps itself; tests
+// replace it to get reproducible exports.
+var clock = time.Now
+
+// stamp is clock() in unix milliseconds.
+func stamp() int64 { return clock().UnixMilli() }
+
+// orNow returns t, or clock() when t is zero, in unix milliseconds.
+func orNow(t time.Time) int64 {
+	if t.IsZero() {
+		return stamp()
+	}
+	return t.UnixMilli()
+}
+
+// GroupCase is the one call the console makes when the analyst first acts
+// on a group (a tick, a note, a status change, an exception): it returns
+// the group's case, creating it with a title naming the source and the
+// group's highest severity (raising the severity of an existing case), and
+// links findings (those of the group the console holds; linking again is
+// harmless).
+func (s *Store) GroupCase(ctx context.Context, g *triage.Group, findings []triage.Finding) (Case, error) {
+	ip := "unknown address"
+	if g.Key.SourceIP.IsValid() {
+		ip = g.Key.SourceIP.String()
+	}
+	ua := g.Key.UserAgent
+	if ua == "" {
+		ua = "no user agent"
+	}
+	title := fmt.Sprintf("Activity from %s (%s)", ip, clip(triage.Escape(ua), 80))
+	c, err := s.EnsureCase(ctx, g.Key.String(), title, g.MaxSeverity.String())
+	if err != nil {
+		return Case{}, err
+	}
+	if len(findings) > 0 {
+		if err := s.LinkFindings(ctx, c.ID, LocalUser(), findings); err != nil {
+			return Case{}, err
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,612 @@
+package casefile
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"picket/playbooks"
+	"picket/triage"
+)
+
+func parseAddr(s string) (netip.Addr, error) { return netip.ParseAddr(s) }
+
+// ExportOptions tune the exports.
+type ExportOptions struct {
+	// Now is the time written as generated_at; zero means time.Now().
+	Now time.Time
+}
+
+func (o ExportOptions) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now().UTC()
+	}
+	return o.Now.UTC()
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// ---------------------------------------------------------------- JSON
+
+type jsonDoc struct {
+	Schema      string     `json:"schema"`
+	GeneratedAt string     `json:"generated_at"`
+	Cases       []jsonCase `json:"cases"`
+}
+
+type jsonCase struct {
+	ID          int64             `json:"id"`
+	Key         string            `json:"key"`
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	Status      string            `json:"status"`
+	Severity    string            `json:"severity"`
+	Assignee    string            `json:"assignee"`
+	CreatedBy   string            `json:"created_by"`
+	CreatedAt   string            `json:"created_at"`
+	UpdatedAt   string            `json:"updated_at"`
+	Findings    []json.RawMessage `json:"findings"`
+	Alerts      []string          `json:"alerts"`
+	Events      []jsonEvent       `json:"events"`
+	Checklist   []jsonCheck       `json:"checklist"`
+	Notes       []jsonNote        `json:"notes"`
+	Observables []jsonObservable  `json:"observables"`
+	Exceptions  []jsonException   `json:"exceptions"`
+	Timeline    []jsonActivity    `json:"timeline"`
+}
+
+type jsonEvent struct {
+	ID       string          `json:"id"`
+	Document json.RawMessage `json:"document"`
+}
+
+type jsonCheck struct {
+	Detector string `json:"detector"`
+	Section  string `json:"section"`
+	ItemID   string `json:"item_id"`
+	Text     string `json:"text"`
+	Checked  bool   `json:"checked"`
+	By       string `json:"by"`
+	At       string `json:"at"`
+	Note     string `json:"note"`
+}
+
+type jsonNote struct {
+	Author     string `json:"author"`
+	CreatedAt  string `json:"created_at"`
+	TargetKind string `json:"target_kind"`
+	TargetKey  string `json:"target_key"`
+	Body       string `json:"body"`
+}
+
+type jsonObservable struct {
+	Kind      string `json:"kind"`
+	Value     string `json:"value"`
+	FirstSeen string `json:"first_seen"`
+}
+
+type jsonException struct {
+	ID        int64                   `json:"id"`
+	ItemID    string                  `json:"item_id"`
+	ListID    string                  `json:"list_id"`
+	Name      string                  `json:"name"`
+	Detector  string                  `json:"detector"`
+	Entries   []triage.ExceptionEntry `json:"entries"`
+	Reason    string                  `json:"reason"`
+	Author    string                  `json:"author"`
+	CreatedAt string                  `json:"created_at"`
+	ExpiresAt string                  `json:"expires_at"`
+	CaseID    int64                   `json:"case_id"`
+}
+
+type jsonActivity struct {
+	At     string `json:"at"`
+	Actor  string `json:"actor"`
+	Kind   string `json:"kind"`
+	Detail string `json:"detail"`
+}
+
+// WriteJSON writes the reports as one picket.case/v1 document (see
+// docs/case-schema.md). Lists are never null; unknown values are "".
+func WriteJSON(w io.Writer, rs []Report, o ExportOptions) error {
+	doc := jsonDoc{Schema: ReportSchema, GeneratedAt: ts(o.now()), Cases: []jsonCase{}}
+	for _, r := range rs {
+		c := r.Case
+		jc := jsonCase{ID: c.ID, Key: c.Key, Title: c.Title, Description: c.Description, Status: c.Status,
+			Severity: c.Severity, Assignee: c.Assignee, CreatedBy: c.CreatedBy, CreatedAt: ts(c.Created), UpdatedAt: ts(c.Updated),
+			Findings: []json.RawMessage{}, Alerts: []string{}, Events: []jsonEvent{}, Checklist: []jsonCheck{},
+			Notes: []jsonNote{}, Observables: []jsonObservable{}, Exceptions: []jsonException{}, Timeline: []jsonActivity{}}
+		for _, f := range r.Findings {
+			b, err := marshalNoHTML(f.Finding)
+			if err != nil {
+				return err
+			}
+			// Prefix the finding key to Picket's finding object.
+			key, _ := json.Marshal(f.Key)
+			jc.Findings = append(jc.Findings, json.RawMessage(append(append([]byte(`{"key":`), key...), append([]byte(","), b[1:]...)...)))
+		}
+		jc.Alerts = append(jc.Alerts, r.Alerts...)
+		for _, e := range r.Events {
+			doc := e.Document
+			if len(doc) == 0 {
+				doc = json.RawMessage("{}")
+			}
+			jc.Events = append(jc.Events, jsonEvent{ID: e.ID, Document: doc})
+		}
+		for _, k := range r.Checklist {
+			jc.Checklist = append(jc.Checklist, jsonCheck{Detector: k.Detector, Section: string(k.Section), ItemID: k.ItemID,
+				Text: k.Text, Checked: k.Checked, By: k.By, At: ts(k.At), Note: k.Note})
+		}
+		for _, n := range r.Notes {
+			jc.Notes = append(jc.Notes, jsonNote{Author: n.Author, CreatedAt: ts(n.Created), TargetKind: n.TargetKind, TargetKey: n.TargetKey, Body: n.Body})
+		}
+		for _, ob := range r.Observables {
+			jc.Observables = append(jc.Observables, jsonObservable{Kind: ob.Kind, Value: ob.Value, FirstSeen: ts(ob.FirstSeen)})
+		}
+		for _, x := range r.Exceptions {
+			entries := x.Entries
+			if entries == nil {
+				entries = []triage.ExceptionEntry{}
+			}
+			jc.Exceptions = append(jc.Exceptions, jsonException{ID: x.ID, ItemID: x.ItemID, ListID: x.ListID, Name: x.Name,
+				Detector: x.Detector, Entries: entries, Reason: x.Reason, Author: x.Author, CreatedAt: ts(x.Created),
+				ExpiresAt: ts(x.Expires), CaseID: x.CaseID})
+		}
+		for _, a := range r.Timeline {
+			jc.Timeline = append(jc.Timeline, jsonActivity{At: ts(a.At), Actor: a.Actor, Kind: a.Kind, Detail: a.Detail})
+		}
+		doc.Cases = append(doc.Cases, jc)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonSafe(buf.Bytes()))
+	return err
+}
+
+// marshalNoHTML is json.Marshal without the HTML-safe \u003c escapes, so
+// payloads quoted in reasons stay readable.
+func marshalNoHTML(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// jsonSafe rewrites the characters encoding/json leaves raw but a terminal
+// acts on or that reorder text (DEL, C1 controls, bidirectional controls)
+// as \u escapes; the JSON means the same.
+func jsonSafe(b []byte) []byte {
+	if !bytes.ContainsFunc(b, func(r rune) bool { return r == 0x7f || (r >= 0x80 && r <= 0x9f) || isBidi(r) }) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	for _, r := range string(b) {
+		if r == 0x7f || (r >= 0x80 && r <= 0x9f) || isBidi(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+			continue
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out
+}
+
+func isBidi(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// ---------------------------------------------------------------- CSV
+
+// CSVHeader is the header row of the CSV export: one row per finding.
+var CSVHeader = []string{"case_id", "case_title", "case_status", "case_severity", "assignee",
+	"finding_key", "detector", "title", "severity", "risk_score", "timestamp", "end",
+	"source_ip", "user_agent", "user_name", "session_id", "event_count", "event_ids", "reason"}
+
+// WriteCSV writes one row per linked finding. Every cell is made safe for
+// spreadsheets and terminals: control characters are shown as escapes
+// (\x1b, \n) and a cell that a spreadsheet would read as a formula (first
+// non-blank character =, +, -, @, or a leading tab or carriage return) is
+// prefixed with a single quote.
+func WriteCSV(w io.Writer, rs []Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, r := range rs {
+		c := r.Case
+		for _, rf := range r.Findings {
+			f := rf.Finding
+			ip := ""
+			if f.SourceIP.IsValid() {
+				ip = f.SourceIP.String()
+			}
+			row := []string{strconv.FormatInt(c.ID, 10), c.Title, c.Status, c.Severity, c.Assignee,
+				rf.Key, f.Detector, f.Title, f.Severity.String(), strconv.Itoa(f.RiskScore), ts(f.Timestamp), ts(f.End),
+				ip, f.UserAgent, f.UserName, f.SessionID, strconv.Itoa(f.EventCount), strings.Join(f.EventIDs, " "), f.Reason}
+			for i := range row {
+				row[i] = CSVCell(row[i])
+			}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// CSVCell neutralises one cell; see WriteCSV.
+func CSVCell(s string) string {
+	risky := strings.HasPrefix(s, "\t") || strings.HasPrefix(s, "\r")
+	s = triage.Escape(s)
+	t := strings.TrimLeft(s, " ")
+	if t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
+		risky = true
+	}
+	// Full-width forms some spreadsheets also read as operators.
+	if strings.HasPrefix(t, "＝") || strings.HasPrefix(t, "＋") || strings.HasPrefix(t, "－") || strings.HasPrefix(t, "＠") {
+		risky = true
+	}
+	if risky {
+		return "'" + s
+	}
+	return s
+}
+
+// ---------------------------------------------------------------- Markdown
+
+// WriteMarkdown writes a report per case for a ticket: summary, timeline,
+// findings with reasons, checklist with ticks and notes, notes,
+// observables, and the exceptions in force. Text that came from events
+// (user agents, URLs, reasons quoting payloads) is escaped: control
+// characters become visible escapes, Markdown and HTML syntax is
+// backslash-escaped, and table cells can never be split by a '|'.
+func WriteMarkdown(w io.Writer, rs []Report, o ExportOptions) error {
+	bw := bufio.NewWriter(w)
+	if len(rs) == 0 {
+		fmt.Fprintf(bw, "# Picket cases\n\nNo cases. Generated %s.\n", ts(o.now()))
+		return bw.Flush()
+	}
+	if len(rs) > 1 {
+		fmt.Fprintf(bw, "# Picket cases\n\nGenerated %s; %d cases.\n\n", ts(o.now()), len(rs))
+		for _, r := range rs {
+			fmt.Fprintf(bw, "- Case %d: %s (%s, %s)\n", r.Case.ID, md(r.Case.Title), r.Case.Status, r.Case.Severity)
+		}
+		bw.WriteString("\n")
+	}
+	for i, r := range rs {
+		if i > 0 {
+			bw.WriteString("\n---\n\n")
+		}
+		writeCaseMarkdown(bw, r, o, len(rs) > 1)
+	}
+	return bw.Flush()
+}
+
+func writeCaseMarkdown(b *bufio.Writer, r Report, o ExportOptions, many bool) {
+	c := r.Case
+	h := "#"
+	if many {
+		h = "##"
+	}
+	fmt.Fprintf(b, "%s Case %d: %s\n\n", h, c.ID, md(c.Title))
+	if !many {
+		fmt.Fprintf(b, "Generated %s by Picket.\n\n", ts(o.now()))
+	}
+	b.WriteString("| Field | Value |\n|---|---|\n")
+	row := func(k, v string) { fmt.Fprintf(b, "| %s | %s |\n", k, v) }
+	row("Status", cell(c.Status))
+	row("Severity", cell(c.Severity))
+	row("Assignee", cell(c.Assignee))
+	if c.Key != "" {
+		row("Group (source IP, user agent)", code(c.Key))
+	}
+	row("Opened", cell(ts(c.Created)+" by "+c.CreatedBy))
+	row("Updated", cell(ts(c.Updated)))
+	row("Findings", strconv.Itoa(len(r.Findings)))
+	b.WriteString("\n")
+
+	fmt.Fprintf(b, "%s# Summary\n\n", h)
+	if c.Description != "" {
+		b.WriteString(mdBlock(c.Description))
+		b.WriteString("\n\n")
+	}
+	b.WriteString(md(summary(r)))
+	b.WriteString("\n\n")
+
+	fmt.Fprintf(b, "%s# Timeline\n\n", h)
+	tl := timeline(r)
+	if len(tl) == 0 {
+		b.WriteString("_Nothing recorded._\n\n")
+	} else {
+		b.WriteString("| Time (UTC) | Who | What |\n|---|---|---|\n")
+		for _, e := range tl {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(ts(e.at)), cell(e.who), cell(e.what))
+		}
+		b.WriteString("\n")
+	}
+
+	fmt.Fprintf(b, "%s# Findings\n\n", h)
+	if len(r.Findings) == 0 {
+		b.WriteString("_No findings linked._\n\n")
+	}
+	for i, rf := range r.Findings {
+		f := rf.Finding
+		fmt.Fprintf(b, "%s## %d. %s\n\n", h, i+1, md(f.Title))
+		fmt.Fprintf(b, "- Detector: %s\n", code(f.Detector))
+		fmt.Fprintf(b, "- Severity: %s, risk %d\n", f.Severity, f.RiskScore)
+		when := ts(f.Timestamp)
+		if !f.End.IsZero() {
+			when += " to " + ts(f.End)
+		}
+		fmt.Fprintf(b, "- Time: %s\n", md(when))
+		if f.SourceIP.IsValid() {
+			fmt.Fprintf(b, "- Source IP: %s\n", code(f.SourceIP.String()))
+		}
+		if f.UserAgent != "" {
+			fmt.Fprintf(b, "- User agent: %s\n", code(f.UserAgent))
+		}
+		if f.UserName != "" {
+			fmt.Fprintf(b, "- User: %s\n", code(f.UserName))
+		}
+		fmt.Fprintf(b, "- Reason: %s\n", md(f.Reason))
+		ids := make([]string, 0, len(f.EventIDs))
+		for _, id := range f.EventIDs {
+			ids = append(ids, code(id))
+			if len(ids) == 10 {
+				break
+			}
+		}
+		more := ""
+		if f.EventCount > len(ids) {
+			more = fmt.Sprintf(" (%d events in all)", f.EventCount)
+		}
+		fmt.Fprintf(b, "- Evidence: %s%s\n\n", strings.Join(ids, ", "), more)
+	}
+
+	fmt.Fprintf(b, "%s# Checklist\n\n", h)
+	if len(r.Checklist) == 0 {
+		b.WriteString("_No checklist for these detectors._\n\n")
+	}
+	lastDet, lastSec := "", playbooks.SectionKind("-")
+	for _, k := range r.Checklist {
+		if k.Detector != lastDet {
+			title := k.Detector
+			if p, ok := playbooks.For(k.Detector); ok {
+				title = p.Title + " (" + k.Detector + ")"
+			}
+			if lastDet != "" {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(b, "%s## %s\n\n", h, md(title))
+			lastDet, lastSec = k.Detector, "-"
+		}
+		if k.Section != lastSec {
+			name := "Other steps"
+			if k.Section != "" {
+				name = k.Section.Heading()
+			}
+			if lastSec != "-" {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(b, "**%s**\n\n", name)
+			lastSec = k.Section
+		}
+		box := "[ ]"
+		if k.Checked {
+			box = "[x]"
+		}
+		text := k.Text
+		if text == "" {
+			text = "step " + k.ItemID
+		}
+		fmt.Fprintf(b, "- %s %s", box, mdInline(text))
+		if k.By != "" {
+			fmt.Fprintf(b, " — %s %s", md(k.By), md(ts(k.At)))
+		}
+		b.WriteString("\n")
+		if k.Note != "" {
+			fmt.Fprintf(b, "  - Note: %s\n", md(k.Note))
+		}
+	}
+	b.WriteString("\n")
+
+	fmt.Fprintf(b, "%s# Notes\n\n", h)
+	if len(r.Notes) == 0 {
+		b.WriteString("_No notes._\n\n")
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "**%s**, %s (on %s %s):\n\n", md(n.Author), md(ts(n.Created)), md(n.TargetKind), code(n.TargetKey))
+		for _, line := range strings.Split(mdBlock(n.Body), "\n") {
+			fmt.Fprintf(b, "> %s\n", line)
+		}
+		b.WriteString("\n")
+	}
+
+	fmt.Fprintf(b, "%s# Observables\n\n", h)
+	if len(r.Observables) == 0 {
+		b.WriteString("_None recorded._\n\n")
+	} else {
+		b.WriteString("| Kind | Value | First seen |\n|---|---|---|\n")
+		for _, ob := range r.Observables {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(ob.Kind), code(ob.Value), cell(ts(ob.FirstSeen)))
+		}
+		b.WriteString("\n")
+	}
+
+	fmt.Fprintf(b, "%s# Exceptions applied\n\n", h)
+	if len(r.Exceptions) == 0 {
+		b.WriteString("_None._\n")
+	} else {
+		b.WriteString("| Name | Detector | Conditions | Reason | Author | Expires |\n|---|---|---|---|---|---|\n")
+		for _, x := range r.Exceptions {
+			exp := "never"
+			if !x.Expires.IsZero() {
+				exp = ts(x.Expires)
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(x.Name), code(x.Detector),
+				code(triage.ExceptionSummary(x.Entries)), cell(x.Reason), cell(x.Author), cell(exp))
+		}
+	}
+}
+
+// summary is a one-paragraph account of the case from its findings.
+func summary(r Report) string {
+	if len(r.Findings) == 0 {
+		return fmt.Sprintf("No findings are linked to this case; status %s.", r.Case.Status)
+	}
+	dets := map[string]bool{}
+	first, last := r.Findings[0].Finding.Timestamp, r.Findings[0].Finding.Timestamp
+	events := 0
+	for _, rf := range r.Findings {
+		f := rf.Finding
+		dets[f.Detector] = true
+		events += f.EventCount
+		if f.Timestamp.Before(first) {
+			first = f.Timestamp
+		}
+		end := f.Timestamp
+		if f.End.After(end) {
+			end = f.End
+		}
+		if end.After(last) {
+			last = end
+		}
+	}
+	names := make([]string, 0, len(dets))
+	for d := range dets {
+		names = append(names, d)
+	}
+	sort.Strings(names)
+	ticked := 0
+	for _, k := range r.Checklist {
+		if k.Checked {
+			ticked++
+		}
+	}
+	return fmt.Sprintf("%d finding(s) from %d detector(s) (%s) between %s and %s, citing %d event(s); %d of %d checklist step(s) done; %d note(s); status %s.",
+		len(r.Findings), len(dets), strings.Join(names, ", "), ts(first), ts(last), events, ticked, len(r.Checklist), len(r.Notes), r.Case.Status)
+}
+
+type tlEntry struct {
+	at       time.Time
+	who      string
+	what     string
+	priority int
+}
+
+// timeline merges findings, notes and case activity in time order.
+func timeline(r Report) []tlEntry {
+	var out []tlEntry
+	for _, rf := range r.Findings {
+		f := rf.Finding
+		out = append(out, tlEntry{at: f.Timestamp, who: f.Detector, what: "finding: " + f.Title})
+	}
+	for _, n := range r.Notes {
+		out = append(out, tlEntry{at: n.Created, who: n.Author, what: "note on " + n.TargetKind, priority: 1})
+	}
+	for _, a := range r.Timeline {
+		what := a.Kind
+		if a.Detail != "" {
+			what += ": " + a.Detail
+		}
+		out = append(out, tlEntry{at: a.At, who: a.Actor, what: what, priority: 2})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].at.Equal(out[j].at) {
+			return out[i].at.Before(out[j].at)
+		}
+		return out[i].priority < out[j].priority
+	})
+	return out
+}
+
+// mdSpecial are the characters md backslash-escapes: CommonMark lets any
+// ASCII punctuation be escaped, and these are the ones that can start
+// emphasis, links, images, HTML, code, tables or entities inside a line.
+// (md's output never starts a line, since line breaks are escaped first,
+// so list and heading markers such as - + . = need no escape.)
+const mdSpecial = "\\`*_[]<>|#!~&"
+
+// md makes untrusted text inert inline Markdown: control characters are
+// escaped first (triage.Escape), then Markdown syntax.
+func md(s string) string {
+	s = triage.Escape(s)
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && strings.ContainsRune(mdSpecial, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// mdInline is for Picket's own text (playbook steps), which is trusted
+// Markdown on one line.
+func mdInline(s string) string {
+	return strings.Join(strings.Fields(triage.Escape(s)), " ")
+}
+
+// mdBlock is for analyst-written Markdown (notes, descriptions): kept as
+// Markdown, but control characters are escaped (line breaks kept) and raw
+// HTML is neutralised.
+func mdBlock(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		l = triage.Escape(l)
+		l = strings.ReplaceAll(l, "<", "&lt;")
+		lines[i] = l
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+}
+
+// cell is md for a table cell.
+func cell(s string) string { return md(s) }
+
+// code renders untrusted text as a code span: control characters escaped,
+// the fence longer than any backtick run inside, and '|' escaped so a table
+// row cannot be split (GitHub Markdown honours \| inside code spans in
+// tables; outside tables the backslash shows, which is harmless).
+func code(s string) string {
+	if s == "" {
+		return "_(empty)_"
+	}
+	s = triage.Escape(s)
+	s = strings.ReplaceAll(s, "|", `\|`)
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || longest > 0 {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}

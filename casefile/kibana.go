@@ -1,0 +1,330 @@
+package casefile
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"picket/triage"
+)
+
+// detectorTag carries an exception's Picket detector through Kibana: Kibana
+// attaches exception lists to rules, so the item itself has no rule field.
+const detectorTag = "picket:detector="
+
+// ExceptionList describes the Kibana exception list container an export
+// writes or an import read.
+type ExceptionList struct {
+	ListID      string   // list_id
+	ID          string   // Kibana's saved-object id; defaults to ListID
+	Name        string   // name
+	Description string   // description
+	Type        string   // "detection" (default), "rule_default", "endpoint", ...
+	Namespace   string   // namespace_type: "single" (default) or "agnostic"
+	Tags        []string // tags
+}
+
+// kibanaList and kibanaItem are the NDJSON shapes of Kibana's exception
+// list import/export API (POST /api/exception_lists/_export and _import).
+type kibanaList struct {
+	ID            string   `json:"id,omitempty"`
+	ListID        string   `json:"list_id"`
+	Name          string   `json:"name"`
+	Description   string   `json:"description"`
+	Type          string   `json:"type"`
+	NamespaceType string   `json:"namespace_type"`
+	Immutable     bool     `json:"immutable"`
+	OSTypes       []string `json:"os_types"`
+	Tags          []string `json:"tags"`
+	Version       int      `json:"version"`
+}
+
+type kibanaComment struct {
+	Comment   string `json:"comment"`
+	CreatedAt string `json:"created_at,omitempty"`
+	CreatedBy string `json:"created_by,omitempty"`
+}
+
+type kibanaItem struct {
+	ItemID        string                  `json:"item_id"`
+	ListID        string                  `json:"list_id"`
+	Name          string                  `json:"name"`
+	Description   string                  `json:"description"`
+	Type          string                  `json:"type"`
+	NamespaceType string                  `json:"namespace_type"`
+	Entries       []triage.ExceptionEntry `json:"entries"`
+	Comments      []kibanaComment         `json:"comments"`
+	OSTypes       []string                `json:"os_types"`
+	Tags          []string                `json:"tags"`
+	ExpireTime    string                  `json:"expire_time,omitempty"`
+	CreatedAt     string                  `json:"created_at,omitempty"`
+	CreatedBy     string                  `json:"created_by,omitempty"`
+}
+
+// kibanaSummary is the trailing line of an exception list export.
+type kibanaSummary struct {
+	ExportedListCount int   `json:"exported_exception_list_count"`
+	ExportedItemCount int   `json:"exported_exception_list_item_count"`
+	MissingItemCount  int   `json:"missing_exception_list_item_count"`
+	MissingItems      []any `json:"missing_exception_list_items"`
+	MissingLists      []any `json:"missing_exception_lists"`
+	MissingListsCount int   `json:"missing_exception_lists_count"`
+}
+
+// WriteKibanaExceptions writes xs as one Kibana exception list in the
+// import/export NDJSON: the list container, one line per item (all moved
+// into list's list_id), and the summary line Kibana ends its exports with.
+// A Picket detector scope travels as the item tag "picket:detector=ID".
+func WriteKibanaExceptions(w io.Writer, list ExceptionList, xs []triage.Exception) error {
+	if list.ListID == "" {
+		list.ListID = DefaultListID
+	}
+	if list.ID == "" {
+		list.ID = list.ListID
+	}
+	if list.Name == "" {
+		list.Name = "Picket exceptions"
+	}
+	if list.Description == "" {
+		list.Description = "Exceptions exported from a Picket case file"
+	}
+	if list.Type == "" {
+		list.Type = "detection"
+	}
+	if list.Namespace == "" {
+		list.Namespace = "single"
+	}
+	bw := bufio.NewWriter(w)
+	var buf bytes.Buffer
+	enc := lineEncoder{bw: bw, buf: &buf, enc: json.NewEncoder(&buf)}
+	enc.enc.SetEscapeHTML(false)
+	if err := enc.Encode(kibanaList{ID: list.ID, ListID: list.ListID, Name: list.Name, Description: list.Description,
+		Type: list.Type, NamespaceType: list.Namespace, OSTypes: []string{}, Tags: nonNil(list.Tags), Version: 1}); err != nil {
+		return err
+	}
+	for _, x := range xs {
+		it := kibanaItem{
+			ItemID:        x.ItemID,
+			ListID:        list.ListID,
+			Name:          x.Name,
+			Description:   x.Reason,
+			Type:          "simple",
+			NamespaceType: list.Namespace,
+			Entries:       x.Entries,
+			Comments:      []kibanaComment{},
+			OSTypes:       []string{},
+			Tags:          []string{},
+			CreatedBy:     x.Author,
+		}
+		if it.ItemID == "" {
+			it.ItemID = fmt.Sprintf("picket-%d", x.ID)
+		}
+		if it.Name == "" {
+			it.Name = fmt.Sprintf("Picket exception %d", x.ID)
+		}
+		if it.Description == "" {
+			it.Description = "Added in Picket"
+		}
+		if !x.Created.IsZero() {
+			it.CreatedAt = x.Created.UTC().Format(time.RFC3339Nano)
+		}
+		if !x.Expires.IsZero() {
+			it.ExpireTime = x.Expires.UTC().Format(time.RFC3339Nano)
+		}
+		for _, t := range x.Tags {
+			if !strings.HasPrefix(t, detectorTag) {
+				it.Tags = append(it.Tags, t)
+			}
+		}
+		if x.Detector != "" && x.Detector != triage.AllDetectors {
+			it.Tags = append(it.Tags, detectorTag+x.Detector)
+		}
+		for _, c := range x.Comments {
+			it.Comments = append(it.Comments, kibanaComment{Comment: c})
+		}
+		if err := enc.Encode(it); err != nil {
+			return err
+		}
+	}
+	if err := enc.Encode(kibanaSummary{ExportedListCount: 1, ExportedItemCount: len(xs),
+		MissingItems: []any{}, MissingLists: []any{}}); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// ImportStats says what ReadKibanaExceptions skipped.
+type ImportStats struct {
+	Lists   int      // list containers read
+	Items   int      // exception items read
+	Skipped int      // other lines (rules, connectors)
+	Notes   []string // things the analyst should know (os_types ignored, list entries)
+}
+
+// ReadKibanaExceptions reads a Kibana exception list export (or a rules
+// export that carries exception lists) and returns its items as
+// exceptions. Items take their detector from a "picket:detector=ID" tag,
+// else defaultDetector ("*" when empty). Rules, connectors and the summary
+// line are skipped. A malformed or invalid item is an error naming its line.
+func ReadKibanaExceptions(r io.Reader, defaultDetector string) ([]triage.Exception, []ExceptionList, ImportStats, error) {
+	if defaultDetector == "" {
+		defaultDetector = triage.AllDetectors
+	}
+	var (
+		xs    []triage.Exception
+		lists []ExceptionList
+		st    ImportStats
+	)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	lineNo := 0
+	for sc.Scan() {
+		lineNo++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(line, &keys); err != nil {
+			return nil, nil, st, fmt.Errorf("line %d: %w", lineNo, err)
+		}
+		_, hasItem := keys["item_id"]
+		_, hasList := keys["list_id"]
+		_, hasEntries := keys["entries"]
+		_, isSummary := keys["exported_exception_list_count"]
+		_, isRule := keys["rule_id"]
+		switch {
+		case isSummary || isRule:
+			st.Skipped++
+		case hasItem || hasEntries:
+			var it kibanaItem
+			if err := json.Unmarshal(line, &it); err != nil {
+				return nil, nil, st, fmt.Errorf("line %d: exception item: %w", lineNo, err)
+			}
+			x, err := itemToException(it, defaultDetector)
+			if err != nil {
+				return nil, nil, st, fmt.Errorf("line %d: exception item %q: %w", lineNo, it.ItemID, err)
+			}
+			if len(it.OSTypes) > 0 {
+				st.Notes = append(st.Notes, fmt.Sprintf("item %s: os_types %v ignored (web events carry no host OS)", it.ItemID, it.OSTypes))
+			}
+			for _, en := range x.Entries {
+				if en.Type == triage.EntryList {
+					st.Notes = append(st.Notes, fmt.Sprintf("item %s: value-list entry on %s cannot be evaluated locally; the item never suppresses in Picket", it.ItemID, en.Field))
+				}
+			}
+			xs = append(xs, x)
+			st.Items++
+		case hasList:
+			var l kibanaList
+			if err := json.Unmarshal(line, &l); err != nil {
+				return nil, nil, st, fmt.Errorf("line %d: exception list: %w", lineNo, err)
+			}
+			lists = append(lists, ExceptionList{ListID: l.ListID, ID: l.ID, Name: l.Name, Description: l.Description,
+				Type: l.Type, Namespace: l.NamespaceType, Tags: l.Tags})
+			st.Lists++
+		default:
+			st.Skipped++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, st, fmt.Errorf("line %d: %w", lineNo+1, err)
+	}
+	if st.Items == 0 && st.Lists == 0 {
+		return nil, nil, st, errors.New("no exception list or items found (is this a Kibana exception list export?)")
+	}
+	return xs, lists, st, nil
+}
+
+func itemToException(it kibanaItem, defaultDetector string) (triage.Exception, error) {
+	if it.Type != "" && it.Type != "simple" {
+		return triage.Exception{}, fmt.Errorf("type %q is not supported (want simple)", it.Type)
+	}
+	x := triage.Exception{
+		ItemID:    it.ItemID,
+		ListID:    it.ListID,
+		Namespace: it.NamespaceType,
+		Name:      it.Name,
+		Entries:   it.Entries,
+		Reason:    it.Description,
+		Author:    it.CreatedBy,
+		Detector:  defaultDetector,
+	}
+	for _, t := range it.Tags {
+		if d, ok := strings.CutPrefix(t, detectorTag); ok && d != "" {
+			x.Detector = d
+			continue
+		}
+		x.Tags = append(x.Tags, t)
+	}
+	for _, c := range it.Comments {
+		x.Comments = append(x.Comments, c.Comment)
+	}
+	var err error
+	if it.CreatedAt != "" {
+		if x.Created, err = time.Parse(time.RFC3339Nano, it.CreatedAt); err != nil {
+			return x, fmt.Errorf("created_at: %w", err)
+		}
+	}
+	if it.ExpireTime != "" {
+		if x.Expires, err = time.Parse(time.RFC3339Nano, it.ExpireTime); err != nil {
+			return x, fmt.Errorf("expire_time: %w", err)
+		}
+	}
+	return x, x.Validate()
+}
+
+// WriteValueList writes allowlist entries as an Elastic value list import
+// file: one value per line. kind "ip" writes addresses and networks (for an
+// ip or ip_range list), any other kind writes that kind's values (for a
+// keyword list). Values containing a line break or another control
+// character cannot be represented and are skipped; the count of skipped
+// values is returned.
+func WriteValueList(w io.Writer, entries []triage.AllowEntry, kind string) (written, skipped int, err error) {
+	var vals []string
+	seen := map[string]bool{}
+	for _, a := range entries {
+		match := a.Kind == kind
+		if kind == triage.AllowIP {
+			match = a.Kind == triage.AllowIP || a.Kind == triage.AllowCIDR
+		}
+		if !match || seen[a.Value] {
+			continue
+		}
+		seen[a.Value] = true
+		if strings.IndexFunc(a.Value, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+			skipped++
+			continue
+		}
+		vals = append(vals, a.Value)
+	}
+	sort.Strings(vals)
+	bw := bufio.NewWriter(w)
+	for _, v := range vals {
+		bw.WriteString(v)
+		bw.WriteByte('\n')
+	}
+	return len(vals), skipped, bw.Flush()
+}
+
+// lineEncoder writes one JSON value per line, made terminal-safe.
+type lineEncoder struct {
+	bw  *bufio.Writer
+	buf *bytes.Buffer
+	enc *json.Encoder
+}
+
+func (l lineEncoder) Encode(v any) error {
+	l.buf.Reset()
+	if err := l.enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := l.bw.Write(jsonSafe(l.buf.Bytes()))
+	return err
+}

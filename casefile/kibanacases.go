@@ -1,0 +1,299 @@
+package casefile
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// AlertRef is an alert linked to a case, with what Kibana needs to attach
+// it to a Kibana case: its index and rule.
+type AlertRef struct {
+	ID       string `json:"-"`
+	Index    string `json:"index,omitempty"`     // concrete alerts index; empty: the space's alerts alias
+	RuleID   string `json:"rule_id,omitempty"`   // kibana.alert.rule.uuid
+	RuleName string `json:"rule_name,omitempty"` // kibana.alert.rule.name
+}
+
+// LinkAlertRefs links alerts with their index and rule (see LinkAlerts).
+func (s *Store) LinkAlertRefs(ctx context.Context, id int64, by string, refs ...AlertRef) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		n := 0
+		for _, r := range refs {
+			data, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			added, err := linkItem(ctx, tx, id, ItemAlert, r.ID, string(data), by)
+			if err != nil {
+				return err
+			}
+			n += added
+		}
+		if n == 0 {
+			return nil
+		}
+		return touch(ctx, tx, id, by, "link", fmt.Sprintf("%d alert(s) linked", n))
+	})
+	if err != nil {
+		return fmt.Errorf("casefile: link alerts to case %d: %w", id, err)
+	}
+	return nil
+}
+
+// KibanaCases pushes cases to Kibana's Cases API (POST /api/cases, then
+// comments and alert attachments), for teams that track work in Kibana.
+// Authentication is an API key, or a user name and password.
+type KibanaCases struct {
+	URL      string // Kibana base URL, e.g. https://kibana.example.com:5601
+	Space    string // Kibana space; "" or "default" for the default space
+	APIKey   string // base64 "id:key" as Elasticsearch issues it
+	Username string
+	Password string
+	Client   *http.Client // nil: http.DefaultClient with a 30s timeout
+}
+
+// PushResult says what a push created.
+type PushResult struct {
+	CaseID   string // the Kibana case id
+	URL      string // the case's page in Kibana
+	Comments int
+	Alerts   int
+}
+
+// maxKibanaComment is the Cases API limit on a comment or description.
+const maxKibanaComment = 30000
+
+// Push creates a Kibana case from a report: title, severity, tags, a
+// description with the summary and findings, one comment per note, one
+// comment with the checklist, the linked alerts attached, and the status
+// (acknowledged maps to in-progress). It records the push in the case's
+// timeline. A case pushed before is refused unless again is set, so a
+// second run does not silently duplicate it.
+func (s *Store) Push(ctx context.Context, k KibanaCases, r Report, by string, again bool) (PushResult, error) {
+	if !again {
+		acts, err := s.CaseActivity(ctx, r.Case.ID)
+		if err != nil {
+			return PushResult{}, err
+		}
+		for _, a := range acts {
+			if a.Kind == "kibana" {
+				return PushResult{}, fmt.Errorf("case %d was already pushed (%s); push again to create another Kibana case", r.Case.ID, a.Detail)
+			}
+		}
+	}
+	items, err := s.CaseItems(ctx, r.Case.ID)
+	if err != nil {
+		return PushResult{}, err
+	}
+	var refs []AlertRef
+	for _, it := range items {
+		if it.Kind == ItemAlert {
+			ref := AlertRef{ID: it.Key}
+			_ = json.Unmarshal(it.Data, &ref)
+			ref.ID = it.Key
+			refs = append(refs, ref)
+		}
+	}
+	res, err := k.push(ctx, r, refs)
+	if err != nil {
+		return res, err
+	}
+	if err := s.LogActivity(ctx, r.Case.ID, by, "kibana", "pushed as Kibana case "+res.CaseID); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+type kibanaCase struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+}
+
+func (k KibanaCases) push(ctx context.Context, r Report, refs []AlertRef) (PushResult, error) {
+	var res PushResult
+	c := r.Case
+	sev := c.Severity
+	if sev == "info" {
+		sev = "low"
+	}
+	var desc strings.Builder
+	desc.WriteString(summary(r))
+	desc.WriteString("\n\n")
+	if c.Description != "" {
+		desc.WriteString(c.Description)
+		desc.WriteString("\n\n")
+	}
+	for i, rf := range r.Findings {
+		f := rf.Finding
+		fmt.Fprintf(&desc, "%d. **%s** (%s, %s) at %s: %s\n", i+1, md(f.Title), code(f.Detector), f.Severity, ts(f.Timestamp), md(f.Reason))
+	}
+	create := map[string]any{
+		"title":       clip(c.Title, 160),
+		"description": clip(desc.String(), maxKibanaComment),
+		"tags":        []string{"picket", "picket-case-" + fmt.Sprint(c.ID)},
+		"owner":       "securitySolution",
+		"severity":    sev,
+		"settings":    map[string]any{"syncAlerts": false},
+		"connector":   map[string]any{"id": "none", "name": "none", "type": ".none", "fields": nil},
+	}
+	var kc kibanaCase
+	if err := k.call(ctx, http.MethodPost, "/api/cases", create, &kc); err != nil {
+		return res, fmt.Errorf("create Kibana case: %w", err)
+	}
+	if kc.ID == "" {
+		return res, errors.New("create Kibana case: the answer has no case id")
+	}
+	res.CaseID = kc.ID
+	res.URL = k.base() + "/app/security/cases/" + url.PathEscape(kc.ID)
+	comment := func(body any) error {
+		var upd kibanaCase
+		if err := k.call(ctx, http.MethodPost, "/api/cases/"+url.PathEscape(kc.ID)+"/comments", body, &upd); err != nil {
+			return err
+		}
+		if upd.Version != "" {
+			kc.Version = upd.Version
+		}
+		return nil
+	}
+	for _, n := range r.Notes {
+		text := fmt.Sprintf("**%s** (%s, on %s %s):\n\n%s", md(n.Author), ts(n.Created), n.TargetKind, code(n.TargetKey), mdBlock(n.Body))
+		if err := comment(map[string]any{"type": "user", "comment": clip(text, maxKibanaComment), "owner": "securitySolution"}); err != nil {
+			return res, fmt.Errorf("add note to Kibana case %s: %w", kc.ID, err)
+		}
+		res.Comments++
+	}
+	if len(r.Checklist) > 0 {
+		var b strings.Builder
+		b.WriteString("Picket checklist:\n\n")
+		for _, ck := range r.Checklist {
+			box := "[ ]"
+			if ck.Checked {
+				box = "[x]"
+			}
+			text := ck.Text
+			if text == "" {
+				text = ck.ItemID
+			}
+			fmt.Fprintf(&b, "- %s %s", box, mdInline(text))
+			if ck.Note != "" {
+				fmt.Fprintf(&b, " (%s)", md(ck.Note))
+			}
+			b.WriteString("\n")
+		}
+		if err := comment(map[string]any{"type": "user", "comment": clip(b.String(), maxKibanaComment), "owner": "securitySolution"}); err != nil {
+			return res, fmt.Errorf("add checklist to Kibana case %s: %w", kc.ID, err)
+		}
+		res.Comments++
+	}
+	space := k.Space
+	if space == "" {
+		space = "default"
+	}
+	for _, a := range refs {
+		index := a.Index
+		if index == "" {
+			index = ".alerts-security.alerts-" + space
+		}
+		var rid, rname any
+		if a.RuleID != "" {
+			rid = a.RuleID
+		}
+		if a.RuleName != "" {
+			rname = a.RuleName
+		}
+		body := map[string]any{"type": "alert", "alertId": a.ID, "index": index,
+			"rule": map[string]any{"id": rid, "name": rname}, "owner": "securitySolution"}
+		if err := comment(body); err != nil {
+			return res, fmt.Errorf("attach alert %s to Kibana case %s: %w", a.ID, kc.ID, err)
+		}
+		res.Alerts++
+	}
+	status := map[string]string{StatusAcknowledged: "in-progress", StatusClosed: "closed"}[c.Status]
+	if status != "" {
+		patch := map[string]any{"cases": []map[string]any{{"id": kc.ID, "version": kc.Version, "status": status}}}
+		if err := k.call(ctx, http.MethodPatch, "/api/cases", patch, nil); err != nil {
+			return res, fmt.Errorf("set status of Kibana case %s: %w", kc.ID, err)
+		}
+	}
+	return res, nil
+}
+
+func (k KibanaCases) base() string {
+	b := strings.TrimRight(k.URL, "/")
+	if k.Space != "" && k.Space != "default" {
+		b += "/s/" + url.PathEscape(k.Space)
+	}
+	return b
+}
+
+// call sends one JSON request with Kibana's headers and decodes the answer
+// into out (when not nil). A non-2xx answer is an error quoting Kibana's
+// message.
+func (k KibanaCases) call(ctx context.Context, method, path string, body, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, k.base()+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("kbn-xsrf", "true")
+	switch {
+	case k.APIKey != "":
+		req.Header.Set("Authorization", "ApiKey "+k.APIKey)
+	case k.Username != "":
+		req.SetBasicAuth(k.Username, k.Password)
+	}
+	client := k.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(data, &e)
+		if e.Message == "" {
+			e.Message = clip(string(data), 300)
+		}
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, e.Message)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// clip cuts s to at most n bytes on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,229 @@
+package triage
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func rawEvent(id, doc string) *Event {
+	ev := &Event{ID: id, Raw: []byte(doc)}
+	// Hot fields the way the decoder fills them, for the fast path.
+	ev.UserAgent = ev.GetString("user_agent.original")
+	ev.Method = ev.GetString("http.request.method")
+	ev.UserName = ev.GetString("user.name")
+	if a, err := netip.ParseAddr(ev.GetString("source.ip")); err == nil {
+		ev.SourceIP = a
+	}
+	return ev
+}
+
+const bot = `{"source":{"ip":"66.249.66.1"},"user_agent":{"original":"Mozilla/5.0 (compatible; Googlebot/2.1)"},
+ "http":{"request":{"method":"POST"},"response":{"status_code":403}},"url.path":"/cart",
+ "event":{"category":["web"]},"tags":["a","b"],
+ "threat":{"enrichments":[{"indicator":{"type":"ipv4-addr","ip":"66.249.66.1"},"matched":{"field":"source.ip"}},
+                          {"indicator":{"type":"url"},"matched":{"field":"url.full"}}]}}`
+
+func TestExceptionMatches(t *testing.T) {
+	ev := rawEvent("e1", bot)
+	m := func(field, typ, op, value string, values ...string) ExceptionEntry {
+		return ExceptionEntry{Field: field, Type: typ, Operator: op, Value: value, Values: values}
+	}
+	tests := []struct {
+		name    string
+		entries []ExceptionEntry
+		want    bool
+	}{
+		{"match", []ExceptionEntry{m("http.request.method", EntryMatch, OpIncluded, "POST")}, true},
+		{"match is case-sensitive", []ExceptionEntry{m("http.request.method", EntryMatch, OpIncluded, "post")}, false},
+		{"match number", []ExceptionEntry{m("http.response.status_code", EntryMatch, "", "403")}, true},
+		{"match dotted key", []ExceptionEntry{m("url.path", EntryMatch, OpIncluded, "/cart")}, true},
+		{"match CIDR on ip", []ExceptionEntry{m("source.ip", EntryMatch, OpIncluded, "66.249.64.0/19")}, true},
+		{"match CIDR outside", []ExceptionEntry{m("source.ip", EntryMatch, OpIncluded, "10.0.0.0/8")}, false},
+		{"excluded match", []ExceptionEntry{m("http.request.method", EntryMatch, OpExcluded, "GET")}, true},
+		{"excluded match that holds", []ExceptionEntry{m("http.request.method", EntryMatch, OpExcluded, "POST")}, false},
+		{"match_any", []ExceptionEntry{m("tags", EntryMatchAny, OpIncluded, "", "x", "b")}, true},
+		{"match_any none", []ExceptionEntry{m("tags", EntryMatchAny, OpIncluded, "", "x", "y")}, false},
+		{"excluded match_any", []ExceptionEntry{m("tags", EntryMatchAny, OpExcluded, "", "x", "y")}, true},
+		{"wildcard", []ExceptionEntry{m("user_agent.original", EntryWildcard, OpIncluded, "*Googlebot/?.?*")}, true},
+		{"wildcard anchored", []ExceptionEntry{m("user_agent.original", EntryWildcard, OpIncluded, "Googlebot*")}, false},
+		{"exists", []ExceptionEntry{m("event.category", EntryExists, OpIncluded, "")}, true},
+		{"not exists", []ExceptionEntry{m("user.name", EntryExists, OpExcluded, "")}, true},
+		{"exists on missing", []ExceptionEntry{m("user.name", EntryExists, OpIncluded, "")}, false},
+		{"AND of entries", []ExceptionEntry{
+			m("http.request.method", EntryMatch, OpIncluded, "POST"),
+			m("user_agent.original", EntryWildcard, OpIncluded, "*Googlebot*")}, true},
+		{"AND with one false", []ExceptionEntry{
+			m("http.request.method", EntryMatch, OpIncluded, "POST"),
+			m("url.path", EntryMatch, OpIncluded, "/login")}, false},
+		{"nested, same object", []ExceptionEntry{{Field: "threat.enrichments", Type: EntryNested, Entries: []ExceptionEntry{
+			m("indicator.type", EntryMatch, OpIncluded, "ipv4-addr"), m("matched.field", EntryMatch, OpIncluded, "source.ip")}}}, true},
+		{"nested, values from two objects", []ExceptionEntry{{Field: "threat.enrichments", Type: EntryNested, Entries: []ExceptionEntry{
+			m("indicator.type", EntryMatch, OpIncluded, "url"), m("matched.field", EntryMatch, OpIncluded, "source.ip")}}}, false},
+		{"list never matches locally", []ExceptionEntry{{Field: "source.ip", Type: EntryList, Operator: OpIncluded, List: &ListRef{ID: "ips", Type: "ip"}}}, false},
+		{"no entries", nil, false},
+	}
+	for _, tt := range tests {
+		x := Exception{Entries: tt.entries}
+		if got := x.Matches(ev); got != tt.want {
+			t.Errorf("%s: Matches = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestGlob(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*", "", true},
+		{"a*c", "abbbc", true},
+		{"a*c", "abbbd", false},
+		{"a?c", "abc", true},
+		{"a?c", "ac", false},
+		{"/api/*/orders", "/api/v1/x/orders", true},
+		{"*a*a*a*a*a*b", strings.Repeat("a", 200), false}, // no exponential blow-up
+		{"é?", "éü", true},
+	}
+	for _, tt := range tests {
+		if got := Glob(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("Glob(%q, %q) = %v", tt.pattern, tt.s, got)
+		}
+	}
+}
+
+func TestExceptionEntryJSON(t *testing.T) {
+	in := `[{"field":"user_agent.original","operator":"included","type":"wildcard","value":"*bot*"},
+	 {"field":"source.ip","operator":"excluded","type":"match_any","value":["10.0.0.1","10.0.0.2"]},
+	 {"field":"user.name","operator":"included","type":"exists"},
+	 {"field":"threat.enrichments","type":"nested","entries":[{"field":"matched.field","operator":"included","type":"match","value":"source.ip"}]},
+	 {"field":"source.ip","operator":"included","type":"list","list":{"id":"blocked","type":"ip"}}]`
+	var es []ExceptionEntry
+	if err := json.Unmarshal([]byte(in), &es); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if err := e.Validate(); err != nil {
+			t.Errorf("Validate(%+v): %v", e, err)
+		}
+	}
+	out, err := json.Marshal(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	json.Unmarshal([]byte(in), &a)
+	json.Unmarshal(out, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("round trip changed the entries:\n in  %s\n out %s", in, out)
+	}
+	bad := []ExceptionEntry{
+		{Type: EntryMatch, Value: "x"},
+		{Field: "f", Type: EntryMatch},
+		{Field: "f", Type: "regex", Value: "x"},
+		{Field: "f", Type: EntryMatch, Operator: "is", Value: "x"},
+		{Field: "f", Type: EntryNested},
+		{Field: "f", Type: EntryMatchAny},
+	}
+	for _, e := range bad {
+		if e.Validate() == nil {
+			t.Errorf("Validate(%+v) = nil, want an error", e)
+		}
+	}
+}
+
+// fakeDetector raises one finding per event whose path is /probe, citing
+// that event, and one finding at Flush citing every /probe event.
+type fakeDetector struct{ ids []string }
+
+func (d *fakeDetector) Info() DetectorInfo { return DetectorInfo{ID: "test:probe", Title: "probe"} }
+func (d *fakeDetector) Observe(ev *Event, emit func(Finding)) {
+	if ev.GetString("url.path") != "/probe" {
+		return
+	}
+	d.ids = append(d.ids, ev.ID)
+	emit(Finding{SourceIP: ev.SourceIP, UserAgent: ev.UserAgent, EventIDs: []string{ev.ID}})
+}
+func (d *fakeDetector) Flush(emit func(Finding)) {
+	if len(d.ids) > 0 {
+		emit(Finding{Detector: "test:probe", EventIDs: d.ids})
+	}
+}
+
+func TestEngineSuppression(t *testing.T) {
+	src := sliceSource{
+		rawEvent("a", `{"source.ip":"10.1.1.1","user_agent.original":"scanner/1","url.path":"/probe"}`),
+		rawEvent("b", `{"source.ip":"10.1.1.2","user_agent.original":"curl/8","url.path":"/probe"}`),
+		rawEvent("c", `{"source.ip":"192.0.2.7","user_agent.original":"Mozilla","url.path":"/probe"}`),
+		rawEvent("d", `{"source.ip":"192.0.2.7","user_agent.original":"Mozilla","url.path":"/home"}`),
+	}
+	uaScanner := Exception{Name: "scanner", Entries: []ExceptionEntry{{Field: "user_agent.original", Type: EntryWildcard, Value: "scanner/*"}}}
+	tests := []struct {
+		name       string
+		exceptions []Exception
+		allow      []AllowEntry
+		wantIDs    [][]string // evidence of the findings kept
+		suppressed int
+	}{
+		{"nothing applied", nil, nil, [][]string{{"a"}, {"b"}, {"c"}, {"a", "b", "c"}}, 0},
+		{"exception suppresses only findings whose every event matches", []Exception{uaScanner}, nil,
+			[][]string{{"b"}, {"c"}, {"a", "b", "c"}}, 1},
+		{"exception for another detector does nothing", []Exception{{Detector: "other", Entries: uaScanner.Entries}}, nil,
+			[][]string{{"a"}, {"b"}, {"c"}, {"a", "b", "c"}}, 0},
+		{"expired exception does nothing", []Exception{{Entries: uaScanner.Entries, Expires: time.Now().Add(-time.Hour)}}, nil,
+			[][]string{{"a"}, {"b"}, {"c"}, {"a", "b", "c"}}, 0},
+		{"two exceptions cover the aggregate together", []Exception{uaScanner,
+			{Detector: "test:probe", Entries: []ExceptionEntry{{Field: "source.ip", Type: EntryMatch, Value: "10.1.1.2"}}},
+			{Entries: []ExceptionEntry{{Field: "user_agent.original", Type: EntryMatch, Value: "Mozilla"}}}}, nil,
+			nil, 4},
+		{"allowlisted CIDR", nil, []AllowEntry{{Kind: AllowCIDR, Value: "192.0.2.0/24"}}, [][]string{{"a"}, {"b"}, {"a", "b", "c"}}, 1},
+		{"allowlisted user agent", nil, []AllowEntry{{Kind: AllowUserAgent, Value: "curl/8", Detector: "test:probe"}}, [][]string{{"a"}, {"c"}, {"a", "b", "c"}}, 1},
+		{"allowlisted path acts on events", nil, []AllowEntry{{Kind: AllowPath, Value: "/probe"}}, nil, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got [][]string
+			eng := &Engine{Detectors: []Detector{&fakeDetector{}}, Exceptions: tt.exceptions, Allowlist: tt.allow,
+				OnFinding: func(f Finding) { got = append(got, f.EventIDs) }}
+			st, err := eng.Run(context.Background(), src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.wantIDs) {
+				t.Errorf("kept %v, want %v", got, tt.wantIDs)
+			}
+			if st.Suppressed != tt.suppressed || st.Findings != len(tt.wantIDs) {
+				t.Errorf("Suppressed %d Findings %d, want %d and %d", st.Suppressed, st.Findings, tt.suppressed, len(tt.wantIDs))
+			}
+		})
+	}
+}
+
+func TestAllowEntryValidate(t *testing.T) {
+	for _, a := range []AllowEntry{{Kind: AllowIP, Value: "10.0.0.1"}, {Kind: AllowCIDR, Value: "2001:db8::/32"}, {Kind: AllowUserAgent, Value: "x"}} {
+		if err := a.Validate(); err != nil {
+			t.Errorf("%+v: %v", a, err)
+		}
+	}
+	for _, a := range []AllowEntry{{Kind: AllowIP, Value: "10.0.0.300"}, {Kind: "colour", Value: "red"}, {Kind: AllowUser}} {
+		if a.Validate() == nil {
+			t.Errorf("%+v: no error", a)
+		}
+	}
+}
+
+func TestExceptionSummary(t *testing.T) {
+	got := ExceptionSummary([]ExceptionEntry{
+		{Field: "user_agent.original", Type: EntryWildcard, Value: "*bot*"},
+		{Field: "source.ip", Type: EntryMatchAny, Operator: OpExcluded, Values: []string{"10.0.0.1", "a b"}},
+		{Field: "user.name", Type: EntryExists},
+	})
+	want := `user_agent.original: *bot* AND NOT source.ip: (10.0.0.1 OR "a b") AND user.name: *`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
