@@ -1,0 +1,229 @@
+package elastic
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
+)
+
+// Client talks to one cluster. It is safe for concurrent use.
+type Client struct {
+	es  *elasticsearch.Client
+	cfg Config
+}
+
+// New checks cfg and returns a client. It does not contact the cluster:
+// the first request does, and runs the product check.
+func New(cfg Config) (*Client, error) {
+	cfg = cfg.withDefaults()
+	switch {
+	case len(cfg.URLs) == 0 && cfg.CloudID == "":
+		return nil, ErrNoAddress
+	case len(cfg.URLs) > 0 && cfg.CloudID != "":
+		return nil, fmt.Errorf("elasticsearch: give URLs or a Cloud ID, not both")
+	}
+	rt, ca, err := cfg.transport()
+	if err != nil {
+		return nil, fmt.Errorf("elasticsearch: %w", err)
+	}
+	fp := ""
+	if cfg.CAFingerprint != "" {
+		if fp, err = fingerprint(cfg.CAFingerprint); err != nil {
+			return nil, fmt.Errorf("elasticsearch: %w", err)
+		}
+	}
+	base, maxRetries := cfg.RetryBase, cfg.MaxRetries
+	es, err := elasticsearch.NewClient(elasticsearch.Config{
+		Addresses:              cfg.URLs,
+		CloudID:                cfg.CloudID,
+		APIKey:                 cfg.APIKey.Reveal(),
+		Username:               cfg.Username,
+		Password:               cfg.Password.Reveal(),
+		CACert:                 ca,
+		CertificateFingerprint: fp,
+		Transport:              rt,
+		RetryOnStatus:          []int{429, 502, 503, 504},
+		MaxRetries:             maxRetries,
+		RetryOnError:           func(_ *http.Request, err error) bool { return retryable(err) },
+		RetryBackoff:           func(attempt int) time.Duration { return backoff(base, attempt) },
+	})
+	if err != nil {
+		// The client's message may quote a malformed URL, password and all.
+		return nil, fmt.Errorf("elasticsearch: %s", cfg.scrub(clean(err.Error())))
+	}
+	return &Client{es: es, cfg: cfg}, nil
+}
+
+// scrub removes the configuration's secrets from a message: the API key,
+// the password, and passwords written into URLs.
+func (c Config) scrub(msg string) string {
+	secrets := []string{c.APIKey.Reveal(), c.Password.Reveal()}
+	for _, u := range c.URLs {
+		if at := strings.LastIndex(u, "@"); at >= 0 {
+			if colon := strings.Index(u[:at], "://"); colon >= 0 {
+				if _, pw, ok := strings.Cut(u[colon+3:at], ":"); ok {
+					secrets = append(secrets, pw)
+				}
+			}
+		}
+	}
+	for _, sec := range secrets {
+		if len(sec) >= 3 {
+			msg = strings.ReplaceAll(msg, sec, redacted)
+		}
+	}
+	return msg
+}
+
+// backoff doubles from base per attempt, caps at 10s and adds up to 25%
+// jitter so that many clients do not retry in step.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < 10*time.Second; i++ {
+		d *= 2
+	}
+	d = min(d, 10*time.Second)
+	return d + time.Duration(rand.Int64N(int64(d)/4+1))
+}
+
+// String describes the connection, without secrets.
+func (c *Client) String() string { return c.cfg.String() }
+
+// do runs one request with the per-request timeout and reads the whole
+// answer into buf (reset first). Error answers become *Error.
+func (c *Client) do(ctx context.Context, op string, req esapi.Request, buf *bytes.Buffer) error {
+	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	res, err := req.Do(rctx, c.es)
+	if err != nil {
+		err = transportError(ctx, op, err)
+		if e, ok := err.(*Error); ok {
+			e.Reason = c.cfg.scrub(e.Reason)
+		}
+		return err
+	}
+	defer res.Body.Close()
+	buf.Reset()
+	if n := res.Header.Get("Content-Length"); n != "" {
+		var size int
+		if _, err := fmt.Sscan(n, &size); err == nil && size > 0 && size < 1<<30 {
+			buf.Grow(size)
+		}
+	}
+	if _, err := buf.ReadFrom(res.Body); err != nil {
+		return transportError(ctx, op, err)
+	}
+	if res.IsError() {
+		e := httpError(op, res.StatusCode, buf.Bytes())
+		if e.Kind == KindThrottled || e.Kind == KindUnavailable {
+			e.Retries = c.cfg.MaxRetries
+		}
+		return e
+	}
+	return nil
+}
+
+// doJSON runs a request and decodes its (small) answer into out.
+func (c *Client) doJSON(ctx context.Context, op string, req esapi.Request, out any) error {
+	var buf bytes.Buffer
+	if err := c.do(ctx, op, req, &buf); err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(buf.Bytes(), out); err != nil {
+		return &Error{Op: op, Reason: "unexpected answer: " + err.Error()}
+	}
+	return nil
+}
+
+func jsonBody(v any) io.Reader {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only our own request types are marshalled
+	}
+	return bytes.NewReader(b)
+}
+
+// Ping checks that the cluster answers, is Elasticsearch and accepts the
+// credentials, and returns the authenticated user name.
+func (c *Client) Ping(ctx context.Context) (user string, err error) {
+	var auth struct {
+		Username string `json:"username"`
+	}
+	err = c.doJSON(ctx, "authenticate", esapi.SecurityAuthenticateRequest{}, &auth)
+	return auth.Username, err
+}
+
+// Query selects events: index patterns, a time range and an optional
+// extra filter in Elasticsearch query DSL.
+type Query struct {
+	// Indices are index names or patterns (logs-*, traces-apm*).
+	Indices []string
+	// From (inclusive) and To (exclusive) bound TimeField; zero is open.
+	From, To time.Time
+	// TimeField is the time field; default @timestamp.
+	TimeField string
+	// Filter is an extra query DSL clause, ANDed (from kql.ToDSL).
+	Filter json.RawMessage
+	// Not are query DSL clauses that must not match.
+	Not []json.RawMessage
+}
+
+func (q Query) timeField() string {
+	if q.TimeField == "" {
+		return "@timestamp"
+	}
+	return q.TimeField
+}
+
+// dsl renders the query as a bool filter.
+func (q Query) dsl() map[string]any {
+	var filter []any
+	if !q.From.IsZero() || !q.To.IsZero() {
+		r := map[string]any{"format": "strict_date_optional_time"}
+		if !q.From.IsZero() {
+			r["gte"] = q.From.UTC().Format(time.RFC3339Nano)
+		}
+		if !q.To.IsZero() {
+			r["lt"] = q.To.UTC().Format(time.RFC3339Nano)
+		}
+		filter = append(filter, map[string]any{"range": map[string]any{q.timeField(): r}})
+	}
+	if len(q.Filter) > 0 {
+		filter = append(filter, q.Filter)
+	}
+	b := map[string]any{}
+	if len(filter) > 0 {
+		b["filter"] = filter
+	}
+	if len(q.Not) > 0 {
+		b["must_not"] = q.Not
+	}
+	if len(b) == 0 {
+		return map[string]any{"match_all": map[string]any{}}
+	}
+	return map[string]any{"bool": b}
+}
+
+func (q Query) name() string { return strings.Join(q.Indices, ",") }
+
+// Count returns how many documents the query matches.
+func (c *Client) Count(ctx context.Context, q Query) (int64, error) {
+	var out struct {
+		Count int64 `json:"count"`
+	}
+	req := esapi.CountRequest{Index: q.Indices, Body: jsonBody(map[string]any{"query": q.dsl()})}
+	err := c.doJSON(ctx, "count "+q.name(), req, &out)
+	return out.Count, err
+}
