@@ -4,6 +4,7 @@ package detectors
 
 import (
 	"picket/detectors/appsensor"
+	"picket/detectors/rules"
 	"picket/detectors/spike"
 	"picket/triage"
 )
@@ -12,6 +13,18 @@ import (
 type Options struct {
 	AppSensor appsensor.Options
 	Spike     spike.Options
+	// Rules are Elastic rules besides the built-in seed rules (imported
+	// with picket rules import, or given with picket detect --rules). A
+	// rule with a seed rule's rule_id replaces it.
+	Rules []*rules.Rule
+	// RuleOptions configure the KQL query rules.
+	RuleOptions rules.Options
+}
+
+// ElasticRules returns the Elastic rules these options describe: the
+// built-in seed rules with opts.Rules laid over them.
+func ElasticRules(opts Options) []*rules.Rule {
+	return rules.Merge(rules.Builtin(), opts.Rules)
 }
 
 // Runnable returns fresh instances of every detector that runs locally.
@@ -19,6 +32,8 @@ type Options struct {
 func Runnable(opts Options) []triage.Detector {
 	out := appsensor.Detectors(opts.AppSensor)
 	out = append(out, spike.New(opts.Spike))
+	ruleDets, _ := rules.Detectors(ElasticRules(opts), opts.RuleOptions)
+	out = append(out, ruleDets...)
 	return out
 }
 
@@ -33,7 +48,8 @@ func Catalogue(opts Options) []triage.DetectorInfo {
 		running[info.ID] = true
 		out = append(out, info)
 	}
-	for _, p := range Pending() {
+	_, rulesPending := rules.Detectors(ElasticRules(opts), opts.RuleOptions)
+	for _, p := range append(rulesPending, Pending()...) {
 		if !running[p.ID] {
 			out = append(out, p)
 		}
@@ -48,21 +64,9 @@ const (
 )
 
 // Pending describes detectors Picket knows about but cannot run yet, so
-// `picket rules` lists them honestly instead of leaving them out.
+// `picket rules` lists them honestly instead of leaving them out. Elastic
+// rules that do not run locally are listed by Catalogue, which knows the
+// rules in use.
 func Pending() []triage.DetectorInfo {
-	return append(seedPending(), appsensor.Pending()...)
-}
-
-func seedPending() []triage.DetectorInfo {
-	return []triage.DetectorInfo{
-		{
-			ID:        PostRequestDeclinedID,
-			Title:     "Web Application Suspicious Activity: POST Request Declined",
-			Severity:  triage.Medium,
-			RiskScore: 47,
-			Summary:   "Elastic query rule: http.response.status_code:403 and http.request.method:post over APM transactions",
-			Readiness: triage.NotAvailable,
-			Why:       "needs the local KQL engine, which is not built yet",
-		},
-	}
+	return appsensor.Pending()
 }

@@ -68,7 +68,9 @@ type Document interface {
 	// whether the document nests objects or uses dotted keys, with arrays
 	// flattened (an array of objects yields the values found in each). It
 	// returns nil when the path is absent. Objects themselves are not
-	// values: a path naming an object yields nil.
+	// values: a path naming an object yields nil. The engine reads the
+	// slice before its next call and never keeps it, so implementations
+	// may answer from a buffer they reuse.
 	Values(path string) []Value
 	// Fields lists the leaf paths present in the document, dotted, each
 	// once. It is called only for field-name wildcards

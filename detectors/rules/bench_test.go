@@ -1,0 +1,70 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"picket/triage"
+)
+
+var (
+	benchOnce   sync.Once
+	benchEvents []*triage.Event
+)
+
+// demoEvents returns the first n events of the demo data (APM
+// transactions and firewall logs, already decoded: the hot fields are
+// extracted).
+func demoEvents(b *testing.B, n int) []*triage.Event {
+	benchOnce.Do(func() {
+		stop := errors.New("enough")
+		err := demoSource().Events(context.Background(), func(ev *triage.Event) error {
+			benchEvents = append(benchEvents, ev)
+			if len(benchEvents) == n {
+				return stop
+			}
+			return nil
+		})
+		if err != nil && err != stop {
+			b.Fatal(err)
+		}
+	})
+	return benchEvents
+}
+
+// BenchmarkSeedRule measures the seed query rule, with its linter, over
+// extracted demo events: go test -bench . -cpu 1 ./detectors/rules/
+func BenchmarkSeedRule(b *testing.B) {
+	evs := demoEvents(b, 200000)
+	d := seedDetector(b)
+	emit := func(triage.Finding) {}
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		d.Observe(evs[n%len(evs)], emit)
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkSeedRuleAPM is BenchmarkSeedRule over the APM transactions
+// only (the rule's own data).
+func BenchmarkSeedRuleAPM(b *testing.B) {
+	var evs []*triage.Event
+	for _, ev := range demoEvents(b, 200000) {
+		if ev.Processor == "transaction" {
+			evs = append(evs, ev)
+		}
+	}
+	d := seedDetector(b)
+	emit := func(triage.Finding) {}
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		d.Observe(evs[n%len(evs)], emit)
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}

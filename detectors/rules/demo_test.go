@@ -1,0 +1,5 @@
+package rules
+
+import "picket/triage/demo"
+
+func demoSource() *demo.Source { return demo.New(demo.DefaultSeed) }

@@ -1,0 +1,329 @@
+package rules
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"picket/triage"
+)
+
+// LoadError is a problem with one rule file, or one line of an NDJSON
+// export. Loading goes on past it.
+type LoadError struct {
+	File string
+	Line int // 1-based; 0 when the problem is not on one line
+	Err  error
+}
+
+func (e *LoadError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// IsRuleFile reports whether a file name is one Load reads: *.toml
+// (detection-rules) or *.ndjson (Kibana's rule export).
+func IsRuleFile(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".toml" || ext == ".ndjson"
+}
+
+// Load reads rules from files and directories. A directory is walked for
+// *.toml and *.ndjson files (in lexical order); a file is read whatever
+// its name ends with, by its content's shape: detection-rules TOML when it
+// has a [rule] table, NDJSON otherwise. Problems are returned one per bad
+// file or line, each naming the file (and line); the good rules still load.
+// A path that cannot be read at all is an error too.
+func Load(paths ...string) ([]*Rule, []error) {
+	var rules []*Rule
+	var errs []error
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !st.IsDir() {
+			rs, es := LoadFile(p)
+			rules, errs = append(rules, rs...), append(errs, es...)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+			if d.IsDir() || !IsRuleFile(d.Name()) {
+				return nil
+			}
+			rs, es := LoadFile(path)
+			rules, errs = append(rules, rs...), append(errs, es...)
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return rules, errs
+}
+
+// LoadFile reads one rule file. See Load.
+func LoadFile(path string) ([]*Rule, []error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, []error{err}
+	}
+	if isTOML(path, data) {
+		r, err := ParseTOML(path, data)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return []*Rule{r}, nil
+	}
+	return ParseNDJSON(path, bytes.NewReader(data))
+}
+
+func isTOML(path string, data []byte) bool {
+	if strings.EqualFold(filepath.Ext(path), ".toml") {
+		return true
+	}
+	if strings.EqualFold(filepath.Ext(path), ".ndjson") {
+		return false
+	}
+	trimmed := bytes.TrimSpace(data)
+	return len(trimmed) > 0 && trimmed[0] != '{'
+}
+
+// tomlFile is the part of a detection-rules TOML file Picket reads.
+type tomlFile struct {
+	Metadata struct {
+		Maturity string `toml:"maturity"`
+	} `toml:"metadata"`
+	Rule *ruleFields `toml:"rule"`
+}
+
+// ruleFields holds a rule's settings under the names both detection-rules
+// TOML and Kibana's export use.
+type ruleFields struct {
+	RuleID            string   `toml:"rule_id" json:"rule_id"`
+	Name              string   `toml:"name" json:"name"`
+	Version           int      `toml:"version" json:"version"`
+	Description       string   `toml:"description" json:"description"`
+	Severity          string   `toml:"severity" json:"severity"`
+	RiskScore         float64  `toml:"risk_score" json:"risk_score"`
+	Type              string   `toml:"type" json:"type"`
+	Language          string   `toml:"language" json:"language"`
+	Query             string   `toml:"query" json:"query"`
+	Index             []string `toml:"index" json:"index"`
+	MLJobID           any      `toml:"machine_learning_job_id" json:"machine_learning_job_id"`
+	AnomalyThreshold  float64  `toml:"anomaly_threshold" json:"anomaly_threshold"`
+	Interval          string   `toml:"interval" json:"interval"`
+	From              string   `toml:"from" json:"from"`
+	MaxSignals        int      `toml:"max_signals" json:"max_signals"`
+	TimestampOverride string   `toml:"timestamp_override" json:"timestamp_override"`
+	Note              string   `toml:"note" json:"note"`
+	Tags              []string `toml:"tags" json:"tags"`
+	Enabled           *bool    `toml:"enabled" json:"enabled"`
+	Threat            []struct {
+		Tactic struct {
+			Name string `toml:"name" json:"name"`
+		} `toml:"tactic" json:"tactic"`
+	} `toml:"threat" json:"threat"`
+}
+
+func (f *ruleFields) rule(source string) (*Rule, error) {
+	r := &Rule{
+		RuleID:            strings.TrimSpace(f.RuleID),
+		Name:              strings.TrimSpace(f.Name),
+		Version:           f.Version,
+		Description:       f.Description,
+		RiskScore:         int(f.RiskScore),
+		Type:              Type(strings.ToLower(strings.TrimSpace(f.Type))),
+		Language:          strings.ToLower(strings.TrimSpace(f.Language)),
+		Query:             strings.TrimSpace(f.Query),
+		Index:             f.Index,
+		AnomalyThreshold:  int(f.AnomalyThreshold),
+		Interval:          f.Interval,
+		From:              f.From,
+		MaxSignals:        f.MaxSignals,
+		TimestampOverride: f.TimestampOverride,
+		Note:              f.Note,
+		Tags:              f.Tags,
+		Enabled:           f.Enabled == nil || *f.Enabled,
+		Source:            source,
+	}
+	if f.RiskScore != float64(int(f.RiskScore)) {
+		return nil, fmt.Errorf("rule %s: risk_score %v is not a whole number", r.RuleID, f.RiskScore)
+	}
+	switch v := f.MLJobID.(type) {
+	case nil:
+	case string:
+		r.MLJobIDs = []string{v}
+	case []any:
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("rule %s: machine_learning_job_id must hold strings", r.RuleID)
+			}
+			r.MLJobIDs = append(r.MLJobIDs, s)
+		}
+	default:
+		return nil, fmt.Errorf("rule %s: machine_learning_job_id must be a string or a list of strings", r.RuleID)
+	}
+	for _, t := range f.Threat {
+		if n := t.Tactic.Name; n != "" && !slices.Contains(r.Tactics, n) {
+			r.Tactics = append(r.Tactics, n)
+		}
+	}
+	if f.Severity == "" {
+		return nil, fmt.Errorf("rule %s has no severity", r.RuleID)
+	}
+	sev, err := triage.ParseSeverity(f.Severity)
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: %w", r.RuleID, err)
+	}
+	r.Severity = sev
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ParseTOML reads a detection-rules TOML file: [metadata], [rule] (with
+// [[rule.threat]] and the type-specific tables, which Picket keeps only
+// as far as it uses them). Errors are *LoadError naming the file, and the
+// line when the TOML itself is malformed.
+func ParseTOML(name string, data []byte) (*Rule, error) {
+	var f tomlFile
+	if _, err := toml.Decode(string(data), &f); err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, &LoadError{File: name, Line: perr.Position.Line, Err: errors.New(perr.Message)}
+		}
+		return nil, &LoadError{File: name, Err: err}
+	}
+	if f.Rule == nil {
+		return nil, &LoadError{File: name, Err: errors.New("no [rule] table: not a detection-rules rule file")}
+	}
+	r, err := f.Rule.rule(name)
+	if err != nil {
+		return nil, &LoadError{File: name, Err: err}
+	}
+	if strings.EqualFold(f.Metadata.Maturity, "deprecated") {
+		r.Enabled = false
+	}
+	return r, nil
+}
+
+// ParseNDJSON reads Kibana's rule export (Stack Management, or
+// POST /api/detection_engine/rules/_export): one rule per line, possibly
+// followed by exception lists, their items and action connectors (skipped:
+// they are not rules), and a final summary line with exported_count. Each
+// bad line is a *LoadError naming name and the line; the other lines
+// still load. When the summary line counts more rules than were read, that
+// is an error too.
+func ParseNDJSON(name string, rd io.Reader) ([]*Rule, []error) {
+	var rules []*Rule
+	var errs []error
+	sc := bufio.NewScanner(rd)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	line := 0
+	want := -1
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		bad := func(format string, a ...any) {
+			errs = append(errs, &LoadError{File: name, Line: line, Err: fmt.Errorf(format, a...)})
+		}
+		var probe map[string]json.RawMessage
+		if err := json.Unmarshal(b, &probe); err != nil {
+			bad("invalid JSON: %v", err)
+			continue
+		}
+		switch {
+		case probe["exported_count"] != nil || probe["exported_rules_count"] != nil:
+			var sum struct {
+				Rules *int `json:"exported_rules_count"`
+				Count *int `json:"exported_count"`
+			}
+			if err := json.Unmarshal(b, &sum); err != nil {
+				bad("summary line: %v", err)
+			} else if sum.Rules != nil {
+				want = *sum.Rules
+			}
+			continue
+		case probe["rule_id"] == nil && (probe["list_id"] != nil || probe["item_id"] != nil || probe["attributes"] != nil):
+			continue // an exception list, list item or action connector
+		case probe["rule_id"] == nil:
+			bad("not a rule: no rule_id")
+			continue
+		}
+		var f ruleFields
+		if err := json.Unmarshal(b, &f); err != nil {
+			bad("%v", err)
+			continue
+		}
+		r, err := f.rule(fmt.Sprintf("%s:%d", name, line))
+		if err != nil {
+			bad("%v", err)
+			continue
+		}
+		rules = append(rules, r)
+	}
+	if err := sc.Err(); err != nil {
+		errs = append(errs, &LoadError{File: name, Line: line + 1, Err: err})
+	}
+	if want > len(rules)+countRuleErrors(errs, name) {
+		errs = append(errs, &LoadError{File: name, Err: fmt.Errorf("the export's summary counts %d rules but the file holds %d: is it truncated?", want, len(rules))})
+	}
+	return rules, errs
+}
+
+func countRuleErrors(errs []error, name string) int {
+	n := 0
+	for _, e := range errs {
+		var le *LoadError
+		if errors.As(e, &le) && le.File == name && le.Line > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Merge returns base with over laid on top: a rule in over replaces the
+// rule in base with the same rule_id (an imported newer version of a
+// built-in rule replaces it); other rules are appended in order. Later
+// duplicates within over replace earlier ones.
+func Merge(base, over []*Rule) []*Rule {
+	out := slices.Clone(base)
+	pos := make(map[string]int, len(out))
+	for i, r := range out {
+		pos[r.RuleID] = i
+	}
+	for _, r := range over {
+		if i, ok := pos[r.RuleID]; ok {
+			out[i] = r
+			continue
+		}
+		pos[r.RuleID] = len(out)
+		out = append(out, r)
+	}
+	return out
+}
