@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,31 +13,60 @@ import (
 	"picket/triage"
 )
 
-// benchCollection holds n groups, one finding each, over a few days.
-func benchCollection(n int) *triage.Collection {
+// benchCollection holds groups groups of perGroup findings each, over a
+// few days, with varied user agents (browsers and tools).
+func benchCollection(groups int, perGroup ...int) *triage.Collection {
+	per := 1
+	if len(perGroup) > 0 {
+		per = perGroup[0]
+	}
 	c := triage.NewCollection(0)
-	for i := range n {
-		c.AddFinding(triage.Finding{
-			Detector:  []string{"appsensor:RE2", "appsensor:CIE3", "elastic:0123456789abcdef"}[i%3],
-			Severity:  triage.Severity(i % 4),
-			RiskScore: i % 100,
-			Timestamp: t0.Add(time.Duration(i%96) * time.Hour),
-			SourceIP:  netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}),
-			UserAgent: fmt.Sprintf("Mozilla/5.0 (bench %d) AppleWebKit/537.36 (KHTML, like Gecko)", i),
-			Reason:    "bench",
-			EventIDs:  []string{fmt.Sprintf("e%d", i)}, EventCount: 1,
-		})
+	uas := []string{
+		"Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0 (bench %d)",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 bench/%d",
+		"sqlmap/1.7.%d#stable (https://sqlmap.org)",
+		"python-requests/2.%d",
+	}
+	dets := []string{"appsensor:RE2", "appsensor:CIE3", "elastic:0123456789abcdef", "appsensor:AE3"}
+	ids := []string{"e0"}
+	for i := range groups {
+		ua := fmt.Sprintf(uas[i%len(uas)], i)
+		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		for j := range per {
+			c.AddFinding(triage.Finding{
+				Detector:  dets[(i+j)%len(dets)],
+				Severity:  triage.Severity((i + j) % 4),
+				RiskScore: (i*7 + j) % 100,
+				Timestamp: t0.Add(time.Duration((i+j*5)%96) * time.Hour),
+				SourceIP:  ip,
+				UserAgent: ua,
+				Reason:    "bench",
+				EventIDs:  ids, EventCount: 1,
+			})
+		}
 	}
 	return c
+}
+
+// The large collection is built once for all benchmarks: 100,000 groups
+// of 10 findings, a million findings.
+var (
+	bigOnce sync.Once
+	big     *triage.Collection
+)
+
+func bigCollection() *triage.Collection {
+	bigOnce.Do(func() { big = benchCollection(100_000, 10) })
+	return big
 }
 
 // BenchmarkQueueView moves the cursor and renders the queue, as a key
 // press does, with 100,000 groups.
 func BenchmarkQueueView(b *testing.B) {
-	m := newModel(context.Background(), Options{Title: "bench", Collection: benchCollection(100_000)})
+	m := newModel(context.Background(), Options{Title: "bench", Collection: bigCollection()})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
-	if len(m.queue.groups) != 100_000 {
-		b.Fatalf("%d groups", len(m.queue.groups))
+	if len(m.queue.rows) != 100_000 {
+		b.Fatalf("%d groups", len(m.queue.rows))
 	}
 	down, up := keyMsg("j"), keyMsg("k")
 	b.ReportAllocs()
@@ -48,5 +78,115 @@ func BenchmarkQueueView(b *testing.B) {
 			m.Update(up)
 		}
 		_ = m.View()
+	}
+}
+
+// BenchmarkKeyPress measures the worst ordinary key presses on a million
+// findings: paging (every row on screen is new, so nothing is cached),
+// jumping to the end and back, and opening a group and going back (which
+// reads the group's findings from the collection).
+func BenchmarkKeyPress(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		keys []string
+	}{
+		{"pgdown", []string{"pgdown"}},
+		{"G_g", []string{"G", "g"}},
+		{"enter_esc", []string{"enter", "esc"}},
+		{"sort_o", []string{"o"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			m := newModel(context.Background(), Options{Title: "bench", Collection: bigCollection()})
+			m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+			msgs := make([]tea.KeyMsg, len(tc.keys))
+			for i, k := range tc.keys {
+				msgs[i] = keyMsg(k)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				for _, k := range msgs {
+					m.Update(k)
+					_ = m.View()
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFilter runs what / does off the input loop on 100,000 groups:
+// compile the query, match every group, keep the default order.
+func BenchmarkFilter(b *testing.B) {
+	gs := bigCollection().Groups()
+	info := &infoCache{}
+	info.warm(gs) // done in the background after loading
+	for _, q := range []string{"source.ip:10.0.0.0/16", "user_agent.name:sqlmap and not severity:low", "curl"} {
+		b.Run(q, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				match, err := simpleFilter(q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = computeRows(queueInput{active: gs, match: match, info: info})
+			}
+		})
+	}
+}
+
+// BenchmarkSort sorts 100,000 groups by another column, off the loop.
+func BenchmarkSort(b *testing.B) {
+	gs := bigCollection().Groups()
+	for _, k := range []sortKey{sortRisk, sortIP, sortLast} {
+		b.Run(sortNames[k], func(b *testing.B) {
+			for range b.N {
+				_ = computeRows(queueInput{active: gs, sort: k})
+			}
+		})
+	}
+}
+
+// BenchmarkSnapshot is the refresh after loading or a re-run: grouping a
+// million findings, with and without an allowlist entry to apply.
+func BenchmarkSnapshot(b *testing.B) {
+	c := bigCollection()
+	for _, tc := range []struct {
+		name  string
+		allow []triage.AllowEntry
+	}{
+		{"plain", nil},
+		{"allowlist", []triage.AllowEntry{{Kind: triage.AllowCIDR, Value: "10.0.0.0/16"}}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			sup := newSuppressor(nil, tc.allow, time.Now(), c.Event)
+			for range b.N {
+				_ = takeSnapshot(c, nil, sup)
+			}
+		})
+	}
+}
+
+// TestLargeFilterRunsOffTheLoop checks that on a large list / returns at
+// once with a command (the old rows stay) and that the command's result
+// replaces them.
+func TestLargeFilterRunsOffTheLoop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large collection")
+	}
+	c := benchCollection(syncRows+5000, 1)
+	m := newModel(context.Background(), Options{Collection: c})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	keys(m, "/")
+	typeText(m, "user_agent.name:sqlmap")
+	_, cmd := m.Update(keyMsg("enter"))
+	if cmd == nil {
+		t.Fatal("no command: the filter ran on the input loop")
+	}
+	if len(m.queue.rows) != syncRows+5000 {
+		t.Errorf("old rows replaced before the command ran: %d", len(m.queue.rows))
+	}
+	runCmd(m, cmd, 0)
+	if want := (syncRows + 5000) / 4; len(m.queue.rows) != want {
+		t.Errorf("%d rows after the filter, want %d", len(m.queue.rows), want)
 	}
 }

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"picket/triage"
 )
@@ -23,19 +25,50 @@ const (
 // multi-megabyte field would otherwise make one enormous line.
 const maxValueLen = 4096
 
-// eventModel is the event view: a finding's reason and evidence, and the
-// fields of the evidence event under the cursor.
+// fieldRow is a line of the fields pane. Rows with a path can be copied
+// (y) and turned into an exception (e).
+type fieldRow struct {
+	label string // hot fields: a short label; document fields: ""
+	path  string // ECS path, "" for headings and blank lines
+	value string // raw (unescaped) value
+	head  string // a heading line instead of a field
+}
+
+// hotFields are shown first, in this order: what an analyst reads first.
+var hotFields = []struct{ label, path string }{
+	{"time", "@timestamp"},
+	{"source ip", "source.ip"},
+	{"method", "http.request.method"},
+	{"status", "http.response.status_code"},
+	{"url", "url.original"},
+	{"user agent", "user_agent.original"},
+	{"user", "user.name"},
+	{"action", "event.action"},
+	{"outcome", "event.outcome"},
+	{"event id", "event.id"},
+}
+
+// eventModel is the finding view: a finding's reason, the detector it came
+// from and the lints that apply, its evidence events, and the fields of
+// the evidence event under the cursor (or its raw JSON).
 type eventModel struct {
 	st       *Styles
 	keys     *keyMap
 	coll     *triage.Collection
+	info     func(string) (triage.DetectorInfo, bool)
+	lints    []triage.Lint
 	finding  triage.Finding
 	evidence listState
 	focus    pane
+	fields   []fieldRow
+	flist    listState
+	xoff     int
+	raw      bool
 	vp       viewport.Model
-	shown    int // evidence index whose fields are in vp; -1 for none
+	shown    int // evidence index whose fields are loaded; -1 for none
 	width    int
 	height   int
+	headN    int // lines above the evidence list
 }
 
 func newEventView(st *Styles, k *keyMap, c *triage.Collection) eventModel {
@@ -45,8 +78,14 @@ func newEventView(st *Styles, k *keyMap, c *triage.Collection) eventModel {
 }
 
 // open shows a finding, with its first evidence event.
-func (m *eventModel) open(f triage.Finding) {
+func (m *eventModel) open(f triage.Finding, lints []triage.Lint) {
 	m.finding = f
+	m.lints = m.lints[:0]
+	for _, l := range lints {
+		if l.Detector == f.Detector {
+			m.lints = append(m.lints, l)
+		}
+	}
 	m.evidence = listState{}
 	m.evidence.setLen(len(f.EventIDs))
 	m.focus = paneFields
@@ -66,98 +105,135 @@ func (m *eventModel) setSize(w, h int) {
 	m.layout()
 }
 
-// Lines above the evidence list (title, reason, evidence heading) and
-// between it and the fields (fields heading).
-const eventHeadLines, eventMidLines = 3, 1
+// Lines between the evidence list and the fields (fields heading).
+const eventMidLines = 1
+
+// headLines counts the lines above the evidence list: title, reason,
+// detector, lints (at most two) and the evidence heading.
+func (m *eventModel) headLines() int {
+	n := 3
+	if m.info != nil {
+		if _, ok := m.info(m.finding.Detector); ok {
+			n++
+		}
+	}
+	return n + min(len(m.lints), 2)
+}
 
 // layout splits the height: the evidence list takes up to a third, the
-// fields viewport the rest.
+// fields the rest.
 func (m *eventModel) layout() {
-	avail := max(m.height-eventHeadLines-eventMidLines, 2)
+	m.headN = m.headLines()
+	avail := max(m.height-m.headN-eventMidLines, 2)
 	evH := min(len(m.finding.EventIDs), max(avail/3, 1))
 	evH = max(evH, 1) // "no evidence" still takes a line
 	m.evidence.setHeight(evH)
 	m.vp.Width = max(m.width, 1)
 	m.vp.Height = max(avail-evH, 1)
+	m.flist.setHeight(m.vp.Height)
 }
 
-// load puts the selected evidence event's fields in the viewport.
+// load puts the selected evidence event's fields in the fields pane.
 func (m *eventModel) load() {
 	i := m.evidence.cursor
 	if i == m.shown {
 		return
 	}
 	m.shown = i
-	m.vp.SetContent(m.fieldsContent(i))
+	m.fields = m.fieldRows(i)
+	m.flist = listState{height: m.flist.height}
+	m.flist.setLen(len(m.fields))
+	m.xoff = 0
+	m.vp.SetContent(m.rawContent(i))
 	m.vp.GotoTop()
-	m.vp.SetXOffset(0)
 }
 
-func (m eventModel) fieldsContent(i int) string {
-	st := m.st
+func (m eventModel) event(i int) (*triage.Event, bool) {
 	if i < 0 || i >= len(m.finding.EventIDs) {
-		return st.Dim.Render("no evidence events")
+		return nil, false
 	}
-	id := m.finding.EventIDs[i]
-	ev, ok := m.coll.Event(id)
+	return m.coll.Event(m.finding.EventIDs[i])
+}
+
+func (m eventModel) fieldRows(i int) []fieldRow {
+	if i < 0 || i >= len(m.finding.EventIDs) {
+		return []fieldRow{{head: "no evidence events"}}
+	}
+	ev, ok := m.event(i)
 	if !ok {
-		return st.Dim.Render("event not kept (only the first " + strconv.Itoa(m.coll.EventCount()) +
-			" events are kept for viewing)")
+		return []fieldRow{{head: "event not kept (only the first " + strconv.Itoa(m.coll.EventCount()) +
+			" events are kept for viewing)"}}
 	}
-	var b strings.Builder
-	hot := func(label, v string) {
-		b.WriteString(st.Label.Render(fit(label, 11)))
-		b.WriteString(" ")
-		if v == "" {
-			b.WriteString(st.Dim.Render("-"))
-		} else {
-			b.WriteString(clampValue(triage.Escape(v)))
-		}
-		b.WriteByte('\n')
-	}
-	hot("time", timeOrEmpty(ev))
-	ip := ""
-	if ev.SourceIP.IsValid() {
-		ip = ev.SourceIP.String()
-	}
-	hot("source ip", ip)
-	hot("method", ev.Method)
-	status := ""
-	if ev.StatusCode != 0 {
-		status = strconv.Itoa(ev.StatusCode)
-	}
-	hot("status", status)
-	hot("url", eventURL(ev))
-	hot("user agent", ev.UserAgent)
-	hot("user", ev.UserName)
-	hot("event id", ev.ID)
-	if ev.Index != "" {
-		hot("index", ev.Index)
+	var rows []fieldRow
+	for _, h := range hotFields {
+		rows = append(rows, fieldRow{label: h.label, path: h.path, value: hotValue(ev, h.path)})
 	}
 	if ev.Origin != "" {
-		hot("origin", ev.Origin)
+		rows = append(rows, fieldRow{label: "origin", value: ev.Origin})
 	}
-	b.WriteByte('\n')
-
+	rows = append(rows, fieldRow{})
 	fields, err := flatten(ev.Raw)
 	if err != nil {
-		b.WriteString(st.Error.Render("document is not valid JSON: " + triage.Escape(err.Error())))
-		b.WriteByte('\n')
-		b.WriteString(clampValue(triage.Escape(string(ev.Raw))))
-		return b.String()
+		rows = append(rows, fieldRow{head: "document is not valid JSON: " + err.Error()})
+		return append(rows, fieldRow{label: "raw", value: string(ev.Raw)})
 	}
-	b.WriteString(st.Section.Render("document (" + strconv.Itoa(len(fields)) + " fields)"))
+	rows = append(rows, fieldRow{head: "document (" + strconv.Itoa(len(fields)) + " fields)"})
 	for _, f := range fields {
-		b.WriteByte('\n')
-		p := f.Path
-		if p == "" {
-			p = "(document)"
-		}
-		b.WriteString(st.FieldKey.Render(triage.Escape(p)))
-		b.WriteString(": ")
-		b.WriteString(clampValue(triage.Escape(f.Value)))
+		rows = append(rows, fieldRow{path: f.Path, value: f.Value})
 	}
-	return b.String()
+	return rows
+}
+
+// hotValue reads a hot field from the event's typed fields, falling back
+// to the document.
+func hotValue(ev *triage.Event, path string) string {
+	switch path {
+	case "@timestamp":
+		return timeOrEmpty(ev)
+	case "source.ip":
+		if ev.SourceIP.IsValid() {
+			return ev.SourceIP.String()
+		}
+		return ""
+	case "http.request.method":
+		return ev.Method
+	case "http.response.status_code":
+		if ev.StatusCode != 0 {
+			return strconv.Itoa(ev.StatusCode)
+		}
+		return ""
+	case "url.original":
+		return eventURL(ev)
+	case "user_agent.original":
+		return ev.UserAgent
+	case "user.name":
+		return ev.UserName
+	case "event.id":
+		return ev.ID
+	case "event.action":
+		return ev.Action
+	case "event.outcome":
+		return ev.Outcome
+	}
+	return ev.GetString(path)
+}
+
+// rawContent is the event's JSON, indented, each line escaped.
+func (m eventModel) rawContent(i int) string {
+	ev, ok := m.event(i)
+	if !ok {
+		return m.st.Dim.Render("no event")
+	}
+	var buf bytes.Buffer
+	src := ev.Raw
+	if err := json.Indent(&buf, ev.Raw, "", "  "); err == nil {
+		src = buf.Bytes()
+	}
+	lines := strings.Split(string(src), "\n")
+	for j, l := range lines {
+		lines[j] = clampValue(triage.Escape(l))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func timeOrEmpty(ev *triage.Event) string {
@@ -191,6 +267,18 @@ func clampValue(s string) string {
 	return s[:cut] + "… (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
+// selectedField returns the field row under the cursor, if it is a field.
+func (m eventModel) selectedField() (fieldRow, bool) {
+	if m.raw || m.flist.cursor >= len(m.fields) {
+		return fieldRow{}, false
+	}
+	r := m.fields[m.flist.cursor]
+	if r.path == "" || r.value == "" {
+		return r, false
+	}
+	return r, true
+}
+
 func (m eventModel) update(msg tea.Msg) (eventModel, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
@@ -198,7 +286,7 @@ func (m eventModel) update(msg tea.Msg) (eventModel, tea.Cmd) {
 	}
 	k := m.keys
 	switch {
-	case key.Matches(km, k.Switch):
+	case keyIs(km, k.Switch):
 		if m.multi() {
 			if m.focus == paneEvidence {
 				m.focus = paneFields
@@ -207,10 +295,15 @@ func (m eventModel) update(msg tea.Msg) (eventModel, tea.Cmd) {
 			}
 		}
 		return m, nil
-	case key.Matches(km, k.Left):
+	case keyIs(km, k.Raw):
+		m.raw = !m.raw
+		return m, nil
+	case keyIs(km, k.Left):
+		m.xoff = max(m.xoff-8, 0)
 		m.vp.ScrollLeft(8)
 		return m, nil
-	case key.Matches(km, k.Right):
+	case keyIs(km, k.Right):
+		m.xoff += 8
 		m.vp.ScrollRight(8)
 		return m, nil
 	}
@@ -220,18 +313,22 @@ func (m eventModel) update(msg tea.Msg) (eventModel, tea.Cmd) {
 		}
 		return m, nil
 	}
+	if !m.raw {
+		m.flist.handleKey(km, k)
+		return m, nil
+	}
 	switch {
-	case key.Matches(km, k.Up):
+	case keyIs(km, k.Up):
 		m.vp.ScrollUp(1)
-	case key.Matches(km, k.Down):
+	case keyIs(km, k.Down):
 		m.vp.ScrollDown(1)
-	case key.Matches(km, k.PageUp):
+	case keyIs(km, k.PageUp):
 		m.vp.PageUp()
-	case key.Matches(km, k.PageDown):
+	case keyIs(km, k.PageDown):
 		m.vp.PageDown()
-	case key.Matches(km, k.Home):
+	case keyIs(km, k.Home):
 		m.vp.GotoTop()
-	case key.Matches(km, k.End):
+	case keyIs(km, k.End):
 		m.vp.GotoBottom()
 	}
 	return m, nil
@@ -243,6 +340,24 @@ func (m eventModel) View() string {
 	lines = append(lines, clip(st.badge(f.Severity)+" "+st.Source.Render(triage.Escape(f.Detector))+
 		"  "+triage.Escape(f.Title), w))
 	lines = append(lines, clip(st.Label.Render("reason ")+triage.Escape(f.Reason), w))
+	if m.info != nil {
+		if info, ok := m.info(f.Detector); ok {
+			lines = append(lines, clip(st.Label.Render("from ")+triage.Escape(info.Title)+st.Dim.Render(" · "+triage.Escape(info.Summary)), w))
+		}
+	}
+	for i, l := range m.lints {
+		if i == 2 {
+			break
+		}
+		s := "lint " + triage.Escape(l.Message)
+		if l.Count > 0 {
+			s += " (" + plural(l.Count, "event") + ")"
+		}
+		if i == 1 && len(m.lints) > 2 {
+			s = "lint +" + strconv.Itoa(len(m.lints)-1) + " more: " + triage.Escape(l.Message)
+		}
+		lines = append(lines, clip(st.Warn.Render("! ")+s, w))
+	}
 
 	n := max(f.EventCount, len(f.EventIDs))
 	evHead := "EVIDENCE  " + plural(n, "event")
@@ -261,13 +376,16 @@ func (m eventModel) View() string {
 	for i := start; i < end; i++ {
 		id := f.EventIDs[i]
 		text := fit(triage.Escape(id), min(28, max(w/3, 8))) + " " + m.evidenceSummary(id)
-		if i == m.evidence.cursor {
+		switch {
+		case i == m.evidence.cursor && m.focus == paneEvidence:
 			lines = append(lines, clip(st.Marker.Render("▸ ")+st.Selected.Render(text), w))
-		} else {
+		case i == m.evidence.cursor:
+			lines = append(lines, clip("> "+text, w))
+		default:
 			lines = append(lines, clip("  "+text, w))
 		}
 	}
-	for len(lines) < eventHeadLines+m.evidence.height {
+	for len(lines) < m.headN+m.evidence.height {
 		lines = append(lines, "")
 	}
 
@@ -275,12 +393,54 @@ func (m eventModel) View() string {
 	if m.shown >= 0 && m.shown < len(f.EventIDs) {
 		fh += " " + triage.Escape(f.EventIDs[m.shown])
 	}
-	if m.vp.TotalLineCount() > m.vp.Height {
-		fh += "  " + strconv.Itoa(int(m.vp.ScrollPercent()*100)) + "%"
+	if m.raw {
+		fh += "  raw JSON"
+		if m.vp.TotalLineCount() > m.vp.Height {
+			fh += "  " + strconv.Itoa(int(m.vp.ScrollPercent()*100)) + "%"
+		}
+		lines = append(lines, m.heading(fh, m.focus == paneFields && m.multi()))
+		lines = append(lines, m.vp.View())
+		return joinLines(strings.Split(strings.Join(lines, "\n"), "\n"), m.height)
+	}
+	if len(m.fields) > m.flist.height {
+		fh += "  " + strconv.Itoa(m.flist.cursor+1) + "/" + strconv.Itoa(len(m.fields))
 	}
 	lines = append(lines, m.heading(fh, m.focus == paneFields && m.multi()))
-	lines = append(lines, m.vp.View())
-	return joinLines(strings.Split(strings.Join(lines, "\n"), "\n"), m.height)
+	fs, fe := m.flist.window()
+	for i := fs; i < fe; i++ {
+		lines = append(lines, m.fieldLine(i))
+	}
+	return joinLines(lines, m.height)
+}
+
+// fieldLine renders one row of the fields pane, scrolled by xoff and cut
+// to the width.
+func (m eventModel) fieldLine(i int) string {
+	st, r := m.st, m.fields[i]
+	var s string
+	switch {
+	case r.head != "":
+		s = st.Section.Render(triage.Escape(r.head))
+	case r.label != "":
+		v := st.Dim.Render("-")
+		if r.value != "" {
+			v = clampValue(triage.Escape(r.value))
+		}
+		s = st.Label.Render(fit(r.label, 11)) + " " + v
+	case r.path != "":
+		s = st.FieldKey.Render(triage.Escape(r.path)) + ": " + clampValue(triage.Escape(r.value))
+	}
+	if m.xoff > 0 {
+		s = ansi.Cut(s, m.xoff, m.xoff+max(m.width-2, 1))
+	}
+	cur := i == m.flist.cursor && m.focus == paneFields
+	switch {
+	case cur:
+		return clip(st.Marker.Render("▸ ")+st.Selected.Render(ansi.Strip(s)), m.width)
+	case i == m.flist.cursor:
+		return clip("> "+s, m.width)
+	}
+	return clip("  "+s, m.width)
 }
 
 func (m eventModel) heading(s string, focused bool) string {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"picket/triage"
@@ -137,3 +139,9 @@ func joinLines(lines []string, h int) string {
 	}
 	return b.String()
 }
+
+// keyIs reports whether msg is one of b's keys.
+func keyIs(msg tea.KeyMsg, b key.Binding) bool { return key.Matches(msg, b) }
+
+// lipglossWidth is the display width of a possibly styled string.
+func lipglossWidth(s string) int { return ansi.StringWidth(s) }

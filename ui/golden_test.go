@@ -41,7 +41,7 @@ func TestQueueGolden(t *testing.T) {
 	if strings.ContainsRune(view, '\u202e') {
 		t.Errorf("view contains a raw U+202E:\n%q", view)
 	}
-	for _, want := range []string{`\x1b[31mevil\u202ebot`, "Picket", "test.ndjson", "DEMO DATA", "4 groups", "CIE1,RE2", "elastic:9a7c3f10"} {
+	for _, want := range []string{`\x1b[31mevil\u202ebot`, "Picket", "test.ndjson", "DEMO DATA", "4 groups", "CIE1,RE2", "elastic:9a7", "sqlmap (tool)", "Firefox 123 / Linux"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("view lacks %q", want)
 		}

@@ -1,13 +1,16 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"picket/casefile"
 	"picket/triage"
 )
 
@@ -88,6 +91,18 @@ func keyMsg(s string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyTab}
 	case "ctrl+c":
 		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "ctrl+s":
+		return tea.KeyMsg{Type: tea.KeyCtrlS}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "space":
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
@@ -98,3 +113,197 @@ func press(m *model, keys ...string) {
 		m.Update(keyMsg(k))
 	}
 }
+
+// memStore is an in-memory case file: CaseStore and Suppressions.
+type memStore struct {
+	mu     sync.Mutex
+	notes  []casefile.Note
+	status map[string]casefile.AlertStatus
+	items  map[string]casefile.ChecklistItem
+	xs     []triage.Exception
+	allow  []triage.AllowEntry
+}
+
+var (
+	_ CaseStore    = (*memStore)(nil)
+	_ Suppressions = (*memStore)(nil)
+)
+
+func newMemStore() *memStore {
+	return &memStore{status: map[string]casefile.AlertStatus{}, items: map[string]casefile.ChecklistItem{}}
+}
+
+func (s *memStore) AddNote(_ context.Context, n casefile.Note) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n.ID = int64(len(s.notes) + 1)
+	s.notes = append(s.notes, n)
+	return n.ID, nil
+}
+
+func (s *memStore) Notes(_ context.Context, kind, key string) ([]casefile.Note, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []casefile.Note
+	for _, n := range s.notes {
+		if n.TargetKind == kind && n.TargetKey == key {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (s *memStore) SetAlertStatus(_ context.Context, a casefile.AlertStatus) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status[a.AlertID] = a
+	return nil
+}
+
+func (s *memStore) AlertStatus(_ context.Context, id string) (casefile.AlertStatus, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.status[id]
+	return a, ok, nil
+}
+
+func (s *memStore) SetChecklistItem(_ context.Context, c casefile.ChecklistItem) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.items[c.DetectorID+"|"+c.TargetKey+"|"+c.ItemID] = c
+	return nil
+}
+
+func (s *memStore) ChecklistItems(_ context.Context, det, key string) ([]casefile.ChecklistItem, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []casefile.ChecklistItem
+	for _, c := range s.items {
+		if c.DetectorID == det && c.TargetKey == key {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (s *memStore) AddException(_ context.Context, x triage.Exception) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.xs = append(s.xs, x)
+	return int64(len(s.xs)), nil
+}
+
+func (s *memStore) Exceptions(context.Context, casefile.ExceptionFilter) ([]triage.Exception, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]triage.Exception(nil), s.xs...), nil
+}
+
+func (s *memStore) AddAllowEntry(_ context.Context, a triage.AllowEntry) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.allow = append(s.allow, a)
+	return int64(len(s.allow)), nil
+}
+
+func (s *memStore) Allowlist(context.Context, time.Time) ([]triage.AllowEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]triage.AllowEntry(nil), s.allow...), nil
+}
+
+// testPlaybooks has a two-section checklist for CIE1 and RE2.
+type testPlaybooks struct{}
+
+func (testPlaybooks) For(id string) (Checklist, bool) {
+	if id != "appsensor:CIE1" && id != "appsensor:RE2" {
+		return Checklist{}, false
+	}
+	return Checklist{Title: "Injection", Sections: []ChecklistSection{
+		{Title: "Investigation", Steps: []ChecklistStep{
+			{ID: "inv-1", Text: "Did any request succeed?"},
+			{ID: "inv-2", Text: "Count the requests", Action: `count query="source.ip:1.2.3.4"`},
+		}},
+		{Title: "Response and remediation", Steps: []ChecklistStep{{ID: "resp-1", Text: "Block the address"}}},
+	}}, true
+}
+
+// fixedNow is the clock of console tests.
+var fixedNow = time.Date(2024, 3, 15, 12, 0, 0, 0, time.UTC)
+
+// testOptions is a console over testCollection with every dependency
+// faked.
+func testOptions(tb testing.TB, store *memStore) Options {
+	o := Options{
+		Title: "test.ndjson", SourceKind: "files", Collection: testCollection(tb),
+		Playbooks: testPlaybooks{}, Author: "ana", Now: func() time.Time { return fixedNow },
+		Copy: func(string) error { return nil },
+	}
+	if store != nil {
+		o.Store, o.Suppressions = store, store
+	}
+	return o
+}
+
+// drive sends msgs to the model and runs the commands they return,
+// feeding their messages back, as the program would (ticks and other
+// slow commands are dropped after a short wait).
+func drive(m *model, msgs ...tea.Msg) (quit bool) {
+	for _, msg := range msgs {
+		_, cmd := m.Update(msg)
+		if runCmd(m, cmd, 0) {
+			quit = true
+		}
+	}
+	return quit
+}
+
+func runCmd(m *model, cmd tea.Cmd, depth int) (quit bool) {
+	if cmd == nil || depth > 20 {
+		return false
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(2 * time.Second):
+		return false
+	}
+	switch msg := msg.(type) {
+	case nil:
+		return false
+	case tea.QuitMsg:
+		return true
+	case tea.BatchMsg:
+		for _, c := range msg {
+			if runCmd(m, c, depth+1) {
+				quit = true
+			}
+		}
+		return quit
+	case tickMsg:
+		return false
+	}
+	_, next := m.Update(msg)
+	return runCmd(m, next, depth+1)
+}
+
+// keys drives the model with key presses.
+func keys(m *model, ks ...string) (quit bool) {
+	msgs := make([]tea.Msg, len(ks))
+	for i, k := range ks {
+		msgs[i] = keyMsg(k)
+	}
+	return drive(m, msgs...)
+}
+
+// consoleAt builds a console at a size and runs its Init.
+func consoleAt(tb testing.TB, o Options, w, h int) *model {
+	m := newModel(context.Background(), o)
+	runCmd(m, m.Init(), 0)
+	drive(m, tea.WindowSizeMsg{Width: w, Height: h})
+	return m
+}
+
+func teaSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }

@@ -4,8 +4,9 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 )
 
-// keyMap declares every key the console answers to. The help bar is built
-// from these bindings, per view, so what it shows is what works.
+// keyMap declares every key the console answers to. The help bar and the
+// help overlay are built from these bindings, per view and pane, so what
+// they show is what works.
 type keyMap struct {
 	Up       key.Binding
 	Down     key.Binding
@@ -20,6 +21,30 @@ type keyMap struct {
 	Switch   key.Binding
 	Help     key.Binding
 	Quit     key.Binding
+
+	Filter     key.Binding
+	Sort       key.Binding
+	Reverse    key.Binding
+	Checklist  key.Binding
+	Tick       key.Binding
+	Note       key.Binding
+	Status     key.Binding
+	Exception  key.Binding
+	Allow      key.Binding
+	Suppressed key.Binding
+	Export     key.Binding
+	Copy       key.Binding
+	Rerun      key.Binding
+	Histogram  key.Binding
+	Raw        key.Binding
+	NextMark   key.Binding
+	PrevMark   key.Binding
+
+	// Editor and dialog keys.
+	Save   key.Binding
+	Cancel key.Binding
+	Yes    key.Binding
+	No     key.Binding
 }
 
 func defaultKeys() keyMap {
@@ -34,23 +59,50 @@ func defaultKeys() keyMap {
 		Right:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "scroll right")),
 		Enter:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Switch:   key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "evidence/fields")),
+		Switch:   key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next pane")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+
+		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter (KQL)")),
+		Sort:       key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort column")),
+		Reverse:    key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "reverse sort")),
+		Checklist:  key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "checklist")),
+		Tick:       key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick")),
+		Note:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new note")),
+		Status:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "cycle status")),
+		Exception:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "exception")),
+		Allow:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "allowlist")),
+		Suppressed: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "show suppressed")),
+		Export:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "export case")),
+		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
+		Rerun:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run detectors")),
+		Histogram:  key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "deny histogram")),
+		Raw:        key.NewBinding(key.WithKeys("J"), key.WithHelp("J", "raw JSON")),
+		NextMark:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next anomaly")),
+		PrevMark:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous anomaly")),
+
+		Save:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
 	}
 }
 
-// viewHelp adapts the key map to help.KeyMap for one view: each view shows
-// only the keys that do something there.
+// viewHelp adapts the key map to help.KeyMap for what is in front: each
+// view and pane shows only the keys that do something there.
 type viewHelp struct {
 	k *keyMap
 	v viewID
+	// focus is the group view's pane.
+	focus groupPane
 	// multi is set in the event view when the finding cites several
 	// events, so tab (switch pane) is offered.
 	multi bool
 	// evidence is set when the evidence list has the keys: ↑/↓ pick an
-	// event instead of scrolling its fields.
+	// event instead of moving in the fields.
 	evidence bool
+	// modal is set while an editor or dialog has the keys.
+	modal modalKind
 }
 
 func with(b key.Binding, desc string) key.Binding {
@@ -60,49 +112,79 @@ func with(b key.Binding, desc string) key.Binding {
 
 func (h viewHelp) ShortHelp() []key.Binding {
 	k := h.k
+	switch h.modal {
+	case modalEditor:
+		return []key.Binding{k.Save, k.Cancel}
+	case modalDialog:
+		return []key.Binding{with(k.Switch, "next field"), with(k.Save, "save"), k.Cancel}
+	case modalFilter:
+		return []key.Binding{with(k.Enter, "apply"), k.Cancel}
+	case modalConfirm:
+		return []key.Binding{with(k.Yes, "quit"), with(k.No, "stay")}
+	}
+	help, quit := with(k.Help, "keys"), k.Quit
 	switch h.v {
 	case viewGroup:
-		return []key.Binding{k.Up, k.Down, with(k.Enter, "open finding"), k.Back, k.Help, k.Quit}
+		switch h.focus {
+		case paneChecklist:
+			return []key.Binding{k.Tick, with(k.Note, "step note"), with(k.Switch, "pane"), k.Back, help, quit}
+		case paneNotes:
+			return []key.Binding{k.Up, k.Down, with(k.Note, "new note"), with(k.Switch, "pane"), k.Back, help, quit}
+		}
+		return []key.Binding{with(k.Enter, "open"), k.Checklist, with(k.Note, "note"), with(k.Status, "status"), with(k.Switch, "pane"), k.Back, help, quit}
 	case viewEvent:
-		out := []key.Binding{with(k.Up, "scroll up"), with(k.Down, "scroll down")}
+		out := []key.Binding{with(k.Down, "next field")}
 		if h.evidence {
-			out = []key.Binding{with(k.Up, "previous event"), with(k.Down, "next event")}
+			out = []key.Binding{with(k.Down, "next event")}
 		}
 		if h.multi {
-			out = append(out, k.Switch)
+			out = append(out, with(k.Switch, "pane"))
 		}
-		return append(out, k.Back, k.Help, k.Quit)
+		return append(out, with(k.Exception, "exception"), with(k.Copy, "copy"), k.Raw, k.Back, help, quit)
+	case viewSpike:
+		return []key.Binding{with(k.Left, "earlier"), with(k.Right, "later"), k.NextMark, k.Back, help, quit}
 	default:
-		return []key.Binding{k.Up, k.Down, with(k.Enter, "open group"), k.Help, k.Quit}
+		return []key.Binding{with(k.Enter, "open"), with(k.Filter, "filter"), with(k.Sort, "sort"), with(k.Status, "status"), with(k.Note, "note"), help, quit}
 	}
 }
 
 func (h viewHelp) FullHelp() [][]key.Binding {
 	k := h.k
-	quit := []key.Binding{with(k.Help, "less keys"), k.Quit}
+	if h.modal != modalNone {
+		return [][]key.Binding{h.ShortHelp()}
+	}
+	quit := []key.Binding{with(k.Help, "less keys"), k.Quit, k.Rerun, k.Export, k.Histogram}
+	move := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
 	switch h.v {
 	case viewGroup:
 		return [][]key.Binding{
-			{k.Up, k.Down, k.PageUp, k.PageDown},
-			{k.Home, k.End},
-			{with(k.Enter, "open finding"), with(k.Back, "back to queue")},
+			move,
+			{with(k.Enter, "open finding"), with(k.Back, "back to queue"), k.Switch, k.Checklist, k.Tick},
+			{k.Note, k.Status, k.Filter, k.Copy, k.Exception, k.Allow, k.Suppressed},
 			quit,
 		}
 	case viewEvent:
-		move := []key.Binding{with(k.Up, "scroll up"), with(k.Down, "scroll down"), k.PageUp, k.PageDown, k.Home, k.End}
 		if h.evidence {
 			move[0], move[1] = with(k.Up, "previous event"), with(k.Down, "next event")
+		} else {
+			move[0], move[1] = with(k.Up, "previous field"), with(k.Down, "next field")
 		}
-		pane := []key.Binding{k.Left, k.Right}
+		pane := []key.Binding{k.Left, k.Right, k.Raw}
 		if h.multi {
 			pane = append(pane, with(k.Switch, "switch evidence/fields"))
 		}
-		return [][]key.Binding{move, pane, {with(k.Back, "back to group")}, quit}
+		return [][]key.Binding{move, pane, {k.Exception, k.Allow, k.Copy, k.Note, k.Status, with(k.Back, "back to group")}, quit}
+	case viewSpike:
+		return [][]key.Binding{
+			{with(k.Left, "earlier bucket"), with(k.Right, "later bucket"), with(k.PageUp, "a screen earlier"), with(k.PageDown, "a screen later"), k.Home, k.End},
+			{k.NextMark, k.PrevMark, with(k.Back, "back to queue")},
+			quit,
+		}
 	default:
 		return [][]key.Binding{
-			{k.Up, k.Down, k.PageUp, k.PageDown},
-			{k.Home, k.End},
-			{with(k.Enter, "open group")},
+			move,
+			{with(k.Enter, "open group"), k.Filter, k.Sort, k.Reverse, k.Suppressed},
+			{k.Status, k.Note, k.Allow, k.Exception, k.Copy},
 			quit,
 		}
 	}

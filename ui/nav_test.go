@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"picket/triage"
-
 	"context"
 	"strings"
 	"testing"
@@ -111,7 +109,7 @@ func TestTransitions(t *testing.T) {
 		{"hostile group, several evidence events", []string{"j", "enter", "enter"}, viewEvent, []string{"EVIDENCE  57 events, ids of the first 3 listed  (1/3)", `labels.evil: \x1b[2J`}},
 		{"evidence not kept", []string{"j", "enter", "enter", "j"}, viewEvent, []string{"(2/3)", "event not kept (only the first 3 events are kept for viewing)"}},
 		{"evidence has the keys first", []string{"j", "enter", "enter"}, viewEvent, []string{"↓/j next event"}},
-		{"tab then j scrolls fields not evidence", []string{"j", "enter", "enter", "tab", "j"}, viewEvent, []string{"(1/3)", "↓/j scroll down"}},
+		{"tab then j moves in fields not evidence", []string{"j", "enter", "enter", "tab", "j"}, viewEvent, []string{"(1/3)", "↓/j next field", "▸ source ip"}},
 		{"queue cursor kept after back", []string{"j", "j", "enter", "esc"}, viewQueue, []string{"▸ "}},
 	}
 	for _, tc := range tests {
@@ -182,7 +180,7 @@ func TestVisibleRows(t *testing.T) {
 			if n := strings.Count(v, "\n") + 1; n != h {
 				t.Errorf("h=%d full=%v: %d lines", h, full, n)
 			}
-			helpH := strings.Count(m.help.View(m.helpKeys()), "\n") + 1
+			helpH := min(strings.Count(m.help.View(m.helpKeys()), "\n")+1, h-4)
 			rows := h - 2 - helpH - 1
 			if m.queue.list.height != rows {
 				t.Errorf("h=%d full=%v: list height %d, want %d", h, full, m.queue.list.height, rows)
@@ -224,16 +222,20 @@ func TestEventPanes(t *testing.T) {
 		t.Errorf("j in evidence: cursor=%d shown=%d yoff=%d", m.event.evidence.cursor, m.event.shown, m.event.vp.YOffset)
 	}
 	press(m, "k", "tab", "j", "j")
-	if m.event.evidence.cursor != 0 || m.event.vp.YOffset != 2 {
-		t.Errorf("j in fields: cursor=%d yoff=%d", m.event.evidence.cursor, m.event.vp.YOffset)
+	if m.event.evidence.cursor != 0 || m.event.flist.cursor != 2 {
+		t.Errorf("j in fields: evidence cursor=%d field cursor=%d", m.event.evidence.cursor, m.event.flist.cursor)
 	}
 	press(m, "G")
-	if !m.event.vp.AtBottom() {
-		t.Error("G did not scroll to the bottom")
+	if m.event.flist.cursor != len(m.event.fields)-1 {
+		t.Errorf("G did not go to the last field: %d of %d", m.event.flist.cursor, len(m.event.fields))
 	}
-	press(m, "tab", "G")
-	if m.event.evidence.cursor != 2 || m.event.vp.YOffset != 0 {
-		t.Errorf("G in evidence: cursor=%d yoff=%d", m.event.evidence.cursor, m.event.vp.YOffset)
+	press(m, "J", "G")
+	if !m.event.vp.AtBottom() || !strings.Contains(m.View(), "raw JSON") {
+		t.Error("raw JSON: G did not scroll to the bottom")
+	}
+	press(m, "J", "tab", "G")
+	if m.event.evidence.cursor != 2 || m.event.flist.cursor != 0 {
+		t.Errorf("G in evidence: cursor=%d field cursor=%d", m.event.evidence.cursor, m.event.flist.cursor)
 	}
 }
 
@@ -243,19 +245,19 @@ func TestEventPanes(t *testing.T) {
 func TestQueueCursorDuringRefresh(t *testing.T) {
 	m := newModel(context.Background(), Options{Collection: testCollection(t)})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 24})
-	gs := m.queue.groups
+	gs := m.queue.rows
 	if len(gs) < 3 {
 		t.Fatal("test collection too small")
 	}
 	m.queue.list.setCursor(2) // the program put it there, not the analyst
-	m.queue.setGroups([]*triage.Group{gs[2], gs[0], gs[1]})
+	m.queue.setRows([]queueRow{gs[2], gs[0], gs[1]})
 	if m.queue.list.cursor != 2 {
 		t.Errorf("untouched cursor followed a group to %d", m.queue.list.cursor)
 	}
 	m.queue.list.setCursor(0)
 	press(m, "j") // the analyst picks gs[0]... now at index 1: gs[0]
 	picked, _ := m.queue.selected()
-	m.queue.setGroups(gs)
+	m.queue.setRows(gs)
 	if now, _ := m.queue.selected(); now.Key != picked.Key {
 		t.Errorf("cursor left the chosen group %v for %v", picked.Key, now.Key)
 	}

@@ -28,6 +28,16 @@ type Styles struct {
 	Error     lipgloss.Style // errors in the status line
 	Warn      lipgloss.Style // warnings count in the status line
 	Loading   lipgloss.Style // loading indicator
+	Info      lipgloss.Style // confirmations in the status line
+	Filter    lipgloss.Style // the active filter in the status line
+
+	Suppressed lipgloss.Style // suppressed rows, shown on request
+	Anomaly    lipgloss.Style // anomalous histogram buckets
+	Band       lipgloss.Style // the expected band in the histogram
+	Done       lipgloss.Style // ticked checklist steps, closed status
+	MDHeading  lipgloss.Style // Markdown headings in notes
+	MDCode     lipgloss.Style // Markdown code in notes
+	Dialog     lipgloss.Style // the frame of dialogs and editors
 
 	// Sev is the badge style per severity, indexed by triage.Severity.
 	Sev [triage.Critical + 1]lipgloss.Style
@@ -65,6 +75,16 @@ func newStyles() *Styles {
 		Error:     lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("196")),
 		Warn:      lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("214")),
 		Loading:   lipgloss.NewStyle().Bold(true).Foreground(accent),
+		Info:      lipgloss.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#005f00", Dark: "#87d75f"}),
+		Filter:    lipgloss.NewStyle().Bold(true),
+
+		Suppressed: lipgloss.NewStyle().Faint(true).Strikethrough(true),
+		Anomaly:    lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("196")),
+		Band:       lipgloss.NewStyle().Foreground(dim),
+		Done:       lipgloss.NewStyle().Foreground(dim),
+		MDHeading:  lipgloss.NewStyle().Bold(true).Underline(true),
+		MDCode:     lipgloss.NewStyle().Foreground(accent),
+		Dialog:     lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
 
 		SevUnknown: badge.Foreground(lipgloss.Color("231")).Background(lipgloss.Color("240")),
 	}

@@ -1,0 +1,245 @@
+package ui
+
+import (
+	"strings"
+
+	"picket/casefile"
+	"picket/triage"
+)
+
+// stepKey identifies one checklist step of one detector.
+type stepKey struct{ detector, item string }
+
+// checkRow is a line of the checklist panel: a detector heading, a
+// section heading or a step. Detectors whose playbooks are the same (a
+// family such as the login points) share one list: also names the other
+// detectors a tick is recorded for.
+type checkRow struct {
+	detector string
+	also     []string
+	section  string // set on section headings
+	step     *ChecklistStep
+}
+
+// checklistModel is the checklist panel of the group view: the playbook
+// steps of every detector the group hit, with their ticks and notes.
+type checklistModel struct {
+	st       *Styles
+	rows     []checkRow
+	state    map[stepKey]casefile.ChecklistItem
+	list     listState
+	width    int
+	height   int
+	missing  []string // detectors without a playbook
+	noSource bool     // no playbooks wired at all
+}
+
+// open builds the rows for a group's detectors.
+func (c *checklistModel) open(pb Playbooks, detectors []string) {
+	c.rows, c.missing = nil, nil
+	c.state = map[stepKey]casefile.ChecklistItem{}
+	c.noSource = pb == nil
+	type list struct {
+		dets []string
+		cl   Checklist
+	}
+	var lists []*list
+	for _, d := range detectors {
+		var cl Checklist
+		ok := false
+		if pb != nil {
+			cl, ok = pb.For(d)
+		}
+		if !ok {
+			c.missing = append(c.missing, d)
+			continue
+		}
+		merged := false
+		for _, l := range lists {
+			if sameSteps(l.cl, cl) {
+				l.dets = append(l.dets, d)
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			lists = append(lists, &list{dets: []string{d}, cl: cl})
+		}
+	}
+	for _, l := range lists {
+		d, also := l.dets[0], l.dets[1:]
+		c.rows = append(c.rows, checkRow{detector: d, also: also})
+		for _, sec := range l.cl.Sections {
+			c.rows = append(c.rows, checkRow{detector: d, also: also, section: sec.Title})
+			for i := range sec.Steps {
+				c.rows = append(c.rows, checkRow{detector: d, also: also, step: &sec.Steps[i]})
+			}
+		}
+	}
+	c.list = listState{height: c.list.height}
+	c.list.setLen(len(c.rows))
+	c.toStep(1)
+}
+
+// sameSteps reports whether two checklists list the same steps, in the
+// same sections and order.
+func sameSteps(a, b Checklist) bool {
+	if a.Title != b.Title || len(a.Sections) != len(b.Sections) {
+		return false
+	}
+	for i := range a.Sections {
+		sa, sb := a.Sections[i], b.Sections[i]
+		if sa.Title != sb.Title || len(sa.Steps) != len(sb.Steps) {
+			return false
+		}
+		for j := range sa.Steps {
+			if sa.Steps[j].ID != sb.Steps[j].ID {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// toStep moves the cursor forward (d=1) or back (d=-1) to the nearest
+// step, staying put if there is none that way.
+func (c *checklistModel) toStep(d int) {
+	for i := c.list.cursor; i >= 0 && i < len(c.rows); i += d {
+		if c.rows[i].step != nil {
+			c.list.setCursor(i)
+			return
+		}
+	}
+}
+
+// move moves the cursor by d rows, landing on a step.
+func (c *checklistModel) move(d int) {
+	old := c.list.cursor
+	c.list.move(d)
+	dir := 1
+	if d < 0 {
+		dir = -1
+	}
+	c.toStep(dir)
+	if c.list.cursor < len(c.rows) && c.rows[c.list.cursor].step == nil {
+		c.toStep(-dir)
+	}
+	if len(c.rows) > 0 && c.rows[c.list.cursor].step == nil {
+		c.list.setCursor(old)
+	}
+}
+
+func (c *checklistModel) setSize(w, h int) {
+	c.width, c.height = w, h
+	c.list.setHeight(max(h-1, 1))
+}
+
+// selected returns the step under the cursor.
+func (c *checklistModel) selected() (string, *ChecklistStep, bool) {
+	if c.list.cursor >= len(c.rows) {
+		return "", nil, false
+	}
+	r := c.rows[c.list.cursor]
+	if r.step == nil {
+		return "", nil, false
+	}
+	return r.detector, r.step, true
+}
+
+// sharing returns the other detectors the selected step is recorded for.
+func (c *checklistModel) sharing() []string {
+	if c.list.cursor >= len(c.rows) {
+		return nil
+	}
+	return c.rows[c.list.cursor].also
+}
+
+// set records a step's state.
+func (c *checklistModel) set(it casefile.ChecklistItem) {
+	if c.state == nil {
+		c.state = map[stepKey]casefile.ChecklistItem{}
+	}
+	c.state[stepKey{it.DetectorID, it.ItemID}] = it
+}
+
+func (c *checklistModel) item(detector, id string) casefile.ChecklistItem {
+	return c.state[stepKey{detector, id}]
+}
+
+// progress counts ticked and total steps.
+func (c *checklistModel) progress() (done, total int) {
+	for _, r := range c.rows {
+		if r.step != nil {
+			total++
+			if c.item(r.detector, r.step.ID).Checked {
+				done++
+			}
+		}
+	}
+	return done, total
+}
+
+func (c *checklistModel) view(focused bool) []string {
+	st := c.st
+	done, total := c.progress()
+	head := "CHECKLIST"
+	if total > 0 {
+		head += "  " + itoa(done) + "/" + itoa(total) + " done"
+	}
+	lines := []string{heading(st, clip(head, c.width), focused)}
+	if len(c.rows) == 0 {
+		msg := "no playbook for these detectors"
+		if c.noSource {
+			msg = "playbooks are not available in this build"
+		}
+		lines = append(lines, "  "+st.Dim.Render(clip(msg, c.width-2)))
+	}
+	start, end := c.list.window()
+	for i := start; i < end; i++ {
+		r := c.rows[i]
+		var line string
+		switch {
+		case r.step == nil && r.section == "":
+			names := shortDetector(r.detector)
+			for _, d := range r.also {
+				names += ", " + shortDetector(d)
+			}
+			line = st.Source.Render(clip(names, c.width))
+		case r.step == nil:
+			line = " " + st.Section.Render(clip(triage.Escape(r.section), c.width-1))
+		default:
+			it := c.item(r.detector, r.step.ID)
+			box := "[ ] "
+			if it.Checked {
+				box = "[x] "
+			}
+			text := triage.Escape(r.step.Text)
+			if r.step.Action != "" {
+				text += "  $ " + triage.Escape(r.step.Action)
+			}
+			if it.Note != "" {
+				text += "  ✎ " + triage.Escape(strings.ReplaceAll(it.Note, "\n", " "))
+			}
+			body := fit(box+text, max(c.width-2, 1))
+			switch {
+			case i == c.list.cursor && focused:
+				line = st.Marker.Render("▸ ") + st.Selected.Render(body)
+			case i == c.list.cursor:
+				line = "> " + body
+			case it.Checked:
+				line = "  " + st.Done.Render(body)
+			default:
+				line = "  " + body
+			}
+		}
+		lines = append(lines, clip(line, c.width))
+	}
+	if len(c.missing) > 0 && !c.noSource && len(lines) < c.height {
+		ms := make([]string, len(c.missing))
+		for i, d := range c.missing {
+			ms[i] = shortDetector(d)
+		}
+		lines = append(lines, st.Dim.Render(clip("no playbook: "+strings.Join(ms, ", "), c.width)))
+	}
+	return lines
+}

@@ -1,0 +1,378 @@
+package ui
+
+import (
+	"errors"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"picket/triage"
+)
+
+// dialogField is a focusable line of the suppression dialog.
+type dialogField int
+
+const (
+	dfKind dialogField = iota // allowlist: ip / cidr / user agent
+	dfScope
+	dfValue
+	dfReason
+	dfExpiry
+	numDialogFields
+)
+
+var allowKinds = []string{triage.AllowIP, triage.AllowCIDR, triage.AllowUserAgent}
+
+// SuppressionKind tells exceptions from allowlist entries in the dialog.
+type SuppressionKind uint8
+
+// Kinds of suppressions.
+const (
+	// Exception suppresses one detector's findings whose evidence has a
+	// field value.
+	Exception SuppressionKind = iota
+	// Allowlist suppresses findings about a source IP, a CIDR block or a
+	// user agent.
+	Allowlist
+)
+
+// suppression is what the dialog makes: an exception or an allowlist
+// entry (exactly one is set).
+type suppression struct {
+	x *triage.Exception
+	a *triage.AllowEntry
+}
+
+func (s suppression) label() string {
+	if s.a != nil {
+		return "allowlisted " + s.a.Kind + " " + triage.Escape(s.a.Value)
+	}
+	if s.x != nil && len(s.x.Entries) > 0 {
+		return "exception " + triage.Escape(s.x.Entries[0].Field) + " = " + triage.Escape(s.x.Entries[0].Value)
+	}
+	return "exception"
+}
+
+// dialogModel makes an exception or an allowlist entry from a value in
+// view. It previews how many findings the entry would suppress before it
+// is saved.
+type dialogModel struct {
+	kind     SuppressionKind
+	field    string // exceptions: the ECS path; allowlists: a triage.Allow* kind
+	detector string // the detector in view; scope toggles it with "*"
+	allDets  bool
+	value    textinput.Model
+	reason   textinput.Model
+	expiry   textinput.Model
+	focus    dialogField
+	err      string
+	// preview
+	seq        int
+	previewing bool
+	hits       int
+	groups     int
+	total      int
+	// allowlist defaults per kind, so cycling kinds restores them
+	defaults map[string]string
+}
+
+func newInput(v string) textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = ""
+	ti.SetValue(v)
+	ti.CharLimit = 4096
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	return ti
+}
+
+// newExceptionDialog starts an exception for detector on field = value.
+func newExceptionDialog(detector, field, value string) dialogModel {
+	d := dialogModel{kind: Exception, field: field, detector: detector,
+		value: newInput(value), reason: newInput(""), expiry: newInput("")}
+	d.focusOn(dfReason)
+	return d
+}
+
+// newAllowDialog starts an allowlist entry for a group's address or
+// user agent; detector is the one in view, if any (the entry applies to
+// every detector unless the scope is narrowed).
+func newAllowDialog(k triage.GroupKey, detector string) dialogModel {
+	defs := map[string]string{triage.AllowUserAgent: k.UserAgent}
+	if k.SourceIP.IsValid() {
+		ip := k.SourceIP.Unmap()
+		defs[triage.AllowIP] = ip.String()
+		bits := 24
+		if ip.Is6() {
+			bits = 64
+		}
+		p, _ := ip.Prefix(bits)
+		defs[triage.AllowCIDR] = p.String()
+	}
+	field := triage.AllowIP
+	if !k.SourceIP.IsValid() {
+		field = triage.AllowUserAgent
+	}
+	d := dialogModel{kind: Allowlist, field: field, detector: detector, allDets: true,
+		value: newInput(defs[field]), reason: newInput(""), expiry: newInput(""), defaults: defs}
+	d.focusOn(dfKind)
+	return d
+}
+
+func (d *dialogModel) focusOn(f dialogField) {
+	d.focus = f
+	d.value.Blur()
+	d.reason.Blur()
+	d.expiry.Blur()
+	switch f {
+	case dfValue:
+		d.value.Focus()
+	case dfReason:
+		d.reason.Focus()
+	case dfExpiry:
+		d.expiry.Focus()
+	}
+}
+
+// next moves focus by dir, skipping the kind line of exceptions.
+func (d *dialogModel) next(dir int) {
+	f := d.focus
+	for {
+		f = (f + dialogField(dir) + numDialogFields) % numDialogFields
+		if f == dfKind && d.kind == Exception {
+			continue
+		}
+		if f == dfScope && d.detector == "" {
+			continue
+		}
+		break
+	}
+	d.focusOn(f)
+}
+
+// draft is the suppression as the dialog stands, or what is wrong.
+func (d *dialogModel) draft(author string, now time.Time) (suppression, error) {
+	value := strings.TrimSpace(d.value.Value())
+	if d.kind == Allowlist && d.field == triage.AllowUserAgent {
+		value = d.value.Value() // user agents are matched exactly
+	}
+	reason := strings.TrimSpace(d.reason.Value())
+	det := d.detector
+	if d.allDets || det == "" {
+		det = triage.AllDetectors
+	}
+	if value == "" {
+		return suppression{}, errors.New("the value is empty")
+	}
+	switch d.field {
+	case triage.AllowIP:
+		a, err := netip.ParseAddr(value)
+		if err != nil {
+			return suppression{}, errors.New("not an IP address")
+		}
+		value = a.Unmap().String()
+	case triage.AllowCIDR:
+		p, err := netip.ParsePrefix(value)
+		if err != nil {
+			return suppression{}, errors.New("not a CIDR block (like 203.0.113.0/24)")
+		}
+		value = p.Masked().String()
+	}
+	exp, err := parseExpiry(d.expiry.Value(), now)
+	if err != nil {
+		return suppression{}, err
+	}
+	if d.kind == Allowlist {
+		a := &triage.AllowEntry{Kind: d.field, Value: value, Detector: det, Reason: reason,
+			Author: author, Created: now, Expires: exp}
+		return suppression{a: a}, a.Validate()
+	}
+	x := &triage.Exception{
+		Name:     "Picket: " + d.field + " is " + clipText(value, 60),
+		Detector: det,
+		Entries:  []triage.ExceptionEntry{{Field: d.field, Operator: triage.OpIncluded, Type: triage.EntryMatch, Value: value}},
+		Reason:   reason, Author: author, Created: now, Expires: exp,
+	}
+	return suppression{x: x}, x.Validate()
+}
+
+// clipText cuts plain text to n runes.
+func clipText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// parseExpiry reads "" (never), a duration such as 7d, 24h or 90m, a date
+// 2026-12-31 (end of that day, UTC) or an RFC 3339 time.
+func parseExpiry(v string, now time.Time) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		if days, err := strconv.Atoi(n); err == nil && days > 0 {
+			return now.Add(time.Duration(days) * 24 * time.Hour), nil
+		}
+	}
+	if dur, err := time.ParseDuration(v); err == nil && dur > 0 {
+		return now.Add(dur), nil
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		t = t.Add(24*time.Hour - time.Millisecond)
+		if !t.After(now) {
+			return time.Time{}, errors.New("the expiry is in the past")
+		}
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		if !t.After(now) {
+			return time.Time{}, errors.New("the expiry is in the past")
+		}
+		return t, nil
+	}
+	return time.Time{}, errors.New("expiry: use 7d, 24h, 2026-12-31 or leave it empty")
+}
+
+// update handles a key; changed reports that the preview must be redone.
+func (d dialogModel) update(msg tea.KeyMsg, k *keyMap) (dialogModel, bool) {
+	switch msg.String() {
+	case "tab", "down":
+		d.next(1)
+		return d, false
+	case "shift+tab", "up":
+		d.next(-1)
+		return d, false
+	}
+	switch d.focus {
+	case dfKind:
+		if s := msg.String(); s == "left" || s == "right" || s == " " || s == "h" || s == "l" {
+			i := 0
+			for j, f := range allowKinds {
+				if f == d.field {
+					i = j
+				}
+			}
+			dir := 1
+			if s == "left" || s == "h" {
+				dir = -1
+			}
+			d.field = allowKinds[(i+dir+len(allowKinds))%len(allowKinds)]
+			d.value.SetValue(d.defaults[d.field])
+			d.err = ""
+			return d, true
+		}
+		return d, false
+	case dfScope:
+		if s := msg.String(); s == "left" || s == "right" || s == " " || s == "h" || s == "l" {
+			d.allDets = !d.allDets
+			return d, true
+		}
+		return d, false
+	case dfValue:
+		old := d.value.Value()
+		d.value, _ = d.value.Update(msg)
+		d.err = ""
+		return d, d.value.Value() != old
+	case dfReason:
+		d.reason, _ = d.reason.Update(msg)
+	case dfExpiry:
+		d.expiry, _ = d.expiry.Update(msg)
+		d.err = ""
+	}
+	return d, false
+}
+
+// dirty reports whether the analyst typed something a quit would lose.
+func (d dialogModel) dirty() bool { return strings.TrimSpace(d.reason.Value()) != "" }
+
+func (d dialogModel) view(st *Styles, w int) string {
+	inner := max(w-6, 20)
+	title := "New exception"
+	if d.kind == Allowlist {
+		title = "New allowlist entry"
+	}
+	line := func(f dialogField, label, value string) string {
+		mark := "  "
+		if d.focus == f {
+			mark = st.Marker.Render("▸ ")
+		}
+		return clip(mark+st.Label.Render(fit(label, 9))+" "+value, inner)
+	}
+	var lines []string
+	lines = append(lines, st.Focused.Render(title))
+	if d.kind == Allowlist {
+		var opts []string
+		for _, f := range allowKinds {
+			name := map[string]string{triage.AllowIP: "source IP", triage.AllowCIDR: "CIDR block", triage.AllowUserAgent: "user agent"}[f]
+			if f == d.field {
+				name = "[" + name + "]"
+			} else {
+				name = " " + name + " "
+			}
+			opts = append(opts, name)
+		}
+		lines = append(lines, line(dfKind, "match", strings.Join(opts, " ")+st.Dim.Render("  ←/→")))
+	} else {
+		lines = append(lines, line(dfKind, "field", st.FieldKey.Render(triage.Escape(d.field))))
+	}
+	if d.detector != "" {
+		scope := "[" + shortDetector(d.detector) + "]  every detector"
+		if d.allDets {
+			scope = " " + shortDetector(d.detector) + "  [every detector]"
+		}
+		lines = append(lines, line(dfScope, "detector", scope+st.Dim.Render("  ←/→")))
+	} else {
+		lines = append(lines, line(dfScope, "detector", "every detector"))
+	}
+	val := d.value.View()
+	if d.focus != dfValue {
+		val = triage.Escape(d.value.Value())
+	}
+	lines = append(lines, line(dfValue, "value", val))
+	lines = append(lines, line(dfReason, "reason", d.reason.View()))
+	exp := d.expiry.View()
+	if d.expiry.Value() == "" && d.focus != dfExpiry {
+		exp = st.Dim.Render("never (7d, 24h, 2026-12-31)")
+	}
+	lines = append(lines, line(dfExpiry, "expires", exp))
+	lines = append(lines, "")
+	switch {
+	case d.err != "":
+		lines = append(lines, st.Error.Render(clip(d.err, inner)))
+	case d.previewing:
+		lines = append(lines, st.Dim.Render("counting…"))
+	default:
+		lines = append(lines, clip("would suppress "+plural(d.hits, "finding")+" in "+plural(d.groups, "group")+
+			st.Dim.Render(" (of "+strconv.Itoa(d.total)+")"), inner))
+	}
+	return st.Dialog.Width(inner + 2).Render(strings.Join(lines, "\n"))
+}
+
+// previewCount counts the findings a suppression would hide.
+func previewCount(fs []triage.Finding, s suppression, events func(string) (*triage.Event, bool), now time.Time) (hits, groups int) {
+	var sup *suppressor
+	if s.a != nil {
+		sup = newSuppressor(nil, []triage.AllowEntry{*s.a}, now, events)
+	} else {
+		sup = newSuppressor([]triage.Exception{*s.x}, nil, now, events)
+	}
+	seen := map[triage.GroupKey]bool{}
+	for i := range fs {
+		if _, ok := sup.suppressed(&fs[i]); ok {
+			hits++
+			k := triage.GroupKey{SourceIP: fs[i].SourceIP, UserAgent: fs[i].UserAgent}
+			if !seen[k] {
+				seen[k] = true
+				groups++
+			}
+		}
+	}
+	return hits, groups
+}

@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRenderMarkdown(t *testing.T) {
+	st := newStyles()
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"heading", "# Verdict", []string{"Verdict"}},
+		{"bullets", "- one\n* two\n+ three", []string{"• one", "• two", "• three"}},
+		{"ordered", "1. first\n2) second", []string{"1. first", "2) second"}},
+		{"tasks", "- [ ] todo\n- [x] done", []string{"☐ todo", "☑ done"}},
+		{"nested", "- a\n  - b", []string{"• a", "  • b"}},
+		{"inline", "run `curl -I` **now** or _later_", []string{"run curl -I now or", "later"}},
+		{"fence", "```\nSELECT 1;\n```", []string{"│ SELECT 1;"}},
+		{"indented code", "    x := 1", []string{"│ x := 1"}},
+		{"quote", "> from the WAF", []string{"┃ from the WAF"}},
+		{"rule", "---", []string{"────────"}},
+		{"hostile", "ua \x1b[2J\u202e", []string{`ua \x1b[2J\u202e`}},
+		{"wrap", "a " + strings.Repeat("word ", 10), []string{"a word word word", "word word word"}},
+		{"unclosed code span", "a `b", []string{"a `b"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := strings.Join(renderMarkdown(st, tc.src, 20), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("rendered %q lacks %q", got, w)
+				}
+			}
+			if strings.ContainsRune(got, 0x1b) {
+				t.Errorf("raw ESC in %q", got)
+			}
+		})
+	}
+}
+
+func TestCompact(t *testing.T) {
+	tests := []struct {
+		n    int
+		want string
+	}{{0, "0"}, {9999, "9999"}, {12345, "12k"}, {999999, "999k"}, {1250000, "1.2M"}, {34000000, "34M"}}
+	for _, tc := range tests {
+		if got := compact(tc.n); got != tc.want {
+			t.Errorf("compact(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestSimpleFilter(t *testing.T) {
+	g := testCollection(t).Groups()[0] // the sqlmap group
+	tests := []struct {
+		q     string
+		match bool
+		err   bool
+	}{
+		{"source.ip:203.0.113.7", true, false},
+		{"source.ip:203.0.113.0/24", true, false},
+		{"source.ip:10.0.0.0/8", false, false},
+		{"SQLMAP", true, false},
+		{"user_agent.name:sqlmap severity:critical", true, false},
+		{"not severity:critical", false, false},
+		{`user_agent.original:"sqlmap/1.7.2#stable (https://sqlmap.org)"`, true, false},
+		{"detector:appsensor:*", true, false},
+		{"a or b", false, true},
+		{"not", false, true},
+		{"source.ip:", false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.q, func(t *testing.T) {
+			m, err := simpleFilter(tc.q)
+			if (err != nil) != tc.err {
+				t.Fatalf("err %v", err)
+			}
+			if err != nil {
+				return
+			}
+			if got := m(&groupDoc{g: g, status: "open"}); got != tc.match {
+				t.Errorf("match %v, want %v", got, tc.match)
+			}
+		})
+	}
+}
