@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"picket/detectors"
+	"picket/detectors/rules"
 	"picket/detectors/spike"
 	"picket/triage"
 )
@@ -50,6 +51,7 @@ func newRootCmd(e *env) *cobra.Command {
 	g := &globalFlags{}
 	var demoFlag bool
 	var keep int
+	var esf esFlags
 	root := &cobra.Command{
 		Use:   "picket [FILE...]",
 		Short: "Triage console for Elastic Security alerts and raw events",
@@ -65,15 +67,22 @@ to work through them. With no FILE it opens on demo data.`,
 			if err != nil {
 				return err
 			}
-			return runConsole(cmd.Context(), e, cfg, consoleOptions{files: args, demo: demoFlag || len(args) == 0, keep: keep})
+			es, err := esf.esConsole(cmd.Context(), cmd, e, cfg)
+			if err != nil {
+				return err
+			}
+			return runConsole(cmd.Context(), e, cfg, consoleOptions{files: args, demo: demoFlag || len(args) == 0, keep: keep, es: es})
 		},
 	}
 	root.PersistentFlags().StringVar(&g.config, "config", "", "config file (default $XDG_CONFIG_HOME/picket/config.toml; env "+envConfig+")")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "case file (default $XDG_DATA_HOME/picket/picket.db; env "+envDB+")")
 	root.Flags().BoolVar(&demoFlag, "demo", false, "open on the built-in demo data (the default when no FILE is given)")
 	root.Flags().IntVar(&keep, "keep", 500000, "keep at most this many events for the event view (0: no limit)")
+	esf.register(root, true, true, true)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDetectCmd(e, g), newRulesCmd(e, g), newVersionCmd(e))
+	root.AddCommand(newAlertsCmd(e, g))
+	root.AddCommand(newPlaybookCmd(e, g), newCaseCmd(e, g), newExportCmd(e, g), newExceptionsCmd(e, g), newAllowlistCmd(e, g))
 	return root
 }
 
@@ -87,28 +96,6 @@ func (g *globalFlags) load(getenv func(string) string) (config, error) {
 		cfg.DB = g.db
 	}
 	return cfg, nil
-}
-
-func newRulesCmd(e *env, g *globalFlags) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:   "rules",
-		Short: "List the detectors Picket knows, and whether each runs locally",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			opts, err := detectorOptions(cfg)
-			if err != nil {
-				return err
-			}
-			return writeRules(e.stdout, format, detectors.Catalogue(opts))
-		},
-	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or ndjson")
-	return cmd
 }
 
 func newVersionCmd(e *env) *cobra.Command {
@@ -174,12 +161,14 @@ func detectorOptions(cfg config) (detectors.Options, error) {
 }
 
 // selectDetectors returns the detectors to run: all runnable ones, or those
-// named in only. Unknown or not-yet-available ids are usage errors.
-func selectDetectors(cfg config, only []string) ([]triage.Detector, error) {
+// named in only. Unknown or not-yet-available ids are usage errors. Rules
+// are Elastic rules besides the built-in ones (imported, or --rules).
+func selectDetectors(cfg config, only []string, extra ...*rules.Rule) ([]triage.Detector, error) {
 	opts, err := detectorOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
+	opts.Rules = extra
 	all := detectors.Runnable(opts)
 	if len(only) == 0 {
 		return all, nil

@@ -3,12 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"time"
 
 	"picket/casefile"
+	"picket/detectors/kql"
+	"picket/detectors/spike"
+	"picket/playbooks"
 	"picket/triage"
 	"picket/triage/demo"
 	"picket/triage/ndjson"
+	"picket/triage/useragent"
 	"picket/ui"
 )
 
@@ -16,14 +25,15 @@ type consoleOptions struct {
 	files []string
 	demo  bool
 	keep  int
+	es    *esConsoleSource // picket --es: events from Elasticsearch
 }
 
 // runConsole opens the console. The case file is opened first; if it
 // cannot be (locked, foreign, too new), the console still opens and says
 // so, because reading findings must not depend on it.
 func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error {
-	dets, err := selectDetectors(cfg, cfg.Detect.Only)
-	if err != nil {
+	// Fail on a bad --only before the screen is taken.
+	if _, err := selectDetectors(cfg, cfg.Detect.Only); err != nil {
 		return err
 	}
 	var (
@@ -38,44 +48,371 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 		}
 	}
 
-	store, err := casefile.Open(ctx, cfg.DB)
-	if err != nil {
-		addWarning(fmt.Sprintf("case file unavailable, notes will not be saved: %v", err))
-	} else {
-		defer store.Close()
+	isDemo := o.demo && len(o.files) == 0 && o.es == nil
+	if !isDemo && len(o.files) == 0 && o.es == nil {
+		return usageError{errNoInput}
 	}
-
-	var src triage.Source
-	if o.demo && len(o.files) == 0 {
-		src = demo.New(demo.DefaultSeed)
-	} else {
-		if len(o.files) == 0 {
-			return usageError{errNoInput}
+	newSource := func() triage.Source {
+		if o.es != nil {
+			return o.es.source(addWarning)
 		}
-		src = ndjson.New(o.files, ndjson.Options{
+		if isDemo {
+			return demo.New(demo.DefaultSeed)
+		}
+		return ndjson.New(o.files, ndjson.Options{
 			Warn:  func(where string, err error) { addWarning(where + ": " + err.Error()) },
 			Stdin: e.stdin,
 		})
 	}
-	title := src.Name()
-	if o.demo && len(o.files) == 0 {
-		title = "web shop, 14 days of APM and firewall events"
+	src := newSource()
+	title, kind := src.Name(), "files"
+	if isDemo {
+		title, kind = "web shop, 14 days of APM and firewall events", "demo data"
 	}
-	coll := triage.NewCollection(o.keep)
-	eng := &triage.Engine{Detectors: dets}
-	coll.Wire(eng)
-	return ui.Run(ctx, ui.Options{
+	if o.es != nil {
+		kind = "elasticsearch"
+	}
+
+	opts := ui.Options{
 		Title:      title,
-		Demo:       o.demo && len(o.files) == 0,
-		Collection: coll,
-		Start: func(ctx context.Context) error {
-			_, err := eng.Run(ctx, src)
-			return err
-		},
+		Demo:       isDemo,
+		SourceKind: kind,
 		Warnings: func() []string {
 			mu.Lock()
 			defer mu.Unlock()
 			return append([]string(nil), warnings...)
 		},
-	})
+		Playbooks: playbookSource{},
+		Filter:    kqlFilter,
+		Author:    casefile.LocalUser(),
+	}
+
+	// newRun builds fresh detectors, a collection and the engine that
+	// fills it; the console calls it again for r (re-run). Standard input
+	// can be read only once, so a run over it cannot be repeated.
+	var infos sync.Map
+	newRun := func(src triage.Source) (ui.RunSpec, error) {
+		dets, err := selectDetectors(cfg, cfg.Detect.Only)
+		if err != nil {
+			return ui.RunSpec{}, err
+		}
+		var sp *spike.Detector
+		for _, d := range dets {
+			info := d.Info()
+			infos.Store(info.ID, info)
+			if s, ok := d.(*spike.Detector); ok {
+				sp = s
+			}
+		}
+		coll := triage.NewCollection(o.keep)
+		eng := &triage.Engine{Detectors: dets}
+		coll.Wire(eng)
+		var (
+			rmu   sync.Mutex
+			lints []triage.Lint
+			done  bool
+		)
+		return ui.RunSpec{
+			Collection: coll,
+			Start: func(ctx context.Context) error {
+				st, err := eng.Run(ctx, src)
+				rmu.Lock()
+				lints, done = st.Lints, true
+				rmu.Unlock()
+				return err
+			},
+			Lints: func() []triage.Lint {
+				rmu.Lock()
+				defer rmu.Unlock()
+				return lints
+			},
+			Spike: func() *ui.SpikeSeries {
+				rmu.Lock()
+				defer rmu.Unlock()
+				if sp == nil || !done {
+					return nil
+				}
+				return spikeSeries(sp)
+			},
+		}, nil
+	}
+	first, err := newRun(src)
+	if err != nil {
+		return err
+	}
+	opts.Collection, opts.Start, opts.Lints, opts.Spike = first.Collection, first.Start, first.Lints, first.Spike
+	opts.Detectors = func(id string) (triage.DetectorInfo, bool) {
+		v, ok := infos.Load(id)
+		if !ok {
+			return triage.DetectorInfo{}, false
+		}
+		return v.(triage.DetectorInfo), true
+	}
+	if !usesStdin(o.files) {
+		opts.Rerun = func() ui.RunSpec {
+			mu.Lock()
+			warnings = nil // the new run reads the files again
+			mu.Unlock()
+			r, err := newRun(newSource())
+			if err != nil {
+				return ui.RunSpec{}
+			}
+			return r
+		}
+	}
+
+	store, err := casefile.Open(ctx, cfg.DB)
+	if err != nil {
+		addWarning(fmt.Sprintf("case file unavailable, notes will not be saved: %v", err))
+	} else {
+		defer store.Close()
+		cases := &consoleCases{Store: store, author: opts.Author}
+		cases.current = opts.Collection
+		if opts.Rerun != nil {
+			rerun := opts.Rerun
+			opts.Rerun = func() ui.RunSpec {
+				r := rerun()
+				if r.Collection != nil {
+					cases.mu.Lock()
+					cases.current = r.Collection
+					cases.mu.Unlock()
+				}
+				return r
+			}
+		}
+		opts.Store = cases
+		opts.Suppressions = store
+		opts.Exporter = caseExporter{store: store, dir: "."}
+	}
+	return ui.Run(ctx, opts)
+}
+
+func usesStdin(files []string) bool {
+	for _, f := range files {
+		if f == "-" {
+			return true
+		}
+	}
+	return false
+}
+
+// spikeSeries converts the spike detector's buckets for the histogram.
+func spikeSeries(d *spike.Detector) *ui.SpikeSeries {
+	bs := d.Buckets()
+	out := &ui.SpikeSeries{Title: spike.Title, Span: d.Span(), Threshold: d.Threshold(), Buckets: make([]ui.SpikeBucket, len(bs))}
+	for i, b := range bs {
+		sb := ui.SpikeBucket{
+			Start: b.Start, Count: b.Count, Expected: b.Expected, Lower: b.Lower, Upper: b.Upper,
+			Score: b.Score, Scored: b.Scored, Anomalous: b.Anomalous,
+		}
+		for _, inf := range b.Influencers {
+			si := ui.SpikeInfluencer{Field: inf.Field, Distinct: inf.Distinct}
+			for _, v := range inf.Top {
+				si.Top = append(si.Top, ui.SpikeValue{Value: v.Value, Count: v.Count, Share: v.Share})
+			}
+			sb.Influencers = append(sb.Influencers, si)
+		}
+		out.Buckets[i] = sb
+	}
+	return out
+}
+
+// playbookSource adapts the embedded playbooks to the checklist panel.
+type playbookSource struct{}
+
+func (playbookSource) For(detectorID string) (ui.Checklist, bool) {
+	p, ok := playbooks.For(detectorID)
+	if !ok {
+		return ui.Checklist{}, false
+	}
+	cl := ui.Checklist{Title: p.Title}
+	for _, s := range p.Sections {
+		if len(s.Items) == 0 {
+			continue
+		}
+		sec := ui.ChecklistSection{Title: s.Kind.Heading()}
+		for _, it := range s.Items {
+			step := ui.ChecklistStep{ID: it.ID, Text: it.Text}
+			if it.Action != nil {
+				step.Action = it.Action.String()
+			}
+			sec.Steps = append(sec.Steps, step)
+		}
+		cl.Sections = append(cl.Sections, sec)
+	}
+	return cl, true
+}
+
+// kqlFilter compiles the console's / filter with the same KQL engine as
+// the rules.
+func kqlFilter(q string) (func(ui.FilterDoc) bool, error) {
+	query, err := kql.Parse(q)
+	if err != nil {
+		return nil, err
+	}
+	// Rows are adapted with pooled values buffers: one filter may run in
+	// two passes at once, and Match keeps no value after it returns.
+	return func(d ui.FilterDoc) bool {
+		doc := kqlDocPool.Get().(*kqlDoc)
+		doc.d = d
+		ok := query.Match(doc)
+		doc.d = nil
+		kqlDocPool.Put(doc)
+		return ok
+	}, nil
+}
+
+var kqlDocPool = sync.Pool{New: func() any { return &kqlDoc{} }}
+
+// kqlDoc adapts a console row to kql.Document.
+type kqlDoc struct {
+	d   ui.FilterDoc
+	buf []kql.Value
+}
+
+func (k *kqlDoc) Values(path string) []kql.Value {
+	vs := k.d.Values(path)
+	if len(vs) == 0 {
+		return nil
+	}
+	out := k.buf[:0]
+	for _, v := range vs {
+		if v.IsNum {
+			out = append(out, kql.Value{Kind: kql.KindNumber, Num: v.Num, Str: v.Str})
+		} else {
+			out = append(out, kql.StringValue(v.Str))
+		}
+	}
+	k.buf = out
+	return out
+}
+
+func (k *kqlDoc) Fields() []string              { return k.d.Fields() }
+func (k *kqlDoc) Objects(string) []kql.Document { return nil }
+
+// consoleCases is the case file as the console writes to it: before the
+// first note, tick or status of a group, the group becomes a case
+// (EnsureCase) with its findings linked, and a status change moves the
+// case too.
+type consoleCases struct {
+	*casefile.Store
+	author  string
+	mu      sync.Mutex
+	current *triage.Collection
+	ids     map[string]int64
+}
+
+// parseGroupKey reverses triage.GroupKey.String: the address (or "-"),
+// a space, the user agent.
+func parseGroupKey(s string) triage.GroupKey {
+	ip, ua, _ := strings.Cut(s, " ")
+	k := triage.GroupKey{UserAgent: ua}
+	if a, err := netip.ParseAddr(ip); err == nil {
+		k.SourceIP = a
+	}
+	return k
+}
+
+func (c *consoleCases) ensure(ctx context.Context, key string) (int64, error) {
+	c.mu.Lock()
+	if id, ok := c.ids[key]; ok {
+		c.mu.Unlock()
+		return id, nil
+	}
+	coll := c.current
+	c.mu.Unlock()
+	gk := parseGroupKey(key)
+	var fs []triage.Finding
+	sev := triage.Low
+	if coll != nil {
+		fs = coll.FindingsFor(gk)
+		for _, f := range fs {
+			sev = max(sev, f.Severity)
+		}
+	}
+	title := key
+	if l := useragent.Label(gk.UserAgent); l != "" && gk.SourceIP.IsValid() {
+		title = gk.SourceIP.String() + " · " + l
+	}
+	cs, err := c.EnsureCase(ctx, key, title, sev.String())
+	if err != nil {
+		return 0, err
+	}
+	if len(fs) > triage.MaxEvidence {
+		fs = fs[:triage.MaxEvidence]
+	}
+	if len(fs) > 0 {
+		if err := c.LinkFindings(ctx, cs.ID, c.author, fs); err != nil {
+			return cs.ID, err
+		}
+	}
+	c.mu.Lock()
+	if c.ids == nil {
+		c.ids = map[string]int64{}
+	}
+	c.ids[key] = cs.ID
+	c.mu.Unlock()
+	return cs.ID, nil
+}
+
+func (c *consoleCases) AddNote(ctx context.Context, n casefile.Note) (int64, error) {
+	if n.TargetKind == casefile.TargetGroup {
+		id, err := c.ensure(ctx, n.TargetKey)
+		if err != nil {
+			return 0, err
+		}
+		n.CaseID = id
+	}
+	return c.Store.AddNote(ctx, n)
+}
+
+func (c *consoleCases) SetChecklistItem(ctx context.Context, it casefile.ChecklistItem) error {
+	if _, err := c.ensure(ctx, it.TargetKey); err != nil {
+		return err
+	}
+	return c.Store.SetChecklistItem(ctx, it)
+}
+
+func (c *consoleCases) SetAlertStatus(ctx context.Context, a casefile.AlertStatus) error {
+	if err := c.Store.SetAlertStatus(ctx, a); err != nil {
+		return err
+	}
+	key, ok := strings.CutPrefix(a.AlertID, "group:")
+	if !ok {
+		return nil
+	}
+	id, err := c.ensure(ctx, key)
+	if err != nil {
+		return err
+	}
+	return c.SetCaseStatus(ctx, id, a.Status, a.UpdatedBy)
+}
+
+// caseExporter writes every case as Markdown into dir.
+type caseExporter struct {
+	store *casefile.Store
+	dir   string
+}
+
+func (x caseExporter) Export(ctx context.Context) (string, error) {
+	rs, err := x.store.Reports(ctx, casefile.CaseFilter{})
+	if err != nil {
+		return "", err
+	}
+	if len(rs) == 0 {
+		return "", fmt.Errorf("no cases yet: a group becomes a case with its first note, tick or status")
+	}
+	name := filepath.Join(x.dir, "picket-cases-"+time.Now().UTC().Format("20060102-150405")+".md")
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if err := casefile.WriteMarkdown(f, rs, casefile.ExportOptions{}); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return name, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -20,8 +21,11 @@ type detectFlags struct {
 	format string
 	only   []string
 	query  string
+	rules  []string
 	group  bool
 	demo   bool
+	es     esFlags // --es and its connection flags
+	cmd    *cobra.Command
 }
 
 func newDetectCmd(e *env, g *globalFlags) *cobra.Command {
@@ -38,7 +42,9 @@ Exit status: 0 on success, whether or not anything was found; 1 when input
 cannot be read; 2 on a usage error.`,
 		Example: `  picket detect access.ndjson.gz
   picket detect --only appsensor:CIE3,appsensor:CIE4 --format table export.ndjson
-  picket detect --group --demo`,
+  picket detect --group --demo
+  picket detect --query 'http.response.status_code:403 and http.request.method:POST' --demo
+  picket detect --rules ./my-rules/ --only elastic:a87a4e42-1d82-44bd-b0bf-d9b7f91fb89e access.ndjson`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := g.load(e.getenv)
 			if err != nil {
@@ -56,28 +62,51 @@ cannot be read; 2 on a usage error.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "ndjson", "output format: ndjson or table (env "+envFormat+")")
 	fl.StringSliceVar(&f.only, "only", nil, "run only these detector ids, comma-separated (env "+envOnly+")")
-	fl.StringVar(&f.query, "query", "", "add an ad hoc KQL detector with id 'query'")
+	fl.StringVar(&f.query, "query", "", "add an ad hoc KQL detector with id 'query' (--only query runs it alone)")
+	fl.StringSliceVar(&f.rules, "rules", nil, "also run the Elastic rules in these TOML/NDJSON files or folders (this run only; see picket rules import)")
 	fl.BoolVar(&f.group, "group", false, "print groups (source IP × user agent) instead of findings")
 	fl.BoolVar(&f.demo, "demo", false, "read the built-in demo data")
+	f.es.register(cmd, true, true, true)
+	f.cmd = cmd
 	return cmd
 }
 
 func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []string) error {
+	softMemoryLimit(e.getenv)
 	format := cfg.Detect.Format
 	if format != "ndjson" && format != "table" {
 		return usagef("unknown format %q (want ndjson or table)", format)
 	}
-	if f.query != "" {
-		return usagef("--query needs the KQL engine, which is not available yet")
-	}
-	dets, err := selectDetectors(cfg, cfg.Detect.Only)
+	query, only, err := adHocQuery(f.query, cfg.Detect.Only)
 	if err != nil {
 		return err
+	}
+	extra, err := loadRules(e, f.rules)
+	if err != nil {
+		return err
+	}
+	var dets []triage.Detector
+	if query == nil || len(only) > 0 || len(cfg.Detect.Only) == 0 {
+		if dets, err = selectDetectors(cfg, only, extra...); err != nil {
+			return err
+		}
+	}
+	if query != nil {
+		dets = append(dets, query)
 	}
 	warn := newWarner(e.stderr, 100)
 	var src triage.Source
 	var files_ *ndjson.Source
 	switch {
+	case f.es.enabled:
+		if f.demo || len(files) > 0 {
+			return usagef("give FILE arguments, --demo or --es, not several")
+		}
+		var finish func()
+		if src, dets, finish, err = f.es.esDetectSource(ctx, f.cmd, e, cfg, dets); err != nil {
+			return err
+		}
+		defer finish()
 	case f.demo && len(files) > 0:
 		return usagef("give FILE arguments or --demo, not both")
 	case f.demo:
@@ -110,6 +139,9 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 			_ = enc.Encode(fd)
 		}
 	}}
+	if eng.Exceptions, eng.Allowlist, err = caseFileSuppression(ctx, e, cfg.DB); err != nil {
+		return err
+	}
 	stats, runErr := eng.Run(ctx, src)
 
 	// Print whatever was found, even when the input failed part-way.
@@ -176,6 +208,9 @@ func (w *warner) summary(files *ndjson.Source, st triage.Stats) {
 		msg += fmt.Sprintf(" from %d file(s), %d bad line(s) skipped", fs.Files, fs.Bad)
 	}
 	msg += fmt.Sprintf(", %d finding(s)", st.Findings)
+	if st.Suppressed > 0 {
+		msg += fmt.Sprintf(", %d suppressed by exceptions or allowlists", st.Suppressed)
+	}
 	if st.Unproven > 0 {
 		msg += fmt.Sprintf(", %d finding(s) without evidence dropped (a detector bug)", st.Unproven)
 	}
@@ -186,5 +221,18 @@ func (w *warner) summary(files *ndjson.Source, st triage.Stats) {
 			line += fmt.Sprintf(" [%d event(s)]", l.Count)
 		}
 		fmt.Fprintln(w.w, line)
+	}
+}
+
+// detectMemoryLimit is the heap size past which the garbage collector works
+// harder. Detectors keep bounded state (about 150 MB at their caps), but
+// Go's default lets the heap grow to twice the live data between
+// collections; the soft limit keeps a streaming run under 300 MB of RSS.
+const detectMemoryLimit = 220 << 20
+
+// softMemoryLimit applies detectMemoryLimit unless GOMEMLIMIT says otherwise.
+func softMemoryLimit(getenv func(string) string) {
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(detectMemoryLimit)
 	}
 }

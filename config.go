@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"picket/detectors/appsensor"
+	"picket/triage/elastic"
 )
 
 // config is what Picket reads from $XDG_CONFIG_HOME/picket/config.toml.
@@ -24,6 +25,30 @@ type config struct {
 	AppSensor appSensorConfig `toml:"appsensor"`
 	// Spike tunes the local model of "Spike in Firewall Denies".
 	Spike spikeConfig `toml:"spike"`
+	// Elasticsearch says how to reach the cluster (picket --es, detect
+	// --es, alerts).
+	Elasticsearch elasticConfig `toml:"elasticsearch"`
+}
+
+// elasticConfig is the [elasticsearch] table. The environment variables
+// ELASTICSEARCH_URL, ELASTIC_CLOUD_ID, ELASTICSEARCH_API_KEY,
+// ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD override it; --es-*
+// flags override both. Secrets are elastic.Secret, which never prints.
+type elasticConfig struct {
+	URL           string         `toml:"url"` // one or more node URLs, comma-separated
+	CloudID       string         `toml:"cloud_id"`
+	APIKey        elastic.Secret `toml:"api_key"`
+	Username      string         `toml:"username"`
+	Password      elastic.Secret `toml:"password"`
+	CAFile        string         `toml:"ca_file"`
+	CAFingerprint string         `toml:"ca_fingerprint"`
+	Insecure      bool           `toml:"insecure"`
+	Timeout       string         `toml:"timeout"`   // per request, e.g. "60s"
+	Index         []string       `toml:"index"`     // event index patterns
+	Space         string         `toml:"space"`     // Kibana space of the alerts index
+	PageSize      int            `toml:"page_size"` // hits per page, at most 10000
+	Limit         int64          `toml:"limit"`     // largest pull before pushing work down
+	WorkflowUser  string         `toml:"workflow_user"`
 }
 
 type spikeConfig struct {
@@ -165,6 +190,12 @@ const (
 	envDB     = "PICKET_DB"
 	envFormat = "PICKET_FORMAT"
 	envOnly   = "PICKET_ONLY" // comma-separated detector ids
+
+	envESURL      = "ELASTICSEARCH_URL" // comma-separated node URLs
+	envESCloudID  = "ELASTIC_CLOUD_ID"
+	envESAPIKey   = "ELASTICSEARCH_API_KEY"
+	envESUsername = "ELASTICSEARCH_USERNAME"
+	envESPassword = "ELASTICSEARCH_PASSWORD"
 )
 
 // configPath returns the config file to read and whether the user named it
@@ -212,6 +243,7 @@ func loadConfig(flagPath string, getenv func(string) string) (config, error) {
 	if v := getenv(envOnly); v != "" {
 		c.Detect.Only = splitList(v)
 	}
+	c.Elasticsearch.applyEnv(getenv)
 	if c.DB == "" {
 		c.DB = filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", filepath.Join(".local", "share")), "picket", "picket.db")
 	}
@@ -219,6 +251,25 @@ func loadConfig(flagPath string, getenv func(string) string) (config, error) {
 		c.Detect.Format = "ndjson"
 	}
 	return c, nil
+}
+
+// applyEnv lays the ELASTICSEARCH_* and ELASTIC_CLOUD_ID variables over
+// the file's values. An address from the environment replaces the file's
+// address of the other kind (URL vs Cloud ID).
+func (c *elasticConfig) applyEnv(getenv func(string) string) {
+	urlEnv, cloudEnv := getenv(envESURL), getenv(envESCloudID)
+	if urlEnv != "" || cloudEnv != "" {
+		c.URL, c.CloudID = urlEnv, cloudEnv
+	}
+	if v := getenv(envESAPIKey); v != "" {
+		c.APIKey = elastic.Secret(v)
+	}
+	if v := getenv(envESUsername); v != "" {
+		c.Username = v
+	}
+	if v := getenv(envESPassword); v != "" {
+		c.Password = elastic.Secret(v)
+	}
 }
 
 // xdgDir returns $name, or $HOME/fallback as the XDG spec says when it is

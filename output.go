@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -62,40 +61,6 @@ func writeGroupTable(w io.Writer, gs []*triage.Group) error {
 			cell(strings.Join(g.Detectors, ","), 60), timeCell(g.FirstSeen), timeCell(g.LastSeen))
 	}
 	return tw.Flush()
-}
-
-func writeRules(w io.Writer, format string, infos []triage.DetectorInfo) error {
-	switch format {
-	case "ndjson":
-		enc := json.NewEncoder(w)
-		for _, i := range infos {
-			err := enc.Encode(struct {
-				ID        string          `json:"id"`
-				Title     string          `json:"title"`
-				Severity  triage.Severity `json:"severity"`
-				RiskScore int             `json:"risk_score"`
-				Readiness string          `json:"readiness"`
-				Why       string          `json:"why"`
-				Summary   string          `json:"summary"`
-			}{i.ID, i.Title, i.Severity, i.RiskScore, string(i.Readiness), i.Why, i.Summary})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	case "table":
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tRISK\tTITLE")
-		for _, i := range infos {
-			status := string(i.Readiness)
-			if i.Why != "" {
-				status += ": " + i.Why
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", i.ID, status, i.Severity, i.RiskScore, i.Title)
-		}
-		return tw.Flush()
-	}
-	return usagef("unknown format %q (want table or ndjson)", format)
 }
 
 // terminalSafeJSON rewrites, inside JSON output, the characters

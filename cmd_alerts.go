@@ -1,0 +1,744 @@
+package main
+
+// Elasticsearch on the command line: the --es* flags shared by the
+// console, detect and alerts, the alerts commands, and the progress line.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"picket/detectors/kql"
+	"picket/detectors/rules"
+	"picket/detectors/spike"
+	"picket/triage"
+	"picket/triage/elastic"
+)
+
+// defaultESIndices are read when neither --es-index nor the config file
+// names event indices: the seed rules' APM indices and the spike model's
+// firewall indices.
+var defaultESIndices = []string{"traces-apm*", "apm-*-transaction*", "logs-*", "filebeat-*", "packetbeat-*"}
+
+// defaultESLimit is the largest pull; above it work is pushed down.
+const defaultESLimit = 2_000_000
+
+// esFlags are the connection and selection flags of every command that
+// talks to Elasticsearch.
+type esFlags struct {
+	enabled      bool // --es (console and detect)
+	url, cloudID string
+	ca, caFinger string
+	insecure     bool
+	timeout      time.Duration
+	index        []string
+	space        string
+	pageSize     int
+	limit        int64
+	since        string
+	from, to     string
+}
+
+// register adds the flags to cmd: withEnable adds --es itself, withIndex
+// the event index flags (else --space), withRange the time range.
+func (f *esFlags) register(cmd *cobra.Command, withEnable, withIndex, withRange bool) {
+	fl := cmd.Flags()
+	if withEnable {
+		fl.BoolVar(&f.enabled, "es", false, "read events from Elasticsearch (connection: ELASTICSEARCH_URL, the config file or --es-url)")
+	}
+	fl.StringVar(&f.url, "es-url", "", "Elasticsearch URL(s), comma-separated (env "+envESURL+")")
+	fl.StringVar(&f.cloudID, "es-cloud-id", "", "Elastic Cloud ID instead of a URL (env "+envESCloudID+")")
+	fl.StringVar(&f.ca, "es-ca", "", "PEM file of the certificate authority to trust")
+	fl.StringVar(&f.caFinger, "es-ca-fingerprint", "", "SHA-256 fingerprint of the cluster's CA certificate, as Elasticsearch prints it")
+	fl.BoolVar(&f.insecure, "es-insecure", false, "do not verify the cluster's TLS certificate (unsafe; prefer --es-ca)")
+	fl.DurationVar(&f.timeout, "es-timeout", 0, "timeout of each request (default 60s)")
+	if withRange {
+		fl.StringVar(&f.since, "since", "", "the last D: 30m, 24h, 7d (default 24h)")
+		fl.StringVar(&f.from, "from", "", "from this time (RFC 3339 or YYYY-MM-DD), with --to or until now")
+		fl.StringVar(&f.to, "to", "", "until this time, exclusive (with --from)")
+	}
+	if withIndex {
+		fl.StringSliceVar(&f.index, "es-index", nil, "event index patterns, comma-separated (default "+strings.Join(defaultESIndices, ",")+")")
+		fl.IntVar(&f.pageSize, "es-page-size", 0, "hits per page (default 5000, at most 10000)")
+		fl.Int64Var(&f.limit, "es-limit", 0, "largest pull in documents before work is pushed down to Elasticsearch (default 2000000)")
+	} else {
+		fl.StringVar(&f.space, "space", "", "Kibana space whose alerts to read (default \"default\")")
+	}
+}
+
+// settings is what the flags, environment and config file add up to.
+type esSettings struct {
+	conn     elastic.Config
+	indices  []string
+	space    string
+	pageSize int
+	limit    int64
+	from, to time.Time
+	user     string
+}
+
+// resolve lays the flags over the configuration (already environment
+// over file) and checks them. Mistakes are usage errors.
+func (f *esFlags) resolve(cmd *cobra.Command, cfg config, now time.Time) (esSettings, error) {
+	ec := cfg.Elasticsearch
+	changed := cmd.Flags().Changed
+	if changed("es-url") || changed("es-cloud-id") {
+		ec.URL, ec.CloudID = f.url, f.cloudID
+	}
+	if changed("es-ca") {
+		ec.CAFile = f.ca
+	}
+	if changed("es-ca-fingerprint") {
+		ec.CAFingerprint = f.caFinger
+	}
+	if changed("es-insecure") {
+		ec.Insecure = f.insecure
+	}
+	s := esSettings{
+		conn: elastic.Config{
+			URLs:          splitList(ec.URL),
+			CloudID:       ec.CloudID,
+			APIKey:        ec.APIKey,
+			Username:      ec.Username,
+			Password:      ec.Password,
+			CAFile:        ec.CAFile,
+			CAFingerprint: ec.CAFingerprint,
+			Insecure:      ec.Insecure,
+		},
+		indices:  ec.Index,
+		space:    ec.Space,
+		pageSize: ec.PageSize,
+		limit:    ec.Limit,
+		user:     ec.WorkflowUser,
+	}
+	if ec.Timeout != "" {
+		d, err := time.ParseDuration(ec.Timeout)
+		if err != nil {
+			return s, fmt.Errorf("config elasticsearch.timeout: %w", err)
+		}
+		s.conn.Timeout = d
+	}
+	if changed("es-timeout") {
+		s.conn.Timeout = f.timeout
+	}
+	if changed("es-index") {
+		s.indices = f.index
+	}
+	if len(s.indices) == 0 {
+		s.indices = defaultESIndices
+	}
+	if changed("space") {
+		s.space = f.space
+	}
+	if changed("es-page-size") {
+		s.pageSize = f.pageSize
+	}
+	if s.pageSize < 0 || s.pageSize > elastic.MaxPageSize {
+		return s, usagef("--es-page-size %d: want 1 to %d", s.pageSize, elastic.MaxPageSize)
+	}
+	if changed("es-limit") {
+		s.limit = f.limit
+	}
+	if s.limit <= 0 {
+		s.limit = defaultESLimit
+	}
+	var err error
+	s.from, s.to, err = timeRange(f.since, f.from, f.to, now)
+	return s, err
+}
+
+// timeRange reads --since or --from/--to; the default is the last 24 hours.
+func timeRange(since, from, to string, now time.Time) (time.Time, time.Time, error) {
+	switch {
+	case since != "" && (from != "" || to != ""):
+		return time.Time{}, time.Time{}, usagef("give --since or --from/--to, not both")
+	case to != "" && from == "":
+		return time.Time{}, time.Time{}, usagef("--to needs --from")
+	case from != "":
+		f := triage.ParseTimestamp(from)
+		if f.IsZero() {
+			return time.Time{}, time.Time{}, usagef("--from %q: want RFC 3339 (2026-11-27T10:00:00Z) or YYYY-MM-DD", from)
+		}
+		t := now
+		if to != "" {
+			if t = triage.ParseTimestamp(to); t.IsZero() {
+				return time.Time{}, time.Time{}, usagef("--to %q: want RFC 3339 (2026-11-27T10:00:00Z) or YYYY-MM-DD", to)
+			}
+		}
+		if !t.After(f) {
+			return time.Time{}, time.Time{}, usagef("--to must be after --from")
+		}
+		return f, t, nil
+	}
+	if since == "" {
+		since = "24h"
+	}
+	d, err := parseSince(since)
+	if err != nil {
+		return time.Time{}, time.Time{}, usagef("--since %q: %v", since, err)
+	}
+	return now.Add(-d), now, nil
+}
+
+// parseSince accepts Go durations and whole days ("7d").
+func parseSince(s string) (time.Duration, error) {
+	var d time.Duration
+	var err error
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var days int
+		days, err = strconv.Atoi(n)
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("want a positive duration such as 30m, 24h or 7d")
+	}
+	return d, nil
+}
+
+// client connects, warning on stderr when TLS verification is off.
+func (s esSettings) client(stderr io.Writer) (*elastic.Client, error) {
+	if s.conn.Insecure {
+		fmt.Fprintln(stderr, "picket: warning: TLS verification is off (--es-insecure): anyone on the path can read or alter the traffic; prefer --es-ca or --es-ca-fingerprint")
+	}
+	c, err := elastic.New(s.conn)
+	if err == elastic.ErrNoAddress {
+		return nil, usageError{err}
+	}
+	return c, err
+}
+
+func (s esSettings) query() elastic.Query {
+	return elastic.Query{Indices: s.indices, From: s.from, To: s.to}
+}
+
+// esConsole makes the console's source: nil when --es was not given.
+// The connection is checked before the screen is taken, so a bad URL or
+// credentials fail with one line on stderr.
+func (f *esFlags) esConsole(ctx context.Context, cmd *cobra.Command, e *env, cfg config) (*esConsoleSource, error) {
+	if !f.enabled {
+		return nil, nil
+	}
+	if demo, _ := cmd.Flags().GetBool("demo"); demo || cmd.Flags().NArg() > 0 {
+		return nil, usagef("give FILE arguments, --demo or --es, not several")
+	}
+	s, err := f.resolve(cmd, cfg, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.client(e.stderr)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Ping(ctx); connectionFailed(err) {
+		return nil, err
+	}
+	return &esConsoleSource{c: c, s: s}, nil
+}
+
+// connectionFailed tells the errors that mean no request can succeed
+// (credentials, trust, wrong server, no answer) from those of the
+// _authenticate call alone (a cluster without security, a missing
+// privilege), which the console can live with.
+func connectionFailed(err error) bool {
+	for _, k := range []error{elastic.ErrUnauthorized, elastic.ErrTLS, elastic.ErrNotElasticsearch, elastic.ErrUnreachable, elastic.ErrTimeout} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// esConsoleSource builds a fresh pull each time the console (re)runs.
+type esConsoleSource struct {
+	c *elastic.Client
+	s esSettings
+}
+
+// source returns a pull whose warnings go to the console's status line.
+func (c *esConsoleSource) source(warn func(string)) triage.Source {
+	return c.c.NewSource(c.s.query(), elastic.SourceOptions{PageSize: c.s.pageSize, Warn: warn})
+}
+
+// esDetectSource prepares detect --es: it counts first and pulls the
+// events when they are within the limit; above it, the work is pushed down
+// to Elasticsearch and the detectors are replaced by their pushed-down
+// forms (see pushDown).
+func (f *esFlags) esDetectSource(ctx context.Context, cmd *cobra.Command, e *env, cfg config, dets []triage.Detector) (triage.Source, []triage.Detector, func(), error) {
+	s, err := f.resolve(cmd, cfg, time.Now())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := s.client(e.stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	n, err := c.Count(ctx, s.query())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if n > s.limit {
+		src, pushed := pushDown(c, s, dets, cmd.Flags().Changed("es-index"))
+		fmt.Fprintf(e.stderr, "picket: elasticsearch: %d documents in range exceed the limit of %d (--es-limit): counting in Elasticsearch instead of pulling\n", n, s.limit)
+		return src, pushed, func() {}, nil
+	}
+	pp := newProgressPrinter(e.stderr, n)
+	src := c.NewSource(s.query(), elastic.SourceOptions{
+		PageSize: s.pageSize,
+		Progress: pp.update,
+		Warn:     func(m string) { pp.warn("picket: elasticsearch: " + triage.Escape(m)) },
+	})
+	return src, dets, pp.finish, nil
+}
+
+// progressPrinter shows a pull's progress on stderr: a line redrawn in
+// place on a terminal, else one final line.
+type progressPrinter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	tty   bool
+	count int64
+	last  time.Time
+	final elastic.Progress
+	drawn bool
+}
+
+func newProgressPrinter(w io.Writer, count int64) *progressPrinter {
+	return &progressPrinter{w: w, tty: isTerminal(w), count: count}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func (p *progressPrinter) update(pr elastic.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pr.Total < 0 {
+		pr.Total = p.count
+	}
+	p.final = pr
+	if !p.tty || pr.Done || time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	line := fmt.Sprintf("picket: elasticsearch: %d/%d documents, %.0f docs/s", pr.Docs, pr.Total, pr.Rate)
+	if pr.ETA > 0 {
+		line += ", ETA " + pr.ETA.Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+	p.drawn = true
+}
+
+// warn prints a warning without breaking the progress line.
+func (p *progressPrinter) warn(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+	fmt.Fprintln(p.w, msg)
+}
+
+// finish prints the final line.
+func (p *progressPrinter) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	pr := p.final
+	fmt.Fprintf(p.w, "picket: elasticsearch: pulled %d of %d documents in %s (%.0f docs/s)\n",
+		pr.Docs, max(pr.Total, p.count), pr.Elapsed.Round(time.Millisecond), pr.Rate)
+}
+
+// newAlertsCmd is `picket alerts` and `picket alerts set-status`.
+func newAlertsCmd(e *env, g *globalFlags) *cobra.Command {
+	var (
+		f              esFlags
+		format         string
+		statuses       []string
+		buildingBlocks bool
+	)
+	cmd := &cobra.Command{
+		Use:   "alerts",
+		Short: "List Elastic Security alerts (the .alerts-security.alerts-<space> index)",
+		Long: `alerts lists the security alerts Kibana's detection engine wrote to the
+alerts index of a space, oldest first: one JSON object per line, or a table
+with --format table. Building-block alerts are hidden unless
+--building-blocks is given.`,
+		Example: `  picket alerts --status open --since 7d --format table
+  picket alerts set-status --id 5b1c...,9f0e... --status acknowledged`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load(e.getenv)
+			if err != nil {
+				return err
+			}
+			if format != "ndjson" && format != "table" {
+				return usagef("unknown format %q (want ndjson or table)", format)
+			}
+			q := elastic.AlertQuery{BuildingBlocks: buildingBlocks}
+			for _, st := range statuses {
+				ws, err := triage.ParseWorkflowStatus(st)
+				if err != nil {
+					return usageError{err}
+				}
+				q.Statuses = append(q.Statuses, ws)
+			}
+			s, err := f.resolve(cmd, cfg, time.Now())
+			if err != nil {
+				return err
+			}
+			q.Space, q.From, q.To = s.space, s.from, s.to
+			c, err := s.client(e.stderr)
+			if err != nil {
+				return err
+			}
+			return listAlerts(cmd.Context(), e, c, q, format)
+		},
+	}
+	f.register(cmd, false, false, true)
+	cmd.Flags().StringVar(&format, "format", "ndjson", "output format: ndjson or table")
+	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only alerts in these workflow statuses: open, acknowledged, closed (default all)")
+	cmd.Flags().BoolVar(&buildingBlocks, "building-blocks", false, "include building-block alerts")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	cmd.AddCommand(newAlertsSetStatusCmd(e, g))
+	return cmd
+}
+
+// alertJSON is the NDJSON form of an alert: the keys are a contract.
+type alertJSON struct {
+	UUID         string   `json:"uuid"`
+	Timestamp    string   `json:"timestamp"`
+	RuleID       string   `json:"rule_id"`
+	RuleUUID     string   `json:"rule_uuid"`
+	RuleName     string   `json:"rule_name"`
+	RuleType     string   `json:"rule_type"`
+	Detector     string   `json:"detector"`
+	Severity     string   `json:"severity"`
+	RiskScore    int      `json:"risk_score"`
+	Reason       string   `json:"reason"`
+	OriginalTime string   `json:"original_time"`
+	Status       string   `json:"workflow_status"`
+	Tags         []string `json:"tags"`
+	Ancestors    []string `json:"ancestors"`
+	SourceIP     string   `json:"source_ip"`
+	UserAgent    string   `json:"user_agent"`
+	UserName     string   `json:"user_name"`
+	Index        string   `json:"index"`
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func toAlertJSON(a *triage.Alert) alertJSON {
+	j := alertJSON{
+		UUID: a.UUID, Timestamp: rfc3339(a.Timestamp), RuleID: a.RuleID, RuleUUID: a.RuleUUID, RuleName: a.RuleName,
+		RuleType: a.RuleType, Detector: a.Detector(), Severity: a.Severity.String(), RiskScore: a.RiskScore, Reason: a.Reason,
+		OriginalTime: rfc3339(a.OriginalTime), Status: string(a.Status), Tags: a.Tags, Ancestors: a.Ancestors,
+		UserAgent: a.UserAgent, UserName: a.UserName,
+	}
+	if a.SourceIP.IsValid() {
+		j.SourceIP = a.SourceIP.String()
+	}
+	if a.Event != nil {
+		j.Index = a.Event.Index
+	}
+	if j.Tags == nil {
+		j.Tags = []string{}
+	}
+	if j.Ancestors == nil {
+		j.Ancestors = []string{}
+	}
+	return j
+}
+
+func listAlerts(ctx context.Context, e *env, c *elastic.Client, q elastic.AlertQuery, format string) error {
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	defer out.Flush()
+	enc := json.NewEncoder(terminalSafeJSON{out})
+	enc.SetEscapeHTML(false)
+	var tw *tabwriter.Writer
+	if format == "table" {
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TIME (UTC)\tSTATUS\tSEVERITY\tRISK\tRULE\tSOURCE IP\tUSER AGENT\tUUID")
+	}
+	n := 0
+	var werr error
+	err := c.Alerts(ctx, q, elastic.SourceOptions{Warn: func(m string) {
+		fmt.Fprintln(e.stderr, "picket: elasticsearch: "+triage.Escape(m))
+	}}, func(a *triage.Alert) error {
+		n++
+		if tw != nil {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", timeCell(a.Timestamp), a.Status, a.Severity, a.RiskScore,
+				cell(a.RuleName, 50), ipCell(a.SourceIP), cell(a.UserAgent, 40), cell(a.UUID, 64))
+			return nil
+		}
+		werr = enc.Encode(toAlertJSON(a))
+		return werr
+	})
+	if tw != nil {
+		werr = tw.Flush()
+	}
+	if werr == nil {
+		werr = out.Flush()
+	}
+	fmt.Fprintf(e.stderr, "picket: %d alert(s) from %s\n", n, elastic.AlertsIndex(q.Space))
+	if err != nil {
+		return err
+	}
+	if werr != nil {
+		return fmt.Errorf("writing output: %w", werr)
+	}
+	return nil
+}
+
+func newAlertsSetStatusCmd(e *env, g *globalFlags) *cobra.Command {
+	var (
+		f               esFlags
+		ids             []string
+		status, user    string
+		addTags, rmTags []string
+	)
+	cmd := &cobra.Command{
+		Use:   "set-status --id UUID[,UUID...] --status open|acknowledged|closed",
+		Short: "Set the workflow status (and tags) of alerts, as Kibana does",
+		Long: `set-status changes alerts in the space's alerts index the way Kibana does:
+an _update_by_query by kibana.alert.uuid (refreshing the index, proceeding
+over version conflicts) that sets kibana.alert.workflow_status,
+workflow_status_updated_at and workflow_user, and adds or removes
+kibana.alert.workflow_tags. It needs the write privilege on the alerts
+index. Source event indices are never written.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load(e.getenv)
+			if err != nil {
+				return err
+			}
+			u := elastic.StatusUpdate{UUIDs: ids, AddTags: addTags, RemoveTags: rmTags}
+			if len(ids) == 0 {
+				return usagef("give the alerts with --id UUID[,UUID...]")
+			}
+			if status != "" {
+				if u.Status, err = triage.ParseWorkflowStatus(status); err != nil {
+					return usageError{err}
+				}
+			} else if len(addTags) == 0 && len(rmTags) == 0 {
+				return usagef("give --status open|acknowledged|closed, or tags to add or remove")
+			}
+			s, err := f.resolve(cmd, cfg, time.Now())
+			if err != nil {
+				return err
+			}
+			c, err := s.client(e.stderr)
+			if err != nil {
+				return err
+			}
+			u.Space, u.User = s.space, s.user
+			if cmd.Flags().Changed("user") {
+				u.User = user
+			}
+			if u.User == "" {
+				// Record who did it, as Kibana does; best effort.
+				u.User, _ = c.Ping(cmd.Context())
+			}
+			res, err := c.UpdateAlerts(cmd.Context(), u)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "picket: %d alert(s) matched, %d updated, %d already so", res.Matched, res.Updated, res.Unchanged)
+			if res.Conflicts > 0 {
+				fmt.Fprintf(e.stdout, ", %d changed meanwhile by someone else (skipped)", res.Conflicts)
+			}
+			fmt.Fprintln(e.stdout)
+			if missing := len(splitIDs(ids)) - res.Matched; missing > 0 {
+				fmt.Fprintf(e.stderr, "picket: %d id(s) matched no alert in %s\n", missing, elastic.AlertsIndex(u.Space))
+			}
+			return nil
+		},
+	}
+	f.register(cmd, false, false, false)
+	fl := cmd.Flags()
+	fl.StringSliceVar(&ids, "id", nil, "kibana.alert.uuid of the alerts, comma-separated")
+	fl.StringVar(&status, "status", "", "new workflow status: open, acknowledged or closed")
+	fl.StringSliceVar(&addTags, "add-tag", nil, "tags to add (kibana.alert.workflow_tags)")
+	fl.StringSliceVar(&rmTags, "remove-tag", nil, "tags to remove")
+	fl.StringVar(&user, "user", "", "recorded as kibana.alert.workflow_user (default: the authenticated user)")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	return cmd
+}
+
+func splitIDs(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// pushDown replaces the detectors by what Elasticsearch can do for them:
+// KQL query rules become their query in DSL (kql.ToDSL) grouped by source
+// IP × user agent through a composite aggregation, one finding per group;
+// the spike model, which needs every event, is replaced by a lint with
+// the 15-minute deny counts; other detectors need the events and are
+// listed as not run. The returned source delivers no events: it runs the
+// aggregations, whose errors end the run as a pull's would.
+func pushDown(c *elastic.Client, s esSettings, dets []triage.Detector, indexGiven bool) (triage.Source, []triage.Detector) {
+	src := &pushedSource{c: c, s: s}
+	var out []triage.Detector
+	var notRun []string
+	for _, d := range dets {
+		switch d := d.(type) {
+		case *rules.Detector:
+			r := d.Rule()
+			if r.Type != rules.TypeQuery || (r.Language != "" && r.Language != rules.LanguageKuery) {
+				notRun = append(notRun, d.Info().ID)
+				continue
+			}
+			kq, err := kql.Parse(r.Query)
+			if err != nil {
+				notRun = append(notRun, d.Info().ID)
+				continue
+			}
+			dsl, _ := json.Marshal(kq.ToDSL())
+			q := s.query()
+			q.Filter = dsl
+			if len(r.Index) > 0 && !indexGiven {
+				q.Indices = r.Index
+			}
+			p := &pushedRule{info: d.Info(), q: q}
+			src.rules = append(src.rules, p)
+			out = append(out, p)
+		case *spike.Detector:
+			p := &pushedSpike{info: d.Info()}
+			src.spike = p
+			out = append(out, p)
+		default:
+			notRun = append(notRun, d.Info().ID)
+		}
+	}
+	if len(notRun) > 0 {
+		out = append(out, &notRunLint{ids: notRun})
+	}
+	return src, out
+}
+
+// pushedSource runs the aggregations when the engine asks for events.
+type pushedSource struct {
+	c     *elastic.Client
+	s     esSettings
+	rules []*pushedRule
+	spike *pushedSpike
+}
+
+func (p *pushedSource) Name() string {
+	return "elasticsearch " + strings.Join(p.s.indices, ",") + " (counted in Elasticsearch)"
+}
+
+func (p *pushedSource) Events(ctx context.Context, _ func(*triage.Event) error) error {
+	for _, r := range p.rules {
+		err := p.c.Groups(ctx, r.q, func(g elastic.Group) error {
+			r.groups = append(r.groups, g)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if p.spike != nil {
+		q := p.s.query()
+		q.Filter = elastic.DenyFilter
+		bs, err := p.c.Histogram(ctx, q, 15*time.Minute)
+		if err != nil {
+			return err
+		}
+		p.spike.buckets = bs
+	}
+	return nil
+}
+
+// pushedRule is a KQL rule counted in Elasticsearch: one finding per
+// source IP × user agent, with the group's count and sample evidence.
+type pushedRule struct {
+	info   triage.DetectorInfo
+	q      elastic.Query
+	groups []elastic.Group
+}
+
+func (p *pushedRule) Info() triage.DetectorInfo                   { return p.info }
+func (p *pushedRule) Observe(*triage.Event, func(triage.Finding)) {}
+
+func (p *pushedRule) Flush(emit func(triage.Finding)) {
+	for _, g := range p.groups {
+		emit(triage.Finding{
+			Detector: p.info.ID, Title: p.info.Title, Severity: p.info.Severity, RiskScore: p.info.RiskScore,
+			Timestamp: g.First, End: g.Last, SourceIP: g.SourceIP, UserAgent: g.UserAgent,
+			Reason: fmt.Sprintf("%d events from this source match the rule's query (counted in Elasticsearch, not pulled); the ids are the first %d",
+				g.Count, len(g.EventIDs)),
+			EventIDs: g.EventIDs, EventCount: int(g.Count),
+		})
+	}
+}
+
+// pushedSpike reports the deny counts the spike model would have scored.
+type pushedSpike struct {
+	info    triage.DetectorInfo
+	buckets []elastic.Bucket
+}
+
+func (p *pushedSpike) Info() triage.DetectorInfo                   { return p.info }
+func (p *pushedSpike) Observe(*triage.Event, func(triage.Finding)) {}
+func (p *pushedSpike) Flush(func(triage.Finding))                  {}
+
+func (p *pushedSpike) Lints() []triage.Lint {
+	var total, peak int64
+	var at time.Time
+	for _, b := range p.buckets {
+		total += b.Count
+		if b.Count > peak {
+			peak, at = b.Count, b.Start
+		}
+	}
+	msg := fmt.Sprintf("not scored: the model needs the events; Elasticsearch counted %d denied events in %d 15-minute buckets", total, len(p.buckets))
+	if peak > 0 {
+		msg += fmt.Sprintf(", the most (%d) at %s", peak, at.UTC().Format(time.RFC3339))
+	}
+	return []triage.Lint{{Detector: p.info.ID, Message: msg + "; narrow the time range to run it", Count: int(total)}}
+}
+
+// notRunLint names the detectors a push-down cannot run.
+type notRunLint struct{ ids []string }
+
+func (n *notRunLint) Info() triage.DetectorInfo {
+	return triage.DetectorInfo{ID: "picket:pushdown", Title: "Detectors not run on a pushed-down pull"}
+}
+func (n *notRunLint) Observe(*triage.Event, func(triage.Finding)) {}
+func (n *notRunLint) Flush(func(triage.Finding))                  {}
+func (n *notRunLint) Lints() []triage.Lint {
+	return []triage.Lint{{Detector: "picket:pushdown", Message: "not run, they need the events (narrow the time range or raise --es-limit): " + strings.Join(n.ids, ", ")}}
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"picket/casefile"
+)
+
+// openCaseFile opens the configured case file. Commands that only read
+// (case list, export) do not create one: a missing file is an error naming
+// the path.
+func openCaseFile(ctx context.Context, cfg config, create bool) (*casefile.Store, error) {
+	if !create {
+		if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no case file at %s (cases are created in the console; --db or %s choose another file)", cfg.DB, envDB)
+		}
+	}
+	return casefile.Open(ctx, cfg.DB)
+}
+
+func newCaseCmd(e *env, g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "case",
+		Short: "List and show the cases in the case file",
+		Long: `A group (source IP × user agent) becomes a case the first time it is worked
+in the console: a checklist tick, a note, a status change or an exception.
+These commands read the case file (--db, ` + envDB + `, or the default).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	var status []string
+	var format string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List cases, most recently updated first",
+		Args:  cobra.NoArgs,
+		Example: `  picket case list
+  picket case list --status open,acknowledged --format ndjson`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "table" && format != "ndjson" {
+				return usagef("unknown format %q (want table or ndjson)", format)
+			}
+			for _, s := range status {
+				if s != casefile.StatusOpen && s != casefile.StatusAcknowledged && s != casefile.StatusClosed {
+					return usagef("unknown status %q (want open, acknowledged or closed)", s)
+				}
+			}
+			cfg, err := g.load(e.getenv)
+			if err != nil {
+				return err
+			}
+			st, err := openCaseFile(cmd.Context(), cfg, false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cs, err := st.Cases(cmd.Context(), casefile.CaseFilter{Status: status})
+			if err != nil {
+				return err
+			}
+			if format == "ndjson" {
+				enc := json.NewEncoder(terminalSafeJSON{e.stdout})
+				enc.SetEscapeHTML(false)
+				for _, c := range cs {
+					if err := enc.Encode(caseLine(c)); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tASSIGNEE\tUPDATED\tTITLE")
+			for _, c := range cs {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Status, c.Severity, cell(c.Assignee, 20), timeCell(c.Updated), cell(c.Title, 80))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringSliceVar(&status, "status", nil, "only cases with these statuses: open, acknowledged, closed")
+	list.Flags().StringVar(&format, "format", "table", "output format: table or ndjson")
+
+	var showFormat string
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one case as a Markdown report (or JSON)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return usagef("case id %q is not a number", args[0])
+			}
+			if showFormat != "md" && showFormat != "json" {
+				return usagef("unknown format %q (want md or json)", showFormat)
+			}
+			cfg, err := g.load(e.getenv)
+			if err != nil {
+				return err
+			}
+			st, err := openCaseFile(cmd.Context(), cfg, false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			r, err := st.Report(cmd.Context(), id)
+			if errors.Is(err, casefile.ErrNotFound) {
+				return fmt.Errorf("no case %d in %s", id, cfg.DB)
+			}
+			if err != nil {
+				return err
+			}
+			if showFormat == "json" {
+				return casefile.WriteJSON(terminalSafeJSON{e.stdout}, []casefile.Report{r}, casefile.ExportOptions{})
+			}
+			return casefile.WriteMarkdown(e.stdout, []casefile.Report{r}, casefile.ExportOptions{})
+		},
+	}
+	show.Flags().StringVar(&showFormat, "format", "md", "output format: md or json")
+
+	var kibanaURL, space string
+	var again bool
+	push := &cobra.Command{
+		Use:   "push ID --kibana-url URL",
+		Short: "Create a Kibana case from a Picket case (Kibana Cases API)",
+		Long: `push creates a case in Kibana's Security Cases: title, severity, a
+description with the summary and findings, a comment per note and one with
+the checklist, the linked alerts attached, and the status (acknowledged
+becomes in-progress). It authenticates with KIBANA_API_KEY, else
+` + envESAPIKey + `, else KIBANA_USERNAME/KIBANA_PASSWORD. A case already
+pushed is refused unless --again is given.`,
+		Example: `  KIBANA_API_KEY=... picket case push 3 --kibana-url https://kibana.example.com:5601 --space soc`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return usagef("case id %q is not a number", args[0])
+			}
+			if kibanaURL == "" {
+				kibanaURL = e.getenv("KIBANA_URL")
+			}
+			if kibanaURL == "" {
+				return usagef("give --kibana-url or set KIBANA_URL")
+			}
+			k := casefile.KibanaCases{URL: kibanaURL, Space: space, APIKey: e.getenv("KIBANA_API_KEY"),
+				Username: e.getenv("KIBANA_USERNAME"), Password: e.getenv("KIBANA_PASSWORD")}
+			if k.APIKey == "" {
+				k.APIKey = e.getenv(envESAPIKey)
+			}
+			cfg, err := g.load(e.getenv)
+			if err != nil {
+				return err
+			}
+			st, err := openCaseFile(cmd.Context(), cfg, false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			r, err := st.Report(cmd.Context(), id)
+			if errors.Is(err, casefile.ErrNotFound) {
+				return fmt.Errorf("no case %d in %s", id, cfg.DB)
+			}
+			if err != nil {
+				return err
+			}
+			res, err := st.Push(cmd.Context(), k, r, casefile.LocalUser(), again)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s\n", res.URL)
+			fmt.Fprintf(e.stderr, "picket: Kibana case %s created with %d comment(s) and %d alert(s)\n", res.CaseID, res.Comments, res.Alerts)
+			return nil
+		},
+	}
+	push.Flags().StringVar(&kibanaURL, "kibana-url", "", "Kibana base URL (env KIBANA_URL)")
+	push.Flags().StringVar(&space, "space", "", "Kibana space (default: the default space)")
+	push.Flags().BoolVar(&again, "again", false, "push even if the case was pushed before (creates another Kibana case)")
+	cmd.AddCommand(list, show, push)
+	return cmd
+}
+
+// caseLine is the NDJSON form of a case in picket case list.
+func caseLine(c casefile.Case) any {
+	return struct {
+		ID        int64  `json:"id"`
+		Key       string `json:"key"`
+		Title     string `json:"title"`
+		Status    string `json:"status"`
+		Severity  string `json:"severity"`
+		Assignee  string `json:"assignee"`
+		CreatedAt string `json:"created_at"`
+		UpdatedAt string `json:"updated_at"`
+	}{c.ID, c.Key, c.Title, c.Status, c.Severity, c.Assignee, timeJSON(c.Created), timeJSON(c.Updated)}
+}
+
+func timeJSON(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
