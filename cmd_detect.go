@@ -8,6 +8,7 @@ import (
 	"io"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -215,13 +216,37 @@ func (w *warner) summary(files *ndjson.Source, st triage.Stats) {
 		msg += fmt.Sprintf(", %d finding(s) without evidence dropped (a detector bug)", st.Unproven)
 	}
 	fmt.Fprintln(w.w, msg)
-	for _, l := range st.Lints {
+	for _, l := range mergeLints(st.Lints) {
 		line := "picket: lint: " + l.Detector + ": " + triage.Escape(l.Message)
 		if l.Count > 0 {
 			line += fmt.Sprintf(" [%d event(s)]", l.Count)
 		}
 		fmt.Fprintln(w.w, line)
 	}
+}
+
+// mergeLints joins lints that say the same thing about the same events for
+// several detectors (the learned points share their warm-up), so the
+// summary names them once: "appsensor:RE1,RE3,RE4: ...".
+func mergeLints(ls []triage.Lint) []triage.Lint {
+	var out []triage.Lint
+	at := map[string]int{}
+	for _, l := range ls {
+		key := fmt.Sprintf("%d\x00%s", l.Count, l.Message)
+		i, seen := at[key]
+		if !seen {
+			at[key] = len(out)
+			out = append(out, l)
+			continue
+		}
+		prefix, _, _ := strings.Cut(out[i].Detector, ":")
+		if p, id, ok := strings.Cut(l.Detector, ":"); ok && p == prefix {
+			out[i].Detector += "," + id
+		} else {
+			out[i].Detector += "," + l.Detector
+		}
+	}
+	return out
 }
 
 // detectMemoryLimit is the heap size past which the garbage collector works

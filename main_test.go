@@ -7,8 +7,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"picket/triage"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -418,5 +421,23 @@ func TestRulesLintDemo(t *testing.T) {
 	if !strings.Contains(out, "http.request.method: 'post' never occurs; 'POST' occurs in ") || !strings.Contains(out, "the rule misses all of them") ||
 		!strings.Contains(out, "fixed query: http.response.status_code:403 and http.request.method:(post or POST)") {
 		t.Errorf("lint output:\n%s", out)
+	}
+}
+
+func TestMergeLints(t *testing.T) {
+	in := []triage.Lint{
+		{Detector: "appsensor:RE1", Message: "warming up", Count: 9},
+		{Detector: "appsensor:RE3", Message: "warming up", Count: 9},
+		{Detector: "appsensor:RE5", Message: "warming up", Count: 11},
+		{Detector: "elastic:x", Message: "warming up", Count: 9},
+		{Detector: "appsensor:CIE2", Message: "no spans", Count: 0},
+	}
+	want := []triage.Lint{
+		{Detector: "appsensor:RE1,RE3,elastic:x", Message: "warming up", Count: 9},
+		{Detector: "appsensor:RE5", Message: "warming up", Count: 11},
+		{Detector: "appsensor:CIE2", Message: "no spans", Count: 0},
+	}
+	if got := mergeLints(in); !reflect.DeepEqual(got, want) {
+		t.Errorf("mergeLints =\n%v\nwant\n%v", got, want)
 	}
 }
