@@ -2,6 +2,7 @@ package triage
 
 import (
 	"maps"
+	"net/netip"
 	"sync"
 )
 
@@ -14,6 +15,13 @@ type Collection struct {
 	grouper  Grouper
 	events   map[string]*Event
 	order    []string // event ids in arrival order
+	// bySource indexes kept event ids by source address, so a question
+	// about one source (a playbook action) does not scan every event. An
+	// id stays listed under an address it no longer has when a duplicate
+	// id replaced the event; readers check the address again. (An id that
+	// moves away and back is listed twice and visited twice: ids are meant
+	// to be unique, so this is left as it is.)
+	bySource map[netip.Addr][]string
 	maxKeep  int
 }
 
@@ -21,7 +29,7 @@ type Collection struct {
 // events for the event view (0 means no limit). Events beyond the cap are
 // still run through detectors but cannot be opened in the console.
 func NewCollection(maxEvents int) *Collection {
-	return &Collection{events: make(map[string]*Event), maxKeep: maxEvents}
+	return &Collection{events: make(map[string]*Event), bySource: make(map[netip.Addr][]string), maxKeep: maxEvents}
 }
 
 // Wire makes the engine report into the collection.
@@ -37,8 +45,13 @@ func (c *Collection) AddEvent(ev *Event) {
 	if c.maxKeep > 0 && len(c.order) >= c.maxKeep {
 		return
 	}
-	if _, dup := c.events[ev.ID]; !dup {
+	old, dup := c.events[ev.ID]
+	if !dup {
 		c.order = append(c.order, ev.ID)
+	}
+	if ev.SourceIP.IsValid() && (!dup || old.SourceIP != ev.SourceIP) {
+		a := ev.SourceIP.Unmap()
+		c.bySource[a] = append(c.bySource[a], ev.ID)
 	}
 	c.events[ev.ID] = ev
 }
@@ -99,4 +112,86 @@ func (c *Collection) EventCount() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.order)
+}
+
+// Full reports whether the collection stopped keeping events because it
+// reached its cap: answers computed over kept events are then partial.
+func (c *Collection) Full() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.maxKeep > 0 && len(c.order) >= c.maxKeep
+}
+
+// eachBatch is how many events EachEvent and EachEventFrom copy under the
+// lock at a time.
+const eachBatch = 512
+
+// EachEvent calls fn for every kept event, in arrival order, until fn
+// returns false. The lock is held only while a batch of pointers is
+// copied, never while fn runs, so the engine goes on adding events during
+// a long scan (those that arrive before the scan reaches the end are
+// seen). Events are read-only: fn must not change them.
+func (c *Collection) EachEvent(fn func(*Event) bool) {
+	var batch [eachBatch]*Event
+	for i := 0; ; {
+		n := 0
+		c.mu.RLock()
+		for ; i < len(c.order) && n < len(batch); i++ {
+			batch[n] = c.events[c.order[i]]
+			n++
+		}
+		c.mu.RUnlock()
+		if n == 0 {
+			return
+		}
+		for _, ev := range batch[:n] {
+			if !fn(ev) {
+				return
+			}
+		}
+	}
+}
+
+// EachEventFrom is EachEvent restricted to the kept events whose source
+// address is ip (source.ip, else client.ip; IPv4-mapped IPv6 addresses
+// count as IPv4). It reads an index, so its cost grows with that source's
+// events, not with the collection.
+func (c *Collection) EachEventFrom(ip netip.Addr, fn func(*Event) bool) {
+	if !ip.IsValid() {
+		return
+	}
+	ip = ip.Unmap()
+	var batch [eachBatch]*Event
+	for i := 0; ; {
+		n := 0
+		c.mu.RLock()
+		ids := c.bySource[ip]
+		for ; i < len(ids) && n < len(batch); i++ {
+			if ev := c.events[ids[i]]; ev.SourceIP.Unmap() == ip {
+				batch[n] = ev
+				n++
+			}
+		}
+		done := i >= len(ids)
+		c.mu.RUnlock()
+		for _, ev := range batch[:n] {
+			if !fn(ev) {
+				return
+			}
+		}
+		if done {
+			return
+		}
+	}
+}
+
+// CountByDetector returns how many findings each detector raised.
+func (c *Collection) CountByDetector() map[string]int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make(map[string]int)
+	for i := range c.findings {
+		out[c.findings[i].Detector]++
+	}
+	return out
 }

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"picket/triage"
 )
@@ -45,6 +46,20 @@ type Options struct {
 	Workers int
 	// Stdin is read for the path "-"; nil means os.Stdin.
 	Stdin io.Reader
+	// Progress, when set, is called after each batch of lines is
+	// delivered and once at the end, from the goroutine that calls
+	// Events.
+	Progress func(Progress)
+}
+
+// Progress reports a read under way. Bytes count the files as stored
+// (compressed bytes for gzip files), so they compare with Total.
+type Progress struct {
+	Bytes   int64 // bytes of the files read so far
+	Total   int64 // the files' total size; -1 when unknown (standard input, pipes)
+	Events  int64 // events delivered so far
+	Elapsed time.Duration
+	Done    bool // the last report of the read
 }
 
 // Stats counts what a Source read.
@@ -63,6 +78,12 @@ type Source struct {
 
 	lines, events, bad, bytes atomic.Int64
 	files                     atomic.Int64
+
+	// raw counts the files' stored bytes read, for Progress; total and
+	// start are set when Events begins.
+	raw   atomic.Int64
+	total int64
+	start time.Time
 }
 
 // New returns a source over paths ("-" is standard input).
@@ -108,6 +129,11 @@ func displayName(p string) string {
 // Events reads every file in turn. A file that cannot be opened or read
 // ends the run with an error naming it; events already delivered stand.
 func (s *Source) Events(ctx context.Context, fn func(*triage.Event) error) error {
+	if s.opts.Progress != nil {
+		s.raw.Store(0)
+		s.total, s.start = s.size(), time.Now()
+		defer s.report(true)
+	}
 	for _, p := range s.paths {
 		if err := s.readFile(ctx, p, fn); err != nil {
 			return err
@@ -128,6 +154,9 @@ func (s *Source) readFile(ctx context.Context, path string, fn func(*triage.Even
 		}
 		defer f.Close()
 		r = f
+	}
+	if s.opts.Progress != nil {
+		r = &countingReader{r: r, n: &s.raw}
 	}
 	s.files.Add(1)
 	br := bufio.NewReaderSize(r, readBufSize)
@@ -239,7 +268,45 @@ func (s *Source) deliver(name string, b *batch, fn func(*triage.Event) error) er
 			return err
 		}
 	}
+	s.report(false)
 	return nil
+}
+
+// size adds up the files' sizes: -1 when one is standard input or not a
+// regular file (a pipe, a FIFO), whose size cannot be known.
+func (s *Source) size() int64 {
+	var total int64
+	for _, p := range s.paths {
+		if p == "-" {
+			return -1
+		}
+		st, err := os.Stat(p)
+		if err != nil || !st.Mode().IsRegular() {
+			return -1
+		}
+		total += st.Size()
+	}
+	return total
+}
+
+func (s *Source) report(done bool) {
+	if s.opts.Progress == nil {
+		return
+	}
+	s.opts.Progress(Progress{Bytes: s.raw.Load(), Total: s.total, Events: s.events.Load(),
+		Elapsed: time.Since(s.start), Done: done})
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 func decodeBatch(d *triage.Decoder, name string, b *batch) {
