@@ -267,11 +267,6 @@ type esConsoleSource struct {
 	s esSettings
 }
 
-// source returns a pull whose warnings go to the console's status line.
-func (c *esConsoleSource) source(warn func(string)) triage.Source {
-	return c.c.NewSource(c.s.query(), elastic.SourceOptions{PageSize: c.s.pageSize, Warn: warn})
-}
-
 // esDetectSource prepares detect --es: it counts first and pulls the
 // events when they are within the limit; above it, the work is pushed down
 // to Elasticsearch and the detectors are replaced by their pushed-down

@@ -32,8 +32,13 @@ type consoleOptions struct {
 // cannot be (locked, foreign, too new), the console still opens and says
 // so, because reading findings must not depend on it.
 func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error {
-	// Fail on a bad --only before the screen is taken.
-	if _, err := selectDetectors(cfg, cfg.Detect.Only); err != nil {
+	// Imported rules run in the console as in picket detect. Their
+	// warnings, and a bad --only, show before the screen is taken.
+	extra, err := loadRules(e, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := selectDetectors(cfg, cfg.Detect.Only, extra...); err != nil {
 		return err
 	}
 	var (
@@ -52,16 +57,19 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 	if !isDemo && len(o.files) == 0 && o.es == nil {
 		return usageError{errNoInput}
 	}
+	prog := &loadProgress{} // the load's progress, polled by the console
 	newSource := func() triage.Source {
+		prog.reset()
 		if o.es != nil {
-			return o.es.source(addWarning)
+			return o.es.sourceWithProgress(addWarning, prog)
 		}
 		if isDemo {
 			return demo.New(demo.DefaultSeed)
 		}
 		return ndjson.New(o.files, ndjson.Options{
-			Warn:  func(where string, err error) { addWarning(where + ": " + err.Error()) },
-			Stdin: e.stdin,
+			Warn:     func(where string, err error) { addWarning(where + ": " + err.Error()) },
+			Stdin:    e.stdin,
+			Progress: prog.fromFiles,
 		})
 	}
 	src := newSource()
@@ -85,6 +93,10 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 		Playbooks: playbookSource{},
 		Filter:    kqlFilter,
 		Author:    casefile.LocalUser(),
+		Progress:  prog.get,
+	}
+	if o.es != nil {
+		opts.Alerts = o.es.consoleAlerts(cfg, addWarning)
 	}
 
 	// newRun builds fresh detectors, a collection and the engine that
@@ -92,7 +104,7 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 	// can be read only once, so a run over it cannot be repeated.
 	var infos sync.Map
 	newRun := func(src triage.Source) (ui.RunSpec, error) {
-		dets, err := selectDetectors(cfg, cfg.Detect.Only)
+		dets, err := selectDetectors(cfg, cfg.Detect.Only, extra...)
 		if err != nil {
 			return ui.RunSpec{}, err
 		}
@@ -141,6 +153,7 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 		return err
 	}
 	opts.Collection, opts.Start, opts.Lints, opts.Spike = first.Collection, first.Start, first.Lints, first.Spike
+	opts.Rules = consoleRules(cfg, extra)
 	opts.Detectors = func(id string) (triage.DetectorInfo, bool) {
 		v, ok := infos.Load(id)
 		if !ok {

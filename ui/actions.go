@@ -18,7 +18,7 @@ import (
 // command that does the slow part off the input loop.
 
 // enter opens what is under the cursor: a group from the queue, a finding
-// from the group.
+// from the group; on a checklist step it runs the step's action.
 func (m *model) enter() tea.Cmd {
 	defer m.layout()
 	switch m.view {
@@ -29,6 +29,9 @@ func (m *model) enter() tea.Cmd {
 		}
 		return m.openGroup(g)
 	case viewGroup:
+		if m.group.focus == paneChecklist {
+			return m.runStep()
+		}
 		if m.group.focus != paneFindings {
 			return nil
 		}
@@ -151,6 +154,9 @@ var nextStatus = map[string]string{
 // cycleStatus moves the current group open → acknowledged → closed → open
 // and writes it to the case file.
 func (m *model) cycleStatus() tea.Cmd {
+	if cmd, ok := m.cycleAlert(); ok {
+		return cmd
+	}
 	g, ok := m.currentGroup()
 	if !ok {
 		return nil
@@ -162,14 +168,15 @@ func (m *model) cycleStatus() tea.Cmd {
 	m.setStatusMap(st)
 	what := "status " + now + ": " + clip(g.Key.String(), 40)
 	what = triage.Escape(what)
+	wb := m.writeBackGroup(g.Key, now) // the group's pulled alerts, if any
 	store := m.opts.Store
 	if store == nil {
 		m.lastErr = "no case file: the status is not saved"
-		return nil
+		return wb
 	}
 	ctx, a := m.ctx, casefile.AlertStatus{AlertID: alertID(g.Key), Source: casefile.SourceLocal, Status: now,
 		UpdatedAt: m.opts.Now(), UpdatedBy: m.opts.Author}
-	return func() tea.Msg { return savedMsg{what: what, err: store.SetAlertStatus(ctx, a)} }
+	return tea.Batch(func() tea.Msg { return savedMsg{what: what, err: store.SetAlertStatus(ctx, a)} }, wb)
 }
 
 // tick toggles the checklist step under the cursor.

@@ -19,6 +19,9 @@ type checkRow struct {
 	also     []string
 	section  string // set on section headings
 	step     *ChecklistStep
+	// resultFor is set on the line under a step that shows its action's
+	// answer: the step's id (see actionrun.go).
+	resultFor string
 }
 
 // checklistModel is the checklist panel of the group view: the playbook
@@ -32,11 +35,15 @@ type checklistModel struct {
 	height   int
 	missing  []string // detectors without a playbook
 	noSource bool     // no playbooks wired at all
+	// results are the answers of the steps' actions run on this group;
+	// runSeq numbers the runs so a late answer never overwrites a newer.
+	results map[stepKey]actionResult
+	runSeq  int
 }
 
 // open builds the rows for a group's detectors.
 func (c *checklistModel) open(pb Playbooks, detectors []string) {
-	c.rows, c.missing = nil, nil
+	c.rows, c.missing, c.results = nil, nil, nil
 	c.state = map[stepKey]casefile.ChecklistItem{}
 	c.noSource = pb == nil
 	type list struct {
@@ -199,6 +206,8 @@ func (c *checklistModel) view(focused bool) []string {
 		r := c.rows[i]
 		var line string
 		switch {
+		case r.resultFor != "":
+			line = c.resultLine(r)
 		case r.step == nil && r.section == "":
 			names := shortDetector(r.detector)
 			for _, d := range r.also {

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,9 @@ type dialogModel struct {
 	total      int
 	// allowlist defaults per kind, so cycling kinds restores them
 	defaults map[string]string
+	// entries, when set, are an exception's conditions made from a
+	// playbook action's fields; they replace field and value.
+	entries []triage.ExceptionEntry
 }
 
 func newInput(v string) textinput.Model {
@@ -95,6 +99,15 @@ func newExceptionDialog(detector, field, value string) dialogModel {
 	d := dialogModel{kind: Exception, field: field, detector: detector,
 		value: newInput(value), reason: newInput(""), expiry: newInput("")}
 	d.focusOn(dfReason)
+	return d
+}
+
+// newExceptionEntriesDialog starts an exception for detector with
+// prefilled entries (a playbook's exception action). Only the scope,
+// reason and expiry are edited.
+func newExceptionEntriesDialog(detector string, entries []triage.ExceptionEntry) dialogModel {
+	d := newExceptionDialog(detector, entries[0].Field, "")
+	d.entries = entries
 	return d
 }
 
@@ -149,6 +162,9 @@ func (d *dialogModel) next(dir int) {
 		if f == dfScope && d.detector == "" {
 			continue
 		}
+		if f == dfValue && len(d.entries) > 0 {
+			continue
+		}
 		break
 	}
 	d.focusOn(f)
@@ -164,6 +180,19 @@ func (d *dialogModel) draft(author string, now time.Time) (suppression, error) {
 	det := d.detector
 	if d.allDets || det == "" {
 		det = triage.AllDetectors
+	}
+	if len(d.entries) > 0 {
+		exp, err := parseExpiry(d.expiry.Value(), now)
+		if err != nil {
+			return suppression{}, err
+		}
+		x := &triage.Exception{
+			Name:     "Picket: " + clipText(triage.ExceptionSummary(d.entries), 80),
+			Detector: det,
+			Entries:  slices.Clone(d.entries),
+			Reason:   reason, Author: author, Created: now, Expires: exp,
+		}
+		return suppression{x: x}, x.Validate()
 	}
 	if value == "" {
 		return suppression{}, errors.New("the value is empty")
@@ -319,7 +348,7 @@ func (d dialogModel) view(st *Styles, w int) string {
 			opts = append(opts, name)
 		}
 		lines = append(lines, line(dfKind, "match", strings.Join(opts, " ")+st.Dim.Render("  ←/→")))
-	} else {
+	} else if len(d.entries) == 0 {
 		lines = append(lines, line(dfKind, "field", st.FieldKey.Render(triage.Escape(d.field))))
 	}
 	if d.detector != "" {
@@ -331,11 +360,21 @@ func (d dialogModel) view(st *Styles, w int) string {
 	} else {
 		lines = append(lines, line(dfScope, "detector", "every detector"))
 	}
-	val := d.value.View()
-	if d.focus != dfValue {
-		val = triage.Escape(d.value.Value())
+	if len(d.entries) > 0 {
+		for i, en := range d.entries {
+			label := "and"
+			if i == 0 {
+				label = "when"
+			}
+			lines = append(lines, line(dfValue, label, triage.Escape(triage.ExceptionSummary([]triage.ExceptionEntry{en}))))
+		}
+	} else {
+		val := d.value.View()
+		if d.focus != dfValue {
+			val = triage.Escape(d.value.Value())
+		}
+		lines = append(lines, line(dfValue, "value", val))
 	}
-	lines = append(lines, line(dfValue, "value", val))
 	lines = append(lines, line(dfReason, "reason", d.reason.View()))
 	exp := d.expiry.View()
 	if d.expiry.Value() == "" && d.focus != dfExpiry {

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -82,7 +83,7 @@ func (m *eventModel) open(f triage.Finding, lints []triage.Lint) {
 	m.finding = f
 	m.lints = m.lints[:0]
 	for _, l := range lints {
-		if l.Detector == f.Detector {
+		if slices.Contains(lintDetectors(l.Detector), f.Detector) {
 			m.lints = append(m.lints, l)
 		}
 	}

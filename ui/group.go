@@ -26,6 +26,7 @@ type findingRow struct {
 	f          *triage.Finding
 	suppressed bool
 	why        string
+	alert      *alertItem // set for a pulled alert's row (alerts.go)
 }
 
 // groupModel is the group view: the group's summary, its findings on a
@@ -45,6 +46,10 @@ type groupModel struct {
 	notes   notesModel
 	status  string
 	loading bool // the findings are being read
+	// lintN counts the run's lints per detector; their findings are
+	// marked (rules.go, lintMark).
+	lintN  map[string]int
+	alerts int // pulled alerts of the group (alerts.go)
 }
 
 // groupSummaryLines is how many lines the summary takes above the panes.
@@ -202,7 +207,7 @@ func (m *groupModel) View() string {
 	lines = append(lines, clip(st.badge(g.MaxSeverity)+" "+st.Source.Render(ipString(g.Key))+"  "+uaCell(g.Key.UserAgent), w))
 	lines = append(lines, clip(
 		st.Label.Render("status ")+statusShort(m.status)+
-			st.Label.Render("  findings ")+strconv.Itoa(g.Findings)+
+			m.groupCounts()+
 			st.Label.Render("  risk ")+strconv.Itoa(g.Risk)+
 			st.Label.Render("  first ")+fmtTime(g.FirstSeen, longTime)+
 			st.Label.Render("  last ")+fmtTime(g.LastSeen, longTime)+
@@ -291,7 +296,11 @@ func (m *groupModel) findingLines(w, h int) []string {
 		if r.suppressed {
 			reason = "[" + r.why + "] " + reason
 		}
-		rest := " " + fit(shortDetector(f.Detector), colDet) + " " + fitRight(strconv.Itoa(n), colEvents) +
+		det := shortDetector(f.Detector)
+		if m.lintN[f.Detector] > 0 {
+			det = lintMark() + det
+		}
+		rest := " " + fit(det, colDet) + " " + fitRight(strconv.Itoa(n), colEvents) +
 			" " + fit(reason, reasonW)
 		tm := fit(fmtTime(f.Timestamp, longTime), colTime) + " " + string(strip)
 		if lineW > 0 {

@@ -36,6 +36,7 @@ type keyMap struct {
 	Copy       key.Binding
 	Rerun      key.Binding
 	Histogram  key.Binding
+	Rules      key.Binding
 	Raw        key.Binding
 	NextMark   key.Binding
 	PrevMark   key.Binding
@@ -77,6 +78,7 @@ func defaultKeys() keyMap {
 		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
 		Rerun:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run detectors")),
 		Histogram:  key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "deny histogram")),
+		Rules:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rules & lints")),
 		Raw:        key.NewBinding(key.WithKeys("J"), key.WithHelp("J", "raw JSON")),
 		NextMark:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next anomaly")),
 		PrevMark:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous anomaly")),
@@ -127,7 +129,7 @@ func (h viewHelp) ShortHelp() []key.Binding {
 	case viewGroup:
 		switch h.focus {
 		case paneChecklist:
-			return []key.Binding{k.Tick, with(k.Note, "step note"), with(k.Switch, "pane"), k.Back, help, quit}
+			return []key.Binding{with(k.Enter, "run action"), k.Tick, with(k.Note, "step note"), with(k.Switch, "pane"), k.Back, help, quit}
 		case paneNotes:
 			return []key.Binding{k.Up, k.Down, with(k.Note, "new note"), with(k.Switch, "pane"), k.Back, help, quit}
 		}
@@ -143,6 +145,8 @@ func (h viewHelp) ShortHelp() []key.Binding {
 		return append(out, with(k.Exception, "exception"), with(k.Copy, "copy"), k.Raw, k.Back, help, quit)
 	case viewSpike:
 		return []key.Binding{with(k.Left, "earlier"), with(k.Right, "later"), k.NextMark, k.Back, help, quit}
+	case viewRules:
+		return []key.Binding{with(k.Enter, "lints"), with(k.Copy, "copy fixed query"), k.Back, help, quit}
 	default:
 		return []key.Binding{with(k.Enter, "open"), with(k.Filter, "filter"), with(k.Sort, "sort"), with(k.Status, "status"), with(k.Note, "note"), help, quit}
 	}
@@ -153,13 +157,13 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 	if h.modal != modalNone {
 		return [][]key.Binding{h.ShortHelp()}
 	}
-	quit := []key.Binding{with(k.Help, "less keys"), k.Quit, k.Rerun, k.Export, k.Histogram}
+	quit := []key.Binding{with(k.Help, "less keys"), k.Quit, k.Rerun, k.Export, k.Histogram, k.Rules}
 	move := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
 	switch h.v {
 	case viewGroup:
 		return [][]key.Binding{
 			move,
-			{with(k.Enter, "open finding"), with(k.Back, "back to queue"), k.Switch, k.Checklist, k.Tick},
+			{with(k.Enter, "open finding / run step action"), with(k.Back, "back to queue"), k.Switch, k.Checklist, k.Tick},
 			{k.Note, k.Status, k.Filter, k.Copy, k.Exception, k.Allow, k.Suppressed},
 			quit,
 		}
@@ -174,6 +178,12 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 			pane = append(pane, with(k.Switch, "switch evidence/fields"))
 		}
 		return [][]key.Binding{move, pane, {k.Exception, k.Allow, k.Copy, k.Note, k.Status, with(k.Back, "back to group")}, quit}
+	case viewRules:
+		return [][]key.Binding{
+			move,
+			{with(k.Enter, "show lints"), with(k.Copy, "copy fixed query / id"), with(k.Back, "back"), with(k.Rules, "close rules")},
+			quit,
+		}
 	case viewSpike:
 		return [][]key.Binding{
 			{with(k.Left, "earlier bucket"), with(k.Right, "later bucket"), with(k.PageUp, "a screen earlier"), with(k.PageDown, "a screen later"), k.Home, k.End},

@@ -656,7 +656,7 @@ func TestParseExpiry(t *testing.T) {
 func TestEveryKeyInHelp(t *testing.T) {
 	k := defaultKeys()
 	seen := map[string]bool{}
-	for _, v := range []viewID{viewQueue, viewGroup, viewEvent, viewSpike} {
+	for _, v := range []viewID{viewQueue, viewGroup, viewEvent, viewSpike, viewRules} {
 		for _, f := range []groupPane{paneFindings, paneChecklist, paneNotes} {
 			for _, md := range []modalKind{modalNone, modalFilter, modalEditor, modalDialog, modalConfirm} {
 				for _, multi := range []bool{false, true} {
@@ -675,7 +675,7 @@ func TestEveryKeyInHelp(t *testing.T) {
 	}
 	bindings := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Left, k.Right, k.Enter, k.Back,
 		k.Switch, k.Help, k.Quit, k.Filter, k.Sort, k.Reverse, k.Checklist, k.Tick, k.Note, k.Status, k.Exception,
-		k.Allow, k.Suppressed, k.Export, k.Copy, k.Rerun, k.Histogram, k.Raw, k.NextMark, k.PrevMark,
+		k.Allow, k.Suppressed, k.Export, k.Copy, k.Rerun, k.Histogram, k.Rules, k.Raw, k.NextMark, k.PrevMark,
 		k.Save, k.Cancel, k.Yes, k.No}
 	for _, b := range bindings {
 		if !seen[b.Help().Key] {

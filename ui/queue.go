@@ -198,6 +198,9 @@ type queueModel struct {
 	// group it happened to be on while loading.
 	moved bool
 	ipW   int
+	// lintN counts the run's lints per detector; groups hit by one are
+	// marked in the detectors column (rules.go, lintMark).
+	lintN map[string]int
 }
 
 // colID names a queue column.
@@ -410,6 +413,12 @@ func (q *queueModel) renderRow(g *triage.Group) string {
 			v = statusShort(statusOr(q.status, g.Key))
 		case cDet:
 			v = shortDetectors(g.Detectors)
+			for _, d := range g.Detectors {
+				if q.lintN[d] > 0 {
+					v = lintMark() + v
+					break
+				}
+			}
 		case cSpark:
 			v = sparkline(g.Activity(c.w))
 		case cLast:
@@ -480,7 +489,8 @@ func (q *queueModel) View() string {
 
 func ipString(k triage.GroupKey) string {
 	if !k.SourceIP.IsValid() {
-		return "-"
+		// Site-wide findings (STE1-3, CIE2) and events without an address.
+		return "(no source IP)"
 	}
 	return k.SourceIP.String()
 }

@@ -75,6 +75,17 @@ type Options struct {
 	Author string
 	// Now is the clock (tests fix it); nil: time.Now.
 	Now func() time.Time
+	// Rules describes every detector and Elastic rule Picket knows, for
+	// the rules view (R); nil: the view lists those this run reported on.
+	Rules []RuleInfo
+
+	// Alerts pulls Elastic Security's alerts to show beside the findings
+	// (picket --es); nil: none.
+	Alerts *AlertSource
+	// Progress reports how far Start's load has come, for the status
+	// line's progress bar; polled while loading. nil, or false: the
+	// count of events kept is shown instead.
+	Progress func() (LoadProgress, bool)
 }
 
 // RunSpec is a fresh run of the detectors: an empty collection, the
@@ -105,6 +116,7 @@ const (
 	viewGroup
 	viewEvent
 	viewSpike
+	viewRules // R (rules.go)
 )
 
 // modalKind is what holds the keys ahead of the view.
@@ -217,6 +229,7 @@ type model struct {
 	group    groupModel
 	event    eventModel
 	spike    spikeModel
+	rules    rulesModel
 
 	modal     modalKind
 	prevModal modalKind // the modal a quit confirmation interrupted
@@ -250,6 +263,9 @@ type model struct {
 	rowSeq     int // last rows computation issued
 	info       string
 	lastErr    string
+
+	al   alertState // pulled alerts (alerts.go)
+	load loadState  // the load's progress bar (progress.go)
 }
 
 // New returns the console's root model. The engine, if any, starts when
@@ -288,6 +304,7 @@ func newModel(ctx context.Context, opts Options) *model {
 		group:       newGroupView(st, &k),
 		event:       newEventView(st, &k, opts.Collection),
 		spike:       spikeModel{st: st, keys: &k},
+		rules:       rulesModel{st: st, keys: &k},
 		input:       in,
 		status:      map[triage.GroupKey]string{},
 		statusAsked: map[triage.GroupKey]bool{},
@@ -335,7 +352,7 @@ func Run(ctx context.Context, opts Options) error {
 }
 
 func (m *model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.loadSuppressions(), m.loadStatuses()}
+	cmds := []tea.Cmd{m.loadSuppressions(), m.loadStatuses(), m.pullAlerts()}
 	if m.opts.Start != nil {
 		cmds = append(cmds, m.startCmd(m.opts.Start), tick(m.gen))
 	}
@@ -360,13 +377,14 @@ func (m *model) afterRun() {
 	if m.opts.Spike != nil {
 		m.spike.set(m.opts.Spike())
 	}
+	m.runChanged()
 }
 
 // refresh reads the collection in a command, off the event loop: sorting
 // many groups takes a while and must not stall the keys.
 func (m *model) refresh() tea.Cmd {
 	m.seq++
-	seq, c, warn, sup := m.seq, m.opts.Collection, m.opts.Warnings, m.sup
+	seq, c, warn, sup, alerts := m.seq, m.opts.Collection, m.opts.Warnings, m.sup, m.al.items
 	var gk *triage.GroupKey
 	if m.view != viewQueue && m.group.group != nil {
 		k := m.group.group.Key
@@ -374,6 +392,7 @@ func (m *model) refresh() tea.Cmd {
 	}
 	return func() tea.Msg {
 		msg := refreshMsg{seq: seq, snap: takeSnapshot(c, warn, sup), groupKey: gk}
+		msg.snap.addAlerts(alerts)
 		if gk != nil {
 			msg.findings = c.FindingsFor(*gk)
 		}
@@ -455,7 +474,7 @@ func (m *model) recomputeRows() tea.Cmd {
 
 // recomputeFindings refreshes the group view's rows.
 func (m *model) recomputeFindings() {
-	m.group.setRows(findingRows(m.group.all, m.groupMatch, m.sup, m.showSupp))
+	m.group.setRows(m.withAlerts(findingRows(m.group.all, m.groupMatch, m.sup, m.showSupp)))
 }
 
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -471,13 +490,15 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.loading = false
 		m.startErr = msg.err
+		m.load.have = false
 		m.afterRun()
-		return m, m.refresh()
+		return m, tea.Batch(m.refresh(), m.judgeAlerts())
 
 	case tickMsg:
 		if !m.loading || msg.gen != m.gen {
 			return m, nil
 		}
+		m.pollProgress()
 		return m, m.refresh()
 
 	case refreshMsg:
@@ -491,6 +512,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.group.refresh(g, msg.findings)
 				m.recomputeFindings()
 			}
+		}
+		if m.view == viewRules {
+			cmd = tea.Batch(cmd, m.rulesCounts())
 		}
 		if m.loading {
 			return m, tea.Batch(cmd, tick(m.gen))
@@ -563,7 +587,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.xs, m.allow = msg.xs, msg.allow
 		m.setSuppressions()
-		return m, m.refresh()
+		return m, tea.Batch(m.refresh(), m.judgeAlerts())
 
 	case supSavedMsg:
 		if msg.err != nil {
@@ -583,7 +607,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.view != viewQueue && m.group.group != nil {
 			m.recomputeFindings()
 		}
-		return m, m.refresh()
+		return m, tea.Batch(m.refresh(), m.judgeAlerts())
 
 	case previewMsg:
 		if m.modal == modalDialog && msg.seq == m.dialog.seq {
@@ -591,6 +615,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.dialog.hits, m.dialog.groups, m.dialog.total = msg.hits, msg.groups, msg.total
 		}
 		return m, nil
+
+	case modelMsg:
+		return m, msg.apply(m)
 
 	case exportedMsg:
 		if msg.err != nil {
@@ -614,6 +641,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		m.info = ""
 		return m.handleKey(msg)
+	}
+	if cmd, ok := m.updateAlerts(msg); ok {
+		return m, cmd
 	}
 	// Anything else (cursor blinks) goes to an open editor.
 	if m.modal == modalEditor {
@@ -668,6 +698,11 @@ func (m *model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case modalFilter:
 		return m.filterKey(msg)
 	}
+	if m.view == viewRules {
+		if cmd, ok := m.rulesKey(msg); ok {
+			return m, cmd
+		}
+	}
 
 	k := m.keys
 	switch {
@@ -693,6 +728,8 @@ func (m *model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		m.layout()
 		return m, nil
+	case keyIs(msg, k.Rules):
+		return m, m.openRules()
 	case keyIs(msg, k.Histogram):
 		if m.view != viewSpike {
 			m.backView = m.view
@@ -829,6 +866,7 @@ func (m *model) layout() {
 	m.group.setSize(m.width, h)
 	m.event.setSize(m.width, h)
 	m.spike.setSize(m.width, h)
+	m.rules.setSize(m.width, h)
 	if m.modal == modalEditor {
 		m.editor.setSize(m.width, h)
 	}
@@ -854,6 +892,8 @@ func (m *model) View() string {
 			body = m.event.View()
 		case viewSpike:
 			body = m.spike.View()
+		case viewRules:
+			body = m.rules.View()
 		default:
 			body = m.queue.View()
 		}
@@ -880,7 +920,7 @@ func (m *model) header() string {
 	b.WriteString("  ")
 	b.WriteString(st.Counts.Render(
 		plural(len(m.snap.groups), "group") + " · " + plural(m.snap.findings, "finding") + " · " +
-			plural(m.snap.events, "event") + " · times UTC"))
+			plural(m.snap.events, "event") + m.alertCounts() + " · times UTC"))
 	return clip(b.String(), m.width)
 }
 
@@ -922,7 +962,7 @@ func (m *model) statusLine() string {
 	}
 	switch {
 	case m.loading:
-		parts = append(parts, st.Loading.Render("loading… "+plural(m.snap.events, "event")))
+		parts = append(parts, m.loadingPart())
 	case m.startErr != nil:
 		parts = append(parts, st.Error.Render("error: "+triage.Escape(m.startErr.Error())))
 	}
@@ -948,6 +988,8 @@ func (m *model) statusLine() string {
 		pos = position(m.event.evidence)
 	case viewSpike:
 		pos = position(m.spike.list)
+	case viewRules:
+		pos = position(m.rules.list)
 	}
 	left := strings.Join(parts, st.Status.Render("  "))
 	right := st.Status.Render(pos)
