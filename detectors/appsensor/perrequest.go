@@ -148,13 +148,24 @@ var utf7Markers = []string{"+ADw-", "+AD4-", "+ACI-", "+ACc-", "+ADs-", "+AC8-"}
 
 func oddEncoding(p Part) (string, bool) {
 	raw := p.Raw
-	for i := 0; i+5 < len(raw); i++ {
-		if raw[i] == '%' && (raw[i+1] == 'u' || raw[i+1] == 'U') && isHex(raw[i+2]) && isHex(raw[i+3]) && isHex(raw[i+4]) && isHex(raw[i+5]) {
+	// Jump from '%' to '%': most values hold none, and this runs on every
+	// part of every request.
+	for i := strings.IndexByte(raw, '%'); i >= 0 && i+5 < len(raw); {
+		if (raw[i+1] == 'u' || raw[i+1] == 'U') && isHex(raw[i+2]) && isHex(raw[i+3]) && isHex(raw[i+4]) && isHex(raw[i+5]) {
 			return "%u escape", true
 		}
+		j := strings.IndexByte(raw[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
 	}
 	if p.Where != InUserAgent && !utf8.ValidString(p.Value) {
 		return "invalid or overlong UTF-8", true
+	}
+	// Every UTF-7 marker starts with '+'.
+	if strings.IndexByte(raw, '+') < 0 && strings.IndexByte(p.Value, '+') < 0 {
+		return "", false
 	}
 	for _, m := range utf7Markers {
 		if strings.Contains(raw, m) || strings.Contains(p.Value, m) {
