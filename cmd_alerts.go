@@ -599,9 +599,10 @@ func splitIDs(ids []string) []string {
 // pushDown replaces the detectors by what Elasticsearch can do for them:
 // KQL query rules become their query in DSL (kql.ToDSL) grouped by source
 // IP × user agent through a composite aggregation, one finding per group;
-// the spike model, which needs every event, is replaced by a lint with
-// the 15-minute deny counts; other detectors need the events and are
-// listed as not run. The returned source delivers no events: it runs the
+// the spike model is scored on the deny counts of a date_histogram over
+// its datafeed's query, and the buckets it finds anomalous are then
+// sampled for evidence ids and influencer values; other detectors need
+// the events and are listed as not run. The returned source delivers no events: it runs the
 // aggregations, whose errors end the run as a pull's would.
 func pushDown(c *elastic.Client, s esSettings, dets []triage.Detector, indexGiven bool) (triage.Source, []triage.Detector) {
 	src := &pushedSource{c: c, s: s}
@@ -630,7 +631,7 @@ func pushDown(c *elastic.Client, s esSettings, dets []triage.Detector, indexGive
 			src.rules = append(src.rules, p)
 			out = append(out, p)
 		case *spike.Detector:
-			p := &pushedSpike{info: d.Info()}
+			p := &pushedSpike{d: d}
 			src.spike = p
 			out = append(out, p)
 		default:
@@ -666,13 +667,7 @@ func (p *pushedSource) Events(ctx context.Context, _ func(*triage.Event) error) 
 		}
 	}
 	if p.spike != nil {
-		q := p.s.query()
-		q.Filter = elastic.DenyFilter
-		bs, err := p.c.Histogram(ctx, q, 15*time.Minute)
-		if err != nil {
-			return err
-		}
-		p.spike.buckets = bs
+		return p.spike.count(ctx, p.c, p.s.query())
 	}
 	return nil
 }
@@ -700,30 +695,82 @@ func (p *pushedRule) Flush(emit func(triage.Finding)) {
 	}
 }
 
-// pushedSpike reports the deny counts the spike model would have scored.
+// pushedSpike is the spike model scored on counts: Elasticsearch counts
+// the denies per bucket (the job's datafeed as elastic.DenyFilter), the
+// model scores those counts exactly as it scores events, and only the
+// buckets it finds anomalous are sampled for evidence (the first
+// elastic.SampleIDs ids) and influencers (each field's top values and
+// distinct count), so findings cite events like a local run's do.
 type pushedSpike struct {
-	info    triage.DetectorInfo
-	buckets []elastic.Bucket
+	d                *spike.Detector
+	denies           int64
+	bucketN, sampled int
 }
 
-func (p *pushedSpike) Info() triage.DetectorInfo                   { return p.info }
-func (p *pushedSpike) Observe(*triage.Event, func(triage.Finding)) {}
-func (p *pushedSpike) Flush(func(triage.Finding))                  {}
+// countedBy names the counter in the findings' reasons.
+const countedBy = "Elasticsearch"
 
-func (p *pushedSpike) Lints() []triage.Lint {
-	var total, peak int64
-	var at time.Time
-	for _, b := range p.buckets {
-		total += b.Count
-		if b.Count > peak {
-			peak, at = b.Count, b.Start
+// spikeTop is how many values per influencer field a sample asks for.
+const spikeTop = 8
+
+func (p *pushedSpike) count(ctx context.Context, c *elastic.Client, q elastic.Query) error {
+	q.Filter = elastic.DenyFilter
+	span := p.d.Span()
+	bs, err := c.Histogram(ctx, q, span)
+	if err != nil {
+		return err
+	}
+	counts := make([]spike.BucketCount, len(bs))
+	for i, b := range bs {
+		counts[i] = spike.BucketCount{Start: b.Start, Count: int(b.Count)}
+		p.denies += b.Count
+	}
+	p.bucketN = len(bs)
+	p.d.AddCounts(countedBy, counts...)
+	anomalous := p.d.Anomalous()
+	if len(anomalous) == 0 {
+		return nil
+	}
+	samples, err := c.SampleBuckets(ctx, q, span, anomalous, spike.InfluencerFields[:], spikeTop)
+	if err != nil {
+		return err
+	}
+	p.sampled = len(samples)
+	for _, s := range samples {
+		bc := spike.BucketCount{Start: s.Start, IDs: s.IDs}
+		for _, f := range s.Fields {
+			if len(f.Top) == 0 {
+				continue
+			}
+			inf := spike.InfluencerField{
+				Field:    f.Field,
+				Distinct: int(f.Distinct),
+				// Below its precision threshold the cardinality
+				// aggregation counts hashes in a set, as the local tally
+				// does up to 64 values: call that exact, like it.
+				Exact: f.Distinct <= 64,
+			}
+			for _, t := range f.Top {
+				inf.Top = append(inf.Top, spike.InfluencerValue{Value: t.Value, Count: int(t.Count), Share: float64(t.Count) / float64(max(s.Count, 1))})
+			}
+			bc.Influencers = append(bc.Influencers, inf)
 		}
+		p.d.AddCounts(countedBy, bc)
 	}
-	msg := fmt.Sprintf("not scored: the model needs the events; Elasticsearch counted %d denied events in %d 15-minute buckets", total, len(p.buckets))
-	if peak > 0 {
-		msg += fmt.Sprintf(", the most (%d) at %s", peak, at.UTC().Format(time.RFC3339))
-	}
-	return []triage.Lint{{Detector: p.info.ID, Message: msg + "; narrow the time range to run it", Count: int(total)}}
+	return nil
+}
+
+func (p *pushedSpike) Info() triage.DetectorInfo                   { return p.d.Info() }
+func (p *pushedSpike) Observe(*triage.Event, func(triage.Finding)) {}
+func (p *pushedSpike) Flush(emit func(triage.Finding))             { p.d.Flush(emit) }
+
+// Lints are the model's own (warm-up, history dropped) and a note of
+// what counting in Elasticsearch changes.
+func (p *pushedSpike) Lints() []triage.Lint {
+	span := strings.TrimSuffix(strings.TrimSuffix(p.d.Span().String(), "0s"), "0m")
+	msg := fmt.Sprintf("scored on the denies Elasticsearch counted (%d in %d buckets of %s, not pulled); %d anomalous bucket(s) sampled for evidence and influencers; deny look-alikes the job's datafeed misses cannot be seen in counts and were not checked",
+		p.denies, p.bucketN, span, p.sampled)
+	return append(p.d.Lints(), triage.Lint{Detector: p.d.Info().ID, Message: msg, Count: int(p.denies)})
 }
 
 // notRunLint names the detectors a push-down cannot run.

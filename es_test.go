@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -210,7 +212,7 @@ func TestDetectESFlags(t *testing.T) {
 		{"page size", url, []string{"detect", "--es", "--es-page-size", "20000"}, 2, []string{"--es-page-size"}},
 		{"forbidden", url, []string{"detect", "--es", "--es-index", "logs-secret"}, 1, []string{"403", "missing the read privilege on logs-secret"}},
 		{"missing index", url, []string{"detect", "--es", "--es-index", "nope"}, 1, []string{"no such index nope"}},
-		{"over the limit", url, []string{"detect", "--es", "--es-index", "logs-a", "--from", "2026-11-27", "--es-limit", "3"}, 0, []string{"5 documents in range exceed the limit of 3", "counting in Elasticsearch", "not scored", "not run, they need the events"}},
+		{"over the limit", url, []string{"detect", "--es", "--es-index", "logs-a", "--from", "2026-11-27", "--es-limit", "3"}, 0, []string{"5 documents in range exceed the limit of 3", "counting in Elasticsearch", "scored on the denies Elasticsearch counted (0 in 0 buckets of 15m, not pulled)", "not run, they need the events"}},
 		{"ok", url, []string{"detect", "--es", "--es-index", "logs-a", "--from", "2026-11-27", "--to", "2026-11-28"}, 0, []string{"picket: 5 events", "pulled 5 of 5 documents"}},
 		{"url flag", nil, []string{"detect", "--es", "--es-url", srv.URL, "--es-index", "logs-a", "--from", "2026-11-27"}, 0, []string{"picket: 5 events"}},
 	} {
@@ -444,5 +446,159 @@ func TestConsoleESChecksFirst(t *testing.T) {
 				t.Errorf("exit %d, %q; want %d and %q", code, stderr, tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// firewallDenies writes four days of firewall denies with a daily rhythm,
+// a port sweep from one address in one bucket of the last day and a
+// burst over two buckets that evening, with allowed traffic between, to
+// an NDJSON file in time order and to a fake cluster.
+func firewallDenies(t *testing.T) (srv *elastictest.Server, file string) {
+	t.Helper()
+	srv = elastictest.NewServer()
+	t.Cleanup(srv.Close)
+	file = filepath.Join(t.TempDir(), "fw.ndjson")
+	r := rand.New(rand.NewPCG(3, 4))
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	span := 15 * time.Minute
+	sweep := start.Add(3*24*time.Hour + 14*time.Hour + 30*time.Minute)
+	burst := start.Add(3*24*time.Hour + 20*time.Hour)
+	var buf bytes.Buffer
+	n := 0
+	add := func(ts time.Time, src string, port int, deny bool) {
+		n++
+		outcome, typ := "success", "allowed"
+		if deny {
+			outcome, typ = "failure", "denied"
+		}
+		line := fmt.Appendf(nil, `{"@timestamp":%q,"event":{"id":"fw-%d","category":["network"],"type":["connection",%q],"outcome":%q},`+
+			`"source":{"ip":%q},"destination":{"port":%d,"geo":{"country_name":"Germany"}}}`,
+			ts.Format(time.RFC3339), n, typ, outcome, src, port)
+		buf.Write(line)
+		buf.WriteByte('\n')
+		srv.Add("logs-firewall", "", line)
+	}
+	for b := range 4 * 96 {
+		bs := start.Add(time.Duration(b) * span)
+		h := float64(bs.Hour()) + float64(bs.Minute())/60
+		mean := 4 + 8*(1-math.Cos(2*math.Pi*(h-3)/24))/2
+		count := int(mean) + r.IntN(4)
+		switch {
+		case bs.Equal(sweep):
+			count += 300
+		case bs.Equal(burst), bs.Equal(burst.Add(span)):
+			count += 150
+		}
+		var ts []time.Time
+		for range count {
+			ts = append(ts, bs.Add(time.Duration(r.IntN(int(span/time.Second)))*time.Second))
+		}
+		slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+		for i, at := range ts {
+			src := fmt.Sprintf("198.18.%d.%d", r.IntN(50), 1+r.IntN(250))
+			port := 20 + r.IntN(30)
+			if bs.Equal(sweep) && i%4 != 3 {
+				src, port = "203.0.113.14", 1+i%41
+			}
+			add(at, src, port, true)
+			if i%3 == 0 {
+				add(at, "192.0.2.44", 443, false)
+			}
+		}
+	}
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return srv, file
+}
+
+// Above --es-limit, detect --es scores the spike model on Elasticsearch's
+// deny histogram and samples its anomalous buckets: the findings start
+// and end where a local run's do, with the same counts and scores; the
+// evidence is the earliest ids of each bucket, the influencers come from
+// Elasticsearch's aggregations, and the reason says so.
+func TestDetectESPushDownSpikeAgrees(t *testing.T) {
+	srv, file := firewallDenies(t)
+	only := "elastic:eaa77d63-9679-4ce3-be25-3ba8b795e5fa"
+	type finding struct {
+		Detector   string   `json:"detector"`
+		Timestamp  string   `json:"timestamp"`
+		End        string   `json:"end"`
+		SourceIP   string   `json:"source_ip"`
+		EventIDs   []string `json:"event_ids"`
+		EventCount int      `json:"event_count"`
+		Reason     string   `json:"reason"`
+	}
+	parse := func(out string) []finding {
+		var fs []finding
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if l == "" {
+				continue
+			}
+			var f finding
+			if err := json.Unmarshal([]byte(l), &f); err != nil {
+				t.Fatalf("not JSON: %q", l)
+			}
+			fs = append(fs, f)
+		}
+		return fs
+	}
+	code, localOut, localErr := cliEnv(t, nil, "detect", "--only", only, file)
+	if code != 0 {
+		t.Fatalf("local: exit %d: %s", code, localErr)
+	}
+	code, pushedOut, pushedErr := cliEnv(t, map[string]string{"ELASTICSEARCH_URL": srv.URL}, "detect", "--es", "--es-index", "logs-*",
+		"--from", "2026-11-01", "--to", "2026-11-07", "--es-limit", "1000", "--only", only)
+	if code != 0 {
+		t.Fatalf("pushed down: exit %d: %s", code, pushedErr)
+	}
+	if !strings.Contains(pushedErr, "counting in Elasticsearch") || !strings.Contains(pushedErr, "anomalous bucket(s) sampled for evidence") {
+		t.Errorf("stderr does not say the model was scored on counts:\n%s", pushedErr)
+	}
+	local, pushed := parse(localOut), parse(pushedOut)
+	if len(local) < 2 || len(local) != len(pushed) {
+		t.Fatalf("%d findings locally, %d pushed down\n--- local\n%s--- pushed\n%s", len(local), len(pushed), localOut, pushedOut)
+	}
+	for i, l := range local {
+		p := pushed[i]
+		t.Logf("local:  %s\npushed: %s", l.Reason, p.Reason)
+		if p.Detector != only || p.Timestamp != l.Timestamp || p.End != l.End || p.EventCount != l.EventCount {
+			t.Errorf("finding %d: local %s-%s (%d denies), pushed down %s-%s (%d)", i, l.Timestamp, l.End, l.EventCount, p.Timestamp, p.End, p.EventCount)
+		}
+		lscore, _, _ := strings.Cut(l.Reason, "; ")
+		pscore, _, _ := strings.Cut(p.Reason, "; ")
+		if lscore != pscore {
+			t.Errorf("finding %d: scores differ:\n local  %s\n pushed %s", i, lscore, pscore)
+		}
+		if len(p.EventIDs) == 0 {
+			t.Errorf("finding %d cites no evidence", i)
+		}
+		for _, id := range p.EventIDs {
+			// Each bucket's earliest ids, which the local run kept too.
+			if !slices.Contains(l.EventIDs, id) {
+				t.Errorf("finding %d: pushed evidence %s is not among the local run's", i, id)
+			}
+		}
+		if !strings.Contains(p.Reason, fmt.Sprintf("the %d denies were counted by Elasticsearch, not read as events", p.EventCount)) ||
+			!strings.Contains(p.Reason, "the influencers are Elasticsearch's own summaries") {
+			t.Errorf("finding %d: reason does not say what Elasticsearch counted: %s", i, p.Reason)
+		}
+	}
+	// The sweep is attributed to its source either way.
+	sweep := slices.IndexFunc(pushed, func(f finding) bool { return f.Timestamp == "2026-11-05T14:30:00Z" })
+	if sweep < 0 || !strings.Contains(pushed[sweep].Reason, "from 203.0.113.14") || pushed[sweep].SourceIP != "203.0.113.14" || local[sweep].SourceIP != "203.0.113.14" {
+		t.Errorf("the sweep's source is not named: %+v", pushed)
+	}
+	// The model's own lints are the same.
+	warm := func(stderr string) string {
+		for _, l := range strings.Split(stderr, "\n") {
+			if strings.Contains(l, only) && strings.Contains(l, "model learned") {
+				return l
+			}
+		}
+		return ""
+	}
+	if w := warm(localErr); w == "" || w != warm(pushedErr) {
+		t.Errorf("warm-up lints differ:\n local  %q\n pushed %q", w, warm(pushedErr))
 	}
 }

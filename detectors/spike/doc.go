@@ -68,6 +68,19 @@
 // day is scored in the shadow to learn the dispersion; no bucket is
 // reported before 2 days of history, and a lint says until when.
 //
+// # Counts from elsewhere
+//
+// The model reads only each bucket's count, so counts made by someone
+// else score exactly as the events would: AddCounts takes buckets counted
+// by Elasticsearch (detect --es pushes the counting down when the events
+// are too many to pull), Anomalous says which buckets will be reported,
+// and the caller adds sample ids and influencer summaries for just those
+// before Flush. A finding over counted buckets says so in its reason: its
+// evidence is a sample, its influencers are the counter's summaries (or
+// not available), and distinct counts over several buckets are lower
+// bounds, since they cannot be added up. A run for which no id was added
+// is not reported; a lint names it.
+//
 // # Differences from Elastic's job
 //
 // Elastic's model (elastic/ml-cpp) is Bayesian: it weighs a mixture of

@@ -12,8 +12,9 @@ import (
 )
 
 // finding reports one run of anomalous buckets starting at bucket index
-// first.
-func (d *Detector) finding(first int64, pts []point) triage.Finding {
+// first. It reports false, and notes the run for a lint, when the run has
+// no evidence id: buckets fed as counts whose ids were never added.
+func (d *Detector) finding(first int64, pts []point) (triage.Finding, bool) {
 	span := d.opts.BucketSpan
 	start := time.Unix(0, first*int64(span)).UTC()
 	end := start.Add(time.Duration(len(pts)) * span)
@@ -55,6 +56,14 @@ func (d *Detector) finding(first int64, pts []point) triage.Finding {
 		}
 	}
 	f.EventCount = max(total, len(f.EventIDs))
+	fed, fedInf, fedIDs := 0, false, 0
+	for _, b := range bs {
+		if b != nil && b.fed > 0 {
+			fed += b.fed
+			fedInf = fedInf || b.fedInf
+			fedIDs += len(b.ids)
+		}
+	}
 
 	inf := influencers(bs, total, 3)
 	for _, fi := range inf {
@@ -84,8 +93,46 @@ func (d *Detector) finding(first int64, pts []point) triage.Finding {
 		r.WriteString("; ")
 		r.WriteString(s)
 	}
+	if fed > 0 {
+		r.WriteString("; ")
+		r.WriteString(d.countedWords(fed, total, fedInf, len(bs), fedIDs))
+	}
 	f.Reason = r.String()
-	return f
+	if len(f.EventIDs) == 0 {
+		d.noEvidence = append(d.noEvidence, fmt.Sprintf("%s (%d denies, score %d)", start.Format("2006-01-02 15:04 MST"), total, int(math.Floor(p.score))))
+		return f, false
+	}
+	return f, true
+}
+
+// countedWords says, in a finding's reason, that fed of its total denies
+// were counted by someone else (AddCounts) and what that changes: the
+// evidence is a sample, and the influencers are that counter's summaries,
+// or not available.
+func (d *Detector) countedWords(fed, total int, withInf bool, buckets, ids int) string {
+	by := d.countedBy
+	if by == "" {
+		by = "the data source"
+	}
+	var w strings.Builder
+	if fed == total {
+		fmt.Fprintf(&w, "the %d denies were counted by %s, not read as events", total, by)
+	} else {
+		fmt.Fprintf(&w, "%d of the %d denies were counted by %s, not read as events", fed, total, by)
+	}
+	if ids > 0 {
+		fmt.Fprintf(&w, "; the evidence is a sample of %d of their ids", ids)
+	}
+	if withInf {
+		fmt.Fprintf(&w, "; the influencers are %s's own summaries of each bucket's denies (its top values, and distinct counts that are its estimates", by)
+		if buckets > 1 {
+			w.WriteString(", and over several buckets the largest of them, a lower bound")
+		}
+		w.WriteString(")")
+	} else {
+		fmt.Fprintf(&w, "; influencers were not available: %s reported counts without them", by)
+	}
+	return w.String()
 }
 
 // influencerWords phrases the influencers for a reason: the top sources
@@ -117,7 +164,7 @@ func influencerWords(inf []InfluencerField) []string {
 			s := distinctWords(f, "destination port", "destination ports")
 			if f.Distinct > 1 && top.Share >= 0.1 {
 				s += fmt.Sprintf(" (%s to port %s)", pct(top.Share), top.Value)
-			} else if f.Distinct == 1 {
+			} else if f.Distinct == 1 && !f.AtLeast {
 				s = "all to destination port " + top.Value
 			}
 			out = append(out, s)
@@ -137,6 +184,12 @@ func influencerWords(inf []InfluencerField) []string {
 }
 
 func distinctWords(f InfluencerField, one, many string) string {
+	if f.AtLeast {
+		if f.Distinct == 1 {
+			return "at least 1 distinct " + one
+		}
+		return fmt.Sprintf("at least %d distinct %s", f.Distinct, many)
+	}
 	if f.Distinct == 1 && f.Exact {
 		return "1 distinct " + one
 	}
@@ -199,7 +252,8 @@ func days(d time.Duration) string {
 // run: how long the model was still learning (no finding can come from
 // those buckets) and whether the weekly pattern was learned, deny-like
 // events the job's datafeed does not select (by kind, with examples),
-// denies without a timestamp, and buckets dropped for age.
+// denies without a timestamp, buckets dropped for age, and anomalous runs
+// of counted buckets (AddCounts) not reported because no id was added.
 func (d *Detector) Lints() []triage.Lint {
 	if !d.flushed {
 		return nil
@@ -254,6 +308,10 @@ func (d *Detector) makeLints() []triage.Lint {
 	}
 	if d.noTime > 0 {
 		add(d.noTime, "%d denied network events had no usable @timestamp and were not counted", d.noTime)
+	}
+	if len(d.noEvidence) > 0 {
+		add(0, "%d anomalous run(s) were not reported because no event id was added to their counted buckets (a finding must cite evidence): %s",
+			len(d.noEvidence), strings.Join(d.noEvidence, ", "))
 	}
 	if d.dropped > 0 {
 		add(d.dropped, "%d denied network events lay more than %s days before the newest one and were not modelled", d.dropped, days(d.opts.MaxHistory))

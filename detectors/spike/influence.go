@@ -42,6 +42,63 @@ type tally struct {
 	counts [topSize]int32
 	n      uint8
 	dist   distinct
+	// A distinct count reported with summaries (addSummary): the largest
+	// one, how many summaries there were and whether all were exact.
+	ext      int
+	extN     int
+	extExact bool
+}
+
+// addSummary merges a summary computed elsewhere (by Elasticsearch's
+// terms and cardinality aggregations) into the tally: its top values'
+// counts add to those kept, and its distinct count is kept beside the
+// hashes, since counts of distinct values cannot be added up.
+func (t *tally) addSummary(f InfluencerField, intern map[string]string) {
+	for _, v := range f.Top {
+		if v.Count <= 0 || v.Value == "" {
+			continue
+		}
+		s, ok := intern[v.Value]
+		if !ok {
+			if len(intern) >= 1<<16 {
+				clear(intern)
+			}
+			s = v.Value
+			intern[s] = s
+		}
+		c := int32(min(v.Count, 1<<30))
+		found := false
+		for i := range int(t.n) {
+			if t.vals[i] == s {
+				t.counts[i] += c
+				found = true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		if int(t.n) < topSize {
+			t.vals[t.n], t.counts[t.n] = s, c
+			t.n++
+			continue
+		}
+		low := 0
+		for i := 1; i < topSize; i++ {
+			if t.counts[i] < t.counts[low] {
+				low = i
+			}
+		}
+		if c > t.counts[low] {
+			t.vals[low], t.counts[low] = s, c
+		}
+	}
+	if t.extN == 0 {
+		t.extExact = true
+	}
+	t.extN++
+	t.ext = max(t.ext, f.Distinct)
+	t.extExact = t.extExact && f.Exact
 }
 
 // add counts one value. s must be stable (interned): it is kept.
@@ -86,8 +143,11 @@ type InfluencerField struct {
 	Field string
 	// Distinct is how many different values the field had: exact up to
 	// 64, estimated (standard error about 5%) beyond, when Exact is false.
+	// AtLeast marks a lower bound: the largest of several distinct counts
+	// reported by summaries (AddCounts), which cannot be added up.
 	Distinct int
 	Exact    bool
+	AtLeast  bool
 	// Top lists the most frequent values, most frequent first.
 	Top []InfluencerValue
 }
@@ -99,6 +159,7 @@ func summarise(field string, ts []*tally, events, top int) (InfluencerField, boo
 	counts := map[string]int{}
 	var d distinct
 	seen := false
+	ext, extN, extExact := 0, 0, true
 	for _, t := range ts {
 		if t == nil || t.n == 0 {
 			continue
@@ -108,11 +169,21 @@ func summarise(field string, ts []*tally, events, top int) (InfluencerField, boo
 			counts[t.vals[i]] += int(t.counts[i])
 		}
 		d.merge(&t.dist)
+		if t.extN > 0 {
+			ext, extN, extExact = max(ext, t.ext), extN+t.extN, extExact && t.extExact
+		}
 	}
 	if !seen {
 		return f, false
 	}
 	f.Distinct, f.Exact = d.estimate()
+	if extN > 0 {
+		if extN == 1 && f.Distinct == 0 {
+			f.Distinct, f.Exact = ext, extExact
+		} else {
+			f.Distinct, f.Exact, f.AtLeast = max(f.Distinct, ext), false, true
+		}
+	}
 	for v, c := range counts {
 		f.Top = append(f.Top, InfluencerValue{Value: v, Count: c, Share: math.Min(1, float64(c)/float64(max(events, 1)))})
 	}

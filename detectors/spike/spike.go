@@ -83,13 +83,20 @@ type Detector struct {
 	newest   int64 // index of the newest bucket seen
 	unscored int   // denies in buckets the model did not score
 	lints    []triage.Lint
+
+	countedBy  string   // who counted what AddCounts added ("Elasticsearch")
+	noEvidence []string // anomalous runs not reported for want of ids
 }
 
-// bucket is what Observe keeps per bucket of event time.
+// bucket is what Observe and AddCounts keep per bucket of event time.
 type bucket struct {
 	count int
 	ids   []string
 	inf   [numInfluencers]*tally
+	// fed counts the denies AddCounts added (not seen as events), and
+	// fedInf says whether influencers came with them.
+	fed    int
+	fedInf bool
 }
 
 type lookStat struct {
@@ -240,37 +247,46 @@ func floorDiv(a, b int64) int64 {
 // one finding, oldest first.
 func (d *Detector) Flush(emit func(triage.Finding)) {
 	d.flushed = true
-	d.result, d.dropped, d.unscored = nil, d.pruned, 0
+	d.result, d.dropped, d.unscored, d.noEvidence = nil, d.pruned, 0, nil
 	if len(d.buckets) > 0 {
 		d.score(emit)
 	}
 	d.lints = d.makeLints()
 }
 
-// score builds the dense series, runs the model and emits findings.
-func (d *Detector) score(emit func(triage.Finding)) {
+// series builds the dense series of counts the model scores: from bucket
+// index lo to the newest bucket, at most MaxHistory long. older counts the
+// denies in buckets before lo. There must be at least one bucket.
+func (d *Detector) series() (lo int64, counts []float64, older int) {
 	keys := make([]int64, 0, len(d.buckets))
 	for k := range d.buckets {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	hi := keys[len(keys)-1]
-	lo := keys[0]
+	lo = keys[0]
 	if limit := int64(d.opts.MaxHistory / d.opts.BucketSpan); hi-lo+1 > limit {
 		lo = hi - limit + 1
 		for _, k := range keys {
 			if k < lo {
-				d.dropped += d.buckets[k].count
+				older += d.buckets[k].count
 			}
 		}
 	}
-	n := int(hi - lo + 1)
-	counts := make([]float64, n)
+	counts = make([]float64, int(hi-lo+1))
 	for k, b := range d.buckets {
 		if k >= lo {
 			counts[k-lo] = float64(b.count)
 		}
 	}
+	return lo, counts, older
+}
+
+// score runs the model over the series and emits findings.
+func (d *Detector) score(emit func(triage.Finding)) {
+	lo, counts, older := d.series()
+	d.dropped += older
+	n := len(counts)
 	pts := run(d.params, counts)
 	span := d.opts.BucketSpan
 	d.result = make([]Bucket, n)
@@ -309,7 +325,9 @@ func (d *Detector) score(emit func(triage.Finding)) {
 		for j < n && pts[j].anomaly {
 			j++
 		}
-		emit(d.finding(lo+int64(i), pts[i:j]))
+		if f, ok := d.finding(lo+int64(i), pts[i:j]); ok {
+			emit(f)
+		}
 		i = j
 	}
 }

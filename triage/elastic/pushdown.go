@@ -229,3 +229,187 @@ func (c *Client) Histogram(ctx context.Context, q Query, interval time.Duration)
 // deny or whose type is denied.
 var DenyFilter = json.RawMessage(`{"bool":{"filter":[{"term":{"event.category":"network"}}],` +
 	`"should":[{"match":{"event.outcome":"deny"}},{"match":{"event.type":"denied"}}],"minimum_should_match":1}}`)
+
+// TermCount is one value of a field and how many documents had it.
+type TermCount struct {
+	Value string
+	Count int64
+}
+
+// FieldSummary is what a terms and a cardinality aggregation say about
+// one field in one bucket.
+type FieldSummary struct {
+	Field string
+	// Top are the most frequent values, most frequent first. Over several
+	// shards their counts may be underestimated a little, as
+	// Elasticsearch's terms aggregation documents.
+	Top []TermCount
+	// Distinct is the cardinality aggregation's estimate of how many
+	// values there were: near exact below its precision threshold
+	// (SamplePrecision), approximate (HyperLogLog++) above.
+	Distinct int64
+}
+
+// BucketSample is what Elasticsearch returns about the documents of one
+// histogram bucket: sample ids and summaries of some fields.
+type BucketSample struct {
+	Start time.Time
+	Count int64
+	// IDs are the event ids (event.id, else _id) of the bucket's
+	// SampleIDs earliest documents.
+	IDs    []string
+	Fields []FieldSummary // in the order asked for
+}
+
+// SamplePrecision is the cardinality aggregations' precision_threshold.
+const SamplePrecision = 3000
+
+// sampleBatch is how many buckets one SampleBuckets request covers.
+var sampleBatch = 100
+
+// SampleBuckets fetches, for the interval buckets starting at starts (as
+// Histogram returned them), the ids of each bucket's earliest documents
+// and, per field, its top most frequent values and distinct count. It
+// is the follow-up to Histogram for the few buckets worth explaining: one
+// request per sampleBatch buckets, whose query keeps only those buckets'
+// documents and whose date_histogram carries top_hits, terms and
+// cardinality sub-aggregations. Buckets without documents are left out.
+func (c *Client) SampleBuckets(ctx context.Context, q Query, interval time.Duration, starts []time.Time, fields []string, top int) ([]BucketSample, error) {
+	if interval < time.Second {
+		return nil, fmt.Errorf("elasticsearch: histogram interval %v: want at least 1s", interval)
+	}
+	field := q.timeField()
+	var out []BucketSample
+	for lo := 0; lo < len(starts); lo += sampleBatch {
+		batch := starts[lo:min(lo+sampleBatch, len(starts))]
+		var ranges []any
+		for _, s := range batch {
+			ranges = append(ranges, map[string]any{"range": map[string]any{field: map[string]any{
+				"gte":    s.UTC().Format(time.RFC3339Nano),
+				"lt":     s.Add(interval).UTC().Format(time.RFC3339Nano),
+				"format": "strict_date_optional_time",
+			}}})
+		}
+		sub := map[string]any{"sample": map[string]any{"top_hits": map[string]any{
+			"size":    SampleIDs,
+			"sort":    []any{map[string]any{field: "asc"}},
+			"_source": map[string]any{"includes": []string{"event.id"}},
+		}}}
+		for i, f := range fields {
+			sub[fmt.Sprintf("f%d", i)] = map[string]any{"terms": map[string]any{"field": f, "size": top}}
+			sub[fmt.Sprintf("f%d_distinct", i)] = map[string]any{"cardinality": map[string]any{"field": f, "precision_threshold": SamplePrecision}}
+		}
+		body := map[string]any{
+			"size":             0,
+			"track_total_hits": false,
+			"query": map[string]any{"bool": map[string]any{"filter": []any{
+				q.dsl(),
+				map[string]any{"bool": map[string]any{"should": ranges, "minimum_should_match": 1}},
+			}}},
+			"aggs": map[string]any{"over_time": map[string]any{
+				"date_histogram": map[string]any{
+					"field":          field,
+					"fixed_interval": strconv.FormatInt(int64(interval/time.Second), 10) + "s",
+					"min_doc_count":  1,
+				},
+				"aggs": sub,
+			}},
+		}
+		var res struct {
+			Aggregations struct {
+				OverTime struct {
+					Buckets []map[string]json.RawMessage `json:"buckets"`
+				} `json:"over_time"`
+			} `json:"aggregations"`
+		}
+		op := fmt.Sprintf("sample %d bucket(s) of %s", len(batch), q.name())
+		if err := c.doJSON(ctx, op, esapi.SearchRequest{Index: q.Indices, Body: jsonBody(body)}, &res); err != nil {
+			return nil, err
+		}
+		for _, b := range res.Aggregations.OverTime.Buckets {
+			s, err := sampleOf(b, fields)
+			if err != nil {
+				return nil, &Error{Op: op, Reason: "unexpected answer: " + err.Error()}
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// sampleOf decodes one bucket of SampleBuckets' answer.
+func sampleOf(b map[string]json.RawMessage, fields []string) (BucketSample, error) {
+	var s BucketSample
+	var key float64
+	if err := json.Unmarshal(b["key"], &key); err != nil {
+		return s, fmt.Errorf("bucket key: %w", err)
+	}
+	s.Start = msTime(key)
+	_ = json.Unmarshal(b["doc_count"], &s.Count)
+	var sample struct {
+		Hits struct {
+			Hits []struct {
+				ID     string `json:"_id"`
+				Source struct {
+					Event struct {
+						ID string `json:"id"`
+					} `json:"event"`
+					EventID string `json:"event.id"`
+				} `json:"_source"`
+			} `json:"hits"`
+		} `json:"hits"`
+	}
+	if raw := b["sample"]; raw != nil {
+		if err := json.Unmarshal(raw, &sample); err != nil {
+			return s, fmt.Errorf("sample: %w", err)
+		}
+	}
+	for _, h := range sample.Hits.Hits {
+		id := h.Source.Event.ID
+		if id == "" {
+			id = h.Source.EventID
+		}
+		if id == "" {
+			id = h.ID
+		}
+		s.IDs = append(s.IDs, id)
+	}
+	for i, f := range fields {
+		fs := FieldSummary{Field: f}
+		var terms struct {
+			Buckets []struct {
+				Key      json.RawMessage `json:"key"`
+				KeyStr   string          `json:"key_as_string"`
+				DocCount int64           `json:"doc_count"`
+			} `json:"buckets"`
+		}
+		if raw := b[fmt.Sprintf("f%d", i)]; raw != nil {
+			if err := json.Unmarshal(raw, &terms); err != nil {
+				return s, fmt.Errorf("terms of %s: %w", f, err)
+			}
+		}
+		for _, t := range terms.Buckets {
+			v := t.KeyStr // ip and boolean fields name the value here
+			if v == "" {
+				var str string
+				if json.Unmarshal(t.Key, &str) == nil {
+					v = str
+				} else {
+					v = string(t.Key) // a number, as its JSON text
+				}
+			}
+			fs.Top = append(fs.Top, TermCount{Value: v, Count: t.DocCount})
+		}
+		var card struct {
+			Value int64 `json:"value"`
+		}
+		if raw := b[fmt.Sprintf("f%d_distinct", i)]; raw != nil {
+			if err := json.Unmarshal(raw, &card); err != nil {
+				return s, fmt.Errorf("cardinality of %s: %w", f, err)
+			}
+		}
+		fs.Distinct = card.Value
+		s.Fields = append(s.Fields, fs)
+	}
+	return s, nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,90 @@ func TestDenyHistogramAgreesWithLocal(t *testing.T) {
 	}
 	if _, err := c.Histogram(context.Background(), q, time.Millisecond); err == nil {
 		t.Errorf("a sub-second interval should be refused")
+	}
+}
+
+// The samples of chosen deny buckets agree with the pulled events of the
+// same buckets: the earliest ids, each source IP's count, how many
+// distinct sources; other buckets are left out, in batches or not.
+func TestSampleBucketsAgreeWithLocal(t *testing.T) {
+	srv := elastictest.NewServer()
+	defer srv.Close()
+	mixedDocs(srv)
+	c := newClient(t, srv.URL)
+	span := 15 * time.Minute
+	q := Query{Indices: []string{"logs-*"}, From: t0, To: t0.Add(24 * time.Hour)}
+	type local struct {
+		ids []string
+		ips map[string]int64
+	}
+	byBucket := map[time.Time]*local{}
+	err := c.NewSource(q, SourceOptions{}).Events(context.Background(), func(ev *triage.Event) error {
+		if !triage.Has(ev.Category, "network") || (ev.Outcome != "deny" && !triage.Has(ev.Type, "denied")) {
+			return nil
+		}
+		s := ev.Timestamp.Truncate(span)
+		l := byBucket[s]
+		if l == nil {
+			l = &local{ips: map[string]int64{}}
+			byBucket[s] = l
+		}
+		if len(l.ids) < SampleIDs {
+			l.ids = append(l.ids, ev.ID)
+		}
+		if ip := ev.SourceIP; ip.IsValid() && ev.Raw != nil && strings.Contains(string(ev.Raw), `"source"`) {
+			l.ips[ip.String()]++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Filter = DenyFilter
+	bs, err := c.Histogram(context.Background(), q, span)
+	if err != nil || len(bs) < 10 {
+		t.Fatalf("histogram: %d buckets, %v", len(bs), err)
+	}
+	starts := []time.Time{bs[1].Start, bs[4].Start, bs[5].Start, bs[9].Start, t0.Add(-time.Hour)} // the last has no denies
+	for _, batch := range []int{100, 2} {
+		t.Run(fmt.Sprintf("batch %d", batch), func(t *testing.T) {
+			old := sampleBatch
+			sampleBatch = batch
+			defer func() { sampleBatch = old }()
+			got, err := c.SampleBuckets(context.Background(), q, span, starts, []string{"source.ip", "destination.port"}, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 4 {
+				t.Fatalf("%d samples, want the 4 buckets with denies", len(got))
+			}
+			for i, s := range got {
+				l := byBucket[s.Start]
+				if !s.Start.Equal(starts[i]) || l == nil {
+					t.Fatalf("sample %d starts at %v, want %v", i, s.Start, starts[i])
+				}
+				if s.Count != bs[slices.IndexFunc(bs, func(b Bucket) bool { return b.Start.Equal(s.Start) })].Count {
+					t.Errorf("bucket %v: count %d differs from the histogram's", s.Start, s.Count)
+				}
+				if !slices.Equal(s.IDs, l.ids) {
+					t.Errorf("bucket %v: ids %v, local %v", s.Start, s.IDs, l.ids)
+				}
+				if len(s.Fields) != 2 || s.Fields[0].Field != "source.ip" || s.Fields[1].Field != "destination.port" {
+					t.Fatalf("fields %+v", s.Fields)
+				}
+				src := s.Fields[0]
+				if src.Distinct != int64(len(l.ips)) || len(src.Top) == 0 || len(src.Top) > 3 {
+					t.Errorf("bucket %v: source.ip %+v, local %v", s.Start, src, l.ips)
+				}
+				for j, tc := range src.Top {
+					if l.ips[tc.Value] != tc.Count || j > 0 && tc.Count > src.Top[j-1].Count {
+						t.Errorf("bucket %v: %s counted %d, local %d (or out of order)", s.Start, tc.Value, tc.Count, l.ips[tc.Value])
+					}
+				}
+				if dp := s.Fields[1]; len(dp.Top) != 0 || dp.Distinct != 0 {
+					t.Errorf("destination.port of documents without it: %+v", dp)
+				}
+			}
+		})
 	}
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // aggs answers POST /<index>/_search with size 0 and one aggregation:
-// composite (terms sources with missing_bucket; min, max and top_hits
-// sub-aggregations) or date_histogram (fixed_interval, min_doc_count).
+// composite (terms sources with missing_bucket) or date_histogram
+// (fixed_interval, min_doc_count), each with min, max, top_hits, terms
+// and cardinality sub-aggregations (see subAggs).
 func (s *Server) aggs(w http.ResponseWriter, index string, body []byte) {
 	var req struct {
 		Query json.RawMessage                       `json:"query"`
@@ -55,7 +56,7 @@ func (s *Server) aggs(w http.ResponseWriter, index string, body []byte) {
 			}
 			out[name] = res
 		case agg["date_histogram"] != nil:
-			res, err := dateHistogram(matched, agg["date_histogram"])
+			res, err := dateHistogram(matched, agg["date_histogram"], agg["aggs"])
 			if err != nil {
 				writeError(w, 400, "parsing_exception", err.Error(), nil)
 				return
@@ -170,52 +171,7 @@ func composite(docs []*doc, spec, subSpec json.RawMessage) (map[string]any, erro
 	out := make([]any, 0, len(bs))
 	for _, b := range bs {
 		ob := map[string]any{"key": keyMap(b.key), "doc_count": len(b.docs)}
-		for name, def := range sub {
-			switch {
-			case def["min"] != nil, def["max"] != nil:
-				var f struct {
-					Field string `json:"field"`
-				}
-				isMin := def["min"] != nil
-				if isMin {
-					_ = json.Unmarshal(def["min"], &f)
-				} else {
-					_ = json.Unmarshal(def["max"], &f)
-				}
-				var best time.Time
-				for _, d := range b.docs {
-					for _, v := range values(d.parsed, f.Field) {
-						if t, ok := asTime(v); ok && (best.IsZero() || (isMin && t.Before(best)) || (!isMin && t.After(best))) {
-							best = t
-						}
-					}
-				}
-				if best.IsZero() {
-					ob[name] = map[string]any{"value": nil}
-				} else {
-					ob[name] = map[string]any{"value": float64(best.UnixMilli()), "value_as_string": best.Format("2006-01-02T15:04:05.000Z")}
-				}
-			case def["top_hits"] != nil:
-				var th struct {
-					Size int `json:"size"`
-				}
-				_ = json.Unmarshal(def["top_hits"], &th)
-				var hits []any
-				for i, d := range b.docs { // docs are in time order
-					if i == th.Size {
-						break
-					}
-					src := map[string]any{}
-					if v, ok := d.parsed["event.id"]; ok {
-						src["event.id"] = v
-					} else if vs := values(d.parsed, "event.id"); len(vs) > 0 {
-						src["event"] = map[string]any{"id": vs[0]}
-					}
-					hits = append(hits, map[string]any{"_index": d.index, "_id": d.id, "_score": nil, "_source": src})
-				}
-				ob[name] = map[string]any{"hits": map[string]any{"total": map[string]any{"value": len(b.docs), "relation": "eq"}, "hits": hits}}
-			}
-		}
+		subAggs(b.docs, sub, ob)
 		out = append(out, ob)
 	}
 	res := map[string]any{"buckets": out}
@@ -225,7 +181,7 @@ func composite(docs []*doc, spec, subSpec json.RawMessage) (map[string]any, erro
 	return res, nil
 }
 
-func dateHistogram(docs []*doc, spec json.RawMessage) (map[string]any, error) {
+func dateHistogram(docs []*doc, spec, subSpec json.RawMessage) (map[string]any, error) {
 	var h struct {
 		Field         string `json:"field"`
 		FixedInterval string `json:"fixed_interval"`
@@ -238,30 +194,151 @@ func dateHistogram(docs []*doc, spec json.RawMessage) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	counts := map[int64]int{}
+	var sub map[string]map[string]json.RawMessage
+	if len(subSpec) > 0 {
+		if err := json.Unmarshal(subSpec, &sub); err != nil {
+			return nil, err
+		}
+	}
+	byKey := map[int64][]*doc{}
 	for _, d := range docs {
 		for _, v := range values(d.parsed, h.Field) {
 			if t, ok := asTime(v); ok {
 				ms := t.UnixMilli()
 				step := iv.Milliseconds()
 				k := ms - ((ms%step)+step)%step
-				counts[k]++
+				byKey[k] = append(byKey[k], d)
 				break
 			}
 		}
 	}
-	keys := make([]int64, 0, len(counts))
-	for k := range counts {
+	keys := make([]int64, 0, len(byKey))
+	for k := range byKey {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	out := make([]any, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, map[string]any{
+		ob := map[string]any{
 			"key_as_string": time.UnixMilli(k).UTC().Format("2006-01-02T15:04:05.000Z"),
 			"key":           k,
-			"doc_count":     counts[k],
-		})
+			"doc_count":     len(byKey[k]),
+		}
+		subAggs(byKey[k], sub, ob)
+		out = append(out, ob)
 	}
 	return map[string]any{"buckets": out}, nil
+}
+
+// subAggs computes sub-aggregations over one bucket's docs (in time
+// order) into ob: min and max of a time field, top_hits (the earliest
+// documents' event.id), terms (doc counts of a field's values, most
+// frequent first, ties by value) and cardinality (exact here).
+func subAggs(docs []*doc, sub map[string]map[string]json.RawMessage, ob map[string]any) {
+	for name, def := range sub {
+		switch {
+		case def["min"] != nil, def["max"] != nil:
+			var f struct {
+				Field string `json:"field"`
+			}
+			isMin := def["min"] != nil
+			if isMin {
+				_ = json.Unmarshal(def["min"], &f)
+			} else {
+				_ = json.Unmarshal(def["max"], &f)
+			}
+			var best time.Time
+			for _, d := range docs {
+				for _, v := range values(d.parsed, f.Field) {
+					if t, ok := asTime(v); ok && (best.IsZero() || (isMin && t.Before(best)) || (!isMin && t.After(best))) {
+						best = t
+					}
+				}
+			}
+			if best.IsZero() {
+				ob[name] = map[string]any{"value": nil}
+			} else {
+				ob[name] = map[string]any{"value": float64(best.UnixMilli()), "value_as_string": best.Format("2006-01-02T15:04:05.000Z")}
+			}
+		case def["top_hits"] != nil:
+			var th struct {
+				Size int `json:"size"`
+			}
+			_ = json.Unmarshal(def["top_hits"], &th)
+			var hits []any
+			for i, d := range docs { // docs are in time order
+				if i == th.Size {
+					break
+				}
+				src := map[string]any{}
+				if v, ok := d.parsed["event.id"]; ok {
+					src["event.id"] = v
+				} else if vs := values(d.parsed, "event.id"); len(vs) > 0 {
+					src["event"] = map[string]any{"id": vs[0]}
+				}
+				hits = append(hits, map[string]any{"_index": d.index, "_id": d.id, "_score": nil, "_source": src})
+			}
+			ob[name] = map[string]any{"hits": map[string]any{"total": map[string]any{"value": len(docs), "relation": "eq"}, "hits": hits}}
+		case def["terms"] != nil:
+			var tm struct {
+				Field string `json:"field"`
+				Size  int    `json:"size"`
+			}
+			_ = json.Unmarshal(def["terms"], &tm)
+			if tm.Size <= 0 {
+				tm.Size = 10
+			}
+			type term struct {
+				key   any
+				count int
+			}
+			byKey := map[string]*term{}
+			for _, d := range docs {
+				seen := map[string]bool{}
+				for _, v := range values(d.parsed, tm.Field) {
+					k := text(v)
+					if seen[k] {
+						continue // a document counts once per value
+					}
+					seen[k] = true
+					if byKey[k] == nil {
+						byKey[k] = &term{key: v}
+					}
+					byKey[k].count++
+				}
+			}
+			ts := make([]*term, 0, len(byKey))
+			for _, t := range byKey {
+				ts = append(ts, t)
+			}
+			slices.SortFunc(ts, func(a, b *term) int {
+				if a.count != b.count {
+					return b.count - a.count
+				}
+				return strings.Compare(text(a.key), text(b.key))
+			})
+			n := min(tm.Size, len(ts))
+			other := 0
+			for _, t := range ts[n:] {
+				other += t.count
+			}
+			bs := []any{}
+			for _, t := range ts[:n] {
+				bs = append(bs, map[string]any{"key": t.key, "doc_count": t.count})
+			}
+			ob[name] = map[string]any{"doc_count_error_upper_bound": 0, "sum_other_doc_count": other, "buckets": bs}
+		case def["cardinality"] != nil:
+			var cd struct {
+				Field string `json:"field"`
+			}
+			_ = json.Unmarshal(def["cardinality"], &cd)
+			seen := map[string]bool{}
+			for _, d := range docs {
+				for _, v := range values(d.parsed, cd.Field) {
+					seen[text(v)] = true
+				}
+			}
+			ob[name] = map[string]any{"value": len(seen)}
+		}
+	}
 }

@@ -2,7 +2,8 @@
 // Elasticsearch 8 REST API Picket uses, for tests without a cluster:
 // point in time (POST /<index>/_pit, DELETE /_pit), search with pit and
 // search_after (POST /_search), _count, _update_by_query on alert
-// documents, composite and date_histogram aggregations, and
+// documents, composite and date_histogram aggregations (with min, max, top_hits,
+// terms and cardinality sub-aggregations), and
 // _security/_authenticate. It answers with the X-Elastic-Product header
 // the client's product check wants, and Elasticsearch's error bodies
 // ({"error":{"root_cause":[...],"type":...,"reason":...},"status":N}).
