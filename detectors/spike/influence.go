@@ -40,8 +40,12 @@ const topSize = 8
 type tally struct {
 	vals   [topSize]string
 	counts [topSize]int32
-	n      uint8
-	dist   distinct
+	// errs is how much of each count a value may not have earned: what it
+	// inherited when it took a slot over (space-saving). counts-errs is a
+	// guaranteed lower bound, and only that is reported.
+	errs [topSize]int32
+	n    uint8
+	dist distinct
 	// A distinct count reported with summaries (addSummary): the largest
 	// one, how many summaries there were and whether all were exact.
 	ext      int
@@ -90,7 +94,7 @@ func (t *tally) addSummary(f InfluencerField, intern map[string]string) {
 			}
 		}
 		if c > t.counts[low] {
-			t.vals[low], t.counts[low] = s, c
+			t.vals[low], t.counts[low], t.errs[low] = s, c, 0
 		}
 	}
 	if t.extN == 0 {
@@ -124,6 +128,7 @@ func (t *tally) add(s string, h uint64) {
 		}
 	}
 	t.vals[low] = s
+	t.errs[low] = t.counts[low]
 	t.counts[low]++
 }
 
@@ -133,7 +138,8 @@ type InfluencerValue struct {
 	Value string
 	Count int
 	// Share is Count over all denies in the bucket(s), 0-1. Past the
-	// tally's capacity a count may be overestimated by a little.
+	// tally's capacity (more than 8 competing values) Count is a lower
+	// bound: the part of the count the value is known to have earned.
 	Share float64
 }
 
@@ -166,7 +172,9 @@ func summarise(field string, ts []*tally, events, top int) (InfluencerField, boo
 		}
 		seen = true
 		for i := range int(t.n) {
-			counts[t.vals[i]] += int(t.counts[i])
+			if sure := int(t.counts[i] - t.errs[i]); sure > 0 {
+				counts[t.vals[i]] += sure
+			}
 		}
 		d.merge(&t.dist)
 		if t.extN > 0 {
