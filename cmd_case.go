@@ -28,6 +28,21 @@ func openCaseFile(ctx context.Context, cfg config, create bool) (*casefile.Store
 	return casefile.Open(ctx, cfg.DB)
 }
 
+// withCaseFile loads the configuration, opens its case file (creating it
+// only when create is set), runs fn and closes the file.
+func withCaseFile(ctx context.Context, e *env, g *globalFlags, create bool, fn func(cfg config, st *casefile.Store) error) error {
+	cfg, err := g.load(e.getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openCaseFile(ctx, cfg, create)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(cfg, st)
+}
+
 func newCaseCmd(e *env, g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "case",
@@ -55,35 +70,28 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 					return usagef("unknown status %q (want open, acknowledged or closed)", s)
 				}
 			}
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			st, err := openCaseFile(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			cs, err := st.Cases(cmd.Context(), casefile.CaseFilter{Status: status})
-			if err != nil {
-				return err
-			}
-			if format == "ndjson" {
-				enc := json.NewEncoder(terminalSafeJSON{e.stdout})
-				enc.SetEscapeHTML(false)
-				for _, c := range cs {
-					if err := enc.Encode(caseLine(c)); err != nil {
-						return err
-					}
+			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+				cs, err := st.Cases(cmd.Context(), casefile.CaseFilter{Status: status})
+				if err != nil {
+					return err
 				}
-				return nil
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tASSIGNEE\tUPDATED\tTITLE")
-			for _, c := range cs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Status, c.Severity, cell(c.Assignee, 20), timeCell(c.Updated), cell(c.Title, 80))
-			}
-			return tw.Flush()
+				if format == "ndjson" {
+					enc := json.NewEncoder(terminalSafeJSON{e.stdout})
+					enc.SetEscapeHTML(false)
+					for _, c := range cs {
+						if err := enc.Encode(caseLine(c)); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tASSIGNEE\tUPDATED\tTITLE")
+				for _, c := range cs {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Status, c.Severity, cell(c.Assignee, 20), timeCell(c.Updated), cell(c.Title, 80))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	list.Flags().StringSliceVar(&status, "status", nil, "only cases with these statuses: open, acknowledged, closed")
@@ -102,26 +110,19 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 			if showFormat != "md" && showFormat != "json" {
 				return usagef("unknown format %q (want md or json)", showFormat)
 			}
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			st, err := openCaseFile(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			r, err := st.Report(cmd.Context(), id)
-			if errors.Is(err, casefile.ErrNotFound) {
-				return fmt.Errorf("no case %d in %s", id, cfg.DB)
-			}
-			if err != nil {
-				return err
-			}
-			if showFormat == "json" {
-				return casefile.WriteJSON(terminalSafeJSON{e.stdout}, []casefile.Report{r}, casefile.ExportOptions{})
-			}
-			return casefile.WriteMarkdown(e.stdout, []casefile.Report{r}, casefile.ExportOptions{})
+			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+				r, err := st.Report(cmd.Context(), id)
+				if errors.Is(err, casefile.ErrNotFound) {
+					return fmt.Errorf("no case %d in %s", id, cfg.DB)
+				}
+				if err != nil {
+					return err
+				}
+				if showFormat == "json" {
+					return casefile.WriteJSON(terminalSafeJSON{e.stdout}, []casefile.Report{r}, casefile.ExportOptions{})
+				}
+				return casefile.WriteMarkdown(e.stdout, []casefile.Report{r}, casefile.ExportOptions{})
+			})
 		},
 	}
 	show.Flags().StringVar(&showFormat, "format", "md", "output format: md or json")
@@ -155,29 +156,22 @@ pushed is refused unless --again is given.`,
 			if k.APIKey == "" {
 				k.APIKey = e.getenv(envESAPIKey)
 			}
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			st, err := openCaseFile(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			r, err := st.Report(cmd.Context(), id)
-			if errors.Is(err, casefile.ErrNotFound) {
-				return fmt.Errorf("no case %d in %s", id, cfg.DB)
-			}
-			if err != nil {
-				return err
-			}
-			res, err := st.Push(cmd.Context(), k, r, casefile.LocalUser(), again)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "%s\n", res.URL)
-			fmt.Fprintf(e.stderr, "picket: Kibana case %s created with %d comment(s) and %d alert(s)\n", res.CaseID, res.Comments, res.Alerts)
-			return nil
+			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+				r, err := st.Report(cmd.Context(), id)
+				if errors.Is(err, casefile.ErrNotFound) {
+					return fmt.Errorf("no case %d in %s", id, cfg.DB)
+				}
+				if err != nil {
+					return err
+				}
+				res, err := st.Push(cmd.Context(), k, r, casefile.LocalUser(), again)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "%s\n", res.URL)
+				fmt.Fprintf(e.stderr, "picket: Kibana case %s created with %d comment(s) and %d alert(s)\n", res.CaseID, res.Comments, res.Alerts)
+				return nil
+			})
 		},
 	}
 	push.Flags().StringVar(&kibanaURL, "kibana-url", "", "Kibana base URL (env KIBANA_URL)")

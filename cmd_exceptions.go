@@ -44,22 +44,15 @@ file, so exceptions tuned in Kibana apply in Picket and the other way round.`,
   # then in Kibana: Rules > Shared exception lists > Import, or
   # curl -X POST "$KIBANA/api/exception_lists/_import" -H 'kbn-xsrf: true' -F file=@picket-exceptions.ndjson`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			st, err := openCaseFile(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{Detector: detector})
-			if err != nil {
-				return err
-			}
-			list := casefile.ExceptionList{ListID: listID, Name: name}
-			return writeOut(e, out, func(w io.Writer) error {
-				return casefile.WriteKibanaExceptions(terminalSafeJSON{w}, list, xs)
+			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+				xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{Detector: detector})
+				if err != nil {
+					return err
+				}
+				list := casefile.ExceptionList{ListID: listID, Name: name}
+				return writeOut(e, out, func(w io.Writer) error {
+					return casefile.WriteKibanaExceptions(terminalSafeJSON{w}, list, xs)
+				})
 			})
 		},
 	}
@@ -91,27 +84,20 @@ detector). Importing a list again updates its items.`,
 			if err != nil {
 				return fmt.Errorf("%s: %s", args[0], triage.Escape(err.Error()))
 			}
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			st, err := openCaseFile(cmd.Context(), cfg, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if _, err := st.AddExceptions(cmd.Context(), xs); err != nil {
-				return err
-			}
-			for _, n := range stats.Notes {
-				fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(n))
-			}
-			fmt.Fprintf(e.stderr, "picket: imported %d exception(s) from %d list(s) into %s", stats.Items, stats.Lists, cfg.DB)
-			if stats.Skipped > 0 {
-				fmt.Fprintf(e.stderr, "; %d other line(s) skipped", stats.Skipped)
-			}
-			fmt.Fprintln(e.stderr)
-			return nil
+			return withCaseFile(cmd.Context(), e, g, true, func(cfg config, st *casefile.Store) error {
+				if _, err := st.AddExceptions(cmd.Context(), xs); err != nil {
+					return err
+				}
+				for _, n := range stats.Notes {
+					fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(n))
+				}
+				fmt.Fprintf(e.stderr, "picket: imported %d exception(s) from %d list(s) into %s", stats.Items, stats.Lists, cfg.DB)
+				if stats.Skipped > 0 {
+					fmt.Fprintf(e.stderr, "; %d other line(s) skipped", stats.Skipped)
+				}
+				fmt.Fprintln(e.stderr)
+				return nil
+			})
 		},
 	}
 	imp.Flags().StringVar(&importDetector, "detector", triage.AllDetectors, "detector id for items without a picket:detector tag")
@@ -121,29 +107,22 @@ detector). Importing a list again updates its items.`,
 		Short: "List the exceptions in the case file",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			st, err := openCaseFile(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{})
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tDETECTOR\tNAME\tCONDITIONS\tEXPIRES")
-			for _, x := range xs {
-				exp := "never"
-				if !x.Expires.IsZero() {
-					exp = timeCell(x.Expires)
+			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+				xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{})
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, x.Detector, cell(x.Name, 40), cell(triage.ExceptionSummary(x.Entries), 80), exp)
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tDETECTOR\tNAME\tCONDITIONS\tEXPIRES")
+				for _, x := range xs {
+					exp := "never"
+					if !x.Expires.IsZero() {
+						exp = timeCell(x.Expires)
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, x.Detector, cell(x.Name, 40), cell(triage.ExceptionSummary(x.Entries), 80), exp)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.AddCommand(export, imp, list)
@@ -177,25 +156,18 @@ domain write keyword lists.`,
 			default:
 				return usagef("unknown kind %q (want ip, user_agent, user, path or domain)", kind)
 			}
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			st, err := openCaseFile(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			entries, err := st.Allowlist(cmd.Context(), time.Now())
-			if err != nil {
-				return err
-			}
-			return writeOut(e, out, func(w io.Writer) error {
-				_, skipped, err := casefile.WriteValueList(terminalSafeJSON{w}, entries, kind)
-				if skipped > 0 {
-					fmt.Fprintf(e.stderr, "picket: %d value(s) with line breaks cannot be written to a value list and were skipped\n", skipped)
+			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+				entries, err := st.Allowlist(cmd.Context(), time.Now())
+				if err != nil {
+					return err
 				}
-				return err
+				return writeOut(e, out, func(w io.Writer) error {
+					_, skipped, err := casefile.WriteValueList(terminalSafeJSON{w}, entries, kind)
+					if skipped > 0 {
+						fmt.Fprintf(e.stderr, "picket: %d value(s) with line breaks cannot be written to a value list and were skipped\n", skipped)
+					}
+					return err
+				})
 			})
 		},
 	}
@@ -221,21 +193,14 @@ domain write keyword lists.`,
 			if err := a.Validate(); err != nil {
 				return usageError{err}
 			}
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			st, err := openCaseFile(cmd.Context(), cfg, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			id, err := st.AddAllowEntry(cmd.Context(), a)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "picket: allowlist entry %d saved in %s\n", id, cfg.DB)
-			return nil
+			return withCaseFile(cmd.Context(), e, g, true, func(cfg config, st *casefile.Store) error {
+				id, err := st.AddAllowEntry(cmd.Context(), a)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "picket: allowlist entry %d saved in %s\n", id, cfg.DB)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&reason, "reason", "", "why the value is allowlisted")

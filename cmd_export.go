@@ -45,37 +45,31 @@ export goes to standard output.`,
 			if format != "md" && format != "json" && format != "csv" {
 				return usagef("unknown format %q (want md, json or csv)", format)
 			}
-			cfg, err := g.load(e.getenv)
-			if err != nil {
-				return err
-			}
-			st, err := openCaseFile(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var rs []casefile.Report
-			if all {
-				rs, err = st.Reports(cmd.Context(), casefile.CaseFilter{Status: status})
-			} else {
-				var r casefile.Report
-				r, err = st.Report(cmd.Context(), caseID)
-				if errors.Is(err, casefile.ErrNotFound) {
-					return fmt.Errorf("no case %d in %s", caseID, cfg.DB)
+			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+				var rs []casefile.Report
+				var err error
+				if all {
+					rs, err = st.Reports(cmd.Context(), casefile.CaseFilter{Status: status})
+				} else {
+					var r casefile.Report
+					r, err = st.Report(cmd.Context(), caseID)
+					if errors.Is(err, casefile.ErrNotFound) {
+						return fmt.Errorf("no case %d in %s", caseID, cfg.DB)
+					}
+					rs = []casefile.Report{r}
 				}
-				rs = []casefile.Report{r}
-			}
-			if err != nil {
-				return err
-			}
-			return writeOut(e, out, func(w io.Writer) error {
-				switch format {
-				case "json":
-					return casefile.WriteJSON(w, rs, casefile.ExportOptions{})
-				case "csv":
-					return casefile.WriteCSV(w, rs)
+				if err != nil {
+					return err
 				}
-				return casefile.WriteMarkdown(w, rs, casefile.ExportOptions{})
+				return writeOut(e, out, func(w io.Writer) error {
+					switch format {
+					case "json":
+						return casefile.WriteJSON(w, rs, casefile.ExportOptions{})
+					case "csv":
+						return casefile.WriteCSV(w, rs)
+					}
+					return casefile.WriteMarkdown(w, rs, casefile.ExportOptions{})
+				})
 			})
 		},
 	}
