@@ -234,46 +234,27 @@ func (p *parser) start() *node {
 	return n
 }
 
-func (p *parser) orQuery() *node {
-	head := p.andQuery()
-	if p.err != nil {
-		return nil
-	}
-	var kids []*node
-	for {
-		k := p.binaryKeyword(p.pos, "or")
-		if k < 0 {
-			break
-		}
-		p.pos = k
-		n := p.andQuery()
-		if p.err != nil {
-			return nil
-		}
-		if kids == nil {
-			kids = []*node{head}
-		}
-		kids = append(kids, n)
-	}
-	if kids == nil {
-		return head
-	}
-	return &node{kind: nOr, kids: kids}
-}
+func (p *parser) orQuery() *node { return p.chain(nOr, "or", p.andQuery) }
 
-func (p *parser) andQuery() *node {
-	head := p.notQuery()
+func (p *parser) andQuery() *node { return p.chain(nAnd, "and", p.notQuery) }
+
+// chain parses operands joined by a binary keyword ("a or b or c") into
+// one node of kind with the operands as kids; a single operand is returned
+// as it is. The four levels of the grammar (or/and over queries and over
+// value lists) share it.
+func (p *parser) chain(kind nodeKind, word string, operand func() *node) *node {
+	head := operand()
 	if p.err != nil {
 		return nil
 	}
 	var kids []*node
 	for {
-		k := p.binaryKeyword(p.pos, "and")
+		k := p.binaryKeyword(p.pos, word)
 		if k < 0 {
 			break
 		}
 		p.pos = k
-		n := p.notQuery()
+		n := operand()
 		if p.err != nil {
 			return nil
 		}
@@ -285,7 +266,7 @@ func (p *parser) andQuery() *node {
 	if kids == nil {
 		return head
 	}
-	return &node{kind: nAnd, kids: kids}
+	return &node{kind: kind, kids: kids}
 }
 
 func (p *parser) notQuery() *node {
@@ -436,57 +417,11 @@ func (p *parser) listOfValues(field *literal, colon int) *node {
 }
 
 func (p *parser) orList(field *literal, colon int) *node {
-	head := p.andList(field, colon)
-	if p.err != nil {
-		return nil
-	}
-	var kids []*node
-	for {
-		k := p.binaryKeyword(p.pos, "or")
-		if k < 0 {
-			break
-		}
-		p.pos = k
-		n := p.andList(field, colon)
-		if p.err != nil {
-			return nil
-		}
-		if kids == nil {
-			kids = []*node{head}
-		}
-		kids = append(kids, n)
-	}
-	if kids == nil {
-		return head
-	}
-	return &node{kind: nOr, kids: kids}
+	return p.chain(nOr, "or", func() *node { return p.andList(field, colon) })
 }
 
 func (p *parser) andList(field *literal, colon int) *node {
-	head := p.notList(field, colon)
-	if p.err != nil {
-		return nil
-	}
-	var kids []*node
-	for {
-		k := p.binaryKeyword(p.pos, "and")
-		if k < 0 {
-			break
-		}
-		p.pos = k
-		n := p.notList(field, colon)
-		if p.err != nil {
-			return nil
-		}
-		if kids == nil {
-			kids = []*node{head}
-		}
-		kids = append(kids, n)
-	}
-	if kids == nil {
-		return head
-	}
-	return &node{kind: nAnd, kids: kids}
+	return p.chain(nAnd, "and", func() *node { return p.notList(field, colon) })
 }
 
 func (p *parser) notList(field *literal, colon int) *node {
