@@ -217,7 +217,7 @@ func (w *warner) summary(files *ndjson.Source, st triage.Stats) {
 	}
 	fmt.Fprintln(w.w, msg)
 	for _, l := range mergeLints(st.Lints) {
-		line := "picket: lint: " + l.Detector + ": " + triage.Escape(l.Message)
+		line := "picket: lint: " + triage.Escape(l.Detector) + ": " + triage.Escape(l.Message)
 		if l.Count > 0 {
 			line += fmt.Sprintf(" [%d event(s)]", l.Count)
 		}

@@ -38,18 +38,39 @@ func loadRules(e *env, extra []string) ([]*rules.Rule, error) {
 	for _, err := range errs {
 		fmt.Fprintf(e.stderr, "picket: imported rules: %s\n", triage.Escape(err.Error()))
 	}
-	if len(extra) == 0 {
-		return stored, nil
-	}
-	more, errs := rules.Load(extra...)
-	for _, err := range errs {
-		var le *rules.LoadError
-		if !errors.As(err, &le) {
-			return nil, err // the path itself is unreadable
+	all := stored
+	if len(extra) > 0 {
+		more, errs := rules.Load(extra...)
+		for _, err := range errs {
+			var le *rules.LoadError
+			if !errors.As(err, &le) {
+				return nil, err // the path itself is unreadable
+			}
+			fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(err.Error()))
 		}
-		fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(err.Error()))
+		all = rules.Merge(stored, more)
 	}
-	return rules.Merge(stored, more), nil
+	// A rule whose query does not parse cannot run: say so here, once,
+	// rather than leave it out of the run without a word.
+	for _, r := range all {
+		if why, broken := unparsable(r); broken {
+			fmt.Fprintf(e.stderr, "picket: rule %s (%s, %s) does not run: %s\n",
+				triage.Escape(r.DetectorID()), triage.Escape(r.Name), triage.Escape(r.Source), triage.Escape(why))
+		}
+	}
+	return all, nil
+}
+
+// unparsable reports whether r is a KQL rule Picket would run but whose
+// query does not parse, and why.
+func unparsable(r *rules.Rule) (string, bool) {
+	if ready, _ := r.Readiness(); ready != triage.RunsLocally || r.Type == rules.TypeMachineLearning {
+		return "", false
+	}
+	if _, err := rules.New(r, rules.Options{}); err != nil {
+		return "its query does not parse: " + err.Error(), true
+	}
+	return "", false
 }
 
 func newRulesCmd(e *env, g *globalFlags) *cobra.Command {
@@ -205,12 +226,14 @@ status 1 when nothing could be imported.`,
 				for _, r := range rs {
 					ready, why := r.Readiness()
 					state := "runs locally"
-					if ready != triage.RunsLocally {
+					if broken, bad := unparsable(r); bad {
+						state = "does not run: " + broken
+					} else if ready != triage.RunsLocally {
 						state = string(ready) + ": " + why
 					} else if !r.Enabled {
 						state = "disabled in its source"
 					}
-					fmt.Fprintf(e.stdout, "  %s  %s  (%s; %s)\n", r.DetectorID(), triage.Escape(r.Name), r.Type, state)
+					fmt.Fprintf(e.stdout, "  %s  %s  (%s; %s)\n", triage.Escape(r.DetectorID()), triage.Escape(r.Name), triage.Escape(string(r.Type)), triage.Escape(state))
 				}
 			}
 			if total == 0 || failed == len(args) {

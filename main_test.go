@@ -441,3 +441,24 @@ func TestMergeLints(t *testing.T) {
 		t.Errorf("mergeLints =\n%v\nwant\n%v", got, want)
 	}
 }
+
+// TestBrokenRuleQueryIsNamed: a rule whose KQL does not parse is never left
+// out silently — import and detect both name it, with the column.
+func TestBrokenRuleQueryIsNamed(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "broken.ndjson")
+	rule := `{"rule_id":"broken-1","name":"Broken \u001b[31mrule","severity":"low","risk_score":1,"type":"query","language":"kuery","query":"a:\"unterminated","index":["traces-apm*"],"enabled":true}` + "\n"
+	if err := os.WriteFile(p, []byte(rule), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := cli(t, "", "detect", "--rules", p, "testdata/sample.ndjson")
+	if code != 0 || !strings.Contains(errOut, "rule elastic:broken-1") || !strings.Contains(errOut, "does not parse") || !strings.Contains(errOut, "column") {
+		t.Errorf("detect: exit %d, stderr %q", code, errOut)
+	}
+	if strings.Contains(errOut, "\x1b") {
+		t.Errorf("raw ESC from a rule name reached stderr: %q", errOut)
+	}
+	_, out, _ := cli(t, "", "rules", "import", p)
+	if strings.Contains(out, "runs locally") || !strings.Contains(out, "does not parse") {
+		t.Errorf("import says: %q", out)
+	}
+}

@@ -31,7 +31,7 @@ func ipCell(a netip.Addr) string {
 	if !a.IsValid() {
 		return "-"
 	}
-	return a.String()
+	return triage.Escape(a.String()) // the decoder drops zones; this is defence in depth
 }
 
 func timeCell(t time.Time) string {

@@ -489,7 +489,9 @@ func parseIP(v *fastjson.Value) (netip.Addr, bool) {
 	if err != nil {
 		return netip.Addr{}, false
 	}
-	return a.Unmap(), true
+	// Elasticsearch's ip type has no zones, and a zone is free text that
+	// would reach the screen and the case key unchecked: drop it.
+	return a.WithZone("").Unmap(), true
 }
 
 // parseTime accepts what Elasticsearch's default date format accepts in
@@ -498,12 +500,20 @@ func parseIP(v *fastjson.Value) (netip.Addr, bool) {
 func parseTime(v *fastjson.Value) time.Time {
 	switch v.Type() {
 	case fastjson.TypeNumber:
-		return time.UnixMilli(v.GetInt64()).UTC()
+		f, err := v.Float64()
+		if err != nil || f < 0 || f > maxEpochMillis {
+			return time.Time{} // not a date Elasticsearch would store
+		}
+		return time.UnixMilli(int64(f)).UTC()
 	case fastjson.TypeString:
 		return ParseTimestamp(string(v.GetStringBytes()))
 	}
 	return time.Time{}
 }
+
+// maxEpochMillis is the end of year 9999, the last instant of
+// Elasticsearch's default date format.
+const maxEpochMillis = 253402300799999
 
 // ParseTimestamp parses an Elasticsearch date string; the zero time when it
 // is not one.
@@ -516,7 +526,7 @@ func ParseTimestamp(s string) time.Time {
 			return t.UTC()
 		}
 	}
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms >= 0 && ms <= maxEpochMillis {
 		return time.UnixMilli(ms).UTC()
 	}
 	return time.Time{}

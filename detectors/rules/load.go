@@ -208,6 +208,9 @@ func (f *ruleFields) rule(source string) (*Rule, error) {
 // as far as it uses them). Errors are *LoadError naming the file, and the
 // line when the TOML itself is malformed.
 func ParseTOML(name string, data []byte) (*Rule, error) {
+	if line, deep := tooDeep(data, maxTOMLDepth); deep {
+		return nil, &LoadError{File: name, Line: line, Err: fmt.Errorf("arrays or inline tables nested deeper than %d levels: not a rule file", maxTOMLDepth)}
+	}
 	var f tomlFile
 	if _, err := toml.Decode(string(data), &f); err != nil {
 		var perr toml.ParseError
@@ -326,4 +329,58 @@ func Merge(base, over []*Rule) []*Rule {
 		out = append(out, r)
 	}
 	return out
+}
+
+// maxTOMLDepth bounds the nesting of arrays and inline tables in a rule
+// file. Real rules nest three or four levels; the TOML decoder's time grows
+// much faster than linearly with depth, so a hostile file could hang it.
+const maxTOMLDepth = 64
+
+// tooDeep reports whether data nests '[' or '{' deeper than limit outside
+// strings and comments, and the line where it does. Table headers
+// ("[rule]", "[[rule.threat]]") open and close on one line and count too,
+// harmlessly. One pass, so it stays linear on any input.
+func tooDeep(data []byte, limit int) (int, bool) {
+	depth, line := 0, 1
+	var quote byte // '"' or '\'' inside a string, 0 outside
+	triple := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c == '\n' {
+			line++
+			if quote != 0 && !triple {
+				quote = 0 // single-line strings end at the line's end
+			}
+			continue
+		}
+		switch {
+		case quote != 0:
+			switch {
+			case c == '\\' && quote == '"':
+				i++
+			case c == quote && !triple:
+				quote = 0
+			case c == quote && bytes.HasPrefix(data[i:], []byte{c, c, c}):
+				quote, triple = 0, false
+				i += 2
+			}
+		case c == '"' || c == '\'':
+			quote = c
+			if bytes.HasPrefix(data[i:], []byte{c, c, c}) {
+				triple = true
+				i += 2
+			}
+		case c == '#':
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+		case c == '[' || c == '{':
+			if depth++; depth > limit {
+				return line, true
+			}
+		case c == ']' || c == '}':
+			depth = max(depth-1, 0)
+		}
+	}
+	return 0, false
 }
