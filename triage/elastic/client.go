@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -53,8 +54,11 @@ func New(cfg Config) (*Client, error) {
 		Transport:              rt,
 		RetryOnStatus:          []int{429, 502, 503, 504},
 		MaxRetries:             maxRetries,
-		RetryOnError:           func(_ *http.Request, err error) bool { return retryable(err) },
-		RetryBackoff:           func(attempt int) time.Duration { return backoff(base, attempt) },
+		RetryOnError: func(req *http.Request, err error) bool {
+			noteAttempt(req.Context(), err)
+			return retryable(err)
+		},
+		RetryBackoff: func(attempt int) time.Duration { return backoff(base, attempt) },
 	})
 	if err != nil {
 		// The client's message may quote a malformed URL, password and all.
@@ -101,10 +105,16 @@ func (c *Client) String() string { return c.cfg.String() }
 // do runs one request with the per-request timeout and reads the whole
 // answer into buf (reset first). Error answers become *Error.
 func (c *Client) do(ctx context.Context, op string, req esapi.Request, buf *bytes.Buffer) error {
-	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	attempts := &attemptErr{}
+	rctx, cancel := context.WithTimeout(context.WithValue(ctx, attemptKey{}, attempts), c.cfg.Timeout)
 	defer cancel()
 	res, err := req.Do(rctx, c.es)
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && attempts.err != nil && ctx.Err() == nil {
+			// Retries ran out of time: what failed was the last attempt
+			// (a refused connection, say), not the server's speed.
+			err = attempts.err
+		}
 		err = transportError(ctx, op, err)
 		if e, ok := err.(*Error); ok {
 			e.Reason = c.cfg.scrub(e.Reason)
@@ -226,4 +236,18 @@ func (c *Client) Count(ctx context.Context, q Query) (int64, error) {
 	req := esapi.CountRequest{Index: q.Indices, Body: jsonBody(map[string]any{"query": q.dsl()})}
 	err := c.doJSON(ctx, "count "+q.name(), req, &out)
 	return out.Count, err
+}
+
+// attemptErr keeps the error of the last failed attempt of one request, so
+// that a request whose retries end in its deadline reports why the
+// attempts failed.
+type attemptErr struct{ err error }
+
+type attemptKey struct{}
+
+func noteAttempt(ctx context.Context, err error) {
+	if a, ok := ctx.Value(attemptKey{}).(*attemptErr); ok && err != nil &&
+		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		a.err = err
+	}
 }
