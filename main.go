@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -36,7 +37,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(stderr, "picket: %v\n", err)
+	// errors.Join puts one failure per line (several unreadable files):
+	// give each its own prefix.
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(stderr, "picket: %s\n", line)
+	}
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsageError(err) {
 		return 2

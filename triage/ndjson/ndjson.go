@@ -127,20 +127,45 @@ func displayName(p string) string {
 }
 
 // Events reads every file in turn. A file that cannot be opened or read
-// ends the run with an error naming it; events already delivered stand.
+// to its end is named in the error Events returns, after the other files
+// have been read: one bad path does not hide the rest, and the caller
+// still learns the run was incomplete. An error from fn, or ctx ending,
+// stops at once.
 func (s *Source) Events(ctx context.Context, fn func(*triage.Event) error) error {
 	if s.opts.Progress != nil {
 		s.raw.Store(0)
 		s.total, s.start = s.size(), time.Now()
 		defer s.report(true)
 	}
-	for _, p := range s.paths {
-		if err := s.readFile(ctx, p, fn); err != nil {
-			return err
+	deliver := func(ev *triage.Event) error {
+		if err := fn(ev); err != nil {
+			return consumerError{err}
 		}
+		return nil
 	}
-	return nil
+	var failed []error
+	for _, p := range s.paths {
+		err := s.readFile(ctx, p, deliver)
+		if err == nil {
+			continue
+		}
+		var ce consumerError
+		if errors.As(err, &ce) {
+			return errors.Join(append(failed, ce.err)...)
+		}
+		if ctx.Err() != nil {
+			return errors.Join(append(failed, err)...)
+		}
+		failed = append(failed, err)
+	}
+	return errors.Join(failed...)
 }
+
+// consumerError marks an error returned by the caller's fn, which ends the
+// whole read, from one about a file, which ends only that file.
+type consumerError struct{ err error }
+
+func (e consumerError) Error() string { return e.err.Error() }
 
 func (s *Source) readFile(ctx context.Context, path string, fn func(*triage.Event) error) error {
 	var r io.Reader

@@ -219,3 +219,32 @@ func TestCancel(t *testing.T) {
 		t.Errorf("read everything after cancel")
 	}
 }
+
+// TestUnreadableFileDoesNotHideTheRest: a path that cannot be read is
+// named in the error, but the files after it are still read.
+func TestUnreadableFileDoesNotHideTheRest(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.ndjson")
+	if err := os.WriteFile(good, []byte(`{"event":{"id":"a"}}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.ndjson")
+	var ids []string
+	err := New([]string{missing, good, dir}, Options{}).Events(context.Background(), func(ev *triage.Event) error {
+		ids = append(ids, ev.ID)
+		return nil
+	})
+	if len(ids) != 1 || ids[0] != "a" {
+		t.Errorf("events %v, want [a] from the readable file", ids)
+	}
+	if err == nil || !strings.Contains(err.Error(), "missing.ndjson") || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("error %v, want both bad paths named", err)
+	}
+	// An error from the consumer still stops at once.
+	stop := errors.New("stop")
+	n := 0
+	err = New([]string{good, good}, Options{}).Events(context.Background(), func(*triage.Event) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("consumer error: %v after %d events", err, n)
+	}
+}
