@@ -426,8 +426,17 @@ func writeCaseMarkdown(b *bufio.Writer, r Report, o ExportOptions, many bool) {
 			fmt.Fprintf(b, " — %s %s", md(k.By), md(ts(k.At)))
 		}
 		b.WriteString("\n")
-		if k.Note != "" {
-			fmt.Fprintf(b, "  - Note: %s\n", md(k.Note))
+		switch note := strings.TrimRight(strings.ReplaceAll(k.Note, "\r\n", "\n"), "\n"); {
+		case strings.Contains(note, "\n"):
+			// A note of several lines is the analyst's Markdown, kept as
+			// a quoted block under the step (as notes are below).
+			b.WriteString("  - Note:\n\n")
+			for _, line := range strings.Split(mdBlock(note), "\n") {
+				fmt.Fprintf(b, "    > %s\n", line)
+			}
+			b.WriteString("\n")
+		case note != "":
+			fmt.Fprintf(b, "  - Note: %s\n", md(note))
 		}
 	}
 	b.WriteString("\n")
@@ -499,14 +508,33 @@ func summary(r Report) string {
 		names = append(names, d)
 	}
 	sort.Strings(names)
-	ticked := 0
-	for _, k := range r.Checklist {
-		if k.Checked {
-			ticked++
+	ticked, steps := checklistProgress(r.Checklist)
+	return fmt.Sprintf("%d finding(s) from %d detector(s) (%s) between %s and %s, citing %d event(s); %d of %d checklist step(s) done; %d note(s); status %s.",
+		len(r.Findings), len(dets), strings.Join(names, ", "), ts(first), ts(last), events, ticked, steps, len(r.Notes), r.Case.Status)
+}
+
+// checklistProgress counts a case's checklist steps as the console does:
+// detectors whose playbooks list the same steps (a family such as the
+// login points) share one list, so their steps count once, done when
+// ticked for any of them; a step of a different playbook counts on its
+// own even when its id is the same (ids are unique only within a
+// playbook).
+func checklistProgress(cs []ReportCheck) (done, total int) {
+	lists := map[string]string{} // detector: its steps, in order
+	for _, k := range cs {
+		lists[k.Detector] += string(k.Section) + "/" + k.ItemID + "\n"
+	}
+	ticked := map[[2]string]bool{}
+	for _, k := range cs {
+		step := [2]string{lists[k.Detector], k.ItemID}
+		ticked[step] = ticked[step] || k.Checked
+	}
+	for _, t := range ticked {
+		if t {
+			done++
 		}
 	}
-	return fmt.Sprintf("%d finding(s) from %d detector(s) (%s) between %s and %s, citing %d event(s); %d of %d checklist step(s) done; %d note(s); status %s.",
-		len(r.Findings), len(dets), strings.Join(names, ", "), ts(first), ts(last), events, ticked, len(r.Checklist), len(r.Notes), r.Case.Status)
+	return done, len(ticked)
 }
 
 type tlEntry struct {

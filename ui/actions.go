@@ -48,6 +48,11 @@ func (m *model) openGroup(g *triage.Group) tea.Cmd {
 	// Reading a group's findings scans the collection: on a large one it
 	// runs in a command and the view says it is loading.
 	var fetch tea.Cmd
+	// A group filter belongs to the group it was typed in: another group
+	// opens unfiltered (the same group, reopened, keeps it).
+	if m.group.group == nil || m.group.group.Key != g.Key {
+		m.groupFilter, m.groupMatch = "", nil
+	}
 	if m.snap.findings+m.snap.hidden <= syncRows {
 		m.group.open(g, m.opts.Collection.FindingsFor(g.Key))
 	} else {
@@ -62,6 +67,12 @@ func (m *model) openGroup(g *triage.Group) tea.Cmd {
 	m.view = viewGroup
 	m.layout()
 	return tea.Batch(fetch, m.loadCase(g))
+}
+
+// groupLabel names a group for messages as the queue shows it: its
+// source IP (or "(no source IP)") and user agent, escaped.
+func groupLabel(k triage.GroupKey) string {
+	return ipString(k) + " · " + uaCell(k.UserAgent)
 }
 
 // groupTarget is how the case file refers to a group.
@@ -166,8 +177,7 @@ func (m *model) cycleStatus() tea.Cmd {
 	st[g.Key] = now
 	m.statusAsked[g.Key] = true
 	m.setStatusMap(st)
-	what := "status " + now + ": " + clip(g.Key.String(), 40)
-	what = triage.Escape(what)
+	what := "status " + now + ": " + clip(groupLabel(g.Key), 50)
 	wb := m.writeBackGroup(g.Key, now) // the group's pulled alerts, if any
 	store := m.opts.Store
 	if store == nil {
@@ -249,11 +259,18 @@ func (m *model) editorKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case keyIs(msg, m.keys.Save):
 		return m, m.saveEditor()
 	case keyIs(msg, m.keys.Cancel):
+		if m.editor.dirty() {
+			// Unsaved text: ask first, as ctrl+c does (y discards it).
+			m.prevModal, m.modal = modalEditor, modalConfirm
+			m.confirmQuit = false
+			return m, nil
+		}
 		m.modal = modalNone
-		m.info = "note discarded"
+		m.info = "note closed"
 		return m, nil
 	case msg.String() == "ctrl+c":
 		if m.editor.dirty() {
+			m.confirmQuit = true
 			m.prevModal, m.modal = modalEditor, modalConfirm
 			return m, nil
 		}
@@ -408,7 +425,7 @@ func (m *model) dialogKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case msg.String() == "ctrl+c":
 		if m.dialog.dirty() {
-			m.prevModal, m.modal = modalDialog, modalConfirm
+			m.prevModal, m.modal, m.confirmQuit = modalDialog, modalConfirm, true
 			return m, nil
 		}
 		return m, tea.Quit
@@ -488,9 +505,11 @@ func (m *model) copySelected() tea.Cmd {
 		switch m.group.focus {
 		case paneChecklist:
 			if _, s, ok := m.group.check.selected(); ok {
-				what, v = "step", s.Text
+				// The step as written; a step with an action gets it on
+				// a second line, and the label says so.
+				what, v = "step text", s.Text
 				if s.Action != "" {
-					what, v = "step action", s.Action
+					what, v = "step text and action", s.Text+"\n$ "+s.Action
 				}
 			}
 		case paneNotes:
@@ -556,6 +575,7 @@ func (m *model) rerun() tea.Cmd {
 	m.loading, m.startErr = true, nil
 	m.queue.moved = m.queue.moved || m.queue.list.cursor > 0
 	m.info = "re-running detectors…"
+	m.rerunning, m.rerunSeq = true, 0
 	return tea.Batch(m.startCmd(run.Start), tick(m.gen))
 }
 

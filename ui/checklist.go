@@ -10,6 +10,31 @@ import (
 // stepKey identifies one checklist step of one detector.
 type stepKey struct{ detector, item string }
 
+// stepText is a step's line after its box, w cells at most: the step's
+// text, its action ($) and its note (✎). When they do not all fit, the
+// text is cut first (to no less than a third of the line), so the
+// markers show with at least the start of the action and of the note.
+func stepText(s *ChecklistStep, note string, w int) string {
+	text := triage.Escape(s.Text)
+	var action, memo string
+	if s.Action != "" {
+		action = "  $ " + triage.Escape(s.Action)
+	}
+	if note != "" {
+		memo = "  ✎ " + triage.Escape(strings.ReplaceAll(note, "\n", " "))
+	}
+	tW, aW, mW := lipglossWidth(text), lipglossWidth(action), lipglossWidth(memo)
+	if tW+aW+mW <= w {
+		return text + action + memo
+	}
+	const least = 16 // of the action and of the note, when cut
+	minA, minM := min(aW, least), min(mW, least)
+	tw := min(tW, max(w-aW-mW, w-minA-minM, w/3))
+	rest := w - tw
+	aw := min(aW, max(rest-mW, min(minA, rest/2)))
+	return clip(text, tw) + clip(action, aw) + clip(memo, max(rest-aw, 0))
+}
+
 // checkRow is a line of the checklist panel: a detector heading, a
 // section heading or a step. Detectors whose playbooks are the same (a
 // family such as the login points) share one list: also names the other
@@ -173,7 +198,9 @@ func (c *checklistModel) item(detector, id string) casefile.ChecklistItem {
 	return c.state[stepKey{detector, id}]
 }
 
-// progress counts ticked and total steps.
+// progress counts ticked and total steps. Detectors sharing a list
+// (sameSteps) have its steps once, so each counts once (the case export
+// counts them the same way: casefile's checklistProgress).
 func (c *checklistModel) progress() (done, total int) {
 	for _, r := range c.rows {
 		if r.step != nil {
@@ -222,14 +249,7 @@ func (c *checklistModel) view(focused bool) []string {
 			if it.Checked {
 				box = "[x] "
 			}
-			text := triage.Escape(r.step.Text)
-			if r.step.Action != "" {
-				text += "  $ " + triage.Escape(r.step.Action)
-			}
-			if it.Note != "" {
-				text += "  ✎ " + triage.Escape(strings.ReplaceAll(it.Note, "\n", " "))
-			}
-			body := fit(box+text, max(c.width-2, 1))
+			body := fit(box+stepText(r.step, it.Note, max(c.width-2-len(box), 1)), max(c.width-2, 1))
 			switch {
 			case i == c.list.cursor && focused:
 				line = st.Marker.Render("▸ ") + st.Selected.Render(body)

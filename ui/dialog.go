@@ -68,10 +68,19 @@ type dialogModel struct {
 	detector string // the detector in view; scope toggles it with "*"
 	allDets  bool
 	value    textinput.Model
-	reason   textinput.Model
-	expiry   textinput.Model
-	focus    dialogField
-	err      string
+	// raw is the value the dialog was opened with, byte for byte. A
+	// value holding characters triage.Escape rewrites (control
+	// characters, bidi overrides: what attackers put in user agents and
+	// fields) cannot be typed, and textinput would silently drop some of
+	// them, so such a value is kept here, matched and saved exactly, and
+	// shown escaped in a read-only value line (locked). Typed values
+	// live in the textinput.
+	raw    string
+	locked bool
+	reason textinput.Model
+	expiry textinput.Model
+	focus  dialogField
+	err    string
 	// preview
 	seq        int
 	previewing bool
@@ -91,13 +100,45 @@ func newInput(v string) textinput.Model {
 	ti.SetValue(v)
 	ti.CharLimit = 4096
 	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.Cursor.Style = cursorStyle()
 	return ti
+}
+
+// setValue puts v in the value line: as editable text when it is plain,
+// else kept raw behind a read-only, escaped line (see raw).
+func (d *dialogModel) setValue(v string) {
+	d.raw = v
+	d.locked = triage.Escape(v) != v
+	if d.locked {
+		d.value.SetValue("")
+		return
+	}
+	d.value.SetValue(v)
+}
+
+// valueText is the value as it will be matched and saved.
+func (d *dialogModel) valueText() string {
+	if d.locked {
+		return d.raw
+	}
+	return d.value.Value()
+}
+
+// inputView renders a text input, escaped when it holds characters that
+// must not reach the terminal (pasted control or bidi characters): the
+// escaped text is shown without the cursor then.
+func inputView(ti textinput.Model) string {
+	if v := ti.Value(); triage.Escape(v) != v {
+		return ti.Prompt + triage.Escape(v)
+	}
+	return ti.View()
 }
 
 // newExceptionDialog starts an exception for detector on field = value.
 func newExceptionDialog(detector, field, value string) dialogModel {
 	d := dialogModel{kind: Exception, field: field, detector: detector,
-		value: newInput(value), reason: newInput(""), expiry: newInput("")}
+		value: newInput(""), reason: newInput(""), expiry: newInput("")}
+	d.setValue(value)
 	d.focusOn(dfReason)
 	return d
 }
@@ -131,7 +172,8 @@ func newAllowDialog(k triage.GroupKey, detector string) dialogModel {
 		field = triage.AllowUserAgent
 	}
 	d := dialogModel{kind: Allowlist, field: field, detector: detector, allDets: true,
-		value: newInput(defs[field]), reason: newInput(""), expiry: newInput(""), defaults: defs}
+		value: newInput(""), reason: newInput(""), expiry: newInput(""), defaults: defs}
+	d.setValue(defs[field])
 	d.focusOn(dfKind)
 	return d
 }
@@ -172,9 +214,9 @@ func (d *dialogModel) next(dir int) {
 
 // draft is the suppression as the dialog stands, or what is wrong.
 func (d *dialogModel) draft(author string, now time.Time) (suppression, error) {
-	value := strings.TrimSpace(d.value.Value())
-	if d.kind == Allowlist && d.field == triage.AllowUserAgent {
-		value = d.value.Value() // user agents are matched exactly
+	value := strings.TrimSpace(d.valueText())
+	if d.locked || (d.kind == Allowlist && d.field == triage.AllowUserAgent) {
+		value = d.valueText() // user agents and raw values are matched exactly
 	}
 	reason := strings.TrimSpace(d.reason.Value())
 	det := d.detector
@@ -293,7 +335,7 @@ func (d dialogModel) update(msg tea.KeyMsg, k *keyMap) (dialogModel, bool) {
 				dir = -1
 			}
 			d.field = allowKinds[(i+dir+len(allowKinds))%len(allowKinds)]
-			d.value.SetValue(d.defaults[d.field])
+			d.setValue(d.defaults[d.field])
 			d.err = ""
 			return d, true
 		}
@@ -305,6 +347,15 @@ func (d dialogModel) update(msg tea.KeyMsg, k *keyMap) (dialogModel, bool) {
 		}
 		return d, false
 	case dfValue:
+		if d.locked {
+			// Read-only (see raw); backspace clears it to type a new one.
+			if msg.String() == "backspace" || msg.String() == "ctrl+u" {
+				d.setValue("")
+				d.err = ""
+				return d, true
+			}
+			return d, false
+		}
 		old := d.value.Value()
 		d.value, _ = d.value.Update(msg)
 		d.err = ""
@@ -369,14 +420,17 @@ func (d dialogModel) view(st *Styles, w int) string {
 			lines = append(lines, line(dfValue, label, triage.Escape(triage.ExceptionSummary([]triage.ExceptionEntry{en}))))
 		}
 	} else {
-		val := d.value.View()
-		if d.focus != dfValue {
+		val := inputView(d.value)
+		switch {
+		case d.locked:
+			val = triage.Escape(d.raw) + st.Dim.Render("  (exact bytes; backspace clears)")
+		case d.focus != dfValue:
 			val = triage.Escape(d.value.Value())
 		}
 		lines = append(lines, line(dfValue, "value", val))
 	}
-	lines = append(lines, line(dfReason, "reason", d.reason.View()))
-	exp := d.expiry.View()
+	lines = append(lines, line(dfReason, "reason", inputView(d.reason)))
+	exp := inputView(d.expiry)
 	if d.expiry.Value() == "" && d.focus != dfExpiry {
 		exp = st.Dim.Render("never (7d, 24h, 2026-12-31)")
 	}

@@ -17,7 +17,8 @@ const (
 )
 
 // editorModel is the multi-line editor for notes: ctrl+s saves, esc
-// cancels. It holds the target so a save goes where it was opened.
+// cancels (asking first when there is unsaved text). It holds the
+// target so a save goes where it was opened.
 type editorModel struct {
 	ta      textarea.Model
 	purpose editPurpose
@@ -36,6 +37,7 @@ func newEditor(title string, purpose editPurpose, initial string, w, h int) edit
 	ta.SetValue(initial)
 	ta.Focus()
 	ta.Cursor.SetMode(cursor.CursorStatic)
+	ta.Cursor.Style = cursorStyle()
 	e := editorModel{ta: ta, purpose: purpose, title: title, initial: initial}
 	e.setSize(w, h)
 	return e

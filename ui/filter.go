@@ -131,11 +131,11 @@ func (d *groupDoc) Values(p string) []FieldValue {
 		return str(d.info.get(g).uaName)
 	case "detector", "detectors":
 		out := d.buf[:0]
-		if len(g.Detectors) > len(d.buf) {
-			out = make([]FieldValue, 0, len(g.Detectors))
+		if 2*len(g.Detectors) > len(d.buf) {
+			out = make([]FieldValue, 0, 2*len(g.Detectors))
 		}
 		for _, id := range g.Detectors {
-			out = append(out, FieldValue{Str: id})
+			out = appendDetector(out, id)
 		}
 		return out
 	case "severity", "kibana.alert.severity":
@@ -154,6 +154,20 @@ func (d *groupDoc) Values(p string) []FieldValue {
 	return nil
 }
 
+// appendDetector appends a detector id as filters see it: the full id
+// ("appsensor:RE8") and, when it has a source prefix, the id as the
+// console shows it ("RE8"), so a filter can name either.
+func appendDetector(out []FieldValue, id string) []FieldValue {
+	if id == "" {
+		return out
+	}
+	out = append(out, FieldValue{Str: id})
+	if _, short, ok := strings.Cut(id, ":"); ok && short != "" {
+		out = append(out, FieldValue{Str: short})
+	}
+	return out
+}
+
 var findingFields = []string{
 	"@timestamp", "detector", "kibana.alert.rule.name", "severity", "risk", "reason",
 	"source.ip", "user_agent.original", "user.name", "session.id", "event.count",
@@ -170,7 +184,7 @@ func (d findingDoc) Values(p string) []FieldValue {
 	case "@timestamp":
 		return str(fmtTime(f.Timestamp, fullTime))
 	case "detector":
-		return str(f.Detector)
+		return appendDetector(nil, f.Detector)
 	case "kibana.alert.rule.name", "title":
 		return str(f.Title)
 	case "severity", "kibana.alert.severity":

@@ -306,20 +306,21 @@ func (m *groupModel) findingLines(w, h int) []string {
 		if lineW > 0 {
 			tm += " "
 		}
-		mark := "  "
+		supp := " " // beside the cursor marker: ~ on a suppressed row
 		if r.suppressed {
-			mark = "~ "
+			supp = "~"
 		}
 		var line string
 		switch {
 		case i == m.list.cursor && m.focus == paneFindings:
-			line = st.Marker.Render("▸ ") + st.Selected.Render(tm) + st.badge(f.Severity) + st.Selected.Render(rest)
+			// A suppressed row keeps its ~ beside the cursor marker.
+			line = st.Marker.Render("▸"+supp) + st.Selected.Render(tm) + st.badge(f.Severity) + st.Selected.Render(rest)
 		case i == m.list.cursor:
-			line = "> " + tm + st.badge(f.Severity) + rest
+			line = ">" + supp + tm + st.badge(f.Severity) + rest
 		case r.suppressed:
-			line = mark + st.Suppressed.Render(tm) + st.badge(f.Severity) + st.Suppressed.Render(rest)
+			line = "~ " + st.Suppressed.Render(tm) + st.badge(f.Severity) + st.Suppressed.Render(rest)
 		default:
-			line = mark + tm + st.badge(f.Severity) + rest
+			line = "  " + tm + st.badge(f.Severity) + rest
 		}
 		lines = append(lines, clip(line, w))
 	}

@@ -105,6 +105,11 @@ type viewHelp struct {
 	evidence bool
 	// modal is set while an editor or dialog has the keys.
 	modal modalKind
+	// discard is set when a confirmation asks to discard a note rather
+	// than to quit.
+	discard bool
+	// rulesDetail is set when the rules view shows a detector's lints.
+	rulesDetail bool
 }
 
 func with(b key.Binding, desc string) key.Binding {
@@ -122,6 +127,9 @@ func (h viewHelp) ShortHelp() []key.Binding {
 	case modalFilter:
 		return []key.Binding{with(k.Enter, "apply"), k.Cancel}
 	case modalConfirm:
+		if h.discard {
+			return []key.Binding{with(k.Yes, "discard"), with(k.No, "keep editing")}
+		}
 		return []key.Binding{with(k.Yes, "quit"), with(k.No, "stay")}
 	}
 	help, quit := with(k.Help, "keys"), k.Quit
@@ -146,7 +154,10 @@ func (h viewHelp) ShortHelp() []key.Binding {
 	case viewSpike:
 		return []key.Binding{with(k.Left, "earlier"), with(k.Right, "later"), k.NextMark, k.Back, help, quit}
 	case viewRules:
-		return []key.Binding{with(k.Enter, "lints"), with(k.Copy, "copy fixed query"), k.Back, help, quit}
+		if h.rulesDetail {
+			return []key.Binding{with(k.Down, "next lint"), with(k.Copy, "copy fixed query / lint"), k.Back, help, quit}
+		}
+		return []key.Binding{with(k.Enter, "lints"), with(k.Copy, "copy id"), k.Back, help, quit}
 	default:
 		return []key.Binding{with(k.Enter, "open"), with(k.Filter, "filter"), with(k.Sort, "sort"), with(k.Status, "status"), with(k.Note, "note"), help, quit}
 	}
@@ -181,7 +192,7 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 	case viewRules:
 		return [][]key.Binding{
 			move,
-			{with(k.Enter, "show lints"), with(k.Copy, "copy fixed query / id"), with(k.Back, "back"), with(k.Rules, "close rules")},
+			{with(k.Enter, "show lints"), with(k.Copy, "copy fixed query / lint / id"), with(k.Back, "back"), with(k.Rules, "close rules")},
 			quit,
 		}
 	case viewSpike:
@@ -194,7 +205,7 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 		return [][]key.Binding{
 			move,
 			{with(k.Enter, "open group"), k.Filter, k.Sort, k.Reverse, k.Suppressed},
-			{k.Status, k.Note, k.Allow, k.Exception, k.Copy},
+			{k.Status, k.Note, k.Allow, with(k.Copy, "copy source IP")}, // e needs a finding: not here
 			quit,
 		}
 	}

@@ -86,7 +86,10 @@ func TestSortKeys(t *testing.T) {
 		{nil, sortSeverity, "203.0.113.7", "SEV▼"},
 		{[]string{"o"}, sortRisk, "203.0.113.7", "RISK▼"},
 		{[]string{"o", "O"}, sortRisk, "2001:db8::1", "RISK▲"},
-		{[]string{"o", "o", "o"}, sortIP, "192.0.2.55", "SOURCE IP▼"},
+		// Addresses sort ascending: ▲, as ascending risk above.
+		{[]string{"o", "o", "o"}, sortIP, "192.0.2.55", "SOURCE IP▲"},
+		{[]string{"o", "o", "o", "O"}, sortIP, "2001:db8::1", "SOURCE IP▼"},
+		{[]string{"o", "o", "o", "o", "o", "o", "o", "o"}, sortStatus, "203.0.113.7", "STATUS▲"},
 		{[]string{"o", "o", "o", "o", "o", "o", "o"}, sortLast, "2001:db8::1", "LAST SEEN▼"},
 		{[]string{"O", "O"}, sortSeverity, "203.0.113.7", "SEV▼"},
 	}
@@ -216,12 +219,12 @@ func TestNoteKeys(t *testing.T) {
 	if strings.ContainsRune(v, 0x1b) {
 		t.Error("raw ESC from a note reached the view")
 	}
-	// A second note goes on top; esc discards a third.
+	// A second note goes on top; esc, confirmed, discards a third.
 	keys(m, "n")
 	typeText(m, "second")
 	keys(m, "ctrl+s", "n")
 	typeText(m, "discard me")
-	keys(m, "esc")
+	keys(m, "esc", "y")
 	if len(store.notes) != 3 || m.modal != modalNone {
 		t.Fatalf("%d notes after esc, modal %d", len(store.notes), m.modal)
 	}
@@ -435,7 +438,8 @@ func TestCopyKey(t *testing.T) {
 		{"queue copies the source ip", nil, "203.0.113.7"},
 		{"group copies the reason", []string{"enter"}, "blocked SQL injection in parameter id (0)"},
 		{"field value", []string{"enter", "enter", "j"}, "203.0.113.7"},
-		{"checklist step action", []string{"c", "j"}, `count query="source.ip:1.2.3.4"`},
+		{"checklist step", []string{"c"}, "Did any request succeed?"},
+		{"checklist step with its action", []string{"c", "j"}, "Count the requests\n$ count query=\"source.ip:1.2.3.4\""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -359,25 +359,37 @@ func (q queueModel) update(msg tea.Msg) (queueModel, tea.Cmd) {
 	return q, nil
 }
 
-// header renders the column titles; the sort column carries ▼ (worst
-// first) or ▲ (reversed).
+// ascending reports whether a sort key's default order is ascending:
+// addresses and user agents A→Z, statuses open→acknowledged→closed. The
+// other keys put the largest (worst, latest) first.
+func ascending(k sortKey) bool {
+	return k == sortIP || k == sortUA || k == sortStatus
+}
+
+// header renders the column titles; the sort column carries ▲ when the
+// rows ascend by it, ▼ when they descend. A title that fills its column
+// keeps its whole name: the arrow takes the space after the column.
 func (q queueModel) header() string {
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", colMarker))
+	spilled := false
 	for i, c := range q.cols {
-		if i > 0 {
+		if i > 0 && !spilled {
 			b.WriteByte(' ')
 		}
+		spilled = false
 		t := c.title
 		if c.sort == q.sort && c.id != cSpark {
 			arrow := "▼"
-			if q.rev {
+			if ascending(q.sort) != q.rev {
 				arrow = "▲"
 			}
-			if len(t)+1 > c.w {
-				t = t[:max(c.w-1, 0)]
-			}
 			t += arrow
+			if !c.right && len(c.title) == c.w && i < len(q.cols)-1 {
+				b.WriteString(t)
+				spilled = true
+				continue
+			}
 		}
 		if c.right {
 			b.WriteString(fitRight(t, c.w))

@@ -253,7 +253,7 @@ func (m *model) copyRule() tea.Cmd {
 	what, v := "detector id", row.Info.ID
 	if m.rules.detail && m.rules.lint < len(row.lints) {
 		msg, fix := splitFix(row.lints[m.rules.lint].Message)
-		what, v = "lint", msg
+		what, v = "lint text (no fixed query)", msg
 		if fix != "" {
 			what, v = "fixed query", fix
 		}

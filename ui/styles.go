@@ -3,6 +3,7 @@ package ui
 import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"picket/triage"
 )
@@ -118,3 +119,23 @@ func (s *Styles) badge(sev triage.Severity) string {
 }
 
 var sevShort = [...]string{"LOW ", "MED ", "HIGH", "CRIT"}
+
+// cursorBar marks the text cursor where reverse video is not available.
+const cursorBar = "▏"
+
+// cursorStyle is the style of the text cursor in the filter input, the
+// note editor and the dialog fields. The cursor is drawn reversed; in the
+// ASCII profile (NO_COLOR, or a terminal without colours) reverse is
+// dropped with the colours, so a bar is drawn before the character under
+// the cursor instead (in place of the blank after the text at its end).
+func cursorStyle() lipgloss.Style {
+	return lipgloss.NewStyle().Transform(func(s string) string {
+		if lipgloss.ColorProfile() != termenv.Ascii {
+			return s
+		}
+		if s == " " || s == "" {
+			return cursorBar
+		}
+		return cursorBar + s
+	})
+}

@@ -18,12 +18,14 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -232,11 +234,14 @@ type model struct {
 	rules    rulesModel
 
 	modal     modalKind
-	prevModal modalKind // the modal a quit confirmation interrupted
-	input     textinput.Model
-	inputErr  string
-	editor    editorModel
-	dialog    dialogModel
+	prevModal modalKind // the modal a confirmation interrupted
+	// confirmQuit: the confirmation asks to quit (ctrl+c); else to
+	// discard the editor's unsaved text (esc).
+	confirmQuit bool
+	input       textinput.Model
+	inputErr    string
+	editor      editorModel
+	dialog      dialogModel
 
 	queueFilter string
 	queueMatch  func(FilterDoc) bool
@@ -263,6 +268,10 @@ type model struct {
 	rowSeq     int // last rows computation issued
 	info       string
 	lastErr    string
+	// rerunning is set from r until the re-run's last refresh, rerunSeq
+	// that refresh: it reports the re-run done with its count.
+	rerunning bool
+	rerunSeq  int
 
 	al   alertState // pulled alerts (alerts.go)
 	load loadState  // the load's progress bar (progress.go)
@@ -292,6 +301,7 @@ func newModel(ctx context.Context, opts Options) *model {
 	in.Prompt = "/ "
 	in.Placeholder = "KQL, e.g. source.ip:203.0.113.7 and severity:critical"
 	in.Cursor.SetMode(cursor.CursorStatic)
+	in.Cursor.Style = cursorStyle()
 	m := &model{
 		ctx:         ctx,
 		opts:        opts,
@@ -492,7 +502,11 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.startErr = msg.err
 		m.load.have = false
 		m.afterRun()
-		return m, tea.Batch(m.refresh(), m.judgeAlerts())
+		cmd := m.refresh()
+		if m.rerunning {
+			m.rerunSeq = m.seq
+		}
+		return m, tea.Batch(cmd, m.judgeAlerts())
 
 	case tickMsg:
 		if !m.loading || msg.gen != m.gen {
@@ -507,6 +521,13 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.appliedSeq = msg.seq
 		cmd := m.applySnapshot(msg.snap)
+		if m.rerunning && m.rerunSeq != 0 && msg.seq >= m.rerunSeq {
+			m.rerunning, m.rerunSeq = false, 0
+			m.info = "re-run done: " + plural(m.snap.findings, "finding")
+			if m.startErr != nil {
+				m.info = "re-run stopped: " + plural(m.snap.findings, "finding")
+			}
+		}
 		if msg.groupKey != nil && m.view != viewQueue && m.group.group != nil && m.group.group.Key == *msg.groupKey {
 			if g := findGroup(msg.snap, *msg.groupKey); g != nil {
 				m.group.refresh(g, msg.findings)
@@ -686,7 +707,11 @@ func (m *model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case modalConfirm:
 		switch {
 		case keyIs(msg, m.keys.Yes):
-			return m, tea.Quit
+			if m.confirmQuit {
+				return m, tea.Quit
+			}
+			m.modal = modalNone
+			m.info = "note discarded"
 		case keyIs(msg, m.keys.No):
 			m.modal = m.prevModal
 		}
@@ -832,7 +857,7 @@ func (m *model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 func (m *model) helpKeys() viewHelp {
 	ev := m.view == viewEvent
-	return viewHelp{k: m.keys, v: m.view, focus: m.group.focus, modal: m.modal,
+	return viewHelp{k: m.keys, v: m.view, focus: m.group.focus, modal: m.modal, discard: !m.confirmQuit, rulesDetail: m.rules.detail,
 		multi: ev && m.event.multi(), evidence: ev && m.event.multi() && m.event.focus == paneEvidence}
 }
 
@@ -845,14 +870,59 @@ func (m *model) bodyHeight() int {
 // helpHeight is how many lines of help fit: all of them, unless the
 // terminal is so short that the view would get fewer than two lines.
 func (m *model) helpHeight() int {
-	m.help.Width = m.width
-	helpH := lipgloss.Height(m.help.View(m.helpKeys()))
+	helpH := lipgloss.Height(m.helpText())
 	return max(min(helpH, m.height-4), 0)
+}
+
+// helpText renders the help to the width. The one-line help drops the
+// least useful keys (those just before ? and q, which always show) until
+// it fits; the full help puts its columns side by side while they fit and
+// wraps the rest onto more rows.
+func (m *model) helpText() string {
+	h := m.help
+	h.Width = 0 // no cutting with …: the fitting is done here
+	hk := m.helpKeys()
+	if !h.ShowAll {
+		bs := hk.ShortHelp()
+		out := h.ShortHelpView(bs)
+		for lipgloss.Width(out) > m.width && len(bs) > 2 {
+			bs = slices.Delete(slices.Clone(bs), len(bs)-3, len(bs)-2)
+			out = h.ShortHelpView(bs)
+		}
+		return clip(out, m.width)
+	}
+	sep := h.Styles.FullSeparator.Render(h.FullSeparator)
+	var rows, row []string
+	flush := func() {
+		if len(row) > 0 {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row = nil
+		}
+	}
+	for _, g := range hk.FullHelp() {
+		col := h.FullHelpView([][]key.Binding{g})
+		if col == "" {
+			continue
+		}
+		if len(row) > 0 && lipgloss.Width(lipgloss.JoinHorizontal(lipgloss.Top, append(row, sep, col)...)) > m.width {
+			flush()
+		}
+		if len(row) > 0 {
+			row = append(row, sep)
+		}
+		row = append(row, col)
+	}
+	flush()
+	lines := strings.Split(strings.Join(rows, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = clip(strings.TrimRight(l, " "), m.width)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // helpView renders the help cut to helpHeight lines.
 func (m *model) helpView() string {
-	lines := strings.Split(m.help.View(m.helpKeys()), "\n")
+	lines := strings.Split(m.helpText(), "\n")
 	if n := m.helpHeight(); len(lines) > n {
 		lines = lines[:n]
 	}
@@ -928,11 +998,17 @@ func (m *model) statusLine() string {
 	st := m.st
 	switch m.modal {
 	case modalConfirm:
+		if !m.confirmQuit {
+			return clip(st.Warn.Render("unsaved note: discard it? y/n"), m.width)
+		}
 		return clip(st.Warn.Render("unsaved text: quit anyway? y/n"), m.width)
 	case modalFilter:
-		line := m.input.View()
+		line := inputView(m.input)
 		if m.inputErr != "" {
-			line = clip(line, max(m.width/2, 20)) + "  " + st.Error.Render("✗ "+m.inputErr)
+			// The query keeps the width it needs, up to half the line;
+			// the error gets the rest.
+			inW := min(lipgloss.Width(m.input.Prompt+triage.Escape(m.input.Value()))+2, max(m.width/2, 20))
+			line = clip(line, inW) + "  " + st.Error.Render(clip("✗ "+m.inputErr, max(m.width-inW-2, 1)))
 		}
 		return clip(line, m.width)
 	}
