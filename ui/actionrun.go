@@ -298,8 +298,8 @@ func kqlQuote(s string) string {
 }
 
 // scope walks the events of the action's scope and window, matching its
-// query, and says in words what it walked ("from this source in the last
-// hour"). fn sees only events that pass.
+// query, and says in words what it walked ("from this source in the 1h before
+// the finding"). fn sees only events that pass.
 func (in actionInput) scope(query string, fn func(*triage.Event)) (string, error) {
 	var match func(FilterDoc) bool
 	if query != "" {
@@ -748,24 +748,25 @@ func exceptionEntries(fields []string, f triage.Finding, coll *triage.Collection
 	return entries, missing
 }
 
-// windowPhrase says a look-back in words.
+// windowPhrase says a look-back in words. Windows end at the finding,
+// not at the wall clock, so the phrase says so: on last month's export
+// "in the last hour" would mislead.
 func windowPhrase(d time.Duration) string {
 	const day = 24 * time.Hour
+	var span string
 	switch {
 	case d <= 0:
 		return "in this run"
-	case d == time.Hour:
-		return "in the last hour"
-	case d == day:
-		return "in the last 24 hours"
-	case d%day == 0:
-		return "in the last " + strconv.Itoa(int(d/day)) + " days"
+	case d%day == 0 && d > day:
+		span = strconv.Itoa(int(d/day)) + "d"
 	case d%time.Hour == 0:
-		return "in the last " + strconv.Itoa(int(d/time.Hour)) + " hours"
+		span = strconv.Itoa(int(d/time.Hour)) + "h"
 	case d%time.Minute == 0:
-		return "in the last " + strconv.Itoa(int(d/time.Minute)) + " minutes"
+		span = strconv.Itoa(int(d/time.Minute)) + "m"
+	default:
+		span = d.String()
 	}
-	return "in the last " + d.String()
+	return "in the " + span + " before the finding"
 }
 
 // eventDoc shows an event to the console's filter (the KQL engine when

@@ -120,11 +120,11 @@ func TestRunStepActions(t *testing.T) {
 		want  string // in the result line under the step
 		isErr bool
 	}{
-		{"count in the source", "inv-count", "= 2 events from this source in the last hour", false},
-		{"count for the address", "inv-count-ip", "= 3 events from 203.0.113.7 in the last hour", false},
-		{"placeholder filled from the evidence", "inv-count-path", "= 5 events site-wide in the last hour", false},
-		{"top values", "inv-values", "= /login (3) · /admin (1) — 4 events from this source in the last hour", false},
-		{"pivot", "inv-pivot", "= 3 other sources share user.name alice in the last 7 days; 2 are in the queue", false},
+		{"count in the source", "inv-count", "= 2 events from this source in the 1h before the finding", false},
+		{"count for the address", "inv-count-ip", "= 3 events from 203.0.113.7 in the 1h before the finding", false},
+		{"placeholder filled from the evidence", "inv-count-path", "= 5 events site-wide in the 1h before the finding", false},
+		{"top values", "inv-values", "= /login (3) · /admin (1) — 4 events from this source in the 1h before the finding", false},
+		{"pivot", "inv-pivot", "= 3 other sources share user.name alice in the 7d before the finding; 2 are in the queue", false},
 		{"allowlist entry for another detector", "fp-allow", "= allowlisted: cidr 203.0.113.0/24 (for RE2 only) “our scanner” by ana, expires 2024-04-01 00:00 UTC", false},
 		{"missing placeholder value", "resp-bad", "the first evidence event has no destination.port for {{destination.port}}", true},
 		{"user scope from the evidence", "resp-user", "= 4 events by user alice in this run", false},
@@ -331,12 +331,12 @@ func TestWindowPhrase(t *testing.T) {
 		want string
 	}{
 		{0, "in this run"},
-		{time.Hour, "in the last hour"},
-		{24 * time.Hour, "in the last 24 hours"},
-		{7 * 24 * time.Hour, "in the last 7 days"},
-		{6 * time.Hour, "in the last 6 hours"},
-		{30 * time.Minute, "in the last 30 minutes"},
-		{90 * time.Second, "in the last 1m30s"},
+		{time.Hour, "in the 1h before the finding"},
+		{24 * time.Hour, "in the 24h before the finding"},
+		{7 * 24 * time.Hour, "in the 7d before the finding"},
+		{6 * time.Hour, "in the 6h before the finding"},
+		{30 * time.Minute, "in the 30m before the finding"},
+		{90 * time.Second, "in the 1m30s before the finding"},
 	}
 	for _, tc := range tests {
 		if got := windowPhrase(tc.d); got != tc.want {
