@@ -133,6 +133,15 @@ func (c *Client) do(ctx context.Context, op string, req esapi.Request, buf *byte
 		return transportError(ctx, op, err)
 	}
 	if res.IsError() {
+		// The client checks the product header only on successful
+		// answers. An error page without it and without Elasticsearch's
+		// error body (a web server, a login portal) is not Elasticsearch;
+		// quoting its HTML would help nobody.
+		// 429 and 50x may come from a proxy in front of a cluster that is
+		// down: those keep their own message.
+		if res.Header.Get("X-Elastic-Product") == "" && !looksLikeESError(buf.Bytes()) && !retryStatus(res.StatusCode) {
+			return &Error{Op: op, Status: res.StatusCode, Kind: KindNotElasticsearch}
+		}
 		e := httpError(op, res.StatusCode, buf.Bytes())
 		if e.Kind == KindThrottled || e.Kind == KindUnavailable {
 			e.Retries = c.cfg.MaxRetries
@@ -250,4 +259,19 @@ func noteAttempt(ctx context.Context, err error) {
 		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		a.err = err
 	}
+}
+
+// looksLikeESError reports whether body is Elasticsearch's error shape:
+// {"error": ..., "status": N}. Proxies in front of a cluster may strip the
+// product header but pass such bodies through.
+func looksLikeESError(body []byte) bool {
+	var b struct {
+		Error  json.RawMessage `json:"error"`
+		Status int             `json:"status"`
+	}
+	return json.Unmarshal(body, &b) == nil && len(b.Error) > 0
+}
+
+func retryStatus(code int) bool {
+	return code == 429 || code == 502 || code == 503 || code == 504
 }
