@@ -234,6 +234,9 @@ func ReadKibanaExceptions(r io.Reader, defaultDetector string) ([]triage.Excepti
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, nil, st, fmt.Errorf("line %d: longer than 16 MiB: not an exception list export", lineNo+1)
+		}
 		return nil, nil, st, fmt.Errorf("line %d: %w", lineNo+1, err)
 	}
 	if st.Items == 0 && st.Lists == 0 {
