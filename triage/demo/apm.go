@@ -63,21 +63,11 @@ func (g *generator) tx(r *req) {
 	w.b = w.b[:0]
 	w.begin()
 	w.time("@timestamp", r.t)
-	w.open("agent")
-	w.str("name", "go")
-	w.str("version", "2.7.1")
-	w.end()
+	apmAgent(w)
 	w.open("client")
 	w.ip("ip", r.ip)
 	w.end()
-	w.open("data_stream")
-	w.str("dataset", "apm")
-	w.str("namespace", "production")
-	w.str("type", "traces")
-	w.end()
-	w.open("ecs")
-	w.str("version", "8.11.0")
-	w.end()
+	apmStream(w)
 	w.open("event")
 	w.time("ingested", r.t+r.durUS/1000+800+int64(r.t%1700))
 	// APM marks a server transaction failed only for 5xx: a 401 or 404 was
@@ -165,11 +155,7 @@ func (g *generator) tx(r *req) {
 	}
 	w.end()
 
-	w.open("observer")
-	w.str("hostname", "apm-server-7c9f")
-	w.str("type", "apm-server")
-	w.str("version", "8.15.3")
-	w.end()
+	apmObserver(w)
 	w.open("processor")
 	w.str("event", "transaction")
 	w.end()
@@ -279,4 +265,34 @@ func hex16(v uint64) string {
 		v >>= 4
 	}
 	return string(b[:])
+}
+
+// The APM envelope transactions and spans share. Keys are written in
+// order, so each helper is called where its key sorts.
+
+func apmAgent(w *obj) {
+	w.open("agent")
+	w.str("name", "go")
+	w.str("version", "2.7.1")
+	w.end()
+}
+
+// apmStream writes data_stream and ecs, adjacent in both documents.
+func apmStream(w *obj) {
+	w.open("data_stream")
+	w.str("dataset", "apm")
+	w.str("namespace", "production")
+	w.str("type", "traces")
+	w.end()
+	w.open("ecs")
+	w.str("version", "8.11.0")
+	w.end()
+}
+
+func apmObserver(w *obj) {
+	w.open("observer")
+	w.str("hostname", "apm-server-7c9f")
+	w.str("type", "apm-server")
+	w.str("version", "8.15.3")
+	w.end()
 }
