@@ -234,6 +234,28 @@ func (p *parser) start() *node {
 	return n
 }
 
+// group parses what inner reads between the opener at open and closer,
+// counting the level against the depth limit. what names the group in the
+// error when closer is missing ("')' to close the value list at column 9").
+func (p *parser) group(open int, closer byte, what string, inner func() *node) *node {
+	if !p.enter(open) {
+		return nil
+	}
+	p.pos = p.skipSpaces(open + 1)
+	n := inner()
+	if p.err != nil {
+		return nil
+	}
+	p.pos = p.skipSpaces(p.pos)
+	if p.pos >= len(p.src) || p.src[p.pos] != closer {
+		p.fail(p.pos, "'"+string(closer)+"' to close "+what+" at column "+itoa(column(p.src, open)))
+		return nil
+	}
+	p.pos++
+	p.depth--
+	return n
+}
+
 func (p *parser) orQuery() *node { return p.chain(nOr, "or", p.andQuery) }
 
 func (p *parser) andQuery() *node { return p.chain(nAnd, "and", p.notQuery) }
@@ -283,23 +305,7 @@ func (p *parser) notQuery() *node {
 
 func (p *parser) subQuery() *node {
 	if p.pos < len(p.src) && p.src[p.pos] == '(' {
-		open := p.pos
-		if !p.enter(open) {
-			return nil
-		}
-		p.pos = p.skipSpaces(p.pos + 1)
-		n := p.orQuery()
-		if p.err != nil {
-			return nil
-		}
-		p.pos = p.skipSpaces(p.pos)
-		if p.pos >= len(p.src) || p.src[p.pos] != ')' {
-			p.fail(p.pos, "')' to close the '(' at column "+itoa(column(p.src, open)))
-			return nil
-		}
-		p.pos++
-		p.depth--
-		return n
+		return p.group(p.pos, ')', "the '('", p.orQuery)
 	}
 	return p.expression()
 }
@@ -333,21 +339,10 @@ func (p *parser) expression() *node {
 		colon := i
 		j := p.skipSpaces(i + 1)
 		if j < len(p.src) && p.src[j] == '{' {
-			if !p.enter(j) {
-				return nil
-			}
-			p.pos = p.skipSpaces(j + 1)
-			inner := p.orQuery()
+			inner := p.group(j, '}', "the '{'", p.orQuery)
 			if p.err != nil {
 				return nil
 			}
-			p.pos = p.skipSpaces(p.pos)
-			if p.pos >= len(p.src) || p.src[p.pos] != '}' {
-				p.fail(p.pos, "'}' to close the '{' at column "+itoa(column(p.src, j)))
-				return nil
-			}
-			p.pos++
-			p.depth--
 			return &node{kind: nNested, field: lit, kids: []*node{inner}}
 		}
 		p.pos = j
@@ -382,23 +377,7 @@ func (p *parser) rangeOp(i int) (Op, int) {
 
 func (p *parser) listOfValues(field *literal, colon int) *node {
 	if p.pos < len(p.src) && p.src[p.pos] == '(' {
-		open := p.pos
-		if !p.enter(open) {
-			return nil
-		}
-		p.pos = p.skipSpaces(p.pos + 1)
-		n := p.orList(field, colon)
-		if p.err != nil {
-			return nil
-		}
-		p.pos = p.skipSpaces(p.pos)
-		if p.pos >= len(p.src) || p.src[p.pos] != ')' {
-			p.fail(p.pos, "')' to close the value list at column "+itoa(column(p.src, open)))
-			return nil
-		}
-		p.pos++
-		p.depth--
-		return n
+		return p.group(p.pos, ')', "the value list", func() *node { return p.orList(field, colon) })
 	}
 	at := p.pos
 	val := p.literal()
