@@ -29,7 +29,7 @@ type FilterDoc interface {
 }
 
 // FilterFunc compiles a filter query. The console's filter is KQL: the
-// wiring passes detectors/kql here. Without one, a small built-in matcher
+// wiring passes kql here. Without one, a small built-in matcher
 // (field:value terms, * wildcards, not) is used.
 type FilterFunc func(query string) (func(FilterDoc) bool, error)
 

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"testing"
 
-	"picket/detectors/kql"
+	"picket/kql"
 )
 
 // kqlTestDoc adapts FilterDoc to kql.Document as cmd_console.go does.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"picket/detectors/kql"
+	"picket/kql"
 	"picket/triage"
 )
 

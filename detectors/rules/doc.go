@@ -5,7 +5,7 @@
 //
 // # Which rules run here
 //
-// Query rules in KQL (language kuery) run locally through detectors/kql.
+// Query rules in KQL (language kuery) run locally through kql.
 // The seed machine learning rule (Spike in Firewall Denies) is run by
 // detectors/spike, a separate detector under the same id. Every other
 // rule — Lucene, EQL, ES|QL, threshold, new_terms, indicator match, ML jobs

@@ -6,7 +6,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
-	"picket/detectors/kql"
+	"picket/kql"
 	"picket/triage"
 )
 

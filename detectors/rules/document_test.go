@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"picket/detectors/kql"
+	"picket/kql"
 	"picket/triage"
 )
 

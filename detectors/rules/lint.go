@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"picket/detectors/kql"
+	"picket/kql"
 	"picket/triage"
 )
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -109,7 +109,7 @@ func newVersionCmd(e *env) *cobra.Command {
 	}
 }
 
-// version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
+// version is set at link time (-ldflags "-X picket/internal/cli.version=v1.2.3"); otherwise
 // the build's VCS stamp is used.
 var version = ""
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func cliEnv(t *testing.T, vars map[string]string, args ...string) (code int, std
 		return vars[k]
 	}
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(""), &out, &errb, getenv)
+	code = Run(context.Background(), args, strings.NewReader(""), &out, &errb, getenv)
 	return code, out.String(), errb.String()
 }
 

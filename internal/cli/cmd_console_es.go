@@ -1,4 +1,4 @@
-package main
+package cli
 
 // The console's Elasticsearch side beyond the events: the pulled alerts
 // (read, judged against the local re-run, written back by s) and the

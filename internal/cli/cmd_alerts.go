@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Elasticsearch on the command line: the --es* flags shared by the
 // console, detect and alerts, the alerts commands, and the progress line.
@@ -19,7 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"picket/detectors/kql"
+	"picket/kql"
 	"picket/detectors/rules"
 	"picket/detectors/spike"
 	"picket/triage"

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"picket/casefile"
-	"picket/detectors/kql"
+	"picket/kql"
 	"picket/detectors/spike"
 	"picket/playbooks"
 	"picket/triage"

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"picket/detectors/kql"
+	"picket/kql"
 )
 
 // event is a minimal kql.Document over a flat map of dotted paths.

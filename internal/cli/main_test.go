@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -32,7 +32,7 @@ func cli(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 		return ""
 	}
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errb, getenv)
+	code = Run(context.Background(), args, strings.NewReader(stdin), &out, &errb, getenv)
 	return code, out.String(), errb.String()
 }
 
@@ -291,7 +291,7 @@ func cliHome(t *testing.T, home string, args ...string) (code int, stdout, stder
 		return ""
 	}
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(""), &out, &errb, getenv)
+	code = Run(context.Background(), args, strings.NewReader(""), &out, &errb, getenv)
 	return code, out.String(), errb.String()
 }
 
