@@ -19,9 +19,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"picket/kql"
 	"picket/detectors/rules"
 	"picket/detectors/spike"
+	"picket/kql"
 	"picket/triage"
 	"picket/triage/elastic"
 )

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"picket/casefile"
-	"picket/kql"
 	"picket/detectors/spike"
+	"picket/kql"
 	"picket/playbooks"
 	"picket/triage"
 	"picket/triage/demo"
