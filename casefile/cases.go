@@ -107,8 +107,8 @@ func LocalUser() string {
 // time and first evidence id.
 func FindingKey(f triage.Finding) string {
 	first := ""
-	if len(f.EventIDs) > 0 {
-		first = f.EventIDs[0]
+	if len(f.Evidence) > 0 {
+		first = f.Evidence[0].ID
 	}
 	return f.Detector + "@" + f.Timestamp.UTC().Format(time.RFC3339Nano) + "#" + first
 }

@@ -214,10 +214,10 @@ func buildCase(t *testing.T, s *Store) int64 {
 	fs := []triage.Finding{
 		{Detector: "appsensor:CIE1", Title: "Blacklist Inspection for Common SQL Injection Values", Severity: triage.High, RiskScore: 73,
 			Timestamp: t1, SourceIP: netip.MustParseAddr("203.0.113.9"), UserAgent: hostileUA,
-			Reason: "=HYPERLINK(\"http://evil\") in q: ' OR '1'='1 -- | a\nb", EventIDs: []string{"ev-1", "ev-2"}, EventCount: 2},
+			Reason: "=HYPERLINK(\"http://evil\") in q: ' OR '1'='1 -- | a\nb", Evidence: triage.RefsFromIDs([]string{"ev-1", "ev-2"}), EventCount: 2},
 		{Detector: "appsensor:ACE3", Title: "Force Browsing Attempt", Severity: triage.Medium, RiskScore: 47,
 			Timestamp: t1.Add(3 * time.Minute), End: t1.Add(5 * time.Minute), SourceIP: netip.MustParseAddr("203.0.113.9"), UserAgent: hostileUA,
-			UserName: "@admin", Reason: "12 answers 404 on 12 paths", EventIDs: []string{"ev-3"}, EventCount: 12},
+			UserName: "@admin", Reason: "12 answers 404 on 12 paths", Evidence: triage.RefsFromIDs([]string{"ev-3"}), EventCount: 12},
 	}
 	if err := s.LinkFindings(ctx, c.ID, "alice", fs); err != nil {
 		t.Fatal(err)
@@ -655,8 +655,8 @@ func TestGroupCase(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
 	var gr triage.Grouper
 	fs := []triage.Finding{
-		{Detector: "appsensor:IE1", Severity: triage.Medium, Timestamp: time.Unix(100, 0), SourceIP: netip.MustParseAddr("192.0.2.1"), UserAgent: "ua\x1b", EventIDs: []string{"1"}},
-		{Detector: "appsensor:CIE1", Severity: triage.High, Timestamp: time.Unix(200, 0), SourceIP: netip.MustParseAddr("192.0.2.1"), UserAgent: "ua\x1b", EventIDs: []string{"2"}},
+		{Detector: "appsensor:IE1", Severity: triage.Medium, Timestamp: time.Unix(100, 0), SourceIP: netip.MustParseAddr("192.0.2.1"), UserAgent: "ua\x1b", Evidence: triage.RefsFromIDs([]string{"1"})},
+		{Detector: "appsensor:CIE1", Severity: triage.High, Timestamp: time.Unix(200, 0), SourceIP: netip.MustParseAddr("192.0.2.1"), UserAgent: "ua\x1b", Evidence: triage.RefsFromIDs([]string{"2"})},
 	}
 	for i := range fs {
 		gr.Add(&fs[i])

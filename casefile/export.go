@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"picket/playbooks"
 	"picket/triage"
@@ -178,7 +177,7 @@ func WriteJSON(w io.Writer, rs []Report, o ExportOptions) error {
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
-	_, err := w.Write(jsonSafe(buf.Bytes()))
+	_, err := w.Write(triage.SafeJSON(buf.Bytes()))
 	return err
 }
 
@@ -192,28 +191,6 @@ func marshalNoHTML(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// jsonSafe rewrites the characters encoding/json leaves raw but a terminal
-// acts on or that reorder text (DEL, C1 controls, bidirectional controls)
-// as \u escapes; the JSON means the same.
-func jsonSafe(b []byte) []byte {
-	if !bytes.ContainsFunc(b, func(r rune) bool { return r == 0x7f || (r >= 0x80 && r <= 0x9f) || isBidi(r) }) {
-		return b
-	}
-	out := make([]byte, 0, len(b)+32)
-	for _, r := range string(b) {
-		if r == 0x7f || (r >= 0x80 && r <= 0x9f) || isBidi(r) {
-			out = fmt.Appendf(out, `\u%04x`, r)
-			continue
-		}
-		out = utf8.AppendRune(out, r)
-	}
-	return out
-}
-
-func isBidi(r rune) bool {
-	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
 }
 
 // ---------------------------------------------------------------- CSV
@@ -243,7 +220,7 @@ func WriteCSV(w io.Writer, rs []Report) error {
 			}
 			row := []string{strconv.FormatInt(c.ID, 10), c.Title, c.Status, c.Severity, c.Assignee,
 				rf.Key, f.Detector, f.Title, f.Severity.String(), strconv.Itoa(f.RiskScore), ts(f.Timestamp), ts(f.End),
-				ip, f.UserAgent, f.UserName, f.SessionID, strconv.Itoa(f.EventCount), strings.Join(f.EventIDs, " "), f.Reason}
+				ip, f.UserAgent, f.UserName, f.SessionID, strconv.Itoa(f.EventCount), strings.Join(f.EventIDs(), " "), f.Reason}
 			for i := range row {
 				row[i] = CSVCell(row[i])
 			}
@@ -371,9 +348,9 @@ func writeCaseMarkdown(b *bufio.Writer, r Report, o ExportOptions, many bool) {
 			fmt.Fprintf(b, "- User: %s\n", code(f.UserName))
 		}
 		fmt.Fprintf(b, "- Reason: %s\n", md(f.Reason))
-		ids := make([]string, 0, len(f.EventIDs))
-		for _, id := range f.EventIDs {
-			ids = append(ids, code(id))
+		ids := make([]string, 0, len(f.Evidence))
+		for _, r := range f.Evidence {
+			ids = append(ids, code(r.ID))
 			if len(ids) == 10 {
 				break
 			}

@@ -328,6 +328,6 @@ func (l lineEncoder) Encode(v any) error {
 	if err := l.enc.Encode(v); err != nil {
 		return err
 	}
-	_, err := l.bw.Write(jsonSafe(l.buf.Bytes()))
+	_, err := l.bw.Write(triage.SafeJSON(l.buf.Bytes()))
 	return err
 }

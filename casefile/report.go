@@ -199,7 +199,7 @@ func decodeFinding(b []byte) (triage.Finding, error) {
 		return triage.Finding{}, err
 	}
 	f := triage.Finding{Detector: w.Detector, Title: w.Title, Severity: w.Severity, RiskScore: w.RiskScore,
-		UserAgent: w.UserAgent, UserName: w.UserName, SessionID: w.SessionID, EventIDs: w.EventIDs,
+		UserAgent: w.UserAgent, UserName: w.UserName, SessionID: w.SessionID, Evidence: triage.RefsFromIDs(w.EventIDs),
 		EventCount: w.EventCount, Reason: w.Reason}
 	f.Timestamp, _ = time.Parse(time.RFC3339Nano, w.Timestamp)
 	f.End, _ = time.Parse(time.RFC3339Nano, w.End)

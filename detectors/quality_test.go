@@ -95,7 +95,7 @@ func TestDemoQuality(t *testing.T) {
 				continue
 			}
 			found := slices.ContainsFunc(findings, func(f triage.Finding) bool {
-				return f.Detector == id && slices.ContainsFunc(f.EventIDs, func(e string) bool { return evidence[i][e] })
+				return f.Detector == id && slices.ContainsFunc(f.EventIDs(), func(e string) bool { return evidence[i][e] })
 			})
 			if found {
 				continue
@@ -132,7 +132,7 @@ func TestDemoQuality(t *testing.T) {
 	for _, f := range findings {
 		k := slices.IndexFunc(demo.Scenarios, func(sc demo.Scenario) bool { return f.SourceIP.IsValid() && sc.SourceIP == f.SourceIP })
 		if k < 0 && !f.SourceIP.IsValid() {
-			for _, id := range f.EventIDs {
+			for _, id := range f.EventIDs() {
 				if name, ok := owner[id]; ok {
 					k = slices.IndexFunc(demo.Scenarios, func(sc demo.Scenario) bool { return sc.Name == name })
 					break

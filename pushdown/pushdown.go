@@ -115,7 +115,7 @@ func (p *pushedRule) Flush(emit func(triage.Finding)) {
 			Timestamp: g.First, End: g.Last, SourceIP: g.SourceIP, UserAgent: g.UserAgent,
 			Reason: fmt.Sprintf("%d events from this source match the rule's query (counted in Elasticsearch, not pulled); the ids are the first %d",
 				g.Count, len(g.EventIDs)),
-			EventIDs: g.EventIDs, EventCount: int(g.Count),
+			Evidence: triage.RefsFromIDs(g.EventIDs), EventCount: int(g.Count),
 		})
 	}
 }

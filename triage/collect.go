@@ -9,27 +9,30 @@ import (
 // Collection keeps what one run produced for the console: every finding,
 // the groups, and the events findings cite. It is safe for concurrent use:
 // the engine fills it while the console reads it.
+//
+// Events are kept by stream position (Event.Seq), never by their id alone:
+// ids come from clients and repeat, positions do not.
 type Collection struct {
 	mu       sync.RWMutex
 	findings []Finding
 	grouper  Grouper
-	events   map[string]*Event
-	order    []string // event ids in arrival order
-	// bySource indexes kept event ids by source address, so a question
-	// about one source (a playbook action) does not scan every event. An
-	// id stays listed under an address it no longer has when a duplicate
-	// id replaced the event; readers check the address again. (An id that
-	// moves away and back is listed twice and visited twice: ids are meant
-	// to be unique, so this is left as it is.)
-	bySource map[netip.Addr][]string
-	maxKeep  int
+	events   []*Event // kept events; events[i].Seq == first+i
+	first    uint64   // Seq of events[0]
+	// bySource indexes kept events by source address (positions into
+	// events), so a question about one source (a playbook action) does not
+	// scan every event.
+	bySource map[netip.Addr][]uint32
+	// byID maps an id to the first kept event carrying it; built on first
+	// use (alerts pulled from Elasticsearch cite their events by id).
+	byID    map[string]uint32
+	maxKeep int
 }
 
 // NewCollection returns an empty collection that keeps at most maxEvents
 // events for the event view (0 means no limit). Events beyond the cap are
 // still run through detectors but cannot be opened in the console.
 func NewCollection(maxEvents int) *Collection {
-	return &Collection{events: make(map[string]*Event), bySource: make(map[netip.Addr][]string), maxKeep: maxEvents}
+	return &Collection{bySource: make(map[netip.Addr][]uint32), maxKeep: maxEvents}
 }
 
 // Wire makes the engine report into the collection.
@@ -38,22 +41,37 @@ func (c *Collection) Wire(e *Engine) {
 	e.OnFinding = c.AddFinding
 }
 
-// AddEvent keeps an event so findings can show their evidence.
+// AddEvent keeps an event so findings can show their evidence. Events must
+// arrive in stream order; one without a position (not run by an engine) is
+// given the next one.
 func (c *Collection) AddEvent(ev *Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.maxKeep > 0 && len(c.order) >= c.maxKeep {
+	if c.maxKeep > 0 && len(c.events) >= c.maxKeep {
 		return
 	}
-	old, dup := c.events[ev.ID]
-	if !dup {
-		c.order = append(c.order, ev.ID)
+	if len(c.events) == 0 {
+		if ev.Seq == 0 {
+			ev.Seq = 1
+		}
+		c.first = ev.Seq
+	} else if want := c.first + uint64(len(c.events)); ev.Seq != want {
+		if ev.Seq != 0 {
+			return // out of order: not a stream this collection can index
+		}
+		ev.Seq = want
 	}
-	if ev.SourceIP.IsValid() && (!dup || old.SourceIP != ev.SourceIP) {
+	i := uint32(len(c.events))
+	c.events = append(c.events, ev)
+	if ev.SourceIP.IsValid() {
 		a := ev.SourceIP.Unmap()
-		c.bySource[a] = append(c.bySource[a], ev.ID)
+		c.bySource[a] = append(c.bySource[a], i)
 	}
-	c.events[ev.ID] = ev
+	if c.byID != nil {
+		if _, ok := c.byID[ev.ID]; !ok {
+			c.byID[ev.ID] = i
+		}
+	}
 }
 
 // AddFinding records a finding and counts it in its group.
@@ -99,19 +117,47 @@ func (c *Collection) Findings() []Finding {
 	return append([]Finding(nil), c.findings...)
 }
 
-// Event returns a kept event by id.
-func (c *Collection) Event(id string) (*Event, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	ev, ok := c.events[id]
-	return ev, ok
+// Event returns a kept event: by stream position when the reference has
+// one, else the first kept event with the reference's id.
+func (c *Collection) Event(r EventRef) (*Event, bool) {
+	if r.Seq != 0 {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		return c.at(r.Seq)
+	}
+	return c.EventByID(r.ID)
+}
+
+func (c *Collection) at(seq uint64) (*Event, bool) {
+	if seq < c.first || seq-c.first >= uint64(len(c.events)) {
+		return nil, false
+	}
+	return c.events[seq-c.first], true
+}
+
+// EventByID returns the first kept event with id. Ids come from clients
+// and may repeat: prefer Event with a position wherever one is known.
+func (c *Collection) EventByID(id string) (*Event, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil {
+		c.byID = make(map[string]uint32, len(c.events))
+		for i := len(c.events) - 1; i >= 0; i-- {
+			c.byID[c.events[i].ID] = uint32(i)
+		}
+	}
+	i, ok := c.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return c.events[i], true
 }
 
 // EventCount returns how many events are kept.
 func (c *Collection) EventCount() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.order)
+	return len(c.events)
 }
 
 // Full reports whether the collection stopped keeping events because it
@@ -119,7 +165,7 @@ func (c *Collection) EventCount() int {
 func (c *Collection) Full() bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.maxKeep > 0 && len(c.order) >= c.maxKeep
+	return c.maxKeep > 0 && len(c.events) >= c.maxKeep
 }
 
 // eachBatch is how many events EachEvent and EachEventFrom copy under the
@@ -134,16 +180,13 @@ const eachBatch = 512
 func (c *Collection) EachEvent(fn func(*Event) bool) {
 	var batch [eachBatch]*Event
 	for i := 0; ; {
-		n := 0
 		c.mu.RLock()
-		for ; i < len(c.order) && n < len(batch); i++ {
-			batch[n] = c.events[c.order[i]]
-			n++
-		}
+		n := copy(batch[:], c.events[min(i, len(c.events)):])
 		c.mu.RUnlock()
 		if n == 0 {
 			return
 		}
+		i += n
 		for _, ev := range batch[:n] {
 			if !fn(ev) {
 				return
@@ -165,14 +208,12 @@ func (c *Collection) EachEventFrom(ip netip.Addr, fn func(*Event) bool) {
 	for i := 0; ; {
 		n := 0
 		c.mu.RLock()
-		ids := c.bySource[ip]
-		for ; i < len(ids) && n < len(batch); i++ {
-			if ev := c.events[ids[i]]; ev.SourceIP.Unmap() == ip {
-				batch[n] = ev
-				n++
-			}
+		idx := c.bySource[ip]
+		for ; i < len(idx) && n < len(batch); i++ {
+			batch[n] = c.events[idx[i]]
+			n++
 		}
-		done := i >= len(ids)
+		done := i >= len(idx)
 		c.mu.RUnlock()
 		for _, ev := range batch[:n] {
 			if !fn(ev) {
@@ -182,6 +223,33 @@ func (c *Collection) EachEventFrom(ip netip.Addr, fn func(*Event) bool) {
 		if done {
 			return
 		}
+	}
+}
+
+// Hits resolves evidence positions for a Suppressor from the kept events:
+// an event that was not kept cannot be judged. memo remembers each
+// event's matches, so judging many findings matches each event once.
+func (c *Collection) Hits(s *Suppressor) EventHits {
+	memo := map[uint64][]int32{}
+	var mu sync.Mutex
+	return func(seq uint64) ([]int32, bool) {
+		mu.Lock()
+		hits, ok := memo[seq]
+		mu.Unlock()
+		if ok {
+			return hits, true
+		}
+		c.mu.RLock()
+		ev, kept := c.at(seq)
+		c.mu.RUnlock()
+		if !kept {
+			return nil, false
+		}
+		hits = s.Matching(ev)
+		mu.Lock()
+		memo[seq] = hits
+		mu.Unlock()
+		return hits, true
 	}
 }
 

@@ -49,10 +49,11 @@ func TestCollectionEachEvent(t *testing.T) {
 			fromA:  []string{"1", "2"},
 		},
 		{
-			name:   "duplicate id moves to another source",
+			// Ids come from clients: two events sharing one are two events.
+			name:   "duplicate ids are kept as separate events",
 			events: []*Event{{ID: "1", SourceIP: a}, {ID: "2", SourceIP: a}, {ID: "1", SourceIP: b}},
-			all:    []string{"1", "2"},
-			fromA:  []string{"2"},
+			all:    []string{"1", "2", "1"},
+			fromA:  []string{"1", "2"},
 		},
 		{
 			name:     "cap",
@@ -173,7 +174,7 @@ func TestCollectionCountByDetector(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewCollection(0)
 			for _, d := range tc.findings {
-				c.AddFinding(Finding{Detector: d, EventIDs: []string{"e"}})
+				c.AddFinding(Finding{Detector: d, Evidence: RefsFromIDs([]string{"e"})})
 			}
 			got := c.CountByDetector()
 			if len(got) != len(tc.want) {

@@ -270,10 +270,13 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 		}
 	case hUserAgent:
 		ev.UserAgent = d.str(v)
+		ev.markMulti(v, multiUserAgent)
 	case hMethod:
 		ev.Method = d.str(v)
+		ev.markMulti(v, multiMethod)
 	case hStatus:
 		ev.StatusCode = parseInt(v)
+		ev.markMulti(v, multiStatus)
 	case hURLOriginal:
 		ev.URLOriginal = scalarString(v)
 	case hURLPath:
@@ -284,16 +287,20 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 		ev.urlFull = scalarString(v)
 	case hUserName:
 		ev.UserName = d.str(v)
+		ev.markMulti(v, multiUserName)
 	case hCategory:
 		ev.Category = d.strs(v)
 	case hType:
 		ev.Type = d.strs(v)
 	case hAction:
 		ev.Action = d.str(v)
+		ev.markMulti(v, multiAction)
 	case hOutcome:
 		ev.Outcome = d.str(v)
+		ev.markMulti(v, multiOutcome)
 	case hKind:
 		ev.Kind = d.str(v)
+		ev.markMulti(v, multiKind)
 	case hDataset:
 		ev.Dataset = d.str(v)
 	case hEventDataset:
@@ -302,8 +309,10 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 		}
 	case hProcessor:
 		ev.Processor = d.str(v)
+		ev.markMulti(v, multiProcessor)
 	case hRoute:
 		ev.Route = d.str(v)
+		ev.markMulti(v, multiRoute)
 	case hBody:
 		ev.Body = scalarString(v)
 	case hBodyBytes:
@@ -316,6 +325,15 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 		d.cookies(v, ev)
 	case hSessionField:
 		ev.SessionID = d.str(v)
+	}
+}
+
+// markMulti notes that a hot field came as an array (any of whose values
+// Elasticsearch would match), so lookups read the document, not the first
+// value the decoder kept.
+func (ev *Event) markMulti(v *fastjson.Value, f multiField) {
+	if v.Type() == fastjson.TypeArray {
+		ev.multi |= f
 	}
 }
 

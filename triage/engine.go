@@ -103,7 +103,8 @@ type Engine struct {
 // partial results are kept.
 func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	st := Stats{ByDetector: make(map[string]int)}
-	sup := newSuppressor(e.Exceptions, e.Allowlist, time.Now())
+	sup := NewSuppressor(e.Exceptions, e.Allowlist, time.Now())
+	seen := &streamHits{s: sup, matched: make(map[uint64][]int32)}
 	infos := make([]DetectorInfo, len(e.Detectors))
 	for i, d := range e.Detectors {
 		infos[i] = d.Info()
@@ -118,18 +119,18 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 			if f.Title == "" {
 				f.Title = info.Title
 			}
-			if len(f.EventIDs) == 0 {
+			if len(f.Evidence) == 0 {
 				// A finding without evidence cannot be checked by anyone: a
 				// detector bug. Count it so tests and the summary show it.
 				st.Unproven++
 				return
 			}
-			if sup.suppress(&f) {
+			if _, hidden := sup.Judge(&f, seen.lookup); hidden {
 				st.Suppressed++
 				return
 			}
-			if f.EventCount < len(f.EventIDs) {
-				f.EventCount = len(f.EventIDs)
+			if f.EventCount < len(f.Evidence) {
+				f.EventCount = len(f.Evidence)
 			}
 			st.Findings++
 			st.ByDetector[f.Detector]++
@@ -140,7 +141,8 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	}
 	err := src.Events(ctx, func(ev *Event) error {
 		st.Events++
-		sup.observe(ev)
+		ev.Seq = uint64(st.Events)
+		seen.observe(ev)
 		if e.OnEvent != nil {
 			e.OnEvent(ev)
 		}

@@ -23,6 +23,10 @@ type Event struct {
 	Index string
 	// Origin says where the event was read, "FILE:LINE" or "demo".
 	Origin string
+	// Seq is the event's position in the stream the engine runs (1-based),
+	// set by the engine before any detector sees the event; 0 before that.
+	// Unlike ID it is unique within a run.
+	Seq uint64
 
 	Timestamp   time.Time  // @timestamp
 	SourceIP    netip.Addr // source.ip, else client.ip
@@ -49,6 +53,7 @@ type Event struct {
 	Cookies     []Cookie   // http.request.cookies, in document order
 
 	urlFull string
+	multi   multiField // hot fields the document held as arrays
 }
 
 // Headers holds the request headers detectors read, from
@@ -82,6 +87,9 @@ const (
 type Cookie struct {
 	Name, Value string
 }
+
+// Ref returns how findings cite the event.
+func (e *Event) Ref() EventRef { return EventRef{Seq: e.Seq, ID: e.ID} }
 
 // URLFull returns url.full when the document has it.
 func (e *Event) URLFull() string { return e.urlFull }

@@ -223,7 +223,7 @@ func TestEscape(t *testing.T) {
 		{"\x1b[31mred", `\x1b[31mred`},
 		{"a\nb\rc\td", `a\nb\rc\td`},
 		{"nul\x00", `nul\x00`},
-		{"del\x7f", `del\x7f`},
+		{"del\x7f", `del\u007f`},
 		{"c1 \u009b2J", `c1 \u009b2J`},
 		{"bidi \u202eevil", `bidi \u202eevil`},
 		{"bad \xff utf8", `bad \xff utf8`},

@@ -242,7 +242,7 @@ func (en *ExceptionEntry) matches(ev *Event) bool {
 		// entry never holds and the exception never suppresses anything.
 		return false
 	}
-	hit := en.condition(fieldValues(ev, en.Field))
+	hit := en.condition(ev.Strings(en.Field))
 	if en.Operator == OpExcluded {
 		return !hit
 	}
@@ -282,48 +282,6 @@ func equalValue(got, want string) bool {
 	}
 	a, err := netip.ParseAddr(got)
 	return err == nil && p.Contains(a.Unmap())
-}
-
-// fieldValues returns the text of every value at path. The hot fields
-// answer for the paths they hold verbatim, which saves a parse per entry.
-func fieldValues(ev *Event, field string) []string {
-	if hotVerbatim(field) {
-		var v string
-		switch field {
-		case "user_agent.original":
-			v = ev.UserAgent
-		case "http.request.method":
-			v = ev.Method
-		case "user.name":
-			v = ev.UserName
-		case "event.action":
-			v = ev.Action
-		case "event.outcome":
-			v = ev.Outcome
-		}
-		if v != "" {
-			return []string{v}
-		}
-	}
-	if ev.Raw == nil {
-		return nil
-	}
-	vals := ev.Get(field)
-	out := make([]string, 0, len(vals))
-	for _, v := range vals {
-		if v.Kind != KindObject {
-			out = append(out, v.String())
-		}
-	}
-	return out
-}
-
-func hotVerbatim(field string) bool {
-	switch field {
-	case "user_agent.original", "http.request.method", "user.name", "event.action", "event.outcome":
-		return true
-	}
-	return false
 }
 
 // Glob reports whether s matches pattern in full, where * matches any run
@@ -455,86 +413,6 @@ func (a *AllowEntry) AsException() (Exception, bool) {
 		Reason:   a.Reason,
 		Expires:  a.Expires,
 	}, true
-}
-
-// suppressor applies exceptions and allowlists during Engine.Run. It
-// remembers only the ids of events that matched some exception (and which
-// ones), so its memory grows with excepted traffic, not with the stream.
-type suppressor struct {
-	exceptions []Exception
-	allow      []AllowEntry
-	matched    map[string][]int32 // event id → indexes into exceptions
-}
-
-// newSuppressor compiles the active exceptions and allowlist entries; it
-// returns nil when there is nothing to apply.
-func newSuppressor(xs []Exception, allow []AllowEntry, now time.Time) *suppressor {
-	s := &suppressor{matched: make(map[string][]int32)}
-	for _, x := range xs {
-		if x.Active(now) && len(x.Entries) > 0 {
-			s.exceptions = append(s.exceptions, x)
-		}
-	}
-	for _, a := range allow {
-		if !a.Active(now) {
-			continue
-		}
-		if x, ok := a.AsException(); ok {
-			s.exceptions = append(s.exceptions, x)
-			continue
-		}
-		s.allow = append(s.allow, a)
-	}
-	if len(s.exceptions) == 0 && len(s.allow) == 0 {
-		return nil
-	}
-	return s
-}
-
-// observe records which exceptions ev satisfies.
-func (s *suppressor) observe(ev *Event) {
-	if s == nil || len(s.exceptions) == 0 {
-		return
-	}
-	var hits []int32
-	for i := range s.exceptions {
-		if s.exceptions[i].Matches(ev) {
-			hits = append(hits, int32(i))
-		}
-	}
-	if hits != nil {
-		s.matched[ev.ID] = hits
-	}
-}
-
-// suppress reports whether f is covered: its actor is allowlisted for its
-// detector, or every event it cites matched an exception that applies to
-// its detector. Only the cited ids (at most MaxEvidence) are judged.
-func (s *suppressor) suppress(f *Finding) bool {
-	if s == nil {
-		return false
-	}
-	for i := range s.allow {
-		if s.allow[i].AppliesTo(f.Detector) && s.allow[i].AllowsActor(f) {
-			return true
-		}
-	}
-	if len(s.exceptions) == 0 || len(f.EventIDs) == 0 {
-		return false
-	}
-	for _, id := range f.EventIDs {
-		covered := false
-		for _, i := range s.matched[id] {
-			if s.exceptions[i].AppliesTo(f.Detector) {
-				covered = true
-				break
-			}
-		}
-		if !covered {
-			return false
-		}
-	}
-	return true
 }
 
 // ExceptionSummary renders an exception's entries as one line of KQL-like

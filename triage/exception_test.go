@@ -3,6 +3,7 @@ package triage
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -138,19 +139,19 @@ func TestExceptionEntryJSON(t *testing.T) {
 
 // fakeDetector raises one finding per event whose path is /probe, citing
 // that event, and one finding at Flush citing every /probe event.
-type fakeDetector struct{ ids []string }
+type fakeDetector struct{ refs []EventRef }
 
 func (d *fakeDetector) Info() DetectorInfo { return DetectorInfo{ID: "test:probe", Title: "probe"} }
 func (d *fakeDetector) Observe(ev *Event, emit func(Finding)) {
 	if ev.GetString("url.path") != "/probe" {
 		return
 	}
-	d.ids = append(d.ids, ev.ID)
-	emit(Finding{SourceIP: ev.SourceIP, UserAgent: ev.UserAgent, EventIDs: []string{ev.ID}})
+	d.refs = append(d.refs, ev.Ref())
+	emit(Finding{SourceIP: ev.SourceIP, UserAgent: ev.UserAgent, Evidence: []EventRef{ev.Ref()}})
 }
 func (d *fakeDetector) Flush(emit func(Finding)) {
-	if len(d.ids) > 0 {
-		emit(Finding{Detector: "test:probe", EventIDs: d.ids})
+	if len(d.refs) > 0 {
+		emit(Finding{Detector: "test:probe", Evidence: d.refs})
 	}
 }
 
@@ -188,7 +189,7 @@ func TestEngineSuppression(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got [][]string
 			eng := &Engine{Detectors: []Detector{&fakeDetector{}}, Exceptions: tt.exceptions, Allowlist: tt.allow,
-				OnFinding: func(f Finding) { got = append(got, f.EventIDs) }}
+				OnFinding: func(f Finding) { got = append(got, f.EventIDs()) }}
 			st, err := eng.Run(context.Background(), src)
 			if err != nil {
 				t.Fatal(err)
@@ -227,3 +228,124 @@ func TestExceptionSummary(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// methodDetector raises one finding per event whose method is not GET,
+// citing that event: a stand-in for AppSensor's RE2.
+type methodDetector struct{}
+
+func (methodDetector) Info() DetectorInfo {
+	return DetectorInfo{ID: "test:method", Title: "odd method"}
+}
+func (methodDetector) Observe(ev *Event, emit func(Finding)) {
+	if ev.Method != "GET" {
+		f := Finding{SourceIP: ev.SourceIP}
+		f.AddEvidence(ev)
+		emit(f)
+	}
+}
+func (methodDetector) Flush(func(Finding)) {}
+
+// TestSharedEventIDDoesNotHideFinding is the attack of issue 17 item 1: a
+// benign request on an allowlisted path carries the same event.id as an
+// attacker's request; the exception covers the benign one only, so the
+// attacker's finding must stay, and the collection must show the
+// attacker's own event as its evidence.
+func TestSharedEventIDDoesNotHideFinding(t *testing.T) {
+	for _, order := range []string{"benign first", "attacker first"} {
+		t.Run(order, func(t *testing.T) {
+			benign := rawEvent("req-1", `{"event.id":"req-1","source.ip":"10.0.0.5","http.request.method":"GET","url.path":"/healthz"}`)
+			attack := rawEvent("req-1", `{"event.id":"req-1","source.ip":"203.0.113.66","http.request.method":"PROPFIND","url.path":"/admin"}`)
+			src := sliceSource{benign, attack}
+			if order == "attacker first" {
+				src = sliceSource{attack, benign}
+			}
+			c := NewCollection(0)
+			eng := &Engine{Detectors: []Detector{methodDetector{}},
+				Allowlist: []AllowEntry{{Kind: AllowPath, Value: "/healthz"}}}
+			c.Wire(eng)
+			st, err := eng.Run(context.Background(), src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Findings != 1 || st.Suppressed != 0 {
+				t.Fatalf("findings %d, suppressed %d: want the attacker's finding kept", st.Findings, st.Suppressed)
+			}
+			f := c.Findings()[0]
+			ev, ok := c.Event(f.Evidence[0])
+			if !ok || ev.Method != "PROPFIND" {
+				t.Errorf("evidence resolves to %+v, want the PROPFIND request", ev)
+			}
+			// The console judges on kept events through the same Suppressor.
+			sup := NewSuppressor(nil, []AllowEntry{{Kind: AllowPath, Value: "/healthz"}}, time.Now())
+			if h, hidden := sup.Judge(&f, c.Hits(sup)); hidden {
+				t.Errorf("console view hides the attacker's finding by %s", h)
+			}
+		})
+	}
+}
+
+// TestExceptionsJudgeEveryEvent is issue 17 item 4: 200 allowlisted
+// requests followed by 50 others from the same actor must not hide a
+// 250-event finding, though only the first 200 ids are listed.
+func TestExceptionsJudgeEveryEvent(t *testing.T) {
+	// events makes healthz requests then admin ones (fresh events per run:
+	// the engine numbers them).
+	events := func(healthz, admin int) sliceSource {
+		var src sliceSource
+		for i := range healthz + admin {
+			path := "/healthz"
+			if i >= healthz {
+				path = "/admin"
+			}
+			src = append(src, rawEvent(fmt.Sprint("e", i), `{"source.ip":"203.0.113.9","url.path":"`+path+`"}`))
+		}
+		return src
+	}
+	allowHealthz := []AllowEntry{{Kind: AllowPath, Value: "/healthz"}}
+	tests := []struct {
+		name           string
+		healthz, admin int
+		suppressed     int
+	}{
+		{"padded burst stays", 200, 50, 0},
+		{"all allowlisted is hidden", 200, 0, 1},
+		{"beyond the id cap, all allowlisted is hidden", 300, 0, 1},
+		{"one odd event beyond the id cap keeps it", 299, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewCollection(0)
+			eng := &Engine{Detectors: []Detector{&burstDetector{}}, Allowlist: allowHealthz}
+			c.Wire(eng)
+			st, err := eng.Run(context.Background(), events(tt.healthz, tt.admin))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Suppressed != tt.suppressed {
+				t.Fatalf("engine: suppressed %d, want %d", st.Suppressed, tt.suppressed)
+			}
+			// The console agrees, judging its kept events.
+			all := &Engine{Detectors: []Detector{&burstDetector{}}}
+			c2 := NewCollection(0)
+			c2.Wire(all)
+			if _, err := all.Run(context.Background(), events(tt.healthz, tt.admin)); err != nil {
+				t.Fatal(err)
+			}
+			sup := NewSuppressor(nil, allowHealthz, time.Now())
+			f := c2.Findings()[0]
+			if _, hidden := sup.Judge(&f, c2.Hits(sup)); hidden != (tt.suppressed == 1) {
+				t.Errorf("console: hidden %v, want %v", hidden, tt.suppressed == 1)
+			}
+		})
+	}
+}
+
+// burstDetector cites every event in one finding at Flush.
+type burstDetector struct{ f Finding }
+
+func (d *burstDetector) Info() DetectorInfo { return DetectorInfo{ID: "test:burst"} }
+func (d *burstDetector) Observe(ev *Event, _ func(Finding)) {
+	d.f.SourceIP = ev.SourceIP
+	d.f.AddEvidence(ev)
+}
+func (d *burstDetector) Flush(emit func(Finding)) { emit(d.f) }

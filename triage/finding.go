@@ -2,14 +2,28 @@ package triage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"net/netip"
 	"time"
 )
 
-// MaxEvidence caps how many event ids one finding lists; EventCount keeps
-// the true number so nothing is silently dropped from the count.
+// MaxEvidence caps how many events one finding cites by id; EventCount
+// keeps the true number so nothing is silently dropped from the count, and
+// the stream positions of the rest are still kept (compactly) so that
+// exceptions judge every event a finding rests on, not a prefix of them.
 const MaxEvidence = 200
+
+// EventRef cites one event. Seq is the event's position in the stream the
+// engine ran (1-based, unique within a run), so two events that share a
+// client-supplied id are still told apart; 0 means the position is unknown
+// (findings read back from a case file, alerts pulled from Elasticsearch,
+// counts pushed down to it). ID is how people and Elasticsearch name the
+// event (event.id, else _id, else FILE:LINE) and may repeat.
+type EventRef struct {
+	Seq uint64
+	ID  string
+}
 
 // Finding is what a detector raises: which detector, about whom, when, why,
 // and the events that prove it.
@@ -26,17 +40,82 @@ type Finding struct {
 	UserName  string
 	SessionID string
 
-	Reason     string   // one line, plain words
-	EventIDs   []string // evidence, never empty, at most MaxEvidence
-	EventCount int      // how many events were evidence (≥ len(EventIDs))
+	Reason     string     // one line, plain words
+	Evidence   []EventRef // the events that prove it, never empty, at most MaxEvidence
+	EventCount int        // how many events were evidence (≥ len(Evidence))
+
+	// moreSeqs holds the stream positions of evidence beyond Evidence, as
+	// zigzag varint deltas; lastSeq is the last position appended.
+	moreSeqs []byte
+	lastSeq  uint64
 }
 
-// AddEvidence appends an event id, keeping the count when the list is full.
-func (f *Finding) AddEvidence(id string) {
+// AddEvidence cites ev, keeping the count and the event's stream position
+// when the id list is full.
+func (f *Finding) AddEvidence(ev *Event) { f.AddRef(ev.Ref()) }
+
+// AddRef cites an event by reference (see AddEvidence).
+func (f *Finding) AddRef(r EventRef) {
 	f.EventCount++
-	if len(f.EventIDs) < MaxEvidence {
-		f.EventIDs = append(f.EventIDs, id)
+	if len(f.Evidence) < MaxEvidence {
+		f.Evidence = append(f.Evidence, r)
+		return
 	}
+	if r.Seq == 0 {
+		return
+	}
+	f.moreSeqs = binary.AppendVarint(f.moreSeqs, int64(r.Seq)-int64(f.lastSeq))
+	f.lastSeq = r.Seq
+}
+
+// RefsFromIDs cites events known by id only (positions unknown): findings
+// read back from a case file, alerts and counts from Elasticsearch.
+func RefsFromIDs(ids []string) []EventRef {
+	out := make([]EventRef, len(ids))
+	for i, id := range ids {
+		out[i] = EventRef{ID: id}
+	}
+	return out
+}
+
+// EventIDs returns the ids of the cited events, in citation order.
+func (f *Finding) EventIDs() []string {
+	out := make([]string, len(f.Evidence))
+	for i, r := range f.Evidence {
+		out[i] = r.ID
+	}
+	return out
+}
+
+// EachSeq calls fn with the stream position of every cited event whose
+// position is known, the ones beyond MaxEvidence included, until fn
+// returns false. It reports how many evidence events have no known
+// position (so a judge can tell "all covered" from "not all known").
+func (f *Finding) EachSeq(fn func(seq uint64) bool) (unknown int) {
+	known := 0
+	for _, r := range f.Evidence {
+		if r.Seq == 0 {
+			continue
+		}
+		known++
+		if !fn(r.Seq) {
+			return f.EventCount - known
+		}
+	}
+	var seq uint64
+	for b := f.moreSeqs; len(b) > 0; {
+		d, n := binary.Varint(b)
+		if n <= 0 {
+			break
+		}
+		b = b[n:]
+		seq += uint64(d)
+		known++
+		if !fn(seq) {
+			break
+		}
+	}
+	return max(f.EventCount, len(f.Evidence)) - known
 }
 
 // findingJSON is the wire form: the keys are a contract with other tools.
@@ -68,7 +147,7 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 		UserAgent:  f.UserAgent,
 		UserName:   f.UserName,
 		SessionID:  f.SessionID,
-		EventIDs:   f.EventIDs,
+		EventIDs:   f.EventIDs(),
 		EventCount: f.EventCount,
 		Reason:     f.Reason,
 	}

@@ -13,7 +13,7 @@ var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
 func finding(ip, ua, det string, sev Severity, risk int, at time.Duration) Finding {
 	return Finding{Detector: det, Severity: sev, RiskScore: risk, Timestamp: t0.Add(at),
-		SourceIP: netip.MustParseAddr(ip), UserAgent: ua, EventIDs: []string{"e"}}
+		SourceIP: netip.MustParseAddr(ip), UserAgent: ua, Evidence: RefsFromIDs([]string{"e"})}
 }
 
 func TestGrouperOrderAndCounts(t *testing.T) {
@@ -118,11 +118,11 @@ func (c *countDetector) Info() DetectorInfo {
 func (c *countDetector) Observe(ev *Event, emit func(Finding)) {
 	c.seen = append(c.seen, ev.ID)
 	if ev.StatusCode == 403 {
-		emit(Finding{Severity: Medium, EventIDs: []string{ev.ID}, SourceIP: ev.SourceIP})
+		emit(Finding{Severity: Medium, Evidence: []EventRef{ev.Ref()}, SourceIP: ev.SourceIP})
 	}
 }
 func (c *countDetector) Flush(emit func(Finding)) {
-	emit(Finding{EventIDs: c.seen})
+	emit(Finding{Evidence: RefsFromIDs(c.seen)})
 	emit(Finding{}) // no evidence: must be dropped and counted
 }
 
@@ -153,14 +153,14 @@ func TestEngineRun(t *testing.T) {
 	if fs[0].Title != "Count" || fs[0].Detector != "test:count" {
 		t.Errorf("engine did not fill detector info: %+v", fs[0])
 	}
-	if got := fs[2].EventIDs; !reflect.DeepEqual(got, []string{"a", "b", "c"}) || fs[2].EventCount != 3 {
+	if got := fs[2].EventIDs(); !reflect.DeepEqual(got, []string{"a", "b", "c"}) || fs[2].EventCount != 3 {
 		t.Errorf("flush finding evidence = %v (%d)", got, fs[2].EventCount)
 	}
 	gs := c.Groups()
 	if len(gs) != 2 || gs[0].Findings != 2 {
 		t.Errorf("groups = %+v", gs)
 	}
-	if _, ok := c.Event("b"); !ok || c.EventCount() != 3 {
+	if ev, ok := c.EventByID("b"); !ok || c.EventCount() != 3 || ev.Seq != 2 {
 		t.Error("collection did not keep events")
 	}
 	if got := len(c.FindingsFor(gs[0].Key)); got != 2 {
@@ -179,12 +179,31 @@ func TestEngineStopsOnCancel(t *testing.T) {
 	}
 }
 
+// TestAddEvidenceCaps: ids are listed up to MaxEvidence, but every cited
+// event's stream position is kept, in order, so exceptions can judge them
+// all. Positions go up and down (a window cites older events at Flush).
 func TestAddEvidenceCaps(t *testing.T) {
 	var f Finding
-	for i := 0; i < MaxEvidence+5; i++ {
-		f.AddEvidence("e")
+	var want []uint64
+	n := MaxEvidence + 300
+	for i := 1; i <= n; i++ {
+		seq := uint64(i * 3)
+		if i%7 == 0 {
+			seq = uint64(i) // an older event
+		}
+		want = append(want, seq)
+		f.AddEvidence(&Event{ID: "same-id", Seq: seq})
 	}
-	if len(f.EventIDs) != MaxEvidence || f.EventCount != MaxEvidence+5 {
-		t.Errorf("%d ids, count %d", len(f.EventIDs), f.EventCount)
+	if len(f.Evidence) != MaxEvidence || f.EventCount != n {
+		t.Errorf("%d ids, count %d", len(f.Evidence), f.EventCount)
+	}
+	var got []uint64
+	unknown := f.EachSeq(func(seq uint64) bool { got = append(got, seq); return true })
+	if unknown != 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("EachSeq: %d unknown, positions %v..., want %v...", unknown, got[:5], want[:5])
+	}
+	f.AddRef(EventRef{ID: "no-position"})
+	if unknown := f.EachSeq(func(uint64) bool { return true }); unknown != 1 {
+		t.Errorf("an evidence event without a position counts as unknown: got %d", unknown)
 	}
 }

@@ -166,7 +166,7 @@ func (m *model) stepFinding(dets []string) (triage.Finding, bool) {
 // selectFinding moves the findings cursor to f, if it is shown.
 func (m *model) selectFinding(f triage.Finding) {
 	for i, r := range m.group.rows {
-		if r.f.Detector == f.Detector && r.f.Timestamp.Equal(f.Timestamp) && slices.Equal(r.f.EventIDs, f.EventIDs) {
+		if r.f.Detector == f.Detector && r.f.Timestamp.Equal(f.Timestamp) && slices.Equal(r.f.Evidence, f.Evidence) {
 			m.group.list.setCursor(i)
 			return
 		}
@@ -231,8 +231,8 @@ func errResult(s string) actionResult { return actionResult{err: triage.Escape(s
 
 // firstEvidence is the finding's first evidence event the collection kept.
 func (in actionInput) firstEvidence() (*triage.Event, bool) {
-	for _, id := range in.finding.EventIDs {
-		if ev, ok := in.coll.Event(id); ok {
+	for _, r := range in.finding.Evidence {
+		if ev, ok := in.coll.Event(r); ok {
 			return ev, true
 		}
 	}
@@ -485,8 +485,8 @@ func (in actionInput) pivotGroups() actionResult {
 	field, f := in.act.Field, in.finding
 	want := map[string]bool{}
 	var order []string
-	for _, id := range f.EventIDs {
-		ev, ok := in.coll.Event(id)
+	for _, r := range f.Evidence {
+		ev, ok := in.coll.Event(r)
 		if !ok {
 			continue
 		}
@@ -720,8 +720,8 @@ const maxExceptionValues = 50
 // missing lists the fields no kept evidence event has.
 func exceptionEntries(fields []string, f triage.Finding, coll *triage.Collection) (entries []triage.ExceptionEntry, missing []string) {
 	var evs []*triage.Event
-	for _, id := range f.EventIDs {
-		if ev, ok := coll.Event(id); ok {
+	for _, r := range f.Evidence {
+		if ev, ok := coll.Event(r); ok {
 			evs = append(evs, ev)
 		}
 	}

@@ -57,13 +57,13 @@ func actionCollection(tb testing.TB) *triage.Collection {
 	}
 	c.AddFinding(triage.Finding{Detector: actDet, Title: "SQL injection", Severity: triage.Critical, RiskScore: 90,
 		Timestamp: t0.Add(20 * time.Minute), End: t0.Add(30 * time.Minute), SourceIP: ip(actIP), UserAgent: actUA,
-		Reason: "blocked SQL injection", EventIDs: []string{"a1", "a2"}, EventCount: 2})
+		Reason: "blocked SQL injection", Evidence: cite(c, "a1", "a2"), EventCount: 2})
 	c.AddFinding(triage.Finding{Detector: otherDet, Title: "Unexpected method", Severity: triage.High, RiskScore: 50,
 		Timestamp: t0.Add(5 * time.Minute), SourceIP: ip("198.51.100.4"), UserAgent: "python-requests/2.31",
-		Reason: "odd method", EventIDs: []string{"b1"}, EventCount: 1})
+		Reason: "odd method", Evidence: cite(c, "b1"), EventCount: 1})
 	c.AddFinding(triage.Finding{Detector: otherDet, Title: "Unexpected method", Severity: triage.Medium, RiskScore: 30,
 		Timestamp: t0.Add(6 * time.Minute), SourceIP: ip("192.0.2.9"), UserAgent: "Go-http-client/1.1",
-		Reason: "odd method", EventIDs: []string{"g1"}, EventCount: 1})
+		Reason: "odd method", Evidence: cite(c, "g1"), EventCount: 1})
 	return c
 }
 
@@ -186,7 +186,7 @@ func TestRunStepOpens(t *testing.T) {
 			}
 		}},
 		{"evidence opens the finding", "resp-evidence", func(t *testing.T, m *model) {
-			if m.view != viewEvent || m.event.finding.Detector != actDet || len(m.event.finding.EventIDs) != 2 {
+			if m.view != viewEvent || m.event.finding.Detector != actDet || len(m.event.finding.Evidence) != 2 {
 				t.Errorf("view %d finding %+v", m.view, m.event.finding)
 			}
 			keys(m, "esc")

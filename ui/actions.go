@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -472,9 +473,10 @@ func (m *model) preview() tea.Cmd {
 		return nil
 	}
 	c, now, seq := m.opts.Collection, m.opts.Now(), m.dialog.seq
+	xs, allow := slices.Clone(m.xs), slices.Clone(m.allow)
 	count := func() tea.Msg {
 		fs := c.Findings()
-		h, g := previewCount(fs, s, c.Event, now)
+		h, g := previewCount(fs, s, xs, allow, c, now)
 		return previewMsg{seq: seq, hits: h, groups: g, total: len(fs)}
 	}
 	if m.snap.findings+m.snap.hidden <= syncRows {
@@ -571,7 +573,7 @@ func (m *model) rerun() tea.Cmd {
 	m.gen++
 	m.opts.Collection, m.opts.Start, m.opts.Lints, m.opts.Spike = run.Collection, run.Start, run.Lints, run.Spike
 	m.event.coll = run.Collection
-	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), run.Collection.Event)
+	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), run.Collection)
 	m.loading, m.startErr = true, nil
 	m.queue.moved = m.queue.moved || m.queue.list.cursor > 0
 	m.info = "re-running detectors…"

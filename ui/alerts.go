@@ -76,9 +76,9 @@ func (it *alertItem) build() {
 		Detector: a.Detector(), Title: a.RuleName, Severity: a.Severity, RiskScore: a.RiskScore,
 		Timestamp: ts, SourceIP: a.SourceIP, UserAgent: a.UserAgent, UserName: a.UserName,
 		Reason:   "ALERT [" + statusShort(it.status) + "] " + it.verdict() + " — " + a.RuleName + ": " + a.Reason,
-		EventIDs: reconcile.SourceIDs(a),
+		Evidence: triage.RefsFromIDs(reconcile.SourceIDs(a)),
 	}
-	it.row.EventCount = len(it.row.EventIDs)
+	it.row.EventCount = len(it.row.Evidence)
 }
 
 func newAlertItem(a *triage.Alert, res reconcile.Result, pending bool, status string) *alertItem {
@@ -165,7 +165,7 @@ func (m *model) judgeAlerts() tea.Cmd {
 			return ok
 		},
 		NotRun:     m.opts.Alerts.NotRun,
-		Event:      m.opts.Collection.Event,
+		Event:      m.opts.Collection.EventByID,
 		Exceptions: m.xs, Allow: m.allow, Now: m.opts.Now(), Lints: m.lints,
 	}
 	seq, c := m.al.seq, m.opts.Collection

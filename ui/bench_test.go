@@ -41,7 +41,7 @@ func benchCollection(groups int, perGroup ...int) *triage.Collection {
 				SourceIP:  ip,
 				UserAgent: ua,
 				Reason:    "bench",
-				EventIDs:  ids, EventCount: 1,
+				Evidence:  triage.RefsFromIDs(ids), EventCount: 1,
 			})
 		}
 	}
@@ -158,7 +158,7 @@ func BenchmarkSnapshot(b *testing.B) {
 		{"allowlist", []triage.AllowEntry{{Kind: triage.AllowCIDR, Value: "10.0.0.0/16"}}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			sup := newSuppressor(nil, tc.allow, time.Now(), c.Event)
+			sup := newSuppressor(nil, tc.allow, time.Now(), c)
 			for range b.N {
 				_ = takeSnapshot(c, nil, sup)
 			}

@@ -448,17 +448,24 @@ func (d dialogModel) view(st *Styles, w int) string {
 	return st.Dialog.Width(inner + 2).Render(strings.Join(lines, "\n"))
 }
 
-// previewCount counts the findings a suppression would hide.
-func previewCount(fs []triage.Finding, s suppression, events func(string) (*triage.Event, bool), now time.Time) (hits, groups int) {
-	var sup *suppressor
+// previewCount counts the findings a suppression would newly hide: hidden
+// with it added to the active entries xs and allow, and not hidden now.
+// (With it, a finding whose events other exceptions already half cover may
+// become hidden.)
+func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, allow []triage.AllowEntry, coll *triage.Collection, now time.Time) (hits, groups int) {
+	before := newSuppressor(xs, allow, now, coll)
 	if s.a != nil {
-		sup = newSuppressor(nil, []triage.AllowEntry{*s.a}, now, events)
+		allow = append(allow, *s.a)
 	} else {
-		sup = newSuppressor([]triage.Exception{*s.x}, nil, now, events)
+		xs = append(xs, *s.x)
 	}
+	after := newSuppressor(xs, allow, now, coll)
 	seen := map[triage.GroupKey]bool{}
 	for i := range fs {
-		if _, ok := sup.suppressed(&fs[i]); ok {
+		if _, was := before.suppressed(&fs[i]); was {
+			continue
+		}
+		if _, ok := after.suppressed(&fs[i]); ok {
 			hits++
 			k := triage.GroupKey{SourceIP: fs[i].SourceIP, UserAgent: fs[i].UserAgent}
 			if !seen[k] {

@@ -88,7 +88,7 @@ func (m *eventModel) open(f triage.Finding, lints []triage.Lint) {
 		}
 	}
 	m.evidence = listState{}
-	m.evidence.setLen(len(f.EventIDs))
+	m.evidence.setLen(len(f.Evidence))
 	m.focus = paneFields
 	if m.multi() {
 		m.focus = paneEvidence
@@ -99,7 +99,7 @@ func (m *eventModel) open(f triage.Finding, lints []triage.Lint) {
 }
 
 // multi reports whether the finding cites several events to choose from.
-func (m eventModel) multi() bool { return len(m.finding.EventIDs) > 1 }
+func (m eventModel) multi() bool { return len(m.finding.Evidence) > 1 }
 
 func (m *eventModel) setSize(w, h int) {
 	m.width, m.height = w, h
@@ -126,7 +126,7 @@ func (m *eventModel) headLines() int {
 func (m *eventModel) layout() {
 	m.headN = m.headLines()
 	avail := max(m.height-m.headN-eventMidLines, 2)
-	evH := min(len(m.finding.EventIDs), max(avail/3, 1))
+	evH := min(len(m.finding.Evidence), max(avail/3, 1))
 	evH = max(evH, 1) // "no evidence" still takes a line
 	m.evidence.setHeight(evH)
 	m.vp.Width = max(m.width, 1)
@@ -150,14 +150,14 @@ func (m *eventModel) load() {
 }
 
 func (m eventModel) event(i int) (*triage.Event, bool) {
-	if i < 0 || i >= len(m.finding.EventIDs) {
+	if i < 0 || i >= len(m.finding.Evidence) {
 		return nil, false
 	}
-	return m.coll.Event(m.finding.EventIDs[i])
+	return m.coll.Event(m.finding.Evidence[i])
 }
 
 func (m eventModel) fieldRows(i int) []fieldRow {
-	if i < 0 || i >= len(m.finding.EventIDs) {
+	if i < 0 || i >= len(m.finding.Evidence) {
 		return []fieldRow{{head: "no evidence events"}}
 	}
 	ev, ok := m.event(i)
@@ -360,13 +360,13 @@ func (m eventModel) View() string {
 		lines = append(lines, clip(st.Warn.Render("! ")+s, w))
 	}
 
-	n := max(f.EventCount, len(f.EventIDs))
+	n := max(f.EventCount, len(f.Evidence))
 	evHead := "EVIDENCE  " + plural(n, "event")
-	if len(f.EventIDs) < n {
-		evHead += ", ids of the first " + strconv.Itoa(len(f.EventIDs)) + " listed"
+	if len(f.Evidence) < n {
+		evHead += ", ids of the first " + strconv.Itoa(len(f.Evidence)) + " listed"
 	}
 	if m.multi() {
-		evHead += "  (" + strconv.Itoa(m.evidence.cursor+1) + "/" + strconv.Itoa(len(f.EventIDs)) + ")"
+		evHead += "  (" + strconv.Itoa(m.evidence.cursor+1) + "/" + strconv.Itoa(len(f.Evidence)) + ")"
 	}
 	lines = append(lines, m.heading(evHead, m.focus == paneEvidence && m.multi()))
 
@@ -375,8 +375,8 @@ func (m eventModel) View() string {
 		lines = append(lines, "  "+st.Dim.Render("no evidence events"))
 	}
 	for i := start; i < end; i++ {
-		id := f.EventIDs[i]
-		text := fit(triage.Escape(id), min(28, max(w/3, 8))) + " " + m.evidenceSummary(id)
+		ref := f.Evidence[i]
+		text := fit(triage.Escape(ref.ID), min(28, max(w/3, 8))) + " " + m.evidenceSummary(ref)
 		switch {
 		case i == m.evidence.cursor && m.focus == paneEvidence:
 			lines = append(lines, clip(st.Marker.Render("▸ ")+st.Selected.Render(text), w))
@@ -391,8 +391,8 @@ func (m eventModel) View() string {
 	}
 
 	fh := "EVENT"
-	if m.shown >= 0 && m.shown < len(f.EventIDs) {
-		fh += " " + triage.Escape(f.EventIDs[m.shown])
+	if m.shown >= 0 && m.shown < len(f.Evidence) {
+		fh += " " + triage.Escape(f.Evidence[m.shown].ID)
 	}
 	if m.raw {
 		fh += "  raw JSON"
@@ -454,8 +454,8 @@ func (m eventModel) heading(s string, focused bool) string {
 
 // evidenceSummary is one line about an evidence event: its time, method,
 // status and URL, or that it was not kept.
-func (m eventModel) evidenceSummary(id string) string {
-	ev, ok := m.coll.Event(id)
+func (m eventModel) evidenceSummary(r triage.EventRef) string {
+	ev, ok := m.coll.Event(r)
 	if !ok {
 		return "(not kept)"
 	}

@@ -205,7 +205,7 @@ func (d findingDoc) Values(p string) []FieldValue {
 	case "session.id":
 		return str(f.SessionID)
 	case "event.count":
-		return num(max(f.EventCount, len(f.EventIDs)))
+		return num(max(f.EventCount, len(f.Evidence)))
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func TestLoading(t *testing.T) {
 			c.AddFinding(triage.Finding{
 				Detector: "appsensor:RE2", Severity: triage.High, RiskScore: 50, Timestamp: t0,
 				SourceIP: netip.MustParseAddr("203.0.113.9"), UserAgent: "late-bot/1.0",
-				Reason: "late", EventIDs: []string{"e1"}, EventCount: 1,
+				Reason: "late", Evidence: cite(c, "e1"), EventCount: 1,
 			})
 			return errors.New("input\x1b[2J broke")
 		},

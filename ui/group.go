@@ -283,7 +283,7 @@ func (m *groupModel) findingLines(w, h int) []string {
 	for i := start; i < end && len(lines) < h; i++ {
 		r := m.rows[i]
 		f := r.f
-		n := max(f.EventCount, len(f.EventIDs))
+		n := max(f.EventCount, len(f.Evidence))
 		strip := []rune(strings.Repeat("·", lineW))
 		if lineW > 0 {
 			pos := 0

@@ -26,36 +26,6 @@ func testCollection(tb testing.TB) *triage.Collection {
 	tb.Helper()
 	c := triage.NewCollection(3)
 	ip := netip.MustParseAddr
-	add := func(f triage.Finding) { c.AddFinding(f) }
-
-	sqlmap := "sqlmap/1.7.2#stable (https://sqlmap.org)"
-	for i, d := range []string{"appsensor:CIE1", "appsensor:RE2", "appsensor:CIE1"} {
-		add(triage.Finding{
-			Detector: d, Title: "SQL injection attempt", Severity: triage.Critical, RiskScore: 90,
-			Timestamp: t0.Add(time.Duration(i) * 90 * time.Minute), SourceIP: ip("203.0.113.7"), UserAgent: sqlmap,
-			Reason:   fmt.Sprintf("blocked SQL injection in parameter id (%d)", i),
-			EventIDs: []string{fmt.Sprintf("ev-%d", i)}, EventCount: 1,
-		})
-	}
-	add(triage.Finding{
-		Detector: "elastic:9a7c3f10-1111-2222-3333-444455556666", Title: "Suspicious user agent",
-		Severity: triage.High, RiskScore: 73, Timestamp: t0.Add(30 * time.Minute),
-		SourceIP: ip("198.51.100.23"), UserAgent: hostileUA,
-		Reason:   "user agent contains \x1b]0;pwned\x07 control characters",
-		EventIDs: []string{"ev-1", "ev-9", "ev-10"}, EventCount: 57,
-	})
-	add(triage.Finding{
-		Detector: "appsensor:AE3", Title: "High rate of failed logins", Severity: triage.Medium, RiskScore: 47,
-		Timestamp: t0.Add(2 * time.Hour), End: t0.Add(2*time.Hour + 10*time.Minute),
-		SourceIP: ip("192.0.2.55"), UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0",
-		Reason: "31 failed logins for 12 users in 10 minutes", EventIDs: []string{"ev-2"}, EventCount: 31,
-	})
-	add(triage.Finding{
-		Detector: "query", Title: "Ad-hoc query", Severity: triage.Low, RiskScore: 21,
-		Timestamp: t0.Add(5 * time.Hour), SourceIP: ip("2001:db8::1"), UserAgent: "curl/8.5.0",
-		Reason: "matched the saved query", EventIDs: []string{"ev-3"}, EventCount: 1,
-	})
-
 	for i := range 3 {
 		raw := fmt.Sprintf(`{"@timestamp":"2024-03-14T09:%02d:00Z","source":{"ip":"203.0.113.7"},`+
 			`"http":{"request":{"method":"GET"},"response":{"status_code":403}},"url.original":"/item?id=1%%27%%20OR%%201=1",`+
@@ -66,7 +36,50 @@ func testCollection(tb testing.TB) *triage.Collection {
 			UserAgent: "sqlmap", Method: "GET", StatusCode: 403, URLOriginal: "/item?id=1%27%20OR%201=1",
 		})
 	}
+	add := func(f triage.Finding) { c.AddFinding(f) }
+
+	sqlmap := "sqlmap/1.7.2#stable (https://sqlmap.org)"
+	for i, d := range []string{"appsensor:CIE1", "appsensor:RE2", "appsensor:CIE1"} {
+		add(triage.Finding{
+			Detector: d, Title: "SQL injection attempt", Severity: triage.Critical, RiskScore: 90,
+			Timestamp: t0.Add(time.Duration(i) * 90 * time.Minute), SourceIP: ip("203.0.113.7"), UserAgent: sqlmap,
+			Reason:   fmt.Sprintf("blocked SQL injection in parameter id (%d)", i),
+			Evidence: cite(c, fmt.Sprintf("ev-%d", i)), EventCount: 1,
+		})
+	}
+	add(triage.Finding{
+		Detector: "elastic:9a7c3f10-1111-2222-3333-444455556666", Title: "Suspicious user agent",
+		Severity: triage.High, RiskScore: 73, Timestamp: t0.Add(30 * time.Minute),
+		SourceIP: ip("198.51.100.23"), UserAgent: hostileUA,
+		Reason:   "user agent contains \x1b]0;pwned\x07 control characters",
+		Evidence: cite(c, "ev-1", "ev-9", "ev-10"), EventCount: 57,
+	})
+	add(triage.Finding{
+		Detector: "appsensor:AE3", Title: "High rate of failed logins", Severity: triage.Medium, RiskScore: 47,
+		Timestamp: t0.Add(2 * time.Hour), End: t0.Add(2*time.Hour + 10*time.Minute),
+		SourceIP: ip("192.0.2.55"), UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0",
+		Reason: "31 failed logins for 12 users in 10 minutes", Evidence: cite(c, "ev-2"), EventCount: 31,
+	})
+	add(triage.Finding{
+		Detector: "query", Title: "Ad-hoc query", Severity: triage.Low, RiskScore: 21,
+		Timestamp: t0.Add(5 * time.Hour), SourceIP: ip("2001:db8::1"), UserAgent: "curl/8.5.0",
+		Reason: "matched the saved query", Evidence: cite(c, "ev-3"), EventCount: 1,
+	})
+
 	return c
+}
+
+// cite cites events of c as a run does: by stream position when the
+// collection kept the event, by id alone (position unknown) when not.
+func cite(c *triage.Collection, ids ...string) []triage.EventRef {
+	out := make([]triage.EventRef, len(ids))
+	for i, id := range ids {
+		out[i] = triage.EventRef{ID: id}
+		if ev, ok := c.EventByID(id); ok {
+			out[i] = ev.Ref()
+		}
+	}
+	return out
 }
 
 func keyMsg(s string) tea.KeyMsg {

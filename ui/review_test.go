@@ -77,7 +77,7 @@ func TestExceptionFromHostileField(t *testing.T) {
 	o.Collection.AddEvent(&triage.Event{ID: "ev-h", Origin: "h.ndjson:1", Timestamp: t0, SourceIP: ip, UserAgent: ua,
 		Raw: []byte(`{"@timestamp":"2024-03-14T09:00:00Z","source":{"ip":"198.51.100.99"},"user_agent":{"original":"evil\u001b[31m\u202eUA"}}`)})
 	o.Collection.AddFinding(triage.Finding{Detector: "appsensor:RE8", Title: "Unexpected user agent", Severity: triage.Critical,
-		RiskScore: 999, Timestamp: t0, SourceIP: ip, UserAgent: ua, Reason: "user agent changed", EventIDs: []string{"ev-h"}, EventCount: 1})
+		RiskScore: 999, Timestamp: t0, SourceIP: ip, UserAgent: ua, Reason: "user agent changed", Evidence: cite(o.Collection, "ev-h"), EventCount: 1})
 	m := consoleAt(t, o, 100, 30)
 	keys(m, "enter", "enter")
 	if m.view != viewEvent || m.event.finding.Detector != "appsensor:RE8" {

@@ -62,38 +62,25 @@ type Exporter interface {
 	Export(ctx context.Context) (string, error)
 }
 
-// suppressor decides which findings the active exceptions and allowlist
-// entries hide, with triage's own matching so the console agrees with
-// picket detect. The console's engine runs without them, so that
-// suppressed findings can still be shown, marked, on request.
+// suppressor asks triage's Suppressor, the one owner of the decision, so
+// the console agrees with picket detect and the exports. The console's
+// engine runs without exceptions, so that suppressed findings can still be
+// shown, marked, on request; evidence is judged on the events the
+// collection kept.
 type suppressor struct {
-	xs    []triage.Exception
-	allow []triage.AllowEntry
-	// events resolves the evidence exceptions are judged on; may be nil.
-	events func(id string) (*triage.Event, bool)
+	s    *triage.Suppressor
+	hits triage.EventHits
 }
 
-func newSuppressor(xs []triage.Exception, allow []triage.AllowEntry, now time.Time, events func(string) (*triage.Event, bool)) *suppressor {
-	s := &suppressor{events: events}
-	for _, x := range xs {
-		if x.Active(now) {
-			s.xs = append(s.xs, x)
-		}
-	}
-	for _, a := range allow {
-		if !a.Active(now) {
-			continue
-		}
-		if x, ok := a.AsException(); ok {
-			s.xs = append(s.xs, x)
-			continue
-		}
-		s.allow = append(s.allow, a)
+func newSuppressor(xs []triage.Exception, allow []triage.AllowEntry, now time.Time, coll *triage.Collection) *suppressor {
+	s := &suppressor{s: triage.NewSuppressor(xs, allow, now)}
+	if coll != nil && s.s.HasExceptions() {
+		s.hits = coll.Hits(s.s)
 	}
 	return s
 }
 
-func (s *suppressor) empty() bool { return s == nil || len(s.xs)+len(s.allow) == 0 }
+func (s *suppressor) empty() bool { return s == nil || s.s == nil }
 
 // suppressed says whether f is hidden, and by what ("allowlisted",
 // "exception").
@@ -101,32 +88,9 @@ func (s *suppressor) suppressed(f *triage.Finding) (string, bool) {
 	if s.empty() {
 		return "", false
 	}
-	for i := range s.allow {
-		if s.allow[i].AppliesTo(f.Detector) && s.allow[i].AllowsActor(f) {
-			return "allowlisted", true
-		}
-	}
-	if s.events == nil || len(f.EventIDs) == 0 {
+	h, ok := s.s.Judge(f, s.hits)
+	if !ok {
 		return "", false
 	}
-	for i := range s.xs {
-		x := &s.xs[i]
-		if !x.AppliesTo(f.Detector) {
-			continue
-		}
-		// Every cited event must satisfy the exception, as in the engine;
-		// an event the console did not keep cannot be judged.
-		all := true
-		for _, id := range f.EventIDs {
-			ev, ok := s.events(id)
-			if !ok || !x.Matches(ev) {
-				all = false
-				break
-			}
-		}
-		if all {
-			return "exception", true
-		}
-	}
-	return "", false
+	return h.Kind(), true
 }

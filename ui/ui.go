@@ -421,7 +421,10 @@ func takeSnapshot(c *triage.Collection, warn func() []string, sup *suppressor) s
 			s.findings += g.Findings
 		}
 	} else {
-		sup.events = c.Event
+		sup = &suppressor{s: sup.s}
+		if sup.s.HasExceptions() {
+			sup.hits = c.Hits(sup.s)
+		}
 		var act, hid triage.Grouper
 		fs := c.Findings()
 		for i := range fs {
@@ -699,7 +702,7 @@ func (m *model) setStatusMap(st map[triage.GroupKey]string) {
 }
 
 func (m *model) setSuppressions() {
-	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), m.opts.Collection.Event)
+	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), m.opts.Collection)
 }
 
 func (m *model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {

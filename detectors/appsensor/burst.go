@@ -76,7 +76,7 @@ func (b *bursts) hit(ev *triage.Event, detail string, emit func(triage.Finding))
 		}}
 		b.open[k] = cur
 	}
-	cur.f.AddEvidence(ev.ID)
+	cur.f.AddEvidence(ev)
 	if ev.Timestamp.Before(cur.f.Timestamp) {
 		cur.f.Timestamp = ev.Timestamp
 	}

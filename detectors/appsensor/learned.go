@@ -490,7 +490,7 @@ func newFinding(info triage.DetectorInfo, ev *triage.Event) *triage.Finding {
 
 // extendFinding adds ev as evidence of f.
 func extendFinding(f *triage.Finding, ev *triage.Event) {
-	f.AddEvidence(ev.ID)
+	f.AddEvidence(ev)
 	if ev.Timestamp.Before(f.Timestamp) {
 		f.Timestamp = ev.Timestamp
 	}

@@ -20,7 +20,7 @@ func runLearned(t testing.TB, opts Options, evs []*triage.Event) (map[string][]t
 	ls := newLearned(opts, &partsCache{})
 	out := map[string][]triage.Finding{}
 	emit := func(f triage.Finding) {
-		if len(f.EventIDs) == 0 {
+		if len(f.Evidence) == 0 {
 			t.Errorf("%s raised a finding without evidence: %+v", f.Detector, f)
 		}
 		out[f.Detector] = append(out[f.Detector], f)
@@ -314,8 +314,8 @@ func TestLearnedCIE2(t *testing.T) {
 			if (len(fs) > 0) != tt.hit {
 				t.Fatalf("CIE2 fired %d times, want hit=%v: %+v", len(fs), tt.hit, fs)
 			}
-			if tt.hit && (!strings.Contains(fs[0].Reason, tt.inReason) || fs[0].EventIDs[0] != "odd") {
-				t.Errorf("finding %q %v lacks %q", fs[0].Reason, fs[0].EventIDs, tt.inReason)
+			if tt.hit && (!strings.Contains(fs[0].Reason, tt.inReason) || fs[0].Evidence[0].ID != "odd") {
+				t.Errorf("finding %q %v lacks %q", fs[0].Reason, fs[0].EventIDs(), tt.inReason)
 			}
 			if tt.n < DefaultLearn().MinRequests && len(ls.cie2.Lints()) == 0 {
 				t.Error("no warm-up lint")

@@ -192,7 +192,7 @@ func (m *trendModel) count(kind int, s *series, h int64, ev *triage.Event, ms *m
 			s.drafting = true
 			d := &trendDraft{f: newFinding(m.info[kind], ev), kind: kind, label: steLabels[kind]}
 			d.f.SourceIP, d.f.UserAgent, d.f.UserName = netip.Addr{}, "", ""
-			d.f.AddEvidence(ev.ID)
+			d.f.AddEvidence(ev)
 			if ms != nil {
 				path, _, _ := m.sh.resource(ev)
 				d.label = "requests to " + ms.method + " " + path

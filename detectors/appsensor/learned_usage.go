@@ -135,7 +135,7 @@ func (u *ut1) Observe(ev *triage.Event, emit func(triage.Finding)) {
 			// Evidence: every dynamic request from the one that crossed
 			// the thresholds; the finding starts with the visit.
 			f := newFinding(u.info, ev)
-			f.AddEvidence(ev.ID)
+			f.AddEvidence(ev)
 			f.Timestamp = time.Unix(0, v.first).UTC()
 			v.flagged = true
 			u.open[who] = &ut1Open{f: f, share: float64(u.withStatic) / float64(total), normVisits: total}
@@ -189,7 +189,7 @@ func compareFindings(a, b *triage.Finding) int {
 	if c := a.Timestamp.Compare(b.Timestamp); c != 0 {
 		return c
 	}
-	return strings.Compare(a.EventIDs[0], b.EventIDs[0])
+	return strings.Compare(a.Evidence[0].ID, b.Evidence[0].ID)
 }
 
 func (u *ut1) Flush(emit func(triage.Finding)) {
@@ -310,7 +310,7 @@ func (u *userTrend) bump(key uint64, e *dayCount, ev *triage.Event, route func()
 			if route != nil {
 				dr.route = route()
 			}
-			dr.f.AddEvidence(ev.ID)
+			dr.f.AddEvidence(ev)
 			u.drafts[key] = dr
 		} else {
 			extendFinding(u.drafts[key].f, ev)

@@ -137,7 +137,7 @@ func TestPointsSingleRequest(t *testing.T) {
 				t.Fatalf("want 1 finding, got %d", len(got))
 			}
 			f := got[0]
-			if f.Detector != tt.det || len(f.EventIDs) != 1 || f.EventIDs[0] != "e1" || f.SourceIP.String() != "203.0.113.9" || f.UserAgent != "ua" {
+			if f.Detector != tt.det || len(f.Evidence) != 1 || f.Evidence[0].ID != "e1" || f.SourceIP.String() != "203.0.113.9" || f.UserAgent != "ua" {
 				t.Errorf("finding = %+v", f)
 			}
 			if !strings.Contains(f.Reason, tt.inReason) || strings.ContainsAny(f.Reason, "\x1b\r\n") {
@@ -168,11 +168,11 @@ func TestBurstsMergePerActor(t *testing.T) {
 	}
 	byFirst := map[string]triage.Finding{}
 	for _, f := range got {
-		byFirst[f.EventIDs[0]] = f
+		byFirst[f.Evidence[0].ID] = f
 	}
 	a := byFirst["a1"]
-	if strings.Join(a.EventIDs, ",") != "a1,a2,a3" || a.EventCount != 3 {
-		t.Errorf("burst a = %v", a.EventIDs)
+	if strings.Join(a.EventIDs(), ",") != "a1,a2,a3" || a.EventCount != 3 {
+		t.Errorf("burst a = %v", a.EventIDs())
 	}
 	if !a.Timestamp.Equal(t0) || !a.End.Equal(t0.Add(5*time.Minute)) {
 		t.Errorf("burst a spans %v..%v", a.Timestamp, a.End)
@@ -180,15 +180,15 @@ func TestBurstsMergePerActor(t *testing.T) {
 	if !strings.Contains(a.Reason, "PROPFIND") || !strings.Contains(a.Reason, "DEBUG") || !strings.Contains(a.Reason, "3 requests over 5m") {
 		t.Errorf("reason %q", a.Reason)
 	}
-	if f := byFirst["a4"]; len(f.EventIDs) != 1 || !f.End.IsZero() {
+	if f := byFirst["a4"]; len(f.Evidence) != 1 || !f.End.IsZero() {
 		t.Errorf("second burst = %+v", f)
 	}
-	if f := byFirst["b1"]; len(f.EventIDs) != 1 {
+	if f := byFirst["b1"]; len(f.Evidence) != 1 {
 		t.Errorf("other actor = %+v", f)
 	}
 	// The first burst closed when time passed, before the stream ended.
-	if got[0].EventIDs[0] != "b1" && got[0].EventIDs[0] != "a1" {
-		t.Errorf("order: %v first", got[0].EventIDs)
+	if got[0].Evidence[0].ID != "b1" && got[0].Evidence[0].ID != "a1" {
+		t.Errorf("order: %v first", got[0].EventIDs())
 	}
 }
 

@@ -28,7 +28,7 @@ func (t Threshold) String() string { return fmt.Sprintf("%d in %s", t.Count, spa
 // hit is one qualifying event kept in an actor's window.
 type hit struct {
 	at    time.Time
-	id    string
+	ref   triage.EventRef
 	value string // what is counted distinctly ("" when counting events)
 }
 
@@ -113,7 +113,7 @@ func (w *windowPoint) Observe(ev *triage.Event, emit func(triage.Finding)) {
 		w.extend(aw, ev, value)
 		return
 	}
-	aw.hits = append(aw.hits, hit{at: t, id: ev.ID, value: value})
+	aw.hits = append(aw.hits, hit{at: t, ref: ev.Ref(), value: value})
 	// Drop hits that fell out of the window (event time; slight disorder
 	// is tolerated because only hits older than the window go).
 	cut := 0
@@ -167,7 +167,7 @@ func (w *windowPoint) start(aw *actorWindow, ev *triage.Event) {
 	}
 	aw.open, aw.seen, aw.values, aw.nvals = f, map[string]bool{}, nil, 0
 	for _, h := range aw.hits {
-		f.AddEvidence(h.id)
+		f.AddRef(h.ref)
 		if h.at.Before(f.Timestamp) {
 			f.Timestamp = h.at
 		}
@@ -178,7 +178,7 @@ func (w *windowPoint) start(aw *actorWindow, ev *triage.Event) {
 
 func (w *windowPoint) extend(aw *actorWindow, ev *triage.Event, value string) {
 	f := aw.open
-	f.AddEvidence(ev.ID)
+	f.AddEvidence(ev)
 	if ev.Timestamp.After(f.End) {
 		f.End = ev.Timestamp
 	}

@@ -83,7 +83,7 @@ func runAll(t *testing.T, opts Options, reqs []rq) map[string][]triage.Finding {
 	t.Helper()
 	out := map[string][]triage.Finding{}
 	emit := func(f triage.Finding) {
-		if len(f.EventIDs) == 0 {
+		if len(f.Evidence) == 0 {
 			t.Errorf("%s raised a finding without evidence", f.Detector)
 		}
 		out[f.Detector] = append(out[f.Detector], f)

@@ -175,7 +175,7 @@ func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
 		UserAgent:  ev.UserAgent,
 		UserName:   ev.UserName,
 		SessionID:  ev.SessionID,
-		EventIDs:   []string{ev.ID},
+		Evidence:   []triage.EventRef{ev.Ref()},
 		EventCount: 1,
 		Reason:     d.reason(ev),
 	})

@@ -72,7 +72,7 @@ func TestSeedRuleFinding(t *testing.T) {
 	}
 	if f.Detector != "elastic:a87a4e42-1d82-44bd-b0bf-d9b7f91fb89e" || f.Title != "Web Application Suspicious Activity: POST Request Declined" ||
 		f.Severity != triage.Medium || f.RiskScore != 47 || f.SourceIP.String() != "203.0.113.7" || f.UserAgent != "curl/8.5" ||
-		f.UserName != "mallory" || len(f.EventIDs) != 1 || f.EventIDs[0] != "e1" || f.Timestamp.IsZero() {
+		f.UserName != "mallory" || len(f.Evidence) != 1 || f.Evidence[0].ID != "e1" || f.Timestamp.IsZero() {
 		t.Errorf("finding %+v", f)
 	}
 }
@@ -254,7 +254,7 @@ func TestAdHocQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs, _ := run(d, parse(t, apm("q1", "POST", 403, "/api/cart", ""), apm("q2", "POST", 200, "/", ""), `{"data_stream":{"type":"logs","dataset":"x","namespace":"y"},"http":{"request":{"method":"POST"},"response":{"status_code":500}},"event":{"id":"q3"}}`))
-	if len(fs) != 2 || fs[0].Detector != "query" || fs[0].EventIDs[0] != "q1" || fs[1].EventIDs[0] != "q3" {
+	if len(fs) != 2 || fs[0].Detector != "query" || fs[0].Evidence[0].ID != "q1" || fs[1].Evidence[0].ID != "q3" {
 		t.Fatalf("findings %+v", fs)
 	}
 	if want := "POST answered 403 on /api/cart matched the query (http.request.method:POST and http.response.status_code >= 400)"; fs[0].Reason != want {

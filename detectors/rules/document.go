@@ -22,16 +22,12 @@ import (
 type eventDoc struct {
 	ev *triage.Event
 
-	hot   [numHot][1]kql.Value
-	cats  []kql.Value // event.category
-	types []kql.Value // event.type
-	slow  []kql.Value
+	hot  [1]kql.Value // a single-valued decoded field
+	list []kql.Value  // event.category, event.type
+	slow []kql.Value  // values read from the raw document
 
 	fieldsParser fastjson.Parser
 
-	// checked and mayHave remember, per hot field of the current event,
-	// whether the raw document was searched for it and could hold it.
-	checked, mayHave uint16
 	// escapes is 1 when the current event's JSON holds a backslash, 0 when
 	// not, -1 before it was looked for.
 	escapes int8
@@ -40,101 +36,25 @@ type eventDoc struct {
 	firstHeld bool
 }
 
-// Hot paths answered from the Event's typed fields. Only fields the
-// decoder keeps exactly as the document has them are here: url.path, say,
-// is derived from url.original when the document lacks it, which
-// Elasticsearch would not do, so it goes to the raw document.
-const (
-	hotMethod = iota
-	hotStatus
-	hotUserAgent
-	hotUserName
-	hotAction
-	hotOutcome
-	hotKind
-	hotProcessor
-	hotRoute
-	numHot
-)
-
 func (d *eventDoc) reset(ev *triage.Event) {
 	d.ev = ev
-	d.checked, d.mayHave = 0, 0
 	d.escapes = -1
 	d.firstSeg = ""
 }
 
-// hotMayHold is mayHold for a hot field whose typed value is empty,
-// remembered for the rest of the event: a rule and its linter ask for the
-// same few fields many times.
-func (d *eventDoc) hotMayHold(i int, path string) bool {
-	bit := uint16(1) << i
-	if d.checked&bit == 0 {
-		d.checked |= bit
-		if d.mayHold(path) {
-			d.mayHave |= bit
-		}
-	}
-	return d.mayHave&bit != 0
-}
-
-// Values implements kql.Document.
+// Values implements kql.Document. The event answers from its decoded
+// fields when they hold the value exactly (triage.Event.Hot, the one owner
+// of that decision); otherwise the raw document is read, unless it cannot
+// hold the path at all.
 func (d *eventDoc) Values(path string) []kql.Value {
 	ev := d.ev
-	switch path {
-	case "http.request.method":
-		if ev.Method != "" {
-			return d.str(hotMethod, ev.Method)
-		}
-		if !d.hotMayHold(hotMethod, path) {
-			return nil
-		}
-	case "http.response.status_code":
-		if ev.StatusCode != 0 {
-			d.hot[hotStatus][0] = kql.Value{Kind: kql.KindNumber, Num: float64(ev.StatusCode)}
-			return d.hot[hotStatus][:]
-		}
-		if !d.hotMayHold(hotStatus, path) {
-			return nil
-		}
-	case "user_agent.original":
-		if ev.UserAgent != "" {
-			return d.str(hotUserAgent, ev.UserAgent)
-		}
-	case "user.name":
-		if ev.UserName != "" {
-			return d.str(hotUserName, ev.UserName)
-		}
-	case "event.action":
-		if ev.Action != "" {
-			return d.str(hotAction, ev.Action)
-		}
-	case "event.outcome":
-		if ev.Outcome != "" {
-			return d.str(hotOutcome, ev.Outcome)
-		}
-	case "event.kind":
-		if ev.Kind != "" {
-			return d.str(hotKind, ev.Kind)
-		}
-	case "processor.event":
-		if ev.Processor != "" {
-			return d.str(hotProcessor, ev.Processor)
-		}
-	case "transaction.name":
-		if ev.Route != "" {
-			return d.str(hotRoute, ev.Route)
-		}
-	case "event.category":
-		if len(ev.Category) > 0 {
-			d.cats = appendStrs(d.cats[:0], ev.Category)
-			return d.cats
-		}
-	case "event.type":
-		if len(ev.Type) > 0 {
-			d.types = appendStrs(d.types[:0], ev.Type)
-			return d.types
-		}
+	if v, ok := ev.Hot(path); ok {
+		d.hot[0] = convertOne(v)
+		return d.hot[:]
+	}
+	if vs, ok := ev.HotList(path); ok {
+		d.list = appendStrs(d.list[:0], vs)
+		return d.list
 	}
 	// An empty hot field may be an absent field, an empty string, or a
 	// value the decoder could not type (a status code "abc"): look in the
@@ -147,11 +67,6 @@ func (d *eventDoc) Values(path string) []kql.Value {
 		return nil
 	}
 	return d.slow
-}
-
-func (d *eventDoc) str(i int, s string) []kql.Value {
-	d.hot[i][0] = kql.Value{Kind: kql.KindString, Str: s}
-	return d.hot[i][:]
 }
 
 func appendStrs(out []kql.Value, ss []string) []kql.Value {
@@ -203,16 +118,21 @@ func (d *eventDoc) mayHold(path string) bool {
 // leaves, which name the leaves).
 func convert(out []kql.Value, vs []triage.Value) []kql.Value {
 	for _, v := range vs {
-		switch v.Kind {
-		case triage.KindString:
-			out = append(out, kql.Value{Kind: kql.KindString, Str: v.Str})
-		case triage.KindNumber:
-			out = append(out, kql.Value{Kind: kql.KindNumber, Str: v.Str, Num: v.Num})
-		case triage.KindBool:
-			out = append(out, kql.Value{Kind: kql.KindBool, Bool: v.Bool})
+		if v.Kind != triage.KindObject {
+			out = append(out, convertOne(v))
 		}
 	}
 	return out
+}
+
+func convertOne(v triage.Value) kql.Value {
+	switch v.Kind {
+	case triage.KindNumber:
+		return kql.Value{Kind: kql.KindNumber, Str: v.Str, Num: v.Num}
+	case triage.KindBool:
+		return kql.Value{Kind: kql.KindBool, Bool: v.Bool}
+	}
+	return kql.Value{Kind: kql.KindString, Str: v.Str}
 }
 
 // Fields implements kql.Document: every leaf path in the document, once.

@@ -18,6 +18,8 @@ func TestEventDocAgreesWithGet(t *testing.T) {
 		`{"http":{"request.method":"PUT"},"event":{"category":"network","type":["denied","connection"],"action":"deny","outcome":"failure"}}`,
 		`{"note":"no http at all","user":{"name":null}}`,
 		`{"weird\u0020key":1,"http":{"request":{"method":"DELETE"}}}`,
+		// Multi-valued fields: every value counts, as in Elasticsearch.
+		`{"http":{"request":{"method":["GET","POST"]},"response":{"status_code":[403,404]}},"user_agent":{"original":["a","b"]},"user":{"name":["anna","bob"]},"event":{"action":["x","y"],"outcome":["success","failure"]}}`,
 	}
 	paths := []string{"http.request.method", "http.response.status_code", "user_agent.original", "user.name",
 		"event.category", "event.type", "event.action", "event.outcome", "labels.env", "processor.event", "url.path", "missing.field"}

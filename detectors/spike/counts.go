@@ -1,6 +1,7 @@
 package spike
 
 import (
+	"picket/triage"
 	"time"
 )
 
@@ -72,7 +73,7 @@ func (d *Detector) AddCounts(countedBy string, bs ...BucketCount) {
 				break
 			}
 			if id != "" {
-				b.ids = append(b.ids, id)
+				b.ids = append(b.ids, triage.EventRef{ID: id})
 			}
 		}
 		for _, f := range bc.Influencers {

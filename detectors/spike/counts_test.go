@@ -127,15 +127,15 @@ func TestCountsAgreeWithEvents(t *testing.T) {
 					t.Errorf("scores differ:\n events %s\n counts %s", escore, cscore)
 				}
 				buckets := int(c.End.Sub(c.Timestamp) / span)
-				if len(c.EventIDs) == 0 || len(c.EventIDs) > 10*buckets {
-					t.Errorf("%d evidence ids for %d buckets", len(c.EventIDs), buckets)
+				if len(c.Evidence) == 0 || len(c.Evidence) > 10*buckets {
+					t.Errorf("%d evidence ids for %d buckets", len(c.Evidence), buckets)
 				}
-				for _, id := range c.EventIDs {
-					if !slices.Contains(e.EventIDs, id) && !inRun(ids, c, id) {
+				for _, id := range c.EventIDs() {
+					if !slices.Contains(e.EventIDs(), id) && !inRun(ids, c, id) {
 						t.Errorf("evidence %q is not a deny of the run", id)
 					}
 				}
-				if !strings.Contains(c.Reason, fmt.Sprintf("the %d denies were counted by Elasticsearch, not read as events; the evidence is a sample of %d of their ids", c.EventCount, len(c.EventIDs))) {
+				if !strings.Contains(c.Reason, fmt.Sprintf("the %d denies were counted by Elasticsearch, not read as events; the evidence is a sample of %d of their ids", c.EventCount, len(c.Evidence))) {
 					t.Errorf("reason does not say the denies were counted by Elasticsearch: %s", c.Reason)
 				}
 				switch {

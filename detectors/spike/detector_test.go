@@ -126,8 +126,8 @@ func TestFindingFormat(t *testing.T) {
 	if f.EventCount != bucketCount || f.EventCount < 400 {
 		t.Errorf("EventCount = %d, want every deny in the bucket (%d)", f.EventCount, bucketCount)
 	}
-	if len(f.EventIDs) != triage.MaxEvidence {
-		t.Errorf("%d evidence ids, want the cap %d", len(f.EventIDs), triage.MaxEvidence)
+	if len(f.Evidence) != triage.MaxEvidence {
+		t.Errorf("%d evidence ids, want the cap %d", len(f.Evidence), triage.MaxEvidence)
 	}
 	if f.SourceIP != netip.MustParseAddr("203.0.113.14") {
 		t.Errorf("SourceIP = %v, want the dominant source", f.SourceIP)

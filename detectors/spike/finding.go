@@ -40,13 +40,13 @@ func (d *Detector) finding(first int64, pts []point) (triage.Finding, bool) {
 	}
 	// Evidence: the kept ids of each bucket in turn, round-robin, so a
 	// long run is cited from start to end; EventCount is every deny.
-	for k := 0; len(f.EventIDs) < triage.MaxEvidence; k++ {
+	for k := 0; len(f.Evidence) < triage.MaxEvidence; k++ {
 		added := false
 		for _, b := range bs {
 			if b != nil && k < len(b.ids) {
-				f.EventIDs = append(f.EventIDs, b.ids[k])
+				f.Evidence = append(f.Evidence, b.ids[k])
 				added = true
-				if len(f.EventIDs) == triage.MaxEvidence {
+				if len(f.Evidence) == triage.MaxEvidence {
 					break
 				}
 			}
@@ -55,7 +55,7 @@ func (d *Detector) finding(first int64, pts []point) (triage.Finding, bool) {
 			break
 		}
 	}
-	f.EventCount = max(total, len(f.EventIDs))
+	f.EventCount = max(total, len(f.Evidence))
 	fed, fedInf, fedIDs := 0, false, 0
 	for _, b := range bs {
 		if b != nil && b.fed > 0 {
@@ -98,7 +98,7 @@ func (d *Detector) finding(first int64, pts []point) (triage.Finding, bool) {
 		r.WriteString(d.countedWords(fed, total, fedInf, len(bs), fedIDs))
 	}
 	f.Reason = r.String()
-	if len(f.EventIDs) == 0 {
+	if len(f.Evidence) == 0 {
 		d.noEvidence = append(d.noEvidence, fmt.Sprintf("%s (%d denies, score %d)", start.Format("2006-01-02 15:04 MST"), total, int(math.Floor(p.score))))
 		return f, false
 	}

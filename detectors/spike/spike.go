@@ -91,7 +91,7 @@ type Detector struct {
 // bucket is what Observe and AddCounts keep per bucket of event time.
 type bucket struct {
 	count int
-	ids   []string
+	ids   []triage.EventRef
 	inf   [numInfluencers]*tally
 	// fed counts the denies AddCounts added (not seen as events), and
 	// fedInf says whether influencers came with them.
@@ -164,7 +164,7 @@ func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
 	b.count++
 	d.events++
 	if len(b.ids) < d.opts.EvidencePerBucket {
-		b.ids = append(b.ids, ev.ID)
+		b.ids = append(b.ids, ev.Ref())
 	}
 	if !parsed && !d.filter.parse(ev) {
 		return

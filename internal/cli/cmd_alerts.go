@@ -308,12 +308,24 @@ type progressPrinter struct {
 	drawn bool
 }
 
+// newProgressPrinter draws on w's terminal itself: its lines hold numbers
+// and text escaped already, and redrawing needs \r and an erase sequence
+// that the escaping writer would show instead.
 func newProgressPrinter(w io.Writer, count int64) *progressPrinter {
+	w = unwrapTerminal(w)
 	return &progressPrinter{w: w, tty: isTerminal(w), count: count}
 }
 
+// unwrapTerminal returns the writer under Picket's escaping writer.
+func unwrapTerminal(w io.Writer) io.Writer {
+	if u, ok := w.(interface{ Underlying() io.Writer }); ok {
+		return u.Underlying()
+	}
+	return w
+}
+
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := unwrapTerminal(w).(*os.File)
 	if !ok {
 		return false
 	}

@@ -47,7 +47,7 @@ rule's investigation guide (its note).`,
 			if err != nil {
 				return err
 			}
-			_, err = io.WriteString(e.stdout, terminalSafeText(p.Markdown()))
+			_, err = io.WriteString(e.stdout, p.Markdown()) // escaped by the CLI's writer
 			return err
 		},
 	}
@@ -116,14 +116,4 @@ func writePlaybookList(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\n", id, p.Title, len(p.Items()))
 	}
 	return tw.Flush()
-}
-
-// terminalSafeText escapes control characters line by line, keeping the
-// line breaks: rule notes come from files the analyst did not write.
-func terminalSafeText(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = triage.Escape(l)
-	}
-	return strings.Join(lines, "\n")
 }

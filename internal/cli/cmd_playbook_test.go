@@ -235,7 +235,7 @@ func seedCaseFile(t *testing.T, path string) {
 	}
 	f := triage.Finding{Detector: "appsensor:CIE4", Title: "CR/LF", Severity: triage.High, RiskScore: 73,
 		Timestamp: time.Date(2026, 11, 3, 9, 2, 0, 0, time.UTC), SourceIP: netip.MustParseAddr("198.51.100.7"),
-		UserAgent: "curl/8.5.0", Reason: "=cmd|' /C calc'!A0", EventIDs: []string{"e1"}, EventCount: 1}
+		UserAgent: "curl/8.5.0", Reason: "=cmd|' /C calc'!A0", Evidence: triage.RefsFromIDs([]string{"e1"}), EventCount: 1}
 	if err := st.LinkFindings(ctx, c.ID, "alice", []triage.Finding{f}); err != nil {
 		t.Fatal(err)
 	}

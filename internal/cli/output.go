@@ -63,42 +63,13 @@ func writeGroupTable(w io.Writer, gs []*triage.Group) error {
 	return tw.Flush()
 }
 
-// terminalSafeJSON rewrites, inside JSON output, the characters
-// encoding/json leaves raw but a terminal acts on or that reorder text:
-// DEL, the C1 controls and the bidirectional controls. They become \u
-// escapes, so the JSON means the same and a person reading it on a
-// terminal sees the escape instead of its effect.
+// terminalSafeJSON writes JSON through triage.SafeJSON, for JSON that may
+// go to a file instead of the (already escaped) standard output.
 type terminalSafeJSON struct{ w io.Writer }
 
 func (t terminalSafeJSON) Write(p []byte) (int, error) {
-	if !needsJSONEscape(p) {
-		return t.w.Write(p)
-	}
-	out := make([]byte, 0, len(p)+32)
-	for i := 0; i < len(p); {
-		r, size := utf8.DecodeRune(p[i:])
-		if r == 0x7f || (r >= 0x80 && r <= 0x9f && size > 1) || isBidi(r) {
-			out = fmt.Appendf(out, `\u%04x`, r)
-		} else {
-			out = append(out, p[i:i+size]...)
-		}
-		i += size
-	}
-	if _, err := t.w.Write(out); err != nil {
+	if _, err := t.w.Write(triage.SafeJSON(p)); err != nil {
 		return 0, err
 	}
 	return len(p), nil
-}
-
-func needsJSONEscape(p []byte) bool {
-	for _, c := range p {
-		if c >= 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
-func isBidi(r rune) bool {
-	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
 }

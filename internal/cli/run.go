@@ -11,12 +11,20 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"picket/triage"
 )
 
 // Run executes one command line and returns the process exit code:
 // 0 success, 1 failure, 2 usage error. It reads and writes only what it is
 // given, so tests run commands in-process.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	// Every line Picket prints may quote what attackers wrote: all of it
+	// goes through one escaping writer, so no command can forget to.
+	safeOut, safeErr := triage.NewTerminalWriter(stdout), triage.NewTerminalWriter(stderr)
+	defer safeOut.Flush()
+	defer safeErr.Flush()
+	stdout, stderr = safeOut, safeErr
 	root := newRootCmd(&env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv})
 	root.SetArgs(args)
 	root.SetIn(stdin)

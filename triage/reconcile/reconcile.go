@@ -122,10 +122,10 @@ func Alerts(alerts []*triage.Alert, in Input) []Result {
 			lints[l.Detector] = l.Message
 		}
 	}
-	xs, allow := active(in)
+	sup := triage.NewSuppressor(in.Exceptions, in.Allow, in.Now)
 	out := make([]Result, len(alerts))
 	for i, a := range alerts {
-		out[i] = judge(a, in, idx, lints, xs, allow)
+		out[i] = judge(a, in, idx, lints, sup)
 	}
 	return out
 }
@@ -144,7 +144,7 @@ func index(alerts []*triage.Alert, fs []triage.Finding) map[string]*triage.Findi
 		if !want[f.Detector] {
 			continue
 		}
-		for _, id := range f.EventIDs {
+		for _, id := range f.EventIDs() {
 			k := f.Detector + "\x00" + id
 			if _, ok := idx[k]; !ok {
 				idx[k] = f
@@ -154,29 +154,7 @@ func index(alerts []*triage.Alert, fs []triage.Finding) map[string]*triage.Findi
 	return idx
 }
 
-func active(in Input) ([]triage.Exception, []triage.AllowEntry) {
-	var xs []triage.Exception
-	var allow []triage.AllowEntry
-	for _, x := range in.Exceptions {
-		if x.Active(in.Now) {
-			xs = append(xs, x)
-		}
-	}
-	for _, a := range in.Allow {
-		if !a.Active(in.Now) {
-			continue
-		}
-		if x, ok := a.AsException(); ok {
-			xs = append(xs, x)
-		} else {
-			allow = append(allow, a)
-		}
-	}
-	return xs, allow
-}
-
-func judge(a *triage.Alert, in Input, idx map[string]*triage.Finding, lints map[string]string,
-	xs []triage.Exception, allow []triage.AllowEntry) Result {
+func judge(a *triage.Alert, in Input, idx map[string]*triage.Finding, lints map[string]string, sup *triage.Suppressor) Result {
 	det := a.Detector()
 	if in.Ran == nil || !in.Ran(det) {
 		return Result{Verdict: NotRun, Why: whyNotRun(a, in.NotRun)}
@@ -206,7 +184,7 @@ func judge(a *triage.Alert, in Input, idx map[string]*triage.Finding, lints map[
 	if len(judged) == 0 && a.Event != nil {
 		judged = []*triage.Event{a.Event}
 	}
-	exc := excepted(a, det, judged, xs, allow)
+	exc := excepted(a, det, judged, sup)
 	switch {
 	case found != nil && exc != "":
 		return Result{Verdict: Excepted, Why: "reproduced, but " + exc + " hides the local finding", Finding: found}
@@ -241,37 +219,15 @@ func whyNotRun(a *triage.Alert, notRun map[string]string) string {
 // excepted names the exception or allowlist entry covering the alert, or
 // returns "". An exception must match every judged event, as in the
 // engine.
-func excepted(a *triage.Alert, det string, evs []*triage.Event, xs []triage.Exception, allow []triage.AllowEntry) string {
+// excepted names the entry that hides the alert's re-run, judged by the
+// one Suppressor on the alert's actor and the given events; "" when none.
+func excepted(a *triage.Alert, det string, evs []*triage.Event, sup *triage.Suppressor) string {
 	actor := &triage.Finding{Detector: det, SourceIP: a.SourceIP, UserAgent: a.UserAgent, UserName: a.UserName}
-	for i := range allow {
-		if allow[i].AppliesTo(det) && allow[i].AllowsActor(actor) {
-			return "allowlist entry " + allow[i].Kind + " " + allow[i].Value
-		}
-	}
-	if len(evs) == 0 {
+	h, hidden := sup.JudgeEvents(actor, evs)
+	if !hidden {
 		return ""
 	}
-	for i := range xs {
-		x := &xs[i]
-		if !x.AppliesTo(det) {
-			continue
-		}
-		all := true
-		for _, ev := range evs {
-			if !x.Matches(ev) {
-				all = false
-				break
-			}
-		}
-		if all {
-			name := x.Name
-			if name == "" {
-				name = triage.ExceptionSummary(x.Entries)
-			}
-			return "exception " + strings.TrimSpace(name)
-		}
-	}
-	return ""
+	return h.String()
 }
 
 func list(ids []string, n int) string {

@@ -44,7 +44,7 @@ func TestAlerts(t *testing.T) {
 	det := "elastic:" + rule
 	srcEvent := `{"@timestamp":"2026-11-27T09:59:00Z","source":{"ip":"10.0.0.1"},"url":{"path":"/login"},"user_agent":{"original":"curl/8.1"}}`
 	finding := func(detector string, ids ...string) triage.Finding {
-		return triage.Finding{Detector: detector, Reason: "POST declined with 403", EventIDs: ids, EventCount: len(ids)}
+		return triage.Finding{Detector: detector, Reason: "POST declined with 403", Evidence: triage.RefsFromIDs(ids), EventCount: len(ids)}
 	}
 	pathException := triage.Exception{Name: "health checks", Detector: det,
 		Entries: []triage.ExceptionEntry{{Field: "url.path", Operator: triage.OpIncluded, Type: triage.EntryMatch, Value: "/login"}}}

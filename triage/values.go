@@ -1,0 +1,124 @@
+package triage
+
+import "strconv"
+
+// The one field lookup. Every layer that asks an event for a field by its
+// ECS path (KQL rules, exceptions, the console's filter and event view,
+// playbook answers) calls Values, so they all see the same values.
+
+// Hot answers path from the fields the decoder extracted, when they hold
+// the document's own value: present, single-valued, and kept verbatim.
+// ok is false when the raw document must be read instead: the field is
+// absent or empty, multi-valued (Elasticsearch matches any of its values),
+// or derived by the decoder (url.path from url.original, source.ip from
+// client.ip), which Elasticsearch would not do.
+func (e *Event) Hot(path string) (v Value, ok bool) {
+	str := func(s string, f multiField) (Value, bool) {
+		if s == "" || e.multi&f != 0 {
+			return Value{}, false
+		}
+		return Value{Kind: KindString, Str: s}, true
+	}
+	switch path {
+	case "http.request.method":
+		return str(e.Method, multiMethod)
+	case "user_agent.original":
+		return str(e.UserAgent, multiUserAgent)
+	case "user.name":
+		return str(e.UserName, multiUserName)
+	case "event.action":
+		return str(e.Action, multiAction)
+	case "event.outcome":
+		return str(e.Outcome, multiOutcome)
+	case "event.kind":
+		return str(e.Kind, multiKind)
+	case "processor.event":
+		return str(e.Processor, multiProcessor)
+	case "transaction.name":
+		return str(e.Route, multiRoute)
+	case "http.response.status_code":
+		if e.StatusCode != 0 && e.multi&multiStatus == 0 {
+			return Value{Kind: KindNumber, Str: itoa(e.StatusCode), Num: float64(e.StatusCode)}, true
+		}
+	}
+	return Value{}, false
+}
+
+// HotList answers the array-valued categorisation fields (event.category,
+// event.type) from the decoded lists; ok is false for other paths or when
+// the list is empty.
+func (e *Event) HotList(path string) (vs []string, ok bool) {
+	switch path {
+	case "event.category":
+		vs = e.Category
+	case "event.type":
+		vs = e.Type
+	default:
+		return nil, false
+	}
+	return vs, len(vs) > 0
+}
+
+// Values returns every value of the field at path: from the decoded fields
+// when they hold it exactly (see Hot), else from the raw document (see
+// Get). Objects are returned as KindObject values.
+func (e *Event) Values(path string) []Value {
+	if v, ok := e.Hot(path); ok {
+		return []Value{v}
+	}
+	if vs, ok := e.HotList(path); ok {
+		out := make([]Value, len(vs))
+		for i, s := range vs {
+			out[i] = Value{Kind: KindString, Str: s}
+		}
+		return out
+	}
+	if e.Raw == nil {
+		return nil
+	}
+	return e.Get(path)
+}
+
+// Strings returns the text of every scalar value at path (see Values).
+func (e *Event) Strings(path string) []string {
+	vs := e.Values(path)
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		if v.Kind != KindObject {
+			out = append(out, v.Str)
+		}
+	}
+	return out
+}
+
+// multiField marks hot fields the document held as arrays: the decoder
+// keeps the first value for detectors, and lookups go to the document.
+type multiField uint16
+
+const (
+	multiMethod multiField = 1 << iota
+	multiUserAgent
+	multiUserName
+	multiAction
+	multiOutcome
+	multiKind
+	multiProcessor
+	multiRoute
+	multiStatus
+)
+
+// statusText holds the text of every HTTP status code, so answering
+// http.response.status_code allocates nothing on the hot path.
+var statusText = func() (t [1000]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
+
+func itoa(n int) string {
+	if n >= 0 && n < len(statusText) {
+		return statusText[n]
+	}
+	return strconv.Itoa(n)
+}
