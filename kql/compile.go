@@ -12,6 +12,7 @@ import (
 type compiler struct {
 	q     *Query
 	comps []Comparison
+	lists []ValueList
 	dp    *dateParser
 
 	colOff, col int // the last column computed, to count runes once
@@ -260,7 +261,7 @@ func (c *compiler) compileIs(n *node, nested string, negated bool) matcher {
 	if _, none := cmp.(noneCmp); none {
 		return matchNone{}
 	}
-	return &fieldMatcher{path: c.valuePath(full, nested), cmp: cmp}
+	return &fieldMatcher{path: c.valuePath(full, nested), cmp: cmp, comp: len(c.comps) - 1}
 }
 
 // isCmp builds the comparator of field:value for a field of type typ.
@@ -399,7 +400,7 @@ func (c *compiler) compileRange(n *node, nested string, negated bool) matcher {
 	if _, none := cmp.(noneCmp); none {
 		return matchNone{}
 	}
-	return &fieldMatcher{path: c.valuePath(full, nested), cmp: cmp}
+	return &fieldMatcher{path: c.valuePath(full, nested), cmp: cmp, comp: len(c.comps) - 1}
 }
 
 // rangeText is a range bound's text: Kibana sends a wildcard literal's
@@ -477,4 +478,70 @@ func (c *compiler) dateRange(op Op, s string, nanos bool) (dateRange, bool) {
 		t = hi
 	}
 	return dateRange{op: op, t: t, nanos: nanos, dp: c.dates()}, true
+}
+
+// mergeValueLists rewrites every or in the matcher tree so that its
+// comparisons of one field become a single fieldMatcher over a valueSet
+// (see valueSet), and records each such list for ValueLists.
+func (c *compiler) mergeValueLists(m matcher) matcher {
+	switch x := m.(type) {
+	case orMatcher:
+		for i, k := range x {
+			x[i] = c.mergeValueLists(k)
+		}
+		return c.mergeOr(x)
+	case andMatcher:
+		for i, k := range x {
+			x[i] = c.mergeValueLists(k)
+		}
+	case notMatcher:
+		return notMatcher{c.mergeValueLists(x.m)}
+	case *nestedMatcher:
+		x.inner = c.mergeValueLists(x.inner)
+	}
+	return m
+}
+
+func (c *compiler) mergeOr(o orMatcher) matcher {
+	count := map[string]int{}
+	merge := false
+	for _, m := range o {
+		if f, ok := m.(*fieldMatcher); ok {
+			count[f.path]++
+			merge = merge || count[f.path] > 1
+		}
+	}
+	if !merge {
+		return o
+	}
+	// The merged matcher takes the place of the path's first comparison.
+	groups := map[string][]valueCmp{}
+	first := map[string]int{}
+	for i, m := range o {
+		if f, ok := m.(*fieldMatcher); ok && count[f.path] > 1 {
+			if _, seen := first[f.path]; !seen {
+				first[f.path] = i
+			}
+			groups[f.path] = append(groups[f.path], f.cmp)
+		}
+	}
+	var out orMatcher
+	for i, m := range o {
+		f, ok := m.(*fieldMatcher)
+		if !ok || count[f.path] < 2 {
+			out = append(out, m)
+			continue
+		}
+		if first[f.path] != i {
+			continue
+		}
+		set := newValueSet(groups[f.path])
+		cmp := c.comps[f.comp]
+		c.lists = append(c.lists, ValueList{Field: cmp.Field, Column: cmp.Column, Values: set.size})
+		out = append(out, &fieldMatcher{path: f.path, cmp: set, comp: f.comp})
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return out
 }
