@@ -14,6 +14,7 @@ type compiler struct {
 	comps []Comparison
 	lists []ValueList
 	dp    *dateParser
+	err   *ParseError // the first value the field's type cannot read
 
 	colOff, col int // the last column computed, to count runes once
 }
@@ -254,6 +255,7 @@ func (c *compiler) compileIs(n *node, nested string, negated bool) matcher {
 		op = OpWildcard
 	}
 	c.record(n, nested, negated, op, typ)
+	c.checkValue(full, typ, op, v)
 	if !c.reachable(full, nested) {
 		return matchNone{}
 	}
@@ -393,6 +395,7 @@ func (c *compiler) compileRange(n *node, nested string, negated bool) matcher {
 	}
 	typ := c.typeOf(full)
 	c.record(n, nested, negated, n.op, typ)
+	c.checkValue(full, typ, n.op, n.value)
 	if !c.reachable(full, nested) {
 		return matchNone{}
 	}
@@ -544,4 +547,72 @@ func (c *compiler) mergeOr(o orMatcher) matcher {
 		return out[0]
 	}
 	return out
+}
+
+// checkValue fails the parse, as Elasticsearch fails the search, when a
+// value cannot be read as the type of the field it is compared with: an
+// ip field's "not-an-ip" or "10.0.0.0/99", a long field's "abc", a date
+// field's "yesterday", a boolean field's "yes". Fields of unknown type,
+// keyword and text fields take any value; bare values and field-name
+// wildcards are lenient in Elasticsearch too, so they are not checked.
+//
+// Wildcards: Kibana sends a wildcard on a field that is not a keyword as
+// a query_string query, and Elasticsearch's query_string parser builds
+// it with the field type's wildcard or prefix query, which ip, numeric,
+// date and boolean fields refuse ("Can only use wildcard queries on
+// keyword, text and wildcard fields") unless the query is lenient, which
+// Kibana does not ask for. So source.ip:10.0.* fails there (the search
+// errors with all shards failed) and fails here; a CIDR block is the way
+// to write it. An exists query (source.ip:*) is not a wildcard.
+func (c *compiler) checkValue(field, typ string, op Op, v *literal) {
+	if c.err != nil || v.kind == litNull {
+		return
+	}
+	cls := classOf(typ)
+	what := ""
+	switch cls {
+	case clsInteger, clsFloat:
+		what = "a number"
+	case clsIP:
+		what = "an IP address or CIDR block"
+		if op.IsRange() {
+			what = "an IP address"
+		}
+	case clsDate:
+		what = "a date (ISO 8601, epoch milliseconds or date math such as now-15m)"
+	case clsBool:
+		what = "true or false"
+	default:
+		return
+	}
+	s, ok := v.text, true
+	if op.IsRange() {
+		s = rangeText(v)
+	} else if v.wildcard {
+		c.failValue(v, what+" for "+field+" (type "+typ+"; Elasticsearch rejects wildcards on it)", rangeText(v))
+		return
+	}
+	switch cls {
+	case clsInteger, clsFloat:
+		_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		ok = err == nil
+	case clsIP:
+		var cmp valueCmp
+		cmp, ok = parseQueryIP(s)
+		if ok && op.IsRange() {
+			_, ok = cmp.(ipEq)
+		}
+	case clsDate:
+		_, ok = c.dates().parse(s)
+	case clsBool:
+		ok = s == "true" || s == "false"
+	}
+	if !ok {
+		c.failValue(v, what+" for "+field+" (type "+typ+")", s)
+	}
+}
+
+func (c *compiler) failValue(v *literal, expected, found string) {
+	c.err = &ParseError{Query: c.q.src, Offset: v.start, Column: column(c.q.src, v.start),
+		Expected: expected, Found: strconv.Quote(found)}
 }
