@@ -6,7 +6,8 @@
 //   - 2026-11-28: first version of the API (Parse, Query, Document, Value,
 //     Comparison, Types, ToDSL).
 //   - 2026-12-02: Query.ValueLists, Query.Warnings, ValueList and
-//     HugeValueList; values a typed field cannot read are parse errors.
+//     HugeValueList; values a typed field cannot read are parse errors;
+//     Query.Prefilter (a literal test over raw NDJSON lines).
 //
 // # Use
 //
