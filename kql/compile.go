@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -568,6 +569,7 @@ func (c *compiler) checkValue(field, typ string, op Op, v *literal) {
 	if c.err != nil || v.kind == litNull {
 		return
 	}
+	field = printable(field)
 	cls := classOf(typ)
 	what := ""
 	switch cls {
@@ -615,4 +617,15 @@ func (c *compiler) checkValue(field, typ string, op Op, v *literal) {
 func (c *compiler) failValue(v *literal, expected, found string) {
 	c.err = &ParseError{Query: c.q.src, Offset: v.start, Column: column(c.q.src, v.start),
 		Expected: expected, Found: strconv.Quote(found)}
+}
+
+// printable returns s, quoted when it holds a character a terminal could
+// act on: field names reach messages shown to the user.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

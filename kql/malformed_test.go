@@ -10,7 +10,8 @@ import (
 // error naming the field, the value and its column, as Elasticsearch
 // rejects the search (it used to match nothing, silently).
 func TestMalformedValues(t *testing.T) {
-	types := WithTypes(map[string]string{"app.latency_ms": "long", "app.client": "ip", "app.started": "date_nanos", "app.ratio": "double"})
+	types := WithTypes(map[string]string{"app.latency_ms": "long", "app.client": "ip", "app.started": "date_nanos", "app.ratio": "double",
+		"app.\x1bip": "ip"})
 	cases := []struct {
 		query  string
 		column int
@@ -51,6 +52,7 @@ func TestMalformedValues(t *testing.T) {
 		{`http.response.status_code:403 and`, 27, `found "403 and"`},
 		// Control characters are quoted, never written raw.
 		{"source.ip:\"a\\u001b[2Jb\"", 11, `found "a\x1b[2Jb"`},
+		{"app.\\u001bip:x", 14, `for "app.\x1bip" (type ip)`},
 	}
 	for _, tc := range cases {
 		_, err := Parse(tc.query, WithNow(testNow), types)

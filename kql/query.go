@@ -108,7 +108,7 @@ func (q *Query) Warnings() []string {
 	var out []string
 	for _, l := range q.lists {
 		if l.Values > HugeValueList {
-			out = append(out, "kql: column "+itoa(l.Column)+": the value list on "+l.Field+" holds "+itoa(l.Values)+
+			out = append(out, "kql: column "+itoa(l.Column)+": the value list on "+printable(l.Field)+" holds "+itoa(l.Values)+
 				" values (more than "+itoa(HugeValueList)+"); it is matched as a set, but parsing it and holding it in memory are slow")
 		}
 	}
