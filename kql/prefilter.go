@@ -410,12 +410,25 @@ const (
 )
 
 type pfNode struct {
-	kind   pfKind
-	kids   []*pfNode
-	needle []byte
-	fold   bool
-	num    bool // also look in the line's number tokens
-	ac     *denseAC
+	kind    pfKind
+	kids    []*pfNode
+	needle  []byte
+	fold    bool
+	num     bool // also look in the line's number tokens
+	special bool // holds a character a short JSON escape writes (see escapable)
+	ac      *denseAC
+}
+
+// escapable reports whether s holds a character that JSON may write as
+// a two-byte escape (\" \\ \/ \b \f \n \r \t): only such needles can
+// hide in a line whose escapes are all short ones.
+func escapable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' || c == '/' || c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // compileReq turns a simplified requirement into the evaluation tree:
@@ -425,7 +438,7 @@ type pfNode struct {
 func compileReq(r req) *pfNode {
 	switch r.kind {
 	case rLit:
-		return &pfNode{kind: pfLit, needle: []byte(r.s), fold: r.fold, num: r.num}
+		return &pfNode{kind: pfLit, needle: []byte(r.s), fold: r.fold, num: r.num, special: escapable(r.s)}
 	case rAnd:
 		// Cheapest and most selective first: plain value literals (one
 		// vectorised search), then the rest, then literals that may need
@@ -463,15 +476,15 @@ func compileReq(r req) *pfNode {
 			continue
 		}
 		keys := make([]string, len(ls))
-		num := false
+		num, special := false, false
 		for i, l := range ls {
-			keys[i], num = l.s, num || l.num
+			keys[i], num, special = l.s, num || l.num, special || escapable(l.s)
 		}
 		ac := newDenseAC(keys, f == 1)
 		if ac == nil {
 			return &pfNode{kind: pfAnd} // too large: always true
 		}
-		n.kids = append(n.kids, &pfNode{kind: pfAny, ac: ac, fold: f == 1, num: num})
+		n.kids = append(n.kids, &pfNode{kind: pfAny, ac: ac, fold: f == 1, num: num, special: special})
 	}
 	return n
 }
@@ -493,14 +506,21 @@ type prefilter struct {
 	fold bool // the query has case-insensitive literals
 }
 
-// line is what one call looks at: the line with its escapes decoded (and
-// a copy with letters lower-casing to ASCII replaced, for fold needles),
-// and the texts of its suspicious number tokens, computed when needed.
+// line is what one call looks at: the line (with its escapes decoded
+// when that can matter), a copy with the letters that lower-case to ASCII
+// replaced (for fold needles), and the texts of its suspicious number
+// tokens, each computed when first needed.
 type line struct {
+	p            *prefilter
 	text, folded []byte
-	nums         [][]byte
-	numsDone     bool
-	hex          bool
+	// lazy: the line has only short escapes (\n, \", ...), not yet
+	// decoded; needles without escapable characters are searched in it
+	// as it is.
+	lazy     bool
+	buf      *lineBuf
+	nums     [][]byte
+	numsDone bool
+	hex      bool
 }
 
 var linePool = sync.Pool{New: func() any { return &lineBuf{} }}
@@ -508,27 +528,53 @@ var linePool = sync.Pool{New: func() any { return &lineBuf{} }}
 type lineBuf struct{ dec, fold []byte }
 
 func (p *prefilter) match(raw []byte) bool {
-	l := line{text: raw, folded: raw}
-	var buf *lineBuf
+	l := line{p: p, text: raw}
+	defer func() {
+		if l.buf != nil {
+			linePool.Put(l.buf)
+		}
+	}()
 	if bytes.IndexByte(raw, '\\') >= 0 {
-		buf = linePool.Get().(*lineBuf)
-		defer linePool.Put(buf)
-		dec, ok := unescapeJSON(buf.dec[:0], raw)
-		buf.dec = dec
-		if !ok {
+		// A \u escape can write any character: decode now. Short
+		// escapes only hide the characters they stand for.
+		l.lazy = true
+		if bytes.Contains(raw, []byte(`\u`)) && !l.decode() {
 			return true // an escape a byte search cannot see through
 		}
-		l.text, l.folded = dec, dec
 	}
-	if p.fold && hasASCIILowering(l.text) {
-		if buf == nil {
-			buf = linePool.Get().(*lineBuf)
-			defer linePool.Put(buf)
-		}
-		buf.fold = lowerToASCII(buf.fold[:0], l.text)
-		l.folded = buf.fold
-	}
+	l.fold()
 	return p.root.eval(&l)
+}
+
+// decode replaces the text with the line unescaped; false when a lone
+// surrogate leaves the decoding in doubt.
+func (l *line) decode() bool {
+	if !l.lazy {
+		return true
+	}
+	l.lazy = false
+	if l.buf == nil {
+		l.buf = linePool.Get().(*lineBuf)
+	}
+	dec, ok := unescapeJSON(l.buf.dec[:0], l.text)
+	l.buf.dec = dec
+	if !ok {
+		return false
+	}
+	l.text = dec
+	l.fold()
+	return true
+}
+
+func (l *line) fold() {
+	l.folded = l.text
+	if l.p.fold && hasASCIILowering(l.text) {
+		if l.buf == nil {
+			l.buf = linePool.Get().(*lineBuf)
+		}
+		l.buf.fold = lowerToASCII(l.buf.fold[:0], l.text)
+		l.folded = l.buf.fold
+	}
 }
 
 func (n *pfNode) eval(l *line) bool {
@@ -548,7 +594,8 @@ func (n *pfNode) eval(l *line) bool {
 		}
 		return false
 	case pfAny:
-		if n.ac.find(l.hay(n.fold)) {
+		hay, ok := l.hay(n)
+		if !ok || n.ac.find(hay) {
 			return true
 		}
 		if n.num {
@@ -563,7 +610,8 @@ func (n *pfNode) eval(l *line) bool {
 		}
 		return false
 	}
-	if contains(l.hay(n.fold), n.needle, n.fold) {
+	hay, ok := l.hay(n)
+	if !ok || contains(hay, n.needle, n.fold) {
 		return true
 	}
 	if n.num {
@@ -579,18 +627,28 @@ func (n *pfNode) eval(l *line) bool {
 	return false
 }
 
-func (l *line) hay(fold bool) []byte {
-	if fold {
-		return l.folded
+// hay is the text to search n's needles in; ok is false when the line
+// cannot be decoded, which keeps it.
+func (l *line) hay(n *pfNode) (hay []byte, ok bool) {
+	if n.special && l.lazy && !l.decode() {
+		return nil, false
 	}
-	return l.text
+	if n.fold {
+		return l.folded, true
+	}
+	return l.text, true
 }
 
 // numbers collects the texts of the line's suspicious number tokens and
-// reports whether the line has a hex number, which is taken to hold any.
+// reports whether the line has a hex number, or cannot be decoded: either
+// is taken to hold any number.
 func (l *line) numbers() bool {
 	if !l.numsDone {
 		l.numsDone = true
+		if !l.decode() { // "\n4.03e2" is 403 once the \n is a newline
+			l.hex = true
+			return true
+		}
 		l.nums, l.hex = suspiciousNumbers(l.text)
 	}
 	return l.hex
@@ -661,12 +719,12 @@ func equalFoldASCII(a, lower []byte) bool {
 // false for a lone surrogate, which decoders render differently.
 func unescapeJSON(dst, raw []byte) ([]byte, bool) {
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\\' || i+1 >= len(raw) {
-			dst = append(dst, c)
-			continue
+		k := bytes.IndexByte(raw[i:], '\\')
+		if k < 0 || i+k+1 >= len(raw) {
+			return append(dst, raw[i:]...), true
 		}
-		i++
+		dst = append(dst, raw[i:i+k]...)
+		i += k + 1
 		switch raw[i] {
 		case '"', '\\', '/':
 			dst = append(dst, raw[i])

@@ -89,6 +89,13 @@ func TestPrefilterLines(t *testing.T) {
 		{seed, `{"http":{"request":{"method":"G\u0045T"},"response":{"status_code":403}}}`, false},
 		{seed, `{"http":{"request":{"method":"P\ud800ST"}}}`, true}, // a lone surrogate: undecidable
 		{`url.path:/admin`, `{"url":{"path":"\/admin"}}`, true},
+		// Short escapes only: needles without escapable characters are
+		// searched in the line as it is, the others after decoding.
+		{seed, `{"http":{"request":{"method":"POST"},"response":{"status_code":"\n4.03e2"}},"m":"a\"b"}`, true},
+		{seed, `{"http":{"request":{"method":"POST"},"response":{"status_code":"\t403"}}}`, true},
+		{seed, `{"http":{"request":{"method":"GET"},"response":{"status_code":403}},"m":"a\"b"}`, false},
+		{`labels.note:"a\tb"`, `{"labels":{"note":"a\tb"}}`, true},
+		{`labels.note:"x/y" and http.request.method:GET`, `{"labels":{"note":"x\/y"},"http.request.method":"GET"}`, true},
 		{`url.path:/admin`, `{"url":{"path":"/Admin"}}`, false},
 		{`file.path:C\:\\Windows`, `{"file":{"path":"C:\\Windows"}}`, true},
 		{`file.path:"say \"hi\""`, `{"file":{"path":"say \"hi\""}}`, true},
@@ -241,7 +248,7 @@ var pfFields = []struct {
 	vals []string // values as a document writes them (JSON text)
 }{
 	{"http.request.method", []string{`"POST"`, `"post"`, `"P\u004fST"`, `"GET"`, `"\u0050OST"`}},
-	{"http.response.status_code", []string{`403`, `403.0`, `4.03e2`, `"403"`, `404`, `403.7`, `4030E-1`, `402.99999999999999999`, `"\u0034\u00303"`, `" 403 "`}},
+	{"http.response.status_code", []string{`403`, `403.0`, `4.03e2`, `"403"`, `404`, `403.7`, `4030E-1`, `402.99999999999999999`, `"\u0034\u00303"`, `" 403 "`, `"\n4.03e2"`, `"\t403"`}},
 	{"source.ip", []string{`"10.0.0.1"`, `"::ffff:10.0.0.1"`, `"::ffff:a00:1"`, `"10.1.2.3"`, `"2001:db8::1"`, `"192.168.1.1"`, `"1\u0030.0.0.1"`}},
 	{"url.path", []string{`"/admin"`, `"\/admin"`, `"/api/v1/login"`, `"/Admin"`, `"/x.php"`, `"/a\"b"`}},
 	{"message", []string{`"Login DENIED"`, `"bad password"`, `"BAD PASSWORD for alice"`, `"` + "\u212aelvin" + `"`, `"\u0130stanbul"`, `"Caf\u00e9"`, `"café"`}},
@@ -368,17 +375,28 @@ func FuzzPrefilter(f *testing.F) {
 // BenchmarkPrefilter measures the seed query's prefilter on ~1 KB APM
 // lines, most of which it rejects.
 func BenchmarkPrefilter(b *testing.B) {
-	queries := []struct{ name, q string }{
-		{"seed", `http.response.status_code:403 and http.request.method:POST`},
-		{"ip-list-1000", listQuery("source.ip", 1000, genIP)},
-		{"text", `message:denied`},
+	plain := apmLines()
+	// The same lines holding a JSON escape, which sends them through
+	// unescaping first.
+	escaped := make([][]byte, len(plain))
+	for i, l := range plain {
+		escaped[i] = []byte(strings.Replace(string(l), `"scheme":"https"`, `"scheme":"https","file":"C:\\Temp\\x.log"`, 1))
 	}
-	lines := apmLines()
-	size := 0
-	for _, l := range lines {
-		size += len(l)
+	queries := []struct {
+		name, q string
+		lines   [][]byte
+	}{
+		{"seed", `http.response.status_code:403 and http.request.method:POST`, plain},
+		{"seed-escaped", `http.response.status_code:403 and http.request.method:POST`, escaped},
+		{"ip-list-1000", listQuery("source.ip", 1000, genIP), plain},
+		{"text", `message:denied`, plain},
 	}
 	for _, tc := range queries {
+		lines := tc.lines
+		size := 0
+		for _, l := range lines {
+			size += len(l)
+		}
 		b.Run(tc.name, func(b *testing.B) {
 			pf, ok := MustParse(tc.q, WithNow(testNow)).Prefilter()
 			if !ok {
