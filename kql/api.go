@@ -92,6 +92,7 @@ type options struct {
 	types    Types
 	maxDepth int
 	loc      *time.Location
+	naive    bool // tests: leave value lists as ors of single comparisons
 }
 
 // DefaultMaxDepth is how deeply parentheses, value lists, nested queries

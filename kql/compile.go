@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -12,7 +13,9 @@ import (
 type compiler struct {
 	q     *Query
 	comps []Comparison
+	lists []ValueList
 	dp    *dateParser
+	err   *ParseError // the first value the field's type cannot read
 
 	colOff, col int // the last column computed, to count runes once
 }
@@ -253,6 +256,7 @@ func (c *compiler) compileIs(n *node, nested string, negated bool) matcher {
 		op = OpWildcard
 	}
 	c.record(n, nested, negated, op, typ)
+	c.checkValue(full, typ, op, v)
 	if !c.reachable(full, nested) {
 		return matchNone{}
 	}
@@ -260,7 +264,7 @@ func (c *compiler) compileIs(n *node, nested string, negated bool) matcher {
 	if _, none := cmp.(noneCmp); none {
 		return matchNone{}
 	}
-	return &fieldMatcher{path: c.valuePath(full, nested), cmp: cmp}
+	return &fieldMatcher{path: c.valuePath(full, nested), cmp: cmp, comp: len(c.comps) - 1}
 }
 
 // isCmp builds the comparator of field:value for a field of type typ.
@@ -392,6 +396,7 @@ func (c *compiler) compileRange(n *node, nested string, negated bool) matcher {
 	}
 	typ := c.typeOf(full)
 	c.record(n, nested, negated, n.op, typ)
+	c.checkValue(full, typ, n.op, n.value)
 	if !c.reachable(full, nested) {
 		return matchNone{}
 	}
@@ -399,7 +404,7 @@ func (c *compiler) compileRange(n *node, nested string, negated bool) matcher {
 	if _, none := cmp.(noneCmp); none {
 		return matchNone{}
 	}
-	return &fieldMatcher{path: c.valuePath(full, nested), cmp: cmp}
+	return &fieldMatcher{path: c.valuePath(full, nested), cmp: cmp, comp: len(c.comps) - 1}
 }
 
 // rangeText is a range bound's text: Kibana sends a wildcard literal's
@@ -477,4 +482,150 @@ func (c *compiler) dateRange(op Op, s string, nanos bool) (dateRange, bool) {
 		t = hi
 	}
 	return dateRange{op: op, t: t, nanos: nanos, dp: c.dates()}, true
+}
+
+// mergeValueLists rewrites every or in the matcher tree so that its
+// comparisons of one field become a single fieldMatcher over a valueSet
+// (see valueSet), and records each such list for ValueLists.
+func (c *compiler) mergeValueLists(m matcher) matcher {
+	switch x := m.(type) {
+	case orMatcher:
+		for i, k := range x {
+			x[i] = c.mergeValueLists(k)
+		}
+		return c.mergeOr(x)
+	case andMatcher:
+		for i, k := range x {
+			x[i] = c.mergeValueLists(k)
+		}
+	case notMatcher:
+		return notMatcher{c.mergeValueLists(x.m)}
+	case *nestedMatcher:
+		x.inner = c.mergeValueLists(x.inner)
+	}
+	return m
+}
+
+func (c *compiler) mergeOr(o orMatcher) matcher {
+	count := map[string]int{}
+	merge := false
+	for _, m := range o {
+		if f, ok := m.(*fieldMatcher); ok {
+			count[f.path]++
+			merge = merge || count[f.path] > 1
+		}
+	}
+	if !merge {
+		return o
+	}
+	// The merged matcher takes the place of the path's first comparison.
+	groups := map[string][]valueCmp{}
+	first := map[string]int{}
+	for i, m := range o {
+		if f, ok := m.(*fieldMatcher); ok && count[f.path] > 1 {
+			if _, seen := first[f.path]; !seen {
+				first[f.path] = i
+			}
+			groups[f.path] = append(groups[f.path], f.cmp)
+		}
+	}
+	var out orMatcher
+	for i, m := range o {
+		f, ok := m.(*fieldMatcher)
+		if !ok || count[f.path] < 2 {
+			out = append(out, m)
+			continue
+		}
+		if first[f.path] != i {
+			continue
+		}
+		set := newValueSet(groups[f.path])
+		cmp := c.comps[f.comp]
+		c.lists = append(c.lists, ValueList{Field: cmp.Field, Column: cmp.Column, Values: set.size})
+		out = append(out, &fieldMatcher{path: f.path, cmp: set, comp: f.comp})
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return out
+}
+
+// checkValue fails the parse, as Elasticsearch fails the search, when a
+// value cannot be read as the type of the field it is compared with: an
+// ip field's "not-an-ip" or "10.0.0.0/99", a long field's "abc", a date
+// field's "yesterday", a boolean field's "yes". Fields of unknown type,
+// keyword and text fields take any value; bare values and field-name
+// wildcards are lenient in Elasticsearch too, so they are not checked.
+//
+// Wildcards: Kibana sends a wildcard on a field that is not a keyword as
+// a query_string query, and Elasticsearch's query_string parser builds
+// it with the field type's wildcard or prefix query, which ip, numeric,
+// date and boolean fields refuse ("Can only use wildcard queries on
+// keyword, text and wildcard fields") unless the query is lenient, which
+// Kibana does not ask for. So source.ip:10.0.* fails there (the search
+// errors with all shards failed) and fails here; a CIDR block is the way
+// to write it. An exists query (source.ip:*) is not a wildcard.
+func (c *compiler) checkValue(field, typ string, op Op, v *literal) {
+	if c.err != nil || v.kind == litNull {
+		return
+	}
+	field = printable(field)
+	cls := classOf(typ)
+	what := ""
+	switch cls {
+	case clsInteger, clsFloat:
+		what = "a number"
+	case clsIP:
+		what = "an IP address or CIDR block"
+		if op.IsRange() {
+			what = "an IP address"
+		}
+	case clsDate:
+		what = "a date (ISO 8601, epoch milliseconds or date math such as now-15m)"
+	case clsBool:
+		what = "true or false"
+	default:
+		return
+	}
+	s, ok := v.text, true
+	if op.IsRange() {
+		s = rangeText(v)
+	} else if v.wildcard {
+		c.failValue(v, what+" for "+field+" (type "+typ+"; Elasticsearch rejects wildcards on it)", rangeText(v))
+		return
+	}
+	switch cls {
+	case clsInteger, clsFloat:
+		_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		ok = err == nil
+	case clsIP:
+		var cmp valueCmp
+		cmp, ok = parseQueryIP(s)
+		if ok && op.IsRange() {
+			_, ok = cmp.(ipEq)
+		}
+	case clsDate:
+		_, ok = c.dates().parse(s)
+	case clsBool:
+		ok = s == "true" || s == "false"
+	}
+	if !ok {
+		c.failValue(v, what+" for "+field+" (type "+typ+")", s)
+	}
+}
+
+func (c *compiler) failValue(v *literal, expected, found string) {
+	c.err = &ParseError{Query: c.q.src, Offset: v.start, Column: column(c.q.src, v.start),
+		Expected: expected, Found: strconv.Quote(found)}
+}
+
+// printable returns s, quoted when it holds a character a terminal could
+// act on: field names reach messages shown to the user.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

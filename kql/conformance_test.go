@@ -95,14 +95,11 @@ var conformanceCases = []conformanceCase{
 	{`http.response.status_code:"403"`, "apm403", true},
 	{`http.response.status_code:403.0`, "apm403", true},
 	{`http.response.status_code:403.5`, "apm403", false},
-	{`http.response.status_code:4*`, "apm403", false},
 	{`http.response.status_code >= 400`, "apm403", true},
 	{`http.response.status_code > 403`, "apm403", false},
 	{`http.response.status_code <= 403`, "apm403", true},
 	{`http.response.status_code < 403`, "apm403", false},
 	{`http.response.status_code >= 400 and http.response.status_code < 500`, "apm403", true},
-	{`http.response.status_code:abc`, "apm403", false},
-	{`not http.response.status_code:abc`, "apm403", true},
 	{`http.response.status_code >= 400`, "apmLower", true},
 	{`destination.port:22`, "fw", true},
 	{`destination.port:(22 or 3389)`, "fw", true},
@@ -127,10 +124,18 @@ var conformanceCases = []conformanceCase{
 	{`source.ip > 203.0.113.0`, "apm403", true},
 	{`source.ip < 10.0.0.0`, "apm403", false},
 	{`source.ip:"::ffff:203.0.113.7"`, "apm403", true},
-	{`source.ip:203.0.113.*`, "apm403", false},
-	{`source.ip:not-an-ip`, "apm403", false},
 	{`destination.ip:10.1.2.3 or destination.ip:10.1.2.4`, "fw", true},
 	{`app.client:192.168.0.0/16`, "custom", true},
+
+	// Values close to malformed ones that the field types still read
+	// (malformed values are parse errors: see TestMalformedValues).
+	{`source.ip:"203.0.113.7"`, "apm403", true},
+	{`not source.ip:10.0.0.0/8`, "apm403", true},
+	{`http.response.status_code:" 403 "`, "apm403", true},
+	{`http.response.status_code >= 4e2`, "apm403", true},
+	{`@timestamp:"2026-11-28T11:55:00Z||/d"`, "apm403", true},
+	{`container.security_context.privileged:"true"`, "special", true},
+	{`source.ip:*`, "apm403", true},
 
 	// Dates: instants, precision, rounding, date math against Now.
 	{`@timestamp > now-15m`, "apm403", true},
@@ -153,7 +158,6 @@ var conformanceCases = []conformanceCase{
 	{`@timestamp >= now-1h and @timestamp <= now`, "fw", true},
 	{`@timestamp < "2026-11-28T11:50:00Z||+10m"`, "apm403", true},
 	{`event.ingested > now-5m`, "apm403", true},
-	{`@timestamp:yesterday`, "apm403", false},
 	{`@timestamp >= "2026-11-28T12:55:00+01:00"`, "apm403", true},
 	{`@timestamp:2026-11-28T11`, "apm403", true},
 	{`@timestamp:1795866000000`, "fw", true},
@@ -246,7 +250,6 @@ var conformanceCases = []conformanceCase{
 	{`host.name:*`, "special", true},
 	{`container.security_context.privileged:true`, "special", true},
 	{`container.security_context.privileged:false`, "special", false},
-	{`container.security_context.privileged:yes`, "special", false},
 
 	// detection-rules tests/kuery/test_evaluator.py (the cases, restated).
 	{`number:1`, "dr", true},

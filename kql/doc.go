@@ -5,6 +5,9 @@
 // API notes (changes to the exported API are recorded here):
 //   - 2026-11-28: first version of the API (Parse, Query, Document, Value,
 //     Comparison, Types, ToDSL).
+//   - 2026-12-02: Query.ValueLists, Query.Warnings, ValueList and
+//     HugeValueList; values a typed field cannot read are parse errors;
+//     Query.Prefilter (a literal test over raw NDJSON lines).
 //
 // # Use
 //
@@ -49,6 +52,18 @@
 // document value and the query value are numbers. Fields with a parent of
 // a leaf type (user_agent.original.text) are multi-fields: their values
 // are read from the parent.
+//
+// A value the field's type cannot read (source.ip:not-an-ip,
+// source.ip:10.0.0.0/99, @timestamp >= yesterday, a long field's abc, a
+// boolean field's yes, a wildcard on an ip, numeric, date or boolean
+// field) is a *ParseError naming the field, the value and its column,
+// as Elasticsearch rejects such a search. Fields of unknown type, bare
+// values and field-name wildcards take any value.
+//
+// Value lists — field:(a or b or c), or field:a or field:b — are matched
+// as sets (hash sets, CIDR prefixes, intervals, wildcard tries), so a
+// list of 300,000 IOCs costs about what one value costs per event;
+// Query.Warnings reports lists of more than HugeValueList values.
 //
 // Where Kibana's two ways of building the query disagree, Match follows a
 // Kibana data view that knows the field types (as ToDSL does by

@@ -48,6 +48,7 @@ func (n notMatcher) match(d Document) bool { return !n.m.match(d) }
 type fieldMatcher struct {
 	path string
 	cmp  valueCmp
+	comp int // index of its Comparison in the compiler's list
 }
 
 func (f *fieldMatcher) match(d Document) bool {

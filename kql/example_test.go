@@ -58,3 +58,43 @@ func ExampleParse_error() {
 	// 21 a value after ':'
 	// kql: column 21: expected a value after ':', found end of query
 }
+
+func ExampleParse_malformedValue() {
+	_, err := kql.Parse(`source.ip:10.0.0.0/99`)
+	fmt.Println(err)
+	// Output:
+	// kql: column 11: expected an IP address or CIDR block for source.ip (type ip), found "10.0.0.0/99"
+}
+
+func ExampleQuery_ValueLists() {
+	q := kql.MustParse(`source.ip:(192.0.2.1 or 198.51.100.0/24 or "2001:db8::1") and not url.path:(/health or /ready)`)
+	for _, l := range q.ValueLists() {
+		fmt.Printf("%s at column %d: %d values\n", l.Field, l.Column, l.Values)
+	}
+	fmt.Println(len(q.Warnings()), "warnings")
+	// Output:
+	// source.ip at column 1: 3 values
+	// url.path at column 67: 2 values
+	// 0 warnings
+}
+
+func ExampleQuery_Prefilter() {
+	q := kql.MustParse(`http.response.status_code:403 and http.request.method:POST`)
+	keep, ok := q.Prefilter()
+	fmt.Println("prefilter:", ok)
+	for _, line := range []string{
+		`{"http":{"request":{"method":"POST"},"response":{"status_code":403}}}`,
+		`{"http":{"request":{"method":"P\u004fST"},"response":{"status_code":4.03e2}}}`,
+		`{"http":{"request":{"method":"GET"},"response":{"status_code":403}}}`,
+	} {
+		fmt.Println(keep([]byte(line)))
+	}
+	_, ok = kql.MustParse(`not http.request.method:GET`).Prefilter()
+	fmt.Println("prefilter for a not:", ok)
+	// Output:
+	// prefilter: true
+	// true
+	// true
+	// false
+	// prefilter for a not: false
+}

@@ -99,7 +99,14 @@ func parse(q string, opts []Option) (*Query, error) {
 	query := &Query{src: q, root: root, types: o.types, now: o.now, loc: o.loc}
 	c := compiler{q: query, dp: &dateParser{now: o.now, loc: o.loc}}
 	query.m = c.compile(root, "", false)
+	if c.err != nil {
+		return nil, c.err
+	}
+	if !o.naive {
+		query.m = c.mergeValueLists(query.m)
+	}
 	query.comps = c.comps
+	query.lists = c.lists
 	return query, nil
 }
 

@@ -12,6 +12,7 @@ type Query struct {
 	now   time.Time
 	loc   *time.Location
 	comps []Comparison
+	lists []ValueList
 }
 
 // Parse parses a KQL query and compiles it for evaluation. An empty (or
@@ -78,4 +79,38 @@ func (q *Query) ToDSL(opts ...DSLOption) map[string]any {
 		f(&o)
 	}
 	return q.toDSL(o)
+}
+
+// ValueList is an or of two or more values compared with one field —
+// field:(a or b or c), or field:a or field:b — which the query matches
+// with one set lookup per document value rather than one comparison per
+// value.
+type ValueList struct {
+	Field  string // the field as its first comparison names it
+	Column int    // 1-based column of that comparison's field
+	Values int    // how many values the list holds
+}
+
+// HugeValueList is the number of values above which Warnings reports a
+// value list: it still works, but parsing and holding it cost time and
+// memory the user should know about.
+const HugeValueList = 10_000
+
+// ValueLists returns the query's value lists in the order they were
+// compiled. The slice is a copy.
+func (q *Query) ValueLists() []ValueList {
+	return append([]ValueList(nil), q.lists...)
+}
+
+// Warnings returns lint messages about a valid query, for callers to show
+// the user: today, value lists of more than HugeValueList values.
+func (q *Query) Warnings() []string {
+	var out []string
+	for _, l := range q.lists {
+		if l.Values > HugeValueList {
+			out = append(out, "kql: column "+itoa(l.Column)+": the value list on "+printable(l.Field)+" holds "+itoa(l.Values)+
+				" values (more than "+itoa(HugeValueList)+"); it is matched as a set, but parsing it and holding it in memory are slow")
+		}
+	}
+	return out
 }
