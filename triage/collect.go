@@ -3,7 +3,9 @@ package triage
 import (
 	"maps"
 	"net/netip"
+	"slices"
 	"sync"
+	"time"
 )
 
 // Collection keeps what one run produced for the console: every finding,
@@ -11,17 +13,15 @@ import (
 // the engine fills it while the console reads it.
 //
 // Events are kept by stream position (Event.Seq), never by their id alone:
-// ids come from clients and repeat, positions do not.
+// ids come from clients and repeat, positions do not. They are kept
+// outside the Go heap (see eventLog) and decoded again when asked for, so
+// memory grows by about 20 bytes per kept event.
 type Collection struct {
-	mu       sync.RWMutex
+	mu       sync.Mutex
 	findings []Finding
 	grouper  Grouper
-	events   []*Event // kept events; events[i].Seq == first+i
-	first    uint64   // Seq of events[0]
-	// bySource indexes kept events by source address (positions into
-	// events), so a question about one source (a playbook action) does not
-	// scan every event.
-	bySource map[netip.Addr][]uint32
+	log      *eventLog
+	first    uint64 // Seq of the first kept event
 	// byID maps an id to the first kept event carrying it; built on first
 	// use (alerts pulled from Elasticsearch cite their events by id).
 	byID    map[string]uint32
@@ -32,7 +32,14 @@ type Collection struct {
 // events for the event view (0 means no limit). Events beyond the cap are
 // still run through detectors but cannot be opened in the console.
 func NewCollection(maxEvents int) *Collection {
-	return &Collection{bySource: make(map[netip.Addr][]uint32), maxKeep: maxEvents}
+	return &Collection{log: newEventLog(), maxKeep: maxEvents}
+}
+
+// Close releases the kept events' file.
+func (c *Collection) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.log.close()
 }
 
 // Wire makes the engine report into the collection.
@@ -47,28 +54,24 @@ func (c *Collection) Wire(e *Engine) {
 func (c *Collection) AddEvent(ev *Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.maxKeep > 0 && len(c.events) >= c.maxKeep {
+	n := c.log.len()
+	if c.maxKeep > 0 && n >= c.maxKeep {
 		return
 	}
-	if len(c.events) == 0 {
+	if n == 0 {
 		if ev.Seq == 0 {
 			ev.Seq = 1
 		}
 		c.first = ev.Seq
-	} else if want := c.first + uint64(len(c.events)); ev.Seq != want {
+	} else if want := c.first + uint64(n); ev.Seq != want {
 		if ev.Seq != 0 {
 			return // out of order: not a stream this collection can index
 		}
 		ev.Seq = want
 	}
-	i := uint32(len(c.events))
-	c.events = append(c.events, ev)
-	if ev.SourceIP.IsValid() {
-		a := ev.SourceIP.Unmap()
-		c.bySource[a] = append(c.bySource[a], i)
-	}
-	if c.byID != nil {
-		if _, ok := c.byID[ev.ID]; !ok {
+	i, ok := c.log.add(ev)
+	if ok && c.byID != nil {
+		if _, seen := c.byID[ev.ID]; !seen {
 			c.byID[ev.ID] = i
 		}
 	}
@@ -84,8 +87,8 @@ func (c *Collection) AddFinding(f Finding) {
 
 // Groups returns the groups in queue order.
 func (c *Collection) Groups() []*Group {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	gs := c.grouper.Groups()
 	out := make([]*Group, len(gs))
 	for i, g := range gs {
@@ -99,8 +102,8 @@ func (c *Collection) Groups() []*Group {
 
 // FindingsFor returns the findings of one group, in the order raised.
 func (c *Collection) FindingsFor(k GroupKey) []Finding {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var out []Finding
 	for _, f := range c.findings {
 		if f.SourceIP == k.SourceIP && f.UserAgent == k.UserAgent {
@@ -112,87 +115,186 @@ func (c *Collection) FindingsFor(k GroupKey) []Finding {
 
 // Findings returns every finding, in the order raised.
 func (c *Collection) Findings() []Finding {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return append([]Finding(nil), c.findings...)
 }
 
 // Event returns a kept event: by stream position when the reference has
 // one, else the first kept event with the reference's id.
 func (c *Collection) Event(r EventRef) (*Event, bool) {
-	if r.Seq != 0 {
-		c.mu.RLock()
-		defer c.mu.RUnlock()
-		return c.at(r.Seq)
+	if r.Seq == 0 {
+		return c.EventByID(r.ID)
 	}
-	return c.EventByID(r.ID)
-}
-
-func (c *Collection) at(seq uint64) (*Event, bool) {
-	if seq < c.first || seq-c.first >= uint64(len(c.events)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.Seq < c.first || r.Seq-c.first >= uint64(c.log.len()) {
 		return nil, false
 	}
-	return c.events[seq-c.first], true
+	return c.decodeLocked(uint32(r.Seq - c.first))
+}
+
+// decodeLocked decodes kept event i (c.mu held).
+func (c *Collection) decodeLocked(i uint32) (*Event, bool) {
+	if ev, ok := c.log.cached(i); ok {
+		return ev, true
+	}
+	if c.log.sync() != nil {
+		return nil, false
+	}
+	buf := make([]byte, c.log.recordLen(int(i)))
+	off, _ := c.log.span(int(i), int(i)+1)
+	if c.log.readAt(buf, off) != nil {
+		return nil, false
+	}
+	ev, err := decodeRecord(buf, c.first+uint64(i))
+	if err != nil {
+		return nil, false
+	}
+	c.log.remember(i, ev)
+	return ev, true
 }
 
 // EventByID returns the first kept event with id. Ids come from clients
-// and may repeat: prefer Event with a position wherever one is known.
+// and may repeat: prefer Event with a position wherever one is known. The
+// id index is built on first use by reading the kept events once.
 func (c *Collection) EventByID(id string) (*Event, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.byID == nil {
-		c.byID = make(map[string]uint32, len(c.events))
-		for i := len(c.events) - 1; i >= 0; i-- {
-			c.byID[c.events[i].ID] = uint32(i)
+		n := c.log.len()
+		c.mu.Unlock()
+		idx := make(map[string]uint32, n)
+		i := uint32(0)
+		c.eachFrom(0, n, time.Time{}, time.Time{}, func(ev *Event) bool {
+			if _, seen := idx[ev.ID]; !seen {
+				idx[ev.ID] = i
+			}
+			i++
+			return true
+		})
+		c.mu.Lock()
+		if c.byID == nil {
+			c.byID = idx
+			// Events kept while the index was built.
+			for j := n; j < c.log.len(); j++ {
+				if ev, ok := c.decodeLocked(uint32(j)); ok {
+					if _, seen := c.byID[ev.ID]; !seen {
+						c.byID[ev.ID] = uint32(j)
+					}
+				}
+			}
 		}
 	}
+	defer c.mu.Unlock()
 	i, ok := c.byID[id]
 	if !ok {
 		return nil, false
 	}
-	return c.events[i], true
+	return c.decodeLocked(i)
 }
 
 // EventCount returns how many events are kept.
 func (c *Collection) EventCount() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.events)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.log.len()
 }
 
 // Full reports whether the collection stopped keeping events because it
 // reached its cap: answers computed over kept events are then partial.
 func (c *Collection) Full() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.maxKeep > 0 && len(c.events) >= c.maxKeep
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.maxKeep > 0 && c.log.len() >= c.maxKeep
 }
 
-// eachBatch is how many events EachEvent and EachEventFrom copy under the
-// lock at a time.
+// eachBatch is how many events EachEvent reads from the kept events'
+// file at a time.
 const eachBatch = 512
 
 // EachEvent calls fn for every kept event, in arrival order, until fn
-// returns false. The lock is held only while a batch of pointers is
-// copied, never while fn runs, so the engine goes on adding events during
-// a long scan (those that arrive before the scan reaches the end are
-// seen). Events are read-only: fn must not change them.
+// returns false. The lock is held only while a batch's location is read,
+// never while fn runs, so the engine goes on adding events during a long
+// scan (those that arrive before the scan reaches the end are seen).
+// Events are read-only: fn must not change them.
 func (c *Collection) EachEvent(fn func(*Event) bool) {
-	var batch [eachBatch]*Event
-	for i := 0; ; {
-		c.mu.RLock()
-		n := copy(batch[:], c.events[min(i, len(c.events)):])
-		c.mu.RUnlock()
-		if n == 0 {
+	c.eachFrom(0, -1, time.Time{}, time.Time{}, fn)
+}
+
+// EachEventBetween is EachEvent over the kept events whose @timestamp is
+// in [from, to] (a zero bound is open; events without a time are always
+// visited). Runs of events entirely outside the window are skipped
+// without reading them, so a question about the hour before a finding
+// costs that hour, not the whole collection.
+func (c *Collection) EachEventBetween(from, to time.Time, fn func(*Event) bool) {
+	c.eachFrom(0, -1, from, to, func(ev *Event) bool {
+		if !ev.Timestamp.IsZero() && (ev.Timestamp.Before(from) && !from.IsZero() || !to.IsZero() && ev.Timestamp.After(to)) {
+			return true
+		}
+		return fn(ev)
+	})
+}
+
+// eachFrom is EachEvent over kept events [from, to); to < 0 means to the
+// end, including events added during the scan. Blocks of events entirely
+// outside [since, until] are skipped (zero bounds are open).
+func (c *Collection) eachFrom(from, to int, since, until time.Time, fn func(*Event) bool) {
+	var buf []byte
+	for i := from; ; {
+		c.mu.Lock()
+		end := c.log.len()
+		if to >= 0 {
+			end = min(end, to)
+		}
+		end = min(end, (i/eachBatch+1)*eachBatch)
+		if i >= end {
+			c.mu.Unlock()
 			return
 		}
-		i += n
-		for _, ev := range batch[:n] {
+		if !c.log.blockOverlaps(i, since, until) {
+			c.mu.Unlock()
+			i = end
+			continue
+		}
+		lens := make([]int, end-i)
+		for k := range lens {
+			lens[k] = c.log.recordLen(i + k)
+		}
+		off, stop := c.log.span(i, end)
+		err := c.log.sync()
+		first := c.first
+		c.mu.Unlock()
+		if err != nil {
+			return
+		}
+		buf = slices.Grow(buf[:0], int(stop-off))[:stop-off]
+		if c.readAt(buf, off) != nil {
+			return
+		}
+		for k, n := range lens {
+			ev, err := decodeRecord(buf[:n], first+uint64(i+k))
+			buf = buf[n:]
+			if err != nil {
+				continue
+			}
 			if !fn(ev) {
 				return
 			}
 		}
+		i = end
 	}
+}
+
+// readAt reads kept-event bytes outside the lock when they are in a file
+// (appends never touch them); in-memory records are read under it.
+func (c *Collection) readAt(p []byte, off int64) error {
+	if c.log.f != nil {
+		_, err := c.log.f.ReadAt(p, off)
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.log.readAt(p, off)
 }
 
 // EachEventFrom is EachEvent restricted to the kept events whose source
@@ -204,23 +306,14 @@ func (c *Collection) EachEventFrom(ip netip.Addr, fn func(*Event) bool) {
 		return
 	}
 	ip = ip.Unmap()
-	var batch [eachBatch]*Event
-	for i := 0; ; {
-		n := 0
-		c.mu.RLock()
-		idx := c.bySource[ip]
-		for ; i < len(idx) && n < len(batch); i++ {
-			batch[n] = c.events[idx[i]]
-			n++
-		}
-		done := i >= len(idx)
-		c.mu.RUnlock()
-		for _, ev := range batch[:n] {
-			if !fn(ev) {
-				return
-			}
-		}
-		if done {
+	c.mu.Lock()
+	idx := c.log.fromSource(ip)
+	c.mu.Unlock()
+	for _, i := range idx {
+		c.mu.Lock()
+		ev, ok := c.decodeLocked(i)
+		c.mu.Unlock()
+		if ok && ev.SourceIP.Unmap() == ip && !fn(ev) {
 			return
 		}
 	}
@@ -239,9 +332,7 @@ func (c *Collection) Hits(s *Suppressor) EventHits {
 		if ok {
 			return hits, true
 		}
-		c.mu.RLock()
-		ev, kept := c.at(seq)
-		c.mu.RUnlock()
+		ev, kept := c.Event(EventRef{Seq: seq})
 		if !kept {
 			return nil, false
 		}
@@ -255,8 +346,8 @@ func (c *Collection) Hits(s *Suppressor) EventHits {
 
 // CountByDetector returns how many findings each detector raised.
 func (c *Collection) CountByDetector() map[string]int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	out := make(map[string]int)
 	for i := range c.findings {
 		out[c.findings[i].Detector]++

@@ -3,10 +3,27 @@ package triage
 import (
 	"fmt"
 	"net/netip"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
+	"time"
 )
+
+// srcEvent is an event as a source decodes it: its document holds its id
+// and source address (the collection keeps documents, not structs).
+func srcEvent(id string, ip netip.Addr) *Event {
+	doc := `{"event":{"id":` + strconv.Quote(id) + `}`
+	if ip.IsValid() {
+		doc += `,"source":{"ip":"` + ip.String() + `"}`
+	}
+	ev, err := ParseEvent([]byte(doc+"}"), "test")
+	if err != nil {
+		panic(err)
+	}
+	return ev
+}
 
 func collectIDs(each func(func(*Event) bool), stopAfter int) []string {
 	var out []string
@@ -31,34 +48,34 @@ func TestCollectionEachEvent(t *testing.T) {
 	}{
 		{
 			name:   "arrival order and index",
-			events: []*Event{{ID: "1", SourceIP: a}, {ID: "2", SourceIP: b}, {ID: "3", SourceIP: a}, {ID: "4"}},
+			events: []*Event{srcEvent("1", a), srcEvent("2", b), srcEvent("3", a), srcEvent("4", netip.Addr{})},
 			all:    []string{"1", "2", "3", "4"},
 			fromA:  []string{"1", "3"},
 		},
 		{
 			name:   "stop early",
-			events: []*Event{{ID: "1", SourceIP: a}, {ID: "2", SourceIP: a}, {ID: "3", SourceIP: a}},
+			events: []*Event{srcEvent("1", a), srcEvent("2", a), srcEvent("3", a)},
 			stop:   2,
 			all:    []string{"1", "2"},
 			fromA:  []string{"1", "2"},
 		},
 		{
 			name:   "mapped address is the same source",
-			events: []*Event{{ID: "1", SourceIP: mapped}, {ID: "2", SourceIP: a}},
+			events: []*Event{srcEvent("1", mapped), srcEvent("2", a)},
 			all:    []string{"1", "2"},
 			fromA:  []string{"1", "2"},
 		},
 		{
 			// Ids come from clients: two events sharing one are two events.
 			name:   "duplicate ids are kept as separate events",
-			events: []*Event{{ID: "1", SourceIP: a}, {ID: "2", SourceIP: a}, {ID: "1", SourceIP: b}},
+			events: []*Event{srcEvent("1", a), srcEvent("2", a), srcEvent("1", b)},
 			all:    []string{"1", "2", "1"},
 			fromA:  []string{"1", "2"},
 		},
 		{
 			name:     "cap",
 			keep:     2,
-			events:   []*Event{{ID: "1", SourceIP: a}, {ID: "2", SourceIP: b}, {ID: "3", SourceIP: a}},
+			events:   []*Event{srcEvent("1", a), srcEvent("2", b), srcEvent("3", a)},
 			all:      []string{"1", "2"},
 			fromA:    []string{"1"},
 			wantFull: true,
@@ -100,7 +117,7 @@ func TestCollectionEachEventLarge(t *testing.T) {
 		if i%3 == 0 {
 			ip = netip.MustParseAddr("192.0.2.2")
 		}
-		c.AddEvent(&Event{ID: fmt.Sprint(i), SourceIP: ip})
+		c.AddEvent(srcEvent(fmt.Sprint(i), ip))
 	}
 	for name, tc := range map[string]struct {
 		each func(func(*Event) bool)
@@ -132,14 +149,14 @@ func TestCollectionEachEventConcurrent(t *testing.T) {
 	a := netip.MustParseAddr("192.0.2.1")
 	c := NewCollection(0)
 	for i := range 1000 {
-		c.AddEvent(&Event{ID: fmt.Sprint(i), SourceIP: a})
+		c.AddEvent(srcEvent(fmt.Sprint(i), a))
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for i := 1000; i < 3000; i++ {
-			c.AddEvent(&Event{ID: fmt.Sprint(i), SourceIP: a})
+			c.AddEvent(srcEvent(fmt.Sprint(i), a))
 		}
 	}()
 	for _, each := range []func(func(*Event) bool){c.EachEvent, func(fn func(*Event) bool) { c.EachEventFrom(a, fn) }} {
@@ -183,6 +200,103 @@ func TestCollectionCountByDetector(t *testing.T) {
 			for d, n := range tc.want {
 				if got[d] != n {
 					t.Errorf("%s: %d, want %d", d, got[d], n)
+				}
+			}
+		})
+	}
+}
+
+// TestCollectionKeepsEventsWhole: a kept event comes back as the source
+// decoded it, whatever its id, origin or index, including a hit's _id.
+func TestCollectionKeepsEventsWhole(t *testing.T) {
+	docs := []struct{ raw, origin string }{
+		{`{"@timestamp":"2026-11-02T10:00:00Z","event":{"id":"x"},"source":{"ip":"203.0.113.5"},"http":{"request":{"method":["GET","POST"]},"response":{"status_code":403}},"user_agent":{"original":"curl/8"},"url":{"original":"/a?b=c"}}`, "f.ndjson:1"},
+		{`{"_index":"logs-1","_id":"hit-9","_source":{"source":{"ip":"2001:db8::7"},"user":{"name":"anna"}}}`, "f.ndjson:2"},
+		{`{"message":"no id, \u001b[2J hostile"}`, "f.ndjson:3"},
+	}
+	c := NewCollection(0)
+	var want []*Event
+	for _, d := range docs {
+		ev, err := ParseEvent([]byte(d.raw), d.origin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Seq = uint64(len(want) + 1)
+		want = append(want, ev)
+		c.AddEvent(ev)
+	}
+	for _, w := range want {
+		got, ok := c.Event(w.Ref())
+		if !ok {
+			t.Fatalf("event %d not kept", w.Seq)
+		}
+		if got.ID != w.ID || got.Index != w.Index || got.Origin != w.Origin || got.Seq != w.Seq ||
+			got.SourceIP != w.SourceIP || got.Method != w.Method || got.StatusCode != w.StatusCode ||
+			got.UserName != w.UserName || string(got.Raw) != string(w.Raw) || !slices.Equal(got.Strings("http.request.method"), w.Strings("http.request.method")) {
+			t.Errorf("kept event %d came back as %+v, want %+v", w.Seq, got, w)
+		}
+	}
+	if ev, ok := c.EventByID("hit-9"); !ok || ev.Index != "logs-1" {
+		t.Errorf("EventByID(hit-9) = %+v, %v", ev, ok)
+	}
+}
+
+// BenchmarkCollectionMemory reports the heap a kept event costs (the
+// events themselves are on disk).
+func BenchmarkCollectionMemory(b *testing.B) {
+	raw := []byte(`{"@timestamp":"2026-11-02T10:00:00Z","source":{"ip":"203.0.113.5"},"http":{"request":{"method":"GET"},"response":{"status_code":200}},"user_agent":{"original":"Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/123.0"},"url":{"original":"/products/123?ref=home"}}`)
+	for range b.N {
+		c := NewCollection(0)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		const n = 100_000
+		for i := range n {
+			ev, _ := ParseEvent(raw, "bench")
+			ev.SourceIP = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+			c.AddEvent(ev)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "heap-B/event")
+		c.Close()
+	}
+}
+
+// TestEachEventBetween: only events in the window are visited (and those
+// without a time), across block boundaries, in arrival order.
+func TestEachEventBetween(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	c := NewCollection(0)
+	const n = 3*eachBatch + 11
+	for i := range n {
+		doc := fmt.Sprintf(`{"event":{"id":"%d"},"@timestamp":%q}`, i, t0.Add(time.Duration(i)*time.Minute).Format(time.RFC3339))
+		if i == 5 {
+			doc = `{"event":{"id":"5"}}` // no time: always visited
+		}
+		ev, _ := ParseEvent([]byte(doc), "t")
+		c.AddEvent(ev)
+	}
+	tests := []struct {
+		name     string
+		from, to time.Time
+		want     int
+	}{
+		{"open", time.Time{}, time.Time{}, n},
+		{"one hour", t0.Add(600 * time.Minute), t0.Add(659 * time.Minute), 60 + 1},
+		{"before everything", t0.Add(-time.Hour), t0.Add(-time.Minute), 1},
+		{"from only", t0.Add(time.Duration(n-10) * time.Minute), time.Time{}, 10 + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []*Event
+			c.EachEventBetween(tt.from, tt.to, func(ev *Event) bool { got = append(got, ev); return true })
+			if len(got) != tt.want {
+				t.Errorf("%d events, want %d", len(got), tt.want)
+			}
+			for i := 1; i < len(got); i++ {
+				if got[i].Seq <= got[i-1].Seq {
+					t.Fatalf("out of order at %d", i)
 				}
 			}
 		})

@@ -316,10 +316,12 @@ func (in actionInput) scope(query string, fn func(*triage.Event)) (string, error
 	if end.IsZero() || end.Before(f.Timestamp) {
 		end = f.Timestamp
 	}
-	var from time.Time
+	var from, until time.Time // the window; zero: the whole run
 	if in.act.Window > 0 {
-		from = end.Add(-in.act.Window)
+		from, until = end.Add(-in.act.Window), end
 	}
+	// Scans over every kept event skip the parts outside the window.
+	each := func(fn func(*triage.Event) bool) { in.coll.EachEventBetween(from, until, fn) }
 	inWindow := func(ev *triage.Event) bool {
 		if in.act.Window <= 0 {
 			return true
@@ -346,7 +348,7 @@ func (in actionInput) scope(query string, fn func(*triage.Event)) (string, error
 		who = "from this source"
 		ua := f.UserAgent
 		if !f.SourceIP.IsValid() {
-			in.coll.EachEvent(func(ev *triage.Event) bool {
+			each(func(ev *triage.Event) bool {
 				if ev.SourceIP.IsValid() || ev.UserAgent != ua {
 					return true
 				}
@@ -375,7 +377,7 @@ func (in actionInput) scope(query string, fn func(*triage.Event)) (string, error
 			return "", errorString("the finding names no user")
 		}
 		who = "by user " + clipText(user, 30)
-		in.coll.EachEvent(func(ev *triage.Event) bool {
+		each(func(ev *triage.Event) bool {
 			if ev.UserName != user {
 				return true
 			}
@@ -390,7 +392,7 @@ func (in actionInput) scope(query string, fn func(*triage.Event)) (string, error
 			return "", errorString("the finding has no session id")
 		}
 		who = "in this session"
-		in.coll.EachEvent(func(ev *triage.Event) bool {
+		each(func(ev *triage.Event) bool {
 			if !inSession(ev, sid) {
 				return true
 			}
@@ -398,7 +400,7 @@ func (in actionInput) scope(query string, fn func(*triage.Event)) (string, error
 		})
 	default:
 		who = "site-wide"
-		in.coll.EachEvent(visit)
+		each(visit)
 	}
 	where := who + " " + windowPhrase(in.act.Window)
 	if in.coll.Full() {
