@@ -1,7 +1,6 @@
 package triage
 
 import (
-	"maps"
 	"net/netip"
 	"slices"
 	"sync"
@@ -94,7 +93,9 @@ func (c *Collection) Groups() []*Group {
 	for i, g := range gs {
 		cp := *g // a snapshot: the engine may still be adding
 		cp.Detectors = append([]string(nil), g.Detectors...)
-		cp.Hourly = maps.Clone(g.Hourly)
+		cp.Hourly = slices.Clone(g.Hourly)
+		cp.Sources = g.Sources.clone()
+		cp.signature = slices.Clone(g.signature)
 		out[i] = &cp
 	}
 	return out

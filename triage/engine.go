@@ -96,6 +96,11 @@ type Engine struct {
 	// AllowEntry); expired ones are ignored.
 	Exceptions []Exception
 	Allowlist  []AllowEntry
+	// Capture names grouping fields findings should carry as Attrs (see
+	// GroupValue): values of the last event a finding cites, read while
+	// that event is among the recent ones the engine remembers, else of
+	// the event being processed when the finding was raised.
+	Capture []string
 }
 
 // Run streams src through every detector and returns what it counted. It
@@ -105,6 +110,8 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	st := Stats{ByDetector: make(map[string]int)}
 	sup := NewSuppressor(e.Exceptions, e.Allowlist, time.Now())
 	seen := &streamHits{s: sup, matched: make(map[uint64][]int32)}
+	capture := newCapturer(e.Capture)
+	var current *Event // the event being processed; nil at Flush
 	infos := make([]DetectorInfo, len(e.Detectors))
 	for i, d := range e.Detectors {
 		infos[i] = d.Info()
@@ -132,6 +139,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 			if f.EventCount < len(f.Evidence) {
 				f.EventCount = len(f.Evidence)
 			}
+			capture.attach(&f, current)
 			st.Findings++
 			st.ByDetector[f.Detector]++
 			if e.OnFinding != nil {
@@ -142,7 +150,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	err := src.Events(ctx, func(ev *Event) error {
 		st.Events++
 		ev.Seq = uint64(st.Events)
+		current = ev
 		seen.observe(ev)
+		capture.observe(ev)
 		if e.OnEvent != nil {
 			e.OnEvent(ev)
 		}
@@ -151,6 +161,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 		}
 		return ctx.Err()
 	})
+	current = nil
 	for i, d := range e.Detectors {
 		d.Flush(emitters[i])
 	}

@@ -40,6 +40,10 @@ type Finding struct {
 	UserName  string
 	SessionID string
 
+	// Attrs are values of grouping fields the finding does not carry
+	// itself, taken from the event that raised it (Engine.Capture).
+	Attrs []Attr
+
 	Reason     string     // one line, plain words
 	Evidence   []EventRef // the events that prove it, never empty, at most MaxEvidence
 	EventCount int        // how many events were evidence (≥ len(Evidence))

@@ -1,29 +1,11 @@
 package triage
 
 import (
+	"bytes"
 	"encoding/json"
-	"net/netip"
 	"slices"
-	"strings"
 	"time"
 )
-
-// GroupKey identifies who a group is about: one client address with one
-// user agent. Scanners and bots rotate neither within a campaign, so the
-// pair separates them from the people sharing a NAT address.
-type GroupKey struct {
-	SourceIP  netip.Addr
-	UserAgent string
-}
-
-// String renders the key for display and for case-file references.
-func (k GroupKey) String() string {
-	ip := "-"
-	if k.SourceIP.IsValid() {
-		ip = k.SourceIP.String()
-	}
-	return ip + " " + k.UserAgent
-}
 
 // Group gathers the findings about one GroupKey.
 type Group struct {
@@ -34,9 +16,20 @@ type Group struct {
 	Risk        int // sum of the findings' risk scores
 	FirstSeen   time.Time
 	LastSeen    time.Time
-	// Hourly counts findings per hour (Unix hour number → count), for the
-	// activity sparkline.
-	Hourly map[int64]int
+	// Hourly counts findings per hour, for the activity sparkline.
+	Hourly Hours
+	// Sources counts the distinct source addresses of the group's
+	// findings (exactly up to MaxSources, then at least that many); kept
+	// for groups whose key is not an address.
+	Sources SourceSet
+	// Attrs are the captured field values of the group's first finding
+	// (Engine.Capture): what a campaign's spread is counted from.
+	Attrs []Attr
+	// Campaign is set when the group is a campaign of folded groups.
+	Campaign *Campaign
+
+	signature []string // detector and reason shapes seen (see Fold)
+	mixed     bool     // too many to fold
 }
 
 func (g *Group) add(f *Finding) {
@@ -59,9 +52,28 @@ func (g *Group) add(f *Finding) {
 		if end.After(g.LastSeen) {
 			g.LastSeen = end
 		}
-		g.Hourly[t.Unix()/3600]++
+		g.Hourly.Add(t.Unix() / 3600)
+	}
+	if !g.Key.Default() {
+		g.Sources.Add(f.SourceIP)
 	}
 }
+
+// SourceCount is how many distinct source addresses the group's findings
+// came from (a lower bound past MaxSources).
+func (g *Group) SourceCount() int {
+	if g.Key.Default() {
+		if g.Key.SourceIP.IsValid() {
+			return 1
+		}
+		return 0
+	}
+	return g.Sources.Len()
+}
+
+// Add counts one more finding in the group (the Grouper does this; the
+// console adds pulled alerts the same way).
+func (g *Group) Add(f *Finding) { g.add(f) }
 
 // Activity returns the group's findings per hour from its first to its last
 // hour, at most n buckets (hours are merged evenly when the span is longer).
@@ -76,10 +88,10 @@ func (g *Group) Activity(n int) []int {
 		buckets = span
 	}
 	out := make([]int, buckets)
-	for h, c := range g.Hourly {
-		i := (h - first) * buckets / span
+	for _, hc := range g.Hourly {
+		i := (hc.Hour - first) * buckets / span
 		if i >= 0 && i < buckets {
-			out[i] += c
+			out[i] += int(hc.Count)
 		}
 	}
 	return out
@@ -88,16 +100,22 @@ func (g *Group) Activity(n int) []int {
 // MarshalJSON writes the group with Picket's output keys.
 func (g Group) MarshalJSON() ([]byte, error) {
 	w := struct {
-		SourceIP    string   `json:"source_ip"`
-		UserAgent   string   `json:"user_agent"`
-		Findings    int      `json:"findings"`
-		Detectors   []string `json:"detectors"`
-		MaxSeverity Severity `json:"max_severity"`
-		Risk        int      `json:"risk"`
-		FirstSeen   string   `json:"first_seen"`
-		LastSeen    string   `json:"last_seen"`
+		SourceIP    *string           `json:"source_ip,omitempty"`
+		UserAgent   *string           `json:"user_agent,omitempty"`
+		GroupBy     []string          `json:"group_by"`
+		Key         map[string]string `json:"key"`
+		Sources     int               `json:"sources"`
+		Findings    int               `json:"findings"`
+		Detectors   []string          `json:"detectors"`
+		MaxSeverity Severity          `json:"max_severity"`
+		Risk        int               `json:"risk"`
+		FirstSeen   string            `json:"first_seen"`
+		LastSeen    string            `json:"last_seen"`
+		*campaignJSON
 	}{
-		UserAgent:   g.Key.UserAgent,
+		GroupBy:     g.Key.Fields(),
+		Key:         map[string]string{},
+		Sources:     g.SourceCount(),
 		Findings:    g.Findings,
 		Detectors:   g.Detectors,
 		MaxSeverity: g.MaxSeverity,
@@ -105,18 +123,64 @@ func (g Group) MarshalJSON() ([]byte, error) {
 		FirstSeen:   formatTime(g.FirstSeen),
 		LastSeen:    formatTime(g.LastSeen),
 	}
-	if g.Key.SourceIP.IsValid() {
-		w.SourceIP = g.Key.SourceIP.String()
+	for _, p := range g.Key.Pairs() {
+		w.Key[p.Field] = p.Value
+	}
+	if g.Key.Default() {
+		// The default grouping keeps the keys it always had.
+		ip, ua := "", g.Key.UserAgent
+		if g.Key.SourceIP.IsValid() {
+			ip = g.Key.SourceIP.String()
+		}
+		w.SourceIP, w.UserAgent = &ip, &ua
 	}
 	if w.Detectors == nil {
 		w.Detectors = []string{}
 	}
-	return json.Marshal(w)
+	if c := g.Campaign; c != nil {
+		w.campaignJSON = &campaignJSON{Campaign: true, Members: len(c.Members), Signature: c.Signature,
+			Spread: c.Spread, Fold: foldJSON{MinMembers: c.Fold.MinMembers, Window: c.Fold.Window.String()}}
+		for _, m := range c.Members {
+			if m.SourceIP.IsValid() {
+				w.SourceIPs = append(w.SourceIPs, m.SourceIP.String())
+			}
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(w); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// Grouper accumulates findings into groups. The zero value is ready to use.
+// campaignJSON is what a campaign line adds: the output keys are a
+// contract with other tools ("campaign", "members", "source_ips").
+type campaignJSON struct {
+	Campaign  bool     `json:"campaign"`
+	Members   int      `json:"members"`
+	SourceIPs []string `json:"source_ips"`
+	Signature []string `json:"signature"`
+	Spread    Spread   `json:"spread"`
+	Fold      foldJSON `json:"fold"`
+}
+
+type foldJSON struct {
+	MinMembers int    `json:"min_members"`
+	Window     string `json:"window"`
+}
+
+// Grouper accumulates findings into groups. The zero value groups by the
+// default source IP × user agent.
 type Grouper struct {
+	// By is the grouping chain; empty means DefaultGroupBy.
+	By GroupBy
+	// Event reads evidence events for grouping fields the findings do
+	// not carry (see GroupValue); nil when none can be read.
+	Event  func(EventRef) (*Event, bool)
 	groups map[GroupKey]*Group
+	shapes map[string]string // interned signatures
 }
 
 // Add counts a finding in its group.
@@ -124,12 +188,16 @@ func (gr *Grouper) Add(f *Finding) {
 	if gr.groups == nil {
 		gr.groups = make(map[GroupKey]*Group)
 	}
-	k := GroupKey{SourceIP: f.SourceIP, UserAgent: f.UserAgent}
+	k := KeyFor(f, gr.By, gr.Event)
 	g := gr.groups[k]
 	if g == nil {
-		g = &Group{Key: k, Hourly: make(map[int64]int)}
+		g = &Group{Key: k, Attrs: f.Attrs}
 		gr.groups[k] = g
 	}
+	if gr.shapes == nil {
+		gr.shapes = map[string]string{}
+	}
+	g.noteSignature(f, gr.shapes)
 	g.add(f)
 }
 
@@ -155,9 +223,6 @@ func SortGroups(gs []*Group) {
 		case a.Findings != b.Findings:
 			return b.Findings - a.Findings
 		}
-		if c := a.Key.SourceIP.Compare(b.Key.SourceIP); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Key.UserAgent, b.Key.UserAgent)
+		return a.Key.Compare(b.Key)
 	})
 }

@@ -361,7 +361,7 @@ func (s *snapshot) addAlerts(items []*alertItem) {
 		}
 		g := gs[k]
 		if g == nil {
-			g = &triage.Group{Key: k, Hourly: map[int64]int{}}
+			g = &triage.Group{Key: k}
 			gs[k] = g
 			*list = append(*list, g)
 		}
@@ -387,10 +387,7 @@ func addAlert(g *triage.Group, it *alertItem) {
 		if t.After(g.LastSeen) {
 			g.LastSeen = t
 		}
-		if g.Hourly == nil {
-			g.Hourly = map[int64]int{}
-		}
-		g.Hourly[t.Unix()/3600]++
+		g.Hourly.Add(t.Unix() / 3600)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,14 +20,18 @@ import (
 )
 
 type detectFlags struct {
-	format string
-	only   []string
-	query  string
-	rules  []string
-	group  bool
-	demo   bool
-	es     esFlags // --es and its connection flags
-	cmd    *cobra.Command
+	format  string
+	only    []string
+	query   string
+	rules   []string
+	group   bool
+	groupBy string
+	fold    bool
+	foldMin int
+	foldGap time.Duration
+	demo    bool
+	es      esFlags // --es and its connection flags
+	cmd     *cobra.Command
 }
 
 func newDetectCmd(e *env, g *globalFlags) *cobra.Command {
@@ -44,6 +49,7 @@ cannot be read; 2 on a usage error.`,
 		Example: `  picket detect access.ndjson.gz
   picket detect --only appsensor:CIE3,appsensor:CIE4 --format table export.ndjson
   picket detect --group --demo
+  picket detect --group-by user.name,source.ip --format table access.ndjson
   picket detect --query 'http.response.status_code:403 and http.request.method:POST' --demo
   picket detect --rules ./my-rules/ --only elastic:a87a4e42-1d82-44bd-b0bf-d9b7f91fb89e access.ndjson`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,6 +63,9 @@ cannot be read; 2 on a usage error.`,
 			if cmd.Flags().Changed("only") {
 				cfg.Detect.Only = f.only
 			}
+			if cmd.Flags().Changed("group-by") {
+				f.group = true
+			}
 			return runDetect(cmd.Context(), e, cfg, f, args)
 		},
 	}
@@ -65,7 +74,11 @@ cannot be read; 2 on a usage error.`,
 	fl.StringSliceVar(&f.only, "only", nil, "run only these detector ids, comma-separated (env "+envOnly+")")
 	fl.StringVar(&f.query, "query", "", "add an ad hoc KQL detector with id 'query' (--only query runs it alone)")
 	fl.StringSliceVar(&f.rules, "rules", nil, "also run the Elastic rules in these TOML/NDJSON files or folders (this run only; see picket rules import)")
-	fl.BoolVar(&f.group, "group", false, "print groups (source IP × user agent) instead of findings")
+	fl.BoolVar(&f.group, "group", false, "print groups (source IP × user agent, or --group-by) instead of findings")
+	fl.StringVar(&f.groupBy, "group-by", "", "group by 1 to 3 fields, outermost first, e.g. user.name,source.ip (implies --group; fields: any ECS path or 'detector')")
+	fl.BoolVar(&f.fold, "fold", true, "fold groups that are one distributed attack into one campaign line (default grouping only; --fold=false to list every group)")
+	fl.IntVar(&f.foldMin, "fold-min", triage.DefaultFold.MinMembers, "fewest groups that fold into a campaign")
+	fl.DurationVar(&f.foldGap, "fold-window", triage.DefaultFold.Window, "longest quiet gap between the members of one campaign")
 	fl.BoolVar(&f.demo, "demo", false, "read the built-in demo data")
 	f.es.register(cmd, true, true, true)
 	f.cmd = cmd
@@ -95,6 +108,16 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	if query != nil {
 		dets = append(dets, query)
 	}
+	by := triage.DefaultGroupBy
+	if f.groupBy != "" {
+		if by, err = triage.ParseGroupBy(f.groupBy); err != nil {
+			return usageError{err}
+		}
+	}
+	if f.foldMin < 2 || f.foldGap < 0 {
+		return usagef("--fold-min must be at least 2 and --fold-window not negative")
+	}
+	folding := f.group && f.fold && by.IsDefault()
 	warn := newWarner(e.stderr, 100)
 	var src triage.Source
 	var files_ *ndjson.Source
@@ -126,7 +149,7 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	defer out.Flush()
 	enc := json.NewEncoder(terminalSafeJSON{out})
 	enc.SetEscapeHTML(false)
-	var grouper triage.Grouper
+	grouper := triage.Grouper{By: by}
 	var table []triage.Finding
 	eng := &triage.Engine{Detectors: dets, OnFinding: func(fd triage.Finding) {
 		switch {
@@ -143,6 +166,12 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	if eng.Exceptions, eng.Allowlist, err = caseFileSuppression(ctx, e, cfg.DB); err != nil {
 		return err
 	}
+	if f.group {
+		eng.Capture = slices.Clone(by)
+		if folding {
+			eng.Capture = append(eng.Capture, "source.as.organization.name", "source.geo.country_name")
+		}
+	}
 	stats, runErr := eng.Run(ctx, src)
 
 	// Print whatever was found, even when the input failed part-way.
@@ -150,8 +179,11 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	switch {
 	case f.group:
 		groups := grouper.Groups()
+		if folding {
+			groups = triage.Fold(groups, triage.FoldOptions{MinMembers: f.foldMin, Window: f.foldGap})
+		}
 		if format == "table" {
-			werr = writeGroupTable(out, groups)
+			werr = writeGroupTable(out, groups, by)
 		} else {
 			for _, g := range groups {
 				if werr = enc.Encode(g); werr != nil {

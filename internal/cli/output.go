@@ -44,24 +44,64 @@ func timeCell(t time.Time) string {
 func writeFindingTable(w io.Writer, fs []triage.Finding) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME (UTC)\tSEVERITY\tRISK\tDETECTOR\tSOURCE IP\tUSER AGENT\tEVENTS\tREASON")
-	for _, f := range fs {
+	for i, f := range fs {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n",
 			timeCell(f.Timestamp), f.Severity, f.RiskScore, cell(f.Detector, 40), ipCell(f.SourceIP),
 			cell(f.UserAgent, 40), f.EventCount, cell(f.Reason, 100))
+		if (i+1)%tableBlock == 0 {
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
 	}
 	return tw.Flush()
 }
 
-func writeGroupTable(w io.Writer, gs []*triage.Group) error {
+// writeGroupTable prints one row per group: its key (one column per
+// grouping field), counts and time span. A campaign's key column says how
+// many sources it folds.
+func writeGroupTable(w io.Writer, gs []*triage.Group, by triage.GroupBy) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEVERITY\tRISK\tFINDINGS\tSOURCE IP\tUSER AGENT\tDETECTORS\tFIRST SEEN\tLAST SEEN")
-	for _, g := range gs {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n",
-			g.MaxSeverity, g.Risk, g.Findings, ipCell(g.Key.SourceIP), cell(g.Key.UserAgent, 50),
+	head := "SEVERITY\tRISK\tFINDINGS\t"
+	if by.IsDefault() {
+		head += "SOURCE IP\tUSER AGENT"
+	} else {
+		for i, f := range by {
+			if i > 0 {
+				head += "\t"
+			}
+			head += strings.ToUpper(f)
+		}
+	}
+	fmt.Fprintln(tw, head+"\tDETECTORS\tFIRST SEEN\tLAST SEEN")
+	for i, g := range gs {
+		var key []string
+		switch {
+		case g.Campaign != nil:
+			key = []string{fmt.Sprintf("campaign · %d sources", len(g.Campaign.Members)), fmt.Sprintf("%d user agents", g.Campaign.Spread.UserAgents)}
+		case by.IsDefault():
+			key = []string{ipCell(g.Key.SourceIP), cell(g.Key.UserAgent, 50)}
+		default:
+			for _, p := range g.Key.Pairs() {
+				key = append(key, cell(p.Value, 50))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n",
+			g.MaxSeverity, g.Risk, g.Findings, strings.Join(key, "\t"),
 			cell(strings.Join(g.Detectors, ","), 60), timeCell(g.FirstSeen), timeCell(g.LastSeen))
+		if (i+1)%tableBlock == 0 {
+			// Flushing now and then bounds the writer's memory: column
+			// widths are set per block of rows.
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
 	}
 	return tw.Flush()
 }
+
+// tableBlock is how many rows a table aligns at once.
+const tableBlock = 1000
 
 // terminalSafeJSON writes JSON through triage.SafeJSON, for JSON that may
 // go to a file instead of the (already escaped) standard output.

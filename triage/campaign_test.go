@@ -1,0 +1,117 @@
+package triage
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func addr(i int) netip.Addr {
+	return netip.AddrFrom4([4]byte{198, 18, byte(i >> 8), byte(i)})
+}
+
+// wave plants n sources that each raise one AE11 finding within the
+// minutes after start, like a credential-stuffing run.
+func wave(n int, start time.Time, spread time.Duration, field string) []Finding {
+	var fs []Finding
+	for i := range n {
+		at := start.Add(time.Duration(i) * spread / time.Duration(n))
+		fs = append(fs, Finding{Detector: "appsensor:AE11", Severity: High, RiskScore: 73, Timestamp: at,
+			SourceIP: addr(i), UserAgent: fmt.Sprintf("python-requests/2.%d", i%5),
+			Reason:   fmt.Sprintf("login without field %s, which %d clean logins carried", field, 200+i),
+			Evidence: []EventRef{{Seq: uint64(i + 1), ID: "w"}}})
+	}
+	return fs
+}
+
+func TestFold(t *testing.T) {
+	t19 := time.Date(2026, 11, 13, 19, 0, 0, 0, time.UTC)
+	bruteIP := netip.MustParseAddr("203.0.113.120")
+	brute := []Finding{}
+	for _, d := range []string{"appsensor:AE2", "appsensor:AE3", "appsensor:AE11", "appsensor:RE6"} {
+		brute = append(brute, Finding{Detector: d, Severity: High, RiskScore: 73, Timestamp: t19.Add(10 * time.Minute),
+			SourceIP: bruteIP, UserAgent: "Firefox", Reason: "login without field remember, which 300 clean logins carried",
+			Evidence: []EventRef{{Seq: 9000, ID: "b"}}})
+	}
+	scanners := []Finding{
+		{Detector: "appsensor:CIE1", Severity: High, RiskScore: 90, Timestamp: t19.Add(5 * time.Minute), SourceIP: netip.MustParseAddr("203.0.113.99"), UserAgent: "sqlmap", Reason: "SQL injection in id", Evidence: []EventRef{{Seq: 9001}}},
+		{Detector: "appsensor:RE2", Severity: High, RiskScore: 73, Timestamp: t19.Add(6 * time.Minute), SourceIP: netip.MustParseAddr("203.0.113.98"), UserAgent: "Burp", Reason: "unexpected method TRACE", Evidence: []EventRef{{Seq: 9002}}},
+	}
+	// Same detector and reason, but hours apart, from unrelated clients.
+	var apart []Finding
+	for i := range 6 {
+		f := wave(1, t19.Add(time.Duration(i+2)*5*time.Hour), time.Minute, "remember")[0]
+		f.SourceIP = netip.AddrFrom4([4]byte{192, 0, 2, byte(i + 1)})
+		apart = append(apart, f)
+	}
+	tests := []struct {
+		name          string
+		findings      [][]Finding
+		wantCampaigns []int // members of each campaign, largest first
+		wantOthers    int   // groups left unfolded
+	}{
+		{"one wave folds into one row", [][]Finding{wave(300, t19, 40*time.Minute, "remember")}, []int{300}, 0},
+		{"the brute-forcer and the scanners stay apart",
+			[][]Finding{wave(300, t19, 40*time.Minute, "remember"), brute, scanners}, []int{300}, 3},
+		{"a quiet gap splits two waves",
+			[][]Finding{wave(150, t19, 20*time.Minute, "remember"), wave(150, t19.Add(3*time.Hour), 20*time.Minute, "remember")[0:150]}, nil, 0},
+		{"same detector hours apart does not fold", [][]Finding{apart}, nil, 6},
+		{"another missing field is another attack",
+			[][]Finding{wave(100, t19, 30*time.Minute, "remember"), shift(wave(100, t19, 30*time.Minute, "captcha"), 1000)}, []int{100, 100}, 0},
+		{"too few to fold", [][]Finding{wave(4, t19, 10*time.Minute, "remember")}, nil, 4},
+	}
+	// The gap case: two campaigns of 150.
+	tests[2].wantCampaigns = []int{150, 150}
+	tests[2].findings[1] = shift(tests[2].findings[1], 500)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var gr Grouper
+			for _, fs := range tt.findings {
+				for i := range fs {
+					gr.Add(&fs[i])
+				}
+			}
+			out := Fold(gr.Groups(), DefaultFold)
+			var camps []int
+			others := 0
+			for _, g := range out {
+				if g.Campaign != nil {
+					camps = append(camps, len(g.Campaign.Members))
+					if g.Campaign.Spread.Sources != len(g.Campaign.Members) || g.Sources.Len() != len(g.Campaign.Members) {
+						t.Errorf("campaign spread %+v, sources %d, for %d members", g.Campaign.Spread, g.Sources.Len(), len(g.Campaign.Members))
+					}
+					continue
+				}
+				others++
+			}
+			if fmt.Sprint(camps) != fmt.Sprint(tt.wantCampaigns) || others != tt.wantOthers {
+				t.Errorf("campaigns %v and %d other groups, want %v and %d", camps, others, tt.wantCampaigns, tt.wantOthers)
+			}
+		})
+	}
+}
+
+// shift moves a wave's sources to other addresses.
+func shift(fs []Finding, by int) []Finding {
+	for i := range fs {
+		fs[i].SourceIP = addr(i + by)
+	}
+	return fs
+}
+
+func TestReasonShape(t *testing.T) {
+	tests := []struct{ a, b string }{
+		{"login without field remember, which 223 clean logins carried", "login without field remember, which 9 clean logins carried"},
+		{"60 failed logins for admin from 198.51.100.7", "3 failed logins for admin from 2001:db8::1"},
+		{"61382 rows from SELECT FROM orders", "12 rows from SELECT FROM orders"},
+	}
+	for _, tt := range tests {
+		if reasonShape(tt.a) != reasonShape(tt.b) {
+			t.Errorf("%q and %q have different shapes: %q, %q", tt.a, tt.b, reasonShape(tt.a), reasonShape(tt.b))
+		}
+	}
+	if reasonShape("failed logins for admin") == reasonShape("failed logins for root") {
+		t.Error("different user names must keep different shapes")
+	}
+}

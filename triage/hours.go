@@ -1,0 +1,90 @@
+package triage
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// Hours counts findings per hour (Unix hour number), sorted by hour: a
+// group's activity for its sparkline. Most groups are active in a few
+// hours, so a sorted slice costs a few bytes where a map cost hundreds.
+type Hours []HourCount
+
+// HourCount is one hour's count.
+type HourCount struct {
+	Hour  int64
+	Count int32
+}
+
+// Add counts one more finding in hour h.
+func (hs *Hours) Add(h int64) {
+	s := *hs
+	// Findings mostly arrive in time order: look at the end first.
+	if n := len(s); n > 0 && s[n-1].Hour == h {
+		s[n-1].Count++
+		return
+	}
+	i, found := slices.BinarySearchFunc(s, h, func(hc HourCount, h int64) int {
+		switch {
+		case hc.Hour < h:
+			return -1
+		case hc.Hour > h:
+			return 1
+		}
+		return 0
+	})
+	if found {
+		s[i].Count++
+		return
+	}
+	*hs = slices.Insert(s, i, HourCount{h, 1})
+}
+
+// MaxSources is how many distinct source addresses a SourceSet lists.
+const MaxSources = 1024
+
+// SourceSet collects the distinct source addresses of a group's findings:
+// exactly up to MaxSources, then it counts that it saw more.
+type SourceSet struct {
+	addrs []netip.Addr // sorted
+	more  bool
+}
+
+// Add records a; invalid addresses are not sources.
+func (s *SourceSet) Add(a netip.Addr) {
+	if !a.IsValid() {
+		return
+	}
+	a = a.Unmap()
+	i, found := slices.BinarySearchFunc(s.addrs, a, netip.Addr.Compare)
+	if found {
+		return
+	}
+	if len(s.addrs) >= MaxSources {
+		s.more = true
+		return
+	}
+	s.addrs = slices.Insert(s.addrs, i, a)
+}
+
+// Len is how many distinct addresses were seen (a lower bound when
+// Partial).
+func (s *SourceSet) Len() int { return len(s.addrs) }
+
+// Partial reports whether more addresses were seen than are listed.
+func (s *SourceSet) Partial() bool { return s.more }
+
+// Addrs lists the addresses, sorted.
+func (s *SourceSet) Addrs() []netip.Addr { return s.addrs }
+
+func (s SourceSet) clone() SourceSet {
+	return SourceSet{addrs: slices.Clone(s.addrs), more: s.more}
+}
+
+// Merge adds every address of o.
+func (s *SourceSet) Merge(o *SourceSet) {
+	for _, a := range o.addrs {
+		s.Add(a)
+	}
+	s.more = s.more || o.more
+}
