@@ -484,6 +484,7 @@ type calibration struct {
 	bins   [calBins]float64 // mass of past -log10 P values per calWidth bin
 	top    int              // highest bin holding any mass
 	total  float64
+	high   float64 // mass in the bins from calNominal up
 	weight float64 // weight of the next observation (grows: forgetting)
 	grow   float64
 }
@@ -492,7 +493,8 @@ const (
 	calWidth   = 0.1
 	calBins    = 400 // up to -log10 P = 40; the last bin takes the rest
 	calLevel   = 0.01
-	calNominal = 2 // -log10 calLevel
+	calNominal = 2  // -log10 calLevel
+	calHigh    = 20 // the bin where calNominal starts
 )
 
 // init sets the half-life (in buckets) and seeds the histogram with mass
@@ -509,6 +511,9 @@ func (c *calibration) init(halfLife int, mass float64) {
 		share := math.Pow(10, -lo) - math.Pow(10, -hi)
 		c.bins[i] = mass * share
 		c.total += mass * share
+		if i >= calHigh {
+			c.high += mass * share
+		}
 	}
 }
 
@@ -517,12 +522,16 @@ func (c *calibration) observe(l float64) {
 	c.bins[i] += c.weight
 	c.top = max(c.top, i)
 	c.total += c.weight
+	if i >= calHigh {
+		c.high += c.weight
+	}
 	c.weight *= c.grow
 	if c.weight > 1e200 {
 		for j := range c.bins {
 			c.bins[j] /= c.weight
 		}
 		c.total /= c.weight
+		c.high /= c.weight
 		c.weight = 1
 	}
 }
@@ -530,6 +539,10 @@ func (c *calibration) observe(l float64) {
 // factor is 2/L99 capped at 1.
 func (c *calibration) factor() float64 {
 	want := calLevel * c.total
+	if c.high < want {
+		// The 99th percentile is below calNominal: no scan needed.
+		return 1
+	}
 	var acc float64
 	for i := c.top; i >= 0; i-- {
 		acc += c.bins[i]
