@@ -3,6 +3,7 @@ package spike
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -112,6 +113,44 @@ func TestSustainedRises(t *testing.T) {
 				t.Errorf("one bucket at a time found it in %d seeds, want found: %v", foundAlone, tt.alone)
 			}
 		})
+	}
+}
+
+// The finding of a rise the window found says so, covers the window's
+// buckets, and records the multi-bucket impact.
+func TestSustainedRiseFinding(t *testing.T) {
+	c := benignDenies(1, 10, uniformNoise)
+	rise := planted{at(8, 2, 0), []float64{12, 11, 11}}
+	rise.into(c)
+	d := New(Options{})
+	fs := collect(d, eventsFor(t, t0, quarter, c, 5))
+	if len(fs) != 1 {
+		for _, f := range fs {
+			t.Logf("%v: %s", f.Timestamp, f.Reason)
+		}
+		t.Fatalf("%d findings, want the rise", len(fs))
+	}
+	f := fs[0]
+	t.Logf("reason: %s", f.Reason)
+	from := t0.Add(time.Duration(rise.at) * quarter)
+	if !f.Timestamp.Equal(from) || !f.End.Equal(from.Add(45*time.Minute)) || f.EventCount != 34 {
+		t.Errorf("finding spans %v-%v with %d denies, want the three buckets from %v with 34", f.Timestamp, f.End, f.EventCount, from)
+	}
+	for _, re := range []string{
+		`^3 buckets together: 34 denies where about 1\d were expected \(normally at most \d+\), in the 15-minute buckets from 2024-03-12 02:00 to 02:45 UTC`,
+		`; alone, none of them scored above [1-6]\d: anomaly score \d+ >= 75 \(tail probability [0-9.e+-]+ for their sum, multi-bucket impact \+5\)`,
+	} {
+		if !regexp.MustCompile(re).MatchString(f.Reason) {
+			t.Errorf("reason lacks %s", re)
+		}
+	}
+	for _, b := range d.Buckets() {
+		if b.Anomalous && (b.Window < 2 || b.WindowCount < 23 || b.MultiBucketImpact < 4) {
+			t.Errorf("anomalous bucket %v: window %d of %d denies, impact %+.0f", b.Start, b.Window, b.WindowCount, b.MultiBucketImpact)
+		}
+		if b.Start.Equal(from.Add(30*time.Minute)) && (!b.Anomalous || b.Window != 3 || b.WindowCount != 34 || b.WindowExpected < 10 || b.WindowExpected > 16) {
+			t.Errorf("last bucket of the rise: %+v", b)
+		}
 	}
 }
 
