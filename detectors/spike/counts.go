@@ -102,17 +102,19 @@ func influencerIndex(field string) int {
 }
 
 // Anomalous scores the buckets counted so far exactly as Flush will and
-// returns the starts of the anomalous ones, oldest first. A caller that
-// fed counts without evidence fetches ids (and influencers) for just
-// these buckets and adds them with AddCounts (Count 0) before Flush.
+// returns the starts of the buckets its findings will cover, oldest
+// first: the anomalous ones and, for a bucket the multi-bucket feature
+// made anomalous, the earlier buckets of its window. A caller that fed
+// counts without evidence fetches ids (and influencers) for just these
+// buckets and adds them with AddCounts (Count 0) before Flush.
 func (d *Detector) Anomalous() []time.Time {
 	if len(d.buckets) == 0 {
 		return nil
 	}
 	lo, counts, _ := d.series()
 	var out []time.Time
-	for i, p := range run(d.params, counts) {
-		if p.anomaly {
+	for _, r := range findingRuns(run(d.params, counts)) {
+		for i := r.start; i < r.end; i++ {
 			out = append(out, time.Unix(0, (lo+int64(i))*int64(d.opts.BucketSpan)).UTC())
 		}
 	}

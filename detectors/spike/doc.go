@@ -58,24 +58,77 @@
 // 2 → 25, 3.5 → 50, 5 → 75, 8 → 100, so the rule's threshold of 75 is a
 // calibrated tail probability of 1e-5.
 //
+// # Sustained rises: the multi-bucket feature
+//
+// A rise spread over a few buckets can be anomalous when no bucket of it
+// is: 12, 11 and 11 denies where the night brings 3 to 5 each. So each
+// bucket is also scored as the last of a window of 2, 3 or 4 buckets (up
+// to an hour): the window's count against the sum the model expected of
+// it. That expectation is the one the model had before the window began
+// (each bucket's seasonal baseline times the level of the window's first
+// bucket), so a rise does not lift its own expectation. Its variance is
+// the buckets' variances plus the covariances implied by how strongly
+// consecutive residuals were correlated in the past: the baseline's
+// errors persist from bucket to bucket, and without them sums looked up
+// to twice as rare as they were. The sum is scored as the negative
+// binomial with that mean and variance (exact for independent buckets
+// sharing one mean); the most surprising window's -log10 P, less log10 3
+// for the three lengths tried (Bonferroni), is the window's surprise. It
+// has its own calibration, learned like the bucket's but not from
+// reported buckets, lest a rise that lasts hours temper its own later
+// buckets.
+//
+// A bucket brings to a window at most the count that would score the
+// threshold alone: the rest is a spike, the single bucket's evidence. A
+// bucket already reported brings only its expected count, so the quiet
+// buckets after a spike or a rise do not look like a rise; the buckets of
+// a reported window count in full again only while the bucket being
+// scored is above its own 95% band, carrying the rise on.
+//
+// A bucket's score is the larger of its own and its window's. Elastic's
+// record probability joins the single- and multi-bucket probabilities
+// with its joint aggregator (both become z-scores, and the record's
+// probability is the chi-square tail of their Mahalanobis distance given
+// the two features' correlation), then normalises it against the job's
+// history. That aggregator weakens the probability when the two features
+// agree, as they do in a rise, and strengthens it when they disagree;
+// Elastic's relative normalisation absorbs this, a fixed threshold does
+// not: with it this model found the night rise above less than half as
+// often and lost a NAB detection. The larger of two calibrated scores
+// never lowers a bucket's own score and at most doubles the false-alarm
+// rate, which the features' conservative tails absorb (see the tests).
+// The multi-bucket impact is Elastic's multi_bucket_impact, by ml-cpp's
+// formula on the two calibrated probabilities: -5 when the bucket alone
+// explains its score, +5 when only the window does. A finding whose peak
+// the window made anomalous covers the window and says so: "3 buckets
+// together: 34 denies where about 12 were expected".
+//
 // # Robustness and warm-up
 //
 // What the baseline learns from a bucket is its count clipped at the
 // 99.5% quantile of its predictive distribution, so a spike teaches the
 // baseline little more than an ordinary busy bucket: a second identical
-// spike a week later scores as high as the first. The first day, which
+// spike a week later scores as high as the first. Sums are clipped the
+// same way: when what was learned from the last 2 to 4 buckets adds up
+// to more than the 99.5% quantile of their sum, each bucket's excess over
+// its expectation is shrunk in proportion, so a sustained rise teaches no
+// more than a busy hour (the same rise 90 minutes later meets an
+// expectation 15% higher, not 25%). The first day, which
 // has no baseline, is cleaned against its own running median. The second
-// day is scored in the shadow to learn the dispersion; no bucket is
-// reported before 2 days of history, and a lint says until when.
+// day is scored in the shadow to learn the dispersion (its sums are not
+// damped: the baseline is still too rough to tell a rise from its own
+// error); no bucket is reported before 2 days of history, and a lint
+// says until when.
 //
 // # Counts from elsewhere
 //
 // The model reads only each bucket's count, so counts made by someone
 // else score exactly as the events would: AddCounts takes buckets counted
 // by Elasticsearch (detect --es pushes the counting down when the events
-// are too many to pull), Anomalous says which buckets will be reported,
-// and the caller adds sample ids and influencer summaries for just those
-// before Flush. A finding over counted buckets says so in its reason: its
+// are too many to pull), Anomalous says which buckets findings will
+// cover (the anomalous ones and the windows that made them so), and the
+// caller adds sample ids and influencer summaries for just those before
+// Flush. A finding over counted buckets says so in its reason: its
 // evidence is a sample, its influencers are the counter's summaries (or
 // not available), and distinct counts over several buckets are lower
 // bounds, since they cannot be added up. A run for which no id was added
@@ -85,13 +138,18 @@
 //
 // Elastic's model (elastic/ml-cpp) is Bayesian: it weighs a mixture of
 // Poisson, normal, log-normal, gamma and multimodal priors, decomposes
-// trend and several seasonal components it detects itself, adds a
-// multi-bucket feature for sustained rises, and renormalises every
-// score against the job's whole history (so past scores can change). This
-// package uses one distribution family, fixed daily and weekly periods in
-// UTC, one bucket at a time, and a causal calibration (a score never
-// changes once given). Scores will therefore not equal Elastic's; they
-// aim at the same question.
+// trend and several seasonal components it detects itself, and
+// renormalises every score against the job's whole history (so past
+// scores can change). Its multi-bucket feature is the mean of the last 12
+// buckets' prediction errors, weighted by 0.9 per bucket back, with a
+// distribution learned from its past values; an anomaly model then lifts
+// long anomalies and lowers short ones. This package uses one
+// distribution family, fixed daily and weekly periods in UTC, plain sums
+// of the last 2 to 4 buckets under the same model as single buckets, the
+// larger of the two scores instead of Elastic's joint probability (see
+// above), and a causal calibration (a score never changes once given).
+// Scores will therefore not equal Elastic's; they aim at the same
+// question.
 //
 // # Known limits
 //
@@ -102,8 +160,15 @@
 //   - Before 2 weeks of buckets, weekdays and weekends share the daily
 //     profile and only the 4-hour level corrects it: the first busy
 //     weekday after a quiet weekend can look higher than it is.
-//   - A sustained rise that lasts many hours is followed by the level
-//     term and stops scoring; a slow ramp may never score.
+//   - A rise longer than an hour is found in its first hour; as it goes
+//     on, the 4-hour level follows it and its later buckets stop scoring,
+//     so the finding marks its start, not its end. A slow ramp may never
+//     score.
+//   - Sums are judged against what the night has been: with Poisson
+//     scatter (4 ± 2 a bucket) three buckets of 12, 11 and 11 are a 1e-6
+//     event if the mean is known, but nearer 1e-5 once it is learned, and
+//     are found less than half the time; with counts that stay within 3
+//     to 5 they are found nearly always.
 //   - The negative binomial's tail is heavier than that of bounded bursts,
 //     so moderate spikes in very bursty data can stay below 75.
 //   - Only high counts score (high_count): drops in denies never do.

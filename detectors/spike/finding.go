@@ -11,20 +11,26 @@ import (
 	"picket/triage"
 )
 
-// finding reports one run of anomalous buckets starting at bucket index
-// first. It reports false, and notes the run for a lint, when the run has
-// no evidence id: buckets fed as counts whose ids were never added.
-func (d *Detector) finding(first int64, pts []point) (triage.Finding, bool) {
+// finding reports the buckets of run r of the series pts, whose first
+// bucket has index lo. It reports false, and notes the run for a lint,
+// when the run has no evidence id: buckets fed as counts whose ids were
+// never added.
+func (d *Detector) finding(lo int64, all []point, r findingRun) (triage.Finding, bool) {
 	span := d.opts.BucketSpan
+	pts := all[r.start:r.end]
+	first := lo + int64(r.start)
 	start := time.Unix(0, first*int64(span)).UTC()
 	end := start.Add(time.Duration(len(pts)) * span)
 	bs := make([]*bucket, len(pts))
 	var observed, expected float64
-	peak := 0
+	peak := r.first - r.start
 	for i := range pts {
 		bs[i] = d.buckets[first+int64(i)]
 		observed += pts[i].count
 		expected += pts[i].expected
+		if !pts[i].anomaly {
+			continue
+		}
 		if pts[i].score > pts[peak].score || pts[i].score == pts[peak].score && pts[i].count > pts[peak].count {
 			peak = i
 		}
@@ -74,35 +80,72 @@ func (d *Detector) finding(first int64, pts []point) (triage.Finding, bool) {
 		}
 	}
 
-	var r strings.Builder
+	var w strings.Builder
 	p := pts[peak]
-	if len(pts) == 1 {
-		fmt.Fprintf(&r, "%d denied network events in the %s bucket from %s, expected about %s (normally at most %s): anomaly score %d",
-			total, spanWords(span), start.Format("2006-01-02 15:04 MST"), countWords(p.expected), countWords(p.upper), int(math.Floor(p.score)))
+	if p.fromWindow() {
+		bucketAt := func(j int) time.Time { return time.Unix(0, (lo+int64(j))*int64(span)).UTC() }
+		d.windowWords(&w, all, r, r.start+peak, bucketAt, total, expected)
 	} else {
-		fmt.Fprintf(&r, "%d denied network events in %d %s buckets from %s to %s, expected about %s in all; peak %d at %s against about %s (normally at most %s): anomaly score %d",
-			total, len(pts), spanWords(span), start.Format("2006-01-02 15:04"), end.Format("15:04 MST"), countWords(expected),
-			int(p.count), start.Add(time.Duration(peak)*span).Format("15:04"), countWords(p.expected), countWords(p.upper), int(math.Floor(p.score)))
+		if len(pts) == 1 {
+			fmt.Fprintf(&w, "%d denied network events in the %s bucket from %s, expected about %s (normally at most %s): anomaly score %d",
+				total, spanWords(span), start.Format("2006-01-02 15:04 MST"), countWords(p.expected), countWords(p.upper), int(math.Floor(p.score)))
+		} else {
+			fmt.Fprintf(&w, "%d denied network events in %d %s buckets from %s to %s, expected about %s in all; peak %d at %s against about %s (normally at most %s): anomaly score %d",
+				total, len(pts), spanWords(span), start.Format("2006-01-02 15:04"), end.Format("15:04 MST"), countWords(expected),
+				int(p.count), start.Add(time.Duration(peak)*span).Format("15:04"), countWords(p.expected), countWords(p.upper), int(math.Floor(p.score)))
+		}
+		fmt.Fprintf(&w, " >= %g (tail probability %s", d.opts.Threshold, probWords(p.log10P))
+		if p.calibration < 0.95 {
+			fmt.Fprintf(&w, ", tempered to %.2f of its surprise because this history is spikier than the model's noise", p.calibration)
+		}
+		w.WriteString(")")
 	}
-	fmt.Fprintf(&r, " >= %g (tail probability %s", d.opts.Threshold, probWords(p.log10P))
-	if p.calibration < 0.95 {
-		fmt.Fprintf(&r, ", tempered to %.2f of its surprise because this history is spikier than the model's noise", p.calibration)
-	}
-	r.WriteString(")")
 	for _, s := range influencerWords(inf) {
-		r.WriteString("; ")
-		r.WriteString(s)
+		w.WriteString("; ")
+		w.WriteString(s)
 	}
 	if fed > 0 {
-		r.WriteString("; ")
-		r.WriteString(d.countedWords(fed, total, fedInf, len(bs), fedIDs))
+		w.WriteString("; ")
+		w.WriteString(d.countedWords(fed, total, fedInf, len(bs), fedIDs))
 	}
-	f.Reason = r.String()
+	f.Reason = w.String()
 	if len(f.Evidence) == 0 {
 		d.noEvidence = append(d.noEvidence, fmt.Sprintf("%s (%d denies, score %d)", start.Format("2006-01-02 15:04 MST"), total, int(math.Floor(p.score))))
 		return f, false
 	}
 	return f, true
+}
+
+// windowWords phrases a finding whose peak, bucket i of all, the
+// multi-bucket feature made anomalous: the window's buckets together,
+// what was expected of them, and how little each scored alone. The
+// finding covers run r, with total denies where expected were expected;
+// bucketAt gives the start of bucket j of all.
+func (d *Detector) windowWords(w *strings.Builder, all []point, r findingRun, i int, bucketAt func(int) time.Time, total int, expected float64) {
+	span := d.opts.BucketSpan
+	p := all[i]
+	first := i - p.window + 1
+	from, to := bucketAt(first), bucketAt(i+1)
+	alone := 0.0
+	for j := first; j <= i; j++ {
+		alone = max(alone, all[j].single)
+	}
+	normally := quantileZ(zBandHigh, p.winExpected, sumPhi(p.winExpected, p.winVariance))
+	if r.start == first && r.end == i+1 {
+		fmt.Fprintf(w, "%d buckets together: %d denies where about %s were expected (normally at most %s), in the %s buckets from %s to %s",
+			p.window, int(p.winCount), countWords(p.winExpected), countWords(normally),
+			spanWords(span), from.Format("2006-01-02 15:04"), to.Format("15:04 MST"))
+	} else {
+		fmt.Fprintf(w, "%d denied network events in %d %s buckets from %s to %s, expected about %s in all; peak %d buckets together from %s to %s: %d denies where about %s were expected (normally at most %s)",
+			total, r.end-r.start, spanWords(span), bucketAt(r.start).Format("2006-01-02 15:04"), bucketAt(r.end).Format("15:04 MST"), countWords(expected),
+			p.window, from.Format("15:04"), to.Format("15:04"), int(p.winCount), countWords(p.winExpected), countWords(normally))
+	}
+	fmt.Fprintf(w, "; alone, none of them scored above %d: anomaly score %d >= %g (tail probability %s for their sum",
+		int(math.Floor(alone)), int(math.Floor(p.score)), d.opts.Threshold, probWords(p.winLog10P))
+	if p.winCalibration < 0.95 {
+		fmt.Fprintf(w, ", tempered to %.2f of its surprise because this history's sums are spikier than the model's noise", p.winCalibration)
+	}
+	fmt.Fprintf(w, ", multi-bucket impact %+d)", int(math.Round(p.impact)))
 }
 
 // countedWords says, in a finding's reason, that fed of its total denies

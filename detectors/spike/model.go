@@ -39,6 +39,9 @@ type params struct {
 	threshold float64
 	// halfLife is the dispersion estimate's memory, in buckets.
 	halfLife int
+	// window is the longest run of buckets the multi-bucket feature sums
+	// (multiWindow); 1 scores each bucket alone.
+	window int
 }
 
 // Model constants; the package comment explains what each does.
@@ -91,6 +94,7 @@ func newParams(span time.Duration, threshold float64) params {
 	}
 	p.levelWindow = max(1, int(levelSpan/max(span, time.Nanosecond)))
 	p.halfLife = max(16, int(dispersionHalf/max(span, time.Nanosecond)))
+	p.window = multiWindow
 	return p
 }
 
@@ -105,11 +109,47 @@ type point struct {
 	// is mapped to the score, learned from how surprising past buckets
 	// were.
 	calibration float64
-	score       float64 // 0-100
-	dailyOK     bool    // the daily profile was available
-	weeklyOK    bool    // the weekly profile was used
-	scored      bool    // past warm-up: score is meaningful
-	anomaly     bool    // scored and score >= threshold
+	// The multi-bucket feature (multibucket.go): how many buckets ending
+	// here form the window whose sum was the most surprising (0 when no
+	// window was well above its expectation), their count, the sum
+	// expected of them and its variance, log10 of its tail probability
+	// corrected for the window lengths tried, and the feature's own
+	// calibration.
+	window         int
+	winCount       float64
+	winExpected    float64
+	winVariance    float64
+	winLog10P      float64
+	winCalibration float64
+	// impact is Elastic's multi_bucket_impact: -5 when the bucket alone
+	// explains its score, +5 when only the window does.
+	impact float64
+	// single is the score of the bucket alone; score is the larger of it
+	// and the window's score.
+	single, score float64
+	// What later windows need of this bucket: the seasonal baseline
+	// before the level correction and that correction, the variance
+	// function's coefficients then and the variance they gave, and the
+	// count that would score the threshold alone.
+	base, level  float64
+	varA, varPhi float64
+	variance     float64
+	capAt        float64
+	over         bool // score >= threshold, in the warm-up too
+	// spent: a score at or above the threshold covered this bucket, so
+	// later windows take it at its expected count (multibucket.go).
+	spent    spent
+	dailyOK  bool // the daily profile was available
+	weeklyOK bool // the weekly profile was used
+	scored   bool // past warm-up: score is meaningful
+	anomaly  bool // scored and score >= threshold
+}
+
+// fromWindow reports whether the window's score is the bucket's score:
+// the sum of the last window buckets was more surprising than the bucket
+// alone.
+func (p *point) fromWindow() bool {
+	return p.window > 0 && p.score > p.single
 }
 
 // run scores a dense series of bucket counts, oldest first. Every bucket
@@ -139,6 +179,7 @@ type model struct {
 	disp   dispersion
 	cal    calibration
 	warmed bool
+	win    windows
 }
 
 func newModel(p params, n int) *model {
@@ -154,6 +195,7 @@ func newModel(p params, n int) *model {
 	}
 	m.disp.forget = math.Pow(0.5, 1/float64(p.halfLife))
 	m.cal.init(2*p.halfLife, float64(max(p.period, nonSeasonalWarm)))
+	m.win.init(p, m.disp.forget)
 	return m
 }
 
@@ -218,10 +260,19 @@ func (m *model) step(t int, c float64) {
 		pt.log10P = logTailGE(c, mu, phi) / math.Ln10
 	}
 	pt.calibration = m.cal.factor()
+	pt.base, pt.level = b, r
+	pt.varA, pt.varPhi, pt.variance = m.disp.a, m.disp.phi, m.disp.variance(mu)
+	pt.capAt = quantileZ(m.win.zCap, mu, phi)
+	m.scoreWindow(t)
+	pt.single = scoreOf(-pt.log10P * pt.calibration)
+	pt.score = max(pt.single, scoreOf(-pt.winLog10P*pt.winCalibration))
+	pt.over = pt.score >= p.threshold
+	m.spend(t)
 	if t >= p.scoreFrom {
 		pt.scored = true
-		pt.score = scoreOf(-pt.log10P * pt.calibration)
-		pt.anomaly = pt.score >= p.threshold
+		pt.anomaly = pt.over
+	} else {
+		pt.score, pt.single = 0, 0
 	}
 	m.cal.observe(-pt.log10P)
 
@@ -229,6 +280,7 @@ func (m *model) step(t int, c float64) {
 	m.y[t] = min(c, quantileZ(zClean, mu, phi))
 	m.daily[t] = d
 	m.weekly[t] = w
+	m.dampWindows(t)
 
 	// Slide the level window.
 	m.sumY += m.y[t]
@@ -484,6 +536,7 @@ type calibration struct {
 	bins   [calBins]float64 // mass of past -log10 P values per calWidth bin
 	top    int              // highest bin holding any mass
 	total  float64
+	high   float64 // mass in the bins from calNominal up
 	weight float64 // weight of the next observation (grows: forgetting)
 	grow   float64
 }
@@ -492,7 +545,8 @@ const (
 	calWidth   = 0.1
 	calBins    = 400 // up to -log10 P = 40; the last bin takes the rest
 	calLevel   = 0.01
-	calNominal = 2 // -log10 calLevel
+	calNominal = 2  // -log10 calLevel
+	calHigh    = 20 // the bin where calNominal starts
 )
 
 // init sets the half-life (in buckets) and seeds the histogram with mass
@@ -509,6 +563,9 @@ func (c *calibration) init(halfLife int, mass float64) {
 		share := math.Pow(10, -lo) - math.Pow(10, -hi)
 		c.bins[i] = mass * share
 		c.total += mass * share
+		if i >= calHigh {
+			c.high += mass * share
+		}
 	}
 }
 
@@ -517,12 +574,16 @@ func (c *calibration) observe(l float64) {
 	c.bins[i] += c.weight
 	c.top = max(c.top, i)
 	c.total += c.weight
+	if i >= calHigh {
+		c.high += c.weight
+	}
 	c.weight *= c.grow
 	if c.weight > 1e200 {
 		for j := range c.bins {
 			c.bins[j] /= c.weight
 		}
 		c.total /= c.weight
+		c.high /= c.weight
 		c.weight = 1
 	}
 }
@@ -530,6 +591,10 @@ func (c *calibration) observe(l float64) {
 // factor is 2/L99 capped at 1.
 func (c *calibration) factor() float64 {
 	want := calLevel * c.total
+	if c.high < want {
+		// The 99th percentile is below calNominal: no scan needed.
+		return 1
+	}
 	var acc float64
 	for i := c.top; i >= 0; i-- {
 		acc += c.bins[i]

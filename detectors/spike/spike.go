@@ -122,8 +122,8 @@ func (d *Detector) Info() triage.DetectorInfo {
 		Title:     Title,
 		Severity:  triage.Low,
 		RiskScore: RiskScore,
-		Summary: fmt.Sprintf("Elastic ML rule (job %s): %s buckets of denied network events whose count a seasonal negative-binomial baseline scores at %g or more",
-			JobID, spanWords(d.opts.BucketSpan), d.opts.Threshold),
+		Summary: fmt.Sprintf("Elastic ML rule (job %s): %s buckets of denied network events whose count, alone or summed with the %d before it, a seasonal negative-binomial baseline scores at %g or more",
+			JobID, spanWords(d.opts.BucketSpan), multiWindow-1, d.opts.Threshold),
 		Readiness: triage.RunsLocally,
 		Why:       "re-implements the ML job's count model locally; it learns from the data itself and scores nothing before it has 2 days of history",
 	}
@@ -304,6 +304,11 @@ func (d *Detector) score(emit func(triage.Finding)) {
 			out.Expected, out.Lower, out.Upper = p.expected, p.lower, p.upper
 			out.Probability = math.Pow(10, p.log10P)
 			out.Score = p.score
+			out.MultiBucketImpact = math.Round(p.impact)
+		}
+		out.Window = 1
+		if p.fromWindow() {
+			out.Window, out.WindowCount, out.WindowExpected = p.window, int(p.winCount), p.winExpected
 		}
 		if !p.scored {
 			out.Score = 0
@@ -316,20 +321,41 @@ func (d *Detector) score(emit func(triage.Finding)) {
 		}
 		d.result[i] = out
 	}
-	for i := 0; i < n; {
+	for _, r := range findingRuns(pts) {
+		if f, ok := d.finding(lo, pts, r); ok {
+			emit(f)
+		}
+	}
+}
+
+// findingRun is the buckets of one finding, as indices into the scored
+// series: the anomalous buckets [first, end), and from start on the
+// earlier buckets of the windows that made some of them anomalous.
+type findingRun struct{ start, first, end int }
+
+// findingRuns groups the anomalous buckets of pts into findings: one per
+// run of consecutive anomalous buckets, reaching back over the window of
+// any bucket the multi-bucket feature made anomalous, but never into the
+// previous finding.
+func findingRuns(pts []point) []findingRun {
+	var out []findingRun
+	prevEnd := 0
+	for i := 0; i < len(pts); {
 		if !pts[i].anomaly {
 			i++
 			continue
 		}
-		j := i
-		for j < n && pts[j].anomaly {
-			j++
+		r := findingRun{start: i, first: i, end: i}
+		for r.end < len(pts) && pts[r.end].anomaly {
+			if p := &pts[r.end]; p.fromWindow() {
+				r.start = min(r.start, max(r.end-p.window+1, prevEnd))
+			}
+			r.end++
 		}
-		if f, ok := d.finding(lo+int64(i), pts[i:j]); ok {
-			emit(f)
-		}
-		i = j
+		out = append(out, r)
+		prevEnd, i = r.end, r.end
 	}
+	return out
 }
 
 // influencers summarises the influencer tallies of bs.
@@ -371,6 +397,19 @@ type Bucket struct {
 	// Influencers summarise the bucket's denies per influencer field
 	// (top 3 values); nil for an empty bucket.
 	Influencers []InfluencerField
+	// Window is how many buckets, ending with this one, earned Score: 1
+	// when the bucket alone did, 2 to 4 when the sum of the last Window
+	// buckets was more surprising than this bucket alone (the
+	// multi-bucket feature, for rises no single bucket of which is
+	// extreme). WindowCount is that sum and WindowExpected what the
+	// baseline expected of it; both 0 when Window is 1.
+	Window         int
+	WindowCount    int
+	WindowExpected float64
+	// MultiBucketImpact is Elastic's multi_bucket_impact, rounded: -5
+	// when the bucket alone explains its score, +5 when only the window
+	// does, 0 when neither is surprising.
+	MultiBucketImpact float64
 }
 
 // Buckets returns every bucket from the first to the last deny, after

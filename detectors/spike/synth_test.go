@@ -106,3 +106,54 @@ func poisson(r *rand.Rand, lam float64) int {
 		}
 	}
 }
+
+// The benign deny traffic of issue 14's held-out check: 3 to 5 denies a
+// quarter hour at night (00:00-06:00 UTC), 10 to 20 by day (08:00-18:00),
+// with ramps between.
+func denyRange(hour float64) (lo, hi float64) {
+	switch {
+	case hour < 6:
+		return 3, 5
+	case hour < 8:
+		f := (hour - 6) / 2
+		return 3 + 7*f, 5 + 15*f
+	case hour < 18:
+		return 10, 20
+	case hour < 22:
+		f := (hour - 18) / 4
+		return 10 - 7*f, 20 - 15*f
+	}
+	return 3, 5
+}
+
+// noise is how benign counts scatter within denyRange.
+type noise int
+
+const (
+	// uniformNoise: each bucket's count is drawn uniformly from the
+	// range, as "night 3-5, day 10-20" reads.
+	uniformNoise noise = iota
+	// poissonNoise: Poisson counts around the middle of the range, the
+	// scatter of independent connection attempts (at night 4 ± 2).
+	poissonNoise
+)
+
+func (n noise) String() string {
+	return [...]string{"uniform in range", "Poisson"}[n]
+}
+
+// benignDenies draws days of 15-minute deny counts from t0.
+func benignDenies(seed uint64, days int, n noise) []float64 {
+	r := rand.New(rand.NewPCG(seed, 7))
+	out := make([]float64, days*96)
+	for i := range out {
+		lo, hi := denyRange(float64(i%96) / 4)
+		if n == poissonNoise {
+			out[i] = float64(poisson(r, (lo+hi)/2))
+			continue
+		}
+		a, b := int(math.Round(lo)), int(math.Round(hi))
+		out[i] = float64(a + r.IntN(b-a+1))
+	}
+	return out
+}
