@@ -17,6 +17,7 @@ import (
 	"picket/triage"
 	"picket/triage/demo"
 	"picket/triage/ndjson"
+	"picket/triage/spill"
 )
 
 type detectFlags struct {
@@ -150,13 +151,18 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	enc := json.NewEncoder(terminalSafeJSON{out})
 	enc.SetEscapeHTML(false)
 	grouper := triage.Grouper{By: by}
-	var table []triage.Finding
+	// The table is sorted by time; rows beyond a memory budget wait on
+	// disk, so a million findings do not have to fit in memory.
+	table := spill.New(32<<20, "")
+	var tableErr error
 	eng := &triage.Engine{Detectors: dets, OnFinding: func(fd triage.Finding) {
 		switch {
 		case f.group:
 			grouper.Add(&fd)
 		case format == "table":
-			table = append(table, fd)
+			if tableErr == nil {
+				tableErr = table.Add(fd.Timestamp.UnixNano(), findingRow(&fd))
+			}
 		default:
 			// Streamed as raised, so memory stays bounded by the
 			// detectors' windows, not by the number of findings.
@@ -192,8 +198,10 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 			}
 		}
 	case format == "table":
-		slices.SortStableFunc(table, func(a, b triage.Finding) int { return a.Timestamp.Compare(b.Timestamp) })
-		werr = writeFindingTable(out, table)
+		werr = tableErr
+		if werr == nil {
+			werr = writeFindingTable(out, table)
+		}
 	}
 	if werr == nil {
 		werr = out.Flush()

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"picket/triage"
+	"picket/triage/spill"
 )
 
 // cell makes attacker-controlled text safe and short for a table cell:
@@ -41,18 +42,29 @@ func timeCell(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
-func writeFindingTable(w io.Writer, fs []triage.Finding) error {
+// findingRow renders a finding as one tab-separated table row.
+func findingRow(f *triage.Finding) []byte {
+	return fmt.Appendf(nil, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n",
+		timeCell(f.Timestamp), f.Severity, f.RiskScore, cell(f.Detector, 40), ipCell(f.SourceIP),
+		cell(f.UserAgent, 40), max(f.EventCount, len(f.Evidence)), cell(f.Reason, 100))
+}
+
+// writeFindingTable prints the rows findingRow made, in time order.
+func writeFindingTable(w io.Writer, rows *spill.Sorter) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME (UTC)\tSEVERITY\tRISK\tDETECTOR\tSOURCE IP\tUSER AGENT\tEVENTS\tREASON")
-	for i, f := range fs {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n",
-			timeCell(f.Timestamp), f.Severity, f.RiskScore, cell(f.Detector, 40), ipCell(f.SourceIP),
-			cell(f.UserAgent, 40), f.EventCount, cell(f.Reason, 100))
-		if (i+1)%tableBlock == 0 {
-			if err := tw.Flush(); err != nil {
-				return err
-			}
+	i := 0
+	err := rows.Each(func(r spill.Record) error {
+		if _, err := tw.Write(r.Data); err != nil {
+			return err
 		}
+		if i++; i%tableBlock == 0 {
+			return tw.Flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return tw.Flush()
 }
