@@ -3,6 +3,9 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 func TestRenderMarkdown(t *testing.T) {
@@ -38,6 +41,53 @@ func TestRenderMarkdown(t *testing.T) {
 				t.Errorf("raw ESC in %q", got)
 			}
 		})
+	}
+}
+
+// TestMarkdownIdentifiers: underscores and stars inside words are text,
+// not emphasis; emphasis at word boundaries still renders (without
+// colour the markers are simply dropped).
+func TestMarkdownIdentifiers(t *testing.T) {
+	st := newStyles()
+	tests := []struct {
+		src, want string
+	}{
+		{"apm_403_response_to_a_post", "apm_403_response_to_a_post"},
+		{"2*3*4", "2*3*4"},
+		{"rule apm_403_response_to_a_post fired 2*3*4 times", "rule apm_403_response_to_a_post fired 2*3*4 times"},
+		{"__strong__ at a word, a__b__c inside one", "strong at a word, a__b__c inside one"},
+		{"snake_case and _emph_ here", "snake_case and emph here"},
+		{"*emphasis*, **strong** and _emph_.", "emphasis, strong and emph."},
+		{"(*a*) [_b_]", "(a) [b]"},
+		{"a * b * c", "a * b * c"},
+		{"**unclosed and *also", "**unclosed and *also"},
+		{"file_name.go is _not_ empty", "file_name.go is not empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			got := strings.Join(renderMarkdown(st, tc.src, 200), "\n")
+			if got != tc.want {
+				t.Errorf("rendered %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMarkdownEmphasisStyled(t *testing.T) {
+	st := newStyles()
+	st.Label = st.Label.Foreground(lipgloss.Color("1"))
+	st.Source = st.Source.Foreground(lipgloss.Color("2"))
+	lipgloss.SetColorProfile(termenv.ANSI)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	for _, src := range []string{"_emph_", "*emph*", "**strong**"} {
+		if got := inline(st, src); !strings.ContainsRune(got, 0x1b) || strings.ContainsAny(got, "*_") {
+			t.Errorf("inline(%q) = %q: not styled", src, got)
+		}
+	}
+	for _, src := range []string{"apm_403_response_to_a_post", "2*3*4"} {
+		if got := inline(st, src); got != src {
+			t.Errorf("inline(%q) = %q: styled inside a word", src, got)
+		}
 	}
 }
 
