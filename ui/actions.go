@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"picket/casefile"
+	"picket/kql"
 	"picket/triage"
 )
 
@@ -344,10 +345,10 @@ func (m *model) filterKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case "enter":
 		q := strings.TrimSpace(m.input.Value())
-		var match func(FilterDoc) bool
+		var match *kql.Query
 		if q != "" {
 			var err error
-			match, err = m.opts.Filter(q)
+			match, err = kql.Parse(q)
 			if err != nil {
 				// The old list stays; the error shows beside the input.
 				m.inputErr = triage.Escape(err.Error())
@@ -510,8 +511,8 @@ func (m *model) copySelected() tea.Cmd {
 				// The step as written; a step with an action gets it on
 				// a second line, and the label says so.
 				what, v = "step text", s.Text
-				if s.Action != "" {
-					what, v = "step text and action", s.Text+"\n$ "+s.Action
+				if s.Action != nil {
+					what, v = "step text and action", s.Text+"\n$ "+s.Action.String()
 				}
 			}
 		case paneNotes:

@@ -236,7 +236,7 @@ func (m *model) withAlerts(rows []findingRow) []findingRow {
 	}
 	var extra []findingRow
 	for _, it := range its {
-		if m.groupMatch != nil && !m.groupMatch(findingDoc{&it.row}) {
+		if m.groupMatch != nil && !m.groupMatch.Match(findingDoc{&it.row}) {
 			continue
 		}
 		r := findingRow{f: &it.row, alert: it}

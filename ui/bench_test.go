@@ -114,26 +114,6 @@ func BenchmarkKeyPress(b *testing.B) {
 	}
 }
 
-// BenchmarkFilter runs what / does off the input loop on 100,000 groups:
-// compile the query, match every group, keep the default order.
-func BenchmarkFilter(b *testing.B) {
-	gs := bigCollection().Groups()
-	info := &infoCache{}
-	info.warm(gs) // done in the background after loading
-	for _, q := range []string{"source.ip:10.0.0.0/16", "user_agent.name:sqlmap and not severity:low", "curl"} {
-		b.Run(q, func(b *testing.B) {
-			b.ReportAllocs()
-			for range b.N {
-				match, err := simpleFilter(q)
-				if err != nil {
-					b.Fatal(err)
-				}
-				_ = computeRows(queueInput{active: gs, match: match, info: info})
-			}
-		})
-	}
-}
-
 // BenchmarkSort sorts 100,000 groups by another column, off the loop.
 func BenchmarkSort(b *testing.B) {
 	gs := bigCollection().Groups()

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"picket/casefile"
+	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -14,11 +15,11 @@ type stepKey struct{ detector, item string }
 // text, its action ($) and its note (✎). When they do not all fit, the
 // text is cut first (to no less than a third of the line), so the
 // markers show with at least the start of the action and of the note.
-func stepText(s *ChecklistStep, note string, w int) string {
+func stepText(s *playbooks.Item, note string, w int) string {
 	text := triage.Escape(s.Text)
 	var action, memo string
-	if s.Action != "" {
-		action = "  $ " + triage.Escape(s.Action)
+	if s.Action != nil {
+		action = "  $ " + triage.Escape(s.Action.String())
 	}
 	if note != "" {
 		memo = "  ✎ " + triage.Escape(strings.ReplaceAll(note, "\n", " "))
@@ -43,10 +44,13 @@ type checkRow struct {
 	detector string
 	also     []string
 	section  string // set on section headings
-	step     *ChecklistStep
+	step     *playbooks.Item
 	// resultFor is set on the line under a step that shows its action's
 	// answer: the step's id (see actionrun.go).
 	resultFor string
+	// unparsed marks the line under the heading of an investigation guide
+	// whose lists could not be read: picket playbook prints it whole.
+	unparsed bool
 }
 
 // checklistModel is the checklist panel of the group view: the playbook
@@ -67,20 +71,20 @@ type checklistModel struct {
 }
 
 // open builds the rows for a group's detectors.
-func (c *checklistModel) open(pb Playbooks, detectors []string) {
+func (c *checklistModel) open(src Playbooks, detectors []string) {
 	c.rows, c.missing, c.results = nil, nil, nil
 	c.state = map[stepKey]casefile.ChecklistItem{}
-	c.noSource = pb == nil
+	c.noSource = src == nil
 	type list struct {
 		dets []string
-		cl   Checklist
+		pb   playbooks.Playbook
 	}
 	var lists []*list
 	for _, d := range detectors {
-		var cl Checklist
+		var pb playbooks.Playbook
 		ok := false
-		if pb != nil {
-			cl, ok = pb.For(d)
+		if src != nil {
+			pb, ok = src.For(d)
 		}
 		if !ok {
 			c.missing = append(c.missing, d)
@@ -88,23 +92,29 @@ func (c *checklistModel) open(pb Playbooks, detectors []string) {
 		}
 		merged := false
 		for _, l := range lists {
-			if sameSteps(l.cl, cl) {
+			if sameSteps(l.pb, pb) {
 				l.dets = append(l.dets, d)
 				merged = true
 				break
 			}
 		}
 		if !merged {
-			lists = append(lists, &list{dets: []string{d}, cl: cl})
+			lists = append(lists, &list{dets: []string{d}, pb: pb})
 		}
 	}
 	for _, l := range lists {
 		d, also := l.dets[0], l.dets[1:]
 		c.rows = append(c.rows, checkRow{detector: d, also: also})
-		for _, sec := range l.cl.Sections {
-			c.rows = append(c.rows, checkRow{detector: d, also: also, section: sec.Title})
-			for i := range sec.Steps {
-				c.rows = append(c.rows, checkRow{detector: d, also: also, step: &sec.Steps[i]})
+		if !l.pb.Parsed {
+			c.rows = append(c.rows, checkRow{detector: d, also: also, unparsed: true})
+		}
+		for _, sec := range l.pb.Sections {
+			if len(sec.Items) == 0 {
+				continue
+			}
+			c.rows = append(c.rows, checkRow{detector: d, also: also, section: sec.Kind.Heading()})
+			for i := range sec.Items {
+				c.rows = append(c.rows, checkRow{detector: d, also: also, step: &sec.Items[i]})
 			}
 		}
 	}
@@ -113,19 +123,19 @@ func (c *checklistModel) open(pb Playbooks, detectors []string) {
 	c.toStep(1)
 }
 
-// sameSteps reports whether two checklists list the same steps, in the
+// sameSteps reports whether two playbooks list the same steps, in the
 // same sections and order.
-func sameSteps(a, b Checklist) bool {
-	if a.Title != b.Title || len(a.Sections) != len(b.Sections) {
+func sameSteps(a, b playbooks.Playbook) bool {
+	if a.Title != b.Title || len(a.Sections) != len(b.Sections) || a.Parsed != b.Parsed {
 		return false
 	}
 	for i := range a.Sections {
 		sa, sb := a.Sections[i], b.Sections[i]
-		if sa.Title != sb.Title || len(sa.Steps) != len(sb.Steps) {
+		if sa.Kind != sb.Kind || len(sa.Items) != len(sb.Items) {
 			return false
 		}
-		for j := range sa.Steps {
-			if sa.Steps[j].ID != sb.Steps[j].ID {
+		for j := range sa.Items {
+			if sa.Items[j].ID != sb.Items[j].ID {
 				return false
 			}
 		}
@@ -167,7 +177,7 @@ func (c *checklistModel) setSize(w, h int) {
 }
 
 // selected returns the step under the cursor.
-func (c *checklistModel) selected() (string, *ChecklistStep, bool) {
+func (c *checklistModel) selected() (string, *playbooks.Item, bool) {
 	if c.list.cursor >= len(c.rows) {
 		return "", nil, false
 	}
@@ -235,6 +245,8 @@ func (c *checklistModel) view(focused bool) []string {
 		switch {
 		case r.resultFor != "":
 			line = c.resultLine(r)
+		case r.unparsed:
+			line = "  " + st.Dim.Render(clip("the investigation guide has no checklist to tick: picket playbook "+triage.Escape(r.detector)+" prints it", c.width-2))
 		case r.step == nil && r.section == "":
 			names := shortDetector(r.detector)
 			for _, d := range r.also {

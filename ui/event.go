@@ -185,8 +185,11 @@ func (m eventModel) fieldRows(i int) []fieldRow {
 	return rows
 }
 
-// hotValue reads a hot field from the event's typed fields, falling back
-// to the document.
+// hotValue is a hot field as the fields pane shows it: the document's
+// first value (triage.Event.Values), except where the display differs:
+// the time formatted in UTC, the address the queue groups by (client.ip
+// when there is no source.ip), the URL however the document spells it,
+// and the id findings cite the event by.
 func hotValue(ev *triage.Event, path string) string {
 	switch path {
 	case "@timestamp":
@@ -196,27 +199,15 @@ func hotValue(ev *triage.Event, path string) string {
 			return ev.SourceIP.String()
 		}
 		return ""
-	case "http.request.method":
-		return ev.Method
-	case "http.response.status_code":
-		if ev.StatusCode != 0 {
-			return strconv.Itoa(ev.StatusCode)
-		}
-		return ""
 	case "url.original":
 		return eventURL(ev)
-	case "user_agent.original":
-		return ev.UserAgent
-	case "user.name":
-		return ev.UserName
 	case "event.id":
 		return ev.ID
-	case "event.action":
-		return ev.Action
-	case "event.outcome":
-		return ev.Outcome
 	}
-	return ev.GetString(path)
+	if vs := ev.Strings(path); len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
 }
 
 // rawContent is the event's JSON, indented, each line escaped.

@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"picket/kql"
 	"picket/triage"
 )
 
@@ -96,11 +97,11 @@ func (m *groupModel) setRows(rows []findingRow) {
 
 // findingRows filters a group's findings and hides the suppressed ones
 // unless show is set.
-func findingRows(all []triage.Finding, match func(FilterDoc) bool, sup *suppressor, show bool) []findingRow {
+func findingRows(all []triage.Finding, match *kql.Query, sup *suppressor, show bool) []findingRow {
 	rows := make([]findingRow, 0, len(all))
 	for i := range all {
 		f := &all[i]
-		if match != nil && !match(findingDoc{f}) {
+		if match != nil && !match.Match(findingDoc{f}) {
 			continue
 		}
 		r := findingRow{f: f}

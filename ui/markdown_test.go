@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"picket/kql"
 )
 
 func TestRenderMarkdown(t *testing.T) {
@@ -103,7 +105,9 @@ func TestCompact(t *testing.T) {
 	}
 }
 
-func TestSimpleFilter(t *testing.T) {
+// TestGroupDocKQL: the queue's rows answer KQL queries by the fields the
+// console documents (these were the built-in matcher's cases).
+func TestGroupDocKQL(t *testing.T) {
 	g := testCollection(t).Groups()[0] // the sqlmap group
 	tests := []struct {
 		q     string
@@ -113,25 +117,27 @@ func TestSimpleFilter(t *testing.T) {
 		{"source.ip:203.0.113.7", true, false},
 		{"source.ip:203.0.113.0/24", true, false},
 		{"source.ip:10.0.0.0/8", false, false},
-		{"SQLMAP", true, false},
-		{"user_agent.name:sqlmap severity:critical", true, false},
+		{"sqlmap", true, false},
+		{"user_agent.name:sqlmap and severity:critical", true, false},
 		{"not severity:critical", false, false},
 		{`user_agent.original:"sqlmap/1.7.2#stable (https://sqlmap.org)"`, true, false},
-		{"detector:appsensor:*", true, false},
-		{"a or b", false, true},
-		{"not", false, true},
+		{`detector:appsensor\:*`, true, false},
+		{"detector:CIE1 and status:open", true, false},
+		{"risk >= 90 and findings:3", true, false},
+		{"a or b", false, false},
 		{"source.ip:", false, true},
+		{"source.ip:(", false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.q, func(t *testing.T) {
-			m, err := simpleFilter(tc.q)
+			q, err := kql.Parse(tc.q)
 			if (err != nil) != tc.err {
 				t.Fatalf("err %v", err)
 			}
 			if err != nil {
 				return
 			}
-			if got := m(&groupDoc{g: g, status: "open"}); got != tc.match {
+			if got := q.Match(&groupDoc{g: g, status: "open"}); got != tc.match {
 				t.Errorf("match %v, want %v", got, tc.match)
 			}
 		})

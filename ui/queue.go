@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"picket/casefile"
+	"picket/kql"
 	"picket/triage"
 	"picket/triage/useragent"
 )
@@ -45,7 +46,7 @@ type queueRow struct {
 type queueInput struct {
 	active, suppressed []*triage.Group
 	showSuppressed     bool
-	match              func(FilterDoc) bool
+	match              *kql.Query
 	sort               sortKey
 	reverse            bool
 	status             map[triage.GroupKey]string
@@ -86,7 +87,7 @@ func filterGroups(in queueInput, gs []*triage.Group, supp bool) []queueRow {
 		for _, g := range gs {
 			if in.match != nil {
 				doc.g, doc.status = g, statusOr(in.status, g.Key)
-				if !in.match(doc) {
+				if !in.match.Match(doc) {
 					continue
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"picket/casefile"
+	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -20,31 +21,11 @@ type CaseStore interface {
 	ChecklistItems(ctx context.Context, detectorID, targetKey string) ([]casefile.ChecklistItem, error)
 }
 
-// Playbooks gives the checklist of a detector. The playbooks package is
-// adapted to it where the console is wired.
+// Playbooks gives a detector's playbook: Picket's own checklist or an
+// imported rule's investigation guide (the wiring decides which, as picket
+// playbook does).
 type Playbooks interface {
-	For(detectorID string) (Checklist, bool)
-}
-
-// Checklist is one detector's playbook as the checklist panel shows it.
-type Checklist struct {
-	Title    string
-	Sections []ChecklistSection
-}
-
-// ChecklistSection is a titled list of steps ("Investigation", "False
-// positive analysis", "Response and remediation").
-type ChecklistSection struct {
-	Title string
-	Steps []ChecklistStep
-}
-
-// ChecklistStep is one step: a stable id for the case file, the text, and
-// an optional action (a query to run, a command to paste).
-type ChecklistStep struct {
-	ID     string
-	Text   string
-	Action string
+	For(detectorID string) (playbooks.Playbook, bool)
 }
 
 // Suppressions stores exceptions and allowlist entries; *casefile.Store

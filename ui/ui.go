@@ -32,6 +32,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"picket/casefile"
+	"picket/kql"
 	"picket/triage"
 )
 
@@ -70,7 +71,6 @@ type Options struct {
 	Playbooks    Playbooks    // checklist content
 	Suppressions Suppressions // exceptions and allowlists
 	Exporter     Exporter     // x
-	Filter       FilterFunc   // / (KQL); nil: the built-in matcher
 	// Copy puts text on the clipboard; nil: OSC52 on standard output.
 	Copy func(string) error
 	// Author is who notes, ticks and statuses are recorded as.
@@ -244,9 +244,9 @@ type model struct {
 	dialog      dialogModel
 
 	queueFilter string
-	queueMatch  func(FilterDoc) bool
+	queueMatch  *kql.Query
 	groupFilter string
-	groupMatch  func(FilterDoc) bool
+	groupMatch  *kql.Query
 
 	status      map[triage.GroupKey]string // copy-on-write: commands read it
 	statusAsked map[triage.GroupKey]bool
@@ -289,9 +289,6 @@ func newModel(ctx context.Context, opts Options) *model {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if opts.Filter == nil {
-		opts.Filter = simpleFilter
 	}
 	st := newStyles()
 	k := defaultKeys()
