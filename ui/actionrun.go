@@ -20,13 +20,13 @@ import (
 //
 // group, evidence and exception act at once (they open a pane, a view or
 // the exception dialog). count, values, pivot and allowlist-check are
-// answered from the kept events, the queue and the allowlist in a command,
-// off the input loop; their answer comes back as an actionResultMsg and is
-// shown on a line under the step until the group is closed.
+// answered by playbooks/run in a command, off the input loop; the answer
+// comes back addressed to the step (topicAnswer, keyed by group and step)
+// and is shown, in words, on a line under the step until the group is
+// closed or the run changes.
 
 // actionResult is the answer shown under a step.
 type actionResult struct {
-	seq     int // which run of the checklist it answers
 	pending bool
 	text    string // one line, escaped, starting with "= "
 	err     string // escaped
@@ -37,11 +37,15 @@ type actionResult struct {
 	pivotQ string
 }
 
-// actionResultMsg carries an action's answer back to the checklist.
-type actionResultMsg struct {
-	group triage.GroupKey
-	step  stepKey
-	res   actionResult
+// answerMsg carries a step's answer back to the checklist.
+type answerMsg struct {
+	step stepKey
+	res  actionResult
+}
+
+// answerAddr addresses the answer of one step of one group.
+func answerAddr(g triage.GroupKey, k stepKey) address {
+	return address{to: viewGroup, topic: topicAnswer, key: g.String() + "\x00" + k.detector + "\x00" + k.item}
 }
 
 // actionInput is everything a command needs to answer an action: values
@@ -71,108 +75,93 @@ func queuedKeys(s snapshot) []triage.GroupKey {
 const maxPivotFilter = 30
 
 // runStep runs the action of the checklist step under the cursor.
-func (m *model) runStep() tea.Cmd {
-	det, step, ok := m.group.check.selected()
-	if !ok || m.group.group == nil {
+func (m *groupModel) runStep() tea.Cmd {
+	det, step, ok := m.check.selected()
+	if !ok || m.group == nil {
 		return nil
 	}
+	a := m.a
 	if step.Action == nil {
-		m.info = "this step has no action to run (space ticks it)"
+		a.info = "this step has no action to run (space ticks it)"
 		return nil
 	}
 	act := *step.Action
 	k := stepKey{det, step.ID}
-	c := &m.group.check
-	if prev, ok := c.results[k]; ok && act.Kind == playbooks.ActPivot && !prev.pending && len(prev.pivot) > 0 {
+	if prev, ok := m.check.results[k]; ok && act.Kind == playbooks.ActPivot && !prev.pending && len(prev.pivot) > 0 {
 		return m.followPivot(prev)
 	}
-	f, ok := m.stepFinding(append([]string{det}, c.sharing()...))
+	f, ok := m.stepFinding(append([]string{det}, m.check.sharing()...))
 	if !ok {
-		if m.group.loading {
-			m.info = "the group's findings are still loading"
+		if m.loading {
+			a.info = "the group's findings are still loading"
 		} else {
-			m.lastErr = "no finding to run this step on"
+			a.lastErr = "no finding to run this step on"
 		}
 		return nil
 	}
 	switch act.Kind {
 	case playbooks.ActGroup:
-		if m.groupFilter != "" {
-			m.groupFilter, m.groupMatch = "", nil
-			m.recomputeFindings()
+		if m.filter != "" {
+			m.setFilter("", nil)
 		}
 		m.selectFinding(f)
-		m.group.focus = paneFindings
-		c.setResult(k, actionResult{text: "= the findings pane lists all " + plural(len(m.group.all), "finding") +
+		m.focus = paneFindings
+		m.check.setResult(k, actionResult{text: "= the findings pane lists all " + plural(len(m.all), "finding") +
 			" from this source and user agent"})
 		return nil
 	case playbooks.ActEvidence:
-		m.view = viewEvent
-		m.event.coll = m.opts.Collection
-		m.event.open(f, m.lints)
-		m.layout()
+		a.nav.openFinding(f)
 		return nil
 	case playbooks.ActException:
-		entries, missing := run.ExceptionEntries(act.Fields, f, m.opts.Collection)
-		if len(entries) == 0 {
-			m.lastErr = "the evidence events kept have no " + triage.Escape(strings.Join(missing, ", "))
-			return nil
-		}
-		m.dialog = newExceptionEntriesDialog(f.Detector, entries)
-		m.modal = modalDialog
-		if len(missing) > 0 {
-			m.info = "left out (not in the evidence): " + triage.Escape(strings.Join(missing, ", "))
-		}
-		return m.preview()
+		return m.exceptionStep(act, f)
 	}
-	c.runSeq++
 	in := actionInput{
-		act: act, finding: f, events: m.opts.Collection,
-		groups: queuedKeys(m.snap), allow: m.allow, now: m.opts.Now(),
+		act: act, finding: f, events: a.opts.Collection,
+		groups: queuedKeys(a.snap), allow: a.allow, now: a.opts.Now(),
 	}
-	seq, key := c.runSeq, m.group.group.Key
-	c.setResult(k, actionResult{seq: seq, pending: true, text: "= working…"})
-	return func() tea.Msg {
-		r := runAction(in)
-		r.seq = seq
-		return actionResultMsg{group: key, step: k, res: r}
-	}
+	m.check.setResult(k, actionResult{pending: true, text: "= working…"})
+	return a.req.ask(answerAddr(m.group.Key, k), func() tea.Msg {
+		return answerMsg{step: k, res: runAction(in)}
+	})
 }
 
-// applyActionResult shows an answer if it is still wanted: the group is
-// still open and the step was not run again since.
-func (m *model) applyActionResult(msg actionResultMsg) {
-	c := &m.group.check
-	if m.group.group == nil || m.group.group.Key != msg.group {
-		return
+// exceptionStep opens the exception dialog with conditions made from the
+// evidence's values of the action's fields.
+func (m *groupModel) exceptionStep(act playbooks.Action, f triage.Finding) tea.Cmd {
+	a := m.a
+	entries, missing := run.ExceptionEntries(act.Fields, f, a.opts.Collection)
+	if len(entries) == 0 {
+		a.lastErr = "the evidence events kept have no " + triage.Escape(strings.Join(missing, ", "))
+		return nil
 	}
-	if prev, ok := c.results[msg.step]; !ok || prev.seq != msg.res.seq {
-		return
+	cmd := a.nav.openDialog(newExceptionEntriesDialog(f.Detector, entries))
+	if len(missing) > 0 {
+		a.info = "left out (not in the evidence): " + triage.Escape(strings.Join(missing, ", "))
 	}
-	c.setResult(msg.step, msg.res)
+	return cmd
 }
 
 // stepFinding is the finding a step is about: the selected finding when
 // it is one of dets', else the group's latest finding of dets, else the
 // selected finding.
-func (m *model) stepFinding(dets []string) (triage.Finding, bool) {
-	sel, selOK := m.group.selected()
+func (m *groupModel) stepFinding(dets []string) (triage.Finding, bool) {
+	sel, selOK := m.selected()
 	if selOK && slices.Contains(dets, sel.Detector) {
 		return sel, true
 	}
-	for i := len(m.group.all) - 1; i >= 0; i-- {
-		if slices.Contains(dets, m.group.all[i].Detector) {
-			return m.group.all[i], true
+	for i := len(m.all) - 1; i >= 0; i-- {
+		if slices.Contains(dets, m.all[i].Detector) {
+			return m.all[i], true
 		}
 	}
 	return sel, selOK
 }
 
 // selectFinding moves the findings cursor to f, if it is shown.
-func (m *model) selectFinding(f triage.Finding) {
-	for i, r := range m.group.rows {
+func (m *groupModel) selectFinding(f triage.Finding) {
+	for i, r := range m.rows {
 		if r.f.Detector == f.Detector && r.f.Timestamp.Equal(f.Timestamp) && slices.Equal(r.f.Evidence, f.Evidence) {
-			m.group.list.setCursor(i)
+			m.list.setCursor(i)
 			return
 		}
 	}
@@ -180,23 +169,20 @@ func (m *model) selectFinding(f triage.Finding) {
 
 // followPivot acts on a pivot's answer: one group opens, several filter
 // the queue to them.
-func (m *model) followPivot(r actionResult) tea.Cmd {
+func (m *groupModel) followPivot(r actionResult) tea.Cmd {
+	a := m.a
 	if len(r.pivot) == 1 {
-		if g := findGroup(m.snap, r.pivot[0]); g != nil {
-			return m.openGroup(g)
+		if g := a.snap.findGroup(r.pivot[0]); g != nil {
+			return a.nav.openGroup(g)
 		}
 	}
 	match, err := kql.Parse(r.pivotQ)
 	if err != nil {
-		m.setErr(err)
+		a.setErr(err)
 		return nil
 	}
-	m.queueFilter, m.queueMatch = r.pivotQ, match
-	m.view = viewQueue
-	m.queue.list.setCursor(0)
-	m.layout()
-	m.info = "queue filtered to the " + plural(len(r.pivot), "group") + " of the pivot"
-	return m.recomputeRows()
+	a.info = "queue filtered to the " + plural(len(r.pivot), "group") + " of the pivot"
+	return a.nav.filterQueue(r.pivotQ, match)
 }
 
 // runAction answers count, values, pivot and allowlist-check in words.
@@ -408,6 +394,14 @@ func windowPhrase(d time.Duration) string {
 		span = d.String()
 	}
 	return "in the " + span + " before the finding"
+}
+
+// clearResults drops every answer (a new run, another group).
+func (c *checklistModel) clearResults() {
+	if len(c.results) > 0 {
+		c.results = nil
+		c.placeResults()
+	}
 }
 
 // setResult records a step's answer and lays the panel out again.

@@ -181,8 +181,8 @@ func TestRunStepOpens(t *testing.T) {
 		check func(t *testing.T, m *model)
 	}{
 		{"group focuses the findings", "resp-group", func(t *testing.T, m *model) {
-			if m.view != viewGroup || m.group.focus != paneFindings || m.groupFilter != "" {
-				t.Errorf("view %d focus %d filter %q", m.view, m.group.focus, m.groupFilter)
+			if m.view != viewGroup || m.group.focus != paneFindings || m.group.filter != "" {
+				t.Errorf("view %d focus %d filter %q", m.view, m.group.focus, m.group.filter)
 			}
 		}},
 		{"evidence opens the finding", "resp-evidence", func(t *testing.T, m *model) {
@@ -291,19 +291,19 @@ func TestActionResultStale(t *testing.T) {
 	m := consoleAt(t, actionOptions(t, newMemStore()), 120, 40)
 	toStep(t, m, "inv-count")
 	k := stepKey{actDet, "inv-count"}
-	cmd := m.runStep()
+	cmd := m.group.runStep()
 	if cmd == nil || !m.group.check.results[k].pending {
 		t.Fatal("count did not start in a command")
 	}
-	msg := cmd().(actionResultMsg)
+	msg := cmd().(reply)
 	tests := []struct {
 		name   string
-		mutate func(actionResultMsg) actionResultMsg
+		mutate func(reply) reply
 		keep   bool
 	}{
-		{"other group", func(r actionResultMsg) actionResultMsg { r.group.UserAgent = "x"; return r }, false},
-		{"older run", func(r actionResultMsg) actionResultMsg { r.res.seq--; return r }, false},
-		{"current", func(r actionResultMsg) actionResultMsg { return r }, true},
+		{"other group", func(r reply) reply { r.to = answerAddr(triage.GroupKey{UserAgent: "x"}, k); return r }, false},
+		{"older run", func(r reply) reply { r.gen--; return r }, false},
+		{"current", func(r reply) reply { return r }, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -373,7 +373,7 @@ func TestAnswersDroppedAfterRun(t *testing.T) {
 		t.Fatalf("results %v", m.group.check.results)
 	}
 	rows := len(m.group.check.rows)
-	drive(m, startDoneMsg{gen: m.gen})
+	drive(m, runReply(m, startDoneMsg{}))
 	if len(m.group.check.results) != 0 || len(m.group.check.rows) != rows-1 {
 		t.Errorf("after the run: %d results, %d rows (was %d)", len(m.group.check.results), len(m.group.check.rows), rows)
 	}

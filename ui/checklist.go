@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"picket/casefile"
 	"picket/playbooks"
 	"picket/triage"
@@ -64,10 +66,9 @@ type checklistModel struct {
 	height   int
 	missing  []string // detectors without a playbook
 	noSource bool     // no playbooks wired at all
-	// results are the answers of the steps' actions run on this group;
-	// runSeq numbers the runs so a late answer never overwrites a newer.
+	// results are the answers of the steps' actions run on this group
+	// (actionrun.go).
 	results map[stepKey]actionResult
-	runSeq  int
 }
 
 // open builds the rows for a group's detectors.
@@ -283,4 +284,62 @@ func (c *checklistModel) view(focused bool) []string {
 		lines = append(lines, st.Dim.Render(clip("no playbook: "+strings.Join(ms, ", "), c.width)))
 	}
 	return lines
+}
+
+// tick toggles the checklist step under the cursor. Detectors sharing
+// the list get the same tick, so each detector's checklist in the case
+// file tells the truth.
+func (m *groupModel) tick() tea.Cmd {
+	det, step, ok := m.check.selected()
+	if !ok || m.group == nil {
+		return nil
+	}
+	a := m.a
+	it := m.check.item(det, step.ID)
+	it.DetectorID, it.ItemID, it.TargetKey = det, step.ID, groupTarget(m.group.Key)
+	it.Checked = !it.Checked
+	it.By, it.At = a.opts.Author, a.opts.Now()
+	m.check.set(it)
+	cmds := []tea.Cmd{m.saveStep(it, "ticked")}
+	for _, d := range m.check.sharing() {
+		other := it
+		other.DetectorID = d
+		if prev := m.check.item(d, step.ID); prev.Note != "" {
+			other.Note = prev.Note
+		}
+		m.check.set(other)
+		cmds = append(cmds, m.saveStep(other, "ticked"))
+	}
+	return tea.Batch(cmds...)
+}
+
+// saveStepNote records a step's note for the step's detector and those
+// sharing its list; target is the group the editor was opened on.
+func (m *groupModel) saveStepNote(target string, k stepKey, body string) tea.Cmd {
+	if m.group == nil || groupTarget(m.group.Key) != target {
+		return nil
+	}
+	a := m.a
+	var cmds []tea.Cmd
+	for _, d := range append([]string{k.detector}, m.check.sharing()...) {
+		it := m.check.item(d, k.item)
+		it.DetectorID, it.ItemID, it.TargetKey = d, k.item, target
+		it.Note, it.By, it.At = body, a.opts.Author, a.opts.Now()
+		m.check.set(it)
+		cmds = append(cmds, m.saveStep(it, "step note saved"))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *groupModel) saveStep(it casefile.ChecklistItem, verb string) tea.Cmd {
+	store := m.a.opts.Store
+	if store == nil {
+		m.a.lastErr = "no case file: checklist ticks are not saved"
+		return nil
+	}
+	if verb == "ticked" && !it.Checked {
+		verb = "unticked"
+	}
+	ctx, what := m.a.ctx, verb+": "+clip(triage.Escape(it.ItemID), 40)
+	return func() tea.Msg { return savedMsg{what: what, err: store.SetChecklistItem(ctx, it)} }
 }

@@ -321,12 +321,17 @@ func runCmd(m *model, cmd tea.Cmd, depth int) (quit bool) {
 			}
 		}
 		return quit
-	case tickMsg:
-		return false
+	case reply:
+		if _, tick := msg.msg.(tickMsg); tick {
+			return false
+		}
 	}
 	_, next := m.Update(msg)
 	return runCmd(m, next, depth+1)
 }
+
+// runReply addresses msg to the current run, as the run's commands do.
+func runReply(m *model, msg tea.Msg) reply { return m.req.stamp(runAddr, msg) }
 
 // keys drives the model with key presses.
 func keys(m *model, ks ...string) (quit bool) {

@@ -476,8 +476,8 @@ func TestRerunKey(t *testing.T) {
 	if runs != 1 || m.loading {
 		t.Fatalf("runs %d loading %v", runs, m.loading)
 	}
-	if m.queueFilter != "not severity:low" || len(m.queue.rows) != 3 {
-		t.Errorf("filter lost: %q, %d rows", m.queueFilter, len(m.queue.rows))
+	if m.queue.filter != "not severity:low" || len(m.queue.rows) != 3 {
+		t.Errorf("filter lost: %q, %d rows", m.queue.filter, len(m.queue.rows))
 	}
 	if now, _ := m.queue.selected(); now.Key != sel.Key {
 		t.Errorf("cursor moved from %v to %v", sel.Key, now.Key)

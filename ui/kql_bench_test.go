@@ -47,7 +47,7 @@ func TestKQLFilterOnGroups(t *testing.T) {
 			typeText(m, tc.q)
 			keys(m, "enter")
 			if m.modal != modalNone {
-				t.Fatalf("filter not applied: %s", m.inputErr)
+				t.Fatalf("filter not applied: %s", m.input.err)
 			}
 			if len(m.queue.rows) != tc.rows {
 				t.Errorf("%d rows, want %d", len(m.queue.rows), tc.rows)
@@ -59,7 +59,7 @@ func TestKQLFilterOnGroups(t *testing.T) {
 	keys(m, "/")
 	typeText(m, "source.ip:(")
 	keys(m, "enter")
-	if m.modal != modalFilter || m.inputErr == "" || len(m.queue.rows) != 4 {
-		t.Errorf("a KQL syntax error must show inline and keep the list: %q, %d rows", m.inputErr, len(m.queue.rows))
+	if m.modal != modalFilter || m.input.err == "" || len(m.queue.rows) != 4 {
+		t.Errorf("a KQL syntax error must show inline and keep the list: %q, %d rows", m.input.err, len(m.queue.rows))
 	}
 }

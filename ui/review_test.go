@@ -149,16 +149,16 @@ func TestGroupFilterPerGroup(t *testing.T) {
 	keys(m, "enter", "/")
 	typeText(m, "detector:RE2")
 	keys(m, "enter")
-	if m.groupFilter == "" || len(m.group.rows) != 1 {
-		t.Fatalf("filter %q, %d rows", m.groupFilter, len(m.group.rows))
+	if m.group.filter == "" || len(m.group.rows) != 1 {
+		t.Fatalf("filter %q, %d rows", m.group.filter, len(m.group.rows))
 	}
 	keys(m, "esc", "enter") // the same group again keeps it
-	if m.groupFilter == "" || len(m.group.rows) != 1 {
-		t.Errorf("reopened: filter %q, %d rows", m.groupFilter, len(m.group.rows))
+	if m.group.filter == "" || len(m.group.rows) != 1 {
+		t.Errorf("reopened: filter %q, %d rows", m.group.filter, len(m.group.rows))
 	}
 	keys(m, "esc", "j", "enter")
-	if m.groupFilter != "" || m.groupMatch != nil || len(m.group.rows) != 1 {
-		t.Errorf("another group: filter %q, %d rows", m.groupFilter, len(m.group.rows))
+	if m.group.filter != "" || m.group.match != nil || len(m.group.rows) != 1 {
+		t.Errorf("another group: filter %q, %d rows", m.group.filter, len(m.group.rows))
 	}
 	if strings.Contains(m.View(), "filter:") {
 		t.Errorf("status line shows a filter:\n%s", m.View())
@@ -377,7 +377,7 @@ func TestSortArrowsWholeTitle(t *testing.T) {
 	if head := strings.Split(m.View(), "\n")[1]; !strings.Contains(head, "STATUS▼") {
 		t.Errorf("reversed header %q", head)
 	}
-	var q queueModel = newQueue(m.st, m.keys)
+	q := newQueue(m.app)
 	q.setSize(80, 10)
 	q.setRows([]queueRow{{g: &triage.Group{Key: triage.GroupKey{UserAgent: "x"}, MaxSeverity: triage.Low}}})
 	q.sort = sortIP

@@ -42,36 +42,3 @@ type Suppressions interface {
 type Exporter interface {
 	Export(ctx context.Context) (string, error)
 }
-
-// suppressor asks triage's Suppressor, the one owner of the decision, so
-// the console agrees with picket detect and the exports. The console's
-// engine runs without exceptions, so that suppressed findings can still be
-// shown, marked, on request; evidence is judged on the events the
-// collection kept.
-type suppressor struct {
-	s    *triage.Suppressor
-	hits triage.EventHits
-}
-
-func newSuppressor(xs []triage.Exception, allow []triage.AllowEntry, now time.Time, coll *triage.Collection) *suppressor {
-	s := &suppressor{s: triage.NewSuppressor(xs, allow, now)}
-	if coll != nil && s.s.HasExceptions() {
-		s.hits = coll.Hits(s.s)
-	}
-	return s
-}
-
-func (s *suppressor) empty() bool { return s == nil || s.s == nil }
-
-// suppressed says whether f is hidden, and by what ("allowlisted",
-// "exception").
-func (s *suppressor) suppressed(f *triage.Finding) (string, bool) {
-	if s.empty() {
-		return "", false
-	}
-	h, ok := s.s.Judge(f, s.hits)
-	if !ok {
-		return "", false
-	}
-	return h.Kind(), true
-}
