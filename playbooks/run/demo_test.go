@@ -20,7 +20,8 @@ import (
 // and an action either answers or says what the finding lacks (no user
 // name, no session).
 func TestShippedActionsOnDemo(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
+		// It runs one goroutine; under the race detector it takes minutes.
 		t.Skip("runs the detectors over the demo data")
 	}
 	c := triage.NewCollection(0)
