@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -14,7 +15,11 @@ type copiedMsg struct {
 	err  error
 }
 
-// copyValue puts v on the clipboard (y).
+// copyValue puts v on the clipboard (y). What is copied is what the
+// screen shows: every line escaped with triage.Escape, the line breaks
+// kept. Attackers write user agents, fields and reasons; raw control
+// characters on the clipboard would run when pasted into a terminal
+// (paste-jacking: an escape ending bracketed paste, a carriage return).
 func (a *app) copyValue(what, v string) tea.Cmd {
 	if v == "" {
 		return nil
@@ -24,7 +29,16 @@ func (a *app) copyValue(what, v string) tea.Cmd {
 		a.lastErr = "no clipboard"
 		return nil
 	}
-	safe := v
+	safe := clipboardText(v)
 	what = triage.Escape(what) + " (" + strconv.Itoa(len(safe)) + " bytes)"
 	return func() tea.Msg { return copiedMsg{what: what, err: cp(safe)} }
+}
+
+// clipboardText escapes each line of s, keeping the line breaks.
+func clipboardText(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = triage.Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }
