@@ -241,11 +241,11 @@ func (m *groupModel) withAlerts(rows []findingRow) []findingRow {
 }
 
 // selectedAlert is the alert under the group view's cursor, if any.
-func (m *model) selectedAlert() (*alertItem, bool) {
-	if m.view != viewGroup || m.group.focus != paneFindings || m.group.list.n == 0 || m.group.list.cursor >= len(m.group.rows) {
+func (m *groupModel) selectedAlert() (*alertItem, bool) {
+	if m.focus != paneFindings || m.list.n == 0 || m.list.cursor >= len(m.rows) {
 		return nil, false
 	}
-	it := m.group.rows[m.group.list.cursor].alert
+	it := m.rows[m.list.cursor].alert
 	return it, it != nil
 }
 
@@ -253,7 +253,10 @@ func (m *model) selectedAlert() (*alertItem, bool) {
 // file (by its uuid) and, when connected, in Elasticsearch. ok is false
 // when the cursor is not on an alert.
 func (m *model) cycleAlert() (tea.Cmd, bool) {
-	it, ok := m.selectedAlert()
+	if m.view != viewGroup {
+		return nil, false
+	}
+	it, ok := m.group.selectedAlert()
 	if !ok {
 		return nil, false
 	}
@@ -390,12 +393,13 @@ func (m *model) alertCounts() string {
 	case m.al.pulling:
 		return " · pulling alerts…"
 	}
-	return " · " + plural(len(m.al.items), "alert") + " (" + strconv.Itoa(m.reproduced()) + " reproduced)"
+	return " · " + plural(len(m.al.items), "alert") + " (" + strconv.Itoa(m.al.reproduced()) + " reproduced)"
 }
 
-func (m *model) reproduced() int {
+// reproduced counts the alerts the local run reproduces.
+func (s *alertState) reproduced() int {
 	n := 0
-	for _, it := range m.al.items {
+	for _, it := range s.items {
 		if !it.pending && it.res.Verdict == reconcile.Reproduced {
 			n++
 		}

@@ -150,7 +150,7 @@ func (m *model) statusLine() string {
 	}
 	switch {
 	case m.loading:
-		parts = append(parts, m.loadingPart())
+		parts = append(parts, m.load.view(m.st, m.snap.events))
 	case m.startErr != nil:
 		parts = append(parts, st.Error.Render("error: "+triage.Escape(m.startErr.Error())))
 	}

@@ -88,7 +88,7 @@ func (m *model) onRun(msg tea.Msg) tea.Cmd {
 		if !m.loading {
 			return nil
 		}
-		m.pollProgress()
+		m.load.poll(m.opts.Progress)
 		return m.refresh()
 	}
 	return nil
@@ -270,12 +270,4 @@ func (m *model) export() tea.Cmd {
 		where, err := ex.Export(ctx)
 		return exportedMsg{where: where, err: err}
 	}
-}
-
-func (m *model) onExported(msg exportedMsg) {
-	if msg.err != nil {
-		m.setErr(msg.err)
-		return
-	}
-	m.info = "exported to " + triage.Escape(msg.where)
 }

@@ -135,7 +135,7 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 	case supSavedMsg:
 		return m.onSuppressionSaved(msg)
 	case exportedMsg:
-		m.onExported(msg)
+		m.onSaved("exported to "+triage.Escape(msg.where), msg.err)
 		return nil
 	case copiedMsg:
 		m.onSaved("copied "+msg.what, msg.err)
