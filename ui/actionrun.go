@@ -1,10 +1,7 @@
 package ui
 
 import (
-	"bytes"
-	"cmp"
-	"net/netip"
-	"regexp"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,7 +10,9 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"picket/kql"
 	"picket/playbooks"
+	"picket/playbooks/run"
 	"picket/triage"
 )
 
@@ -21,13 +20,13 @@ import (
 //
 // group, evidence and exception act at once (they open a pane, a view or
 // the exception dialog). count, values, pivot and allowlist-check are
-// answered from the kept events, the queue and the allowlist in a command,
-// off the input loop; their answer comes back as an actionResultMsg and is
-// shown on a line under the step until the group is closed.
+// answered by playbooks/run in a command, off the input loop; the answer
+// comes back addressed to the step (topicAnswer, keyed by group and step)
+// and is shown, in words, on a line under the step until the group is
+// closed or the run changes.
 
 // actionResult is the answer shown under a step.
 type actionResult struct {
-	seq     int // which run of the checklist it answers
 	pending bool
 	text    string // one line, escaped, starting with "= "
 	err     string // escaped
@@ -38,11 +37,15 @@ type actionResult struct {
 	pivotQ string
 }
 
-// actionResultMsg carries an action's answer back to the checklist.
-type actionResultMsg struct {
-	group triage.GroupKey
-	step  stepKey
-	res   actionResult
+// answerMsg carries a step's answer back to the checklist.
+type answerMsg struct {
+	step stepKey
+	res  actionResult
+}
+
+// answerAddr addresses the answer of one step of one group.
+func answerAddr(g triage.GroupKey, k stepKey) address {
+	return address{to: viewGroup, topic: topicAnswer, key: g.String() + "\x00" + k.detector + "\x00" + k.item}
 }
 
 // actionInput is everything a command needs to answer an action: values
@@ -50,124 +53,115 @@ type actionResultMsg struct {
 type actionInput struct {
 	act     playbooks.Action
 	finding triage.Finding
-	coll    *triage.Collection
-	filter  FilterFunc
-	groups  []*triage.Group // the queue's groups, for pivot
+	events  run.Events
+	groups  []triage.GroupKey // the queue's groups, for pivot
 	allow   []triage.AllowEntry
 	now     time.Time
+}
+
+// queuedKeys lists the snapshot's groups, shown and suppressed: those a
+// pivot can lead to.
+func queuedKeys(s snapshot) []triage.GroupKey {
+	out := make([]triage.GroupKey, 0, len(s.groups)+len(s.suppressed))
+	for _, gs := range [][]*triage.Group{s.groups, s.suppressed} {
+		for _, g := range gs {
+			out = append(out, g.Key)
+		}
+	}
+	return out
 }
 
 // maxPivotFilter caps how many groups a pivot's queue filter names.
 const maxPivotFilter = 30
 
 // runStep runs the action of the checklist step under the cursor.
-func (m *model) runStep() tea.Cmd {
-	det, step, ok := m.group.check.selected()
-	if !ok || m.group.group == nil {
+func (m *groupModel) runStep() tea.Cmd {
+	det, step, ok := m.check.selected()
+	if !ok || m.group == nil {
 		return nil
 	}
-	if step.Action == "" {
-		m.info = "this step has no action to run (space ticks it)"
+	a := m.a
+	if step.Action == nil {
+		a.info = "this step has no action to run (space ticks it)"
 		return nil
 	}
-	act, err := playbooks.ParseAction(step.Action)
-	if err != nil {
-		m.lastErr = "cannot run this step: " + triage.Escape(err.Error()) + " (y copies it)"
-		return nil
-	}
+	act := *step.Action
 	k := stepKey{det, step.ID}
-	c := &m.group.check
-	if prev, ok := c.results[k]; ok && act.Kind == playbooks.ActPivot && !prev.pending && len(prev.pivot) > 0 {
+	if prev, ok := m.check.results[k]; ok && act.Kind == playbooks.ActPivot && !prev.pending && len(prev.pivot) > 0 {
 		return m.followPivot(prev)
 	}
-	f, ok := m.stepFinding(append([]string{det}, c.sharing()...))
+	f, ok := m.stepFinding(append([]string{det}, m.check.sharing()...))
 	if !ok {
-		if m.group.loading {
-			m.info = "the group's findings are still loading"
+		if m.loading {
+			a.info = "the group's findings are still loading"
 		} else {
-			m.lastErr = "no finding to run this step on"
+			a.lastErr = "no finding to run this step on"
 		}
 		return nil
 	}
 	switch act.Kind {
 	case playbooks.ActGroup:
-		if m.groupFilter != "" {
-			m.groupFilter, m.groupMatch = "", nil
-			m.recomputeFindings()
+		if m.filter != "" {
+			m.setFilter("", nil)
 		}
 		m.selectFinding(f)
-		m.group.focus = paneFindings
-		c.setResult(k, actionResult{text: "= the findings pane lists all " + plural(len(m.group.all), "finding") +
+		m.focus = paneFindings
+		m.check.setResult(k, actionResult{text: "= the findings pane lists all " + plural(len(m.all), "finding") +
 			" from this source and user agent"})
 		return nil
 	case playbooks.ActEvidence:
-		m.view = viewEvent
-		m.event.coll = m.opts.Collection
-		m.event.open(f, m.lints)
-		m.layout()
+		a.nav.openFinding(f)
 		return nil
 	case playbooks.ActException:
-		entries, missing := exceptionEntries(act.Fields, f, m.opts.Collection)
-		if len(entries) == 0 {
-			m.lastErr = "the evidence events kept have no " + triage.Escape(strings.Join(missing, ", "))
-			return nil
-		}
-		m.dialog = newExceptionEntriesDialog(f.Detector, entries)
-		m.modal = modalDialog
-		if len(missing) > 0 {
-			m.info = "left out (not in the evidence): " + triage.Escape(strings.Join(missing, ", "))
-		}
-		return m.preview()
+		return m.exceptionStep(act, f)
 	}
-	c.runSeq++
 	in := actionInput{
-		act: act, finding: f, coll: m.opts.Collection, filter: m.opts.Filter,
-		groups: append(slices.Clip(m.snap.groups), m.snap.suppressed...),
-		allow:  m.allow, now: m.opts.Now(),
+		act: act, finding: f, events: a.opts.Collection,
+		groups: queuedKeys(a.snap), allow: a.allow, now: a.opts.Now(),
 	}
-	seq, key := c.runSeq, m.group.group.Key
-	c.setResult(k, actionResult{seq: seq, pending: true, text: "= working…"})
-	return func() tea.Msg {
-		r := runAction(in)
-		r.seq = seq
-		return actionResultMsg{group: key, step: k, res: r}
-	}
+	m.check.setResult(k, actionResult{pending: true, text: "= working…"})
+	return a.req.ask(answerAddr(m.group.Key, k), func() tea.Msg {
+		return answerMsg{step: k, res: runAction(in)}
+	})
 }
 
-// applyActionResult shows an answer if it is still wanted: the group is
-// still open and the step was not run again since.
-func (m *model) applyActionResult(msg actionResultMsg) {
-	c := &m.group.check
-	if m.group.group == nil || m.group.group.Key != msg.group {
-		return
+// exceptionStep opens the exception dialog with conditions made from the
+// evidence's values of the action's fields.
+func (m *groupModel) exceptionStep(act playbooks.Action, f triage.Finding) tea.Cmd {
+	a := m.a
+	entries, missing := run.ExceptionEntries(act.Fields, f, a.opts.Collection)
+	if len(entries) == 0 {
+		a.lastErr = "the evidence events kept have no " + triage.Escape(strings.Join(missing, ", "))
+		return nil
 	}
-	if prev, ok := c.results[msg.step]; !ok || prev.seq != msg.res.seq {
-		return
+	cmd := a.nav.openDialog(newExceptionEntriesDialog(f.Detector, entries))
+	if len(missing) > 0 {
+		a.info = "left out (not in the evidence): " + triage.Escape(strings.Join(missing, ", "))
 	}
-	c.setResult(msg.step, msg.res)
+	return cmd
 }
 
 // stepFinding is the finding a step is about: the selected finding when
 // it is one of dets', else the group's latest finding of dets, else the
 // selected finding.
-func (m *model) stepFinding(dets []string) (triage.Finding, bool) {
-	sel, selOK := m.group.selected()
+func (m *groupModel) stepFinding(dets []string) (triage.Finding, bool) {
+	sel, selOK := m.selected()
 	if selOK && slices.Contains(dets, sel.Detector) {
 		return sel, true
 	}
-	for i := len(m.group.all) - 1; i >= 0; i-- {
-		if slices.Contains(dets, m.group.all[i].Detector) {
-			return m.group.all[i], true
+	for i := len(m.all) - 1; i >= 0; i-- {
+		if slices.Contains(dets, m.all[i].Detector) {
+			return m.all[i], true
 		}
 	}
 	return sel, selOK
 }
 
 // selectFinding moves the findings cursor to f, if it is shown.
-func (m *model) selectFinding(f triage.Finding) {
-	for i, r := range m.group.rows {
+func (m *groupModel) selectFinding(f triage.Finding) {
+	for i, r := range m.rows {
 		if r.f.Detector == f.Detector && r.f.Timestamp.Equal(f.Timestamp) && slices.Equal(r.f.Evidence, f.Evidence) {
-			m.group.list.setCursor(i)
+			m.list.setCursor(i)
 			return
 		}
 	}
@@ -175,431 +169,138 @@ func (m *model) selectFinding(f triage.Finding) {
 
 // followPivot acts on a pivot's answer: one group opens, several filter
 // the queue to them.
-func (m *model) followPivot(r actionResult) tea.Cmd {
+func (m *groupModel) followPivot(r actionResult) tea.Cmd {
+	a := m.a
 	if len(r.pivot) == 1 {
-		if g := findGroup(m.snap, r.pivot[0]); g != nil {
-			return m.openGroup(g)
+		if g := a.snap.findGroup(r.pivot[0]); g != nil {
+			return a.nav.openGroup(g)
 		}
 	}
-	match, err := m.opts.Filter(r.pivotQ)
+	match, err := kql.Parse(r.pivotQ)
 	if err != nil {
-		// The built-in matcher has no "or": select the groups directly.
-		match = groupKeyMatcher(r.pivot)
+		a.setErr(err)
+		return nil
 	}
-	m.queueFilter, m.queueMatch = r.pivotQ, match
-	m.view = viewQueue
-	m.queue.list.setCursor(0)
-	m.layout()
-	m.info = "queue filtered to the " + plural(len(r.pivot), "group") + " of the pivot"
-	return m.recomputeRows()
+	a.info = "queue filtered to the " + plural(len(r.pivot), "group") + " of the pivot"
+	return a.nav.filterQueue(r.pivotQ, match)
 }
 
-// groupKeyMatcher matches queue rows whose source IP and user agent are
-// one of keys.
-func groupKeyMatcher(keys []triage.GroupKey) func(FilterDoc) bool {
-	want := make(map[[2]string]bool, len(keys))
-	for _, k := range keys {
-		want[[2]string{ipOrEmpty(k.SourceIP), k.UserAgent}] = true
-	}
-	first := func(vs []FieldValue) string {
-		if len(vs) == 0 {
-			return ""
-		}
-		return vs[0].Str
-	}
-	return func(d FilterDoc) bool {
-		return want[[2]string{first(d.Values("source.ip")), first(d.Values("user_agent.original"))}]
-	}
-}
-
-// runAction answers count, values, pivot and allowlist-check.
+// runAction answers count, values, pivot and allowlist-check in words.
 func runAction(in actionInput) actionResult {
+	var (
+		r   actionResult
+		err error
+	)
 	switch in.act.Kind {
 	case playbooks.ActCount:
-		return in.count()
+		var c run.Counted
+		if c, err = run.Count(in.act, in.finding, in.events); err == nil {
+			r.text = "= " + plural(c.Events, "event") + " " + triage.Escape(coverageText(c.Coverage))
+		}
 	case playbooks.ActValues:
-		return in.values()
+		var v run.ValueCounts
+		if v, err = run.Values(in.act, in.finding, in.events); err == nil {
+			r.text = valuesText(v, in.act.Top)
+		}
 	case playbooks.ActPivot:
-		return in.pivotGroups()
+		var p run.Pivoted
+		if p, err = run.Pivot(in.act, in.finding, in.events, in.groups); err == nil {
+			r = pivotResult(p)
+		}
 	case playbooks.ActAllowlistCheck:
-		return in.allowCheck()
+		r.text = allowText(run.CheckAllowlist(in.act, in.finding, in.events, in.allow, in.now), in.finding.Detector)
+	default:
+		err = errors.New("the console does not run " + string(in.act.Kind) + " in the background")
 	}
-	return actionResult{err: "the console does not run " + triage.Escape(string(in.act.Kind)) + " in the background"}
+	if err != nil {
+		return actionResult{err: triage.Escape(err.Error())}
+	}
+	return r
 }
 
-func errResult(s string) actionResult { return actionResult{err: triage.Escape(s)} }
-
-// firstEvidence is the finding's first evidence event the collection kept.
-func (in actionInput) firstEvidence() (*triage.Event, bool) {
-	for _, r := range in.finding.Evidence {
-		if ev, ok := in.coll.Event(r); ok {
-			return ev, true
-		}
-	}
-	return nil, false
-}
-
-var placeholder = regexp.MustCompile(`\{\{\s*([^{}\s]+)\s*\}\}`)
-
-// fillQuery replaces each {{field}} with the first evidence event's value
-// of the field, quoted for KQL.
-func (in actionInput) fillQuery(q string) (string, error) {
-	if !strings.Contains(q, "{{") {
-		return q, nil
-	}
-	ev, ok := in.firstEvidence()
-	if !ok {
-		return "", errorString("the query needs an evidence event, and none was kept")
-	}
-	var missing string
-	out := placeholder.ReplaceAllStringFunc(q, func(s string) string {
-		field := placeholder.FindStringSubmatch(s)[1]
-		vs := eventValues(ev, field)
-		if len(vs) == 0 {
-			if missing == "" {
-				missing = field
-			}
-			return s
-		}
-		return kqlQuote(vs[0].Str)
-	})
-	if missing != "" {
-		return "", errorString("the first evidence event has no " + missing + " for {{" + missing + "}}")
-	}
-	return out, nil
-}
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
-
-// kqlQuote writes s as a quoted KQL value: wildcards and keywords in it
-// are literal.
-func kqlQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// scope walks the events of the action's scope and window, matching its
-// query, and says in words what it walked ("from this source in the 1h before
-// the finding"). fn sees only events that pass.
-func (in actionInput) scope(query string, fn func(*triage.Event)) (string, error) {
-	var match func(FilterDoc) bool
-	if query != "" {
-		q, err := in.fillQuery(query)
-		if err != nil {
-			return "", err
-		}
-		if match, err = in.filter(q); err != nil {
-			return "", errorString("query " + q + ": " + err.Error())
-		}
-	}
-	f := in.finding
-	end := f.End
-	if end.IsZero() || end.Before(f.Timestamp) {
-		end = f.Timestamp
-	}
-	var from, until time.Time // the window; zero: the whole run
-	if in.act.Window > 0 {
-		from, until = end.Add(-in.act.Window), end
-	}
-	// Scans over every kept event skip the parts outside the window.
-	each := func(fn func(*triage.Event) bool) { in.coll.EachEventBetween(from, until, fn) }
-	inWindow := func(ev *triage.Event) bool {
-		if in.act.Window <= 0 {
-			return true
-		}
-		return !ev.Timestamp.IsZero() && !ev.Timestamp.Before(from) && !ev.Timestamp.After(end)
-	}
-	doc := &eventDoc{}
-	visit := func(ev *triage.Event) bool {
-		if !inWindow(ev) {
-			return true
-		}
-		if match != nil {
-			doc.ev = ev
-			if !match(doc) {
-				return true
-			}
-		}
-		fn(ev)
-		return true
-	}
+// coverageText says in words which events an answer walked: "from this
+// source in the 1h before the finding".
+func coverageText(c run.Coverage) string {
 	var who string
-	switch in.act.EffectiveScope() {
+	switch c.Scope {
 	case playbooks.ScopeSource:
 		who = "from this source"
-		ua := f.UserAgent
-		if !f.SourceIP.IsValid() {
-			each(func(ev *triage.Event) bool {
-				if ev.SourceIP.IsValid() || ev.UserAgent != ua {
-					return true
-				}
-				return visit(ev)
-			})
-			break
-		}
-		in.coll.EachEventFrom(f.SourceIP, func(ev *triage.Event) bool {
-			if ev.UserAgent != ua {
-				return true
-			}
-			return visit(ev)
-		})
 	case playbooks.ScopeIP:
-		if !f.SourceIP.IsValid() {
-			return "", errorString("the finding has no source address")
-		}
-		who = "from " + f.SourceIP.String()
-		in.coll.EachEventFrom(f.SourceIP, visit)
+		who = "from " + c.Actor
 	case playbooks.ScopeUser:
-		user := f.UserName
-		if ev, ok := in.firstEvidence(); ok && user == "" {
-			user = ev.UserName
-		}
-		if user == "" {
-			return "", errorString("the finding names no user")
-		}
-		who = "by user " + clipText(user, 30)
-		each(func(ev *triage.Event) bool {
-			if ev.UserName != user {
-				return true
-			}
-			return visit(ev)
-		})
+		who = "by user " + clipText(c.Actor, 30)
 	case playbooks.ScopeSession:
-		sid := f.SessionID
-		if ev, ok := in.firstEvidence(); ok && sid == "" {
-			sid = sessionOf(ev)
-		}
-		if sid == "" {
-			return "", errorString("the finding has no session id")
-		}
-		who = "in this session"
-		each(func(ev *triage.Event) bool {
-			if !inSession(ev, sid) {
-				return true
-			}
-			return visit(ev)
-		})
+		who = "in this session" // a session id is a secret
 	default:
 		who = "site-wide"
-		each(visit)
 	}
-	where := who + " " + windowPhrase(in.act.Window)
-	if in.coll.Full() {
-		where += " (of the first " + strconv.Itoa(in.coll.EventCount()) + " events, those kept)"
+	s := who + " " + windowPhrase(c.Window)
+	if c.Partial {
+		s += " (of the first " + strconv.Itoa(c.Kept) + " events, those kept)"
 	}
-	return where, nil
+	return s
 }
 
-func (in actionInput) count() actionResult {
-	n := 0
-	where, err := in.scope(in.act.Query, func(*triage.Event) { n++ })
-	if err != nil {
-		return errResult(err.Error())
-	}
-	return actionResult{text: "= " + plural(n, "event") + " " + triage.Escape(where)}
-}
-
-func (in actionInput) values() actionResult {
-	counts := map[string]int{}
-	events, with := 0, 0
-	field := in.act.Field
-	where, err := in.scope(in.act.Query, func(ev *triage.Event) {
-		events++
-		vs := eventValues(ev, field)
-		if len(vs) > 0 {
-			with++
+// valuesText lists the top values with their counts.
+func valuesText(v run.ValueCounts, top int) string {
+	where := triage.Escape(coverageText(v.Coverage))
+	if len(v.Values) == 0 {
+		if v.Matched == 0 {
+			return "= no matching events " + where
 		}
-		for _, v := range vs {
-			counts[v.Str]++
-		}
-	})
-	if err != nil {
-		return errResult(err.Error())
+		return "= no " + triage.Escape(v.Field) + " in the " + plural(v.Matched, "matching event") + " " + where
 	}
-	where = triage.Escape(where)
-	if len(counts) == 0 {
-		if events == 0 {
-			return actionResult{text: "= no matching events " + where}
-		}
-		return actionResult{text: "= no " + triage.Escape(field) + " in the " + plural(events, "matching event") + " " + where}
-	}
-	top := in.act.Top
 	if top <= 0 {
 		top = 10
 	}
-	vs := sortedValueCounts(counts)
-	parts := make([]string, 0, min(top, len(vs)))
-	for _, v := range vs[:min(top, len(vs))] {
-		parts = append(parts, clipText(triage.Escape(v.v), 40)+" ("+strconv.Itoa(v.n)+")")
+	shown := v.Values[:min(top, len(v.Values))]
+	parts := make([]string, 0, len(shown))
+	for _, vc := range shown {
+		parts = append(parts, clipText(triage.Escape(vc.Value), 40)+" ("+strconv.Itoa(vc.Count)+")")
 	}
 	s := "= " + strings.Join(parts, " · ")
-	if len(vs) > top {
-		s += " +" + strconv.Itoa(len(vs)-top) + " more"
+	if len(v.Values) > top {
+		s += " +" + strconv.Itoa(len(v.Values)-top) + " more"
 	}
-	return actionResult{text: s + " — " + plural(with, "event") + " " + where}
+	return s + " — " + plural(v.With, "event") + " " + where
 }
 
-type valueCount struct {
-	v string
-	n int
-}
-
-// sortedValueCounts orders values most frequent first, then by value.
-func sortedValueCounts(m map[string]int) []valueCount {
-	out := make([]valueCount, 0, len(m))
-	for v, n := range m {
-		out = append(out, valueCount{v, n})
-	}
-	slices.SortFunc(out, func(a, b valueCount) int {
-		if c := cmp.Compare(b.n, a.n); c != 0 {
-			return c
-		}
-		return strings.Compare(a.v, b.v)
-	})
-	return out
-}
-
-// maxPivotValues caps how many of the evidence's values a pivot looks for.
-const maxPivotValues = 20
-
-// pivotGroups finds the other sources whose events share a value of the
-// field with the finding's evidence, and which of them are queue groups.
-func (in actionInput) pivotGroups() actionResult {
-	field, f := in.act.Field, in.finding
-	want := map[string]bool{}
-	var order []string
-	for _, r := range f.Evidence {
-		ev, ok := in.coll.Event(r)
-		if !ok {
-			continue
-		}
-		vs := eventValues(ev, field)
-		if sid := sessionOf(ev); field == "session.id" && len(vs) == 0 && sid != "" {
-			vs = str(sid)
-		}
-		for _, v := range vs {
-			if !want[v.Str] && len(order) < maxPivotValues {
-				want[v.Str] = true
-				order = append(order, v.Str)
-			}
-		}
-	}
-	// Detectors name the user and the session on the finding even when
-	// they read them from elsewhere (a session cookie).
-	if len(order) == 0 {
-		switch v := map[string]string{"user.name": f.UserName, "session.id": f.SessionID}[field]; {
-		case v != "":
-			order = append(order, v)
-			want[v] = true
-		default:
-			return errResult("the evidence events kept have no " + field)
-		}
-	}
-	// A value JSON writes without escapes can be looked for in the raw
-	// bytes first, which spares parsing most events.
-	var needles [][]byte
-	for _, v := range order {
-		if !plainJSON(v) {
-			needles = nil
-			break
-		}
-		needles = append(needles, []byte(v))
-	}
-	self := triage.GroupKey{SourceIP: f.SourceIP, UserAgent: f.UserAgent}
-	shared := map[triage.GroupKey]int{}
-	end := f.End
-	if end.IsZero() || end.Before(f.Timestamp) {
-		end = f.Timestamp
-	}
-	from := end.Add(-in.act.Window)
-	in.coll.EachEvent(func(ev *triage.Event) bool {
-		if in.act.Window > 0 && (ev.Timestamp.IsZero() || ev.Timestamp.Before(from) || ev.Timestamp.After(end)) {
-			return true
-		}
-		k := triage.GroupKey{SourceIP: ev.SourceIP, UserAgent: ev.UserAgent}
-		if k == self {
-			return true
-		}
-		if needles != nil && !slices.ContainsFunc(needles, func(n []byte) bool { return bytes.Contains(ev.Raw, n) }) {
-			return true
-		}
-		for _, v := range eventValues(ev, field) {
-			if want[v.Str] {
-				shared[k]++
-				return true
-			}
-		}
-		if field == "session.id" && slices.ContainsFunc(ev.Cookies, func(c triage.Cookie) bool { return want[c.Value] }) {
-			shared[k]++
-		}
-		return true
-	})
-	shown := clipText(triage.Escape(order[0]), 40)
-	if field == "session.id" {
+// pivotResult says which other sources share the value and keeps the
+// queued ones for enter to follow.
+func pivotResult(p run.Pivoted) actionResult {
+	field := triage.Escape(p.Field)
+	shown := clipText(triage.Escape(p.Values[0]), 40)
+	if p.Field == "session.id" {
 		// A session id is a secret: enough of it to tell sessions apart.
-		shown = clipText(triage.Escape(order[0]), 8)
+		shown = clipText(triage.Escape(p.Values[0]), 8)
 	}
-	what := triage.Escape(field) + " " + shown
-	if len(order) > 1 {
-		what = "one of its " + strconv.Itoa(len(order)) + " " + triage.Escape(field) + " values"
+	what := field + " " + shown
+	if len(p.Values) > 1 {
+		what = "one of its " + strconv.Itoa(len(p.Values)) + " " + field + " values"
 	}
-	when := windowPhrase(in.act.Window)
-	if len(shared) == 0 {
+	when := windowPhrase(p.Coverage.Window)
+	if p.Sources == 0 {
 		return actionResult{text: "= no other source shares " + what + " " + when}
 	}
-	inQueue := map[triage.GroupKey]bool{}
-	for _, g := range in.groups {
-		inQueue[g.Key] = true
-	}
-	var keys []triage.GroupKey
-	events := 0
-	for k, n := range shared {
-		events += n
-		if inQueue[k] {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b triage.GroupKey) int {
-		if c := cmp.Compare(shared[b], shared[a]); c != 0 {
-			return c
-		}
-		return strings.Compare(a.String(), b.String())
-	})
+	head := "= " + plural(p.Sources, "other source") + " "
 	r := actionResult{}
-	switch len(keys) {
+	switch len(p.Queued) {
 	case 0:
-		r.text = "= " + plural(len(shared), "other source") + " (" + plural(events, "event") + ") " + share(len(shared)) + " " + what + " " + when +
-			"; none has findings"
+		r.text = head + "(" + plural(p.Events, "event") + ") " + share(p.Sources) + " " + what + " " + when + "; none has findings"
 		return r
 	case 1:
-		r.text = "= " + plural(len(shared), "other source") + " " + share(len(shared)) + " " + what + " " + when + "; enter opens the one in the queue: " +
-			triage.Escape(ipString(keys[0])) + " " + clipText(uaCell(keys[0].UserAgent), 30)
+		k := p.Queued[0].Key
+		r.text = head + share(p.Sources) + " " + what + " " + when + "; enter opens the one in the queue: " +
+			triage.Escape(ipString(k)) + " " + clipText(uaCell(k.UserAgent), 30)
 	default:
-		r.text = "= " + plural(len(shared), "other source") + " " + share(len(shared)) + " " + what + " " + when + "; " +
-			strconv.Itoa(len(keys)) + " are in the queue — enter filters the queue to them"
+		r.text = head + share(p.Sources) + " " + what + " " + when + "; " +
+			strconv.Itoa(len(p.Queued)) + " are in the queue — enter filters the queue to them"
 	}
-	r.pivot = keys
-	if len(keys) > maxPivotFilter {
-		r.pivot = keys[:maxPivotFilter]
+	for _, q := range p.Queued {
+		r.pivot = append(r.pivot, q.Key)
+	}
+	if len(r.pivot) > maxPivotFilter {
+		r.pivot = r.pivot[:maxPivotFilter]
 		r.text += " (the first " + strconv.Itoa(maxPivotFilter) + ")"
 	}
 	r.pivotQ = pivotQuery(r.pivot)
@@ -613,20 +314,6 @@ func share(n int) string {
 	return "share"
 }
 
-// plainJSON reports whether JSON writes s as it is (no escapes), so its
-// bytes can be searched for in a raw document.
-func plainJSON(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 || r > 0x7e || strings.ContainsRune(`"\/<>&`, r) {
-			return false
-		}
-	}
-	return true
-}
-
 // pivotQuery is a KQL filter that selects exactly these groups in the
 // queue.
 func pivotQuery(keys []triage.GroupKey) string {
@@ -634,120 +321,58 @@ func pivotQuery(keys []triage.GroupKey) string {
 	for i, k := range keys {
 		ip := "not source.ip:*"
 		if k.SourceIP.IsValid() {
-			ip = "source.ip:" + kqlQuote(k.SourceIP.String())
+			ip = "source.ip:" + kql.Quote(k.SourceIP.String())
 		}
 		ua := "not user_agent.original:*"
 		if k.UserAgent != "" {
-			ua = "user_agent.original:" + kqlQuote(k.UserAgent)
+			ua = "user_agent.original:" + kql.Quote(k.UserAgent)
 		}
 		parts[i] = "(" + ip + " and " + ua + ")"
 	}
 	return strings.Join(parts, " or ")
 }
 
-// allowCheck looks the finding's actor up in the allowlist.
-func (in actionInput) allowCheck() actionResult {
-	f := in.finding
-	user := f.UserName
-	if ev, ok := in.firstEvidence(); ok && user == "" {
-		user = ev.UserName
+// allowText says which allowlist entries cover the actor, or what was
+// looked up in vain.
+func allowText(v run.AllowVerdict, detector string) string {
+	if v.Allowlisted() {
+		hits := make([]string, 0, len(v.Hits))
+		for _, h := range v.Hits {
+			a := h.Entry
+			s := a.Kind + " " + clipText(triage.Escape(a.Value), 40)
+			if !h.Applies {
+				s += " (for " + shortDetector(a.Detector) + " only)"
+			}
+			if a.Reason != "" {
+				s += " “" + clipText(triage.Escape(a.Reason), 40) + "”"
+			}
+			if a.Author != "" {
+				s += " by " + triage.Escape(a.Author)
+			}
+			if a.Expires.IsZero() {
+				s += ", never expires"
+			} else {
+				s += ", expires " + fmtTime(a.Expires, "2006-01-02 15:04") + " UTC"
+			}
+			hits = append(hits, s)
+		}
+		return "= allowlisted: " + strings.Join(hits, "; ")
 	}
-	actor := f
-	actor.UserName = user
-	kinds := []string{"ip", "user_agent", "user"}
-	if in.act.AllowKind != "" {
-		kinds = []string{in.act.AllowKind}
+	if len(v.Looked) == 0 {
+		return "= nothing to look up: the finding has no source address, user agent or user"
 	}
-	wants := func(a *triage.AllowEntry) bool {
-		k := a.Kind
-		if k == triage.AllowCIDR {
-			k = triage.AllowIP
-		}
-		return slices.Contains(kinds, k)
-	}
-	var hits []string
-	for i := range in.allow {
-		a := &in.allow[i]
-		if !a.Active(in.now) || !wants(a) || !a.AllowsActor(&actor) {
-			continue
-		}
-		s := a.Kind + " " + clipText(triage.Escape(a.Value), 40)
-		if !a.AppliesTo(f.Detector) {
-			s += " (for " + shortDetector(a.Detector) + " only)"
-		}
-		if a.Reason != "" {
-			s += " “" + clipText(triage.Escape(a.Reason), 40) + "”"
-		}
-		if a.Author != "" {
-			s += " by " + triage.Escape(a.Author)
-		}
-		if a.Expires.IsZero() {
-			s += ", never expires"
-		} else {
-			s += ", expires " + fmtTime(a.Expires, "2006-01-02 15:04") + " UTC"
-		}
-		hits = append(hits, s)
-	}
-	if len(hits) > 0 {
-		return actionResult{text: "= allowlisted: " + strings.Join(hits, "; ")}
-	}
-	var who []string
-	for _, k := range kinds {
-		switch k {
+	who := make([]string, 0, len(v.Looked))
+	for _, a := range v.Looked {
+		switch a.Kind {
 		case "ip":
-			if f.SourceIP.IsValid() {
-				who = append(who, "ip "+f.SourceIP.String())
-			}
+			who = append(who, "ip "+a.Value)
 		case "user_agent":
-			if f.UserAgent != "" {
-				who = append(who, "user agent "+clipText(triage.Escape(f.UserAgent), 30))
-			}
+			who = append(who, "user agent "+clipText(triage.Escape(a.Value), 30))
 		case "user":
-			if user != "" {
-				who = append(who, "user "+clipText(triage.Escape(user), 30))
-			}
+			who = append(who, "user "+clipText(triage.Escape(a.Value), 30))
 		}
 	}
-	if len(who) == 0 {
-		return actionResult{text: "= nothing to look up: the finding has no source address, user agent or user"}
-	}
-	return actionResult{text: "= not allowlisted: " + strings.Join(who, ", ")}
-}
-
-// maxExceptionValues caps a match_any entry made from the evidence.
-const maxExceptionValues = 50
-
-// exceptionEntries makes exception entries from the evidence events'
-// values of fields: match when every event agrees, match_any otherwise.
-// missing lists the fields no kept evidence event has.
-func exceptionEntries(fields []string, f triage.Finding, coll *triage.Collection) (entries []triage.ExceptionEntry, missing []string) {
-	var evs []*triage.Event
-	for _, r := range f.Evidence {
-		if ev, ok := coll.Event(r); ok {
-			evs = append(evs, ev)
-		}
-	}
-	for _, field := range fields {
-		seen := map[string]bool{}
-		var vals []string
-		for _, ev := range evs {
-			for _, v := range eventValues(ev, field) {
-				if !seen[v.Str] && len(vals) < maxExceptionValues {
-					seen[v.Str] = true
-					vals = append(vals, v.Str)
-				}
-			}
-		}
-		switch len(vals) {
-		case 0:
-			missing = append(missing, field)
-		case 1:
-			entries = append(entries, triage.ExceptionEntry{Field: field, Operator: triage.OpIncluded, Type: triage.EntryMatch, Value: vals[0]})
-		default:
-			entries = append(entries, triage.ExceptionEntry{Field: field, Operator: triage.OpIncluded, Type: triage.EntryMatchAny, Values: vals})
-		}
-	}
-	return entries, missing
+	return "= not allowlisted: " + strings.Join(who, ", ")
 }
 
 // windowPhrase says a look-back in words. Windows end at the finding,
@@ -771,97 +396,12 @@ func windowPhrase(d time.Duration) string {
 	return "in the " + span + " before the finding"
 }
 
-// eventDoc shows an event to the console's filter (the KQL engine when
-// wired). The values the decoder keeps verbatim are answered from the
-// event's fields; every other path is read from the document.
-type eventDoc struct {
-	ev *triage.Event
-}
-
-func (d *eventDoc) Values(path string) []FieldValue { return eventValues(d.ev, path) }
-
-func (d *eventDoc) Fields() []string {
-	fs, err := flatten(d.ev.Raw)
-	if err != nil {
-		return nil
+// clearResults drops every answer (a new run, another group).
+func (c *checklistModel) clearResults() {
+	if len(c.results) > 0 {
+		c.results = nil
+		c.placeResults()
 	}
-	out := make([]string, 0, len(fs))
-	for _, f := range fs {
-		p := f.Path
-		// flatten names array elements path[i]; a query names the field.
-		if i := strings.IndexByte(p, '['); i >= 0 {
-			p = p[:i]
-		}
-		if len(out) == 0 || out[len(out)-1] != p {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// inSession reports whether an event belongs to session sid: its
-// session.id, or a cookie carrying the id (detectors read sessions from
-// cookies whose names are configured; the value is what identifies it).
-func inSession(ev *triage.Event, sid string) bool {
-	if ev.SessionID == sid {
-		return true
-	}
-	return slices.ContainsFunc(ev.Cookies, func(c triage.Cookie) bool { return c.Value == sid })
-}
-
-// redactedValue is what APM agents write in place of sensitive values.
-const redactedValue = "[REDACTED]"
-
-// sessionOf is an event's session id: session.id, else the first cookie
-// whose name says it holds one (sid, PHPSESSID, connect.sid, …), as the
-// detectors find it by default. Redacted values are no session id.
-func sessionOf(ev *triage.Event) string {
-	if ev.SessionID != "" && ev.SessionID != redactedValue {
-		return ev.SessionID
-	}
-	for _, c := range ev.Cookies {
-		n := strings.ToLower(c.Name)
-		if c.Value != "" && c.Value != redactedValue && (strings.Contains(n, "sess") || strings.HasSuffix(n, "sid")) {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-// eventValues returns every value of an ECS path in an event.
-func eventValues(ev *triage.Event, path string) []FieldValue {
-	switch path {
-	case "http.request.method":
-		if ev.Method != "" {
-			return str(ev.Method)
-		}
-	case "http.response.status_code":
-		if ev.StatusCode != 0 {
-			return num(ev.StatusCode)
-		}
-	case "user_agent.original":
-		if ev.UserAgent != "" {
-			return str(ev.UserAgent)
-		}
-	case "user.name":
-		if ev.UserName != "" {
-			return str(ev.UserName)
-		}
-	}
-	vs := ev.Get(path)
-	if len(vs) == 0 {
-		return nil
-	}
-	out := make([]FieldValue, 0, len(vs))
-	for _, v := range vs {
-		switch v.Kind {
-		case triage.KindNumber:
-			out = append(out, FieldValue{Str: v.Str, Num: v.Num, IsNum: true})
-		case triage.KindString, triage.KindBool:
-			out = append(out, FieldValue{Str: v.Str})
-		}
-	}
-	return out
 }
 
 // setResult records a step's answer and lays the panel out again.
@@ -876,7 +416,7 @@ func (c *checklistModel) setResult(k stepKey, r actionResult) {
 // placeResults puts a result line under every step that has an answer,
 // keeping the cursor on its step and the answer under it in view.
 func (c *checklistModel) placeResults() {
-	var cur *ChecklistStep
+	var cur *playbooks.Item
 	if c.list.cursor < len(c.rows) {
 		cur = c.rows[c.list.cursor].step
 	}
@@ -917,12 +457,4 @@ func (c *checklistModel) resultLine(r checkRow) string {
 		return "    " + c.st.Dim.Render(clip(res.text, w))
 	}
 	return "    " + c.st.Info.Render(clip(strings.TrimRightFunc(res.text, unicode.IsSpace), w))
-}
-
-// ipOrEmpty is an address as text, "" when there is none.
-func ipOrEmpty(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
 }

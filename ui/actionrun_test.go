@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -68,35 +69,34 @@ func actionCollection(tb testing.TB) *triage.Collection {
 }
 
 // actionSteps are one step per action kind, in the order of the tests.
-var actionSteps = []ChecklistStep{
-	{ID: "inv-count", Text: "403 POSTs from this source", Action: `count query="http.request.method:POST and http.response.status_code:403" window=1h`},
-	{ID: "inv-count-ip", Text: "403 POSTs from this address", Action: `count query="http.request.method:POST and http.response.status_code:403" window=1h scope=ip`},
-	{ID: "inv-count-path", Text: "Requests for the path site-wide", Action: `count query="url.path:{{url.path}}" window=1h scope=site`},
-	{ID: "inv-values", Text: "Paths this source asked for", Action: `values field=url.path window=1h`},
-	{ID: "inv-pivot", Text: "Others using the account", Action: `pivot field=user.name window=7d`},
-	{ID: "fp-allow", Text: "Is the source allowlisted?", Action: `allowlist-check`},
-	{ID: "fp-except", Text: "Except this tool on this path", Action: `exception fields=user_agent.original,url.path,no.such.field`},
-	{ID: "resp-group", Text: "Other activity from this source", Action: `group`},
-	{ID: "resp-evidence", Text: "Read the evidence", Action: `evidence`},
-	{ID: "resp-bad", Text: "A placeholder the event lacks", Action: `count query="destination.port:{{destination.port}}"`},
-	{ID: "resp-user", Text: "Everything alice did", Action: `count query="*" scope=user`},
+var actionSteps = []playbooks.Item{
+	{ID: "inv-count", Text: "403 POSTs from this source", Action: action(`count query="http.request.method:POST and http.response.status_code:403" window=1h`)},
+	{ID: "inv-count-ip", Text: "403 POSTs from this address", Action: action(`count query="http.request.method:POST and http.response.status_code:403" window=1h scope=ip`)},
+	{ID: "inv-count-path", Text: "Requests for the path site-wide", Action: action(`count query="url.path:{{url.path}}" window=1h scope=site`)},
+	{ID: "inv-values", Text: "Paths this source asked for", Action: action(`values field=url.path window=1h`)},
+	{ID: "inv-pivot", Text: "Others using the account", Action: action(`pivot field=user.name window=7d`)},
+	{ID: "fp-allow", Text: "Is the source allowlisted?", Action: action(`allowlist-check`)},
+	{ID: "fp-except", Text: "Except this tool on this path", Action: action(`exception fields=user_agent.original,url.path,no.such.field`)},
+	{ID: "resp-group", Text: "Other activity from this source", Action: action(`group`)},
+	{ID: "resp-evidence", Text: "Read the evidence", Action: action(`evidence`)},
+	{ID: "resp-bad", Text: "A placeholder the event lacks", Action: action(`count query="destination.port:{{destination.port}}"`)},
+	{ID: "resp-user", Text: "Everything alice did", Action: action(`count query="*" scope=user`)},
 	{ID: "resp-none", Text: "A step without action"},
 }
 
 type actionPlaybooks struct{}
 
-func (actionPlaybooks) For(id string) (Checklist, bool) {
+func (actionPlaybooks) For(id string) (playbooks.Playbook, bool) {
 	if id != actDet {
-		return Checklist{}, false
+		return playbooks.Playbook{}, false
 	}
-	return Checklist{Title: "Injection", Sections: []ChecklistSection{{Title: "Investigation", Steps: actionSteps}}}, true
+	return testPlaybook(id, "Injection", playbooks.Section{Kind: playbooks.Investigation, Items: actionSteps}), true
 }
 
 func actionOptions(tb testing.TB, store *memStore) Options {
 	o := testOptions(tb, store)
 	o.Collection = actionCollection(tb)
 	o.Playbooks = actionPlaybooks{}
-	o.Filter = kqlFilterForTest
 	return o
 }
 
@@ -181,8 +181,8 @@ func TestRunStepOpens(t *testing.T) {
 		check func(t *testing.T, m *model)
 	}{
 		{"group focuses the findings", "resp-group", func(t *testing.T, m *model) {
-			if m.view != viewGroup || m.group.focus != paneFindings || m.groupFilter != "" {
-				t.Errorf("view %d focus %d filter %q", m.view, m.group.focus, m.groupFilter)
+			if m.view != viewGroup || m.group.focus != paneFindings || m.group.filter != "" {
+				t.Errorf("view %d focus %d filter %q", m.view, m.group.focus, m.group.filter)
 			}
 		}},
 		{"evidence opens the finding", "resp-evidence", func(t *testing.T, m *model) {
@@ -238,34 +238,24 @@ func TestRunStepOpens(t *testing.T) {
 }
 
 // TestPivotFollow: a second enter on a pivot's answer filters the queue
-// to the groups it found, with the KQL engine and with the built-in
-// matcher (which has no "or").
+// to the groups it found.
 func TestPivotFollow(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		filter FilterFunc
-	}{{"kql", kqlFilterForTest}, {"built-in", simpleFilter}} {
-		t.Run(tc.name, func(t *testing.T) {
-			o := actionOptions(t, newMemStore())
-			o.Filter = tc.filter
-			m := consoleAt(t, o, 120, 40)
-			toStep(t, m, "inv-pivot")
-			keys(m, "enter")
-			if res := m.group.check.results[stepKey{actDet, "inv-pivot"}]; len(res.pivot) != 2 {
-				t.Fatalf("pivot %+v", res)
-			}
-			keys(m, "enter")
-			if m.view != viewQueue || len(m.queue.rows) != 2 {
-				t.Fatalf("view %d, %d rows", m.view, len(m.queue.rows))
-			}
-			got := []string{ipString(m.queue.rows[0].g.Key), ipString(m.queue.rows[1].g.Key)}
-			if got[0] != "198.51.100.4" || got[1] != "192.0.2.9" {
-				t.Errorf("rows %v", got)
-			}
-			if !strings.Contains(m.View(), "filter: (source.ip:") {
-				t.Errorf("status line lacks the filter:\n%s", m.View())
-			}
-		})
+	m := consoleAt(t, actionOptions(t, newMemStore()), 120, 40)
+	toStep(t, m, "inv-pivot")
+	keys(m, "enter")
+	if res := m.group.check.results[stepKey{actDet, "inv-pivot"}]; len(res.pivot) != 2 {
+		t.Fatalf("pivot %+v", res)
+	}
+	keys(m, "enter")
+	if m.view != viewQueue || len(m.queue.rows) != 2 {
+		t.Fatalf("view %d, %d rows", m.view, len(m.queue.rows))
+	}
+	got := []string{ipString(m.queue.rows[0].g.Key), ipString(m.queue.rows[1].g.Key)}
+	if got[0] != "198.51.100.4" || got[1] != "192.0.2.9" {
+		t.Errorf("rows %v", got)
+	}
+	if !strings.Contains(m.View(), "filter: (source.ip:") {
+		t.Errorf("status line lacks the filter:\n%s", m.View())
 	}
 }
 
@@ -301,19 +291,19 @@ func TestActionResultStale(t *testing.T) {
 	m := consoleAt(t, actionOptions(t, newMemStore()), 120, 40)
 	toStep(t, m, "inv-count")
 	k := stepKey{actDet, "inv-count"}
-	cmd := m.runStep()
+	cmd := m.group.runStep()
 	if cmd == nil || !m.group.check.results[k].pending {
 		t.Fatal("count did not start in a command")
 	}
-	msg := cmd().(actionResultMsg)
+	msg := cmd().(reply)
 	tests := []struct {
 		name   string
-		mutate func(actionResultMsg) actionResultMsg
+		mutate func(reply) reply
 		keep   bool
 	}{
-		{"other group", func(r actionResultMsg) actionResultMsg { r.group.UserAgent = "x"; return r }, false},
-		{"older run", func(r actionResultMsg) actionResultMsg { r.res.seq--; return r }, false},
-		{"current", func(r actionResultMsg) actionResultMsg { return r }, true},
+		{"other group", func(r reply) reply { r.to = answerAddr(triage.GroupKey{UserAgent: "x"}, k); return r }, false},
+		{"older run", func(r reply) reply { r.gen--; return r }, false},
+		{"current", func(r reply) reply { return r }, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -341,28 +331,6 @@ func TestWindowPhrase(t *testing.T) {
 	for _, tc := range tests {
 		if got := windowPhrase(tc.d); got != tc.want {
 			t.Errorf("windowPhrase(%v) = %q, want %q", tc.d, got, tc.want)
-		}
-	}
-}
-
-func TestKQLQuoteAndPlainJSON(t *testing.T) {
-	tests := []struct {
-		in, quoted string
-		plain      bool
-	}{
-		{"/login", `"/login"`, false},
-		{"alice", `"alice"`, true},
-		{`say "hi"\now`, `"say \"hi\"\\now"`, false},
-		{"a*b", `"a*b"`, true},
-		{"", `""`, false},
-		{"é", `"é"`, false},
-	}
-	for _, tc := range tests {
-		if got := kqlQuote(tc.in); got != tc.quoted {
-			t.Errorf("kqlQuote(%q) = %s, want %s", tc.in, got, tc.quoted)
-		}
-		if got := plainJSON(tc.in); got != tc.plain {
-			t.Errorf("plainJSON(%q) = %v", tc.in, got)
 		}
 	}
 }
@@ -395,30 +363,6 @@ func TestChecklistResultsGolden(t *testing.T) {
 	}
 }
 
-func TestSessionOf(t *testing.T) {
-	tests := []struct {
-		name string
-		ev   triage.Event
-		want string
-	}{
-		{"session.id", triage.Event{SessionID: "abc", Cookies: []triage.Cookie{{Name: "sid", Value: "zzz"}}}, "abc"},
-		{"redacted falls to cookie", triage.Event{SessionID: "[REDACTED]", Cookies: []triage.Cookie{{Name: "PHPSESSID", Value: "p1"}}}, "p1"},
-		{"connect.sid", triage.Event{Cookies: []triage.Cookie{{Name: "theme", Value: "dark"}, {Name: "connect.sid", Value: "s%3Aq"}}}, "s%3Aq"},
-		{"no session cookie", triage.Event{Cookies: []triage.Cookie{{Name: "theme", Value: "dark"}}}, ""},
-		{"redacted cookie", triage.Event{Cookies: []triage.Cookie{{Name: "session", Value: "[REDACTED]"}}}, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := sessionOf(&tc.ev); got != tc.want {
-				t.Errorf("sessionOf = %q, want %q", got, tc.want)
-			}
-			if tc.want != "" && !inSession(&tc.ev, tc.want) {
-				t.Errorf("inSession(%q) = false", tc.want)
-			}
-		})
-	}
-}
-
 // TestAnswersDroppedAfterRun: a finished run (a re-run) drops the answers
 // computed on the previous run's events.
 func TestAnswersDroppedAfterRun(t *testing.T) {
@@ -429,7 +373,7 @@ func TestAnswersDroppedAfterRun(t *testing.T) {
 		t.Fatalf("results %v", m.group.check.results)
 	}
 	rows := len(m.group.check.rows)
-	drive(m, startDoneMsg{gen: m.gen})
+	drive(m, runReply(m, startDoneMsg{}))
 	if len(m.group.check.results) != 0 || len(m.group.check.rows) != rows-1 {
 		t.Errorf("after the run: %d results, %d rows (was %d)", len(m.group.check.results), len(m.group.check.rows), rows)
 	}

@@ -93,12 +93,11 @@ func newAlertItem(a *triage.Alert, res reconcile.Result, pending bool, status st
 	return it
 }
 
-// alertState is the root model's view of the pulled alerts.
+// alertState is the console's view of the pulled alerts.
 type alertState struct {
 	pulling bool
 	items   []*alertItem // copy-on-write
 	byKey   map[triage.GroupKey][]*alertItem
-	seq     int // last verdict computation issued
 }
 
 func (s *alertState) set(items []*alertItem) {
@@ -116,7 +115,6 @@ type (
 		err    error
 	}
 	alertsJudgedMsg struct {
-		seq     int
 		alerts  []*triage.Alert
 		results []reconcile.Result
 	}
@@ -144,13 +142,14 @@ func (m *model) pullAlerts() tea.Cmd {
 	}
 }
 
+var verdictsAddr = address{to: viewRoot, topic: topicVerdicts}
+
 // judgeAlerts works out the verdicts in a command once the local run is
 // done; while it loads, the alerts show as being checked.
 func (m *model) judgeAlerts() tea.Cmd {
 	if len(m.al.items) == 0 || m.loading {
 		return nil
 	}
-	m.al.seq++
 	alerts := make([]*triage.Alert, len(m.al.items))
 	for i, it := range m.al.items {
 		alerts[i] = it.a
@@ -168,80 +167,68 @@ func (m *model) judgeAlerts() tea.Cmd {
 		Event:      m.opts.Collection.EventByID,
 		Exceptions: m.xs, Allow: m.allow, Now: m.opts.Now(), Lints: m.lints,
 	}
-	seq, c := m.al.seq, m.opts.Collection
-	return func() tea.Msg {
+	c := m.opts.Collection
+	return m.req.ask(verdictsAddr, func() tea.Msg {
 		in.Findings = c.Findings()
-		return alertsJudgedMsg{seq: seq, alerts: alerts, results: reconcile.Alerts(alerts, in)}
-	}
+		return alertsJudgedMsg{alerts: alerts, results: reconcile.Alerts(alerts, in)}
+	})
 }
 
-// updateAlerts handles the alerts' messages; ok is false for others.
-func (m *model) updateAlerts(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case alertsPulledMsg:
-		m.al.pulling = false
-		if msg.err != nil {
-			m.setErr(msg.err)
-		}
-		items := make([]*alertItem, len(msg.alerts))
-		for i, a := range msg.alerts {
-			items[i] = newAlertItem(a, reconcile.Result{}, true, "")
-		}
-		m.al.set(items)
-		if len(items) > 0 && msg.err == nil {
-			m.info = plural(len(items), "alert") + " pulled from Elasticsearch"
-		}
-		return tea.Batch(m.refresh(), m.judgeAlerts()), true
-	case alertsJudgedMsg:
-		if msg.seq != m.al.seq {
-			return nil, true
-		}
-		// Statuses set meanwhile are kept: the items are matched by alert.
-		status := map[*triage.Alert]string{}
-		for _, it := range m.al.items {
-			status[it.a] = it.status
-		}
-		items := make([]*alertItem, len(msg.alerts))
-		for i, a := range msg.alerts {
-			items[i] = newAlertItem(a, msg.results[i], false, status[a])
-		}
-		m.al.set(items)
-		if m.group.group != nil {
-			m.recomputeFindings()
-		}
-		return m.refresh(), true
-	case alertsWrittenMsg:
-		if msg.err != nil {
-			m.setErr(msg.err)
-		} else {
-			m.info = msg.what
-		}
-		return nil, true
+func (m *model) onAlertsPulled(msg alertsPulledMsg) tea.Cmd {
+	m.al.pulling = false
+	if msg.err != nil {
+		m.setErr(msg.err)
 	}
-	return nil, false
+	items := make([]*alertItem, len(msg.alerts))
+	for i, a := range msg.alerts {
+		items[i] = newAlertItem(a, reconcile.Result{}, true, "")
+	}
+	m.al.set(items)
+	if len(items) > 0 && msg.err == nil {
+		m.info = plural(len(items), "alert") + " pulled from Elasticsearch"
+	}
+	return tea.Batch(m.refresh(), m.judgeAlerts())
+}
+
+// onVerdicts sets the verdicts; statuses set meanwhile are kept (the
+// items are matched by alert).
+func (m *model) onVerdicts(msg alertsJudgedMsg) tea.Cmd {
+	status := map[*triage.Alert]string{}
+	for _, it := range m.al.items {
+		status[it.a] = it.status
+	}
+	items := make([]*alertItem, len(msg.alerts))
+	for i, a := range msg.alerts {
+		items[i] = newAlertItem(a, msg.results[i], false, status[a])
+	}
+	m.al.set(items)
+	if m.group.group != nil {
+		m.group.recompute()
+	}
+	return m.refresh()
 }
 
 // withAlerts adds the open group's alerts to its finding rows, in time
 // order, filtered like findings; alerts an exception covers show only
 // with the suppressed findings, marked.
-func (m *model) withAlerts(rows []findingRow) []findingRow {
-	m.group.alerts = 0
-	if m.group.group == nil {
+func (m *groupModel) withAlerts(rows []findingRow) []findingRow {
+	m.alerts = 0
+	if m.group == nil {
 		return rows
 	}
-	its := m.al.byKey[m.group.group.Key]
-	m.group.alerts = len(its)
+	its := m.a.al.byKey[m.group.Key]
+	m.alerts = len(its)
 	if len(its) == 0 {
 		return rows
 	}
 	var extra []findingRow
 	for _, it := range its {
-		if m.groupMatch != nil && !m.groupMatch(findingDoc{&it.row}) {
+		if m.match != nil && !m.match.Match(findingDoc{&it.row}) {
 			continue
 		}
 		r := findingRow{f: &it.row, alert: it}
 		if it.hidden() {
-			if !m.showSupp {
+			if !m.a.showSupp {
 				continue
 			}
 			r.suppressed, r.why = true, "exception"
@@ -254,11 +241,11 @@ func (m *model) withAlerts(rows []findingRow) []findingRow {
 }
 
 // selectedAlert is the alert under the group view's cursor, if any.
-func (m *model) selectedAlert() (*alertItem, bool) {
-	if m.view != viewGroup || m.group.focus != paneFindings || m.group.list.n == 0 || m.group.list.cursor >= len(m.group.rows) {
+func (m *groupModel) selectedAlert() (*alertItem, bool) {
+	if m.focus != paneFindings || m.list.n == 0 || m.list.cursor >= len(m.rows) {
 		return nil, false
 	}
-	it := m.group.rows[m.group.list.cursor].alert
+	it := m.rows[m.list.cursor].alert
 	return it, it != nil
 }
 
@@ -266,7 +253,10 @@ func (m *model) selectedAlert() (*alertItem, bool) {
 // file (by its uuid) and, when connected, in Elasticsearch. ok is false
 // when the cursor is not on an alert.
 func (m *model) cycleAlert() (tea.Cmd, bool) {
-	it, ok := m.selectedAlert()
+	if m.view != viewGroup {
+		return nil, false
+	}
+	it, ok := m.group.selectedAlert()
 	if !ok {
 		return nil, false
 	}
@@ -310,7 +300,7 @@ func (m *model) setAlertStatus(set map[*alertItem]bool, status string) {
 	}
 	m.al.set(items)
 	if m.group.group != nil {
-		m.recomputeFindings()
+		m.group.recompute()
 	}
 }
 
@@ -400,12 +390,13 @@ func (m *model) alertCounts() string {
 	case m.al.pulling:
 		return " · pulling alerts…"
 	}
-	return " · " + plural(len(m.al.items), "alert") + " (" + strconv.Itoa(m.reproduced()) + " reproduced)"
+	return " · " + plural(len(m.al.items), "alert") + " (" + strconv.Itoa(m.al.reproduced()) + " reproduced)"
 }
 
-func (m *model) reproduced() int {
+// reproduced counts the alerts the local run reproduces.
+func (s *alertState) reproduced() int {
 	n := 0
-	for _, it := range m.al.items {
+	for _, it := range s.items {
 		if !it.pending && it.res.Verdict == reconcile.Reproduced {
 			n++
 		}
@@ -419,9 +410,10 @@ func (m *groupModel) groupCounts() string {
 	if m.group == nil {
 		return ""
 	}
-	s := m.st.Label.Render("  findings ") + strconv.Itoa(m.group.Findings)
+	st := m.a.st
+	s := st.Label.Render("  findings ") + strconv.Itoa(m.group.Findings)
 	if m.alerts > 0 {
-		s += m.st.Label.Render("  alerts ") + strconv.Itoa(m.alerts)
+		s += st.Label.Render("  alerts ") + strconv.Itoa(m.alerts)
 	}
 	return s
 }

@@ -208,7 +208,7 @@ func TestAlertsWaitForTheRun(t *testing.T) {
 		t.Fatalf("before the run: %d items, first %+v", len(m.al.items), m.al.items[0])
 	}
 	close(release)
-	drive(m, startDoneMsg{gen: m.gen})
+	drive(m, runReply(m, startDoneMsg{}))
 	if it := m.al.items[0]; it.pending || it.res.Verdict != reconcile.Reproduced {
 		t.Errorf("after the run: %+v", it.res)
 	}

@@ -3,7 +3,10 @@ package ui
 import (
 	"strings"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"picket/casefile"
+	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -14,11 +17,11 @@ type stepKey struct{ detector, item string }
 // text, its action ($) and its note (✎). When they do not all fit, the
 // text is cut first (to no less than a third of the line), so the
 // markers show with at least the start of the action and of the note.
-func stepText(s *ChecklistStep, note string, w int) string {
+func stepText(s *playbooks.Item, note string, w int) string {
 	text := triage.Escape(s.Text)
 	var action, memo string
-	if s.Action != "" {
-		action = "  $ " + triage.Escape(s.Action)
+	if s.Action != nil {
+		action = "  $ " + triage.Escape(s.Action.String())
 	}
 	if note != "" {
 		memo = "  ✎ " + triage.Escape(strings.ReplaceAll(note, "\n", " "))
@@ -43,10 +46,13 @@ type checkRow struct {
 	detector string
 	also     []string
 	section  string // set on section headings
-	step     *ChecklistStep
+	step     *playbooks.Item
 	// resultFor is set on the line under a step that shows its action's
 	// answer: the step's id (see actionrun.go).
 	resultFor string
+	// unparsed marks the line under the heading of an investigation guide
+	// whose lists could not be read: picket playbook prints it whole.
+	unparsed bool
 }
 
 // checklistModel is the checklist panel of the group view: the playbook
@@ -60,27 +66,26 @@ type checklistModel struct {
 	height   int
 	missing  []string // detectors without a playbook
 	noSource bool     // no playbooks wired at all
-	// results are the answers of the steps' actions run on this group;
-	// runSeq numbers the runs so a late answer never overwrites a newer.
+	// results are the answers of the steps' actions run on this group
+	// (actionrun.go).
 	results map[stepKey]actionResult
-	runSeq  int
 }
 
 // open builds the rows for a group's detectors.
-func (c *checklistModel) open(pb Playbooks, detectors []string) {
+func (c *checklistModel) open(src Playbooks, detectors []string) {
 	c.rows, c.missing, c.results = nil, nil, nil
 	c.state = map[stepKey]casefile.ChecklistItem{}
-	c.noSource = pb == nil
+	c.noSource = src == nil
 	type list struct {
 		dets []string
-		cl   Checklist
+		pb   playbooks.Playbook
 	}
 	var lists []*list
 	for _, d := range detectors {
-		var cl Checklist
+		var pb playbooks.Playbook
 		ok := false
-		if pb != nil {
-			cl, ok = pb.For(d)
+		if src != nil {
+			pb, ok = src.For(d)
 		}
 		if !ok {
 			c.missing = append(c.missing, d)
@@ -88,23 +93,29 @@ func (c *checklistModel) open(pb Playbooks, detectors []string) {
 		}
 		merged := false
 		for _, l := range lists {
-			if sameSteps(l.cl, cl) {
+			if sameSteps(l.pb, pb) {
 				l.dets = append(l.dets, d)
 				merged = true
 				break
 			}
 		}
 		if !merged {
-			lists = append(lists, &list{dets: []string{d}, cl: cl})
+			lists = append(lists, &list{dets: []string{d}, pb: pb})
 		}
 	}
 	for _, l := range lists {
 		d, also := l.dets[0], l.dets[1:]
 		c.rows = append(c.rows, checkRow{detector: d, also: also})
-		for _, sec := range l.cl.Sections {
-			c.rows = append(c.rows, checkRow{detector: d, also: also, section: sec.Title})
-			for i := range sec.Steps {
-				c.rows = append(c.rows, checkRow{detector: d, also: also, step: &sec.Steps[i]})
+		if !l.pb.Parsed {
+			c.rows = append(c.rows, checkRow{detector: d, also: also, unparsed: true})
+		}
+		for _, sec := range l.pb.Sections {
+			if len(sec.Items) == 0 {
+				continue
+			}
+			c.rows = append(c.rows, checkRow{detector: d, also: also, section: sec.Kind.Heading()})
+			for i := range sec.Items {
+				c.rows = append(c.rows, checkRow{detector: d, also: also, step: &sec.Items[i]})
 			}
 		}
 	}
@@ -113,19 +124,19 @@ func (c *checklistModel) open(pb Playbooks, detectors []string) {
 	c.toStep(1)
 }
 
-// sameSteps reports whether two checklists list the same steps, in the
+// sameSteps reports whether two playbooks list the same steps, in the
 // same sections and order.
-func sameSteps(a, b Checklist) bool {
-	if a.Title != b.Title || len(a.Sections) != len(b.Sections) {
+func sameSteps(a, b playbooks.Playbook) bool {
+	if a.Title != b.Title || len(a.Sections) != len(b.Sections) || a.Parsed != b.Parsed {
 		return false
 	}
 	for i := range a.Sections {
 		sa, sb := a.Sections[i], b.Sections[i]
-		if sa.Title != sb.Title || len(sa.Steps) != len(sb.Steps) {
+		if sa.Kind != sb.Kind || len(sa.Items) != len(sb.Items) {
 			return false
 		}
-		for j := range sa.Steps {
-			if sa.Steps[j].ID != sb.Steps[j].ID {
+		for j := range sa.Items {
+			if sa.Items[j].ID != sb.Items[j].ID {
 				return false
 			}
 		}
@@ -167,7 +178,7 @@ func (c *checklistModel) setSize(w, h int) {
 }
 
 // selected returns the step under the cursor.
-func (c *checklistModel) selected() (string, *ChecklistStep, bool) {
+func (c *checklistModel) selected() (string, *playbooks.Item, bool) {
 	if c.list.cursor >= len(c.rows) {
 		return "", nil, false
 	}
@@ -235,6 +246,8 @@ func (c *checklistModel) view(focused bool) []string {
 		switch {
 		case r.resultFor != "":
 			line = c.resultLine(r)
+		case r.unparsed:
+			line = "  " + st.Dim.Render(clip("the investigation guide has no checklist to tick: picket playbook "+triage.Escape(r.detector)+" prints it", c.width-2))
 		case r.step == nil && r.section == "":
 			names := shortDetector(r.detector)
 			for _, d := range r.also {
@@ -271,4 +284,62 @@ func (c *checklistModel) view(focused bool) []string {
 		lines = append(lines, st.Dim.Render(clip("no playbook: "+strings.Join(ms, ", "), c.width)))
 	}
 	return lines
+}
+
+// tick toggles the checklist step under the cursor. Detectors sharing
+// the list get the same tick, so each detector's checklist in the case
+// file tells the truth.
+func (m *groupModel) tick() tea.Cmd {
+	det, step, ok := m.check.selected()
+	if !ok || m.group == nil {
+		return nil
+	}
+	a := m.a
+	it := m.check.item(det, step.ID)
+	it.DetectorID, it.ItemID, it.TargetKey = det, step.ID, groupTarget(m.group.Key)
+	it.Checked = !it.Checked
+	it.By, it.At = a.opts.Author, a.opts.Now()
+	m.check.set(it)
+	cmds := []tea.Cmd{m.saveStep(it, "ticked")}
+	for _, d := range m.check.sharing() {
+		other := it
+		other.DetectorID = d
+		if prev := m.check.item(d, step.ID); prev.Note != "" {
+			other.Note = prev.Note
+		}
+		m.check.set(other)
+		cmds = append(cmds, m.saveStep(other, "ticked"))
+	}
+	return tea.Batch(cmds...)
+}
+
+// saveStepNote records a step's note for the step's detector and those
+// sharing its list; target is the group the editor was opened on.
+func (m *groupModel) saveStepNote(target string, k stepKey, body string) tea.Cmd {
+	if m.group == nil || groupTarget(m.group.Key) != target {
+		return nil
+	}
+	a := m.a
+	var cmds []tea.Cmd
+	for _, d := range append([]string{k.detector}, m.check.sharing()...) {
+		it := m.check.item(d, k.item)
+		it.DetectorID, it.ItemID, it.TargetKey = d, k.item, target
+		it.Note, it.By, it.At = body, a.opts.Author, a.opts.Now()
+		m.check.set(it)
+		cmds = append(cmds, m.saveStep(it, "step note saved"))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *groupModel) saveStep(it casefile.ChecklistItem, verb string) tea.Cmd {
+	store := m.a.opts.Store
+	if store == nil {
+		m.a.lastErr = "no case file: checklist ticks are not saved"
+		return nil
+	}
+	if verb == "ticked" && !it.Checked {
+		verb = "unticked"
+	}
+	ctx, what := m.a.ctx, verb+": "+clip(triage.Escape(it.ItemID), 40)
+	return func() tea.Msg { return savedMsg{what: what, err: store.SetChecklistItem(ctx, it)} }
 }

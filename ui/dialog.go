@@ -82,7 +82,6 @@ type dialogModel struct {
 	focus  dialogField
 	err    string
 	// preview
-	seq        int
 	previewing bool
 	hits       int
 	groups     int
@@ -122,16 +121,6 @@ func (d *dialogModel) valueText() string {
 		return d.raw
 	}
 	return d.value.Value()
-}
-
-// inputView renders a text input, escaped when it holds characters that
-// must not reach the terminal (pasted control or bidi characters): the
-// escaped text is shown without the cursor then.
-func inputView(ti textinput.Model) string {
-	if v := ti.Value(); triage.Escape(v) != v {
-		return ti.Prompt + triage.Escape(v)
-	}
-	return ti.View()
 }
 
 // newExceptionDialog starts an exception for detector on field = value.
@@ -446,33 +435,4 @@ func (d dialogModel) view(st *Styles, w int) string {
 			st.Dim.Render(" (of "+strconv.Itoa(d.total)+")"), inner))
 	}
 	return st.Dialog.Width(inner + 2).Render(strings.Join(lines, "\n"))
-}
-
-// previewCount counts the findings a suppression would newly hide: hidden
-// with it added to the active entries xs and allow, and not hidden now.
-// (With it, a finding whose events other exceptions already half cover may
-// become hidden.)
-func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, allow []triage.AllowEntry, coll *triage.Collection, now time.Time) (hits, groups int) {
-	before := newSuppressor(xs, allow, now, coll)
-	if s.a != nil {
-		allow = append(allow, *s.a)
-	} else {
-		xs = append(xs, *s.x)
-	}
-	after := newSuppressor(xs, allow, now, coll)
-	seen := map[triage.GroupKey]bool{}
-	for i := range fs {
-		if _, was := before.suppressed(&fs[i]); was {
-			continue
-		}
-		if _, ok := after.suppressed(&fs[i]); ok {
-			hits++
-			k := triage.GroupKey{SourceIP: fs[i].SourceIP, UserAgent: fs[i].UserAgent}
-			if !seen[k] {
-				seen[k] = true
-				groups++
-			}
-		}
-	}
-	return hits, groups
 }

@@ -53,11 +53,8 @@ var hotFields = []struct{ label, path string }{
 // from and the lints that apply, its evidence events, and the fields of
 // the evidence event under the cursor (or its raw JSON).
 type eventModel struct {
-	st       *Styles
-	keys     *keyMap
-	coll     *triage.Collection
-	info     func(string) (triage.DetectorInfo, bool)
-	lints    []triage.Lint
+	a        *app
+	lints    []triage.Lint // the run's lints about the finding's detector
 	finding  triage.Finding
 	evidence listState
 	focus    pane
@@ -72,17 +69,17 @@ type eventModel struct {
 	headN    int // lines above the evidence list
 }
 
-func newEventView(st *Styles, k *keyMap, c *triage.Collection) eventModel {
+func newEventView(a *app) *eventModel {
 	vp := viewport.New(0, 0)
 	vp.SetHorizontalStep(8)
-	return eventModel{st: st, keys: k, coll: c, vp: vp, shown: -1}
+	return &eventModel{a: a, vp: vp, shown: -1}
 }
 
 // open shows a finding, with its first evidence event.
-func (m *eventModel) open(f triage.Finding, lints []triage.Lint) {
+func (m *eventModel) open(f triage.Finding) {
 	m.finding = f
 	m.lints = m.lints[:0]
-	for _, l := range lints {
+	for _, l := range m.a.lints {
 		if slices.Contains(lintDetectors(l.Detector), f.Detector) {
 			m.lints = append(m.lints, l)
 		}
@@ -99,7 +96,7 @@ func (m *eventModel) open(f triage.Finding, lints []triage.Lint) {
 }
 
 // multi reports whether the finding cites several events to choose from.
-func (m eventModel) multi() bool { return len(m.finding.Evidence) > 1 }
+func (m *eventModel) multi() bool { return len(m.finding.Evidence) > 1 }
 
 func (m *eventModel) setSize(w, h int) {
 	m.width, m.height = w, h
@@ -113,8 +110,8 @@ const eventMidLines = 1
 // detector, lints (at most two) and the evidence heading.
 func (m *eventModel) headLines() int {
 	n := 3
-	if m.info != nil {
-		if _, ok := m.info(m.finding.Detector); ok {
+	if info := m.a.opts.Detectors; info != nil {
+		if _, ok := info(m.finding.Detector); ok {
 			n++
 		}
 	}
@@ -149,20 +146,20 @@ func (m *eventModel) load() {
 	m.vp.GotoTop()
 }
 
-func (m eventModel) event(i int) (*triage.Event, bool) {
+func (m *eventModel) event(i int) (*triage.Event, bool) {
 	if i < 0 || i >= len(m.finding.Evidence) {
 		return nil, false
 	}
-	return m.coll.Event(m.finding.Evidence[i])
+	return m.a.opts.Collection.Event(m.finding.Evidence[i])
 }
 
-func (m eventModel) fieldRows(i int) []fieldRow {
+func (m *eventModel) fieldRows(i int) []fieldRow {
 	if i < 0 || i >= len(m.finding.Evidence) {
 		return []fieldRow{{head: "no evidence events"}}
 	}
 	ev, ok := m.event(i)
 	if !ok {
-		return []fieldRow{{head: "event not kept (only the first " + strconv.Itoa(m.coll.EventCount()) +
+		return []fieldRow{{head: "event not kept (only the first " + strconv.Itoa(m.a.opts.Collection.EventCount()) +
 			" events are kept for viewing)"}}
 	}
 	var rows []fieldRow
@@ -185,8 +182,11 @@ func (m eventModel) fieldRows(i int) []fieldRow {
 	return rows
 }
 
-// hotValue reads a hot field from the event's typed fields, falling back
-// to the document.
+// hotValue is a hot field as the fields pane shows it: the document's
+// first value (triage.Event.Values), except where the display differs:
+// the time formatted in UTC, the address the queue groups by (client.ip
+// when there is no source.ip), the URL however the document spells it,
+// and the id findings cite the event by.
 func hotValue(ev *triage.Event, path string) string {
 	switch path {
 	case "@timestamp":
@@ -196,34 +196,22 @@ func hotValue(ev *triage.Event, path string) string {
 			return ev.SourceIP.String()
 		}
 		return ""
-	case "http.request.method":
-		return ev.Method
-	case "http.response.status_code":
-		if ev.StatusCode != 0 {
-			return strconv.Itoa(ev.StatusCode)
-		}
-		return ""
 	case "url.original":
 		return eventURL(ev)
-	case "user_agent.original":
-		return ev.UserAgent
-	case "user.name":
-		return ev.UserName
 	case "event.id":
 		return ev.ID
-	case "event.action":
-		return ev.Action
-	case "event.outcome":
-		return ev.Outcome
 	}
-	return ev.GetString(path)
+	if vs := ev.Strings(path); len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
 }
 
 // rawContent is the event's JSON, indented, each line escaped.
-func (m eventModel) rawContent(i int) string {
+func (m *eventModel) rawContent(i int) string {
 	ev, ok := m.event(i)
 	if !ok {
-		return m.st.Dim.Render("no event")
+		return m.a.st.Dim.Render("no event")
 	}
 	var buf bytes.Buffer
 	src := ev.Raw
@@ -269,7 +257,7 @@ func clampValue(s string) string {
 }
 
 // selectedField returns the field row under the cursor, if it is a field.
-func (m eventModel) selectedField() (fieldRow, bool) {
+func (m *eventModel) selectedField() (fieldRow, bool) {
 	if m.raw || m.flist.cursor >= len(m.fields) {
 		return fieldRow{}, false
 	}
@@ -280,13 +268,14 @@ func (m eventModel) selectedField() (fieldRow, bool) {
 	return r, true
 }
 
-func (m eventModel) update(msg tea.Msg) (eventModel, tea.Cmd) {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return m, nil
-	}
-	k := m.keys
+// handleKey: esc goes back to the group, tab switches between the
+// evidence and the fields, J shows the raw JSON, h and l scroll
+// sideways; the arrows move in the pane with the keys.
+func (m *eventModel) handleKey(km tea.KeyMsg) (tea.Cmd, bool) {
+	k := m.a.keys
 	switch {
+	case keyIs(km, k.Back):
+		m.a.nav.show(viewGroup)
 	case keyIs(km, k.Switch):
 		if m.multi() {
 			if m.focus == paneEvidence {
@@ -295,29 +284,30 @@ func (m eventModel) update(msg tea.Msg) (eventModel, tea.Cmd) {
 				m.focus = paneEvidence
 			}
 		}
-		return m, nil
 	case keyIs(km, k.Raw):
 		m.raw = !m.raw
-		return m, nil
 	case keyIs(km, k.Left):
 		m.xoff = max(m.xoff-8, 0)
 		m.vp.ScrollLeft(8)
-		return m, nil
 	case keyIs(km, k.Right):
 		m.xoff += 8
 		m.vp.ScrollRight(8)
-		return m, nil
-	}
-	if m.focus == paneEvidence {
-		if m.evidence.handleKey(km, k) {
-			m.load()
+	case m.focus == paneEvidence:
+		if !m.evidence.handleKey(km, k) {
+			return nil, false
 		}
-		return m, nil
+		m.load()
+	case !m.raw:
+		return nil, m.flist.handleKey(km, k)
+	default:
+		return nil, m.scrollRaw(km)
 	}
-	if !m.raw {
-		m.flist.handleKey(km, k)
-		return m, nil
-	}
+	return nil, true
+}
+
+// scrollRaw moves in the raw JSON.
+func (m *eventModel) scrollRaw(km tea.KeyMsg) bool {
+	k := m.a.keys
 	switch {
 	case keyIs(km, k.Up):
 		m.vp.ScrollUp(1)
@@ -331,18 +321,30 @@ func (m eventModel) update(msg tea.Msg) (eventModel, tea.Cmd) {
 		m.vp.GotoTop()
 	case keyIs(km, k.End):
 		m.vp.GotoBottom()
+	default:
+		return false
 	}
-	return m, nil
+	return true
 }
 
-func (m eventModel) View() string {
-	st, f, w := m.st, &m.finding, m.width
+// copyTarget: y copies the selected field's value.
+func (m *eventModel) copyTarget() (what, value string) {
+	if r, ok := m.selectedField(); ok {
+		return r.path, r.value
+	}
+	return "", ""
+}
+
+func (m *eventModel) position() string { return position(m.evidence) }
+
+func (m *eventModel) View() string {
+	st, f, w := m.a.st, &m.finding, m.width
 	lines := make([]string, 0, m.height)
 	lines = append(lines, clip(st.badge(f.Severity)+" "+st.Source.Render(triage.Escape(f.Detector))+
 		"  "+triage.Escape(f.Title), w))
 	lines = append(lines, clip(st.Label.Render("reason ")+triage.Escape(f.Reason), w))
-	if m.info != nil {
-		if info, ok := m.info(f.Detector); ok {
+	if describe := m.a.opts.Detectors; describe != nil {
+		if info, ok := describe(f.Detector); ok {
 			lines = append(lines, clip(st.Label.Render("from ")+triage.Escape(info.Title)+st.Dim.Render(" · "+triage.Escape(info.Summary)), w))
 		}
 	}
@@ -416,8 +418,8 @@ func (m eventModel) View() string {
 
 // fieldLine renders one row of the fields pane, scrolled by xoff and cut
 // to the width.
-func (m eventModel) fieldLine(i int) string {
-	st, r := m.st, m.fields[i]
+func (m *eventModel) fieldLine(i int) string {
+	st, r := m.a.st, m.fields[i]
 	var s string
 	switch {
 	case r.head != "":
@@ -444,18 +446,18 @@ func (m eventModel) fieldLine(i int) string {
 	return clip("  "+s, m.width)
 }
 
-func (m eventModel) heading(s string, focused bool) string {
+func (m *eventModel) heading(s string, focused bool) string {
 	s = clip(s, m.width)
 	if focused {
-		return m.st.Focused.Render(s)
+		return m.a.st.Focused.Render(s)
 	}
-	return m.st.Section.Render(s)
+	return m.a.st.Section.Render(s)
 }
 
 // evidenceSummary is one line about an evidence event: its time, method,
 // status and URL, or that it was not kept.
-func (m eventModel) evidenceSummary(r triage.EventRef) string {
-	ev, ok := m.coll.Event(r)
+func (m *eventModel) evidenceSummary(r triage.EventRef) string {
+	ev, ok := m.a.opts.Collection.Event(r)
 	if !ok {
 		return "(not kept)"
 	}

@@ -1,47 +1,29 @@
 package ui
 
 import (
-	"errors"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 
+	"picket/kql"
 	"picket/triage"
 	"picket/triage/useragent"
 )
 
-// FieldValue is one value of a field, as a filter sees it.
-type FieldValue struct {
-	Str   string
-	Num   float64
-	IsNum bool
-}
+// The console's filter (/) is KQL, the language of the rules: queue rows
+// and findings are shown to it as kql.Documents.
 
-// FilterDoc is a row of the current list (a group, a finding) as a filter
-// sees it: dotted ECS-style paths with their values.
-type FilterDoc interface {
-	// Values returns every value at path, nil when absent.
-	Values(path string) []FieldValue
-	// Fields lists the paths the row has.
-	Fields() []string
-}
-
-// FilterFunc compiles a filter query. The console's filter is KQL: the
-// wiring passes kql here. Without one, a small built-in matcher
-// (field:value terms, * wildcards, not) is used.
-type FilterFunc func(query string) (func(FilterDoc) bool, error)
-
-func str(s string) []FieldValue {
+// strValue and numValue are one-value answers for documents that build
+// their values per call.
+func strValue(s string) []kql.Value {
 	if s == "" {
 		return nil
 	}
-	return []FieldValue{{Str: s}}
+	return []kql.Value{kql.StringValue(s)}
 }
 
-func num(n int) []FieldValue {
-	return []FieldValue{{Str: strconv.Itoa(n), Num: float64(n), IsNum: true}}
+func numValue(n int) []kql.Value {
+	return []kql.Value{{Kind: kql.KindNumber, Num: float64(n), Str: strconv.Itoa(n)}}
 }
 
 // groupFields are the paths a bare word (a value without a field) is
@@ -93,34 +75,36 @@ func newGroupInfo(g *triage.Group) *groupInfo {
 	return in
 }
 
-// groupDoc adapts a queue row to FilterDoc. One groupDoc is reused for
-// every row of a pass, and Values returns its scratch buffer, so matching
-// allocates nothing per row: a filter must not keep what Values returns
-// beyond the call (KQL does not).
+// groupDoc shows a queue row to KQL. One groupDoc is reused for every row
+// of a pass, and Values returns its scratch buffer, so matching allocates
+// nothing per row (kql.Document allows it: the engine keeps no value).
 type groupDoc struct {
 	g      *triage.Group
 	status string
 	info   *infoCache
-	buf    [8]FieldValue
+	buf    [8]kql.Value
 }
 
 func (d *groupDoc) Fields() []string { return groupFields }
 
-func (d *groupDoc) one(v FieldValue) []FieldValue {
+// Objects: a queue row has no nested objects.
+func (d *groupDoc) Objects(string) []kql.Document { return nil }
+
+func (d *groupDoc) one(v kql.Value) []kql.Value {
 	d.buf[0] = v
 	return d.buf[:1]
 }
 
-func (d *groupDoc) Values(p string) []FieldValue {
+func (d *groupDoc) Values(p string) []kql.Value {
 	g := d.g
-	str := func(s string) []FieldValue {
+	str := func(s string) []kql.Value {
 		if s == "" {
 			return nil
 		}
-		return d.one(FieldValue{Str: s})
+		return d.one(kql.StringValue(s))
 	}
-	num := func(n int) []FieldValue {
-		return d.one(FieldValue{Num: float64(n), IsNum: true, Str: strconv.Itoa(n)})
+	num := func(n int) []kql.Value {
+		return d.one(kql.Value{Kind: kql.KindNumber, Num: float64(n), Str: strconv.Itoa(n)})
 	}
 	switch p {
 	case "source.ip", "client.ip":
@@ -132,7 +116,7 @@ func (d *groupDoc) Values(p string) []FieldValue {
 	case "detector", "detectors":
 		out := d.buf[:0]
 		if 2*len(g.Detectors) > len(d.buf) {
-			out = make([]FieldValue, 0, 2*len(g.Detectors))
+			out = make([]kql.Value, 0, 2*len(g.Detectors))
 		}
 		for _, id := range g.Detectors {
 			out = appendDetector(out, id)
@@ -157,13 +141,13 @@ func (d *groupDoc) Values(p string) []FieldValue {
 // appendDetector appends a detector id as filters see it: the full id
 // ("appsensor:RE8") and, when it has a source prefix, the id as the
 // console shows it ("RE8"), so a filter can name either.
-func appendDetector(out []FieldValue, id string) []FieldValue {
+func appendDetector(out []kql.Value, id string) []kql.Value {
 	if id == "" {
 		return out
 	}
-	out = append(out, FieldValue{Str: id})
+	out = append(out, kql.StringValue(id))
 	if _, short, ok := strings.Cut(id, ":"); ok && short != "" {
-		out = append(out, FieldValue{Str: short})
+		out = append(out, kql.StringValue(short))
 	}
 	return out
 }
@@ -173,13 +157,17 @@ var findingFields = []string{
 	"source.ip", "user_agent.original", "user.name", "session.id", "event.count",
 }
 
-// findingDoc adapts a finding to FilterDoc.
+// findingDoc shows a finding (or a pulled alert's row) to KQL.
 type findingDoc struct{ f *triage.Finding }
 
 func (d findingDoc) Fields() []string { return findingFields }
 
-func (d findingDoc) Values(p string) []FieldValue {
+// Objects: a finding has no nested objects.
+func (d findingDoc) Objects(string) []kql.Document { return nil }
+
+func (d findingDoc) Values(p string) []kql.Value {
 	f := d.f
+	str, num := strValue, numValue
 	switch p {
 	case "@timestamp":
 		return str(fmtTime(f.Timestamp, fullTime))
@@ -208,124 +196,4 @@ func (d findingDoc) Values(p string) []FieldValue {
 		return num(max(f.EventCount, len(f.Evidence)))
 	}
 	return nil
-}
-
-// simpleFilter is the built-in matcher used when no KQL engine is wired:
-// terms separated by spaces (and "and") must all match; "not" before a
-// term negates it; field:value compares a field (a trailing /n on an IP
-// value matches a CIDR block, * is a wildcard); a bare word matches any
-// field containing it. Case is ignored.
-func simpleFilter(q string) (func(FilterDoc) bool, error) {
-	toks, err := splitTerms(q)
-	if err != nil {
-		return nil, err
-	}
-	type term struct {
-		neg          bool
-		field, value string
-		prefix       netip.Prefix
-	}
-	var terms []term
-	neg := false
-	for _, t := range toks {
-		switch strings.ToLower(t) {
-		case "and":
-			continue
-		case "or":
-			return nil, errors.New("or is not supported by the built-in filter (the KQL engine is not wired)")
-		case "not":
-			neg = !neg
-			continue
-		}
-		tm := term{neg: neg}
-		neg = false
-		if f, v, ok := strings.Cut(t, ":"); ok && f != "" && !strings.ContainsAny(f, "/\"") {
-			if v == "" {
-				return nil, errors.New("missing value after " + strconv.Quote(f+":"))
-			}
-			tm.field, tm.value = f, strings.ToLower(v)
-			if p, err := netip.ParsePrefix(v); err == nil {
-				tm.prefix = p.Masked()
-			}
-		} else {
-			tm.value = strings.ToLower(t)
-		}
-		terms = append(terms, tm)
-	}
-	if neg {
-		return nil, errors.New("not at the end of the filter")
-	}
-	match := func(t term, v FieldValue) bool {
-		s := strings.ToLower(v.Str)
-		if t.prefix.IsValid() {
-			if a, err := netip.ParseAddr(v.Str); err == nil {
-				return t.prefix.Contains(a)
-			}
-		}
-		if t.field == "" {
-			return strings.Contains(s, t.value)
-		}
-		if strings.Contains(t.value, "*") {
-			return triage.Glob(t.value, s)
-		}
-		return s == t.value
-	}
-	return func(d FilterDoc) bool {
-		for _, t := range terms {
-			hit := false
-			if t.field != "" {
-				for _, v := range d.Values(t.field) {
-					if match(t, v) {
-						hit = true
-						break
-					}
-				}
-			} else {
-			fields:
-				for _, f := range d.Fields() {
-					for _, v := range d.Values(f) {
-						if match(t, v) {
-							hit = true
-							break fields
-						}
-					}
-				}
-			}
-			if hit == t.neg {
-				return false
-			}
-		}
-		return true
-	}, nil
-}
-
-// splitTerms splits a filter on spaces, keeping double-quoted parts
-// together (the quotes are dropped).
-func splitTerms(q string) ([]string, error) {
-	var out []string
-	var b strings.Builder
-	inQuote, have := false, false
-	for _, r := range q {
-		switch {
-		case r == '"':
-			inQuote = !inQuote
-			have = true
-		case unicode.IsSpace(r) && !inQuote:
-			if have {
-				out = append(out, b.String())
-				b.Reset()
-				have = false
-			}
-		default:
-			b.WriteRune(r)
-			have = true
-		}
-	}
-	if inQuote {
-		return nil, errors.New("unclosed quote")
-	}
-	if have {
-		out = append(out, b.String())
-	}
-	return out, nil
 }

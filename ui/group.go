@@ -7,6 +7,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"picket/casefile"
+	"picket/kql"
 	"picket/triage"
 )
 
@@ -30,10 +32,11 @@ type findingRow struct {
 }
 
 // groupModel is the group view: the group's summary, its findings on a
-// timeline, and the checklist and notes panels.
+// timeline, and the checklist and notes panels. It loads the group's
+// findings and case (notes, ticks) and runs the checklist's actions
+// (actionrun.go).
 type groupModel struct {
-	st      *Styles
-	keys    *keyMap
+	a       *app
 	group   *triage.Group
 	all     []triage.Finding // every finding of the group, in time order
 	rows    []findingRow     // those shown: filtered, suppressed hidden
@@ -44,13 +47,30 @@ type groupModel struct {
 	panel   groupPane // the panel shown beside the findings
 	check   checklistModel
 	notes   notesModel
-	status  string
 	loading bool // the findings are being read
-	// lintN counts the run's lints per detector; their findings are
-	// marked (rules.go, lintMark).
-	lintN  map[string]int
+	// filter is the query typed with / in this group, match its compiled
+	// form; another group opens unfiltered.
+	filter string
+	match  *kql.Query
 	alerts int // pulled alerts of the group (alerts.go)
 }
+
+// Messages of the group view, addressed to it.
+type (
+	// groupFindingsMsg carries the findings of the group being opened.
+	groupFindingsMsg struct{ findings []triage.Finding }
+	// caseMsg carries a group's notes and checklist state.
+	caseMsg struct {
+		notes []casefile.Note
+		items []casefile.ChecklistItem
+		err   error
+	}
+)
+
+var (
+	findingsAddr = address{to: viewGroup, topic: topicFindings}
+	caseAddr     = address{to: viewGroup, topic: topicCase}
+)
 
 // groupSummaryLines is how many lines the summary takes above the panes.
 const groupSummaryLines = 5
@@ -62,25 +82,114 @@ const (
 	colLine   = 12 // the timeline strip
 )
 
-func newGroupView(st *Styles, k *keyMap) groupModel {
-	return groupModel{st: st, keys: k, panel: paneChecklist,
-		check: checklistModel{st: st}, notes: notesModel{st: st}}
+func newGroupView(a *app) *groupModel {
+	return &groupModel{a: a, panel: paneChecklist,
+		check: checklistModel{st: a.st}, notes: notesModel{st: a.st}}
 }
 
-// open shows a group; the cursor goes to its first finding.
-func (m *groupModel) open(g *triage.Group, fs []triage.Finding) {
+// showing reports whether k is the open group.
+func (m *groupModel) showing(k triage.GroupKey) bool { return m.group != nil && m.group.Key == k }
+
+// open shows a group; the cursor goes to its first finding. Reading a
+// group's findings scans the collection: on a large one it runs in a
+// command and the view says it is loading. The notes and ticks are read
+// from the case file in a command.
+func (m *groupModel) open(g *triage.Group) tea.Cmd {
+	a := m.a
+	// A group filter belongs to the group it was typed in: another group
+	// opens unfiltered (the same group, reopened, keeps it).
+	if !m.showing(g.Key) {
+		m.filter, m.match = "", nil
+	}
 	m.group = g
-	m.all = sortByTime(fs)
 	m.list = listState{height: m.list.height}
 	m.focus = paneFindings
-	m.loading = false
 	m.notes.set(nil)
+	a.req.drop(topicAnswer) // answers for the group this replaces
+	var fetch tea.Cmd
+	if a.snap.findings+a.snap.hidden <= syncRows {
+		a.req.issue(findingsAddr)
+		m.all, m.loading = sortByTime(a.opts.Collection.FindingsFor(g.Key)), false
+	} else {
+		m.all, m.loading = nil, true
+		c, key := a.opts.Collection, g.Key
+		fetch = a.req.ask(findingsAddr, func() tea.Msg { return groupFindingsMsg{findings: c.FindingsFor(key)} })
+	}
+	m.check.open(a.opts.Playbooks, g.Detectors)
+	m.recompute()
+	return tea.Batch(fetch, m.loadCase())
+}
+
+// loadCase reads the group's notes and checklist ticks.
+func (m *groupModel) loadCase() tea.Cmd {
+	store := m.a.opts.Store
+	if store == nil {
+		return nil
+	}
+	ctx, key, dets := m.a.ctx, m.group.Key, slices.Clone(m.group.Detectors)
+	return m.a.req.ask(caseAddr, func() tea.Msg {
+		var msg caseMsg
+		msg.notes, msg.err = store.Notes(ctx, casefile.TargetGroup, groupTarget(key))
+		for _, d := range dets {
+			items, err := store.ChecklistItems(ctx, d, groupTarget(key))
+			if err != nil && msg.err == nil {
+				msg.err = err
+			}
+			msg.items = append(msg.items, items...)
+		}
+		return msg
+	})
+}
+
+// onReply takes what the group view asked for: the findings, the case,
+// a step's answer.
+func (m *groupModel) onReply(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case groupFindingsMsg:
+		m.loading = false
+		m.refresh(m.group, msg.findings)
+	case caseMsg:
+		if msg.err != nil {
+			m.a.setErr(msg.err)
+		}
+		m.notes.set(msg.notes)
+		for _, it := range msg.items {
+			m.check.set(it)
+		}
+	case answerMsg:
+		m.check.setResult(msg.step, msg.res)
+	}
+	return nil
 }
 
 // refresh replaces the group's data, keeping the cursor where it was.
 func (m *groupModel) refresh(g *triage.Group, fs []triage.Finding) {
 	m.group = g
 	m.all = sortByTime(fs)
+	m.recompute()
+}
+
+// recompute works out the rows shown: the findings filtered, suppressed
+// ones only on request, and the group's pulled alerts among them.
+func (m *groupModel) recompute() {
+	m.setRows(m.withAlerts(findingRows(m.all, m.match, m.a.sup, m.a.showSupp)))
+}
+
+func (m *groupModel) filterText() string { return m.filter }
+
+// setFilter applies a query typed with / to the findings.
+func (m *groupModel) setFilter(q string, match *kql.Query) tea.Cmd {
+	m.filter, m.match = q, match
+	m.recompute()
+	return nil
+}
+
+// focusPane gives the keys to a pane and shows it beside the findings.
+func (m *groupModel) focusPane(p groupPane) {
+	m.focus = p
+	if p != paneFindings {
+		m.panel = p
+	}
 }
 
 func sortByTime(fs []triage.Finding) []triage.Finding {
@@ -96,11 +205,11 @@ func (m *groupModel) setRows(rows []findingRow) {
 
 // findingRows filters a group's findings and hides the suppressed ones
 // unless show is set.
-func findingRows(all []triage.Finding, match func(FilterDoc) bool, sup *suppressor, show bool) []findingRow {
+func findingRows(all []triage.Finding, match *kql.Query, sup *suppressor, show bool) []findingRow {
 	rows := make([]findingRow, 0, len(all))
 	for i := range all {
 		f := &all[i]
-		if match != nil && !match(findingDoc{f}) {
+		if match != nil && !match.Match(findingDoc{f}) {
 			continue
 		}
 		r := findingRow{f: f}
@@ -138,7 +247,7 @@ func (m *groupModel) split(body int) (lw, lh, pw, ph int) {
 	return m.width, lh, m.width, max(body-lh, 1)
 }
 
-func (m groupModel) selected() (triage.Finding, bool) {
+func (m *groupModel) selected() (triage.Finding, bool) {
 	if m.list.n == 0 || m.list.cursor >= len(m.rows) {
 		return triage.Finding{}, false
 	}
@@ -153,42 +262,131 @@ func (m *groupModel) nextPane(d int) {
 	}
 }
 
-func (m groupModel) update(msg tea.Msg) (groupModel, tea.Cmd) {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return m, nil
+// handleKey: tab cycles the panes, esc leaves a panel for the findings
+// and the findings for the queue, enter opens a finding or runs a step's
+// action, space ticks a step; the arrows move in the pane with the keys.
+func (m *groupModel) handleKey(k tea.KeyMsg) (tea.Cmd, bool) {
+	km := m.a.keys
+	switch {
+	case keyIs(k, km.Switch):
+		d := 1
+		if k.String() == "shift+tab" {
+			d = -1
+		}
+		m.nextPane(d)
+	case keyIs(k, km.Back):
+		if m.focus != paneFindings {
+			m.focus = paneFindings
+		} else {
+			m.a.nav.show(viewQueue)
+		}
+	case keyIs(k, km.Enter):
+		return m.enter(), true
+	case keyIs(k, km.Tick) && m.focus == paneChecklist:
+		return m.tick(), true
+	default:
+		return nil, m.move(k)
 	}
+	return nil, true
+}
+
+// enter runs the step's action in the checklist and opens the finding in
+// the findings pane.
+func (m *groupModel) enter() tea.Cmd {
 	switch m.focus {
 	case paneChecklist:
-		var l listState = m.check.list
-		if l.handleKey(km, m.keys) {
-			d := l.cursor - m.check.list.cursor
-			switch {
-			case d == 0:
-			case l.cursor == 0 || l.cursor == l.n-1:
-				m.check.list.setCursor(l.cursor)
-				m.check.toStep(-sign(d))
-				m.check.toStep(sign(d))
-			default:
-				m.check.move(d)
-			}
+		return m.runStep()
+	case paneFindings:
+		if f, ok := m.selected(); ok {
+			m.a.nav.openFinding(f)
 		}
+	}
+	return nil
+}
+
+// move applies a movement key to the pane with the keys.
+func (m *groupModel) move(k tea.KeyMsg) bool {
+	km := m.a.keys
+	switch m.focus {
+	case paneChecklist:
+		l := m.check.list
+		if !l.handleKey(k, km) {
+			return false
+		}
+		d := l.cursor - m.check.list.cursor
+		switch {
+		case d == 0:
+		case l.cursor == 0 || l.cursor == l.n-1:
+			m.check.list.setCursor(l.cursor)
+			m.check.toStep(-sign(d))
+			m.check.toStep(sign(d))
+		default:
+			m.check.move(d)
+		}
+		return true
 	case paneNotes:
 		switch {
-		case keyIs(km, m.keys.Up):
+		case keyIs(k, km.Up):
 			m.notes.move(-1)
-		case keyIs(km, m.keys.Down):
+		case keyIs(k, km.Down):
 			m.notes.move(1)
-		case keyIs(km, m.keys.Home):
+		case keyIs(k, km.Home):
 			m.notes.move(-len(m.notes.notes))
-		case keyIs(km, m.keys.End):
+		case keyIs(k, km.End):
 			m.notes.move(len(m.notes.notes))
+		default:
+			return false
+		}
+		return true
+	}
+	return m.list.handleKey(k, km)
+}
+
+// click selects a finding; a click on the selected one opens it.
+func (m *groupModel) click(x, y int) tea.Cmd {
+	lw := m.width
+	if m.wide() {
+		lw, _, _, _ = m.split(0)
+	}
+	top := 1 + groupSummaryLines + 1
+	i := m.list.offset + y - top
+	if x >= lw || y < top || i >= len(m.rows) || y-top >= m.list.height {
+		return nil
+	}
+	m.focus = paneFindings
+	if i == m.list.cursor {
+		return m.enter()
+	}
+	m.list.setCursor(i)
+	return nil
+}
+
+// copyTarget: y copies the step (with its action), the note, or the
+// finding's reason, after the pane with the keys.
+func (m *groupModel) copyTarget() (what, value string) {
+	switch m.focus {
+	case paneChecklist:
+		if _, s, ok := m.check.selected(); ok {
+			// The step as written; a step with an action gets it on a
+			// second line, and the label says so.
+			if s.Action != nil {
+				return "step text and action", s.Text + "\n$ " + s.Action.String()
+			}
+			return "step text", s.Text
+		}
+	case paneNotes:
+		if n, ok := m.notes.selected(); ok {
+			return "note", n.Body
 		}
 	default:
-		m.list.handleKey(km, m.keys)
+		if f, ok := m.selected(); ok {
+			return "reason", f.Reason
+		}
 	}
-	return m, nil
+	return "", ""
 }
+
+func (m *groupModel) position() string { return position(m.list) }
 
 func sign(d int) int {
 	if d < 0 {
@@ -201,12 +399,12 @@ func (m *groupModel) View() string {
 	if m.group == nil {
 		return joinLines(nil, m.height)
 	}
-	g, st, w := m.group, m.st, m.width
+	g, st, w := m.group, m.a.st, m.width
 	lines := make([]string, 0, m.height)
 
 	lines = append(lines, clip(st.badge(g.MaxSeverity)+" "+st.Source.Render(ipString(g.Key))+"  "+uaCell(g.Key.UserAgent), w))
 	lines = append(lines, clip(
-		st.Label.Render("status ")+statusShort(m.status)+
+		st.Label.Render("status ")+statusShort(statusOr(m.a.status, g.Key))+
 			m.groupCounts()+
 			st.Label.Render("  risk ")+strconv.Itoa(g.Risk)+
 			st.Label.Render("  first ")+fmtTime(g.FirstSeen, longTime)+
@@ -258,7 +456,7 @@ func (m *groupModel) View() string {
 // finding with its time, its place on the group's timeline, severity,
 // detector, evidence count and reason.
 func (m *groupModel) findingLines(w, h int) []string {
-	st := m.st
+	st := m.a.st
 	g := m.group
 	lineW := 0
 	if w >= 90 {
@@ -297,7 +495,7 @@ func (m *groupModel) findingLines(w, h int) []string {
 			reason = "[" + r.why + "] " + reason
 		}
 		det := shortDetector(f.Detector)
-		if m.lintN[f.Detector] > 0 {
+		if m.a.lintN[f.Detector] > 0 {
 			det = lintMark() + det
 		}
 		rest := " " + fit(det, colDet) + " " + fitRight(strconv.Itoa(n), colEvents) +

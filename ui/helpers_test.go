@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"picket/casefile"
+	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -228,17 +229,42 @@ func (s *memStore) Allowlist(context.Context, time.Time) ([]triage.AllowEntry, e
 // testPlaybooks has a two-section checklist for CIE1 and RE2.
 type testPlaybooks struct{}
 
-func (testPlaybooks) For(id string) (Checklist, bool) {
+func (testPlaybooks) For(id string) (playbooks.Playbook, bool) {
 	if id != "appsensor:CIE1" && id != "appsensor:RE2" {
-		return Checklist{}, false
+		return playbooks.Playbook{}, false
 	}
-	return Checklist{Title: "Injection", Sections: []ChecklistSection{
-		{Title: "Investigation", Steps: []ChecklistStep{
+	return testPlaybook(id, "Injection",
+		playbooks.Section{Kind: playbooks.Investigation, Items: []playbooks.Item{
 			{ID: "inv-1", Text: "Did any request succeed?"},
-			{ID: "inv-2", Text: "Count the requests", Action: `count query="source.ip:1.2.3.4"`},
+			{ID: "inv-2", Text: "Count the requests", Action: action(`count query="source.ip:1.2.3.4"`)},
 		}},
-		{Title: "Response and remediation", Steps: []ChecklistStep{{ID: "resp-1", Text: "Block the address"}}},
-	}}, true
+		playbooks.Section{Kind: playbooks.Response, Items: []playbooks.Item{{ID: "resp-1", Text: "Block the address"}}},
+	), true
+}
+
+// testPlaybook is a parsed playbook of detector id with these sections
+// (the others empty, as playbooks.For returns them).
+func testPlaybook(id, title string, secs ...playbooks.Section) playbooks.Playbook {
+	p := playbooks.Playbook{ID: "test", DetectorID: id, Title: title, Detectors: []string{id}, Parsed: true}
+	for _, k := range playbooks.Kinds {
+		s := playbooks.Section{Kind: k}
+		for _, have := range secs {
+			if have.Kind == k {
+				s = have
+			}
+		}
+		p.Sections = append(p.Sections, s)
+	}
+	return p
+}
+
+// action parses an action's text form, as the playbooks' content does.
+func action(s string) *playbooks.Action {
+	a, err := playbooks.ParseAction(s)
+	if err != nil {
+		panic(err)
+	}
+	return &a
 }
 
 // fixedNow is the clock of console tests.
@@ -295,12 +321,17 @@ func runCmd(m *model, cmd tea.Cmd, depth int) (quit bool) {
 			}
 		}
 		return quit
-	case tickMsg:
-		return false
+	case reply:
+		if _, tick := msg.msg.(tickMsg); tick {
+			return false
+		}
 	}
 	_, next := m.Update(msg)
 	return runCmd(m, next, depth+1)
 }
+
+// runReply addresses msg to the current run, as the run's commands do.
+func runReply(m *model, msg tea.Msg) reply { return m.req.stamp(runAddr, msg) }
 
 // keys drives the model with key presses.
 func keys(m *model, ks ...string) (quit bool) {

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -102,37 +104,91 @@ func listMarker(s string) (bullet, body string) {
 }
 
 // inline styles `code`, **bold** and *emphasis* / _emphasis_ spans.
+// Emphasis follows CommonMark's flanking rules, made stricter inside
+// words: a delimiter opens only after a space, punctuation or the start
+// of the line and before a non-space, and closes only after a non-space
+// and before a space, punctuation or the end. So identifiers and
+// arithmetic analysts paste (apm_403_response_to_a_post, 2*3*4,
+// __init__ inside a word) stay as written.
 func inline(st *Styles, s string) string {
 	if !strings.ContainsAny(s, "`*_") {
 		return s
 	}
 	var b strings.Builder
-	for len(s) > 0 {
+	for i := 0; i < len(s); {
+		c := s[i]
 		switch {
-		case s[0] == '`':
-			if j := strings.IndexByte(s[1:], '`'); j >= 0 {
-				b.WriteString(st.MDCode.Render(s[1 : 1+j]))
-				s = s[j+2:]
+		case c == '`':
+			if j := strings.IndexByte(s[i+1:], '`'); j >= 0 {
+				b.WriteString(st.MDCode.Render(s[i+1 : i+1+j]))
+				i += j + 2
 				continue
 			}
-		case strings.HasPrefix(s, "**"):
-			if j := strings.Index(s[2:], "**"); j > 0 {
-				b.WriteString(st.Source.Render(s[2 : 2+j]))
-				s = s[j+4:]
-				continue
+		case c == '*' || c == '_':
+			n := delimRun(s, i)
+			if n <= 2 && opens(s, i, n) {
+				if end, ok := closer(s, i+n, c, n); ok {
+					style := st.Source
+					if n == 1 {
+						style = st.Label.Italic(true)
+					}
+					b.WriteString(style.Render(s[i+n : end]))
+					i = end + n
+					continue
+				}
 			}
-		case (s[0] == '*' || s[0] == '_') && len(s) > 2 && s[1] != ' ':
-			if j := strings.IndexByte(s[1:], s[0]); j > 0 {
-				b.WriteString(st.Label.Italic(true).Render(s[1 : 1+j]))
-				s = s[j+2:]
-				continue
-			}
+			// Not emphasis: the whole run is literal text.
+			b.WriteString(s[i : i+n])
+			i += n
+			continue
 		}
-		b.WriteByte(s[0])
-		s = s[1:]
+		b.WriteByte(c)
+		i++
 	}
 	return b.String()
 }
+
+// delimRun is the length of the run of s[i]'s delimiter starting at i.
+func delimRun(s string, i int) int {
+	n := 0
+	for i+n < len(s) && s[i+n] == s[i] {
+		n++
+	}
+	return n
+}
+
+// opens reports whether the run of n delimiters at i can open emphasis:
+// nothing word-like before it, something not blank after it.
+func opens(s string, i, n int) bool {
+	before, _ := utf8.DecodeLastRuneInString(s[:i])
+	after, _ := utf8.DecodeRuneInString(s[i+n:])
+	return (i == 0 || !isWordRune(before)) && i+n < len(s) && !unicode.IsSpace(after)
+}
+
+// closer finds the run of exactly n delimiters c, after from, that closes
+// emphasis: something not blank before it, nothing word-like after it,
+// and some text between. It returns the run's start.
+func closer(s string, from int, c byte, n int) (int, bool) {
+	for j := from; j < len(s); {
+		k := strings.IndexByte(s[j:], c)
+		if k < 0 {
+			return 0, false
+		}
+		j += k
+		run := delimRun(s, j)
+		before, _ := utf8.DecodeLastRuneInString(s[:j])
+		after, _ := utf8.DecodeRuneInString(s[j+run:])
+		if run == n && j > from && !unicode.IsSpace(before) && (j+run == len(s) || !isWordRune(after)) {
+			return j, true
+		}
+		j += run
+	}
+	return 0, false
+}
+
+// isWordRune reports letters and digits: a delimiter touching one on the
+// outside is inside a word.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // wrap word-wraps a possibly styled line to width cells, cutting words
 // longer than a line.

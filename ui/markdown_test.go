@@ -3,6 +3,11 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"picket/kql"
 )
 
 func TestRenderMarkdown(t *testing.T) {
@@ -41,6 +46,53 @@ func TestRenderMarkdown(t *testing.T) {
 	}
 }
 
+// TestMarkdownIdentifiers: underscores and stars inside words are text,
+// not emphasis; emphasis at word boundaries still renders (without
+// colour the markers are simply dropped).
+func TestMarkdownIdentifiers(t *testing.T) {
+	st := newStyles()
+	tests := []struct {
+		src, want string
+	}{
+		{"apm_403_response_to_a_post", "apm_403_response_to_a_post"},
+		{"2*3*4", "2*3*4"},
+		{"rule apm_403_response_to_a_post fired 2*3*4 times", "rule apm_403_response_to_a_post fired 2*3*4 times"},
+		{"__strong__ at a word, a__b__c inside one", "strong at a word, a__b__c inside one"},
+		{"snake_case and _emph_ here", "snake_case and emph here"},
+		{"*emphasis*, **strong** and _emph_.", "emphasis, strong and emph."},
+		{"(*a*) [_b_]", "(a) [b]"},
+		{"a * b * c", "a * b * c"},
+		{"**unclosed and *also", "**unclosed and *also"},
+		{"file_name.go is _not_ empty", "file_name.go is not empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			got := strings.Join(renderMarkdown(st, tc.src, 200), "\n")
+			if got != tc.want {
+				t.Errorf("rendered %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMarkdownEmphasisStyled(t *testing.T) {
+	st := newStyles()
+	st.Label = st.Label.Foreground(lipgloss.Color("1"))
+	st.Source = st.Source.Foreground(lipgloss.Color("2"))
+	lipgloss.SetColorProfile(termenv.ANSI)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	for _, src := range []string{"_emph_", "*emph*", "**strong**"} {
+		if got := inline(st, src); !strings.ContainsRune(got, 0x1b) || strings.ContainsAny(got, "*_") {
+			t.Errorf("inline(%q) = %q: not styled", src, got)
+		}
+	}
+	for _, src := range []string{"apm_403_response_to_a_post", "2*3*4"} {
+		if got := inline(st, src); got != src {
+			t.Errorf("inline(%q) = %q: styled inside a word", src, got)
+		}
+	}
+}
+
 func TestCompact(t *testing.T) {
 	tests := []struct {
 		n    int
@@ -53,7 +105,9 @@ func TestCompact(t *testing.T) {
 	}
 }
 
-func TestSimpleFilter(t *testing.T) {
+// TestGroupDocKQL: the queue's rows answer KQL queries by the fields the
+// console documents (these were the built-in matcher's cases).
+func TestGroupDocKQL(t *testing.T) {
 	g := testCollection(t).Groups()[0] // the sqlmap group
 	tests := []struct {
 		q     string
@@ -63,25 +117,27 @@ func TestSimpleFilter(t *testing.T) {
 		{"source.ip:203.0.113.7", true, false},
 		{"source.ip:203.0.113.0/24", true, false},
 		{"source.ip:10.0.0.0/8", false, false},
-		{"SQLMAP", true, false},
-		{"user_agent.name:sqlmap severity:critical", true, false},
+		{"sqlmap", true, false},
+		{"user_agent.name:sqlmap and severity:critical", true, false},
 		{"not severity:critical", false, false},
 		{`user_agent.original:"sqlmap/1.7.2#stable (https://sqlmap.org)"`, true, false},
-		{"detector:appsensor:*", true, false},
-		{"a or b", false, true},
-		{"not", false, true},
+		{`detector:appsensor\:*`, true, false},
+		{"detector:CIE1 and status:open", true, false},
+		{"risk >= 90 and findings:3", true, false},
+		{"a or b", false, false},
 		{"source.ip:", false, true},
+		{"source.ip:(", false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.q, func(t *testing.T) {
-			m, err := simpleFilter(tc.q)
+			q, err := kql.Parse(tc.q)
 			if (err != nil) != tc.err {
 				t.Fatalf("err %v", err)
 			}
 			if err != nil {
 				return
 			}
-			if got := m(&groupDoc{g: g, status: "open"}); got != tc.match {
+			if got := q.Match(&groupDoc{g: g, status: "open"}); got != tc.match {
 				t.Errorf("match %v, want %v", got, tc.match)
 			}
 		})

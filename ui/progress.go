@@ -46,38 +46,39 @@ type loadState struct {
 	init bool
 }
 
-// pollProgress reads the source's progress (a lock and a copy).
-func (m *model) pollProgress() {
-	if m.opts.Progress == nil {
+// poll reads the source's progress (a lock and a copy); report may be
+// nil.
+func (l *loadState) poll(report func() (LoadProgress, bool)) {
+	if report == nil {
 		return
 	}
-	p, ok := m.opts.Progress()
+	p, ok := report()
 	if !ok {
 		return
 	}
-	if !m.load.init {
+	if !l.init {
 		// Built once; ViewAs draws it without animation frames.
-		m.load.bar = progress.New(progress.WithWidth(barWidth), progress.WithoutPercentage(),
+		l.bar = progress.New(progress.WithWidth(barWidth), progress.WithoutPercentage(),
 			progress.WithFillCharacters('█', '░'), progress.WithSolidFill(barColour),
 			progress.WithColorProfile(lipgloss.ColorProfile()))
-		m.load.init = true
+		l.init = true
 	}
-	m.load.p, m.load.have = p, true
+	l.p, l.have = p, true
 }
 
-// loadingPart is the status line's loading indicator: a bar with the
-// counts, rate and time left when the source reports progress, else the
-// events kept so far.
-func (m *model) loadingPart() string {
-	events := plural(m.snap.events, "event")
-	if !m.load.have {
-		return m.st.Loading.Render("loading… " + events)
+// view is the status line's loading indicator: a bar with the counts,
+// rate and time left when the source reports progress, else the events
+// kept so far.
+func (l *loadState) view(st *Styles, kept int) string {
+	events := plural(kept, "event")
+	if !l.have {
+		return st.Loading.Render("loading… " + events)
 	}
-	p := m.load.p
+	p := l.p
 	var s string
 	if p.Total > 0 {
 		frac := min(float64(p.Done)/float64(p.Total), 1)
-		s = m.load.bar.ViewAs(frac) + " " + strconv.Itoa(int(frac*100)) + "% " + amount(p.Done, p.Unit) + "/" + amount(p.Total, p.Unit)
+		s = l.bar.ViewAs(frac) + " " + strconv.Itoa(int(frac*100)) + "% " + amount(p.Done, p.Unit) + "/" + amount(p.Total, p.Unit)
 	} else {
 		s = amount(p.Done, p.Unit)
 	}
@@ -93,7 +94,7 @@ func (m *model) loadingPart() string {
 	if p.ETA > 0 {
 		s += " · ETA " + eta(p.ETA)
 	}
-	return m.st.Loading.Render("loading ") + s + m.st.Loading.Render(" · "+events)
+	return st.Loading.Render("loading ") + s + st.Loading.Render(" · "+events)
 }
 
 // amount writes a count of units compactly: 12.3k documents, 45.6 MB.

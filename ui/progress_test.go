@@ -40,14 +40,14 @@ func TestProgressBar(t *testing.T) {
 			}
 			m := newModel(context.Background(), o)
 			drive(m, teaSize(160, 30))
-			m.Update(tickMsg{gen: m.gen})
+			m.Update(runReply(m, tickMsg{}))
 			if v := m.View(); !strings.Contains(v, "loading… ") {
 				t.Errorf("before any report the count of events shows:\n%s", v)
 			}
 			mu.Lock()
 			have = true
 			mu.Unlock()
-			m.Update(tickMsg{gen: m.gen})
+			m.Update(runReply(m, tickMsg{}))
 			v := m.View()
 			for _, want := range tc.want {
 				if !strings.Contains(v, want) {
@@ -59,7 +59,7 @@ func TestProgressBar(t *testing.T) {
 				t.Errorf("keys do not move while loading: cursor %d", m.queue.list.cursor)
 			}
 			close(release)
-			drive(m, startDoneMsg{gen: m.gen})
+			drive(m, runReply(m, startDoneMsg{}))
 			if v := m.View(); strings.Contains(v, "░") || strings.Contains(v, "loading") {
 				t.Errorf("progress still shown after the load:\n%s", v)
 			}

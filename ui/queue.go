@@ -1,186 +1,23 @@
 package ui
 
 import (
-	"cmp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"picket/casefile"
+	"picket/kql"
 	"picket/triage"
 	"picket/triage/useragent"
 )
-
-// sortKey is the column the queue is sorted by.
-type sortKey int
-
-const (
-	sortSeverity sortKey = iota // severity, then risk, then findings
-	sortRisk
-	sortHits
-	sortIP
-	sortUA
-	sortDetectors
-	sortFirst
-	sortLast
-	sortStatus
-	numSortKeys
-)
-
-var sortNames = [numSortKeys]string{"severity", "risk", "findings", "source ip", "user agent", "detectors", "first seen", "last seen", "status"}
-
-// queueRow is one row of the queue: a group, and whether every one of its
-// findings is suppressed (such rows show only on request, marked).
-type queueRow struct {
-	g          *triage.Group
-	suppressed bool
-}
-
-// queueInput is what computing the queue's rows needs; it is a value so
-// the work can run in a command, off the event loop.
-type queueInput struct {
-	active, suppressed []*triage.Group
-	showSuppressed     bool
-	match              func(FilterDoc) bool
-	sort               sortKey
-	reverse            bool
-	status             map[triage.GroupKey]string
-	info               *infoCache
-}
-
-// computeRows filters and sorts. The default order (severity) keeps the
-// engine's order when not reversed, so it costs no sort at all. Large
-// lists are filtered on every core.
-func computeRows(in queueInput) []queueRow {
-	rows := filterGroups(in, in.active, false)
-	if in.showSuppressed {
-		rows = append(rows, filterGroups(in, in.suppressed, true)...)
-	}
-	if in.sort == sortSeverity && !in.reverse && !in.showSuppressed {
-		return rows
-	}
-	cmpf := groupCompare(in.sort, in.status)
-	slices.SortStableFunc(rows, func(a, b queueRow) int {
-		c := cmpf(a.g, b.g)
-		if in.reverse {
-			c = -c
-		}
-		return c
-	})
-	return rows
-}
-
-// parallelRows is the list size from which filtering is split across
-// cores.
-const parallelRows = 10000
-
-// filterGroups keeps the groups in gs that match, in order.
-func filterGroups(in queueInput, gs []*triage.Group, supp bool) []queueRow {
-	pass := func(gs []*triage.Group) []queueRow {
-		out := make([]queueRow, 0, len(gs))
-		doc := &groupDoc{info: in.info}
-		for _, g := range gs {
-			if in.match != nil {
-				doc.g, doc.status = g, statusOr(in.status, g.Key)
-				if !in.match(doc) {
-					continue
-				}
-			}
-			out = append(out, queueRow{g: g, suppressed: supp})
-		}
-		return out
-	}
-	n := runtime.GOMAXPROCS(0)
-	if in.match == nil || len(gs) < parallelRows || n < 2 {
-		return pass(gs)
-	}
-	parts := make([][]queueRow, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		lo, hi := len(gs)*i/n, len(gs)*(i+1)/n
-		wg.Go(func() { parts[i] = pass(gs[lo:hi]) })
-	}
-	wg.Wait()
-	total := 0
-	for _, p := range parts {
-		total += len(p)
-	}
-	out := make([]queueRow, 0, total)
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
-
-func statusOr(m map[triage.GroupKey]string, k triage.GroupKey) string {
-	if s, ok := m[k]; ok {
-		return s
-	}
-	return casefile.StatusOpen
-}
-
-var statusRank = map[string]int{casefile.StatusOpen: 0, casefile.StatusAcknowledged: 1, casefile.StatusClosed: 2}
-
-// groupCompare orders groups by a column, the "worst" first (highest
-// severity, risk, count; latest times; open before closed); ties fall back
-// to the default order.
-func groupCompare(k sortKey, status map[triage.GroupKey]string) func(a, b *triage.Group) int {
-	def := func(a, b *triage.Group) int {
-		if c := cmp.Compare(b.MaxSeverity, a.MaxSeverity); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Risk, a.Risk); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Findings, a.Findings); c != 0 {
-			return c
-		}
-		if c := a.Key.SourceIP.Compare(b.Key.SourceIP); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Key.UserAgent, b.Key.UserAgent)
-	}
-	var first func(a, b *triage.Group) int
-	switch k {
-	case sortRisk:
-		first = func(a, b *triage.Group) int { return cmp.Compare(b.Risk, a.Risk) }
-	case sortHits:
-		first = func(a, b *triage.Group) int { return cmp.Compare(b.Findings, a.Findings) }
-	case sortIP:
-		first = func(a, b *triage.Group) int { return a.Key.SourceIP.Compare(b.Key.SourceIP) }
-	case sortUA:
-		first = func(a, b *triage.Group) int { return strings.Compare(a.Key.UserAgent, b.Key.UserAgent) }
-	case sortDetectors:
-		first = func(a, b *triage.Group) int { return cmp.Compare(len(b.Detectors), len(a.Detectors)) }
-	case sortFirst:
-		first = func(a, b *triage.Group) int { return b.FirstSeen.Compare(a.FirstSeen) }
-	case sortLast:
-		first = func(a, b *triage.Group) int { return b.LastSeen.Compare(a.LastSeen) }
-	case sortStatus:
-		first = func(a, b *triage.Group) int {
-			return cmp.Compare(statusRank[statusOr(status, a.Key)], statusRank[statusOr(status, b.Key)])
-		}
-	default:
-		return def
-	}
-	return func(a, b *triage.Group) int {
-		if c := first(a, b); c != 0 {
-			return c
-		}
-		return def(a, b)
-	}
-}
 
 // queueModel is the queue view: one row per group. It renders only the
 // rows in its window, and caches each rendered row, so its cost does not
 // grow with the number of groups.
 type queueModel struct {
-	st     *Styles
-	keys   *keyMap
+	a      *app
 	rows   []queueRow
 	list   listState
 	width  int
@@ -189,18 +26,18 @@ type queueModel struct {
 	empty  string // shown when there are no groups
 	sort   sortKey
 	rev    bool
-	status map[triage.GroupKey]string
+	// filter is the query typed with /, match its compiled form.
+	filter string
+	match  *kql.Query
 	// cache holds rendered rows (after the badge, unstyled) by group; it
-	// is emptied when the groups, the width or a status change.
+	// is emptied when the groups, the width, the statuses or the lints
+	// change.
 	cache map[*triage.Group]string
 	// moved is set once the analyst moves the cursor: until then a refresh
 	// keeps the cursor on the top (worst) group rather than following the
 	// group it happened to be on while loading.
 	moved bool
 	ipW   int
-	// lintN counts the run's lints per detector; groups hit by one are
-	// marked in the detectors column (rules.go, lintMark).
-	lintN map[string]int
 }
 
 // colID names a queue column.
@@ -235,8 +72,13 @@ const (
 	minUA     = 16
 )
 
-func newQueue(st *Styles, k *keyMap) queueModel {
-	return queueModel{st: st, keys: k, empty: "no findings", cache: map[*triage.Group]string{}}
+var rowsAddr = address{to: viewQueue, topic: topicRows}
+
+// rowsMsg carries the queue's rows, filtered and sorted off the loop.
+type rowsMsg struct{ rows []queueRow }
+
+func newQueue(a *app) *queueModel {
+	return &queueModel{a: a, empty: "no findings", cache: map[*triage.Group]string{}}
 }
 
 // setRows replaces the rows, keeping the cursor on the group it was on
@@ -271,10 +113,85 @@ func (q *queueModel) setRows(rows []queueRow) {
 	q.layout()
 }
 
-// setStatus records a group's status for the status column.
-func (q *queueModel) setStatus(m map[triage.GroupKey]string) {
-	q.status = m
-	clear(q.cache)
+// invalidate drops the rendered rows: a status or the lints changed.
+func (q *queueModel) invalidate() { clear(q.cache) }
+
+// recompute filters and sorts the rows: at once for small lists, in a
+// command for large ones (the old rows stay until it returns).
+func (q *queueModel) recompute() tea.Cmd {
+	a := q.a
+	in := queueInput{
+		active: a.snap.groups, suppressed: a.snap.suppressed, showSuppressed: a.showSupp,
+		match: q.match, sort: q.sort, reverse: q.rev, status: a.status, info: a.snap.info,
+	}
+	if len(in.active)+len(in.suppressed) <= syncRows {
+		a.req.issue(rowsAddr) // an older computation still running is stale
+		q.setRows(computeRows(in))
+		return nil
+	}
+	return a.req.ask(rowsAddr, func() tea.Msg { return rowsMsg{rows: computeRows(in)} })
+}
+
+// onReply takes the rows computed in a command.
+func (q *queueModel) onReply(msg tea.Msg) tea.Cmd {
+	if r, ok := msg.(rowsMsg); ok {
+		q.setRows(r.rows)
+		return q.loadStatuses()
+	}
+	return nil
+}
+
+// loadStatuses reads the statuses the queue needs and does not have: of
+// every group when there are few, else of the rows on screen.
+func (q *queueModel) loadStatuses() tea.Cmd {
+	a := q.a
+	store := a.opts.Store
+	if store == nil || a.statusBusy {
+		return nil
+	}
+	var keys []triage.GroupKey
+	want := func(g *triage.Group) {
+		if !a.statusAsked[g.Key] {
+			a.statusAsked[g.Key] = true
+			keys = append(keys, g.Key)
+		}
+	}
+	rows := q.rows
+	if len(rows) > statusAll {
+		s, e := q.list.window()
+		rows = rows[s:e]
+	}
+	for _, r := range rows {
+		want(r.g)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	a.statusBusy = true
+	ctx := a.ctx
+	return func() tea.Msg {
+		out := statusesMsg{status: make(map[triage.GroupKey]string, len(keys))}
+		for _, k := range keys {
+			st, ok, err := store.AlertStatus(ctx, alertID(k))
+			if err != nil {
+				out.err = err
+				continue
+			}
+			if ok {
+				out.status[k] = st.Status
+			}
+		}
+		return out
+	}
+}
+
+func (q *queueModel) filterText() string { return q.filter }
+
+// setFilter applies a query typed with /; the cursor goes to the top.
+func (q *queueModel) setFilter(s string, match *kql.Query) tea.Cmd {
+	q.filter, q.match = s, match
+	q.list.setCursor(0)
+	return q.recompute()
 }
 
 func (q *queueModel) setSize(w, h int) {
@@ -343,21 +260,67 @@ func (q *queueModel) layout() {
 	q.cols = cols
 }
 
-func (q queueModel) selected() (*triage.Group, bool) {
+func (q *queueModel) selected() (*triage.Group, bool) {
 	if q.list.n == 0 || q.list.cursor >= len(q.rows) {
 		return nil, false
 	}
 	return q.rows[q.list.cursor].g, true
 }
 
-func (q queueModel) update(msg tea.Msg) (queueModel, tea.Cmd) {
-	if km, ok := msg.(tea.KeyMsg); ok {
-		if q.list.handleKey(km, q.keys) {
-			q.moved = true
-		}
+// handleKey: moving reads the statuses of rows that come into view;
+// enter opens the group; o and O sort.
+func (q *queueModel) handleKey(k tea.KeyMsg) (tea.Cmd, bool) {
+	km := q.a.keys
+	switch {
+	case q.list.handleKey(k, km):
+		q.moved = true
+		return q.loadStatuses(), true
+	case keyIs(k, km.Enter):
+		return q.open(), true
+	case keyIs(k, km.Sort):
+		q.sort = (q.sort + 1) % numSortKeys
+		q.a.info = "sorted by " + sortNames[q.sort]
+		return q.recompute(), true
+	case keyIs(k, km.Reverse):
+		q.rev = !q.rev
+		return q.recompute(), true
 	}
-	return q, nil
+	return nil, false
 }
+
+// open opens the selected group.
+func (q *queueModel) open() tea.Cmd {
+	g, ok := q.selected()
+	if !ok {
+		return nil
+	}
+	return q.a.nav.openGroup(g)
+}
+
+// click selects a row; a click on the selected row opens it. Line 0 is
+// the header, 1 the column titles.
+func (q *queueModel) click(_, y int) tea.Cmd {
+	i := q.list.offset + y - 2
+	if y < 2 || i >= len(q.rows) {
+		return nil
+	}
+	if i == q.list.cursor {
+		return q.open()
+	}
+	q.list.setCursor(i)
+	q.moved = true
+	return q.loadStatuses()
+}
+
+// copyTarget: y in the queue copies the group's source address.
+func (q *queueModel) copyTarget() (what, value string) {
+	if g, ok := q.selected(); ok {
+		return "source ip", ipString(g.Key)
+	}
+	return "", ""
+}
+
+func (q *queueModel) position() string { return position(q.list) }
 
 // ascending reports whether a sort key's default order is ascending:
 // addresses and user agents A→Z, statuses open→acknowledged→closed. The
@@ -369,7 +332,7 @@ func ascending(k sortKey) bool {
 // header renders the column titles; the sort column carries ▲ when the
 // rows ascend by it, ▼ when they descend. A title that fills its column
 // keeps its whole name: the arrow takes the space after the column.
-func (q queueModel) header() string {
+func (q *queueModel) header() string {
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", colMarker))
 	spilled := false
@@ -397,7 +360,7 @@ func (q queueModel) header() string {
 			b.WriteString(fit(t, c.w))
 		}
 	}
-	return q.st.ColHeader.Render(clip(b.String(), q.width))
+	return q.a.st.ColHeader.Render(clip(b.String(), q.width))
 }
 
 // renderRow renders the columns after the severity badge, plain text.
@@ -422,11 +385,11 @@ func (q *queueModel) renderRow(g *triage.Group) string {
 		case cUA:
 			v = uaCell(g.Key.UserAgent)
 		case cStatus:
-			v = statusShort(statusOr(q.status, g.Key))
+			v = statusShort(statusOr(q.a.status, g.Key))
 		case cDet:
 			v = shortDetectors(g.Detectors)
 			for _, d := range g.Detectors {
-				if q.lintN[d] > 0 {
+				if q.a.lintN[d] > 0 {
 					v = lintMark() + v
 					break
 				}
@@ -472,10 +435,11 @@ func statusShort(s string) string {
 }
 
 func (q *queueModel) View() string {
+	st := q.a.st
 	lines := make([]string, 0, q.height)
 	lines = append(lines, q.header())
 	if len(q.rows) == 0 {
-		lines = append(lines, "  "+q.st.Dim.Render(q.empty))
+		lines = append(lines, "  "+st.Dim.Render(q.empty))
 		return joinLines(lines, q.height)
 	}
 	start, end := q.list.window()
@@ -484,15 +448,14 @@ func (q *queueModel) View() string {
 		rest := q.renderRow(r.g)
 		var line string
 		switch {
+		case i == q.list.cursor && r.suppressed:
+			line = st.Marker.Render("▸~") + st.badge(r.g.MaxSeverity) + st.Selected.Render(rest)
 		case i == q.list.cursor:
-			line = q.st.Marker.Render("▸ ") + q.st.badge(r.g.MaxSeverity) + q.st.Selected.Render(rest)
+			line = st.Marker.Render("▸ ") + st.badge(r.g.MaxSeverity) + st.Selected.Render(rest)
 		case r.suppressed:
-			line = "~ " + q.st.badge(r.g.MaxSeverity) + q.st.Suppressed.Render(rest)
+			line = "~ " + st.badge(r.g.MaxSeverity) + st.Suppressed.Render(rest)
 		default:
-			line = "  " + q.st.badge(r.g.MaxSeverity) + rest
-		}
-		if i == q.list.cursor && r.suppressed {
-			line = q.st.Marker.Render("▸~") + q.st.badge(r.g.MaxSeverity) + q.st.Selected.Render(rest)
+			line = "  " + st.badge(r.g.MaxSeverity) + rest
 		}
 		lines = append(lines, clip(line, q.width))
 	}

@@ -2,11 +2,12 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"strings"
 	"testing"
 
+	"picket/kql"
+	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -148,16 +149,16 @@ func TestGroupFilterPerGroup(t *testing.T) {
 	keys(m, "enter", "/")
 	typeText(m, "detector:RE2")
 	keys(m, "enter")
-	if m.groupFilter == "" || len(m.group.rows) != 1 {
-		t.Fatalf("filter %q, %d rows", m.groupFilter, len(m.group.rows))
+	if m.group.filter == "" || len(m.group.rows) != 1 {
+		t.Fatalf("filter %q, %d rows", m.group.filter, len(m.group.rows))
 	}
 	keys(m, "esc", "enter") // the same group again keeps it
-	if m.groupFilter == "" || len(m.group.rows) != 1 {
-		t.Errorf("reopened: filter %q, %d rows", m.groupFilter, len(m.group.rows))
+	if m.group.filter == "" || len(m.group.rows) != 1 {
+		t.Errorf("reopened: filter %q, %d rows", m.group.filter, len(m.group.rows))
 	}
 	keys(m, "esc", "j", "enter")
-	if m.groupFilter != "" || m.groupMatch != nil || len(m.group.rows) != 1 {
-		t.Errorf("another group: filter %q, %d rows", m.groupFilter, len(m.group.rows))
+	if m.group.filter != "" || m.group.match != nil || len(m.group.rows) != 1 {
+		t.Errorf("another group: filter %q, %d rows", m.group.filter, len(m.group.rows))
 	}
 	if strings.Contains(m.View(), "filter:") {
 		t.Errorf("status line shows a filter:\n%s", m.View())
@@ -187,7 +188,7 @@ func TestFilterShortDetector(t *testing.T) {
 
 // TestStepNoteShows: a step's action and note show however long its text.
 func TestStepNoteShows(t *testing.T) {
-	s := &ChecklistStep{ID: "x", Text: strings.Repeat("a very long step text ", 6), Action: `count query="source.ip:1.2.3.4"`}
+	s := &playbooks.Item{ID: "x", Text: strings.Repeat("a very long step text ", 6), Action: action(`count query="source.ip:1.2.3.4"`)}
 	for _, w := range []int{30, 50, 70} {
 		got := stepText(s, "checked\nthe WAF", w)
 		if lipglossWidth(got) > w {
@@ -197,7 +198,7 @@ func TestStepNoteShows(t *testing.T) {
 			t.Errorf("%d: %q", w, got)
 		}
 	}
-	if got := stepText(s, "", 200); got != s.Text+`  $ count query="source.ip:1.2.3.4"` {
+	if got := stepText(s, "", 200); got != s.Text+`  $ count query=source.ip:1.2.3.4` {
 		t.Errorf("whole line cut: %q", got)
 	}
 	store := newMemStore()
@@ -256,8 +257,11 @@ func TestRerunDone(t *testing.T) {
 // TestFilterErrorReadable: a long filter error is not cut at 80 columns.
 func TestFilterErrorReadable(t *testing.T) {
 	o := testOptions(t, nil)
-	msg := "expected a value after the colon at offset 9"
-	o.Filter = func(string) (func(FilterDoc) bool, error) { return nil, errors.New(msg) }
+	_, err := kql.Parse("severity:")
+	if err == nil || len(err.Error()) < 50 {
+		t.Fatalf("want a long KQL error, got %v", err)
+	}
+	msg := err.Error()
 	m := consoleAt(t, o, 80, 24)
 	keys(m, "/")
 	typeText(m, "severity:")
@@ -373,7 +377,7 @@ func TestSortArrowsWholeTitle(t *testing.T) {
 	if head := strings.Split(m.View(), "\n")[1]; !strings.Contains(head, "STATUS▼") {
 		t.Errorf("reversed header %q", head)
 	}
-	var q queueModel = newQueue(m.st, m.keys)
+	q := newQueue(m.app)
 	q.setSize(80, 10)
 	q.setRows([]queueRow{{g: &triage.Group{Key: triage.GroupKey{UserAgent: "x"}, MaxSeverity: triage.Low}}})
 	q.sort = sortIP

@@ -31,30 +31,10 @@ type RuleInfo struct {
 	InRun bool
 }
 
-// modelMsg is a message that knows how to update the root model: the
-// answers of the commands in actionrun.go and rules.go.
-type modelMsg interface {
-	apply(m *model) tea.Cmd
-}
-
-func (msg actionResultMsg) apply(m *model) tea.Cmd {
-	m.applyActionResult(msg)
-	return nil
-}
-
 // rulesCountsMsg carries the findings per detector of the current run.
-type rulesCountsMsg struct {
-	coll   *triage.Collection
-	counts map[string]int
-}
+type rulesCountsMsg struct{ counts map[string]int }
 
-func (msg rulesCountsMsg) apply(m *model) tea.Cmd {
-	if msg.coll == m.opts.Collection {
-		m.rules.counts = msg.counts
-		m.rules.build(m.opts.Rules, m.opts.Detectors)
-	}
-	return nil
-}
+var ruleCountsAddr = address{to: viewRules, topic: topicRuleCounts}
 
 // ruleLine is a row of the rules view.
 type ruleLine struct {
@@ -65,8 +45,7 @@ type ruleLine struct {
 // rulesModel is the rules view: a list of detectors and, on enter, the
 // selected one's description and lints in full.
 type rulesModel struct {
-	st     *Styles
-	keys   *keyMap
+	a      *app
 	rows   []ruleLine
 	list   listState
 	counts map[string]int // findings per detector; nil until counted
@@ -118,7 +97,8 @@ func lintDetectors(id string) []string {
 
 // build lists the catalogue, then any detector this run reported on that
 // the catalogue lacks (an ad hoc query).
-func (r *rulesModel) build(cat []RuleInfo, info func(string) (triage.DetectorInfo, bool)) {
+func (r *rulesModel) build() {
+	cat, info := r.a.opts.Rules, r.a.opts.Detectors
 	r.rows = r.rows[:0]
 	seen := map[string]bool{}
 	for _, ri := range cat {
@@ -157,64 +137,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// openRules shows the rules view and counts the run's findings per
-// detector in a command.
-func (m *model) openRules() tea.Cmd {
-	if m.view != viewRules {
-		m.rules.back = m.view
-	}
-	m.view = viewRules
-	m.rules.detail = false
-	m.rules.setLints(m.lints)
-	m.rules.build(m.opts.Rules, m.opts.Detectors)
-	m.layout()
-	return m.rulesCounts()
+// count counts the run's findings per detector in a command.
+func (r *rulesModel) count() tea.Cmd {
+	c := r.a.opts.Collection
+	return r.a.req.ask(ruleCountsAddr, func() tea.Msg { return rulesCountsMsg{counts: c.CountByDetector()} })
 }
 
-func (m *model) rulesCounts() tea.Cmd {
-	c := m.opts.Collection
-	return func() tea.Msg { return rulesCountsMsg{coll: c, counts: c.CountByDetector()} }
-}
-
-// runChanged follows a finished run: the lints go to the views that mark
-// detectors with lints, and the checklist's action answers, computed on
-// the previous run's events, are dropped.
-func (m *model) runChanged() {
-	if len(m.group.check.results) > 0 {
-		m.group.check.results = nil
-		m.group.check.placeResults()
-	}
-	m.rules.setLints(m.lints)
-	n := make(map[string]int, len(m.rules.lints))
-	for d, ls := range m.rules.lints {
-		n[d] = len(ls)
-	}
-	m.group.lintN, m.queue.lintN = n, n
-	clear(m.queue.cache)
-	if m.view == viewRules {
-		m.rules.build(m.opts.Rules, m.opts.Detectors)
+// onReply takes the counts.
+func (r *rulesModel) onReply(msg tea.Msg) {
+	if c, ok := msg.(rulesCountsMsg); ok {
+		r.counts = c.counts
+		r.build()
 	}
 }
 
-// rulesKey handles a key in the rules view; ok is false for the keys that
-// work everywhere (quit, help, re-run, export, histogram).
-func (m *model) rulesKey(msg tea.KeyMsg) (cmd tea.Cmd, ok bool) {
-	k, r := m.keys, &m.rules
+// handleKey: esc leaves the lints for the list and the list for where
+// R was pressed, R closes, enter shows the lints, y copies. The rules
+// view claims every key but the global ones (quit, help, re-run, export,
+// histogram).
+func (r *rulesModel) handleKey(msg tea.KeyMsg) (cmd tea.Cmd, ok bool) {
+	k := r.a.keys
 	switch {
-	case keyIs(msg, k.Quit), keyIs(msg, k.Help), keyIs(msg, k.Rerun), keyIs(msg, k.Export), keyIs(msg, k.Histogram):
+	case keyIs(msg, k.Rules):
+		r.a.nav.show(r.back)
+		return nil, true
+	case isGlobal(msg, k):
 		return nil, false
 	case keyIs(msg, k.Back):
-		m.lastErr = ""
 		if r.detail {
 			r.detail = false
 			return nil, true
 		}
-		m.view = r.back
-		m.layout()
-		return nil, true
-	case keyIs(msg, k.Rules):
-		m.view = r.back
-		m.layout()
+		r.a.nav.show(r.back)
 		return nil, true
 	case keyIs(msg, k.Enter):
 		if _, sel := r.selected(); sel {
@@ -222,7 +176,7 @@ func (m *model) rulesKey(msg tea.KeyMsg) (cmd tea.Cmd, ok bool) {
 		}
 		return nil, true
 	case keyIs(msg, k.Copy):
-		return m.copyRule(), true
+		return r.copyRule(), true
 	}
 	if r.detail {
 		if row, sel := r.selected(); sel {
@@ -245,27 +199,23 @@ func (m *model) rulesKey(msg tea.KeyMsg) (cmd tea.Cmd, ok bool) {
 
 // copyRule copies, in the detail, the selected lint's fixed query (or the
 // lint itself when it offers none); in the list, the detector id.
-func (m *model) copyRule() tea.Cmd {
-	row, ok := m.rules.selected()
+func (r *rulesModel) copyRule() tea.Cmd {
+	row, ok := r.selected()
 	if !ok {
 		return nil
 	}
 	what, v := "detector id", row.Info.ID
-	if m.rules.detail && m.rules.lint < len(row.lints) {
-		msg, fix := splitFix(row.lints[m.rules.lint].Message)
+	if r.detail && r.lint < len(row.lints) {
+		msg, fix := splitFix(row.lints[r.lint].Message)
 		what, v = "lint text (no fixed query)", msg
 		if fix != "" {
 			what, v = "fixed query", fix
 		}
 	}
-	cp := m.opts.Copy
-	if cp == nil {
-		m.lastErr = "no clipboard"
-		return nil
-	}
-	what += " (" + strconv.Itoa(len(v)) + " bytes)"
-	return func() tea.Msg { return copiedMsg{what: what, err: cp(v)} }
+	return r.a.copyValue(what, v)
 }
+
+func (r *rulesModel) position() string { return position(r.list) }
 
 // fixMarker introduces the corrected query in a rule lint's message.
 const fixMarker = "; fixed query: "
@@ -340,7 +290,7 @@ func (r *rulesModel) View() string {
 	if r.detail {
 		return r.detailView()
 	}
-	st, w := r.st, r.width
+	st, w := r.a.st, r.width
 	// Full ids (an Elastic rule's is 44 characters) only when the name
 	// keeps room; the footer always has the selected one's in full.
 	full := w >= 150
@@ -400,7 +350,7 @@ func (r *rulesModel) View() string {
 // detailView shows one detector: what it is, whether it runs, and its
 // lints in full with the fixed queries.
 func (r *rulesModel) detailView() string {
-	st, w := r.st, r.width
+	st, w := r.a.st, r.width
 	row, ok := r.selected()
 	if !ok {
 		return joinLines(nil, r.height)

@@ -51,8 +51,7 @@ type SpikeValue struct {
 // expected band behind them, anomalous buckets marked, and the selected
 // bucket's details and influencers.
 type spikeModel struct {
-	st     *Styles
-	keys   *keyMap
+	a      *app
 	series *SpikeSeries
 	list   listState // over buckets; the window is the chart's columns
 	width  int
@@ -88,13 +87,17 @@ func (m *spikeModel) setSize(w, h int) {
 
 func (m *spikeModel) chartHeight() int { return max(m.height-spikeDetailLines-1, 3) }
 
-func (m spikeModel) update(msg tea.Msg) (spikeModel, tea.Cmd) {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok || m.series == nil {
-		return m, nil
-	}
-	k := m.keys
+// handleKey: esc goes back where the histogram was opened from, h and
+// l move by a bucket, ] and [ jump between anomalies. The histogram
+// claims every key but the global ones.
+func (m *spikeModel) handleKey(km tea.KeyMsg) (tea.Cmd, bool) {
+	k := m.a.keys
 	switch {
+	case isGlobal(km, k):
+		return nil, false
+	case keyIs(km, k.Back):
+		m.a.nav.back()
+	case m.series == nil:
 	case keyIs(km, k.Left):
 		m.list.move(-1)
 	case keyIs(km, k.Right):
@@ -106,8 +109,10 @@ func (m spikeModel) update(msg tea.Msg) (spikeModel, tea.Cmd) {
 	default:
 		m.list.handleKey(km, k)
 	}
-	return m, nil
+	return nil, true
 }
+
+func (m *spikeModel) position() string { return position(m.list) }
 
 // jump moves to the next anomalous bucket in direction d (the start of
 // its run).
@@ -129,8 +134,8 @@ func (m *spikeModel) jump(d int) {
 	m.list.setCursor(i)
 }
 
-func (m spikeModel) View() string {
-	st := m.st
+func (m *spikeModel) View() string {
+	st := m.a.st
 	if m.series == nil || len(m.series.Buckets) == 0 {
 		msg := "no denied network events to chart (the spike model counts event.category:network with event.outcome:deny or event.type:denied)"
 		if m.series == nil {
@@ -152,6 +157,18 @@ func (m spikeModel) View() string {
 	lines = append(lines, st.Section.Render(clip(title, m.width)))
 
 	start, end := m.list.window()
+	lines = append(lines, m.chartLines(start, end)...)
+
+	lines = append(lines, m.bucketLines(bs[m.list.cursor])...)
+	return joinLines(lines, m.height)
+}
+
+// chartLines draws the buckets from start to end as bars, the expected
+// band behind them, the marks (! anomalous, ^ the cursor) and the time
+// axis.
+func (m *spikeModel) chartLines(start, end int) []string {
+	st, bs := m.a.st, m.series.Buckets
+	var lines []string
 	peak := 1.0
 	for _, b := range bs[start:end] {
 		peak = math.Max(peak, math.Max(float64(b.Count), b.Upper))
@@ -225,8 +242,14 @@ func (m spikeModel) View() string {
 	}
 	lines = append(lines, st.Dim.Render(clip(axis, m.width)))
 
-	// The selected bucket.
-	b := bs[m.list.cursor]
+	return lines
+}
+
+// bucketLines describes the selected bucket: its span, count, expected
+// band and score, and what the denies had in common.
+func (m *spikeModel) bucketLines(b SpikeBucket) []string {
+	st, s := m.a.st, m.series
+	var lines []string
 	sel := st.Label.Render("bucket ") + fmtTime(b.Start, "2006-01-02 15:04") + "–" + fmtTime(b.Start.Add(s.Span), "15:04") + " UTC" +
 		st.Label.Render("  denies ") + strconv.Itoa(b.Count)
 	if b.Upper > 0 || b.Expected > 0 {
@@ -259,7 +282,7 @@ func (m spikeModel) View() string {
 		}
 		lines = append(lines, clip(l, m.width))
 	}
-	return joinLines(lines, m.height)
+	return lines
 }
 
 func spanText(d time.Duration) string {

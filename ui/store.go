@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"picket/casefile"
+	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -20,31 +21,11 @@ type CaseStore interface {
 	ChecklistItems(ctx context.Context, detectorID, targetKey string) ([]casefile.ChecklistItem, error)
 }
 
-// Playbooks gives the checklist of a detector. The playbooks package is
-// adapted to it where the console is wired.
+// Playbooks gives a detector's playbook: Picket's own checklist or an
+// imported rule's investigation guide (the wiring decides which, as picket
+// playbook does).
 type Playbooks interface {
-	For(detectorID string) (Checklist, bool)
-}
-
-// Checklist is one detector's playbook as the checklist panel shows it.
-type Checklist struct {
-	Title    string
-	Sections []ChecklistSection
-}
-
-// ChecklistSection is a titled list of steps ("Investigation", "False
-// positive analysis", "Response and remediation").
-type ChecklistSection struct {
-	Title string
-	Steps []ChecklistStep
-}
-
-// ChecklistStep is one step: a stable id for the case file, the text, and
-// an optional action (a query to run, a command to paste).
-type ChecklistStep struct {
-	ID     string
-	Text   string
-	Action string
+	For(detectorID string) (playbooks.Playbook, bool)
 }
 
 // Suppressions stores exceptions and allowlist entries; *casefile.Store
@@ -60,37 +41,4 @@ type Suppressions interface {
 // Exporter writes the case somewhere and says where.
 type Exporter interface {
 	Export(ctx context.Context) (string, error)
-}
-
-// suppressor asks triage's Suppressor, the one owner of the decision, so
-// the console agrees with picket detect and the exports. The console's
-// engine runs without exceptions, so that suppressed findings can still be
-// shown, marked, on request; evidence is judged on the events the
-// collection kept.
-type suppressor struct {
-	s    *triage.Suppressor
-	hits triage.EventHits
-}
-
-func newSuppressor(xs []triage.Exception, allow []triage.AllowEntry, now time.Time, coll *triage.Collection) *suppressor {
-	s := &suppressor{s: triage.NewSuppressor(xs, allow, now)}
-	if coll != nil && s.s.HasExceptions() {
-		s.hits = coll.Hits(s.s)
-	}
-	return s
-}
-
-func (s *suppressor) empty() bool { return s == nil || s.s == nil }
-
-// suppressed says whether f is hidden, and by what ("allowlisted",
-// "exception").
-func (s *suppressor) suppressed(f *triage.Finding) (string, bool) {
-	if s.empty() {
-		return "", false
-	}
-	h, ok := s.s.Judge(f, s.hits)
-	if !ok {
-		return "", false
-	}
-	return h.Kind(), true
 }

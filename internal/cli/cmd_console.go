@@ -6,14 +6,14 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"picket/casefile"
+	"picket/detectors/rules"
 	"picket/detectors/spike"
-	"picket/kql"
-	"picket/playbooks"
 	"picket/triage"
 	"picket/triage/demo"
 	"picket/triage/ndjson"
@@ -90,8 +90,9 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 			defer mu.Unlock()
 			return append([]string(nil), warnings...)
 		},
-		Playbooks: playbookSource{},
-		Filter:    kqlFilter,
+		// Imported rules' investigation guides fill the checklist as they
+		// fill picket playbook's output.
+		Playbooks: consolePlaybooks{rules: append(slices.Clip(extra), rules.Builtin()...)},
 		Author:    casefile.LocalUser(),
 		Progress:  prog.get,
 	}
@@ -229,79 +230,6 @@ func spikeSeries(d *spike.Detector) *ui.SpikeSeries {
 	}
 	return out
 }
-
-// playbookSource adapts the embedded playbooks to the checklist panel.
-type playbookSource struct{}
-
-func (playbookSource) For(detectorID string) (ui.Checklist, bool) {
-	p, ok := playbooks.For(detectorID)
-	if !ok {
-		return ui.Checklist{}, false
-	}
-	cl := ui.Checklist{Title: p.Title}
-	for _, s := range p.Sections {
-		if len(s.Items) == 0 {
-			continue
-		}
-		sec := ui.ChecklistSection{Title: s.Kind.Heading()}
-		for _, it := range s.Items {
-			step := ui.ChecklistStep{ID: it.ID, Text: it.Text}
-			if it.Action != nil {
-				step.Action = it.Action.String()
-			}
-			sec.Steps = append(sec.Steps, step)
-		}
-		cl.Sections = append(cl.Sections, sec)
-	}
-	return cl, true
-}
-
-// kqlFilter compiles the console's / filter with the same KQL engine as
-// the rules.
-func kqlFilter(q string) (func(ui.FilterDoc) bool, error) {
-	query, err := kql.Parse(q)
-	if err != nil {
-		return nil, err
-	}
-	// Rows are adapted with pooled values buffers: one filter may run in
-	// two passes at once, and Match keeps no value after it returns.
-	return func(d ui.FilterDoc) bool {
-		doc := kqlDocPool.Get().(*kqlDoc)
-		doc.d = d
-		ok := query.Match(doc)
-		doc.d = nil
-		kqlDocPool.Put(doc)
-		return ok
-	}, nil
-}
-
-var kqlDocPool = sync.Pool{New: func() any { return &kqlDoc{} }}
-
-// kqlDoc adapts a console row to kql.Document.
-type kqlDoc struct {
-	d   ui.FilterDoc
-	buf []kql.Value
-}
-
-func (k *kqlDoc) Values(path string) []kql.Value {
-	vs := k.d.Values(path)
-	if len(vs) == 0 {
-		return nil
-	}
-	out := k.buf[:0]
-	for _, v := range vs {
-		if v.IsNum {
-			out = append(out, kql.Value{Kind: kql.KindNumber, Num: v.Num, Str: v.Str})
-		} else {
-			out = append(out, kql.StringValue(v.Str))
-		}
-	}
-	k.buf = out
-	return out
-}
-
-func (k *kqlDoc) Fields() []string              { return k.d.Fields() }
-func (k *kqlDoc) Objects(string) []kql.Document { return nil }
 
 // consoleCases is the case file as the console writes to it: before the
 // first note, tick or status of a group, the group becomes a case

@@ -78,16 +78,32 @@ func findPlaybook(e *env, id string, ruleFiles []string) (playbooks.Playbook, er
 		}
 		return playbooks.Playbook{}, usagef("no rule %s in %s", id, strings.Join(ruleFiles, ", "))
 	}
-	for _, c := range candidates {
-		if p, ok := playbooks.For(c); ok {
-			return p, nil
-		}
-	}
 	stored, _ := rules.Store{Dir: rulesDir(e.getenv)}.Load()
-	if p, ok := playbookFromRules(append(stored, rules.Builtin()...), candidates); ok {
+	if p, ok := detectorPlaybook(candidates, append(stored, rules.Builtin()...)); ok {
 		return p, nil
 	}
 	return playbooks.Playbook{}, usagef("no playbook for %q (picket playbook --list shows the built-in ones)", id)
+}
+
+// detectorPlaybook decides a detector's playbook, for picket playbook and
+// the console alike: Picket's own checklist first, then the
+// investigation guide (note) of the Elastic rule with that id among rs.
+// candidates are the ids the detector may go by.
+func detectorPlaybook(candidates []string, rs []*rules.Rule) (playbooks.Playbook, bool) {
+	for _, c := range candidates {
+		if p, ok := playbooks.For(c); ok {
+			return p, true
+		}
+	}
+	return playbookFromRules(rs, candidates)
+}
+
+// consolePlaybooks gives the console's checklist panel the playbook
+// picket playbook would print for the same detector.
+type consolePlaybooks struct{ rules []*rules.Rule }
+
+func (c consolePlaybooks) For(detectorID string) (playbooks.Playbook, bool) {
+	return detectorPlaybook([]string{detectorID}, c.rules)
 }
 
 func playbookFromRules(rs []*rules.Rule, candidates []string) (playbooks.Playbook, bool) {

@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"maps"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"picket/casefile"
+	"picket/triage"
+)
+
+// Case-file work that spans views: workflow statuses (s), notes (n) and
+// the note editor. Checklist ticks are the group view's (group.go).
+
+// Messages of the case file.
+type (
+	// statusesMsg carries workflow statuses read from the case file.
+	statusesMsg struct {
+		status map[triage.GroupKey]string
+		err    error
+	}
+	// savedMsg reports a case-file write.
+	savedMsg struct {
+		what string
+		err  error
+	}
+	// noteSavedMsg reports a stored note.
+	noteSavedMsg struct {
+		key  triage.GroupKey
+		note casefile.Note
+		err  error
+	}
+)
+
+// groupLabel names a group for messages as the queue shows it: its
+// source IP (or "(no source IP)") and user agent, escaped.
+func groupLabel(k triage.GroupKey) string {
+	return ipString(k) + " · " + uaCell(k.UserAgent)
+}
+
+// groupTarget is how the case file refers to a group.
+func groupTarget(k triage.GroupKey) string { return k.String() }
+
+// alertID is the workflow-status id of a group.
+func alertID(k triage.GroupKey) string { return "group:" + k.String() }
+
+func statusOr(m map[triage.GroupKey]string, k triage.GroupKey) string {
+	if s, ok := m[k]; ok {
+		return s
+	}
+	return casefile.StatusOpen
+}
+
+var nextStatus = map[string]string{
+	casefile.StatusOpen:         casefile.StatusAcknowledged,
+	casefile.StatusAcknowledged: casefile.StatusClosed,
+	casefile.StatusClosed:       casefile.StatusOpen,
+}
+
+// onStatuses merges statuses read from the case file and asks for those
+// of rows that came into view meanwhile.
+func (m *model) onStatuses(msg statusesMsg) tea.Cmd {
+	m.statusBusy = false
+	if msg.err != nil {
+		m.setErr(msg.err)
+	}
+	if len(msg.status) > 0 {
+		st := maps.Clone(m.status)
+		maps.Copy(st, msg.status)
+		m.setStatusMap(st)
+	}
+	return m.queue.loadStatuses()
+}
+
+// setStatusMap replaces the statuses (a new map: commands may read the
+// old one) and redraws the queue's status column.
+func (m *model) setStatusMap(st map[triage.GroupKey]string) {
+	m.status = st
+	m.queue.invalidate()
+}
+
+// cycleStatus moves the pulled alert under the cursor, else the current
+// group, open → acknowledged → closed → open and writes it to the case
+// file.
+func (m *model) cycleStatus() tea.Cmd {
+	if cmd, ok := m.cycleAlert(); ok {
+		return cmd
+	}
+	g, ok := m.currentGroup()
+	if !ok {
+		return nil
+	}
+	now := nextStatus[statusOr(m.status, g.Key)]
+	st := maps.Clone(m.status)
+	st[g.Key] = now
+	m.statusAsked[g.Key] = true
+	m.setStatusMap(st)
+	what := "status " + now + ": " + clip(groupLabel(g.Key), 50)
+	wb := m.writeBackGroup(g.Key, now) // the group's pulled alerts, if any
+	store := m.opts.Store
+	if store == nil {
+		m.lastErr = "no case file: the status is not saved"
+		return wb
+	}
+	ctx, a := m.ctx, casefile.AlertStatus{AlertID: alertID(g.Key), Source: casefile.SourceLocal, Status: now,
+		UpdatedAt: m.opts.Now(), UpdatedBy: m.opts.Author}
+	return tea.Batch(func() tea.Msg { return savedMsg{what: what, err: store.SetAlertStatus(ctx, a)} }, wb)
+}
+
+// newNote opens the editor: a step note in the checklist, else a note on
+// the current group.
+func (m *model) newNote() tea.Cmd {
+	bodyH := m.bodyHeight()
+	if m.view == viewGroup && m.group.focus == paneChecklist {
+		det, step, ok := m.group.check.selected()
+		if !ok {
+			return nil
+		}
+		it := m.group.check.item(det, step.ID)
+		m.editor = newEditor("Note on step: "+triage.Escape(step.Text), editStepNote, it.Note, m.width, bodyH)
+		m.editor.step = stepKey{det, step.ID}
+		m.editor.target = groupTarget(m.group.group.Key)
+		m.modal = modalEditor
+		return nil
+	}
+	g, ok := m.currentGroup()
+	if !ok {
+		return nil
+	}
+	m.editor = newEditor("New note on "+triage.Escape(ipString(g.Key))+" · "+clip(uaCell(g.Key.UserAgent), 40), editNote, "", m.width, bodyH)
+	m.editor.target = groupTarget(g.Key)
+	m.modal = modalEditor
+	return nil
+}
+
+// editorKey: ctrl+s saves, esc closes (asking first when there is
+// unsaved text, as ctrl+c does); the rest is typing.
+func (m *model) editorKey(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case keyIs(k, m.keys.Save):
+		return m.saveEditor()
+	case keyIs(k, m.keys.Cancel):
+		if m.editor.dirty() {
+			m.prevModal, m.modal, m.confirmQuit = modalEditor, modalConfirm, false
+			return nil
+		}
+		m.modal = modalNone
+		m.info = "note closed"
+		return nil
+	case k.String() == "ctrl+c":
+		if m.editor.dirty() {
+			m.prevModal, m.modal, m.confirmQuit = modalEditor, modalConfirm, true
+			return nil
+		}
+		return tea.Quit
+	}
+	var cmd tea.Cmd
+	m.editor, cmd = m.editor.update(k)
+	return cmd
+}
+
+// saveEditor saves the editor's text where it was opened: a step note,
+// or a new note on the group.
+func (m *model) saveEditor() tea.Cmd {
+	body := strings.TrimSpace(m.editor.ta.Value())
+	e := m.editor
+	m.modal = modalNone
+	if e.purpose == editStepNote {
+		return m.group.saveStepNote(e.target, e.step, body)
+	}
+	if body == "" {
+		m.info = "empty note not saved"
+		return nil
+	}
+	g, ok := m.currentGroup()
+	if !ok || groupTarget(g.Key) != e.target {
+		return nil
+	}
+	if m.view == viewGroup {
+		m.group.panel = paneNotes
+	}
+	n := casefile.Note{TargetKind: casefile.TargetGroup, TargetKey: e.target, Body: body,
+		Author: m.opts.Author, Created: m.opts.Now().UTC().Truncate(time.Millisecond)}
+	key, store := g.Key, m.opts.Store
+	if store == nil {
+		m.lastErr = "no case file: the note is kept for this session only"
+		return func() tea.Msg { return noteSavedMsg{key: key, note: n} }
+	}
+	ctx := m.ctx
+	return func() tea.Msg {
+		id, err := store.AddNote(ctx, n)
+		n.ID = id
+		return noteSavedMsg{key: key, note: n, err: err}
+	}
+}
+
+func (m *model) onNoteSaved(msg noteSavedMsg) {
+	if msg.err != nil {
+		m.setErr(msg.err)
+		return
+	}
+	m.info = "note saved: " + clip(noteTitle(msg.note.Body), 40)
+	if m.group.showing(msg.key) {
+		m.group.notes.add(msg.note)
+	}
+}

@@ -1,0 +1,61 @@
+// Package ui is Picket's terminal console: a queue of groups (source IP ×
+// user agent) ranked by severity and risk, a group's findings on a
+// timeline with its checklist and notes, a finding's evidence events, the
+// firewall-deny histogram and the rules view.
+//
+// # Structure
+//
+// Each view is its own model with its own keys, in its own file: the
+// queue (queue.go, its rows in queuerows.go), the group (group.go, with
+// the checklist and notes panels in checklist.go, actionrun.go and
+// notes.go), the finding and its events (event.go), the histogram
+// (spike.go) and the rules (rules.go). The modals hold the keys ahead of
+// the view: the filter input (filterinput.go), the note editor
+// (editor.go, casework.go) and the suppression dialog (dialog.go,
+// suppress.go).
+//
+// Views share one *app (app.go), as gh-dash's views share a
+// ProgramContext: the options and the current run, the one Styles and
+// keyMap, the snapshot of the collection, the case-file state and the
+// status line's messages. They change what is in front only through the
+// navigator interface, which the root implements.
+//
+// # Routing
+//
+// The root model (root.go) routes. A key goes to the modal in front if
+// any; else to the view in front, which claims the keys it answers to;
+// else to the global keys (q ? R H r x) and then to the shared actions
+// (shared.go: / c s n e a y S), which act on what the view in front has
+// selected. The histogram and rules views claim every key but the
+// global ones. The header, status line and help are drawn around the view
+// (chrome.go), the help from the one keyMap (keys.go, bubbles/key and
+// bubbles/help).
+//
+// # Addressed replies
+//
+// Slow work runs in commands, off the input loop. Its answer comes back
+// as a reply (msg.go): a message addressed to the view that asked (or to
+// the root, or the dialog), with a topic (rows, findings, a step's
+// answer, a preview…), an optional key (which step of which group) and
+// the generation of the request. The requests table keeps the latest
+// generation per address; the root delivers a reply only while it is
+// still the latest, then routes it to its owner's onReply. Asking again,
+// doing the work at once, opening another group or starting a new run
+// supersedes a request, so no view keeps a sequence number of its own.
+//
+// # What comes next
+//
+// The shape leaves room for: regrouping the queue by a chain of fields
+// (queueInput gains the chain; computeRows returns rows that are a tree,
+// each with a depth and folded state; the view already asks a row for its
+// group), folded campaign rows (another row kind), multi-row selection
+// with bulk actions (a selection set owned by the queue view; the shared
+// actions would ask the front view for its selected groups instead of
+// currentGroup), an exceptions and allowlist view (a view like rules,
+// reading app.xs and app.allow, writing through Suppressions), and live
+// filter errors (the filter input already shows the error beside it).
+//
+// Everything shown that comes from events (user agents, reasons, paths,
+// values, ids) goes through triage.Escape first, and so does what y puts
+// on the clipboard: attackers write it.
+package ui

@@ -1,0 +1,273 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"picket/triage"
+)
+
+// The run's life in the console: Start runs in a command while a tick
+// refreshes the snapshot; when Start returns, the lints and the histogram
+// are read; r starts it afresh on a new collection.
+
+// Messages of the run, addressed to the root (topicRun, topicSnapshot).
+type (
+	// startDoneMsg says Start returned.
+	startDoneMsg struct{ err error }
+	// tickMsg asks for a refresh while loading.
+	tickMsg struct{}
+	// refreshMsg carries a snapshot of the collection, taken off the
+	// event loop, and the open group's findings in it.
+	refreshMsg struct {
+		snap     snapshot
+		groupKey *triage.GroupKey // the open group, if any
+		findings []triage.Finding // that group's findings
+	}
+)
+
+var (
+	runAddr      = address{to: viewRoot, topic: topicRun}
+	snapshotAddr = address{to: viewRoot, topic: topicSnapshot}
+)
+
+// snapshot is what the header and queue need from the collection.
+type snapshot struct {
+	groups     []*triage.Group // with unsuppressed findings
+	suppressed []*triage.Group // of the suppressed findings
+	findings   int
+	hidden     int // suppressed findings
+	events     int
+	warnings   []string
+	info       *infoCache // filter fields of these groups
+}
+
+// findGroup looks a group up in the snapshot, shown or suppressed.
+func (s snapshot) findGroup(k triage.GroupKey) *triage.Group {
+	for _, gs := range [][]*triage.Group{s.groups, s.suppressed} {
+		for _, g := range gs {
+			if g.Key == k {
+				return g
+			}
+		}
+	}
+	return nil
+}
+
+// startCmd runs start for the current run (newModel and rerun issue
+// one: answers of an earlier run are dropped from then on). The first
+// refresh tick goes with it.
+func (m *model) startCmd(start func(context.Context) error) tea.Cmd {
+	ctx, gen := m.ctx, m.req.latest[runAddr]
+	run := func() tea.Msg { return reply{to: runAddr, gen: gen, msg: startDoneMsg{err: start(ctx)}} }
+	return tea.Batch(run, m.tick())
+}
+
+// tick asks for a refresh in a while, on behalf of the current run.
+func (m *model) tick() tea.Cmd {
+	r := m.req.stamp(runAddr, tickMsg{})
+	return tea.Tick(refreshEvery, func(time.Time) tea.Msg { return r })
+}
+
+// onRun handles the run's own answers.
+func (m *model) onRun(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case startDoneMsg:
+		m.loading = false
+		m.startErr = msg.err
+		m.load.have = false
+		m.afterRun()
+		cmd := m.refresh()
+		if m.rerunning {
+			m.rerunGen = m.req.latest[snapshotAddr]
+		}
+		return tea.Batch(cmd, m.judgeAlerts())
+	case tickMsg:
+		if !m.loading {
+			return nil
+		}
+		m.load.poll(m.opts.Progress)
+		return m.refresh()
+	}
+	return nil
+}
+
+// afterRun reads what the run reported: lints and the deny histogram.
+func (m *model) afterRun() {
+	m.lints = nil
+	if m.opts.Lints != nil {
+		m.lints = m.opts.Lints()
+	}
+	if m.opts.Spike != nil {
+		m.spike.set(m.opts.Spike())
+	}
+	m.runChanged()
+}
+
+// runChanged follows a finished run: the lints go to the views that mark
+// detectors with lints, and the checklist's answers, computed on the
+// previous run's events, are dropped.
+func (m *model) runChanged() {
+	m.req.drop(topicAnswer)
+	m.group.check.clearResults()
+	m.rules.setLints(m.lints)
+	n := make(map[string]int, len(m.rules.lints))
+	for d, ls := range m.rules.lints {
+		n[d] = len(ls)
+	}
+	m.lintN = n
+	m.queue.invalidate()
+	if m.view == viewRules {
+		m.rules.build()
+	}
+}
+
+// refresh reads the collection in a command, off the event loop: sorting
+// many groups takes a while and must not stall the keys.
+func (m *model) refresh() tea.Cmd {
+	c, warn, sup, alerts := m.opts.Collection, m.opts.Warnings, m.sup, m.al.items
+	var gk *triage.GroupKey
+	if m.view != viewQueue && m.group.group != nil {
+		k := m.group.group.Key
+		gk = &k
+	}
+	return m.req.ask(snapshotAddr, func() tea.Msg {
+		msg := refreshMsg{snap: takeSnapshot(c, warn, sup), groupKey: gk}
+		msg.snap.addAlerts(alerts)
+		if gk != nil {
+			msg.findings = c.FindingsFor(*gk)
+		}
+		return msg
+	})
+}
+
+// takeSnapshot groups the collection. Without suppressions the engine's
+// groups are used as they are; with some, the findings are regrouped so
+// that counts, risk and severity leave the suppressed ones out.
+func takeSnapshot(c *triage.Collection, warn func() []string, sup *suppressor) snapshot {
+	s := snapshot{events: c.EventCount(), info: &infoCache{}}
+	if sup.empty() {
+		s.groups = c.Groups()
+		for _, g := range s.groups {
+			s.findings += g.Findings
+		}
+	} else {
+		sup = &suppressor{s: sup.s}
+		if sup.s.HasExceptions() {
+			sup.hits = c.Hits(sup.s)
+		}
+		var act, hid triage.Grouper
+		fs := c.Findings()
+		for i := range fs {
+			if _, ok := sup.suppressed(&fs[i]); ok {
+				hid.Add(&fs[i])
+				s.hidden++
+			} else {
+				act.Add(&fs[i])
+				s.findings++
+			}
+		}
+		s.groups, s.suppressed = act.Groups(), hid.Groups()
+	}
+	if warn != nil {
+		s.warnings = warn()
+	}
+	return s
+}
+
+// onSnapshot applies a snapshot: the queue's rows, the open group, the
+// rules' counts, and the next tick while loading.
+func (m *model) onSnapshot(gen uint64, msg refreshMsg) tea.Cmd {
+	m.snap = msg.snap
+	m.queue.empty = emptyQueue(m.loading)
+	cmds := []tea.Cmd{m.queue.recompute(), m.queue.loadStatuses(), m.warm()}
+	if m.rerunning && m.rerunGen != 0 && gen >= m.rerunGen {
+		m.rerunning, m.rerunGen = false, 0
+		m.info = "re-run done: " + plural(m.snap.findings, "finding")
+		if m.startErr != nil {
+			m.info = "re-run stopped: " + plural(m.snap.findings, "finding")
+		}
+	}
+	if msg.groupKey != nil && m.view != viewQueue && m.group.showing(*msg.groupKey) {
+		if g := m.snap.findGroup(*msg.groupKey); g != nil {
+			m.group.refresh(g, msg.findings)
+		}
+	}
+	if m.view == viewRules {
+		cmds = append(cmds, m.rules.count())
+	}
+	if m.loading {
+		cmds = append(cmds, m.tick())
+	}
+	return tea.Batch(cmds...)
+}
+
+func emptyQueue(loading bool) string {
+	if loading {
+		return "no findings yet"
+	}
+	return "no findings"
+}
+
+// warm works out the groups' filter fields in the background once
+// loading is done, so the first filter does not pay for them.
+func (m *model) warm() tea.Cmd {
+	if m.loading || len(m.snap.groups)+len(m.snap.suppressed) <= syncRows {
+		return nil
+	}
+	info, gs, hs := m.snap.info, m.snap.groups, m.snap.suppressed
+	return func() tea.Msg {
+		info.warm(gs)
+		info.warm(hs)
+		return nil
+	}
+}
+
+// rerun starts the detectors afresh. The filter, sort and the cursor's
+// group are kept.
+func (m *model) rerun() tea.Cmd {
+	if m.opts.Rerun == nil {
+		m.lastErr = "re-run is not available for this source"
+		return nil
+	}
+	if m.loading {
+		m.info = "already loading"
+		return nil
+	}
+	run := m.opts.Rerun()
+	if run.Collection == nil || run.Start == nil {
+		m.lastErr = "re-run is not available for this source"
+		return nil
+	}
+	m.opts.Collection, m.opts.Start, m.opts.Lints, m.opts.Spike = run.Collection, run.Start, run.Lints, run.Spike
+	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), run.Collection)
+	m.req.drop(topicRuleCounts) // counted on the old collection
+	m.loading, m.startErr = true, nil
+	m.queue.moved = m.queue.moved || m.queue.list.cursor > 0
+	m.info = "re-running detectors…"
+	m.rerunning, m.rerunGen = true, 0
+	m.req.issue(runAddr)
+	return m.startCmd(run.Start)
+}
+
+// exportedMsg reports an export.
+type exportedMsg struct {
+	where string
+	err   error
+}
+
+func (m *model) export() tea.Cmd {
+	ex := m.opts.Exporter
+	if ex == nil {
+		m.lastErr = "export is not available in this build"
+		return nil
+	}
+	ctx := m.ctx
+	m.info = "exporting…"
+	return func() tea.Msg {
+		where, err := ex.Export(ctx)
+		return exportedMsg{where: where, err: err}
+	}
+}

@@ -1,0 +1,398 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"picket/kql"
+	"picket/triage"
+)
+
+// viewID names a view, and the non-view parts replies are addressed to.
+type viewID int
+
+const (
+	viewQueue viewID = iota
+	viewGroup
+	viewEvent
+	viewSpike
+	viewRules  // R (rules.go)
+	viewRoot   // replies only: the root's own requests
+	viewDialog // replies only: the suppression dialog
+)
+
+// modalKind is what holds the keys ahead of the view.
+type modalKind int
+
+const (
+	modalNone modalKind = iota
+	modalFilter
+	modalEditor
+	modalDialog
+	modalConfirm
+)
+
+// view is one screen of the console. The root gives it the keys while it
+// is in front; it claims the keys it answers to and leaves the others
+// (the global ones, and the shared actions of shared.go) to the root.
+type view interface {
+	handleKey(k tea.KeyMsg) (tea.Cmd, bool)
+	View() string
+	setSize(w, h int)
+	// position is the cursor's place for the status line: "3/120".
+	position() string
+}
+
+// navigator is how a view asks the root to change what is in front: the
+// root owns focus, and every move goes through it.
+type navigator interface {
+	// openGroup shows a group, its findings loading in a command on a
+	// large collection.
+	openGroup(g *triage.Group) tea.Cmd
+	// openFinding shows a finding's evidence.
+	openFinding(f triage.Finding)
+	// show brings a view to the front.
+	show(v viewID)
+	// back leaves the histogram for where it was opened.
+	back()
+	// openDialog puts the suppression dialog in front and counts what it
+	// would suppress.
+	openDialog(d dialogModel) tea.Cmd
+	// filterQueue shows the queue filtered by a query.
+	filterQueue(q string, match *kql.Query) tea.Cmd
+}
+
+// model is the root: it owns the views and the modals, routes keys to
+// whichever is in front and replies to whoever asked, and draws the
+// header, status line and help around the view.
+type model struct {
+	*app
+	help help.Model
+
+	width, height int
+
+	view     viewID
+	backView viewID // where esc goes from the histogram
+	queue    *queueModel
+	group    *groupModel
+	event    *eventModel
+	spike    *spikeModel
+	rules    *rulesModel
+
+	modal     modalKind
+	prevModal modalKind // the modal a confirmation interrupted
+	// confirmQuit: the confirmation asks to quit (ctrl+c); else to
+	// discard the editor's unsaved text (esc).
+	confirmQuit bool
+	input       filterInput
+	editor      editorModel
+	dialog      dialogModel
+
+	// rerunning is set from r until the re-run's last refresh, rerunGen
+	// that refresh's request: it reports the re-run done with its count.
+	rerunning bool
+	rerunGen  uint64
+
+	load loadState // the load's progress bar (progress.go)
+}
+
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	return m, m.update(msg)
+}
+
+// update routes a message: keys and the mouse to what is in front,
+// replies to whoever asked (if still wanted), the others to their
+// handler. Every case is one call.
+func (m *model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return nil
+	case tea.KeyMsg:
+		m.info = ""
+		return relayout(m, m.handleKey, msg)
+	case tea.MouseMsg:
+		return relayout(m, m.handleMouse, msg)
+	case reply:
+		if !m.req.deliver(msg) {
+			return nil
+		}
+		return m.route(msg)
+	case statusesMsg:
+		return m.onStatuses(msg)
+	case savedMsg:
+		m.onSaved(msg.what, msg.err)
+		return nil
+	case noteSavedMsg:
+		m.onNoteSaved(msg)
+		return nil
+	case supsMsg:
+		return m.onSuppressions(msg)
+	case supSavedMsg:
+		return m.onSuppressionSaved(msg)
+	case exportedMsg:
+		m.onSaved("exported to "+triage.Escape(msg.where), msg.err)
+		return nil
+	case copiedMsg:
+		m.onSaved("copied "+msg.what, msg.err)
+		return nil
+	case alertsPulledMsg:
+		return m.onAlertsPulled(msg)
+	case alertsWrittenMsg:
+		m.onSaved(msg.what, msg.err)
+		return nil
+	}
+	// Anything else (cursor blinks) goes to an open editor.
+	if m.modal == modalEditor {
+		var cmd tea.Cmd
+		m.editor, cmd = m.editor.update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// relayout runs an input handler and lays the views out again when what
+// it did changes the help under the view (another view, pane or modal,
+// the full help), whose height the views' sizes depend on.
+func relayout[M tea.Msg](m *model, handle func(M) tea.Cmd, msg M) tea.Cmd {
+	before, all := m.helpKeys(), m.help.ShowAll
+	cmd := handle(msg)
+	if m.helpKeys() != before || m.help.ShowAll != all {
+		m.layout()
+	}
+	return cmd
+}
+
+// route hands a wanted reply to the part that asked.
+func (m *model) route(r reply) tea.Cmd {
+	switch r.to.to {
+	case viewQueue:
+		return m.queue.onReply(r.msg)
+	case viewGroup:
+		return m.group.onReply(r.msg)
+	case viewRules:
+		m.rules.onReply(r.msg)
+		return nil
+	case viewDialog:
+		if m.modal == modalDialog {
+			m.dialog.onPreview(r.msg)
+		}
+		return nil
+	}
+	switch r.to.topic {
+	case topicRun:
+		return m.onRun(r.msg)
+	case topicSnapshot:
+		msg, _ := r.msg.(refreshMsg)
+		return m.onSnapshot(r.gen, msg)
+	case topicVerdicts:
+		msg, _ := r.msg.(alertsJudgedMsg)
+		return m.onVerdicts(msg)
+	}
+	return nil
+}
+
+// onSaved reports a write or a copy: what was done, or why it failed.
+func (m *model) onSaved(what string, err error) {
+	if err != nil {
+		m.setErr(err)
+		return
+	}
+	m.info = what
+}
+
+// front is the view in front.
+func (m *model) front() view {
+	switch m.view {
+	case viewGroup:
+		return m.group
+	case viewEvent:
+		return m.event
+	case viewSpike:
+		return m.spike
+	case viewRules:
+		return m.rules
+	}
+	return m.queue
+}
+
+// handleKey gives a key to the modal in front, else to the view, then to
+// the global keys and the shared actions.
+func (m *model) handleKey(k tea.KeyMsg) tea.Cmd {
+	switch m.modal {
+	case modalConfirm:
+		return m.confirmKey(k)
+	case modalEditor:
+		return m.editorKey(k)
+	case modalDialog:
+		return m.dialogKey(k)
+	case modalFilter:
+		return m.filterKey(k)
+	}
+	if keyIs(k, m.keys.Back) {
+		m.lastErr = ""
+	}
+	if cmd, ok := m.front().handleKey(k); ok {
+		return cmd
+	}
+	if cmd, ok := m.globalKey(k); ok {
+		return cmd
+	}
+	return m.sharedKey(k)
+}
+
+// isGlobal reports the keys that work in every view: views leave them
+// to the root.
+func isGlobal(k tea.KeyMsg, km *keyMap) bool {
+	return keyIs(k, km.Quit) || keyIs(k, km.Help) || keyIs(k, km.Rerun) || keyIs(k, km.Export) ||
+		keyIs(k, km.Histogram) || keyIs(k, km.Rules)
+}
+
+// globalKey handles the keys that work in every view.
+func (m *model) globalKey(k tea.KeyMsg) (tea.Cmd, bool) {
+	km := m.keys
+	switch {
+	case keyIs(k, km.Quit):
+		return tea.Quit, true
+	case keyIs(k, km.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		m.layout()
+	case keyIs(k, km.Rules):
+		return m.openRules(), true
+	case keyIs(k, km.Histogram):
+		if m.view == viewSpike {
+			m.back()
+		} else {
+			m.backView = m.view
+			m.show(viewSpike)
+		}
+	case keyIs(k, km.Rerun):
+		return m.rerun(), true
+	case keyIs(k, km.Export):
+		return m.export(), true
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// confirmKey answers the confirmation: y quits or discards the note, n
+// goes back to what it interrupted.
+func (m *model) confirmKey(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case keyIs(k, m.keys.Yes):
+		if m.confirmQuit {
+			return tea.Quit
+		}
+		m.modal = modalNone
+		m.info = "note discarded"
+	case keyIs(k, m.keys.No):
+		m.modal = m.prevModal
+	}
+	return nil
+}
+
+// handleMouse scrolls with the wheel and gives a click to the view.
+func (m *model) handleMouse(msg tea.MouseMsg) tea.Cmd {
+	if m.modal != modalNone {
+		return nil
+	}
+	ev := tea.MouseEvent(msg)
+	switch {
+	case ev.Button == tea.MouseButtonWheelUp:
+		return m.handleKey(tea.KeyMsg{Type: tea.KeyUp})
+	case ev.Button == tea.MouseButtonWheelDown:
+		return m.handleKey(tea.KeyMsg{Type: tea.KeyDown})
+	case ev.Button != tea.MouseButtonLeft || ev.Action != tea.MouseActionPress:
+		return nil
+	}
+	if c, ok := m.front().(interface{ click(x, y int) tea.Cmd }); ok {
+		return c.click(ev.X, ev.Y)
+	}
+	return nil
+}
+
+// The navigator: every change of what is in front.
+
+func (m *model) show(v viewID) {
+	m.view = v
+	m.layout()
+}
+
+func (m *model) back() { m.show(m.backView) }
+
+func (m *model) openGroup(g *triage.Group) tea.Cmd {
+	cmd := m.group.open(g)
+	m.show(viewGroup)
+	return cmd
+}
+
+func (m *model) openFinding(f triage.Finding) {
+	m.event.open(f)
+	m.show(viewEvent)
+}
+
+func (m *model) openDialog(d dialogModel) tea.Cmd {
+	m.dialog = d
+	m.modal = modalDialog
+	return m.preview()
+}
+
+func (m *model) filterQueue(q string, match *kql.Query) tea.Cmd {
+	m.queue.filter, m.queue.match = q, match
+	m.queue.list.setCursor(0)
+	m.show(viewQueue)
+	return m.queue.recompute()
+}
+
+// openRules shows the rules view and counts the run's findings per
+// detector in a command.
+func (m *model) openRules() tea.Cmd {
+	if m.view != viewRules {
+		m.rules.back = m.view
+	}
+	m.rules.detail = false
+	m.rules.setLints(m.lints)
+	m.rules.build()
+	m.show(viewRules)
+	return m.rules.count()
+}
+
+// layout gives the views their sizes.
+func (m *model) layout() {
+	h := m.bodyHeight()
+	m.queue.setSize(m.width, h)
+	m.group.setSize(m.width, h)
+	m.event.setSize(m.width, h)
+	m.spike.setSize(m.width, h)
+	m.rules.setSize(m.width, h)
+	if m.modal == modalEditor {
+		m.editor.setSize(m.width, h)
+	}
+}
+
+func (m *model) View() string {
+	if m.width < 20 || m.height < 5 {
+		return "terminal too small"
+	}
+	h := m.bodyHeight()
+	var body string
+	switch {
+	case m.modal == modalEditor || (m.modal == modalConfirm && m.prevModal == modalEditor):
+		body = m.editor.view(m.st, m.width, h)
+	case m.modal == modalDialog || (m.modal == modalConfirm && m.prevModal == modalDialog):
+		d := m.dialog.view(m.st, min(m.width, 90))
+		body = joinLines(strings.Split(lipgloss.Place(m.width, h, lipgloss.Center, lipgloss.Center, d), "\n"), h)
+	default:
+		body = m.front().View()
+	}
+	out := m.header() + "\n" + body + "\n" + m.statusLine()
+	if hv := m.helpView(); hv != "" {
+		out += "\n" + hv
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+package ui
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+
+	"picket/triage"
+)
+
+// Shared actions are the keys that mean the same in the queue, group and
+// event views and act on what is selected there: / (filter), c
+// (checklist), s (status), n (note), e (exception), a (allowlist), y
+// (copy) and S (show suppressed). The root handles them for the view in front, asking it
+// what is selected; the histogram and rules views claim every key but the
+// global ones, so these do nothing there.
+
+// copier is a view that can say what y copies: a label and the value.
+type copier interface {
+	copyTarget() (what, value string)
+}
+
+// sharedKey handles the shared actions; other keys do nothing.
+func (m *model) sharedKey(k tea.KeyMsg) tea.Cmd {
+	km := m.keys
+	switch {
+	case keyIs(k, km.Filter):
+		return m.openFilter()
+	case keyIs(k, km.Checklist):
+		return m.openChecklist()
+	case keyIs(k, km.Status):
+		return m.cycleStatus()
+	case keyIs(k, km.Note):
+		return m.newNote()
+	case keyIs(k, km.Exception):
+		return m.openException()
+	case keyIs(k, km.Allow):
+		return m.openAllow()
+	case keyIs(k, km.Suppressed):
+		return m.toggleSuppressed()
+	case keyIs(k, km.Copy):
+		if c, ok := m.front().(copier); ok {
+			what, v := c.copyTarget()
+			return m.copyValue(what, v)
+		}
+	}
+	return nil
+}
+
+// currentGroup is the group the analyst is working on: the open one, or
+// the queue's selection.
+func (m *model) currentGroup() (*triage.Group, bool) {
+	if m.view != viewQueue && m.group.group != nil {
+		return m.group.group, true
+	}
+	return m.queue.selected()
+}
+
+// openChecklist puts the keys in the checklist of the current group,
+// opening it from the queue.
+func (m *model) openChecklist() tea.Cmd {
+	var cmd tea.Cmd
+	switch m.view {
+	case viewQueue:
+		g, ok := m.queue.selected()
+		if !ok {
+			return nil
+		}
+		cmd = m.openGroup(g)
+	case viewEvent:
+		m.show(viewGroup)
+	}
+	m.group.focusPane(paneChecklist)
+	return cmd
+}
+
+// toggleSuppressed shows or hides the suppressed findings, marked ~.
+func (m *model) toggleSuppressed() tea.Cmd {
+	m.showSupp = !m.showSupp
+	if m.showSupp {
+		m.info = "showing suppressed findings, marked ~"
+	} else {
+		m.info = "suppressed findings hidden"
+	}
+	if m.group.group != nil {
+		m.group.recompute()
+	}
+	return m.queue.recompute()
+}
+
+// openException starts an exception from what the view has selected: an
+// evidence event's field, or the selected finding's address.
+func (m *model) openException() tea.Cmd {
+	var d dialogModel
+	switch m.view {
+	case viewEvent:
+		r, ok := m.event.selectedField()
+		if !ok {
+			m.lastErr = "select a field with a value to make an exception from it"
+			return nil
+		}
+		d = newExceptionDialog(m.event.finding.Detector, r.path, r.value)
+	case viewGroup:
+		f, ok := m.group.selected()
+		if !ok {
+			return nil
+		}
+		field, value := "user_agent.original", f.UserAgent
+		if f.SourceIP.IsValid() {
+			field, value = "source.ip", f.SourceIP.String()
+		}
+		d = newExceptionDialog(f.Detector, field, value)
+	default:
+		m.lastErr = "open a group or a finding to make an exception (a for an allowlist entry)"
+		return nil
+	}
+	return m.openDialog(d)
+}
+
+// openAllow starts an allowlist entry for the current group, scoped to
+// the detector in view if any.
+func (m *model) openAllow() tea.Cmd {
+	g, ok := m.currentGroup()
+	if !ok {
+		return nil
+	}
+	det := ""
+	switch m.view {
+	case viewEvent:
+		det = m.event.finding.Detector
+	case viewGroup:
+		if f, ok := m.group.selected(); ok {
+			det = f.Detector
+		}
+	}
+	return m.openDialog(newAllowDialog(g.Key, det))
+}

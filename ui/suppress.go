@@ -1,0 +1,225 @@
+package ui
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"picket/casefile"
+	"picket/triage"
+)
+
+// Exceptions and allowlist entries: loading them, the dialog that makes
+// one (e, a, a step's exception action), its preview, and saving.
+
+// Messages of the suppressions.
+type (
+	// supsMsg carries the stored exceptions and allowlist entries.
+	supsMsg struct {
+		xs    []triage.Exception
+		allow []triage.AllowEntry
+		err   error
+	}
+	// supSavedMsg reports a stored exception or allowlist entry.
+	supSavedMsg struct {
+		s   suppression
+		err error
+	}
+	// previewMsg carries the dialog's preview count.
+	previewMsg struct{ hits, groups, total int }
+)
+
+var previewAddr = address{to: viewDialog, topic: topicPreview}
+
+// suppressor asks triage's Suppressor, the one owner of the decision, so
+// the console agrees with picket detect and the exports. The console's
+// engine runs without exceptions, so that suppressed findings can still be
+// shown, marked, on request; evidence is judged on the events the
+// collection kept.
+type suppressor struct {
+	s    *triage.Suppressor
+	hits triage.EventHits
+}
+
+func newSuppressor(xs []triage.Exception, allow []triage.AllowEntry, now time.Time, coll *triage.Collection) *suppressor {
+	s := &suppressor{s: triage.NewSuppressor(xs, allow, now)}
+	if coll != nil && s.s.HasExceptions() {
+		s.hits = coll.Hits(s.s)
+	}
+	return s
+}
+
+func (s *suppressor) empty() bool { return s == nil || s.s == nil }
+
+// suppressed says whether f is hidden, and by what ("allowlisted",
+// "exception").
+func (s *suppressor) suppressed(f *triage.Finding) (string, bool) {
+	if s.empty() {
+		return "", false
+	}
+	h, ok := s.s.Judge(f, s.hits)
+	if !ok {
+		return "", false
+	}
+	return h.Kind(), true
+}
+
+func (m *model) loadSuppressions() tea.Cmd {
+	store := m.opts.Suppressions
+	if store == nil {
+		return nil
+	}
+	ctx, now := m.ctx, m.opts.Now()
+	return func() tea.Msg {
+		xs, err := store.Exceptions(ctx, casefile.ExceptionFilter{ActiveAt: now})
+		allow, err2 := store.Allowlist(ctx, now)
+		return supsMsg{xs: xs, allow: allow, err: errors.Join(err, err2)}
+	}
+}
+
+func (m *model) setSuppressions() {
+	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), m.opts.Collection)
+}
+
+func (m *model) onSuppressions(msg supsMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setErr(msg.err)
+	}
+	m.xs, m.allow = msg.xs, msg.allow
+	m.setSuppressions()
+	return tea.Batch(m.refresh(), m.judgeAlerts())
+}
+
+func (m *model) onSuppressionSaved(msg supSavedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setErr(msg.err)
+		return nil
+	}
+	if msg.s.a != nil {
+		m.allow = append(slices.Clip(m.allow), *msg.s.a)
+	} else if msg.s.x != nil {
+		m.xs = append(slices.Clip(m.xs), *msg.s.x)
+	}
+	m.setSuppressions()
+	m.info = clip(msg.s.label(), 60)
+	if m.opts.Suppressions == nil {
+		m.info += " (kept for this session only: no exception storage)"
+	}
+	if m.view != viewQueue && m.group.group != nil {
+		m.group.recompute()
+	}
+	return tea.Batch(m.refresh(), m.judgeAlerts())
+}
+
+// dialogKey: ctrl+s (or enter past the value) saves, esc cancels, ctrl+c
+// asks before losing a typed reason; the rest edits the dialog, whose
+// preview is redone when the entry changes.
+func (m *model) dialogKey(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case k.String() == "ctrl+c":
+		if m.dialog.dirty() {
+			m.prevModal, m.modal, m.confirmQuit = modalDialog, modalConfirm, true
+			return nil
+		}
+		return tea.Quit
+	case keyIs(k, m.keys.Cancel):
+		m.modal = modalNone
+		return nil
+	case keyIs(k, m.keys.Save) || (k.String() == "enter" && m.dialog.focus >= dfReason):
+		return m.saveDialog()
+	}
+	var changed bool
+	m.dialog, changed = m.dialog.update(k, m.keys)
+	if changed {
+		return m.preview()
+	}
+	return nil
+}
+
+// saveDialog stores the dialog's entry, or says what is wrong with it.
+func (m *model) saveDialog() tea.Cmd {
+	s, err := m.dialog.draft(m.opts.Author, m.opts.Now())
+	if err != nil {
+		m.dialog.err = err.Error()
+		return nil
+	}
+	m.modal = modalNone
+	store := m.opts.Suppressions
+	if store == nil {
+		return func() tea.Msg { return supSavedMsg{s: s} }
+	}
+	ctx := m.ctx
+	return func() tea.Msg {
+		var err error
+		if s.a != nil {
+			s.a.ID, err = store.AddAllowEntry(ctx, *s.a)
+		} else {
+			s.x.ID, err = store.AddException(ctx, *s.x)
+		}
+		return supSavedMsg{s: s, err: err}
+	}
+}
+
+// preview counts what the dialog's entry would suppress: at once for
+// small collections, in a command for large ones.
+func (m *model) preview() tea.Cmd {
+	s, err := m.dialog.draft(m.opts.Author, m.opts.Now())
+	if err != nil {
+		m.req.issue(previewAddr) // an older count no longer applies
+		m.dialog.hits, m.dialog.groups = 0, 0
+		return nil
+	}
+	c, now := m.opts.Collection, m.opts.Now()
+	xs, allow := slices.Clone(m.xs), slices.Clone(m.allow)
+	count := func() tea.Msg {
+		fs := c.Findings()
+		h, g := previewCount(fs, s, xs, allow, c, now)
+		return previewMsg{hits: h, groups: g, total: len(fs)}
+	}
+	if m.snap.findings+m.snap.hidden <= syncRows {
+		m.req.issue(previewAddr)
+		m.dialog.onPreview(count())
+		return nil
+	}
+	m.dialog.previewing = true
+	return m.req.ask(previewAddr, count)
+}
+
+// onPreview shows a preview count.
+func (d *dialogModel) onPreview(msg tea.Msg) {
+	if p, ok := msg.(previewMsg); ok {
+		d.previewing = false
+		d.hits, d.groups, d.total = p.hits, p.groups, p.total
+	}
+}
+
+// previewCount counts the findings a suppression would newly hide: hidden
+// with it added to the active entries xs and allow, and not hidden now.
+// (With it, a finding whose events other exceptions already half cover may
+// become hidden.)
+func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, allow []triage.AllowEntry, coll *triage.Collection, now time.Time) (hits, groups int) {
+	before := newSuppressor(xs, allow, now, coll)
+	if s.a != nil {
+		allow = append(allow, *s.a)
+	} else {
+		xs = append(xs, *s.x)
+	}
+	after := newSuppressor(xs, allow, now, coll)
+	seen := map[triage.GroupKey]bool{}
+	for i := range fs {
+		if _, was := before.suppressed(&fs[i]); was {
+			continue
+		}
+		if _, ok := after.suppressed(&fs[i]); ok {
+			hits++
+			k := triage.GroupKey{SourceIP: fs[i].SourceIP, UserAgent: fs[i].UserAgent}
+			if !seen[k] {
+				seen[k] = true
+				groups++
+			}
+		}
+	}
+	return hits, groups
+}
