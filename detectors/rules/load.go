@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -87,6 +88,11 @@ func LoadFile(path string) ([]*Rule, []error) {
 	if err != nil {
 		return nil, []error{err}
 	}
+	return parseFile(path, data)
+}
+
+// parseFile reads the rules of one file's content, by its shape.
+func parseFile(path string, data []byte) ([]*Rule, []error) {
 	if isTOML(path, data) {
 		r, err := ParseTOML(path, data)
 		if err != nil {
@@ -111,7 +117,8 @@ func isTOML(path string, data []byte) bool {
 // tomlFile is the part of a detection-rules TOML file Picket reads.
 type tomlFile struct {
 	Metadata struct {
-		Maturity string `toml:"maturity"`
+		Maturity    string `toml:"maturity"`
+		UpdatedDate string `toml:"updated_date"` // "2026/07/19"
 	} `toml:"metadata"`
 	Rule *ruleFields `toml:"rule"`
 }
@@ -138,6 +145,7 @@ type ruleFields struct {
 	Note              string   `toml:"note" json:"note"`
 	Tags              []string `toml:"tags" json:"tags"`
 	Enabled           *bool    `toml:"enabled" json:"enabled"`
+	UpdatedAt         string   `toml:"-" json:"updated_at"` // Kibana's export only
 	Threat            []struct {
 		Tactic struct {
 			Name string `toml:"name" json:"name"`
@@ -164,6 +172,7 @@ func (f *ruleFields) rule(source string) (*Rule, error) {
 		Note:              f.Note,
 		Tags:              f.Tags,
 		Enabled:           f.Enabled == nil || *f.Enabled,
+		Updated:           triage.ParseTimestamp(f.UpdatedAt),
 		Source:            source,
 	}
 	if f.RiskScore != float64(int(f.RiskScore)) {
@@ -229,6 +238,10 @@ func ParseTOML(name string, data []byte) (*Rule, error) {
 	if strings.EqualFold(f.Metadata.Maturity, "deprecated") {
 		r.Enabled = false
 	}
+	if t, err := time.Parse("2006/01/02", strings.TrimSpace(f.Metadata.UpdatedDate)); err == nil {
+		r.Updated = t
+	}
+	r.file = name
 	return r, nil
 }
 
@@ -288,6 +301,7 @@ func ParseNDJSON(name string, rd io.Reader) ([]*Rule, []error) {
 			bad("%v", err)
 			continue
 		}
+		r.file = name
 		rules = append(rules, r)
 	}
 	if err := sc.Err(); err != nil {

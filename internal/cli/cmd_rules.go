@@ -41,9 +41,11 @@ func loadRules(e *env, extra []string) ([]*rules.Rule, error) {
 	all := stored
 	if len(extra) > 0 {
 		more, errs := rules.Load(extra...)
-		for _, err := range errs {
+		more, dups := rules.Dedupe(more)
+		for _, err := range append(errs, dups...) {
 			var le *rules.LoadError
-			if !errors.As(err, &le) {
+			var dup *rules.DuplicateError
+			if !errors.As(err, &le) && !errors.As(err, &dup) {
 				return nil, err // the path itself is unreadable
 			}
 			fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(err.Error()))
@@ -213,10 +215,21 @@ status 1 when nothing could be imported.`,
 			store := rules.Store{Dir: rulesDir(e.getenv)}
 			total, failed := 0, 0
 			for _, path := range args {
-				rs, errs := store.Import(path)
+				imp, errs := store.ImportDetail(path)
+				// A copy that loses to a duplicate rule_id does not run.
+				shadowed := map[string]string{}
 				for _, err := range errs {
 					fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(err.Error()))
+					var dup *rules.DuplicateError
+					if errors.As(err, &dup) {
+						for _, c := range dup.Copies {
+							if c.Source != dup.Winner.Source {
+								shadowed[c.Source] = dup.Winner.Source
+							}
+						}
+					}
 				}
+				rs := imp.Rules
 				if len(rs) == 0 {
 					failed++
 					continue
@@ -226,7 +239,9 @@ status 1 when nothing could be imported.`,
 				for _, r := range rs {
 					ready, why := r.Readiness()
 					state := "runs locally"
-					if broken, bad := unparsable(r); bad {
+					if winner, ok := shadowed[r.Source]; ok {
+						state = "does not run: its rule_id is also in " + winner + ", which runs"
+					} else if broken, bad := unparsable(r); bad {
 						state = "does not run: " + broken
 					} else if ready != triage.RunsLocally {
 						state = string(ready) + ": " + why
@@ -235,6 +250,7 @@ status 1 when nothing could be imported.`,
 					}
 					fmt.Fprintf(e.stdout, "  %s  %s  (%s; %s)\n", triage.Escape(r.DetectorID()), triage.Escape(r.Name), triage.Escape(string(r.Type)), triage.Escape(state))
 				}
+				fmt.Fprintf(e.stdout, "  stored %s\n", triage.Escape(storedList(imp.Files)))
 			}
 			if total == 0 || failed == len(args) {
 				return fmt.Errorf("no rules imported")
@@ -242,6 +258,25 @@ status 1 when nothing could be imported.`,
 			return nil
 		},
 	}
+}
+
+// storedList names the files an import wrote: "a/rule.toml (new),
+// b/rule.toml (replaced the earlier import)", the first 20 of them.
+func storedList(files []rules.StoredFile) string {
+	const show = 20
+	var parts []string
+	for i, f := range files {
+		if i == show {
+			parts = append(parts, fmt.Sprintf("and %d more file(s)", len(files)-show))
+			break
+		}
+		state := "new"
+		if f.Replaced {
+			state = "replaced the earlier import"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", f.Name, state))
+	}
+	return strings.Join(parts, ", ")
 }
 
 type lintFlags struct {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -460,5 +461,81 @@ func TestBrokenRuleQueryIsNamed(t *testing.T) {
 	_, out, _ := cli(t, "", "rules", "import", p)
 	if strings.Contains(out, "runs locally") || !strings.Contains(out, "does not parse") {
 		t.Errorf("import says: %q", out)
+	}
+}
+
+// writeRuleTree writes rule files (slash-separated names) under a new
+// temporary folder and returns it.
+func writeRuleTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// ndjsonRule is one line of a Kibana rule export.
+func ndjsonRule(id, name string, version int) string {
+	return `{"rule_id":"` + id + `","name":"` + name + `","version":` + strconv.Itoa(version) +
+		`,"severity":"low","risk_score":1,"type":"query","language":"kuery","query":"url.path:/x"}` + "\n"
+}
+
+// TestRulesImportFolderKeepsSameNames is issue 17.6 from the command line:
+// a/rule.ndjson and b/rule.ndjson were "imported 2" and one was kept; a
+// rule_id held twice was shadowed without a word.
+func TestRulesImportFolderKeepsSameNames(t *testing.T) {
+	tests := []struct {
+		name     string
+		files    map[string]string
+		imported string
+		listed   []string
+		stderr   []string
+	}{
+		{
+			name:     "same file name in two folders",
+			files:    map[string]string{"a/rule.ndjson": ndjsonRule("r-a", "A", 1), "b/rule.ndjson": ndjsonRule("r-b", "B", 1)},
+			imported: "imported 2 rule(s) from ",
+			listed:   []string{`"id":"elastic:r-a"`, `"id":"elastic:r-b"`},
+		},
+		{
+			name:     "one rule_id in two files",
+			files:    map[string]string{"a/rule.ndjson": ndjsonRule("dup", "old", 1), "b/rule.ndjson": ndjsonRule("dup", "new", 2)},
+			imported: "imported 2 rule(s) from ",
+			listed:   []string{`"title":"new"`},
+			stderr:   []string{"rule_id dup appears 2 times: ", filepath.Join("a", "rule.ndjson") + ":1 (v1)", filepath.Join("b", "rule.ndjson") + ":1 (v2)", "runs (highest version)"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home := t.TempDir()
+			src := writeRuleTree(t, tt.files)
+			code, out, errOut := cliHome(t, home, "rules", "import", src)
+			if code != 0 || !strings.Contains(out, tt.imported) {
+				t.Fatalf("import exit %d:\n%s%s", code, out, errOut)
+			}
+			for name := range tt.files {
+				if !strings.Contains(out, name) {
+					t.Errorf("import output does not say it stored %s:\n%s", name, out)
+				}
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(errOut, want) {
+					t.Errorf("import stderr lacks %q:\n%s", want, errOut)
+				}
+			}
+			_, list, _ := cliHome(t, home, "rules", "--format", "ndjson")
+			for _, want := range tt.listed {
+				if !strings.Contains(list, want) {
+					t.Errorf("rules list lacks %s:\n%s", want, list)
+				}
+			}
+		})
 	}
 }
