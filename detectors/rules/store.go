@@ -69,10 +69,15 @@ func (s Store) ImportDetail(path string) (Imported, []error) {
 	}
 	type source struct{ path, rel string }
 	files := []source{{path, filepath.Base(path)}}
+	var skipped []error // special files in the folder
 	if st.IsDir() {
 		files = files[:0]
 		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && IsRuleFile(d.Name()) {
+				if rerr := regular(p); rerr != nil {
+					skipped = append(skipped, rerr)
+					return nil
+				}
 				rel, rerr := filepath.Rel(path, p)
 				if rerr != nil {
 					return rerr
@@ -85,18 +90,18 @@ func (s Store) ImportDetail(path string) (Imported, []error) {
 			return Imported{}, []error{err}
 		}
 		if len(files) == 0 {
-			return Imported{}, []error{fmt.Errorf("%s: no *.toml or *.ndjson rule files", path)}
+			return Imported{}, append(skipped, fmt.Errorf("%s: no *.toml or *.ndjson rule files", path))
 		}
 	}
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return Imported{}, []error{err}
 	}
 	var imp Imported
-	var errs []error
+	errs := skipped
 	taken := map[string]bool{}
 	written := map[string]bool{}
 	for _, f := range files {
-		data, err := os.ReadFile(f.path)
+		data, err := readRuleFile(f.path)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -202,12 +202,17 @@ func newRulesImportCmd(e *env) *cobra.Command {
 		Long: `import checks rule files and copies them into $XDG_CONFIG_HOME/picket/rules,
 where picket detect, picket rules lint and the console read them besides the
 built-in rules. A folder is searched for *.toml and *.ndjson files. Files are
-kept as they are, so they can be read, diffed or deleted by hand; importing a
-file of the same name again replaces it. A rule with a built-in rule's
+kept as they are, at their path under the folder imported, so they can be
+read, diffed or deleted by hand; importing a file of the same name again
+replaces it. A rule with a built-in rule's
 rule_id replaces the built-in rule.
 
-Bad files and lines are named on stderr and the rest is imported. Exit
-status 1 when nothing could be imported.`,
+Bad files and lines are named on stderr and the rest is imported; a file
+larger than a rule file can be (16 MiB for TOML, 64 MiB for NDJSON) or
+holding binary data is refused. When two files hold one rule_id, the copy
+with the highest version runs (then the latest updated date, then the
+last imported) and both are named. Exit status 1 when nothing could be
+imported.`,
 		Example: `  picket rules import detection-rules/rules/apm/apm_403_response_to_a_post.toml
   picket rules import rules_export.ndjson`,
 		Args: cobra.MinimumNArgs(1),

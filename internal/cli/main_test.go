@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -535,6 +536,49 @@ func TestRulesImportFolderKeepsSameNames(t *testing.T) {
 				if !strings.Contains(list, want) {
 					t.Errorf("rules list lacks %s:\n%s", want, list)
 				}
+			}
+		})
+	}
+}
+
+// TestRuleFileAttacksOneMessage is issue 17.7 from the command line: a
+// device or an events file given as rules is one message naming it, not
+// an out-of-memory crash or a message per line.
+func TestRuleFileAttacksOneMessage(t *testing.T) {
+	var events strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&events, `{"@timestamp":"2026-11-03T10:00:00Z","event":{"id":"e%d"}}`+"\n", i)
+	}
+	dir := writeRuleTree(t, map[string]string{"events.ndjson": events.String()})
+	eventsFile := filepath.Join(dir, "events.ndjson")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"import a device", []string{"rules", "import", "/dev/zero"}, 1, "/dev/zero: binary data (a NUL byte at offset 0): not a rule file"},
+		{"import events", []string{"rules", "import", eventsFile}, 1, eventsFile + ":1: not a rule file: its first 10 non-empty lines are not rules"},
+		{"events as --rules", []string{"detect", "--rules", eventsFile, "testdata/sample.ndjson"}, 0, eventsFile + ":1: not a rule file"},
+		{"events as --rules of the list", []string{"rules", "--rules", eventsFile}, 0, eventsFile + ":1: not a rule file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := os.Stat("/dev/zero"); err != nil && strings.Contains(tt.name, "device") {
+				t.Skip("no /dev/zero")
+			}
+			code, _, errOut := cli(t, "", tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d: %s", code, tt.code, errOut)
+			}
+			var about []string
+			for _, l := range strings.Split(errOut, "\n") {
+				if strings.Contains(l, "/dev/zero") || strings.Contains(l, eventsFile) {
+					about = append(about, l)
+				}
+			}
+			if len(about) != 1 || !strings.Contains(about[0], tt.want) {
+				t.Errorf("want one line saying %q, got %d:\n%s", tt.want, len(about), strings.Join(about, "\n"))
 			}
 		})
 	}
