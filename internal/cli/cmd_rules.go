@@ -31,12 +31,24 @@ func rulesDir(getenv func(string) string) string {
 
 // loadRules reads the imported rules, then the rule files and folders in
 // extra (picket detect --rules), warning on stderr about each bad file or
-// line; the good rules still load. A path in extra that cannot be read at
-// all is an error.
+// line of extra; the good rules still load. The imported rules' problems
+// were named when they were imported, so they are summed up in one line
+// here rather than repeated on every run. A path in extra that cannot be
+// read at all is an error.
 func loadRules(e *env, extra []string) ([]*rules.Rule, error) {
+	return loadRulesReporting(e, extra, false)
+}
+
+// loadRulesReporting is loadRules; with everyProblem, each problem of the
+// imported rules is named (picket rules), not summed up.
+func loadRulesReporting(e *env, extra []string, everyProblem bool) ([]*rules.Rule, error) {
 	stored, errs := rules.Store{Dir: rulesDir(e.getenv)}.Load()
-	for _, err := range errs {
-		fmt.Fprintf(e.stderr, "picket: imported rules: %s\n", triage.Escape(err.Error()))
+	if everyProblem {
+		for _, err := range errs {
+			fmt.Fprintf(e.stderr, "picket: imported rules: %s\n", triage.Escape(err.Error()))
+		}
+	} else if sum := rules.Summarize(errs); sum != "" {
+		fmt.Fprintf(e.stderr, "picket: imported rules: %s (picket rules names them)\n", triage.Escape(sum))
 	}
 	all := stored
 	if len(extra) > 0 {
@@ -84,7 +96,10 @@ func newRulesCmd(e *env, g *globalFlags) *cobra.Command {
 		Long: `rules lists every detector and Elastic rule: its id, name, type, severity,
 risk score, and whether Picket runs it locally (and if not, why). The Elastic
 rules are the built-in seed rules, the rules imported with "picket rules
-import" (kept in $XDG_CONFIG_HOME/picket/rules), and any given with --rules.`,
+import" (kept in $XDG_CONFIG_HOME/picket/rules), and any given with --rules.
+
+Problems in the imported rule files (bad lines, duplicate rule_ids) are
+named here on stderr; other commands say only how many there are.`,
 		Example: `  picket rules
   picket rules --format json | jq '.[] | select(.runs_locally | not)'
   picket rules --rules ./detection-rules/rules/apm`,
@@ -98,7 +113,7 @@ import" (kept in $XDG_CONFIG_HOME/picket/rules), and any given with --rules.`,
 			if err != nil {
 				return err
 			}
-			if opts.Rules, err = loadRules(e, extra); err != nil {
+			if opts.Rules, err = loadRulesReporting(e, extra, true); err != nil {
 				return err
 			}
 			return writeRuleList(e.stdout, format, ruleRows(opts))

@@ -583,3 +583,45 @@ func TestRuleFileAttacksOneMessage(t *testing.T) {
 		})
 	}
 }
+
+// TestImportedRuleProblemsOnce is issue 17.10: an imported export with bad
+// lines had them printed again by every later command. Import names them;
+// picket rules names them again on request; every other command says one
+// line.
+func TestImportedRuleProblemsOnce(t *testing.T) {
+	home := t.TempDir()
+	code, _, errOut := cliHome(t, home, "rules", "import", "testdata/rules/export.ndjson")
+	if code != 0 || !strings.Contains(errOut, "export.ndjson:4: invalid JSON") || !strings.Contains(errOut, "export.ndjson:5: not a rule") {
+		t.Fatalf("import exit %d: %s", code, errOut)
+	}
+	stored := filepath.Join(home, "config", "picket", "rules", "export.ndjson")
+	summary := "picket: imported rules: 2 bad lines in " + stored + " (picket rules names them)"
+	tests := []struct {
+		name  string
+		args  []string
+		full  bool // every problem named
+		lines int  // stderr lines about the stored file
+	}{
+		{"detect", []string{"detect", "testdata/rules-apm.ndjson"}, false, 1},
+		{"lint", []string{"rules", "lint", "testdata/rules-apm.ndjson"}, false, 1},
+		{"rules list", []string{"rules"}, true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := cliHome(t, home, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			n := strings.Count(errOut, stored)
+			if n != tt.lines {
+				t.Errorf("%d lines name %s, want %d:\n%s", n, stored, tt.lines, errOut)
+			}
+			if full := strings.Contains(errOut, stored+":4: invalid JSON"); full != tt.full {
+				t.Errorf("bad line named: %v, want %v:\n%s", full, tt.full, errOut)
+			}
+			if !tt.full && !strings.Contains(errOut, summary) {
+				t.Errorf("stderr lacks %q:\n%s", summary, errOut)
+			}
+		})
+	}
+}
