@@ -231,6 +231,7 @@ type ruleFields struct {
 	From              string   `toml:"from" json:"from"`
 	MaxSignals        int      `toml:"max_signals" json:"max_signals"`
 	TimestampOverride string   `toml:"timestamp_override" json:"timestamp_override"`
+	FallbackDisabled  *bool    `toml:"timestamp_override_fallback_disabled" json:"timestamp_override_fallback_disabled"`
 	Note              string   `toml:"note" json:"note"`
 	Tags              []string `toml:"tags" json:"tags"`
 	Enabled           *bool    `toml:"enabled" json:"enabled"`
@@ -244,25 +245,26 @@ type ruleFields struct {
 
 func (f *ruleFields) rule(source string) (*Rule, error) {
 	r := &Rule{
-		RuleID:            strings.TrimSpace(f.RuleID),
-		Name:              strings.TrimSpace(f.Name),
-		Version:           f.Version,
-		Description:       f.Description,
-		RiskScore:         int(f.RiskScore),
-		Type:              Type(strings.ToLower(strings.TrimSpace(f.Type))),
-		Language:          strings.ToLower(strings.TrimSpace(f.Language)),
-		Query:             strings.TrimSpace(f.Query),
-		Index:             f.Index,
-		AnomalyThreshold:  int(f.AnomalyThreshold),
-		Interval:          f.Interval,
-		From:              f.From,
-		MaxSignals:        f.MaxSignals,
-		TimestampOverride: f.TimestampOverride,
-		Note:              f.Note,
-		Tags:              f.Tags,
-		Enabled:           f.Enabled == nil || *f.Enabled,
-		Updated:           triage.ParseTimestamp(f.UpdatedAt),
-		Source:            source,
+		RuleID:                            strings.TrimSpace(f.RuleID),
+		Name:                              strings.TrimSpace(f.Name),
+		Version:                           f.Version,
+		Description:                       f.Description,
+		RiskScore:                         int(f.RiskScore),
+		Type:                              Type(strings.ToLower(strings.TrimSpace(f.Type))),
+		Language:                          strings.ToLower(strings.TrimSpace(f.Language)),
+		Query:                             strings.TrimSpace(f.Query),
+		Index:                             f.Index,
+		AnomalyThreshold:                  int(f.AnomalyThreshold),
+		Interval:                          f.Interval,
+		From:                              f.From,
+		MaxSignals:                        f.MaxSignals,
+		TimestampOverride:                 strings.TrimSpace(f.TimestampOverride),
+		TimestampOverrideFallbackDisabled: f.FallbackDisabled != nil && *f.FallbackDisabled,
+		Note:                              f.Note,
+		Tags:                              f.Tags,
+		Enabled:                           f.Enabled == nil || *f.Enabled,
+		Updated:                           triage.ParseTimestamp(f.UpdatedAt),
+		Source:                            source,
 	}
 	if f.RiskScore != float64(int(f.RiskScore)) {
 		return nil, fmt.Errorf("rule %s: risk_score %v is not a whole number", r.RuleID, f.RiskScore)

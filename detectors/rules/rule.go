@@ -67,8 +67,11 @@ type Rule struct {
 	// MaxSignals caps the alerts one run raises; 0 means the default, 100.
 	MaxSignals int
 	// TimestampOverride names the field a run's window applies to instead
-	// of @timestamp (the seed query rule uses event.ingested).
-	TimestampOverride string
+	// of @timestamp (the seed query rule uses event.ingested). Events
+	// without it are searched by @timestamp, as Elastic does, unless
+	// TimestampOverrideFallbackDisabled.
+	TimestampOverride                 string
+	TimestampOverrideFallbackDisabled bool
 
 	// Note is the investigation guide, Markdown, for the playbooks package.
 	Note    string
