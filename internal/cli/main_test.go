@@ -625,3 +625,35 @@ func TestImportedRuleProblemsOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestRuleMessagesEscapeHostileText: file names and rule names from an
+// imported folder reach the terminal escaped in the new import, duplicate
+// and summary messages.
+func TestRuleMessagesEscapeHostileText(t *testing.T) {
+	home := t.TempDir()
+	src := writeRuleTree(t, map[string]string{
+		"a\x1b]0;pwned\x07/rule.ndjson": ndjsonRule("dup", `evil \u001b[2J name`, 1) + "{not json\n",
+		"b/rule.ndjson":                 ndjsonRule("dup", `other \u009b31m`, 2),
+	})
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"import", []string{"rules", "import", src}},
+		{"list", []string{"rules"}},
+		{"detect", []string{"detect", "testdata/sample.ndjson"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, out, errOut := cliHome(t, home, tt.args...)
+			if !strings.Contains(out+errOut, "dup") {
+				t.Fatalf("nothing said about the rules:\n%s%s", out, errOut)
+			}
+			for _, s := range []string{out, errOut} {
+				if strings.ContainsAny(s, "\x1b\x07\u009b") {
+					t.Errorf("raw control characters in %q", s)
+				}
+			}
+		})
+	}
+}
