@@ -45,24 +45,48 @@ type StoredFile struct {
 	Replaced bool   // a file of that name was in the store before
 }
 
-// Import checks and copies rule files into the store; see ImportDetail.
+// Import checks and copies rule files into the store; see ImportPaths.
 // It returns the rules imported.
 func (s Store) Import(path string) ([]*Rule, []error) {
 	imp, errs := s.ImportDetail(path)
 	return imp.Rules, errs
 }
 
-// ImportDetail checks and copies rule files into the store: a file, or
-// every *.toml and *.ndjson under a folder, kept at its path relative to
-// the folder (a/rule.toml and b/rule.toml stay two files). A file is
+// ImportDetail imports one path; see ImportPaths.
+func (s Store) ImportDetail(path string) (Imported, []error) {
+	r := s.ImportPaths(path)[0]
+	return r.Imported, r.Errs
+}
+
+// ImportResult is what importing one path did, and its problems.
+type ImportResult struct {
+	Path string
+	Imported
+	Errs []error
+}
+
+// ImportPaths checks and copies rule files into the store: each path is a
+// file, or a folder whose *.toml and *.ndjson files are kept at their path
+// relative to it (a/rule.toml and b/rule.toml stay two files). A file is
 // copied when at least one rule in it loads; its problems are returned
 // either way. A file of the same name already in the store is replaced
-// (importing a newer export updates the rules). Two files of this import
-// whose names differ only in case are kept apart as name-2.ext, for file
-// systems that do not tell them apart. When the store then holds a
-// rule_id of this import more than once, a *DuplicateError says which
-// copy runs.
-func (s Store) ImportDetail(path string) (Imported, []error) {
+// (importing a newer export updates the rules), and the rules it held that
+// the new file lacks are named. Files of one call whose names would meet
+// (x/rule.toml and y/rule.toml given together, or names differing only in
+// case, for file systems that do not tell them apart) are kept apart as
+// name-2.ext, name-3.ext. When the store then holds a rule_id of a path
+// more than once, a *DuplicateError says which copy runs.
+func (s Store) ImportPaths(paths ...string) []ImportResult {
+	taken := map[string]bool{}
+	out := make([]ImportResult, len(paths))
+	for i, p := range paths {
+		imp, errs := s.importPath(p, taken)
+		out[i] = ImportResult{Path: p, Imported: imp, Errs: errs}
+	}
+	return out
+}
+
+func (s Store) importPath(path string, taken map[string]bool) (Imported, []error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return Imported{}, []error{err}
@@ -98,7 +122,6 @@ func (s Store) ImportDetail(path string) (Imported, []error) {
 	}
 	var imp Imported
 	errs := skipped
-	taken := map[string]bool{}
 	written := map[string]bool{}
 	for _, f := range files {
 		data, err := readRuleFile(f.path)
@@ -121,6 +144,10 @@ func (s Store) ImportDetail(path string) (Imported, []error) {
 		name = uniqueName(name, taken)
 		dst := filepath.Join(s.Dir, name)
 		_, statErr := os.Lstat(dst)
+		var dropped []*Rule
+		if statErr == nil {
+			dropped = lostRules(dst, rs)
+		}
 		err = os.MkdirAll(filepath.Dir(dst), 0o755)
 		if err == nil {
 			err = writeFileAtomic(dst, data)
@@ -133,6 +160,9 @@ func (s Store) ImportDetail(path string) (Imported, []error) {
 			// FILE or FILE:LINE, as loading the store will say.
 			r.Source = dst + strings.TrimPrefix(r.Source, f.path)
 			r.file = dst
+		}
+		if len(dropped) > 0 {
+			errs = append(errs, droppedError(dst, dropped))
 		}
 		written[dst] = true
 		imp.Rules = append(imp.Rules, rs...)
@@ -148,6 +178,34 @@ func (s Store) ImportDetail(path string) (Imported, []error) {
 		}
 	}
 	return imp, errs
+}
+
+// lostRules returns the rules of the stored file dst whose rule_id the
+// file replacing it does not hold.
+func lostRules(dst string, next []*Rule) []*Rule {
+	old, _ := LoadFile(dst)
+	var lost []*Rule
+	for _, o := range old {
+		if !slices.ContainsFunc(next, func(r *Rule) bool { return r.RuleID == o.RuleID }) {
+			lost = append(lost, o)
+		}
+	}
+	return lost
+}
+
+// droppedError names the rules a replaced file took with it.
+func droppedError(dst string, lost []*Rule) error {
+	const show = 10
+	var parts []string
+	for i, r := range lost {
+		if i == show {
+			parts = append(parts, fmt.Sprintf("and %d more", len(lost)-show))
+			break
+		}
+		parts = append(parts, r.RuleID+" ("+r.Name+")")
+	}
+	return fmt.Errorf("%s: replaced; the %s it held that the new file lacks %s no longer imported: %s",
+		dst, pick(len(lost) == 1, "rule", "rules"), pick(len(lost) == 1, "is", "are"), strings.Join(parts, ", "))
 }
 
 // uniqueName returns name, or name-2.ext, name-3.ext, ... when this import

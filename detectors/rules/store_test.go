@@ -241,3 +241,63 @@ func TestDedupeKeepsOrder(t *testing.T) {
 		t.Errorf("Dedupe = %v, %v", got, errs)
 	}
 }
+
+// TestStoreImportPathsSameBaseName: files of one name given together
+// (picket rules import x/rule.toml y/rule.toml) are both kept.
+func TestStoreImportPathsSameBaseName(t *testing.T) {
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{
+		"x/rule.toml": tomlRule("r-x", "X", 1, ""),
+		"y/rule.toml": tomlRule("r-y", "Y", 1, ""),
+		"z/rule.toml": tomlRule("r-z", "Z", 1, ""),
+	})
+	st := Store{Dir: filepath.Join(t.TempDir(), "rules")}
+	paths := []string{filepath.Join(src, "x", "rule.toml"), filepath.Join(src, "y", "rule.toml"), filepath.Join(src, "z")}
+	for round := range 2 { // the same command again replaces the same files
+		res := st.ImportPaths(paths...)
+		if len(res) != 3 {
+			t.Fatalf("%d results", len(res))
+		}
+		for i, r := range res {
+			if r.Path != paths[i] || len(r.Rules) != 1 || len(r.Errs) != 0 || len(r.Files) != 1 || r.Files[0].Replaced != (round == 1) {
+				t.Errorf("round %d, %s: %+v", round, paths[i], r)
+			}
+		}
+		if got, want := storeFiles(t, st.Dir), []string{"rule-2.toml", "rule-3.toml", "rule.toml"}; !slices.Equal(got, want) {
+			t.Errorf("round %d: stored %v, want %v", round, got, want)
+		}
+		if loaded, errs := st.Load(); len(loaded) != 3 || len(errs) != 0 {
+			t.Errorf("round %d: store holds %d rules, errors %v", round, len(loaded), errs)
+		}
+	}
+}
+
+// TestStoreReplaceNamesDroppedRules: replacing a stored file with one that
+// lacks some of its rules says which rules are no longer imported.
+func TestStoreReplaceNamesDroppedRules(t *testing.T) {
+	tests := []struct {
+		name   string
+		second string
+		want   string // "" for no message
+	}{
+		{"same rules again", tomlRule("r-1", "one", 2, ""), ""},
+		{"another rule under the same name", tomlRule("r-2", "two", 1, ""), "rule.toml: replaced; the rule it held that the new file lacks is no longer imported: r-1 (one)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := t.TempDir()
+			writeTree(t, src, map[string]string{"a/rule.toml": tomlRule("r-1", "one", 1, ""), "b/rule.toml": tt.second})
+			st := Store{Dir: filepath.Join(t.TempDir(), "rules")}
+			if _, errs := st.Import(filepath.Join(src, "a", "rule.toml")); len(errs) != 0 {
+				t.Fatal(errs)
+			}
+			_, errs := st.Import(filepath.Join(src, "b", "rule.toml"))
+			switch {
+			case tt.want == "" && len(errs) != 0:
+				t.Errorf("errors %v", errs)
+			case tt.want != "" && (len(errs) != 1 || !strings.HasSuffix(errs[0].Error(), tt.want)):
+				t.Errorf("errors %v, want one ending %q", errs, tt.want)
+			}
+		})
+	}
+}

@@ -219,7 +219,8 @@ where picket detect, picket rules lint and the console read them besides the
 built-in rules. A folder is searched for *.toml and *.ndjson files. Files are
 kept as they are, at their path under the folder imported, so they can be
 read, diffed or deleted by hand; importing a file of the same name again
-replaces it. A rule with a built-in rule's
+replaces it, naming any rule the old file held that the new one lacks. Files
+of one name given together are kept as rule.toml, rule-2.toml. A rule with a built-in rule's
 rule_id replaces the built-in rule.
 
 Bad files and lines are named on stderr and the rest is imported; a file
@@ -234,11 +235,11 @@ imported.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store := rules.Store{Dir: rulesDir(e.getenv)}
 			total, failed := 0, 0
-			for _, path := range args {
-				imp, errs := store.ImportDetail(path)
+			for _, res := range store.ImportPaths(args...) {
+				path, imp := res.Path, res.Imported
 				// A copy that loses to a duplicate rule_id does not run.
 				shadowed := map[string]string{}
-				for _, err := range errs {
+				for _, err := range res.Errs {
 					fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(err.Error()))
 					var dup *rules.DuplicateError
 					if errors.As(err, &dup) {

@@ -657,3 +657,46 @@ func TestRuleMessagesEscapeHostileText(t *testing.T) {
 		})
 	}
 }
+
+// TestRulesImportSameNameTogether: two files of one name given to one
+// import are both kept, and replacing a file names the rules it drops.
+func TestRulesImportSameNameTogether(t *testing.T) {
+	home := t.TempDir()
+	src := writeRuleTree(t, map[string]string{
+		"x/rule.ndjson": ndjsonRule("r-x", "X", 1),
+		"y/rule.ndjson": ndjsonRule("r-y", "Y", 1),
+	})
+	x, y := filepath.Join(src, "x", "rule.ndjson"), filepath.Join(src, "y", "rule.ndjson")
+	tests := []struct {
+		name   string
+		args   []string
+		stdout []string
+		stderr string
+		listed []string
+	}{
+		{"together", []string{"rules", "import", x, y}, []string{"stored rule.ndjson (new)", "stored rule-2.ndjson (new)"}, "", []string{"elastic:r-x", "elastic:r-y"}},
+		{"one over the other", []string{"rules", "import", y}, []string{"stored rule.ndjson (replaced the earlier import)"}, "rule.ndjson: replaced; the rule it held that the new file lacks is no longer imported: r-x (X)", []string{"elastic:r-y"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := cliHome(t, home, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(out, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out)
+				}
+			}
+			if tt.stderr != "" && !strings.Contains(errOut, tt.stderr) || tt.stderr == "" && errOut != "" {
+				t.Errorf("stderr %q, want %q", errOut, tt.stderr)
+			}
+			_, list, _ := cliHome(t, home, "rules", "--format", "ndjson")
+			for _, id := range tt.listed {
+				if !strings.Contains(list, `"id":"`+id+`"`) {
+					t.Errorf("rules list lacks %s", id)
+				}
+			}
+		})
+	}
+}
