@@ -55,6 +55,11 @@ type Detector struct {
 	runs     map[int64]int // matches per run window (interval of event time)
 	runsFull int           // matches not counted in runs because it was full
 	matches  int
+
+	// untimed counts matches Elastic would not search: no
+	// timestamp_override field and the @timestamp fallback turned off.
+	untimed         int
+	untimedExamples []string
 }
 
 // maxRuns bounds the per-window table of the alert-cap lint: a year of
@@ -156,9 +161,17 @@ func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
 	if !matched || !inScope || d.lintOnly {
 		return
 	}
+	at, searched := d.eventTime(ev)
+	if !searched {
+		d.untimed++
+		if len(d.untimedExamples) < 3 {
+			d.untimedExamples = append(d.untimedExamples, clip(ev.ID, 60))
+		}
+		return
+	}
 	d.matches++
-	if !ev.Timestamp.IsZero() {
-		w := ev.Timestamp.UnixNano() / int64(d.window)
+	if !at.IsZero() {
+		w := at.UnixNano() / int64(d.window)
 		if _, ok := d.runs[w]; ok || len(d.runs) < maxRuns {
 			d.runs[w]++
 		} else {
@@ -170,7 +183,7 @@ func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
 		Title:      d.info.Title,
 		Severity:   d.info.Severity,
 		RiskScore:  d.info.RiskScore,
-		Timestamp:  ev.Timestamp,
+		Timestamp:  at,
 		SourceIP:   ev.SourceIP,
 		UserAgent:  ev.UserAgent,
 		UserName:   ev.UserName,
@@ -179,6 +192,29 @@ func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
 		EventCount: 1,
 		Reason:     d.reason(ev),
 	})
+}
+
+// eventTime returns the time Elastic gives ev under this rule: the date in
+// the rule's timestamp_override field, or else @timestamp. Elastic's
+// search selects an event without the override field by its @timestamp
+// unless the rule sets timestamp_override_fallback_disabled; then such an
+// event is never searched, and searched is false.
+func (d *Detector) eventTime(ev *triage.Event) (at time.Time, searched bool) {
+	field := d.rule.TimestampOverride
+	if field == "" || field == "@timestamp" {
+		return ev.Timestamp, true
+	}
+	for _, v := range ev.Values(field) {
+		if v.Kind == triage.KindString || v.Kind == triage.KindNumber {
+			if t := triage.ParseTimestamp(v.Str); !t.IsZero() {
+				return t, true
+			}
+		}
+	}
+	if d.rule.TimestampOverrideFallbackDisabled {
+		return time.Time{}, false
+	}
+	return ev.Timestamp, true
 }
 
 // Flush implements triage.Detector. Findings are raised per event, so
@@ -250,6 +286,12 @@ func clip(s string, n int) string {
 // rule and the data, then what Elastic's alert cap would have done.
 func (d *Detector) Lints() []triage.Lint {
 	out := d.lint.Lints()
+	if d.untimed > 0 {
+		out = append(out, triage.Lint{Detector: d.info.ID, Count: d.untimed, Message: fmt.Sprintf(
+			"%s the rule but lack %s, its timestamp_override, and the rule turns off the @timestamp fallback (timestamp_override_fallback_disabled): Elastic would not search %s, so Picket raises no finding for %s, e.g. %s",
+			pick(d.untimed == 1, "1 event matches", strconv.Itoa(d.untimed)+" events match"), clip(d.rule.TimestampOverride, 80),
+			pick(d.untimed == 1, "it", "them"), pick(d.untimed == 1, "it", "them"), strings.Join(d.untimedExamples, ", "))})
+	}
 	if l, ok := d.capLint(); ok {
 		out = append(out, l)
 	}

@@ -23,6 +23,13 @@
 // when more matches fall in one run interval of event time, the lint says
 // how many Elastic would have raised, while Picket still reports them all.
 //
+// A rule with a timestamp_override (the seed query rule's event.ingested)
+// dates its findings and its alert-cap runs by that field. An event
+// without a date there is dated by @timestamp, Elastic's fallback, unless
+// the rule sets timestamp_override_fallback_disabled: Elastic would then
+// never search the event, so Picket raises nothing for it and a lint
+// counts such events.
+//
 // A rule runs on an event only when the event's _index, or its data
 // stream (data_stream.type-dataset-namespace), matches the rule's index
 // patterns; an event that names neither runs through every rule.

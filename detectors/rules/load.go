@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -47,7 +48,10 @@ func IsRuleFile(name string) bool {
 // its name ends with, by its content's shape: detection-rules TOML when it
 // has a [rule] table, NDJSON otherwise. Problems are returned one per bad
 // file or line, each naming the file (and line); the good rules still load.
-// A path that cannot be read at all is an error too.
+// A path that cannot be read at all is an error too. Files are read up to
+// a size cap (see LoadFile); in a folder only regular files are read; an
+// NDJSON file names its first 10 bad lines and counts the rest, and one
+// whose first lines are all bad is not read further.
 func Load(paths ...string) ([]*Rule, []error) {
 	var rules []*Rule
 	var errs []error
@@ -70,6 +74,10 @@ func Load(paths ...string) ([]*Rule, []error) {
 			if d.IsDir() || !IsRuleFile(d.Name()) {
 				return nil
 			}
+			if err := regular(path); err != nil {
+				errs = append(errs, err)
+				return nil
+			}
 			rs, es := LoadFile(path)
 			rules, errs = append(rules, rs...), append(errs, es...)
 			return nil
@@ -81,12 +89,99 @@ func Load(paths ...string) ([]*Rule, []error) {
 	return rules, errs
 }
 
-// LoadFile reads one rule file. See Load.
+// LoadFile reads one rule file. See Load. A file larger than a rule file
+// can be (MaxTOMLSize, MaxNDJSONSize), or holding binary data, is refused
+// with one *LoadError without reading it further.
 func LoadFile(path string) ([]*Rule, []error) {
-	data, err := os.ReadFile(path)
+	data, err := readRuleFile(path)
 	if err != nil {
 		return nil, []error{err}
 	}
+	return parseFile(path, data)
+}
+
+// Size caps on rule files. A detection-rules TOML file is a few kilobytes;
+// a Kibana export holds at most 10,000 rules of a few kilobytes each. A
+// file beyond the cap is not a rule file (events, a disk image, a device),
+// and reading it whole would cost its size in memory.
+const (
+	MaxTOMLSize   = 16 << 20
+	MaxNDJSONSize = 64 << 20
+)
+
+// readRuleFile reads a rule file, at most its cap: the NDJSON cap, or the
+// TOML cap for *.toml. A regular file is judged by its size before it is
+// read; anything else (a device, a pipe) by what it yields, so
+// /dev/zero stops at its first chunk (a NUL byte) and an endless stream
+// at the cap.
+func readRuleFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	limit := int64(MaxNDJSONSize)
+	if strings.EqualFold(filepath.Ext(path), ".toml") {
+		limit = MaxTOMLSize
+	}
+	if st.Mode().IsRegular() && st.Size() > limit {
+		return nil, tooBig(path, st.Size(), limit)
+	}
+	var data []byte
+	chunk := make([]byte, 64<<10)
+	for {
+		n, err := f.Read(chunk)
+		if i := bytes.IndexByte(chunk[:n], 0); i >= 0 {
+			return nil, &LoadError{File: path, Err: fmt.Errorf("binary data (a NUL byte at offset %d): not a rule file", len(data)+i)}
+		}
+		data = append(data, chunk[:n]...)
+		if int64(len(data)) > limit {
+			return nil, tooBig(path, -1, limit)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &LoadError{File: path, Err: err}
+		}
+	}
+	// A file named neither .toml nor .ndjson is read as TOML by its shape.
+	if isTOML(path, data) && len(data) > MaxTOMLSize {
+		return nil, tooBig(path, int64(len(data)), MaxTOMLSize)
+	}
+	return data, nil
+}
+
+// tooBig words the refusal of a file over the cap; size is -1 when the
+// file does not say (a device or a pipe).
+func tooBig(path string, size, limit int64) error {
+	what := "it holds more than a rule file may hold"
+	if size >= 0 {
+		what = fmt.Sprintf("%.1f MiB is more than a rule file may hold", float64(size)/(1<<20))
+	}
+	return &LoadError{File: path, Err: fmt.Errorf("%s (%d MiB): not read; is it events rather than rules?", what, limit>>20)}
+}
+
+// regular returns a *LoadError unless path is a regular file (following
+// symbolic links): a named pipe or a device found in a folder could block
+// or never end.
+func regular(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return &LoadError{File: path, Err: fmt.Errorf("not a regular file (%s): skipped", st.Mode().Type())}
+	}
+	return nil
+}
+
+// parseFile reads the rules of one file's content, by its shape.
+func parseFile(path string, data []byte) ([]*Rule, []error) {
 	if isTOML(path, data) {
 		r, err := ParseTOML(path, data)
 		if err != nil {
@@ -111,7 +206,8 @@ func isTOML(path string, data []byte) bool {
 // tomlFile is the part of a detection-rules TOML file Picket reads.
 type tomlFile struct {
 	Metadata struct {
-		Maturity string `toml:"maturity"`
+		Maturity    string `toml:"maturity"`
+		UpdatedDate string `toml:"updated_date"` // "2026/07/19"
 	} `toml:"metadata"`
 	Rule *ruleFields `toml:"rule"`
 }
@@ -135,9 +231,11 @@ type ruleFields struct {
 	From              string   `toml:"from" json:"from"`
 	MaxSignals        int      `toml:"max_signals" json:"max_signals"`
 	TimestampOverride string   `toml:"timestamp_override" json:"timestamp_override"`
+	FallbackDisabled  *bool    `toml:"timestamp_override_fallback_disabled" json:"timestamp_override_fallback_disabled"`
 	Note              string   `toml:"note" json:"note"`
 	Tags              []string `toml:"tags" json:"tags"`
 	Enabled           *bool    `toml:"enabled" json:"enabled"`
+	UpdatedAt         string   `toml:"-" json:"updated_at"` // Kibana's export only
 	Threat            []struct {
 		Tactic struct {
 			Name string `toml:"name" json:"name"`
@@ -147,24 +245,26 @@ type ruleFields struct {
 
 func (f *ruleFields) rule(source string) (*Rule, error) {
 	r := &Rule{
-		RuleID:            strings.TrimSpace(f.RuleID),
-		Name:              strings.TrimSpace(f.Name),
-		Version:           f.Version,
-		Description:       f.Description,
-		RiskScore:         int(f.RiskScore),
-		Type:              Type(strings.ToLower(strings.TrimSpace(f.Type))),
-		Language:          strings.ToLower(strings.TrimSpace(f.Language)),
-		Query:             strings.TrimSpace(f.Query),
-		Index:             f.Index,
-		AnomalyThreshold:  int(f.AnomalyThreshold),
-		Interval:          f.Interval,
-		From:              f.From,
-		MaxSignals:        f.MaxSignals,
-		TimestampOverride: f.TimestampOverride,
-		Note:              f.Note,
-		Tags:              f.Tags,
-		Enabled:           f.Enabled == nil || *f.Enabled,
-		Source:            source,
+		RuleID:                            strings.TrimSpace(f.RuleID),
+		Name:                              strings.TrimSpace(f.Name),
+		Version:                           f.Version,
+		Description:                       f.Description,
+		RiskScore:                         int(f.RiskScore),
+		Type:                              Type(strings.ToLower(strings.TrimSpace(f.Type))),
+		Language:                          strings.ToLower(strings.TrimSpace(f.Language)),
+		Query:                             strings.TrimSpace(f.Query),
+		Index:                             f.Index,
+		AnomalyThreshold:                  int(f.AnomalyThreshold),
+		Interval:                          f.Interval,
+		From:                              f.From,
+		MaxSignals:                        f.MaxSignals,
+		TimestampOverride:                 strings.TrimSpace(f.TimestampOverride),
+		TimestampOverrideFallbackDisabled: f.FallbackDisabled != nil && *f.FallbackDisabled,
+		Note:                              f.Note,
+		Tags:                              f.Tags,
+		Enabled:                           f.Enabled == nil || *f.Enabled,
+		Updated:                           triage.ParseTimestamp(f.UpdatedAt),
+		Source:                            source,
 	}
 	if f.RiskScore != float64(int(f.RiskScore)) {
 		return nil, fmt.Errorf("rule %s: risk_score %v is not a whole number", r.RuleID, f.RiskScore)
@@ -229,6 +329,10 @@ func ParseTOML(name string, data []byte) (*Rule, error) {
 	if strings.EqualFold(f.Metadata.Maturity, "deprecated") {
 		r.Enabled = false
 	}
+	if t, err := time.Parse("2006/01/02", strings.TrimSpace(f.Metadata.UpdatedDate)); err == nil {
+		r.Updated = t
+	}
+	r.file = name
 	return r, nil
 }
 
@@ -246,18 +350,36 @@ func ParseNDJSON(name string, rd io.Reader) ([]*Rule, []error) {
 	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
 	line := 0
 	want := -1
+	nbad, more := 0, 0  // bad lines, and those not named one by one
+	recognised := false // a rule, a summary or an exception list was read
+	eventLike := false  // the first bad line looks like an event
 	for sc.Scan() {
 		line++
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {
 			continue
 		}
-		bad := func(format string, a ...any) {
-			errs = append(errs, &LoadError{File: name, Line: line, Err: fmt.Errorf(format, a...)})
-		}
 		var probe map[string]json.RawMessage
+		bad := func(format string, a ...any) {
+			nbad++
+			if nbad == 1 {
+				eventLike = probe["@timestamp"] != nil
+			}
+			if len(errs) < maxLineErrors {
+				errs = append(errs, &LoadError{File: name, Line: line, Err: fmt.Errorf(format, a...)})
+			} else {
+				more++
+			}
+		}
 		if err := json.Unmarshal(b, &probe); err != nil {
 			bad("invalid JSON: %v", err)
+		}
+		if !recognised && nbad >= notRuleFileAfter {
+			// Say it once and stop: a file of events would otherwise be
+			// read to its end for nothing.
+			return nil, []error{notRuleFile(errs[0].(*LoadError), nbad, eventLike)}
+		}
+		if probe == nil {
 			continue
 		}
 		switch {
@@ -271,13 +393,19 @@ func ParseNDJSON(name string, rd io.Reader) ([]*Rule, []error) {
 			} else if sum.Rules != nil {
 				want = *sum.Rules
 			}
+			recognised = true
 			continue
 		case probe["rule_id"] == nil && (probe["list_id"] != nil || probe["item_id"] != nil || probe["attributes"] != nil):
+			recognised = true
 			continue // an exception list, list item or action connector
 		case probe["rule_id"] == nil:
 			bad("not a rule: no rule_id")
+			if !recognised && nbad >= notRuleFileAfter {
+				return nil, []error{notRuleFile(errs[0].(*LoadError), nbad, eventLike)}
+			}
 			continue
 		}
+		recognised = true
 		var f ruleFields
 		if err := json.Unmarshal(b, &f); err != nil {
 			bad("%v", err)
@@ -288,26 +416,44 @@ func ParseNDJSON(name string, rd io.Reader) ([]*Rule, []error) {
 			bad("%v", err)
 			continue
 		}
+		r.file = name
 		rules = append(rules, r)
+	}
+	if more > 0 {
+		errs = append(errs, &LoadError{File: name, Err: &MoreLinesError{N: more}})
 	}
 	if err := sc.Err(); err != nil {
 		errs = append(errs, &LoadError{File: name, Line: line + 1, Err: err})
 	}
-	if want > len(rules)+countRuleErrors(errs, name) {
+	if want > len(rules)+nbad {
 		errs = append(errs, &LoadError{File: name, Err: fmt.Errorf("the export's summary counts %d rules but the file holds %d: is it truncated?", want, len(rules))})
 	}
 	return rules, errs
 }
 
-func countRuleErrors(errs []error, name string) int {
-	n := 0
-	for _, e := range errs {
-		var le *LoadError
-		if errors.As(e, &le) && le.File == name && le.Line > 0 {
-			n++
-		}
+// Bounds on what one NDJSON file may say: the bad lines named one by one,
+// and the bad lines that, before anything a Kibana export holds, show the
+// file is not one.
+const (
+	maxLineErrors    = 10
+	notRuleFileAfter = 10
+)
+
+// MoreLinesError counts the bad lines of a file beyond the ones named.
+type MoreLinesError struct{ N int }
+
+func (e *MoreLinesError) Error() string {
+	return fmt.Sprintf("and %d more %s that %s not rules", e.N, pick(e.N == 1, "line", "lines"), pick(e.N == 1, "is", "are"))
+}
+
+// notRuleFile is the one message for a file whose first lines are all bad.
+func notRuleFile(first *LoadError, n int, eventLike bool) error {
+	looks := ""
+	if eventLike {
+		looks = ", and they look like events"
 	}
-	return n
+	return &LoadError{File: first.File, Line: first.Line,
+		Err: fmt.Errorf("not a rule file: its first %d non-empty lines are not rules (%v)%s; stopped reading", n, first.Err, looks)}
 }
 
 // Merge returns base with over laid on top: a rule in over replaces the

@@ -67,8 +67,11 @@ type Rule struct {
 	// MaxSignals caps the alerts one run raises; 0 means the default, 100.
 	MaxSignals int
 	// TimestampOverride names the field a run's window applies to instead
-	// of @timestamp (the seed query rule uses event.ingested).
-	TimestampOverride string
+	// of @timestamp (the seed query rule uses event.ingested). Events
+	// without it are searched by @timestamp, as Elastic does, unless
+	// TimestampOverrideFallbackDisabled.
+	TimestampOverride                 string
+	TimestampOverrideFallbackDisabled bool
 
 	// Note is the investigation guide, Markdown, for the playbooks package.
 	Note    string
@@ -76,9 +79,16 @@ type Rule struct {
 	Tactics []string // MITRE ATT&CK tactic names from the rule's threat mapping
 	Enabled bool
 
+	// Updated is when the rule last changed, as its source says
+	// (detection-rules updated_date, Kibana's updated_at); zero when it
+	// does not. With Version it decides which of two copies runs.
+	Updated time.Time
+
 	// Source says where the rule came from: "built-in", "FILE" or
 	// "FILE:LINE".
 	Source string
+	// file is the file the rule was read from; empty for built-in rules.
+	file string
 }
 
 // DetectorID is the id findings of this rule carry: elastic:<rule_id>.

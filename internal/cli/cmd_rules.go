@@ -31,19 +31,33 @@ func rulesDir(getenv func(string) string) string {
 
 // loadRules reads the imported rules, then the rule files and folders in
 // extra (picket detect --rules), warning on stderr about each bad file or
-// line; the good rules still load. A path in extra that cannot be read at
-// all is an error.
+// line of extra; the good rules still load. The imported rules' problems
+// were named when they were imported, so they are summed up in one line
+// here rather than repeated on every run. A path in extra that cannot be
+// read at all is an error.
 func loadRules(e *env, extra []string) ([]*rules.Rule, error) {
+	return loadRulesReporting(e, extra, false)
+}
+
+// loadRulesReporting is loadRules; with everyProblem, each problem of the
+// imported rules is named (picket rules), not summed up.
+func loadRulesReporting(e *env, extra []string, everyProblem bool) ([]*rules.Rule, error) {
 	stored, errs := rules.Store{Dir: rulesDir(e.getenv)}.Load()
-	for _, err := range errs {
-		fmt.Fprintf(e.stderr, "picket: imported rules: %s\n", triage.Escape(err.Error()))
+	if everyProblem {
+		for _, err := range errs {
+			fmt.Fprintf(e.stderr, "picket: imported rules: %s\n", triage.Escape(err.Error()))
+		}
+	} else if sum := rules.Summarize(errs); sum != "" {
+		fmt.Fprintf(e.stderr, "picket: imported rules: %s (picket rules names them)\n", triage.Escape(sum))
 	}
 	all := stored
 	if len(extra) > 0 {
 		more, errs := rules.Load(extra...)
-		for _, err := range errs {
+		more, dups := rules.Dedupe(more)
+		for _, err := range append(errs, dups...) {
 			var le *rules.LoadError
-			if !errors.As(err, &le) {
+			var dup *rules.DuplicateError
+			if !errors.As(err, &le) && !errors.As(err, &dup) {
 				return nil, err // the path itself is unreadable
 			}
 			fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(err.Error()))
@@ -82,7 +96,10 @@ func newRulesCmd(e *env, g *globalFlags) *cobra.Command {
 		Long: `rules lists every detector and Elastic rule: its id, name, type, severity,
 risk score, and whether Picket runs it locally (and if not, why). The Elastic
 rules are the built-in seed rules, the rules imported with "picket rules
-import" (kept in $XDG_CONFIG_HOME/picket/rules), and any given with --rules.`,
+import" (kept in $XDG_CONFIG_HOME/picket/rules), and any given with --rules.
+
+Problems in the imported rule files (bad lines, duplicate rule_ids) are
+named here on stderr; other commands say only how many there are.`,
 		Example: `  picket rules
   picket rules --format json | jq '.[] | select(.runs_locally | not)'
   picket rules --rules ./detection-rules/rules/apm`,
@@ -96,7 +113,7 @@ import" (kept in $XDG_CONFIG_HOME/picket/rules), and any given with --rules.`,
 			if err != nil {
 				return err
 			}
-			if opts.Rules, err = loadRules(e, extra); err != nil {
+			if opts.Rules, err = loadRulesReporting(e, extra, true); err != nil {
 				return err
 			}
 			return writeRuleList(e.stdout, format, ruleRows(opts))
@@ -200,23 +217,40 @@ func newRulesImportCmd(e *env) *cobra.Command {
 		Long: `import checks rule files and copies them into $XDG_CONFIG_HOME/picket/rules,
 where picket detect, picket rules lint and the console read them besides the
 built-in rules. A folder is searched for *.toml and *.ndjson files. Files are
-kept as they are, so they can be read, diffed or deleted by hand; importing a
-file of the same name again replaces it. A rule with a built-in rule's
+kept as they are, at their path under the folder imported, so they can be
+read, diffed or deleted by hand; importing a file of the same name again
+replaces it, naming any rule the old file held that the new one lacks. Files
+of one name given together are kept as rule.toml, rule-2.toml. A rule with a built-in rule's
 rule_id replaces the built-in rule.
 
-Bad files and lines are named on stderr and the rest is imported. Exit
-status 1 when nothing could be imported.`,
+Bad files and lines are named on stderr and the rest is imported; a file
+larger than a rule file can be (16 MiB for TOML, 64 MiB for NDJSON) or
+holding binary data is refused. When two files hold one rule_id, the copy
+with the highest version runs (then the latest updated date, then the
+last imported) and both are named. Exit status 1 when nothing could be
+imported.`,
 		Example: `  picket rules import detection-rules/rules/apm/apm_403_response_to_a_post.toml
   picket rules import rules_export.ndjson`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store := rules.Store{Dir: rulesDir(e.getenv)}
 			total, failed := 0, 0
-			for _, path := range args {
-				rs, errs := store.Import(path)
-				for _, err := range errs {
+			for _, res := range store.ImportPaths(args...) {
+				path, imp := res.Path, res.Imported
+				// A copy that loses to a duplicate rule_id does not run.
+				shadowed := map[string]string{}
+				for _, err := range res.Errs {
 					fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(err.Error()))
+					var dup *rules.DuplicateError
+					if errors.As(err, &dup) {
+						for _, c := range dup.Copies {
+							if c.Source != dup.Winner.Source {
+								shadowed[c.Source] = dup.Winner.Source
+							}
+						}
+					}
 				}
+				rs := imp.Rules
 				if len(rs) == 0 {
 					failed++
 					continue
@@ -226,7 +260,9 @@ status 1 when nothing could be imported.`,
 				for _, r := range rs {
 					ready, why := r.Readiness()
 					state := "runs locally"
-					if broken, bad := unparsable(r); bad {
+					if winner, ok := shadowed[r.Source]; ok {
+						state = "does not run: its rule_id is also in " + winner + ", which runs"
+					} else if broken, bad := unparsable(r); bad {
 						state = "does not run: " + broken
 					} else if ready != triage.RunsLocally {
 						state = string(ready) + ": " + why
@@ -235,6 +271,7 @@ status 1 when nothing could be imported.`,
 					}
 					fmt.Fprintf(e.stdout, "  %s  %s  (%s; %s)\n", triage.Escape(r.DetectorID()), triage.Escape(r.Name), triage.Escape(string(r.Type)), triage.Escape(state))
 				}
+				fmt.Fprintf(e.stdout, "  stored %s\n", triage.Escape(storedList(imp.Files)))
 			}
 			if total == 0 || failed == len(args) {
 				return fmt.Errorf("no rules imported")
@@ -242,6 +279,25 @@ status 1 when nothing could be imported.`,
 			return nil
 		},
 	}
+}
+
+// storedList names the files an import wrote: "a/rule.toml (new),
+// b/rule.toml (replaced the earlier import)", the first 20 of them.
+func storedList(files []rules.StoredFile) string {
+	const show = 20
+	var parts []string
+	for i, f := range files {
+		if i == show {
+			parts = append(parts, fmt.Sprintf("and %d more file(s)", len(files)-show))
+			break
+		}
+		state := "new"
+		if f.Replaced {
+			state = "replaced the earlier import"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", f.Name, state))
+	}
+	return strings.Join(parts, ", ")
 }
 
 type lintFlags struct {

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -460,5 +462,241 @@ func TestBrokenRuleQueryIsNamed(t *testing.T) {
 	_, out, _ := cli(t, "", "rules", "import", p)
 	if strings.Contains(out, "runs locally") || !strings.Contains(out, "does not parse") {
 		t.Errorf("import says: %q", out)
+	}
+}
+
+// writeRuleTree writes rule files (slash-separated names) under a new
+// temporary folder and returns it.
+func writeRuleTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// ndjsonRule is one line of a Kibana rule export.
+func ndjsonRule(id, name string, version int) string {
+	return `{"rule_id":"` + id + `","name":"` + name + `","version":` + strconv.Itoa(version) +
+		`,"severity":"low","risk_score":1,"type":"query","language":"kuery","query":"url.path:/x"}` + "\n"
+}
+
+// TestRulesImportFolderKeepsSameNames is issue 17.6 from the command line:
+// a/rule.ndjson and b/rule.ndjson were "imported 2" and one was kept; a
+// rule_id held twice was shadowed without a word.
+func TestRulesImportFolderKeepsSameNames(t *testing.T) {
+	tests := []struct {
+		name     string
+		files    map[string]string
+		imported string
+		listed   []string
+		stderr   []string
+	}{
+		{
+			name:     "same file name in two folders",
+			files:    map[string]string{"a/rule.ndjson": ndjsonRule("r-a", "A", 1), "b/rule.ndjson": ndjsonRule("r-b", "B", 1)},
+			imported: "imported 2 rule(s) from ",
+			listed:   []string{`"id":"elastic:r-a"`, `"id":"elastic:r-b"`},
+		},
+		{
+			name:     "one rule_id in two files",
+			files:    map[string]string{"a/rule.ndjson": ndjsonRule("dup", "old", 1), "b/rule.ndjson": ndjsonRule("dup", "new", 2)},
+			imported: "imported 2 rule(s) from ",
+			listed:   []string{`"title":"new"`},
+			stderr:   []string{"rule_id dup appears 2 times: ", filepath.Join("a", "rule.ndjson") + ":1 (v1)", filepath.Join("b", "rule.ndjson") + ":1 (v2)", "runs (highest version)"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home := t.TempDir()
+			src := writeRuleTree(t, tt.files)
+			code, out, errOut := cliHome(t, home, "rules", "import", src)
+			if code != 0 || !strings.Contains(out, tt.imported) {
+				t.Fatalf("import exit %d:\n%s%s", code, out, errOut)
+			}
+			for name := range tt.files {
+				if !strings.Contains(out, name) {
+					t.Errorf("import output does not say it stored %s:\n%s", name, out)
+				}
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(errOut, want) {
+					t.Errorf("import stderr lacks %q:\n%s", want, errOut)
+				}
+			}
+			_, list, _ := cliHome(t, home, "rules", "--format", "ndjson")
+			for _, want := range tt.listed {
+				if !strings.Contains(list, want) {
+					t.Errorf("rules list lacks %s:\n%s", want, list)
+				}
+			}
+		})
+	}
+}
+
+// TestRuleFileAttacksOneMessage is issue 17.7 from the command line: a
+// device or an events file given as rules is one message naming it, not
+// an out-of-memory crash or a message per line.
+func TestRuleFileAttacksOneMessage(t *testing.T) {
+	var events strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&events, `{"@timestamp":"2026-11-03T10:00:00Z","event":{"id":"e%d"}}`+"\n", i)
+	}
+	dir := writeRuleTree(t, map[string]string{"events.ndjson": events.String()})
+	eventsFile := filepath.Join(dir, "events.ndjson")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"import a device", []string{"rules", "import", "/dev/zero"}, 1, "/dev/zero: binary data (a NUL byte at offset 0): not a rule file"},
+		{"import events", []string{"rules", "import", eventsFile}, 1, eventsFile + ":1: not a rule file: its first 10 non-empty lines are not rules"},
+		{"events as --rules", []string{"detect", "--rules", eventsFile, "testdata/sample.ndjson"}, 0, eventsFile + ":1: not a rule file"},
+		{"events as --rules of the list", []string{"rules", "--rules", eventsFile}, 0, eventsFile + ":1: not a rule file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := os.Stat("/dev/zero"); err != nil && strings.Contains(tt.name, "device") {
+				t.Skip("no /dev/zero")
+			}
+			code, _, errOut := cli(t, "", tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d: %s", code, tt.code, errOut)
+			}
+			var about []string
+			for _, l := range strings.Split(errOut, "\n") {
+				if strings.Contains(l, "/dev/zero") || strings.Contains(l, eventsFile) {
+					about = append(about, l)
+				}
+			}
+			if len(about) != 1 || !strings.Contains(about[0], tt.want) {
+				t.Errorf("want one line saying %q, got %d:\n%s", tt.want, len(about), strings.Join(about, "\n"))
+			}
+		})
+	}
+}
+
+// TestImportedRuleProblemsOnce is issue 17.10: an imported export with bad
+// lines had them printed again by every later command. Import names them;
+// picket rules names them again on request; every other command says one
+// line.
+func TestImportedRuleProblemsOnce(t *testing.T) {
+	home := t.TempDir()
+	code, _, errOut := cliHome(t, home, "rules", "import", "testdata/rules/export.ndjson")
+	if code != 0 || !strings.Contains(errOut, "export.ndjson:4: invalid JSON") || !strings.Contains(errOut, "export.ndjson:5: not a rule") {
+		t.Fatalf("import exit %d: %s", code, errOut)
+	}
+	stored := filepath.Join(home, "config", "picket", "rules", "export.ndjson")
+	summary := "picket: imported rules: 2 bad lines in " + stored + " (picket rules names them)"
+	tests := []struct {
+		name  string
+		args  []string
+		full  bool // every problem named
+		lines int  // stderr lines about the stored file
+	}{
+		{"detect", []string{"detect", "testdata/rules-apm.ndjson"}, false, 1},
+		{"lint", []string{"rules", "lint", "testdata/rules-apm.ndjson"}, false, 1},
+		{"rules list", []string{"rules"}, true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := cliHome(t, home, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			n := strings.Count(errOut, stored)
+			if n != tt.lines {
+				t.Errorf("%d lines name %s, want %d:\n%s", n, stored, tt.lines, errOut)
+			}
+			if full := strings.Contains(errOut, stored+":4: invalid JSON"); full != tt.full {
+				t.Errorf("bad line named: %v, want %v:\n%s", full, tt.full, errOut)
+			}
+			if !tt.full && !strings.Contains(errOut, summary) {
+				t.Errorf("stderr lacks %q:\n%s", summary, errOut)
+			}
+		})
+	}
+}
+
+// TestRuleMessagesEscapeHostileText: file names and rule names from an
+// imported folder reach the terminal escaped in the new import, duplicate
+// and summary messages.
+func TestRuleMessagesEscapeHostileText(t *testing.T) {
+	home := t.TempDir()
+	src := writeRuleTree(t, map[string]string{
+		"a\x1b]0;pwned\x07/rule.ndjson": ndjsonRule("dup", `evil \u001b[2J name`, 1) + "{not json\n",
+		"b/rule.ndjson":                 ndjsonRule("dup", `other \u009b31m`, 2),
+	})
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"import", []string{"rules", "import", src}},
+		{"list", []string{"rules"}},
+		{"detect", []string{"detect", "testdata/sample.ndjson"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, out, errOut := cliHome(t, home, tt.args...)
+			if !strings.Contains(out+errOut, "dup") {
+				t.Fatalf("nothing said about the rules:\n%s%s", out, errOut)
+			}
+			for _, s := range []string{out, errOut} {
+				if strings.ContainsAny(s, "\x1b\x07\u009b") {
+					t.Errorf("raw control characters in %q", s)
+				}
+			}
+		})
+	}
+}
+
+// TestRulesImportSameNameTogether: two files of one name given to one
+// import are both kept, and replacing a file names the rules it drops.
+func TestRulesImportSameNameTogether(t *testing.T) {
+	home := t.TempDir()
+	src := writeRuleTree(t, map[string]string{
+		"x/rule.ndjson": ndjsonRule("r-x", "X", 1),
+		"y/rule.ndjson": ndjsonRule("r-y", "Y", 1),
+	})
+	x, y := filepath.Join(src, "x", "rule.ndjson"), filepath.Join(src, "y", "rule.ndjson")
+	tests := []struct {
+		name   string
+		args   []string
+		stdout []string
+		stderr string
+		listed []string
+	}{
+		{"together", []string{"rules", "import", x, y}, []string{"stored rule.ndjson (new)", "stored rule-2.ndjson (new)"}, "", []string{"elastic:r-x", "elastic:r-y"}},
+		{"one over the other", []string{"rules", "import", y}, []string{"stored rule.ndjson (replaced the earlier import)"}, "rule.ndjson: replaced; the rule it held that the new file lacks is no longer imported: r-x (X)", []string{"elastic:r-y"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := cliHome(t, home, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(out, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out)
+				}
+			}
+			if tt.stderr != "" && !strings.Contains(errOut, tt.stderr) || tt.stderr == "" && errOut != "" {
+				t.Errorf("stderr %q, want %q", errOut, tt.stderr)
+			}
+			_, list, _ := cliHome(t, home, "rules", "--format", "ndjson")
+			for _, id := range tt.listed {
+				if !strings.Contains(list, `"id":"`+id+`"`) {
+					t.Errorf("rules list lacks %s", id)
+				}
+			}
+		})
 	}
 }
