@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"picket/triage"
 )
@@ -679,4 +680,15 @@ func (s *Store) GroupCase(ctx context.Context, g *triage.Group, findings []triag
 		}
 	}
 	return c, nil
+}
+
+// clip cuts s to at most n bytes on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -178,7 +178,7 @@ func WriteJSON(w io.Writer, rs []Report, o ExportOptions) error {
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
-	_, err := w.Write(jsonSafe(buf.Bytes()))
+	_, err := w.Write(SafeJSON(buf.Bytes()))
 	return err
 }
 
@@ -194,10 +194,11 @@ func marshalNoHTML(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// jsonSafe rewrites the characters encoding/json leaves raw but a terminal
+// SafeJSON rewrites the characters encoding/json leaves raw but a terminal
 // acts on or that reorder text (DEL, C1 controls, bidirectional controls)
-// as \u escapes; the JSON means the same.
-func jsonSafe(b []byte) []byte {
+// as \u escapes; the JSON means the same. The exports and package kibana's
+// NDJSON writer share it.
+func SafeJSON(b []byte) []byte {
 	if !bytes.ContainsFunc(b, func(r rune) bool { return r == 0x7f || (r >= 0x80 && r <= 0x9f) || isBidi(r) }) {
 		return b
 	}
@@ -332,7 +333,7 @@ func writeCaseMarkdown(b *bufio.Writer, r Report, o ExportOptions, many bool) {
 		b.WriteString(mdBlock(c.Description))
 		b.WriteString("\n\n")
 	}
-	b.WriteString(md(summary(r)))
+	b.WriteString(md(Summary(r)))
 	b.WriteString("\n\n")
 
 	fmt.Fprintf(b, "%s# Timeline\n\n", h)
@@ -480,8 +481,9 @@ func writeCaseMarkdown(b *bufio.Writer, r Report, o ExportOptions, many bool) {
 	}
 }
 
-// summary is a one-paragraph account of the case from its findings.
-func summary(r Report) string {
+// Summary is a one-paragraph account of the case from its findings, as
+// the Markdown export and a Kibana case's description open.
+func Summary(r Report) string {
 	if len(r.Findings) == 0 {
 		return fmt.Sprintf("No findings are linked to this case; status %s.", r.Case.Status)
 	}
@@ -638,3 +640,19 @@ func code(s string) string {
 	}
 	return fence + s + fence
 }
+
+// The escapers other packages writing Markdown from a case use (package
+// kibana for a Kibana case's description and comments).
+
+// MarkdownText makes untrusted text inert inline Markdown.
+func MarkdownText(s string) string { return md(s) }
+
+// MarkdownCode renders untrusted text as a code span.
+func MarkdownCode(s string) string { return code(s) }
+
+// MarkdownNote keeps analyst-written Markdown (notes, descriptions) as
+// Markdown while making it safe: see mdBlock.
+func MarkdownNote(s string) string { return mdBlock(s) }
+
+// MarkdownStep is for Picket's own one-line Markdown (playbook steps).
+func MarkdownStep(s string) string { return mdInline(s) }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"picket/casefile"
+	"picket/kibana"
 )
 
 // openCaseFile opens the configured case file. Commands that only read
@@ -151,7 +152,7 @@ pushed is refused unless --again is given.`,
 			if kibanaURL == "" {
 				return usagef("give --kibana-url or set KIBANA_URL")
 			}
-			k := casefile.KibanaCases{URL: kibanaURL, Space: space, APIKey: e.getenv("KIBANA_API_KEY"),
+			k := kibana.Cases{URL: kibanaURL, Space: space, APIKey: e.getenv("KIBANA_API_KEY"),
 				Username: e.getenv("KIBANA_USERNAME"), Password: e.getenv("KIBANA_PASSWORD")}
 			if k.APIKey == "" {
 				k.APIKey = e.getenv(envESAPIKey)
@@ -164,7 +165,7 @@ pushed is refused unless --again is given.`,
 				if err != nil {
 					return err
 				}
-				res, err := st.Push(cmd.Context(), k, r, casefile.LocalUser(), again)
+				res, err := k.Push(cmd.Context(), st, r, casefile.LocalUser(), again)
 				if err != nil {
 					return err
 				}

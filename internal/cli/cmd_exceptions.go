@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"picket/casefile"
+	"picket/kibana"
 	"picket/triage"
 )
 
@@ -49,9 +50,9 @@ file, so exceptions tuned in Kibana apply in Picket and the other way round.`,
 				if err != nil {
 					return err
 				}
-				list := casefile.ExceptionList{ListID: listID, Name: name}
+				list := kibana.ExceptionList{ListID: listID, Name: name}
 				return writeOut(e, out, func(w io.Writer) error {
-					return casefile.WriteKibanaExceptions(terminalSafeJSON{w}, list, xs)
+					return kibana.WriteExceptions(terminalSafeJSON{w}, list, xs)
 				})
 			})
 		},
@@ -80,7 +81,7 @@ detector). Importing a list again updates its items.`,
 				defer f.Close()
 				r = f
 			}
-			xs, _, stats, err := casefile.ReadKibanaExceptions(r, importDetector)
+			xs, _, stats, err := kibana.ReadExceptions(r, kibana.ReadOptions{DefaultDetector: importDetector})
 			if err != nil {
 				return fmt.Errorf("%s: %s", args[0], triage.Escape(err.Error()))
 			}
@@ -162,7 +163,7 @@ domain write keyword lists.`,
 					return err
 				}
 				return writeOut(e, out, func(w io.Writer) error {
-					_, skipped, err := casefile.WriteValueList(terminalSafeJSON{w}, entries, kind)
+					_, skipped, err := kibana.WriteValueList(terminalSafeJSON{w}, entries, kind)
 					if skipped > 0 {
 						fmt.Fprintf(e.stderr, "picket: %d value(s) with line breaks cannot be written to a value list and were skipped\n", skipped)
 					}
