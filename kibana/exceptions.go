@@ -180,6 +180,10 @@ type ReadOptions struct {
 	// DefaultDetector is the detector of items without a
 	// "picket:detector=ID" tag; "" means every detector ("*").
 	DefaultDetector string
+	// KnownDetector, when not nil, says whether a detector id exists. An
+	// item whose tag names a detector it rejects fails the import: the
+	// exception would be stored and never apply.
+	KnownDetector func(id string) bool
 }
 
 // ReadExceptions reads a Kibana exception list export (or a rules export
@@ -203,7 +207,12 @@ func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []Exception
 	lineNo := 0
 	for sc.Scan() {
 		lineNo++
-		line := bytes.TrimSpace(sc.Bytes())
+		line := sc.Bytes()
+		if lineNo == 1 {
+			// Windows editors save UTF-8 with a byte order mark.
+			line = bytes.TrimPrefix(line, utf8BOM)
+		}
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
@@ -211,9 +220,11 @@ func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []Exception
 		if err := json.Unmarshal(line, &keys); err != nil {
 			return nil, nil, st, fmt.Errorf("line %d: %w", lineNo, err)
 		}
+		// A key set to null is as good as absent: Kibana writes
+		// "item_id": null on some list containers.
 		has := func(k string) bool {
-			_, ok := keys[k]
-			return ok
+			v, ok := keys[k]
+			return ok && !bytes.Equal(v, []byte("null"))
 		}
 		switch {
 		case has("exported_exception_list_count") || has("rule_id"):
@@ -223,7 +234,7 @@ func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []Exception
 			if err := json.Unmarshal(line, &it); err != nil {
 				return nil, nil, st, fmt.Errorf("line %d: exception item: %w", lineNo, err)
 			}
-			x, err := itemToException(it, defaultDetector)
+			x, err := itemToException(it, defaultDetector, o.KnownDetector)
 			if err != nil {
 				return nil, nil, st, fmt.Errorf("line %d: exception item %q: %w", lineNo, it.ItemID, err)
 			}
@@ -261,7 +272,9 @@ func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []Exception
 	return xs, lists, st, nil
 }
 
-func itemToException(it kibanaItem, defaultDetector string) (triage.Exception, error) {
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+func itemToException(it kibanaItem, defaultDetector string, known func(string) bool) (triage.Exception, error) {
 	if it.Type != "" && it.Type != "simple" {
 		return triage.Exception{}, fmt.Errorf("type %q is not supported (want simple)", it.Type)
 	}
@@ -277,6 +290,9 @@ func itemToException(it kibanaItem, defaultDetector string) (triage.Exception, e
 	}
 	for _, t := range it.Tags {
 		if d, ok := strings.CutPrefix(t, detectorTag); ok && d != "" {
+			if known != nil && d != triage.AllDetectors && !known(d) {
+				return x, fmt.Errorf("tag %q names a detector Picket does not know (picket rules lists them)", t)
+			}
 			x.Detector = d
 			continue
 		}

@@ -198,3 +198,70 @@ func TestWriteValueList(t *testing.T) {
 		}
 	}
 }
+
+// Lines of a small Kibana export the hostile-input tests build on.
+const (
+	listLine = `{"id":"l1","list_id":"web","name":"Web","description":"d","type":"detection","namespace_type":"single","os_types":[],"tags":[],"version":1}`
+	itemLine = `{"item_id":"i1","list_id":"web","name":"n","description":"d","type":"simple","namespace_type":"single","entries":[{"field":"source.ip","operator":"included","type":"match","value":"10.0.0.5"}],"comments":[],"os_types":[],"tags":[]}`
+)
+
+// withTags returns itemLine with tags.
+func withTags(tags ...string) string {
+	b, _ := json.Marshal(tags)
+	return strings.Replace(itemLine, `"tags":[]`, `"tags":`+string(b), 1)
+}
+
+// TestReadExceptionsAccepts covers exports that are valid but used to be
+// refused (issue 17): a container whose item_id is null, a byte order mark.
+func TestReadExceptionsAccepts(t *testing.T) {
+	known := func(id string) bool { return id == "appsensor:ACE3" }
+	tests := []struct {
+		name         string
+		in           string
+		lists, items int
+		detector     string
+	}{
+		{"item_id null on the container", strings.Replace(listLine, `"id":"l1",`, `"id":"l1","item_id":null,`, 1) + "\n" + itemLine, 1, 1, "*"},
+		{"entries null on the container", strings.Replace(listLine, `"id":"l1",`, `"id":"l1","entries":null,`, 1) + "\n" + itemLine, 1, 1, "*"},
+		{"byte order mark", "\ufeff" + listLine + "\n" + itemLine, 1, 1, "*"},
+		{"byte order mark before an item", "\ufeff" + itemLine, 0, 1, "*"},
+		{"known detector tag", listLine + "\n" + withTags("picket:detector=appsensor:ACE3"), 1, 1, "appsensor:ACE3"},
+		{"every detector tag", listLine + "\n" + withTags("picket:detector=*"), 1, 1, "*"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			xs, lists, st, err := ReadExceptions(strings.NewReader(tt.in), ReadOptions{KnownDetector: known})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lists) != tt.lists || st.Lists != tt.lists || len(xs) != tt.items || st.Items != tt.items {
+				t.Fatalf("%d lists, %d items (stats %+v); want %d and %d", len(lists), len(xs), st, tt.lists, tt.items)
+			}
+			if xs[0].Detector != tt.detector {
+				t.Errorf("detector %q, want %q", xs[0].Detector, tt.detector)
+			}
+		})
+	}
+}
+
+// TestReadExceptionsUnknownDetector: a tag naming a detector Picket does
+// not have would be stored and never apply; the import says so instead,
+// naming the line and the tag.
+func TestReadExceptionsUnknownDetector(t *testing.T) {
+	known := func(id string) bool { return id == "appsensor:ACE3" }
+	in := listLine + "\n" + withTags("web", "picket:detector=appsensor:NOPE")
+	xs, _, _, err := ReadExceptions(strings.NewReader(in), ReadOptions{KnownDetector: known})
+	if err == nil || xs != nil {
+		t.Fatalf("accepted %d exception(s), err %v", len(xs), err)
+	}
+	for _, want := range []string{"line 2", `"picket:detector=appsensor:NOPE"`, "does not know"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	// Without a validator (a library caller that knows no detectors) the
+	// tag is taken as it is.
+	if xs, _, _, err := ReadExceptions(strings.NewReader(in), ReadOptions{}); err != nil || xs[0].Detector != "appsensor:NOPE" {
+		t.Errorf("without a validator: %v %v", xs, err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"picket/casefile"
+	"picket/detectors"
 	"picket/kibana"
 	"picket/triage"
 )
@@ -81,7 +82,11 @@ detector). Importing a list again updates its items.`,
 				defer f.Close()
 				r = f
 			}
-			xs, _, stats, err := kibana.ReadExceptions(r, kibana.ReadOptions{DefaultDetector: importDetector})
+			known, err := knownDetectors(e)
+			if err != nil {
+				return err
+			}
+			xs, _, stats, err := kibana.ReadExceptions(r, kibana.ReadOptions{DefaultDetector: importDetector, KnownDetector: known})
 			if err != nil {
 				return fmt.Errorf("%s: %s", args[0], triage.Escape(err.Error()))
 			}
@@ -209,6 +214,21 @@ domain write keyword lists.`,
 	add.Flags().StringVar(&expires, "expires", "", "expire after this long (e.g. 12h, 30d)")
 	cmd.AddCommand(export, add)
 	return cmd
+}
+
+// knownDetectors says whether a detector id is one Picket has: built in,
+// imported (picket rules import) or listed as not yet running. An
+// exception for any other id would be stored and never apply.
+func knownDetectors(e *env) (func(string) bool, error) {
+	extra, err := loadRules(e, nil)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, info := range detectors.Catalogue(detectors.Options{Rules: extra}) {
+		ids[info.ID] = true
+	}
+	return func(id string) bool { return ids[id] }, nil
 }
 
 // parseExpiry accepts Go durations and whole days ("30d").
