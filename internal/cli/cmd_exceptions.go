@@ -125,7 +125,8 @@ detector). Importing a list again updates its items.`,
 					if !x.Expires.IsZero() {
 						exp = timeCell(x.Expires)
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, x.Detector, cell(x.Name, 40), cell(triage.ExceptionSummary(x.Entries), 80), exp)
+					// Every text cell can come from an imported list.
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, triage.Escape(x.Detector), cell(x.Name, 40), cell(triage.ExceptionSummary(x.Entries), 80), exp)
 				}
 				return tw.Flush()
 			})
