@@ -137,8 +137,9 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 description with the summary and findings, a comment per note and one with
 the checklist, the linked alerts attached, and the status (acknowledged
 becomes in-progress). It authenticates with KIBANA_API_KEY, else
-` + envESAPIKey + `, else KIBANA_USERNAME/KIBANA_PASSWORD. A case already
-pushed is refused unless --again is given.`,
+the Elasticsearch API key (` + envESAPIKey + `), else KIBANA_USERNAME and
+KIBANA_PASSWORD; the config's [kibana] table can hold the same. A case
+already pushed is refused unless --again is given.`,
 		Example: `  KIBANA_API_KEY=... picket case push 3 --kibana-url https://kibana.example.com:5601 --space soc`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -146,16 +147,13 @@ pushed is refused unless --again is given.`,
 			if err != nil || id <= 0 {
 				return usagef("case id %q is not a number", args[0])
 			}
-			if kibanaURL == "" {
-				kibanaURL = e.getenv("KIBANA_URL")
+			cfg, err := g.load(e.getenv)
+			if err != nil {
+				return err
 			}
-			if kibanaURL == "" {
-				return usagef("give --kibana-url or set KIBANA_URL")
-			}
-			k := kibana.Cases{URL: kibanaURL, Space: space, APIKey: e.getenv("KIBANA_API_KEY"),
-				Username: e.getenv("KIBANA_USERNAME"), Password: e.getenv("KIBANA_PASSWORD")}
-			if k.APIKey == "" {
-				k.APIKey = e.getenv(envESAPIKey)
+			k := kibanaClient(cfg, kibanaURL, space)
+			if k.URL == "" {
+				return usagef("give --kibana-url, set %s or url in the config's [kibana] table", envKibanaURL)
 			}
 			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
 				r, err := st.Report(cmd.Context(), id)
@@ -175,11 +173,28 @@ pushed is refused unless --again is given.`,
 			})
 		},
 	}
-	push.Flags().StringVar(&kibanaURL, "kibana-url", "", "Kibana base URL (env KIBANA_URL)")
-	push.Flags().StringVar(&space, "space", "", "Kibana space (default: the default space)")
+	push.Flags().StringVar(&kibanaURL, "kibana-url", "", "Kibana base URL (env KIBANA_URL, config kibana.url)")
+	push.Flags().StringVar(&space, "space", "", "Kibana space (config kibana.space; default: the default space)")
 	push.Flags().BoolVar(&again, "again", false, "push even if the case was pushed before (creates another Kibana case)")
 	cmd.AddCommand(list, show, push)
 	return cmd
+}
+
+// kibanaClient is the Kibana Cases client the configuration describes,
+// with the --kibana-url and --space flags (when given) over it.
+func kibanaClient(cfg config, flagURL, flagSpace string) kibana.Cases {
+	kc := cfg.Kibana
+	if flagURL != "" {
+		kc.URL = flagURL
+	}
+	if flagSpace != "" {
+		kc.Space = flagSpace
+	}
+	k := kibana.Cases{URL: kc.URL, Space: kc.Space, APIKey: kc.APIKey.Reveal(), Username: kc.Username, Password: kc.Password.Reveal()}
+	if k.APIKey == "" {
+		k.APIKey = cfg.Elasticsearch.APIKey.Reveal()
+	}
+	return k
 }
 
 // caseLine is the NDJSON form of a case in picket case list.
