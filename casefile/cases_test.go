@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -426,34 +427,64 @@ func TestAllowlist(t *testing.T) {
 	}
 }
 
+// TestGroupCase pins down when and how a group becomes a case: the key,
+// the title, the severity, and what a second call does.
 func TestGroupCase(t *testing.T) {
 	fixedClock(t)
-	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
-	var gr triage.Grouper
-	fs := []triage.Finding{
-		{Detector: "appsensor:IE1", Severity: triage.Medium, Timestamp: time.Unix(100, 0), SourceIP: netip.MustParseAddr("192.0.2.1"), UserAgent: "ua\x1b", EventIDs: []string{"1"}},
-		{Detector: "appsensor:CIE1", Severity: triage.High, Timestamp: time.Unix(200, 0), SourceIP: netip.MustParseAddr("192.0.2.1"), UserAgent: "ua\x1b", EventIDs: []string{"2"}},
+	ip := netip.MustParseAddr("192.0.2.1")
+	chrome := "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	finding := func(sev triage.Severity, ua string, n int) triage.Finding {
+		return triage.Finding{Detector: "appsensor:IE1", Severity: sev, Timestamp: time.Unix(int64(100+n), 0), SourceIP: ip, UserAgent: ua, EventIDs: []string{strconv.Itoa(n)}}
 	}
-	for i := range fs {
-		gr.Add(&fs[i])
+	many := make([]triage.Finding, triage.MaxEvidence+5)
+	for i := range many {
+		many[i] = finding(triage.Medium, "curl/8.5.0", i)
 	}
-	g := gr.Groups()[0]
-	c, err := s.GroupCase(ctx, g, fs)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name     string
+		key      triage.GroupKey
+		findings []triage.Finding
+		title    string
+		severity string
+		linked   int
+		observed int // distinct observables
+	}{
+		{"known agent", triage.GroupKey{SourceIP: ip, UserAgent: chrome},
+			[]triage.Finding{finding(triage.Medium, chrome, 1), finding(triage.High, chrome, 2)},
+			"192.0.2.1 · Chrome 120 / Windows", "high", 2, 2},
+		{"unrecognised agent: the key", triage.GroupKey{SourceIP: ip, UserAgent: "ua\x1b"},
+			[]triage.Finding{finding(triage.Medium, "ua\x1b", 1)}, "192.0.2.1 ua\x1b", "medium", 1, 2},
+		{"no address: the key", triage.GroupKey{UserAgent: chrome}, nil, "- " + chrome, "low", 0, 0},
+		{"no findings: low", triage.GroupKey{SourceIP: ip, UserAgent: "curl/8.5.0"}, nil, "192.0.2.1 · curl (tool)", "low", 0, 0},
+		{"low findings", triage.GroupKey{SourceIP: ip, UserAgent: "x"}, []triage.Finding{finding(triage.Low, "x", 1)}, "192.0.2.1 x", "low", 1, 2},
+		{"evidence capped", triage.GroupKey{SourceIP: ip, UserAgent: "y"}, many, "192.0.2.1 y", "medium", triage.MaxEvidence, 2},
 	}
-	if c.Key != g.Key.String() || c.Severity != "high" || c.Title != `Activity from 192.0.2.1 (ua\x1b)` {
-		t.Errorf("case %+v", c)
-	}
-	again, err := s.GroupCase(ctx, g, fs)
-	if err != nil || again.ID != c.ID {
-		t.Fatalf("second call: %+v %v", again, err)
-	}
-	items, _ := s.CaseItems(ctx, c.ID)
-	obs, _ := s.Observables(ctx, c.ID)
-	if len(items) != 2 || len(obs) != 2 {
-		t.Errorf("%d items, %d observables; want 2 and 2 (ip, user agent)", len(items), len(obs))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
+			c, err := s.GroupCase(ctx, tt.key, tt.findings, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Key != tt.key.String() || c.Title != tt.title || c.Severity != tt.severity || c.Status != StatusOpen || c.Assignee != "alice" {
+				t.Errorf("case %+v; want key %q title %q severity %s, open, assigned to alice", c, tt.key.String(), tt.title, tt.severity)
+			}
+			items, _ := s.CaseItems(ctx, c.ID)
+			obs, _ := s.Observables(ctx, c.ID)
+			if len(items) != tt.linked || len(obs) != tt.observed {
+				t.Errorf("%d items, %d observables; want %d and %d", len(items), len(obs), tt.linked, tt.observed)
+			}
+			// Acting on the group again finds the same case; a more severe
+			// finding raises it, the title stays.
+			again, err := s.GroupCase(ctx, tt.key, append(tt.findings, finding(triage.Critical, tt.key.UserAgent, 999)), "bob")
+			if err != nil || again.ID != c.ID || again.Title != c.Title || again.Severity != "critical" {
+				t.Errorf("second call: %+v %v", again, err)
+			}
+			if cs, _ := s.Cases(ctx, CaseFilter{}); len(cs) != 1 {
+				t.Errorf("%d cases after two calls", len(cs))
+			}
+		})
 	}
 }
 
