@@ -17,26 +17,42 @@ import (
 	"picket/kibana"
 )
 
-// openCaseFile opens the configured case file. Commands that only read
-// (case list, export) do not create one: a missing file is an error naming
+// caseFileMode says how a command uses the case file.
+type caseFileMode int
+
+const (
+	// caseFileRead: the file must exist and is opened read-only, so a
+	// file that cannot be written can still be listed and exported.
+	caseFileRead caseFileMode = iota
+	// caseFileWrite: the file must exist and is opened for writing.
+	caseFileWrite
+	// caseFileCreate: the file is created when missing.
+	caseFileCreate
+)
+
+// openCaseFile opens the configured case file as mode says. Only
+// caseFileCreate makes a missing file: otherwise that is an error naming
 // the path.
-func openCaseFile(ctx context.Context, cfg config, create bool) (*casefile.Store, error) {
-	if !create {
+func openCaseFile(ctx context.Context, cfg config, mode caseFileMode) (*casefile.Store, error) {
+	if mode != caseFileCreate {
 		if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no case file at %s (cases are created in the console; --db or %s choose another file)", cfg.DB, envDB)
 		}
 	}
+	if mode == caseFileRead {
+		return casefile.OpenReadOnly(ctx, cfg.DB)
+	}
 	return casefile.Open(ctx, cfg.DB)
 }
 
-// withCaseFile loads the configuration, opens its case file (creating it
-// only when create is set), runs fn and closes the file.
-func withCaseFile(ctx context.Context, e *env, g *globalFlags, create bool, fn func(cfg config, st *casefile.Store) error) error {
+// withCaseFile loads the configuration, opens its case file as mode says,
+// runs fn and closes the file.
+func withCaseFile(ctx context.Context, e *env, g *globalFlags, mode caseFileMode, fn func(cfg config, st *casefile.Store) error) error {
 	cfg, err := g.load(e.getenv)
 	if err != nil {
 		return err
 	}
-	st, err := openCaseFile(ctx, cfg, create)
+	st, err := openCaseFile(ctx, cfg, mode)
 	if err != nil {
 		return err
 	}
@@ -71,7 +87,7 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 					return usagef("unknown status %q (want open, acknowledged or closed)", s)
 				}
 			}
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				cs, err := st.Cases(cmd.Context(), casefile.CaseFilter{Status: status})
 				if err != nil {
 					return err
@@ -111,7 +127,7 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 			if showFormat != "md" && showFormat != "json" {
 				return usagef("unknown format %q (want md or json)", showFormat)
 			}
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				r, err := st.Report(cmd.Context(), id)
 				if errors.Is(err, casefile.ErrNotFound) {
 					return fmt.Errorf("no case %d in %s", id, cfg.DB)
@@ -155,7 +171,7 @@ already pushed is refused unless --again is given.`,
 			if k.URL == "" {
 				return usagef("give --kibana-url, set %s or url in the config's [kibana] table", envKibanaURL)
 			}
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileWrite, func(cfg config, st *casefile.Store) error {
 				r, err := st.Report(cmd.Context(), id)
 				if errors.Is(err, casefile.ErrNotFound) {
 					return fmt.Errorf("no case %d in %s", id, cfg.DB)

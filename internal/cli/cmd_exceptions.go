@@ -46,7 +46,7 @@ file, so exceptions tuned in Kibana apply in Picket and the other way round.`,
   # then in Kibana: Rules > Shared exception lists > Import, or
   # curl -X POST "$KIBANA/api/exception_lists/_import" -H 'kbn-xsrf: true' -F file=@picket-exceptions.ndjson`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{Detector: detector})
 				if err != nil {
 					return err
@@ -90,7 +90,7 @@ detector). Importing a list again updates its items.`,
 			if err != nil {
 				return fmt.Errorf("%s: %s", args[0], triage.Escape(err.Error()))
 			}
-			return withCaseFile(cmd.Context(), e, g, true, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileCreate, func(cfg config, st *casefile.Store) error {
 				if _, err := st.AddExceptions(cmd.Context(), xs); err != nil {
 					return err
 				}
@@ -113,7 +113,7 @@ detector). Importing a list again updates its items.`,
 		Short: "List the exceptions in the case file",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{})
 				if err != nil {
 					return err
@@ -163,7 +163,7 @@ domain write keyword lists.`,
 			default:
 				return usagef("unknown kind %q (want ip, user_agent, user, path or domain)", kind)
 			}
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				entries, err := st.Allowlist(cmd.Context(), time.Now())
 				if err != nil {
 					return err
@@ -200,7 +200,7 @@ domain write keyword lists.`,
 			if err := a.Validate(); err != nil {
 				return usageError{err}
 			}
-			return withCaseFile(cmd.Context(), e, g, true, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileCreate, func(cfg config, st *casefile.Store) error {
 				id, err := st.AddAllowEntry(cmd.Context(), a)
 				if err != nil {
 					return err
@@ -255,7 +255,7 @@ func caseFileSuppression(ctx context.Context, e *env, path string) ([]triage.Exc
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
-	st, err := casefile.Open(ctx, path)
+	st, err := casefile.OpenReadOnly(ctx, path)
 	if err != nil {
 		return nil, nil, err
 	}
