@@ -389,7 +389,8 @@ func TestMarkdownEscaping(t *testing.T) {
 		{md, "<script>", `\<script\>`},
 		{md, "**bold** [x](y)", `\*\*bold\*\* \[x\](y)`},
 		{md, "\x1b[31m", `\\x1b\[31m`}, // rendered: \x1b[31m
-		{code, "a|b", "`a\\|b`"},
+		{cellCode, "a|b", "`a\\|b`"},
+		{code, "a|b", "`a|b`"},
 		{code, "has `tick`", "`` has `tick` ``"},
 		{code, "", "_(empty)_"},
 		{mdBlock, "**ok**\n<img src=x>", "**ok**\n&lt;img src=x>"},
