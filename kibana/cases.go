@@ -28,6 +28,22 @@ type Cases struct {
 	Client   *http.Client // nil: http.DefaultClient with a 30s timeout
 }
 
+// String describes k without its credentials, so a client printed by
+// mistake (%v, %+v) leaks nothing.
+func (k Cases) String() string {
+	auth := "no credentials"
+	switch {
+	case k.APIKey != "":
+		auth = "API key [redacted]"
+	case k.Username != "":
+		auth = "user " + k.Username + ", password [redacted]"
+	}
+	return fmt.Sprintf("Kibana Cases at %s (space %q, %s)", k.URL, k.Space, auth)
+}
+
+// GoString is String, for %#v.
+func (k Cases) GoString() string { return k.String() }
+
 // PushResult says what a push created.
 type PushResult struct {
 	CaseID   string // the Kibana case id

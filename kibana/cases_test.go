@@ -3,6 +3,7 @@ package kibana
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -143,5 +144,16 @@ func TestPushToKibanaCases(t *testing.T) {
 	bad := Cases{URL: srv.URL, Space: "soc", APIKey: "wrong"}
 	if _, err := bad.Push(ctx, s, r, "alice", true); err == nil || !strings.Contains(err.Error(), "missing headers") {
 		t.Errorf("push with a wrong key: %v", err)
+	}
+}
+
+// A client printed by mistake shows no credential.
+func TestCasesPrintsNoSecret(t *testing.T) {
+	for _, k := range []Cases{{URL: "https://k", APIKey: "s3cret-key"}, {URL: "https://k", Username: "u", Password: "s3cret-pw"}} {
+		for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+			if out := fmt.Sprintf(format, k); strings.Contains(out, "s3cret") {
+				t.Errorf("%s prints a credential: %s", format, out)
+			}
+		}
 	}
 }
