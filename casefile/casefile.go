@@ -30,6 +30,17 @@
 // read-only connection before anything is written, so a refused file is left
 // exactly as it was.
 //
+// # Read-only case files
+//
+// OpenReadOnly opens a file for reading only, so a case file that cannot
+// be written (its mode, or its directory's) can still be listed and
+// exported. When no -wal file lies beside it nobody has it open and the
+// main file holds everything, so it is read as immutable: SQLite then
+// creates no -wal or -shm file, which a read-only directory would not
+// allow anyway. A file with a log is read with mode=ro, through its -shm
+// file. A store opened this way refuses every write with [ErrReadOnly];
+// Open on a file that cannot be written fails with ErrReadOnly too.
+//
 // The schema lives in migrations/NNNN_name.sql, embedded in the binary and
 // tracked with PRAGMA user_version. Every timestamp column holds INTEGER unix
 // milliseconds (UTC).
@@ -68,6 +79,10 @@ var ErrTooNew = errors.New("case file was written by a newer Picket")
 // for longer than the busy timeout.
 var ErrLocked = errors.New("case file is locked by another writer")
 
+// ErrReadOnly reports a case file that cannot be written, because of its
+// mode or its directory's, or a write through a Store from OpenReadOnly.
+var ErrReadOnly = errors.New("case file is read-only (its mode or its directory's): it can be read, not changed")
+
 // defaultBusyTimeout is how long SQLite retries a locked database.
 const defaultBusyTimeout = 5 * time.Second
 
@@ -79,16 +94,18 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 
 // SQLite primary result codes we map to sentinel errors.
 const (
-	sqliteBusy   = 5
-	sqliteLocked = 6
-	sqliteNotADB = 26
+	sqliteBusy     = 5
+	sqliteLocked   = 6
+	sqliteReadOnly = 8
+	sqliteCantOpen = 14
+	sqliteNotADB   = 26
 )
 
 // Store is an open case file. It is safe for concurrent use by multiple
 // goroutines.
 type Store struct {
 	path   string
-	writer *sql.DB // exactly one connection, BEGIN IMMEDIATE
+	writer *sql.DB // exactly one connection, BEGIN IMMEDIATE; nil when read-only
 	reader *sql.DB // query_only pool
 }
 
@@ -117,12 +134,15 @@ func open(ctx context.Context, path string, cfg config) (*Store, error) {
 		return nil, fmt.Errorf("casefile: open %s: %w", path, err)
 	}
 	// Inspect an existing file before anything can write to it.
-	if err := preflight(ctx, abs, latest(migs), cfg.busyTimeout); err != nil {
+	if _, err := preflight(ctx, abs, latest(migs), cfg.busyTimeout); err != nil {
 		return nil, fmt.Errorf("casefile: open %s: %w", path, err)
 	}
 	// Create the file ourselves so it is private (0600) rather than
 	// SQLite's default 0644; SQLite gives -wal and -shm the same mode.
 	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if errors.Is(err, fs.ErrPermission) && exists(abs) {
+		err = ErrReadOnly // the path is in the message already
+	}
 	if err != nil {
 		return nil, fmt.Errorf("casefile: open %s: %w", path, err)
 	}
@@ -144,6 +164,9 @@ func open(ctx context.Context, path string, cfg config) (*Store, error) {
 	s := &Store{path: path, writer: writer}
 	if err := s.migrate(ctx, migs); err != nil {
 		writer.Close()
+		if errors.Is(err, ErrReadOnly) {
+			err = ErrReadOnly // a directory we cannot write: say just that
+		}
 		return nil, fmt.Errorf("casefile: open %s: %w", path, err)
 	}
 
@@ -165,6 +188,88 @@ func open(ctx context.Context, path string, cfg config) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens the existing case file at path for reading only; see
+// "Read-only case files" above. Like Open it refuses foreign and newer
+// files without touching them. A file written by an older Picket is
+// brought up to date first, as Open would, when it can be written;
+// otherwise it is refused with ErrReadOnly.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	return openReadOnly(ctx, path, config{migrations: embeddedMigrations(), busyTimeout: defaultBusyTimeout})
+}
+
+func openReadOnly(ctx context.Context, path string, cfg config) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: open %s: %w", path, err)
+	}
+	migs, err := loadMigrations(cfg.migrations)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: open %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("casefile: open %s: %w", path, err)
+	}
+	st, err := preflight(ctx, abs, latest(migs), cfg.busyTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: open %s: %w", path, logHint(abs, err))
+	}
+	if st.userVersion < latest(migs) {
+		// This Picket's queries need the current schema.
+		w, err := open(ctx, path, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("casefile: open %s: schema version %d must be upgraded to %d before it can be read: %w",
+				path, st.userVersion, latest(migs), err)
+		}
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+	}
+	reader, err := sql.Open("sqlite", dsn(abs, readOnlyParams(abs, cfg.busyTimeout,
+		"_pragma=foreign_keys(1)", "_pragma=query_only(1)")...))
+	if err != nil {
+		return nil, fmt.Errorf("casefile: open %s: %w", path, err)
+	}
+	reader.SetMaxOpenConns(readPoolSize)
+	reader.SetMaxIdleConns(readPoolSize)
+	// Check again through the pool itself: the file may have changed
+	// since preflight, and this is where a log that cannot be read shows.
+	now, err := readState(ctx, reader)
+	if err == nil {
+		err = now.check(latest(migs))
+	}
+	if err == nil && now.userVersion != latest(migs) {
+		err = fmt.Errorf("schema version %d changed while opening", now.userVersion)
+	}
+	if err != nil {
+		reader.Close()
+		return nil, fmt.Errorf("casefile: open %s: %w", path, logHint(abs, err))
+	}
+	return &Store{path: path, reader: reader}, nil
+}
+
+// logHint explains SQLite's "unable to open database file" when path has
+// a log: reading it needs its -shm file, which only a writable directory
+// lets SQLite create. Picket folds the log in the next time the file is
+// opened with write access.
+func logHint(path string, err error) error {
+	if cantOpen(err) && exists(path+"-wal") {
+		return fmt.Errorf("its write-ahead log (-wal) can only be read with the -shm file beside it or write access to the directory: %w", err)
+	}
+	return err
+}
+
+// readOnlyParams are the URI parameters of a read-only connection to
+// path: immutable when no log or journal lies beside it (nobody has it
+// open, so the main file is the whole truth and SQLite need create
+// nothing), else mode=ro, which reads the log through its -shm file.
+func readOnlyParams(path string, busy time.Duration, extra ...string) []string {
+	params := []string{"mode=ro", fmt.Sprintf("_pragma=busy_timeout(%d)", busy.Milliseconds())}
+	if !exists(path+"-wal") && !exists(path+"-journal") {
+		params = append(params, "immutable=1")
+	}
+	return append(params, extra...)
+}
+
 // Close closes both connection pools. In WAL mode the last connection to
 // close checkpoints the log back into the main file.
 func (s *Store) Close() error {
@@ -172,7 +277,9 @@ func (s *Store) Close() error {
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
 	}
-	errs = append(errs, s.writer.Close())
+	if s.writer != nil {
+		errs = append(errs, s.writer.Close())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("casefile: close %s: %w", s.path, err)
 	}
@@ -222,64 +329,52 @@ func (st fileState) check(maxVersion int) error {
 
 // preflight inspects an existing non-empty file without writing to it: the
 // 16-byte SQLite magic first, then application_id, user_version and the
-// schema size through a read-only (mode=ro) connection. A missing or empty
-// file passes. migrate repeats the check inside its write transaction, so a
-// file that changes in between is still caught.
-func preflight(ctx context.Context, path string, maxVersion int, busy time.Duration) error {
+// schema size through a read-only connection (immutable when no log lies
+// beside it, see readOnlyParams). A missing or empty file passes with the
+// zero state. migrate repeats the check inside its write transaction, so
+// a file that changes in between is still caught.
+func preflight(ctx context.Context, path string, maxVersion int, busy time.Duration) (fileState, error) {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil
+		return fileState{}, nil
 	case err != nil:
-		return err
+		return fileState{}, err
 	case fi.IsDir():
-		return fmt.Errorf("%w: is a directory", ErrNotPicket)
+		return fileState{}, fmt.Errorf("%w: is a directory", ErrNotPicket)
 	case fi.Size() == 0:
-		return nil
+		return fileState{}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return fileState{}, err
 	}
 	hdr := make([]byte, 100) // the SQLite database header
 	_, err = io.ReadFull(f, hdr)
 	f.Close()
 	if errors.Is(err, io.ErrUnexpectedEOF) || (err == nil && !bytes.HasPrefix(hdr, sqliteMagic)) {
-		return fmt.Errorf("%w: not a SQLite database", ErrNotPicket)
+		return fileState{}, fmt.Errorf("%w: not a SQLite database", ErrNotPicket)
 	}
 	if err != nil {
-		return err
+		return fileState{}, err
 	}
-
-	params := []string{"mode=ro", fmt.Sprintf("_pragma=busy_timeout(%d)", busy.Milliseconds())}
-	if walMode(hdr) && !exists(path+"-wal") {
-		// Nobody has this WAL database open and its log is fully
-		// checkpointed, so the main file is the whole truth. Reading it as
-		// immutable stops SQLite from creating -wal and -shm files next to
-		// a file we may be about to refuse.
-		params = append(params, "immutable=1")
-	}
-	db, err := sql.Open("sqlite", dsn(path, params...))
+	db, err := sql.Open("sqlite", dsn(path, readOnlyParams(path, busy)...))
 	if err != nil {
-		return err
+		return fileState{}, err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return dbErr(err)
+		return fileState{}, dbErr(err)
 	}
 	defer conn.Close()
 	st, err := readState(ctx, conn)
 	if err != nil {
-		return err
+		return st, err
 	}
-	return st.check(maxVersion)
+	return st, st.check(maxVersion)
 }
-
-// walMode reports whether a SQLite header marks the file as WAL mode
-// (file format read/write versions 2 at offsets 18 and 19).
-func walMode(hdr []byte) bool { return hdr[18] == 2 && hdr[19] == 2 }
 
 func exists(path string) bool {
 	_, err := os.Stat(path)
@@ -315,15 +410,26 @@ func dbErr(err error) error {
 	switch se.Code() & 0xff {
 	case sqliteBusy, sqliteLocked:
 		return fmt.Errorf("%w: %w", ErrLocked, err)
+	case sqliteReadOnly:
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
 	case sqliteNotADB:
 		return fmt.Errorf("%w: %w", ErrNotPicket, err)
 	}
 	return err
 }
 
+// cantOpen reports SQLite's "unable to open database file".
+func cantOpen(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqliteCantOpen
+}
+
 // withTx runs fn in a write transaction (BEGIN IMMEDIATE via _txlock) and
 // commits it if fn succeeds.
 func (s *Store) withTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.writer == nil {
+		return ErrReadOnly
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return dbErr(err)

@@ -376,20 +376,23 @@ func TestRefusedFilesAreUntouched(t *testing.T) {
 			tt.setup(t, path)
 			before := takeSnapshot(t, path)
 
-			s, err := Open(context.Background(), path)
-			if err == nil {
-				s.Close()
-				t.Fatal("Open succeeded")
-			}
-			if !errors.Is(err, tt.wantErr) {
-				t.Errorf("err = %v, want %v", err, tt.wantErr)
-			}
-			for _, want := range append(tt.wantMsg, path) {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("err = %q, want it to mention %q", err, want)
+			// Writers and readers refuse it alike.
+			for name, open := range map[string]func(context.Context, string) (*Store, error){"Open": Open, "OpenReadOnly": OpenReadOnly} {
+				s, err := open(context.Background(), path)
+				if err == nil {
+					s.Close()
+					t.Fatalf("%s succeeded", name)
 				}
+				if !errors.Is(err, tt.wantErr) {
+					t.Errorf("%s: err = %v, want %v", name, err, tt.wantErr)
+				}
+				for _, want := range append(tt.wantMsg, path) {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("%s: err = %q, want it to mention %q", name, err, want)
+					}
+				}
+				assertUntouched(t, path, before)
 			}
-			assertUntouched(t, path, before)
 		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"picket/triage"
+	"picket/triage/useragent"
 )
 
 // ErrNotFound reports a case (or other record) that does not exist.
@@ -43,7 +44,7 @@ const (
 // Case is the record of one piece of analyst work: normally one group
 // (source address × user agent) that the analyst acted on. A group becomes
 // a case the first time the analyst ticks an item, writes a note, changes a
-// status or raises an exception for it; the console calls EnsureCase then.
+// status or raises an exception for it; the console calls GroupCase then.
 type Case struct {
 	ID          int64
 	Key         string // group key (triage.GroupKey.String()); "" for a case opened by hand
@@ -653,29 +654,43 @@ func orNow(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// GroupCase is the one call the console makes when the analyst first acts
-// on a group (a tick, a note, a status change, an exception): it returns
-// the group's case, creating it with a title naming the source and the
-// group's highest severity (raising the severity of an existing case), and
-// links findings (those of the group the console holds; linking again is
-// harmless).
-func (s *Store) GroupCase(ctx context.Context, g *triage.Group, findings []triage.Finding) (Case, error) {
-	ip := "unknown address"
-	if g.Key.SourceIP.IsValid() {
-		ip = g.Key.SourceIP.String()
+// GroupCase is the one rule for when and how a group becomes a case. The
+// console calls it the first time the analyst acts on a group: a checklist
+// tick, a note, a status change or an exception. Nothing else opens a
+// case for a group, and merely looking at one opens none.
+//
+//   - Key: key.String() (the source address or "-", a space, the user
+//     agent), so a group has at most one case.
+//   - Title: "ADDRESS · AGENT" when the address is known and the user agent
+//     is one useragent.Label recognises ("192.0.2.1 · curl (tool)"), else
+//     the key. An existing case keeps its title.
+//   - Severity: the highest severity of findings, at least low. An
+//     existing case is raised to it, never lowered (see EnsureCase).
+//   - A new case is open and assigned to the local user (LocalUser).
+//   - findings (the group's, as the console holds them) are linked by
+//     by, at most triage.MaxEvidence of them, with their actors as
+//     observables; linking again is harmless.
+//
+// On an error while linking, the case is returned with the error.
+func (s *Store) GroupCase(ctx context.Context, key triage.GroupKey, findings []triage.Finding, by string) (Case, error) {
+	sev := triage.Low
+	for _, f := range findings {
+		sev = max(sev, f.Severity)
 	}
-	ua := g.Key.UserAgent
-	if ua == "" {
-		ua = "no user agent"
+	title := key.String()
+	if l := useragent.Label(key.UserAgent); l != "" && key.SourceIP.IsValid() {
+		title = key.SourceIP.String() + " · " + l
 	}
-	title := fmt.Sprintf("Activity from %s (%s)", ip, clip(triage.Escape(ua), 80))
-	c, err := s.EnsureCase(ctx, g.Key.String(), title, g.MaxSeverity.String())
+	c, err := s.EnsureCase(ctx, key.String(), title, sev.String())
 	if err != nil {
 		return Case{}, err
 	}
+	if len(findings) > triage.MaxEvidence {
+		findings = findings[:triage.MaxEvidence]
+	}
 	if len(findings) > 0 {
-		if err := s.LinkFindings(ctx, c.ID, LocalUser(), findings); err != nil {
-			return Case{}, err
+		if err := s.LinkFindings(ctx, c.ID, by, findings); err != nil {
+			return c, err
 		}
 	}
 	return c, nil

@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -391,7 +389,8 @@ func TestMarkdownEscaping(t *testing.T) {
 		{md, "<script>", `\<script\>`},
 		{md, "**bold** [x](y)", `\*\*bold\*\* \[x\](y)`},
 		{md, "\x1b[31m", `\\x1b\[31m`}, // rendered: \x1b[31m
-		{code, "a|b", "`a\\|b`"},
+		{cellCode, "a|b", "`a\\|b`"},
+		{code, "a|b", "`a|b`"},
 		{code, "has `tick`", "`` has `tick` ``"},
 		{code, "", "_(empty)_"},
 		{mdBlock, "**ok**\n<img src=x>", "**ok**\n&lt;img src=x>"},
@@ -403,124 +402,7 @@ func TestMarkdownEscaping(t *testing.T) {
 	}
 }
 
-// TestKibanaRoundTrip imports a Kibana export, stores it, exports it and
-// checks every item comes back with the same entries and identity.
-func TestKibanaRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	in, err := os.ReadFile(filepath.Join("testdata", "kibana-exceptions.ndjson"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	xs, lists, st, err := ReadKibanaExceptions(bytes.NewReader(in), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Items != 3 || st.Lists != 1 || st.Skipped != 1 || len(lists) != 1 || lists[0].ListID != "web-benign" {
-		t.Fatalf("stats %+v lists %+v", st, lists)
-	}
-	if xs[1].Detector != "appsensor:ACE3" || xs[0].Detector != triage.AllDetectors || len(xs[1].Tags) != 0 {
-		t.Errorf("detector tags: %q %q %v", xs[0].Detector, xs[1].Detector, xs[1].Tags)
-	}
-	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
-	if _, err := s.AddExceptions(ctx, xs); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.AddExceptions(ctx, xs); err != nil { // importing again updates
-		t.Fatal(err)
-	}
-	stored, err := s.Exceptions(ctx, ExceptionFilter{ListID: "web-benign"})
-	if err != nil || len(stored) != 3 {
-		t.Fatalf("stored %d exceptions: %v", len(stored), err)
-	}
-	var out bytes.Buffer
-	if err := WriteKibanaExceptions(&out, lists[0], stored); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "kibana-exceptions.golden.ndjson", out.String())
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 5 {
-		t.Fatalf("export has %d lines:\n%s", len(lines), out.String())
-	}
-	var summary map[string]any
-	json.Unmarshal([]byte(lines[4]), &summary)
-	if summary["exported_exception_list_count"] != 1.0 || summary["exported_exception_list_item_count"] != 3.0 ||
-		summary["missing_exception_list_item_count"] != 0.0 {
-		t.Errorf("summary line %s", lines[4])
-	}
-	type item struct {
-		ItemID      string          `json:"item_id"`
-		ListID      string          `json:"list_id"`
-		Name        string          `json:"name"`
-		Description string          `json:"description"`
-		Type        string          `json:"type"`
-		Namespace   string          `json:"namespace_type"`
-		Entries     json.RawMessage `json:"entries"`
-		Tags        []string        `json:"tags"`
-		ExpireTime  string          `json:"expire_time"`
-		Comments    []struct {
-			Comment string `json:"comment"`
-		} `json:"comments"`
-	}
-	inLines := strings.Split(strings.TrimSpace(string(in)), "\n")
-	for i := 1; i <= 3; i++ {
-		var a, b item
-		if err := json.Unmarshal([]byte(inLines[i]), &a); err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal([]byte(lines[i]), &b); err != nil {
-			t.Fatal(err)
-		}
-		var ea, eb any
-		json.Unmarshal(a.Entries, &ea)
-		json.Unmarshal(b.Entries, &eb)
-		if !reflect.DeepEqual(ea, eb) {
-			t.Errorf("item %s entries changed:\n in  %s\n out %s", a.ItemID, a.Entries, b.Entries)
-		}
-		a.Entries, b.Entries = nil, nil
-		if a.ExpireTime != "" {
-			ta, _ := time.Parse(time.RFC3339Nano, a.ExpireTime)
-			tb, _ := time.Parse(time.RFC3339Nano, b.ExpireTime)
-			if !ta.Equal(tb) {
-				t.Errorf("expire_time %s became %s", a.ExpireTime, b.ExpireTime)
-			}
-			a.ExpireTime, b.ExpireTime = "", ""
-		}
-		if !reflect.DeepEqual(a, b) {
-			t.Errorf("item changed:\n in  %+v\n out %+v", a, b)
-		}
-	}
-	// The round trip also survives a second pass byte for byte.
-	again, _, _, err := ReadKibanaExceptions(bytes.NewReader(out.Bytes()), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out2 bytes.Buffer
-	for i := range again {
-		again[i].ID = stored[i].ID
-	}
-	WriteKibanaExceptions(&out2, lists[0], again)
-	if out2.String() != out.String() {
-		t.Errorf("second round trip differs:\n%s\n%s", out.String(), out2.String())
-	}
-}
-
-func TestReadKibanaExceptionsErrors(t *testing.T) {
-	tests := []struct{ name, in, want string }{
-		{"not json", "{nope", "line 1"},
-		{"bad entry", `{"item_id":"x","list_id":"l","type":"simple","entries":[{"field":"a","type":"regex","value":"x"}]}`, "unknown type"},
-		{"endpoint item", `{"item_id":"x","list_id":"l","type":"endpoint","entries":[{"field":"a","type":"exists"}]}`, "not supported"},
-		{"empty", "\n\n", "no exception list"},
-		{"only rules", `{"rule_id":"r","name":"n"}`, "no exception list"},
-	}
-	for _, tt := range tests {
-		_, _, _, err := ReadKibanaExceptions(strings.NewReader(tt.in), "")
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
-		}
-	}
-}
-
-func TestAllowlistAndValueList(t *testing.T) {
+func TestAllowlist(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
 	for _, a := range []triage.AllowEntry{
@@ -544,139 +426,66 @@ func TestAllowlistAndValueList(t *testing.T) {
 	if len(active) != 4 {
 		t.Errorf("%d active entries, want 4", len(active))
 	}
-	tests := []struct {
-		kind    string
-		want    string
-		skipped int
-	}{
-		{triage.AllowIP, "192.0.2.10\n198.51.100.0/24\n", 0},
-		{triage.AllowUserAgent, "Pingdom.com_bot_version_1.4\n", 1},
-		{triage.AllowUser, "", 0},
-	}
-	for _, tt := range tests {
-		var b bytes.Buffer
-		_, skipped, err := WriteValueList(&b, active, tt.kind)
-		if err != nil || b.String() != tt.want || skipped != tt.skipped {
-			t.Errorf("%s: %q skipped %d (%v), want %q skipped %d", tt.kind, b.String(), skipped, err, tt.want, tt.skipped)
-		}
-	}
 }
 
-// TestPushToKibanaCases pushes a worked case to a test server that checks
-// each call against the documented Cases API.
-func TestPushToKibanaCases(t *testing.T) {
-	fixedClock(t)
-	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
-	id := buildCase(t, s)
-	if err := s.LinkAlertRefs(ctx, id, "alice", AlertRef{ID: "a-2", Index: ".internal.alerts-security.alerts-soc-000001", RuleID: "r-uuid", RuleName: "POST declined"}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := s.Report(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var calls []string
-	var alerts []map[string]any
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		calls = append(calls, req.Method+" "+req.URL.Path)
-		if req.Header.Get("kbn-xsrf") != "true" || req.Header.Get("Authorization") != "ApiKey a2V5" || req.Header.Get("Content-Type") != "application/json" {
-			http.Error(w, `{"message":"missing headers"}`, http.StatusBadRequest)
-			return
-		}
-		var body map[string]any
-		if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
-			http.Error(w, `{"message":"bad json"}`, http.StatusBadRequest)
-			return
-		}
-		switch {
-		case req.Method == http.MethodPost && req.URL.Path == "/s/soc/api/cases":
-			for _, k := range []string{"title", "description", "tags", "owner", "settings", "connector"} {
-				if _, ok := body[k]; !ok {
-					http.Error(w, `{"message":"missing `+k+`"}`, http.StatusBadRequest)
-					return
-				}
-			}
-			if body["owner"] != "securitySolution" || body["severity"] != "high" {
-				http.Error(w, `{"message":"bad owner or severity"}`, http.StatusBadRequest)
-				return
-			}
-			w.Write([]byte(`{"id":"kc-1","version":"v1","title":"x"}`))
-		case req.Method == http.MethodPost && req.URL.Path == "/s/soc/api/cases/kc-1/comments":
-			switch body["type"] {
-			case "user":
-				if c, _ := body["comment"].(string); c == "" || strings.ContainsRune(c, 0x1b) {
-					http.Error(w, `{"message":"bad comment"}`, http.StatusBadRequest)
-					return
-				}
-			case "alert":
-				alerts = append(alerts, body)
-			default:
-				http.Error(w, `{"message":"bad type"}`, http.StatusBadRequest)
-				return
-			}
-			w.Write([]byte(`{"id":"kc-1","version":"v` + strconv.Itoa(len(calls)) + `"}`))
-		case req.Method == http.MethodPatch && req.URL.Path == "/s/soc/api/cases":
-			cs, _ := body["cases"].([]any)
-			c, _ := cs[0].(map[string]any)
-			if c["id"] != "kc-1" || c["status"] != "in-progress" || c["version"] != "v"+strconv.Itoa(len(calls)-1) {
-				http.Error(w, `{"message":"conflict"}`, http.StatusConflict)
-				return
-			}
-			w.Write([]byte(`[{"id":"kc-1"}]`))
-		default:
-			http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
-		}
-	}))
-	defer srv.Close()
-	k := KibanaCases{URL: srv.URL + "/", Space: "soc", APIKey: "a2V5"}
-	res, err := s.Push(ctx, k, r, "alice", false)
-	if err != nil {
-		t.Fatalf("push: %v (calls %v)", err, calls)
-	}
-	if res.CaseID != "kc-1" || res.Comments != 3 || res.Alerts != 2 || !strings.HasSuffix(res.URL, "/s/soc/app/security/cases/kc-1") {
-		t.Errorf("result %+v, calls %v", res, calls)
-	}
-	if len(alerts) != 2 || alerts[0]["index"] != ".alerts-security.alerts-soc" || alerts[1]["index"] != ".internal.alerts-security.alerts-soc-000001" {
-		t.Errorf("alert attachments %v", alerts)
-	}
-	if _, err := s.Push(ctx, k, r, "alice", false); err == nil || !strings.Contains(err.Error(), "already pushed") {
-		t.Errorf("second push: %v", err)
-	}
-	bad := KibanaCases{URL: srv.URL, Space: "soc", APIKey: "wrong"}
-	if _, err := s.Push(ctx, bad, r, "alice", true); err == nil || !strings.Contains(err.Error(), "missing headers") {
-		t.Errorf("push with a wrong key: %v", err)
-	}
-}
-
+// TestGroupCase pins down when and how a group becomes a case: the key,
+// the title, the severity, and what a second call does.
 func TestGroupCase(t *testing.T) {
 	fixedClock(t)
-	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
-	var gr triage.Grouper
-	fs := []triage.Finding{
-		{Detector: "appsensor:IE1", Severity: triage.Medium, Timestamp: time.Unix(100, 0), SourceIP: netip.MustParseAddr("192.0.2.1"), UserAgent: "ua\x1b", Evidence: triage.RefsFromIDs([]string{"1"})},
-		{Detector: "appsensor:CIE1", Severity: triage.High, Timestamp: time.Unix(200, 0), SourceIP: netip.MustParseAddr("192.0.2.1"), UserAgent: "ua\x1b", Evidence: triage.RefsFromIDs([]string{"2"})},
+	ip := netip.MustParseAddr("192.0.2.1")
+	chrome := "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	finding := func(sev triage.Severity, ua string, n int) triage.Finding {
+		return triage.Finding{Detector: "appsensor:IE1", Severity: sev, Timestamp: time.Unix(int64(100+n), 0), SourceIP: ip, UserAgent: ua, Evidence: triage.RefsFromIDs([]string{strconv.Itoa(n)})}
 	}
-	for i := range fs {
-		gr.Add(&fs[i])
+	many := make([]triage.Finding, triage.MaxEvidence+5)
+	for i := range many {
+		many[i] = finding(triage.Medium, "curl/8.5.0", i)
 	}
-	g := gr.Groups()[0]
-	c, err := s.GroupCase(ctx, g, fs)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name     string
+		key      triage.GroupKey
+		findings []triage.Finding
+		title    string
+		severity string
+		linked   int
+		observed int // distinct observables
+	}{
+		{"known agent", triage.GroupKey{SourceIP: ip, UserAgent: chrome},
+			[]triage.Finding{finding(triage.Medium, chrome, 1), finding(triage.High, chrome, 2)},
+			"192.0.2.1 · Chrome 120 / Windows", "high", 2, 2},
+		{"unrecognised agent: the key", triage.GroupKey{SourceIP: ip, UserAgent: "ua\x1b"},
+			[]triage.Finding{finding(triage.Medium, "ua\x1b", 1)}, "192.0.2.1 ua\x1b", "medium", 1, 2},
+		{"no address: the key", triage.GroupKey{UserAgent: chrome}, nil, "- " + chrome, "low", 0, 0},
+		{"no findings: low", triage.GroupKey{SourceIP: ip, UserAgent: "curl/8.5.0"}, nil, "192.0.2.1 · curl (tool)", "low", 0, 0},
+		{"low findings", triage.GroupKey{SourceIP: ip, UserAgent: "x"}, []triage.Finding{finding(triage.Low, "x", 1)}, "192.0.2.1 x", "low", 1, 2},
+		{"evidence capped", triage.GroupKey{SourceIP: ip, UserAgent: "y"}, many, "192.0.2.1 y", "medium", triage.MaxEvidence, 2},
 	}
-	if c.Key != g.Key.String() || c.Severity != "high" || c.Title != `Activity from 192.0.2.1 (ua\x1b)` {
-		t.Errorf("case %+v", c)
-	}
-	again, err := s.GroupCase(ctx, g, fs)
-	if err != nil || again.ID != c.ID {
-		t.Fatalf("second call: %+v %v", again, err)
-	}
-	items, _ := s.CaseItems(ctx, c.ID)
-	obs, _ := s.Observables(ctx, c.ID)
-	if len(items) != 2 || len(obs) != 2 {
-		t.Errorf("%d items, %d observables; want 2 and 2 (ip, user agent)", len(items), len(obs))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
+			c, err := s.GroupCase(ctx, tt.key, tt.findings, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Key != tt.key.String() || c.Title != tt.title || c.Severity != tt.severity || c.Status != StatusOpen || c.Assignee != "alice" {
+				t.Errorf("case %+v; want key %q title %q severity %s, open, assigned to alice", c, tt.key.String(), tt.title, tt.severity)
+			}
+			items, _ := s.CaseItems(ctx, c.ID)
+			obs, _ := s.Observables(ctx, c.ID)
+			if len(items) != tt.linked || len(obs) != tt.observed {
+				t.Errorf("%d items, %d observables; want %d and %d", len(items), len(obs), tt.linked, tt.observed)
+			}
+			// Acting on the group again finds the same case; a more severe
+			// finding raises it, the title stays.
+			again, err := s.GroupCase(ctx, tt.key, append(tt.findings, finding(triage.Critical, tt.key.UserAgent, 999)), "bob")
+			if err != nil || again.ID != c.ID || again.Title != c.Title || again.Severity != "critical" {
+				t.Errorf("second call: %+v %v", again, err)
+			}
+			if cs, _ := s.Cases(ctx, CaseFilter{}); len(cs) != 1 {
+				t.Errorf("%d cases after two calls", len(cs))
+			}
+		})
 	}
 }
 

@@ -1,7 +1,6 @@
 package casefile
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -251,214 +249,9 @@ func CSVCell(s string) string {
 	return s
 }
 
-// ---------------------------------------------------------------- Markdown
-
-// WriteMarkdown writes a report per case for a ticket: summary, timeline,
-// findings with reasons, checklist with ticks and notes, notes,
-// observables, and the exceptions in force. Text that came from events
-// (user agents, URLs, reasons quoting payloads) is escaped: control
-// characters become visible escapes, Markdown and HTML syntax is
-// backslash-escaped, and table cells can never be split by a '|'.
-func WriteMarkdown(w io.Writer, rs []Report, o ExportOptions) error {
-	bw := bufio.NewWriter(w)
-	if len(rs) == 0 {
-		fmt.Fprintf(bw, "# Picket cases\n\nNo cases. Generated %s.\n", ts(o.now()))
-		return bw.Flush()
-	}
-	if len(rs) > 1 {
-		fmt.Fprintf(bw, "# Picket cases\n\nGenerated %s; %d cases.\n\n", ts(o.now()), len(rs))
-		for _, r := range rs {
-			fmt.Fprintf(bw, "- Case %d: %s (%s, %s)\n", r.Case.ID, md(r.Case.Title), r.Case.Status, r.Case.Severity)
-		}
-		bw.WriteString("\n")
-	}
-	for i, r := range rs {
-		if i > 0 {
-			bw.WriteString("\n---\n\n")
-		}
-		writeCaseMarkdown(bw, r, o, len(rs) > 1)
-	}
-	return bw.Flush()
-}
-
-func writeCaseMarkdown(b *bufio.Writer, r Report, o ExportOptions, many bool) {
-	c := r.Case
-	h := "#"
-	if many {
-		h = "##"
-	}
-	fmt.Fprintf(b, "%s Case %d: %s\n\n", h, c.ID, md(c.Title))
-	if !many {
-		fmt.Fprintf(b, "Generated %s by Picket.\n\n", ts(o.now()))
-	}
-	b.WriteString("| Field | Value |\n|---|---|\n")
-	row := func(k, v string) { fmt.Fprintf(b, "| %s | %s |\n", k, v) }
-	row("Status", cell(c.Status))
-	row("Severity", cell(c.Severity))
-	row("Assignee", cell(c.Assignee))
-	if c.Key != "" {
-		row("Group (source IP, user agent)", code(c.Key))
-	}
-	row("Opened", cell(ts(c.Created)+" by "+c.CreatedBy))
-	row("Updated", cell(ts(c.Updated)))
-	row("Findings", strconv.Itoa(len(r.Findings)))
-	b.WriteString("\n")
-
-	fmt.Fprintf(b, "%s# Summary\n\n", h)
-	if c.Description != "" {
-		b.WriteString(mdBlock(c.Description))
-		b.WriteString("\n\n")
-	}
-	b.WriteString(md(summary(r)))
-	b.WriteString("\n\n")
-
-	fmt.Fprintf(b, "%s# Timeline\n\n", h)
-	tl := timeline(r)
-	if len(tl) == 0 {
-		b.WriteString("_Nothing recorded._\n\n")
-	} else {
-		b.WriteString("| Time (UTC) | Who | What |\n|---|---|---|\n")
-		for _, e := range tl {
-			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(ts(e.at)), cell(e.who), cell(e.what))
-		}
-		b.WriteString("\n")
-	}
-
-	fmt.Fprintf(b, "%s# Findings\n\n", h)
-	if len(r.Findings) == 0 {
-		b.WriteString("_No findings linked._\n\n")
-	}
-	for i, rf := range r.Findings {
-		f := rf.Finding
-		fmt.Fprintf(b, "%s## %d. %s\n\n", h, i+1, md(f.Title))
-		fmt.Fprintf(b, "- Detector: %s\n", code(f.Detector))
-		fmt.Fprintf(b, "- Severity: %s, risk %d\n", f.Severity, f.RiskScore)
-		when := ts(f.Timestamp)
-		if !f.End.IsZero() {
-			when += " to " + ts(f.End)
-		}
-		fmt.Fprintf(b, "- Time: %s\n", md(when))
-		if f.SourceIP.IsValid() {
-			fmt.Fprintf(b, "- Source IP: %s\n", code(f.SourceIP.String()))
-		}
-		if f.UserAgent != "" {
-			fmt.Fprintf(b, "- User agent: %s\n", code(f.UserAgent))
-		}
-		if f.UserName != "" {
-			fmt.Fprintf(b, "- User: %s\n", code(f.UserName))
-		}
-		fmt.Fprintf(b, "- Reason: %s\n", md(f.Reason))
-		ids := make([]string, 0, len(f.Evidence))
-		for _, r := range f.Evidence {
-			ids = append(ids, code(r.ID))
-			if len(ids) == 10 {
-				break
-			}
-		}
-		more := ""
-		if f.EventCount > len(ids) {
-			more = fmt.Sprintf(" (%d events in all)", f.EventCount)
-		}
-		fmt.Fprintf(b, "- Evidence: %s%s\n\n", strings.Join(ids, ", "), more)
-	}
-
-	fmt.Fprintf(b, "%s# Checklist\n\n", h)
-	if len(r.Checklist) == 0 {
-		b.WriteString("_No checklist for these detectors._\n\n")
-	}
-	lastDet, lastSec := "", playbooks.SectionKind("-")
-	for _, k := range r.Checklist {
-		if k.Detector != lastDet {
-			title := k.Detector
-			if p, ok := playbooks.For(k.Detector); ok {
-				title = p.Title + " (" + k.Detector + ")"
-			}
-			if lastDet != "" {
-				b.WriteString("\n")
-			}
-			fmt.Fprintf(b, "%s## %s\n\n", h, md(title))
-			lastDet, lastSec = k.Detector, "-"
-		}
-		if k.Section != lastSec {
-			name := "Other steps"
-			if k.Section != "" {
-				name = k.Section.Heading()
-			}
-			if lastSec != "-" {
-				b.WriteString("\n")
-			}
-			fmt.Fprintf(b, "**%s**\n\n", name)
-			lastSec = k.Section
-		}
-		box := "[ ]"
-		if k.Checked {
-			box = "[x]"
-		}
-		text := k.Text
-		if text == "" {
-			text = "step " + k.ItemID
-		}
-		fmt.Fprintf(b, "- %s %s", box, mdInline(text))
-		if k.By != "" {
-			fmt.Fprintf(b, " — %s %s", md(k.By), md(ts(k.At)))
-		}
-		b.WriteString("\n")
-		switch note := strings.TrimRight(strings.ReplaceAll(k.Note, "\r\n", "\n"), "\n"); {
-		case strings.Contains(note, "\n"):
-			// A note of several lines is the analyst's Markdown, kept as
-			// a quoted block under the step (as notes are below).
-			b.WriteString("  - Note:\n\n")
-			for _, line := range strings.Split(mdBlock(note), "\n") {
-				fmt.Fprintf(b, "    > %s\n", line)
-			}
-			b.WriteString("\n")
-		case note != "":
-			fmt.Fprintf(b, "  - Note: %s\n", md(note))
-		}
-	}
-	b.WriteString("\n")
-
-	fmt.Fprintf(b, "%s# Notes\n\n", h)
-	if len(r.Notes) == 0 {
-		b.WriteString("_No notes._\n\n")
-	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(b, "**%s**, %s (on %s %s):\n\n", md(n.Author), md(ts(n.Created)), md(n.TargetKind), code(n.TargetKey))
-		for _, line := range strings.Split(mdBlock(n.Body), "\n") {
-			fmt.Fprintf(b, "> %s\n", line)
-		}
-		b.WriteString("\n")
-	}
-
-	fmt.Fprintf(b, "%s# Observables\n\n", h)
-	if len(r.Observables) == 0 {
-		b.WriteString("_None recorded._\n\n")
-	} else {
-		b.WriteString("| Kind | Value | First seen |\n|---|---|---|\n")
-		for _, ob := range r.Observables {
-			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(ob.Kind), code(ob.Value), cell(ts(ob.FirstSeen)))
-		}
-		b.WriteString("\n")
-	}
-
-	fmt.Fprintf(b, "%s# Exceptions applied\n\n", h)
-	if len(r.Exceptions) == 0 {
-		b.WriteString("_None._\n")
-	} else {
-		b.WriteString("| Name | Detector | Conditions | Reason | Author | Expires |\n|---|---|---|---|---|---|\n")
-		for _, x := range r.Exceptions {
-			exp := "never"
-			if !x.Expires.IsZero() {
-				exp = ts(x.Expires)
-			}
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(x.Name), code(x.Detector),
-				code(triage.ExceptionSummary(x.Entries)), cell(x.Reason), cell(x.Author), cell(exp))
-		}
-	}
-}
-
-// summary is a one-paragraph account of the case from its findings.
-func summary(r Report) string {
+// Summary is a one-paragraph account of the case from its findings, as
+// the Markdown export and a Kibana case's description open.
+func Summary(r Report) string {
 	if len(r.Findings) == 0 {
 		return fmt.Sprintf("No findings are linked to this case; status %s.", r.Case.Status)
 	}
@@ -515,9 +308,9 @@ func checklistProgress(cs []ReportCheck) (done, total int) {
 }
 
 type tlEntry struct {
-	at       time.Time
-	who      string
-	what     string
+	At       time.Time
+	Who      string
+	What     string
 	priority int
 }
 
@@ -526,92 +319,23 @@ func timeline(r Report) []tlEntry {
 	var out []tlEntry
 	for _, rf := range r.Findings {
 		f := rf.Finding
-		out = append(out, tlEntry{at: f.Timestamp, who: f.Detector, what: "finding: " + f.Title})
+		out = append(out, tlEntry{At: f.Timestamp, Who: f.Detector, What: "finding: " + f.Title})
 	}
 	for _, n := range r.Notes {
-		out = append(out, tlEntry{at: n.Created, who: n.Author, what: "note on " + n.TargetKind, priority: 1})
+		out = append(out, tlEntry{At: n.Created, Who: n.Author, What: "note on " + n.TargetKind, priority: 1})
 	}
 	for _, a := range r.Timeline {
 		what := a.Kind
 		if a.Detail != "" {
 			what += ": " + a.Detail
 		}
-		out = append(out, tlEntry{at: a.At, who: a.Actor, what: what, priority: 2})
+		out = append(out, tlEntry{At: a.At, Who: a.Actor, What: what, priority: 2})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].at.Equal(out[j].at) {
-			return out[i].at.Before(out[j].at)
+		if !out[i].At.Equal(out[j].At) {
+			return out[i].At.Before(out[j].At)
 		}
 		return out[i].priority < out[j].priority
 	})
 	return out
-}
-
-// mdSpecial are the characters md backslash-escapes: CommonMark lets any
-// ASCII punctuation be escaped, and these are the ones that can start
-// emphasis, links, images, HTML, code, tables or entities inside a line.
-// (md's output never starts a line, since line breaks are escaped first,
-// so list and heading markers such as - + . = need no escape.)
-const mdSpecial = "\\`*_[]<>|#!~&"
-
-// md makes untrusted text inert inline Markdown: control characters are
-// escaped first (triage.Escape), then Markdown syntax.
-func md(s string) string {
-	s = triage.Escape(s)
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x80 && strings.ContainsRune(mdSpecial, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// mdInline is for Picket's own text (playbook steps), which is trusted
-// Markdown on one line.
-func mdInline(s string) string {
-	return strings.Join(strings.Fields(triage.Escape(s)), " ")
-}
-
-// mdBlock is for analyst-written Markdown (notes, descriptions): kept as
-// Markdown, but control characters are escaped (line breaks kept) and raw
-// HTML is neutralised.
-func mdBlock(s string) string {
-	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-	for i, l := range lines {
-		l = triage.Escape(l)
-		l = strings.ReplaceAll(l, "<", "&lt;")
-		lines[i] = l
-	}
-	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
-}
-
-// cell is md for a table cell.
-func cell(s string) string { return md(s) }
-
-// code renders untrusted text as a code span: control characters escaped,
-// the fence longer than any backtick run inside, and '|' escaped so a table
-// row cannot be split (GitHub Markdown honours \| inside code spans in
-// tables; outside tables the backslash shows, which is harmless).
-func code(s string) string {
-	if s == "" {
-		return "_(empty)_"
-	}
-	s = triage.Escape(s)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || longest > 0 {
-		return fence + " " + s + " " + fence
-	}
-	return fence + s + fence
 }

@@ -14,28 +14,45 @@ import (
 	"github.com/spf13/cobra"
 
 	"picket/casefile"
+	"picket/kibana"
 )
 
-// openCaseFile opens the configured case file. Commands that only read
-// (case list, export) do not create one: a missing file is an error naming
+// caseFileMode says how a command uses the case file.
+type caseFileMode int
+
+const (
+	// caseFileRead: the file must exist and is opened read-only, so a
+	// file that cannot be written can still be listed and exported.
+	caseFileRead caseFileMode = iota
+	// caseFileWrite: the file must exist and is opened for writing.
+	caseFileWrite
+	// caseFileCreate: the file is created when missing.
+	caseFileCreate
+)
+
+// openCaseFile opens the configured case file as mode says. Only
+// caseFileCreate makes a missing file: otherwise that is an error naming
 // the path.
-func openCaseFile(ctx context.Context, cfg config, create bool) (*casefile.Store, error) {
-	if !create {
+func openCaseFile(ctx context.Context, cfg config, mode caseFileMode) (*casefile.Store, error) {
+	if mode != caseFileCreate {
 		if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no case file at %s (cases are created in the console; --db or %s choose another file)", cfg.DB, envDB)
 		}
 	}
+	if mode == caseFileRead {
+		return casefile.OpenReadOnly(ctx, cfg.DB)
+	}
 	return casefile.Open(ctx, cfg.DB)
 }
 
-// withCaseFile loads the configuration, opens its case file (creating it
-// only when create is set), runs fn and closes the file.
-func withCaseFile(ctx context.Context, e *env, g *globalFlags, create bool, fn func(cfg config, st *casefile.Store) error) error {
+// withCaseFile loads the configuration, opens its case file as mode says,
+// runs fn and closes the file.
+func withCaseFile(ctx context.Context, e *env, g *globalFlags, mode caseFileMode, fn func(cfg config, st *casefile.Store) error) error {
 	cfg, err := g.load(e.getenv)
 	if err != nil {
 		return err
 	}
-	st, err := openCaseFile(ctx, cfg, create)
+	st, err := openCaseFile(ctx, cfg, mode)
 	if err != nil {
 		return err
 	}
@@ -70,7 +87,7 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 					return usagef("unknown status %q (want open, acknowledged or closed)", s)
 				}
 			}
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				cs, err := st.Cases(cmd.Context(), casefile.CaseFilter{Status: status})
 				if err != nil {
 					return err
@@ -110,7 +127,7 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 			if showFormat != "md" && showFormat != "json" {
 				return usagef("unknown format %q (want md or json)", showFormat)
 			}
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				r, err := st.Report(cmd.Context(), id)
 				if errors.Is(err, casefile.ErrNotFound) {
 					return fmt.Errorf("no case %d in %s", id, cfg.DB)
@@ -136,8 +153,9 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 description with the summary and findings, a comment per note and one with
 the checklist, the linked alerts attached, and the status (acknowledged
 becomes in-progress). It authenticates with KIBANA_API_KEY, else
-` + envESAPIKey + `, else KIBANA_USERNAME/KIBANA_PASSWORD. A case already
-pushed is refused unless --again is given.`,
+the Elasticsearch API key (` + envESAPIKey + `), else KIBANA_USERNAME and
+KIBANA_PASSWORD; the config's [kibana] table can hold the same. A case
+already pushed is refused unless --again is given.`,
 		Example: `  KIBANA_API_KEY=... picket case push 3 --kibana-url https://kibana.example.com:5601 --space soc`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -145,18 +163,15 @@ pushed is refused unless --again is given.`,
 			if err != nil || id <= 0 {
 				return usagef("case id %q is not a number", args[0])
 			}
-			if kibanaURL == "" {
-				kibanaURL = e.getenv("KIBANA_URL")
+			cfg, err := g.load(e.getenv)
+			if err != nil {
+				return err
 			}
-			if kibanaURL == "" {
-				return usagef("give --kibana-url or set KIBANA_URL")
+			k := kibanaClient(cfg, kibanaURL, space)
+			if k.URL == "" {
+				return usagef("give --kibana-url, set %s or url in the config's [kibana] table", envKibanaURL)
 			}
-			k := casefile.KibanaCases{URL: kibanaURL, Space: space, APIKey: e.getenv("KIBANA_API_KEY"),
-				Username: e.getenv("KIBANA_USERNAME"), Password: e.getenv("KIBANA_PASSWORD")}
-			if k.APIKey == "" {
-				k.APIKey = e.getenv(envESAPIKey)
-			}
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileWrite, func(cfg config, st *casefile.Store) error {
 				r, err := st.Report(cmd.Context(), id)
 				if errors.Is(err, casefile.ErrNotFound) {
 					return fmt.Errorf("no case %d in %s", id, cfg.DB)
@@ -164,7 +179,7 @@ pushed is refused unless --again is given.`,
 				if err != nil {
 					return err
 				}
-				res, err := st.Push(cmd.Context(), k, r, casefile.LocalUser(), again)
+				res, err := k.Push(cmd.Context(), st, r, casefile.LocalUser(), again)
 				if err != nil {
 					return err
 				}
@@ -174,11 +189,28 @@ pushed is refused unless --again is given.`,
 			})
 		},
 	}
-	push.Flags().StringVar(&kibanaURL, "kibana-url", "", "Kibana base URL (env KIBANA_URL)")
-	push.Flags().StringVar(&space, "space", "", "Kibana space (default: the default space)")
+	push.Flags().StringVar(&kibanaURL, "kibana-url", "", "Kibana base URL (env KIBANA_URL, config kibana.url)")
+	push.Flags().StringVar(&space, "space", "", "Kibana space (config kibana.space; default: the default space)")
 	push.Flags().BoolVar(&again, "again", false, "push even if the case was pushed before (creates another Kibana case)")
 	cmd.AddCommand(list, show, push)
 	return cmd
+}
+
+// kibanaClient is the Kibana Cases client the configuration describes,
+// with the --kibana-url and --space flags (when given) over it.
+func kibanaClient(cfg config, flagURL, flagSpace string) kibana.Cases {
+	kc := cfg.Kibana
+	if flagURL != "" {
+		kc.URL = flagURL
+	}
+	if flagSpace != "" {
+		kc.Space = flagSpace
+	}
+	k := kibana.Cases{URL: kc.URL, Space: kc.Space, APIKey: kc.APIKey.Reveal(), Username: kc.Username, Password: kc.Password.Reveal()}
+	if k.APIKey == "" {
+		k.APIKey = cfg.Elasticsearch.APIKey.Reveal()
+	}
+	return k
 }
 
 // caseLine is the NDJSON form of a case in picket case list.

@@ -17,7 +17,6 @@ import (
 	"picket/triage"
 	"picket/triage/demo"
 	"picket/triage/ndjson"
-	"picket/triage/useragent"
 	"picket/ui"
 )
 
@@ -264,28 +263,12 @@ func (c *consoleCases) ensure(ctx context.Context, key string) (int64, error) {
 	c.mu.Unlock()
 	gk := parseGroupKey(key)
 	var fs []triage.Finding
-	sev := triage.Low
 	if coll != nil {
 		fs = coll.FindingsFor(gk)
-		for _, f := range fs {
-			sev = max(sev, f.Severity)
-		}
 	}
-	title := key
-	if l := useragent.Label(gk.UserAgent); l != "" && gk.SourceIP.IsValid() {
-		title = gk.SourceIP.String() + " · " + l
-	}
-	cs, err := c.EnsureCase(ctx, key, title, sev.String())
+	cs, err := c.GroupCase(ctx, gk, fs, c.author)
 	if err != nil {
-		return 0, err
-	}
-	if len(fs) > triage.MaxEvidence {
-		fs = fs[:triage.MaxEvidence]
-	}
-	if len(fs) > 0 {
-		if err := c.LinkFindings(ctx, cs.ID, c.author, fs); err != nil {
-			return cs.ID, err
-		}
+		return cs.ID, err
 	}
 	c.mu.Lock()
 	if c.ids == nil {

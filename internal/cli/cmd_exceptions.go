@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"picket/casefile"
+	"picket/detectors"
+	"picket/kibana"
 	"picket/triage"
 )
 
@@ -44,14 +46,14 @@ file, so exceptions tuned in Kibana apply in Picket and the other way round.`,
   # then in Kibana: Rules > Shared exception lists > Import, or
   # curl -X POST "$KIBANA/api/exception_lists/_import" -H 'kbn-xsrf: true' -F file=@picket-exceptions.ndjson`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{Detector: detector})
 				if err != nil {
 					return err
 				}
-				list := casefile.ExceptionList{ListID: listID, Name: name}
+				list := kibana.ExceptionList{ListID: listID, Name: name}
 				return writeOut(e, out, func(w io.Writer) error {
-					return casefile.WriteKibanaExceptions(terminalSafeJSON{w}, list, xs)
+					return kibana.WriteExceptions(terminalSafeJSON{w}, list, xs)
 				})
 			})
 		},
@@ -80,11 +82,15 @@ detector). Importing a list again updates its items.`,
 				defer f.Close()
 				r = f
 			}
-			xs, _, stats, err := casefile.ReadKibanaExceptions(r, importDetector)
+			known, err := knownDetectors(e)
+			if err != nil {
+				return err
+			}
+			xs, _, stats, err := kibana.ReadExceptions(r, kibana.ReadOptions{DefaultDetector: importDetector, KnownDetector: known})
 			if err != nil {
 				return fmt.Errorf("%s: %s", args[0], triage.Escape(err.Error()))
 			}
-			return withCaseFile(cmd.Context(), e, g, true, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileCreate, func(cfg config, st *casefile.Store) error {
 				if _, err := st.AddExceptions(cmd.Context(), xs); err != nil {
 					return err
 				}
@@ -107,7 +113,7 @@ detector). Importing a list again updates its items.`,
 		Short: "List the exceptions in the case file",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{})
 				if err != nil {
 					return err
@@ -119,7 +125,8 @@ detector). Importing a list again updates its items.`,
 					if !x.Expires.IsZero() {
 						exp = timeCell(x.Expires)
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, x.Detector, cell(x.Name, 40), cell(triage.ExceptionSummary(x.Entries), 80), exp)
+					// Every text cell can come from an imported list.
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, triage.Escape(x.Detector), cell(x.Name, 40), cell(triage.ExceptionSummary(x.Entries), 80), exp)
 				}
 				return tw.Flush()
 			})
@@ -156,13 +163,13 @@ domain write keyword lists.`,
 			default:
 				return usagef("unknown kind %q (want ip, user_agent, user, path or domain)", kind)
 			}
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				entries, err := st.Allowlist(cmd.Context(), time.Now())
 				if err != nil {
 					return err
 				}
 				return writeOut(e, out, func(w io.Writer) error {
-					_, skipped, err := casefile.WriteValueList(terminalSafeJSON{w}, entries, kind)
+					_, skipped, err := kibana.WriteValueList(terminalSafeJSON{w}, entries, kind)
 					if skipped > 0 {
 						fmt.Fprintf(e.stderr, "picket: %d value(s) with line breaks cannot be written to a value list and were skipped\n", skipped)
 					}
@@ -193,7 +200,7 @@ domain write keyword lists.`,
 			if err := a.Validate(); err != nil {
 				return usageError{err}
 			}
-			return withCaseFile(cmd.Context(), e, g, true, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileCreate, func(cfg config, st *casefile.Store) error {
 				id, err := st.AddAllowEntry(cmd.Context(), a)
 				if err != nil {
 					return err
@@ -208,6 +215,21 @@ domain write keyword lists.`,
 	add.Flags().StringVar(&expires, "expires", "", "expire after this long (e.g. 12h, 30d)")
 	cmd.AddCommand(export, add)
 	return cmd
+}
+
+// knownDetectors says whether a detector id is one Picket has: built in,
+// imported (picket rules import) or listed as not yet running. An
+// exception for any other id would be stored and never apply.
+func knownDetectors(e *env) (func(string) bool, error) {
+	extra, err := loadRules(e, nil)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, info := range detectors.Catalogue(detectors.Options{Rules: extra}) {
+		ids[info.ID] = true
+	}
+	return func(id string) bool { return ids[id] }, nil
 }
 
 // parseExpiry accepts Go durations and whole days ("30d").
@@ -233,7 +255,7 @@ func caseFileSuppression(ctx context.Context, e *env, path string) ([]triage.Exc
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
-	st, err := casefile.Open(ctx, path)
+	st, err := casefile.OpenReadOnly(ctx, path)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -45,7 +45,7 @@ export goes to standard output.`,
 			if format != "md" && format != "json" && format != "csv" {
 				return usagef("unknown format %q (want md, json or csv)", format)
 			}
-			return withCaseFile(cmd.Context(), e, g, false, func(cfg config, st *casefile.Store) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				var rs []casefile.Report
 				var err error
 				if all {

@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 
@@ -28,6 +30,20 @@ type config struct {
 	// Elasticsearch says how to reach the cluster (picket --es, detect
 	// --es, alerts).
 	Elasticsearch elasticConfig `toml:"elasticsearch"`
+	// Kibana says where picket case push creates cases.
+	Kibana kibanaConfig `toml:"kibana"`
+}
+
+// kibanaConfig is the [kibana] table. KIBANA_URL, KIBANA_API_KEY,
+// KIBANA_USERNAME and KIBANA_PASSWORD override it; the flags of picket
+// case push override both. Without an API key of its own, push uses the
+// Elasticsearch API key before a user name and password.
+type kibanaConfig struct {
+	URL      string         `toml:"url"`   // e.g. https://kibana.example.com:5601
+	Space    string         `toml:"space"` // "" or "default": the default space
+	APIKey   elastic.Secret `toml:"api_key"`
+	Username string         `toml:"username"`
+	Password elastic.Secret `toml:"password"`
 }
 
 // elasticConfig is the [elasticsearch] table. The environment variables
@@ -196,6 +212,11 @@ const (
 	envESAPIKey   = "ELASTICSEARCH_API_KEY"
 	envESUsername = "ELASTICSEARCH_USERNAME"
 	envESPassword = "ELASTICSEARCH_PASSWORD"
+
+	envKibanaURL      = "KIBANA_URL"
+	envKibanaAPIKey   = "KIBANA_API_KEY"
+	envKibanaUsername = "KIBANA_USERNAME"
+	envKibanaPassword = "KIBANA_PASSWORD"
 )
 
 // configPath returns the config file to read and whether the user named it
@@ -230,7 +251,13 @@ func loadConfig(flagPath string, getenv func(string) string) (config, error) {
 	default:
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
-			return c, fmt.Errorf("config %s:%d: %s", path, perr.Position.Line, perr.Message)
+			// The line may hold a credential: name the key, never quote
+			// the text.
+			key := ""
+			if perr.LastKey != "" {
+				key = " (key " + perr.LastKey + ")"
+			}
+			return c, fmt.Errorf("config %s:%d%s: %s", path, perr.Position.Line, key, unquote(perr.Message))
 		}
 		return c, fmt.Errorf("config: %w", err)
 	}
@@ -244,6 +271,7 @@ func loadConfig(flagPath string, getenv func(string) string) (config, error) {
 		c.Detect.Only = splitList(v)
 	}
 	c.Elasticsearch.applyEnv(getenv)
+	c.Kibana.applyEnv(getenv)
 	if c.DB == "" {
 		c.DB = filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", filepath.Join(".local", "share")), "picket", "picket.db")
 	}
@@ -270,6 +298,38 @@ func (c *elasticConfig) applyEnv(getenv func(string) string) {
 	if v := getenv(envESPassword); v != "" {
 		c.Password = elastic.Secret(v)
 	}
+}
+
+// applyEnv lays the KIBANA_* variables over the file's values.
+func (c *kibanaConfig) applyEnv(getenv func(string) string) {
+	if v := getenv(envKibanaURL); v != "" {
+		c.URL = v
+	}
+	if v := getenv(envKibanaAPIKey); v != "" {
+		c.APIKey = elastic.Secret(v)
+	}
+	if v := getenv(envKibanaUsername); v != "" {
+		c.Username = v
+	}
+	if v := getenv(envKibanaPassword); v != "" {
+		c.Password = elastic.Secret(v)
+	}
+}
+
+// quoted matches what a TOML parse error quotes from the file.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'[^']*'`)
+
+// unquote replaces every quoted fragment of a parse error message with
+// "…", keeping only punctuation such as '=' or '.', so a malformed line
+// holding a secret is never echoed, not even its first characters.
+func unquote(msg string) string {
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		inner := q[1 : len(q)-1]
+		if inner == `\n` || !strings.ContainsFunc(inner, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			return q
+		}
+		return "…"
+	})
 }
 
 // xdgDir returns $name, or $HOME/fallback as the XDG spec says when it is

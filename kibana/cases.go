@@ -1,9 +1,8 @@
-package casefile
+package kibana
 
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,47 +12,14 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"picket/casefile"
 )
 
-// AlertRef is an alert linked to a case, with what Kibana needs to attach
-// it to a Kibana case: its index and rule.
-type AlertRef struct {
-	ID       string `json:"-"`
-	Index    string `json:"index,omitempty"`     // concrete alerts index; empty: the space's alerts alias
-	RuleID   string `json:"rule_id,omitempty"`   // kibana.alert.rule.uuid
-	RuleName string `json:"rule_name,omitempty"` // kibana.alert.rule.name
-}
-
-// LinkAlertRefs links alerts with their index and rule (see LinkAlerts).
-func (s *Store) LinkAlertRefs(ctx context.Context, id int64, by string, refs ...AlertRef) error {
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		n := 0
-		for _, r := range refs {
-			data, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			added, err := linkItem(ctx, tx, id, ItemAlert, r.ID, string(data), by)
-			if err != nil {
-				return err
-			}
-			n += added
-		}
-		if n == 0 {
-			return nil
-		}
-		return touch(ctx, tx, id, by, "link", fmt.Sprintf("%d alert(s) linked", n))
-	})
-	if err != nil {
-		return fmt.Errorf("casefile: link alerts to case %d: %w", id, err)
-	}
-	return nil
-}
-
-// KibanaCases pushes cases to Kibana's Cases API (POST /api/cases, then
+// Cases pushes cases to Kibana's Cases API (POST /api/cases, then
 // comments and alert attachments), for teams that track work in Kibana.
 // Authentication is an API key, or a user name and password.
-type KibanaCases struct {
+type Cases struct {
 	URL      string // Kibana base URL, e.g. https://kibana.example.com:5601
 	Space    string // Kibana space; "" or "default" for the default space
 	APIKey   string // base64 "id:key" as Elasticsearch issues it
@@ -61,6 +27,22 @@ type KibanaCases struct {
 	Password string
 	Client   *http.Client // nil: http.DefaultClient with a 30s timeout
 }
+
+// String describes k without its credentials, so a client printed by
+// mistake (%v, %+v) leaks nothing.
+func (k Cases) String() string {
+	auth := "no credentials"
+	switch {
+	case k.APIKey != "":
+		auth = "API key [redacted]"
+	case k.Username != "":
+		auth = "user " + k.Username + ", password [redacted]"
+	}
+	return fmt.Sprintf("Kibana Cases at %s (space %q, %s)", k.URL, k.Space, auth)
+}
+
+// GoString is String, for %#v.
+func (k Cases) GoString() string { return k.String() }
 
 // PushResult says what a push created.
 type PushResult struct {
@@ -73,42 +55,42 @@ type PushResult struct {
 // maxKibanaComment is the Cases API limit on a comment or description.
 const maxKibanaComment = 30000
 
+// CaseRecords is what a push reads from and writes to the case file;
+// *casefile.Store implements it.
+type CaseRecords interface {
+	// FirstPush returns the first push recorded on the case.
+	FirstPush(ctx context.Context, id int64) (casefile.Activity, bool, error)
+	// AlertRefs returns the alerts linked to the case.
+	AlertRefs(ctx context.Context, id int64) ([]casefile.AlertRef, error)
+	// RecordPush adds the push to the case's timeline.
+	RecordPush(ctx context.Context, id int64, by, detail string) error
+}
+
 // Push creates a Kibana case from a report: title, severity, tags, a
 // description with the summary and findings, one comment per note, one
 // comment with the checklist, the linked alerts attached, and the status
 // (acknowledged maps to in-progress). It records the push in the case's
 // timeline. A case pushed before is refused unless again is set, so a
 // second run does not silently duplicate it.
-func (s *Store) Push(ctx context.Context, k KibanaCases, r Report, by string, again bool) (PushResult, error) {
+func (k Cases) Push(ctx context.Context, st CaseRecords, r casefile.Report, by string, again bool) (PushResult, error) {
 	if !again {
-		acts, err := s.CaseActivity(ctx, r.Case.ID)
+		last, pushed, err := st.FirstPush(ctx, r.Case.ID)
 		if err != nil {
 			return PushResult{}, err
 		}
-		for _, a := range acts {
-			if a.Kind == "kibana" {
-				return PushResult{}, fmt.Errorf("case %d was already pushed (%s); push again to create another Kibana case", r.Case.ID, a.Detail)
-			}
+		if pushed {
+			return PushResult{}, fmt.Errorf("case %d was already pushed (%s); push again to create another Kibana case", r.Case.ID, last.Detail)
 		}
 	}
-	items, err := s.CaseItems(ctx, r.Case.ID)
+	refs, err := st.AlertRefs(ctx, r.Case.ID)
 	if err != nil {
 		return PushResult{}, err
-	}
-	var refs []AlertRef
-	for _, it := range items {
-		if it.Kind == ItemAlert {
-			ref := AlertRef{ID: it.Key}
-			_ = json.Unmarshal(it.Data, &ref)
-			ref.ID = it.Key
-			refs = append(refs, ref)
-		}
 	}
 	res, err := k.push(ctx, r, refs)
 	if err != nil {
 		return res, err
 	}
-	if err := s.LogActivity(ctx, r.Case.ID, by, "kibana", "pushed as Kibana case "+res.CaseID); err != nil {
+	if err := st.RecordPush(ctx, r.Case.ID, by, "pushed as Kibana case "+res.CaseID); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -119,7 +101,7 @@ type kibanaCase struct {
 	Version string `json:"version"`
 }
 
-func (k KibanaCases) push(ctx context.Context, r Report, refs []AlertRef) (PushResult, error) {
+func (k Cases) push(ctx context.Context, r casefile.Report, refs []casefile.AlertRef) (PushResult, error) {
 	var res PushResult
 	c := r.Case
 	sev := c.Severity
@@ -127,7 +109,7 @@ func (k KibanaCases) push(ctx context.Context, r Report, refs []AlertRef) (PushR
 		sev = "low"
 	}
 	var desc strings.Builder
-	desc.WriteString(summary(r))
+	desc.WriteString(casefile.Summary(r))
 	desc.WriteString("\n\n")
 	if c.Description != "" {
 		desc.WriteString(c.Description)
@@ -135,7 +117,7 @@ func (k KibanaCases) push(ctx context.Context, r Report, refs []AlertRef) (PushR
 	}
 	for i, rf := range r.Findings {
 		f := rf.Finding
-		fmt.Fprintf(&desc, "%d. **%s** (%s, %s) at %s: %s\n", i+1, md(f.Title), code(f.Detector), f.Severity, ts(f.Timestamp), md(f.Reason))
+		fmt.Fprintf(&desc, "%d. **%s** (%s, %s) at %s: %s\n", i+1, casefile.MarkdownText(f.Title), casefile.MarkdownCode(f.Detector), f.Severity, ts(f.Timestamp), casefile.MarkdownText(f.Reason))
 	}
 	create := map[string]any{
 		"title":       clip(c.Title, 160),
@@ -166,7 +148,7 @@ func (k KibanaCases) push(ctx context.Context, r Report, refs []AlertRef) (PushR
 		return nil
 	}
 	for _, n := range r.Notes {
-		text := fmt.Sprintf("**%s** (%s, on %s %s):\n\n%s", md(n.Author), ts(n.Created), n.TargetKind, code(n.TargetKey), mdBlock(n.Body))
+		text := fmt.Sprintf("**%s** (%s, on %s %s):\n\n%s", casefile.MarkdownText(n.Author), ts(n.Created), n.TargetKind, casefile.MarkdownCode(n.TargetKey), casefile.MarkdownNote(n.Body))
 		if err := comment(map[string]any{"type": "user", "comment": clip(text, maxKibanaComment), "owner": "securitySolution"}); err != nil {
 			return res, fmt.Errorf("add note to Kibana case %s: %w", kc.ID, err)
 		}
@@ -184,9 +166,9 @@ func (k KibanaCases) push(ctx context.Context, r Report, refs []AlertRef) (PushR
 			if text == "" {
 				text = ck.ItemID
 			}
-			fmt.Fprintf(&b, "- %s %s", box, mdInline(text))
+			fmt.Fprintf(&b, "- %s %s", box, casefile.MarkdownStep(text))
 			if ck.Note != "" {
-				fmt.Fprintf(&b, " (%s)", md(ck.Note))
+				fmt.Fprintf(&b, " (%s)", casefile.MarkdownText(ck.Note))
 			}
 			b.WriteString("\n")
 		}
@@ -218,7 +200,7 @@ func (k KibanaCases) push(ctx context.Context, r Report, refs []AlertRef) (PushR
 		}
 		res.Alerts++
 	}
-	status := map[string]string{StatusAcknowledged: "in-progress", StatusClosed: "closed"}[c.Status]
+	status := map[string]string{casefile.StatusAcknowledged: "in-progress", casefile.StatusClosed: "closed"}[c.Status]
 	if status != "" {
 		patch := map[string]any{"cases": []map[string]any{{"id": kc.ID, "version": kc.Version, "status": status}}}
 		if err := k.call(ctx, http.MethodPatch, "/api/cases", patch, nil); err != nil {
@@ -228,7 +210,7 @@ func (k KibanaCases) push(ctx context.Context, r Report, refs []AlertRef) (PushR
 	return res, nil
 }
 
-func (k KibanaCases) base() string {
+func (k Cases) base() string {
 	b := strings.TrimRight(k.URL, "/")
 	if k.Space != "" && k.Space != "default" {
 		b += "/s/" + url.PathEscape(k.Space)
@@ -239,7 +221,7 @@ func (k KibanaCases) base() string {
 // call sends one JSON request with Kibana's headers and decodes the answer
 // into out (when not nil). A non-2xx answer is an error quoting Kibana's
 // message.
-func (k KibanaCases) call(ctx context.Context, method, path string, body, out any) error {
+func (k Cases) call(ctx context.Context, method, path string, body, out any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -296,4 +278,11 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }

@@ -1,4 +1,11 @@
-package casefile
+// Package kibana speaks Kibana's own formats and APIs: the exception-list
+// NDJSON of its import and export, the one-value-per-line text of its value
+// lists, and the Cases API.
+//
+// It imports triage for the exception and allowlist types and casefile for
+// the case report a push sends and the records a push leaves; casefile
+// never imports kibana, so the case file stays SQLite only.
+package kibana
 
 import (
 	"bufio"
@@ -11,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"picket/casefile"
 	"picket/triage"
 )
 
@@ -77,13 +85,13 @@ type kibanaSummary struct {
 	MissingListsCount int   `json:"missing_exception_lists_count"`
 }
 
-// WriteKibanaExceptions writes xs as one Kibana exception list in the
+// WriteExceptions writes xs as one Kibana exception list in the
 // import/export NDJSON: the list container, one line per item (all moved
 // into list's list_id), and the summary line Kibana ends its exports with.
 // A Picket detector scope travels as the item tag "picket:detector=ID".
-func WriteKibanaExceptions(w io.Writer, list ExceptionList, xs []triage.Exception) error {
+func WriteExceptions(w io.Writer, list ExceptionList, xs []triage.Exception) error {
 	if list.ListID == "" {
-		list.ListID = DefaultListID
+		list.ListID = casefile.DefaultListID
 	}
 	if list.ID == "" {
 		list.ID = list.ListID
@@ -159,7 +167,7 @@ func WriteKibanaExceptions(w io.Writer, list ExceptionList, xs []triage.Exceptio
 	return bw.Flush()
 }
 
-// ImportStats says what ReadKibanaExceptions skipped.
+// ImportStats says what ReadExceptions read and skipped.
 type ImportStats struct {
 	Lists   int      // list containers read
 	Items   int      // exception items read
@@ -167,12 +175,25 @@ type ImportStats struct {
 	Notes   []string // things the analyst should know (os_types ignored, list entries)
 }
 
-// ReadKibanaExceptions reads a Kibana exception list export (or a rules
-// export that carries exception lists) and returns its items as
-// exceptions. Items take their detector from a "picket:detector=ID" tag,
-// else defaultDetector ("*" when empty). Rules, connectors and the summary
-// line are skipped. A malformed or invalid item is an error naming its line.
-func ReadKibanaExceptions(r io.Reader, defaultDetector string) ([]triage.Exception, []ExceptionList, ImportStats, error) {
+// ReadOptions tune ReadExceptions.
+type ReadOptions struct {
+	// DefaultDetector is the detector of items without a
+	// "picket:detector=ID" tag; "" means every detector ("*").
+	DefaultDetector string
+	// KnownDetector, when not nil, says whether a detector id exists. An
+	// item whose tag names a detector it rejects fails the import: the
+	// exception would be stored and never apply.
+	KnownDetector func(id string) bool
+}
+
+// ReadExceptions reads a Kibana exception list export (or a rules export
+// that carries exception lists) and returns its items as exceptions.
+// Items take their detector from a "picket:detector=ID" tag, else
+// o.DefaultDetector. Rules, connectors and the summary line are skipped.
+// A malformed or invalid item is an error naming its line; nothing is
+// returned then, so an import is all or nothing.
+func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []ExceptionList, ImportStats, error) {
+	defaultDetector := o.DefaultDetector
 	if defaultDetector == "" {
 		defaultDetector = triage.AllDetectors
 	}
@@ -186,7 +207,12 @@ func ReadKibanaExceptions(r io.Reader, defaultDetector string) ([]triage.Excepti
 	lineNo := 0
 	for sc.Scan() {
 		lineNo++
-		line := bytes.TrimSpace(sc.Bytes())
+		line := sc.Bytes()
+		if lineNo == 1 {
+			// Windows editors save UTF-8 with a byte order mark.
+			line = bytes.TrimPrefix(line, utf8BOM)
+		}
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
@@ -194,20 +220,21 @@ func ReadKibanaExceptions(r io.Reader, defaultDetector string) ([]triage.Excepti
 		if err := json.Unmarshal(line, &keys); err != nil {
 			return nil, nil, st, fmt.Errorf("line %d: %w", lineNo, err)
 		}
-		_, hasItem := keys["item_id"]
-		_, hasList := keys["list_id"]
-		_, hasEntries := keys["entries"]
-		_, isSummary := keys["exported_exception_list_count"]
-		_, isRule := keys["rule_id"]
+		// A key set to null is as good as absent: Kibana writes
+		// "item_id": null on some list containers.
+		has := func(k string) bool {
+			v, ok := keys[k]
+			return ok && !bytes.Equal(v, []byte("null"))
+		}
 		switch {
-		case isSummary || isRule:
+		case has("exported_exception_list_count") || has("rule_id"):
 			st.Skipped++
-		case hasItem || hasEntries:
+		case has("item_id") || has("entries"):
 			var it kibanaItem
 			if err := json.Unmarshal(line, &it); err != nil {
 				return nil, nil, st, fmt.Errorf("line %d: exception item: %w", lineNo, err)
 			}
-			x, err := itemToException(it, defaultDetector)
+			x, err := itemToException(it, defaultDetector, o.KnownDetector)
 			if err != nil {
 				return nil, nil, st, fmt.Errorf("line %d: exception item %q: %w", lineNo, it.ItemID, err)
 			}
@@ -221,7 +248,7 @@ func ReadKibanaExceptions(r io.Reader, defaultDetector string) ([]triage.Excepti
 			}
 			xs = append(xs, x)
 			st.Items++
-		case hasList:
+		case has("list_id"):
 			var l kibanaList
 			if err := json.Unmarshal(line, &l); err != nil {
 				return nil, nil, st, fmt.Errorf("line %d: exception list: %w", lineNo, err)
@@ -245,7 +272,9 @@ func ReadKibanaExceptions(r io.Reader, defaultDetector string) ([]triage.Excepti
 	return xs, lists, st, nil
 }
 
-func itemToException(it kibanaItem, defaultDetector string) (triage.Exception, error) {
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+func itemToException(it kibanaItem, defaultDetector string, known func(string) bool) (triage.Exception, error) {
 	if it.Type != "" && it.Type != "simple" {
 		return triage.Exception{}, fmt.Errorf("type %q is not supported (want simple)", it.Type)
 	}
@@ -261,6 +290,9 @@ func itemToException(it kibanaItem, defaultDetector string) (triage.Exception, e
 	}
 	for _, t := range it.Tags {
 		if d, ok := strings.CutPrefix(t, detectorTag); ok && d != "" {
+			if known != nil && d != triage.AllDetectors && !known(d) {
+				return x, fmt.Errorf("tag %q names a detector Picket does not know (picket rules lists them)", t)
+			}
 			x.Detector = d
 			continue
 		}
@@ -330,4 +362,11 @@ func (l lineEncoder) Encode(v any) error {
 	}
 	_, err := l.bw.Write(triage.SafeJSON(l.buf.Bytes()))
 	return err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
