@@ -18,6 +18,7 @@ package elastic
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,6 +101,45 @@ type Config struct {
 
 // ErrNoAddress is returned when a Config names no cluster.
 var ErrNoAddress = errors.New("no Elasticsearch address: set ELASTICSEARCH_URL or ELASTIC_CLOUD_ID, url or cloud_id in the [elasticsearch] table of the config file, or --es-url")
+
+// addresses parses the node URLs, or the Cloud ID into its one URL.
+func (c Config) addresses() ([]*url.URL, error) {
+	if c.CloudID != "" {
+		u, err := cloudURL(c.CloudID)
+		if err != nil {
+			return nil, fmt.Errorf("elasticsearch: Cloud ID: %w", err)
+		}
+		return []*url.URL{u}, nil
+	}
+	out := make([]*url.URL, 0, len(c.URLs))
+	for _, raw := range c.URLs {
+		u, err := url.Parse(strings.TrimRight(raw, "/"))
+		if err != nil {
+			// url.Error quotes the URL, password and all.
+			return nil, fmt.Errorf("elasticsearch: %s", c.scrub(clean(err.Error())))
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// cloudURL decodes a Cloud ID, "name:base64(host$es-id$kibana-id)", into
+// the deployment's Elasticsearch URL, https://es-id.host.
+func cloudURL(id string) (*url.URL, error) {
+	parts := strings.Split(id, ":")
+	if len(parts) != 2 {
+		return nil, fmt.Errorf("want name:base64, got %d colon-separated parts", len(parts))
+	}
+	data, err := base64.StdEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, fmt.Errorf("not base64 after the colon: %w", err)
+	}
+	fields := strings.Split(string(data), "$")
+	if len(fields) < 2 || fields[0] == "" || fields[1] == "" {
+		return nil, fmt.Errorf("the decoded value is not host$es-id$...")
+	}
+	return url.Parse("https://" + fields[1] + "." + fields[0])
+}
 
 // String describes the connection without its secrets:
 // "https://es:9200 (api key)".
