@@ -212,7 +212,9 @@ func (s esSettings) client(stderr io.Writer) (*elastic.Client, error) {
 		fmt.Fprintln(stderr, "picket: warning: TLS verification is off (--es-insecure): anyone on the path can read or alter the traffic; prefer --es-ca or --es-ca-fingerprint")
 	}
 	c, err := elastic.New(s.conn)
-	if err == elastic.ErrNoAddress {
+	if errors.Is(err, elastic.ErrNoAddress) || errors.Is(err, elastic.ErrBadURL) {
+		// Nothing was attempted: the command line or configuration says
+		// no usable address.
 		return nil, usageError{err}
 	}
 	return c, err

@@ -215,6 +215,7 @@ func TestDetectESFlags(t *testing.T) {
 		{"over the limit", url, []string{"detect", "--es", "--es-index", "logs-a", "--from", "2026-11-27", "--es-limit", "3"}, 0, []string{"5 documents in range exceed the limit of 3", "counting in Elasticsearch", "scored on the denies Elasticsearch counted (0 in 0 buckets of 15m, not pulled)", "not run, they need the events"}},
 		{"ok", url, []string{"detect", "--es", "--es-index", "logs-a", "--from", "2026-11-27", "--to", "2026-11-28"}, 0, []string{"picket: 5 events", "pulled 5 of 5 documents"}},
 		{"url flag", nil, []string{"detect", "--es", "--es-url", srv.URL, "--es-index", "logs-a", "--from", "2026-11-27"}, 0, []string{"picket: 5 events"}},
+		{"url without scheme", nil, []string{"detect", "--es", "--es-url", "localhost:9200"}, 2, []string{`"localhost:9200" has no scheme`, "https://localhost:9200", "http://localhost:9200"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := cliEnv(t, tc.env, tc.args...)
@@ -436,6 +437,7 @@ func TestConsoleESChecksFirst(t *testing.T) {
 		want string
 	}{
 		{"no address", nil, []string{"--es"}, 2, "no Elasticsearch address"},
+		{"url without scheme", map[string]string{"ELASTICSEARCH_URL": "es.example:9200"}, []string{"--es"}, 2, "https://es.example:9200"},
 		{"with files", map[string]string{"ELASTICSEARCH_URL": srv.URL}, []string{"--es", "a.ndjson"}, 2, "not several"},
 		{"with demo", map[string]string{"ELASTICSEARCH_URL": srv.URL}, []string{"--es", "--demo"}, 2, "not several"},
 		{"refused credentials", map[string]string{"ELASTICSEARCH_URL": srv.URL, "ELASTICSEARCH_API_KEY": "wrong"}, []string{"--es"}, 1, "401 unauthorized"},
