@@ -5,8 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -603,4 +608,90 @@ func TestDetectESPushDownSpikeAgrees(t *testing.T) {
 	if w := warm(localErr); w == "" || w != warm(pushedErr) {
 		t.Errorf("warm-up lints differ:\n local  %q\n pushed %q", w, warm(pushedErr))
 	}
+}
+
+// picket alerts exits 1 when the cluster fails it and 2 when the command
+// line or configuration is wrong, and prints no count line when nothing
+// was listed: "0 alert(s)" before an error read as an empty index.
+func TestAlertsErrors(t *testing.T) {
+	srv := alertsServer(t)
+	srv.APIKey = "right"
+	closed := elastictest.NewServer()
+	closed.Close() // nothing listens there now
+	// A proxy that fails the second search: the listing breaks midway.
+	searches := 0
+	midway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_search" {
+			if searches++; searches == 2 {
+				w.Header().Set("X-Elastic-Product", "Elasticsearch")
+				w.WriteHeader(400)
+				io.WriteString(w, `{"error":{"type":"search_phase_execution_exception","reason":"all shards failed"},"status":400}`)
+				return
+			}
+		}
+		httputil.NewSingleHostReverseProxy(mustParseURL(t, srv.URL)).ServeHTTP(w, r)
+	}))
+	defer midway.Close()
+	pageOfOne := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(pageOfOne, []byte("[elasticsearch]\npage_size = 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key := map[string]string{"ELASTICSEARCH_URL": srv.URL, "ELASTICSEARCH_API_KEY": "right"}
+	for _, tc := range []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		code     int
+		inStderr []string
+		alerts   int // NDJSON lines on stdout
+	}{
+		{"no address", nil, []string{"alerts"}, 2, []string{"no Elasticsearch address"}, 0},
+		{"url without scheme", nil, []string{"alerts", "--es-url", "localhost:9200"}, 2, []string{`"localhost:9200" has no scheme`, "https://localhost:9200"}, 0},
+		{"url without scheme from the environment", map[string]string{"ELASTICSEARCH_URL": "localhost:9200"}, []string{"alerts"}, 2, []string{"no scheme"}, 0},
+		{"set-status, url without scheme", nil, []string{"alerts", "set-status", "--es-url", "es:9200", "--id", "u", "--status", "closed"}, 2, []string{"no scheme"}, 0},
+		{"unreachable", map[string]string{"ELASTICSEARCH_URL": closed.URL}, []string{"alerts", "--es-timeout", "1s"}, 1, []string{"cannot connect"}, 0},
+		{"refused credentials", map[string]string{"ELASTICSEARCH_URL": srv.URL, "ELASTICSEARCH_API_KEY": "wrong"}, []string{"alerts"}, 1, []string{"401 unauthorized"}, 0},
+		{"missing space", key, []string{"alerts", "--space", "nospace"}, 1, []string{"no such index .alerts-security.alerts-nospace"}, 0},
+		{"fails midway", map[string]string{"ELASTICSEARCH_URL": midway.URL, "ELASTICSEARCH_API_KEY": "right"}, []string{"alerts", "--config", pageOfOne, "--from", "2026-11-27"}, 1,
+			[]string{"picket: 1 alert(s) from .alerts-security.alerts-default before the error", "all shards failed"}, 1},
+		{"ok", key, []string{"alerts", "--from", "2026-11-27"}, 0, []string{"picket: 3 alert(s) from .alerts-security.alerts-default"}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			code, out, stderr := cliEnv(t, tc.env, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d: %s", code, tc.code, stderr)
+			}
+			for _, w := range tc.inStderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if tc.code != 0 {
+				if strings.Contains(stderr, "0 alert(s)") {
+					t.Errorf("a failed listing reports an empty one:\n%s", stderr)
+				}
+				// The error is the last line of stderr, and there is one.
+				lines := strings.Split(strings.TrimSpace(stderr), "\n")
+				if last := lines[len(lines)-1]; !strings.HasPrefix(last, "picket: ") || strings.Contains(last, "alert(s)") {
+					t.Errorf("stderr does not end with the error:\n%s", stderr)
+				}
+			}
+			if n := strings.Count(out, "\n"); n != tc.alerts {
+				t.Errorf("%d alerts on stdout, want %d:\n%s", n, tc.alerts, out)
+			}
+			if el := time.Since(start); el > 5*time.Second {
+				t.Errorf("took %v: a mistake should be reported at once", el)
+			}
+		})
+	}
+}
+
+func mustParseURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
