@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"picket/pushdown"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"picket/pushdown"
 	"picket/triage"
 	"picket/triage/elastic"
 )
@@ -212,7 +212,9 @@ func (s esSettings) client(stderr io.Writer) (*elastic.Client, error) {
 		fmt.Fprintln(stderr, "picket: warning: TLS verification is off (--es-insecure): anyone on the path can read or alter the traffic; prefer --es-ca or --es-ca-fingerprint")
 	}
 	c, err := elastic.New(s.conn)
-	if err == elastic.ErrNoAddress {
+	if errors.Is(err, elastic.ErrNoAddress) || errors.Is(err, elastic.ErrBadURL) {
+		// Nothing was attempted: the command line or configuration says
+		// no usable address.
 		return nil, usageError{err}
 	}
 	return c, err
@@ -418,7 +420,7 @@ with --format table. Building-block alerts are hidden unless
 			if err != nil {
 				return err
 			}
-			return listAlerts(cmd.Context(), e, c, q, format)
+			return listAlerts(cmd.Context(), e, c, q, s.pageSize, format)
 		},
 	}
 	f.register(cmd, false, false, true)
@@ -481,7 +483,11 @@ func toAlertJSON(a *triage.Alert) alertJSON {
 	return j
 }
 
-func listAlerts(ctx context.Context, e *env, c *elastic.Client, q elastic.AlertQuery, format string) error {
+// listAlerts writes the alerts q selects to stdout, and their count to
+// stderr. When the pull fails, the count is printed only if some alerts
+// were written, saying they came before the error: "0 alert(s)" would
+// read as an empty index.
+func listAlerts(ctx context.Context, e *env, c *elastic.Client, q elastic.AlertQuery, pageSize int, format string) error {
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	defer out.Flush()
 	enc := json.NewEncoder(terminalSafeJSON{out})
@@ -493,7 +499,7 @@ func listAlerts(ctx context.Context, e *env, c *elastic.Client, q elastic.AlertQ
 	}
 	n := 0
 	var werr error
-	err := c.Alerts(ctx, q, elastic.SourceOptions{Warn: func(m string) {
+	err := c.Alerts(ctx, q, elastic.SourceOptions{PageSize: pageSize, Warn: func(m string) {
 		fmt.Fprintln(e.stderr, "picket: elasticsearch: "+triage.Escape(m))
 	}}, func(a *triage.Alert) error {
 		n++
@@ -511,7 +517,12 @@ func listAlerts(ctx context.Context, e *env, c *elastic.Client, q elastic.AlertQ
 	if werr == nil {
 		werr = out.Flush()
 	}
-	fmt.Fprintf(e.stderr, "picket: %d alert(s) from %s\n", n, elastic.AlertsIndex(q.Space))
+	switch {
+	case err == nil:
+		fmt.Fprintf(e.stderr, "picket: %d alert(s) from %s\n", n, elastic.AlertsIndex(q.Space))
+	case n > 0:
+		fmt.Fprintf(e.stderr, "picket: %d alert(s) from %s before the error\n", n, elastic.AlertsIndex(q.Space))
+	}
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -52,34 +51,18 @@ func (w *workflowUser) get(ctx context.Context) string {
 	return w.user
 }
 
-// setAlertStatus writes a workflow status to alerts, MaxUpdateIDs at a
-// time, and sums up what Elasticsearch did.
+// setAlertStatus is the console's write-back: elastic's SetAlertStatus,
+// summed up in words for the status line.
 func setAlertStatus(ctx context.Context, c *elastic.Client, space, user string, uuids []string, status string) (string, error) {
 	st, err := triage.ParseWorkflowStatus(status)
 	if err != nil {
 		return "", err
 	}
-	var sum elastic.UpdateResult
-	for len(uuids) > 0 {
-		n := min(len(uuids), elastic.MaxUpdateIDs)
-		res, err := c.UpdateAlerts(ctx, elastic.StatusUpdate{Space: space, UUIDs: uuids[:n], Status: st, User: user})
-		sum.Matched += res.Matched
-		sum.Updated += res.Updated
-		sum.Unchanged += res.Unchanged
-		sum.Conflicts += res.Conflicts
-		if err != nil {
-			return "", err
-		}
-		uuids = uuids[n:]
+	res, err := c.SetAlertStatus(ctx, space, user, uuids, st)
+	if err != nil {
+		return "", err
 	}
-	out := fmt.Sprintf("%d updated", sum.Updated)
-	if sum.Unchanged > 0 {
-		out += fmt.Sprintf(", %d already so", sum.Unchanged)
-	}
-	if sum.Conflicts > 0 {
-		out += fmt.Sprintf(", %d changed meanwhile by someone else", sum.Conflicts)
-	}
-	return out, nil
+	return res.Summary(), nil
 }
 
 // notRunReasons says, for each detector the catalogue lists, why it would

@@ -198,6 +198,41 @@ func (c *Client) UpdateAlerts(ctx context.Context, u StatusUpdate) (UpdateResult
 	return res, nil
 }
 
+// SetAlertStatus writes a workflow status to any number of alerts of a
+// space, recording user as kibana.alert.workflow_user: UpdateAlerts,
+// MaxUpdateIDs alerts at a time, with the results summed. It is the
+// console's write-back (s on an alert or a group). No uuids is no request.
+// On an error the result counts what the earlier requests did.
+func (c *Client) SetAlertStatus(ctx context.Context, space, user string, uuids []string, status triage.WorkflowStatus) (UpdateResult, error) {
+	var sum UpdateResult
+	for len(uuids) > 0 {
+		n := min(len(uuids), MaxUpdateIDs)
+		res, err := c.UpdateAlerts(ctx, StatusUpdate{Space: space, UUIDs: uuids[:n], Status: status, User: user})
+		sum.Matched += res.Matched
+		sum.Updated += res.Updated
+		sum.Unchanged += res.Unchanged
+		sum.Conflicts += res.Conflicts
+		if err != nil {
+			return sum, err
+		}
+		uuids = uuids[n:]
+	}
+	return sum, nil
+}
+
+// Summary says what an update did in a few words: "3 updated, 1 already
+// so, 1 changed meanwhile by someone else".
+func (r UpdateResult) Summary() string {
+	out := fmt.Sprintf("%d updated", r.Updated)
+	if r.Unchanged > 0 {
+		out += fmt.Sprintf(", %d already so", r.Unchanged)
+	}
+	if r.Conflicts > 0 {
+		out += fmt.Sprintf(", %d changed meanwhile by someone else", r.Conflicts)
+	}
+	return out
+}
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}

@@ -231,3 +231,82 @@ func TestUpdateAlertsForbidden(t *testing.T) {
 		t.Errorf("err = %v, want a 403 naming the write privilege", err)
 	}
 }
+
+// SetAlertStatus is the console's write-back: any number of alerts,
+// MaxUpdateIDs per _update_by_query, with the results summed.
+func TestSetAlertStatus(t *testing.T) {
+	many := make([]string, MaxUpdateIDs+5)
+	for i := range many {
+		many[i] = fmt.Sprintf("none-%d", i)
+	}
+	many[3], many[len(many)-1] = "uuid-0", "uuid-4" // one in each request
+	for _, tc := range []struct {
+		name     string
+		uuids    []string
+		status   triage.WorkflowStatus
+		forbid   bool
+		want     UpdateResult
+		summary  string
+		requests int // _update_by_query calls
+		wantErr  error
+	}{
+		{name: "no alerts", status: triage.StatusClosed, summary: "0 updated"},
+		{name: "two", uuids: []string{"uuid-0", "uuid-3"}, status: triage.StatusAcknowledged,
+			want: UpdateResult{Matched: 2, Updated: 2}, summary: "2 updated", requests: 1},
+		{name: "one already so", uuids: []string{"uuid-0", "uuid-2"}, status: triage.StatusClosed,
+			want: UpdateResult{Matched: 2, Updated: 1, Unchanged: 1}, summary: "1 updated, 1 already so", requests: 1},
+		{name: "more than one request", uuids: many, status: triage.StatusClosed,
+			want: UpdateResult{Matched: 2, Updated: 2}, summary: "2 updated", requests: 2},
+		{name: "write refused", uuids: []string{"uuid-0"}, status: triage.StatusClosed, forbid: true, wantErr: ErrForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := alertServer(t)
+			if tc.forbid {
+				srv.Forbid(".alerts-security.alerts-*", true)
+			}
+			res, err := newClient(t, srv.URL).SetAlertStatus(context.Background(), "", "analyst", tc.uuids, tc.status)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res != tc.want || res.Summary() != tc.summary {
+				t.Errorf("result %+v (%q), want %+v (%q)", res, res.Summary(), tc.want, tc.summary)
+			}
+			ups := srv.Updates()
+			if len(ups) != tc.requests {
+				t.Errorf("%d update requests, want %d", len(ups), tc.requests)
+			}
+			matched := 0
+			for _, u := range ups {
+				matched += len(u.IDs)
+				if u.Params["user"] != "analyst" || u.Params["status"] != string(tc.status) {
+					t.Errorf("update params %v", u.Params)
+				}
+			}
+			if matched != tc.want.Matched {
+				t.Errorf("the requests matched %d alerts, want %d", matched, tc.want.Matched)
+			}
+		})
+	}
+}
+
+func TestUpdateResultSummary(t *testing.T) {
+	for _, tc := range []struct {
+		r    UpdateResult
+		want string
+	}{
+		{UpdateResult{}, "0 updated"},
+		{UpdateResult{Matched: 3, Updated: 3}, "3 updated"},
+		{UpdateResult{Matched: 4, Updated: 1, Unchanged: 2, Conflicts: 1}, "1 updated, 2 already so, 1 changed meanwhile by someone else"},
+		{UpdateResult{Matched: 1, Conflicts: 1}, "0 updated, 1 changed meanwhile by someone else"},
+	} {
+		if got := tc.r.Summary(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}

@@ -9,16 +9,28 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/elastic-transport-go/v8/elastictransport"
+	tpversion "github.com/elastic/elastic-transport-go/v8/elastictransport/version"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 )
 
+// The client is built from esapi (the request types) and elastictransport
+// (connection pool, retries, authentication, TLS), not from the
+// go-elasticsearch root package: that one also links typedapi, some 900
+// packages Picket never calls, which made a cold build take minutes more.
+// transport adds what the root package added on top: the product check
+// and the client's identifying headers.
+
 // Client talks to one cluster. It is safe for concurrent use.
 type Client struct {
-	es  *elasticsearch.Client
+	tp  *transport
 	cfg Config
 }
 
@@ -32,39 +44,126 @@ func New(cfg Config) (*Client, error) {
 	case len(cfg.URLs) > 0 && cfg.CloudID != "":
 		return nil, fmt.Errorf("elasticsearch: give URLs or a Cloud ID, not both")
 	}
+	urls, err := cfg.addresses()
+	if err != nil {
+		return nil, err
+	}
 	rt, ca, err := cfg.transport()
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch: %w", err)
 	}
-	fp := ""
-	if cfg.CAFingerprint != "" {
-		if fp, err = fingerprint(cfg.CAFingerprint); err != nil {
-			return nil, fmt.Errorf("elasticsearch: %w", err)
-		}
-	}
-	base, maxRetries := cfg.RetryBase, cfg.MaxRetries
-	es, err := elasticsearch.NewClient(elasticsearch.Config{
-		Addresses:              cfg.URLs,
-		CloudID:                cfg.CloudID,
-		APIKey:                 cfg.APIKey.Reveal(),
-		Username:               cfg.Username,
-		Password:               cfg.Password.Reveal(),
-		CACert:                 ca,
-		CertificateFingerprint: fp,
-		Transport:              rt,
-		RetryOnStatus:          []int{429, 502, 503, 504},
-		MaxRetries:             maxRetries,
-		RetryOnError: func(req *http.Request, err error) bool {
+	base := cfg.RetryBase
+	opts := []elastictransport.Option{
+		elastictransport.WithURLs(urls...),
+		elastictransport.WithUserAgent(userAgent),
+		elastictransport.WithTransport(rt),
+		elastictransport.WithRetryOnStatus(429, 502, 503, 504),
+		elastictransport.WithMaxRetries(cfg.MaxRetries),
+		elastictransport.WithRetryOnError(func(req *http.Request, err error) bool {
 			noteAttempt(req.Context(), err)
 			return retryable(err)
-		},
-		RetryBackoff: func(attempt int) time.Duration { return backoff(base, attempt) },
-	})
+		}),
+		elastictransport.WithRetryBackoff(func(attempt int) time.Duration { return backoff(base, attempt) }),
+	}
+	// A URL's user:password wins over the configured user, and an API key
+	// over both (the transport sends a URL's userinfo itself).
+	user, password := cfg.Username, cfg.Password.Reveal()
+	if u := urls[0].User; u != nil {
+		user = u.Username()
+		password, _ = u.Password()
+	}
+	switch {
+	case cfg.APIKey != "":
+		opts = append(opts, elastictransport.WithAPIKey(cfg.APIKey.Reveal()))
+	case user != "" || password != "":
+		opts = append(opts, elastictransport.WithBasicAuth(user, password))
+	}
+	if cfg.CAFingerprint != "" {
+		fp, err := fingerprint(cfg.CAFingerprint)
+		if err != nil {
+			return nil, fmt.Errorf("elasticsearch: %w", err)
+		}
+		opts = append(opts, elastictransport.WithCertificateFingerprint(fp))
+	}
+	if ca != nil {
+		opts = append(opts, elastictransport.WithCACert(ca))
+	}
+	tp, err := elastictransport.NewClient(opts...)
 	if err != nil {
-		// The client's message may quote a malformed URL, password and all.
+		// The transport's message may quote a URL, password and all.
 		return nil, fmt.Errorf("elasticsearch: %s", cfg.scrub(clean(err.Error())))
 	}
-	return &Client{es: es, cfg: cfg}, nil
+	compat, _ := strconv.ParseBool(os.Getenv("ELASTIC_CLIENT_APIVERSIONING"))
+	return &Client{tp: &transport{tp: tp, compat: compat}, cfg: cfg}, nil
+}
+
+// transport sends esapi requests through the elastic transport, adding
+// the client headers and the product check.
+type transport struct {
+	tp *elastictransport.Client
+	// compat asks an Elasticsearch 9 cluster for version 8 answers, as the
+	// official client does when ELASTIC_CLIENT_APIVERSIONING is true.
+	compat bool
+	// genuine is set once a successful answer carried the product header.
+	genuine atomic.Bool
+}
+
+// errNotElasticsearch is the product check's failure.
+var errNotElasticsearch = errors.New("the server is not Elasticsearch: a successful answer lacked X-Elastic-Product: Elasticsearch")
+
+const (
+	headerClientMeta = "X-Elastic-Client-Meta"
+	compatMediaType  = "application/vnd.elasticsearch+json;compatible-with=8"
+)
+
+var (
+	userAgent = fmt.Sprintf("go-elasticsearch/%s (%s %s; Go %s)", esapi.Version, runtime.GOOS, runtime.GOARCH,
+		strings.TrimPrefix(runtime.Version(), "go"))
+	clientMeta = fmt.Sprintf("es=%s,go=%s,t=%s,hc=%s", metaVersion(esapi.Version), metaVersion(runtime.Version()),
+		metaVersion(tpversion.Transport), metaVersion(runtime.Version()))
+)
+
+// metaVersion shortens a version for the client meta header as the
+// official client does: digits and dots, "p" for a pre-release.
+func metaVersion(v string) string {
+	v = strings.TrimPrefix(v, "go")
+	end := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	switch {
+	case end == 0 || strings.Contains(v, "devel"):
+		return "0.0p"
+	case end > 0:
+		return v[:end] + "p"
+	}
+	return v
+}
+
+// Perform implements esapi.Transport. Like the official client, it
+// checks the product header on successful answers until one passes:
+// the header is how a proxy or another product tells itself apart.
+func (t *transport) Perform(req *http.Request) (*http.Response, error) {
+	if t.compat {
+		if req.Body != nil {
+			req.Header.Set("Content-Type", compatMediaType)
+		}
+		req.Header.Set("Accept", compatMediaType)
+	}
+	if m := req.Header.Get(headerClientMeta); m != "" {
+		req.Header.Set(headerClientMeta, clientMeta+","+m)
+	} else {
+		req.Header.Set(headerClientMeta, clientMeta)
+	}
+	res, err := t.tp.Perform(req)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode >= 200 && res.StatusCode < 300 && !t.genuine.Load() {
+		if res.Header.Get("X-Elastic-Product") != "Elasticsearch" {
+			res.Body.Close()
+			return nil, errNotElasticsearch
+		}
+		t.genuine.Store(true)
+	}
+	return res, nil
 }
 
 // scrub removes the configuration's secrets from a message: the API key,
@@ -108,7 +207,7 @@ func (c *Client) do(ctx context.Context, op string, req esapi.Request, buf *byte
 	attempts := &attemptErr{}
 	rctx, cancel := context.WithTimeout(context.WithValue(ctx, attemptKey{}, attempts), c.cfg.Timeout)
 	defer cancel()
-	res, err := req.Do(rctx, c.es)
+	res, err := req.Do(rctx, c.tp)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && attempts.err != nil && ctx.Err() == nil {
 			// Retries ran out of time: what failed was the last attempt

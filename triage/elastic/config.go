@@ -18,6 +18,7 @@ package elastic
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,6 +101,109 @@ type Config struct {
 
 // ErrNoAddress is returned when a Config names no cluster.
 var ErrNoAddress = errors.New("no Elasticsearch address: set ELASTICSEARCH_URL or ELASTIC_CLOUD_ID, url or cloud_id in the [elasticsearch] table of the config file, or --es-url")
+
+// ErrBadURL is matched (errors.Is) by New's error for a node URL it
+// cannot use: no http:// or https:// scheme, or no host.
+var ErrBadURL = errors.New("elasticsearch: unusable URL")
+
+// badURL says what is wrong with one URL, which it quotes with any
+// password hidden.
+type badURL struct{ msg string }
+
+func (e *badURL) Error() string        { return "elasticsearch: " + e.msg }
+func (e *badURL) Is(target error) bool { return target == ErrBadURL }
+
+// addresses parses the node URLs, or the Cloud ID into its one URL.
+func (c Config) addresses() ([]*url.URL, error) {
+	if c.CloudID != "" {
+		u, err := cloudURL(c.CloudID)
+		if err != nil {
+			return nil, fmt.Errorf("elasticsearch: Cloud ID: %w", err)
+		}
+		return []*url.URL{u}, nil
+	}
+	out := make([]*url.URL, 0, len(c.URLs))
+	for _, raw := range c.URLs {
+		u, err := nodeURL(raw)
+		if err != nil {
+			if e, ok := err.(*badURL); ok {
+				e.msg = c.scrub(clean(e.msg))
+			}
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// nodeURL parses one node URL. Without a scheme it is refused rather
+// than guessed: http:// would send the credentials in clear text to a
+// node that, as Elasticsearch 8 does by default, expects TLS, and https://
+// fails on the plain-HTTP development nodes where a bare host:port is
+// most often typed. Either way the user would wait through the retries
+// for a misleading error; one line now says what to write.
+func nodeURL(raw string) (*url.URL, error) {
+	shown := hideUserinfo(raw)
+	if !strings.Contains(raw, "://") {
+		hostport := strings.TrimRight(raw[strings.LastIndex(raw, "@")+1:], "/")
+		return nil, &badURL{fmt.Sprintf("URL %q has no scheme: write https://%s (Elasticsearch 8 serves HTTPS unless set up otherwise) or http://%s (a node without TLS)",
+			shown, hostport, hostport)}
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil {
+		// url.Error quotes the whole URL; keep only what is wrong.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, &badURL{fmt.Sprintf("URL %q: %v", shown, err)}
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, &badURL{fmt.Sprintf("URL %q: scheme %q is not http or https", shown, u.Scheme)}
+	}
+	if u.Host == "" {
+		return nil, &badURL{fmt.Sprintf("URL %q has no host", shown)}
+	}
+	return u, nil
+}
+
+// hideUserinfo replaces the password of a URL written by hand, which may
+// not parse, with [redacted]. Everything between the first colon after
+// the scheme and the last @ counts as the password: too much is hidden
+// rather than too little.
+func hideUserinfo(raw string) string {
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPassword := strings.Cut(rest[:at], ":")
+	if !hasPassword {
+		return raw
+	}
+	return prefix + user + ":" + redacted + rest[at:]
+}
+
+// cloudURL decodes a Cloud ID, "name:base64(host$es-id$kibana-id)", into
+// the deployment's Elasticsearch URL, https://es-id.host.
+func cloudURL(id string) (*url.URL, error) {
+	parts := strings.Split(id, ":")
+	if len(parts) != 2 {
+		return nil, fmt.Errorf("want name:base64, got %d colon-separated parts", len(parts))
+	}
+	data, err := base64.StdEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, fmt.Errorf("not base64 after the colon: %w", err)
+	}
+	fields := strings.Split(string(data), "$")
+	if len(fields) < 2 || fields[0] == "" || fields[1] == "" {
+		return nil, fmt.Errorf("the decoded value is not host$es-id$...")
+	}
+	return url.Parse("https://" + fields[1] + "." + fields[0])
+}
 
 // String describes the connection without its secrets:
 // "https://es:9200 (api key)".

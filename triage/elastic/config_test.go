@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // No way of printing a Config or a Secret shows the secret.
@@ -96,5 +97,59 @@ func TestNewValidates(t *testing.T) {
 	}
 	if _, err := New(Config{}); !errors.Is(err, ErrNoAddress) {
 		t.Errorf("New(Config{}) = %v, want ErrNoAddress", err)
+	}
+}
+
+// A node URL must say http:// or https://. Without a scheme, New refuses
+// it at once, suggesting both, instead of the transport retrying an
+// unusable address; the message never quotes a password.
+func TestNewURLScheme(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		url  string
+		want []string // in the error; none: accepted
+	}{
+		{"host and port", "localhost:9200", []string{`"localhost:9200" has no scheme`, "https://localhost:9200", "http://localhost:9200"}},
+		{"dotted host and port", "es.example.com:9200", []string{"no scheme", "https://es.example.com:9200"}},
+		{"IPv4 and port", "10.0.0.1:9200", []string{"no scheme", "https://10.0.0.1:9200"}},
+		{"IPv6 and port", "[::1]:9200", []string{"no scheme", "https://[::1]:9200"}},
+		{"host alone", "localhost", []string{"no scheme", "https://localhost"}},
+		{"password without scheme", "elastic:hunter2@localhost:9200", []string{"no scheme", "https://localhost:9200"}},
+		{"other scheme", "ftp://es.example:21", []string{`scheme "ftp"`, "http or https"}},
+		{"no host", "http://", []string{"no host"}},
+		{"no host, a path", "https:///x", []string{"no host"}},
+		{"https", "https://es.example:9200", nil},
+		{"http upper case", "HTTP://localhost:9200", nil},
+		{"path prefix and slash", "https://proxy.example/es/", nil},
+		{"password in URL", "https://elastic:hunter2@es.example:9200", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := New(Config{URLs: []string{tc.url}})
+			if time.Since(start) > time.Second {
+				t.Errorf("New took %v: it must not contact the node", time.Since(start))
+			}
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("%q accepted", tc.url)
+			}
+			if !errors.Is(err, ErrBadURL) {
+				t.Errorf("error %v is not ErrBadURL", err)
+			}
+			msg := err.Error()
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, "hunter2") || strings.Contains(msg, "\n") {
+				t.Errorf("error is not one line without the password: %q", msg)
+			}
+		})
 	}
 }

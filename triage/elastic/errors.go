@@ -231,10 +231,6 @@ func httpError(op string, status int, body []byte) *Error {
 	return e
 }
 
-// unknownProduct is the text of the client's product-check error; the
-// client does not export it.
-const unknownProduct = "the client noticed that the server is not Elasticsearch"
-
 // transportError classifies a failure before any HTTP answer. parent is
 // the caller's context: its cancellation is returned as is, so a Ctrl-C
 // reads as a cancellation, not a timeout.
@@ -254,7 +250,7 @@ func transportError(parent context.Context, op string, err error) error {
 		operr *net.OpError
 	)
 	switch {
-	case strings.Contains(err.Error(), unknownProduct):
+	case errors.Is(err, errNotElasticsearch):
 		e.Kind = KindNotElasticsearch
 	case errors.As(err, &uae), errors.As(err, &hne), errors.As(err, &cie), errors.As(err, &cve),
 		strings.Contains(err.Error(), "fingerprint mismatch"), strings.Contains(err.Error(), "x509:"):

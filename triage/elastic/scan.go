@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // hitSpan is one hit of a search answer: its index and id, and its
@@ -29,16 +30,24 @@ type pageMeta struct {
 // the sources, which the Decoder parses once, straight from the answer.
 // It follows JSON's structure (strings, escapes, nesting), so a source
 // holding keys such as "sort" or "_index" cannot confuse it; small values
-// (ids, totals) are unmarshalled with encoding/json.
+// (ids, totals) are unmarshalled with encoding/json. What Elasticsearch
+// never writes reads as encoding/json reads it: escaped keys are decoded,
+// a repeated key counts once with its last value, invalid UTF-8 in a
+// string becomes U+FFFD (FuzzScan checks this).
 //
 // names interns index names, which repeat on every hit; it may be nil.
 func scanPage(body []byte, hits []hitSpan, names map[string]string) (pageMeta, []hitSpan, error) {
 	m := pageMeta{total: -1}
+	base := len(hits)
 	s := scanner{b: body}
 	err := s.object(func(key []byte, v []byte) error {
 		switch string(key) {
 		case "pit_id":
-			return json.Unmarshal(v, &m.pitID)
+			var id string
+			if err := json.Unmarshal(v, &id); err != nil {
+				return err
+			}
+			m.pitID = id
 		case "timed_out":
 			m.timedOut = string(v) == "true"
 		case "_shards":
@@ -51,6 +60,7 @@ func scanPage(body []byte, hits []hitSpan, names map[string]string) (pageMeta, [
 			}
 			m.shards, m.failedShards = sh.Total, sh.Failed
 		case "hits":
+			m.total, hits = -1, hits[:base]
 			hs := scanner{b: v}
 			return hs.object(func(key []byte, v []byte) error {
 				switch string(key) {
@@ -63,6 +73,7 @@ func scanPage(body []byte, hits []hitSpan, names map[string]string) (pageMeta, [
 					}
 					m.total = t.Value
 				case "hits":
+					hits = hits[:base]
 					arr := scanner{b: v}
 					return arr.array(func(h []byte) error {
 						var hit hitSpan
@@ -70,19 +81,9 @@ func scanPage(body []byte, hits []hitSpan, names map[string]string) (pageMeta, [
 						err := hsc.object(func(key []byte, v []byte) error {
 							switch string(key) {
 							case "_index":
-								if len(v) >= 2 && names != nil {
-									if name, ok := names[string(v[1:len(v)-1])]; ok {
-										hit.index = name
-										return nil
-									}
-								}
-								if err := unquote(v, &hit.index); err != nil {
-									return err
-								}
-								if names != nil && len(names) < 1000 {
-									names[string(v[1:len(v)-1])] = hit.index
-								}
+								return internIndex(v, &hit.index, names)
 							case "_id":
+								hit.id = ""
 								return unquote(v, &hit.id)
 							case "_source":
 								hit.source = v
@@ -106,9 +107,32 @@ func scanPage(body []byte, hits []hitSpan, names map[string]string) (pageMeta, [
 	return m, hits, err
 }
 
-// unquote reads a JSON string, quickly when it has no escapes.
+// internIndex reads an _index value, taking the name from names when it
+// was seen before and adding it otherwise (up to 1,000 names).
+func internIndex(v []byte, dst *string, names map[string]string) error {
+	if len(v) < 2 || v[0] != '"' || names == nil {
+		*dst = ""
+		return unquote(v, dst)
+	}
+	raw := v[1 : len(v)-1]
+	if name, ok := names[string(raw)]; ok {
+		*dst = name
+		return nil
+	}
+	*dst = ""
+	if err := unquote(v, dst); err != nil {
+		return err
+	}
+	if len(names) < 1000 {
+		names[string(raw)] = *dst
+	}
+	return nil
+}
+
+// unquote reads a JSON string, quickly when it has no escapes and is
+// valid UTF-8; null leaves dst alone, as encoding/json does.
 func unquote(v []byte, dst *string) error {
-	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
 		*dst = string(v[1 : len(v)-1])
 		return nil
 	}
@@ -158,6 +182,14 @@ func (s *scanner) object(fn func(key, value []byte) error) error {
 			return err
 		}
 		key := s.b[start+1 : s.i-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			// An escaped key ("\u0068its"): rare, so decoded only then.
+			var k string
+			if err := json.Unmarshal(s.b[start:s.i], &k); err != nil {
+				return err
+			}
+			key = []byte(k)
+		}
 		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return s.fail()
