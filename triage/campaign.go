@@ -99,8 +99,8 @@ func isNumberish(w string) bool {
 	return digits > 0 && digits >= letters
 }
 
-// signatureOf adds f's detector and reason shape to a group's signature;
-// it returns false once the group has too many to fold.
+// noteSignature adds f's detector and reason shape to a group's
+// signature; past maxSignature the group is mixed and never folds.
 func (g *Group) noteSignature(f *Finding, intern map[string]string) {
 	if g.mixed {
 		return
@@ -110,6 +110,13 @@ func (g *Group) noteSignature(f *Finding, intern map[string]string) {
 		sig = s
 	} else if len(intern) < 1<<14 {
 		intern[sig] = sig
+	}
+	g.addSignature(sig)
+}
+
+func (g *Group) addSignature(sig string) {
+	if g.mixed {
+		return
 	}
 	i, found := slices.BinarySearch(g.signature, sig)
 	if found {
@@ -122,111 +129,192 @@ func (g *Group) noteSignature(f *Finding, intern map[string]string) {
 	g.signature = slices.Insert(g.signature, i, sig)
 }
 
+// Foldable says whether g may fold into a campaign, and under which
+// signature (groups fold only with groups of the same one).
+func (g *Group) Foldable() (string, bool) {
+	if !g.Key.Default() || g.mixed || len(g.signature) == 0 || g.Campaign != nil {
+		return "", false
+	}
+	return strings.Join(g.signature, "\n"), true
+}
+
+// compareFoldOrder is the order a fold sweeps candidates in: by
+// signature, then first activity, then key.
+func compareFoldOrder(a, b *Group, sigA, sigB string) int {
+	if c := strings.Compare(sigA, sigB); c != 0 {
+		return c
+	}
+	if c := a.FirstSeen.Compare(b.FirstSeen); c != 0 {
+		return c
+	}
+	return a.Key.Compare(b.Key)
+}
+
 // Fold returns gs with campaigns in place of the groups they fold, sorted
 // for the queue (SortGroups). Only default (source × user agent) groups
 // fold; others are returned as they are. gs is not changed.
 func Fold(gs []*Group, opt FoldOptions) []*Group {
-	if opt.MinMembers < 2 {
-		opt.MinMembers = 2
+	type cand struct {
+		g   *Group
+		sig string
 	}
-	bySig := map[string][]*Group{}
+	var cands []cand
 	var out []*Group
 	for _, g := range gs {
-		if !g.Key.Default() || g.mixed || len(g.signature) == 0 {
+		if sig, ok := g.Foldable(); ok {
+			cands = append(cands, cand{g, sig})
+		} else {
 			out = append(out, g)
-			continue
 		}
-		k := strings.Join(g.signature, "\n")
-		bySig[k] = append(bySig[k], g)
 	}
-	for _, members := range bySig {
-		if len(members) < opt.MinMembers {
-			out = append(out, members...)
-			continue
-		}
-		slices.SortFunc(members, func(a, b *Group) int {
-			if c := a.FirstSeen.Compare(b.FirstSeen); c != 0 {
-				return c
-			}
-			return a.Key.Compare(b.Key)
-		})
-		start, end := 0, members[0].LastSeen
-		flush := func(stop int) {
-			run := members[start:stop]
-			if len(run) >= opt.MinMembers {
-				out = append(out, newCampaign(run, opt))
-			} else {
-				out = append(out, run...)
-			}
-		}
-		for i := 1; i < len(members); i++ {
-			m := members[i]
-			if m.FirstSeen.Sub(end) > opt.Window {
-				flush(i)
-				start, end = i, m.LastSeen
-				continue
-			}
-			if m.LastSeen.After(end) {
-				end = m.LastSeen
-			}
-		}
-		flush(len(members))
+	slices.SortFunc(cands, func(a, b cand) int { return compareFoldOrder(a.g, b.g, a.sig, b.sig) })
+	sw := NewFoldSweep(opt, func(g *Group) error { out = append(out, g); return nil })
+	for _, c := range cands {
+		sw.Add(c.g, c.sig)
 	}
+	sw.Close()
 	SortGroups(out)
 	return out
 }
 
-// newCampaign aggregates members into one group.
-func newCampaign(members []*Group, opt FoldOptions) *Group {
-	c := &Campaign{Signature: members[0].signature, Fold: opt}
-	g := &Group{signature: members[0].signature}
-	nets, asns, countries, uas := map[netip.Prefix]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
-	for _, m := range members {
-		c.Members = append(c.Members, m.Key)
-		g.Findings += m.Findings
-		g.Risk += m.Risk
-		g.MaxSeverity = max(g.MaxSeverity, m.MaxSeverity)
-		for _, d := range m.Detectors {
-			if i, found := slices.BinarySearch(g.Detectors, d); !found {
-				g.Detectors = slices.Insert(g.Detectors, i, d)
-			}
+// FoldSweep folds candidates that arrive in fold order (by signature,
+// then first activity, then key): the one implementation of the fold rule
+// for groups in memory (Fold) and groups read back from disk. It holds at
+// most MinMembers-1 groups plus the campaign being built, whose members
+// it keeps only as keys.
+type FoldSweep struct {
+	opt     FoldOptions
+	emit    func(*Group) error
+	sig     string
+	pending []*Group // the current run, until it is long enough
+	camp    *campaignBuilder
+	end     time.Time // latest activity of the current run
+	err     error
+}
+
+// NewFoldSweep returns a sweep that passes every group, folded or not, to
+// emit.
+func NewFoldSweep(opt FoldOptions, emit func(*Group) error) *FoldSweep {
+	if opt.MinMembers < 2 {
+		opt.MinMembers = 2
+	}
+	return &FoldSweep{opt: opt, emit: emit}
+}
+
+// Add takes the next candidate, with its signature (see Foldable).
+func (s *FoldSweep) Add(g *Group, sig string) {
+	if s.sig != sig || (s.count() > 0 && g.FirstSeen.Sub(s.end) > s.opt.Window) {
+		s.flush()
+		s.sig = sig
+	}
+	if s.count() == 0 || g.LastSeen.After(s.end) {
+		s.end = g.LastSeen
+	}
+	if s.camp != nil {
+		s.camp.add(g)
+		return
+	}
+	s.pending = append(s.pending, g)
+	if len(s.pending) >= s.opt.MinMembers {
+		s.camp = newCampaignBuilder(s.opt)
+		for _, m := range s.pending {
+			s.camp.add(m)
 		}
-		if g.FirstSeen.IsZero() || m.FirstSeen.Before(g.FirstSeen) {
-			g.FirstSeen = m.FirstSeen
-		}
-		if m.LastSeen.After(g.LastSeen) {
-			g.LastSeen = m.LastSeen
-		}
-		for _, hc := range m.Hourly {
-			for range hc.Count {
-				g.Hourly.Add(hc.Hour)
-			}
-		}
-		if a := m.Key.SourceIP; a.IsValid() {
-			g.Sources.Add(a)
-			bits := 24
-			if a.Unmap().Is6() {
-				bits = 48
-			}
-			if p, err := a.Unmap().Prefix(bits); err == nil {
-				nets[p] = true
-			}
-		}
-		uas[m.Key.UserAgent] = true
-		for _, at := range m.Attrs {
-			switch at.Field {
-			case "source.as.organization.name":
-				if at.Value != "" {
-					asns[at.Value] = true
-				}
-			case "source.geo.country_name":
-				if at.Value != "" {
-					countries[at.Value] = true
-				}
-			}
+		s.pending = s.pending[:0]
+	}
+}
+
+func (s *FoldSweep) count() int {
+	if s.camp != nil {
+		return len(s.camp.c.Members)
+	}
+	return len(s.pending)
+}
+
+func (s *FoldSweep) flush() {
+	if s.camp != nil {
+		s.put(s.camp.group())
+		s.camp = nil
+	}
+	for _, g := range s.pending {
+		s.put(g)
+	}
+	s.pending = s.pending[:0]
+}
+
+func (s *FoldSweep) put(g *Group) {
+	if s.err == nil {
+		s.err = s.emit(g)
+	}
+}
+
+// Close emits what is still held and returns the first emit error.
+func (s *FoldSweep) Close() error {
+	s.flush()
+	return s.err
+}
+
+// campaignBuilder aggregates members into one campaign group.
+type campaignBuilder struct {
+	c                       *Campaign
+	g                       *Group
+	nets                    map[netip.Prefix]bool
+	asns, countries, agents map[string]bool
+}
+
+func newCampaignBuilder(opt FoldOptions) *campaignBuilder {
+	return &campaignBuilder{c: &Campaign{Fold: opt}, g: &Group{},
+		nets: map[netip.Prefix]bool{}, asns: map[string]bool{}, countries: map[string]bool{}, agents: map[string]bool{}}
+}
+
+func (b *campaignBuilder) add(m *Group) {
+	c, g := b.c, b.g
+	if c.Signature == nil {
+		c.Signature, g.signature = m.signature, m.signature
+	}
+	c.Members = append(c.Members, m.Key)
+	g.Findings += m.Findings
+	g.Risk += m.Risk
+	g.MaxSeverity = max(g.MaxSeverity, m.MaxSeverity)
+	for _, d := range m.Detectors {
+		if i, found := slices.BinarySearch(g.Detectors, d); !found {
+			g.Detectors = slices.Insert(g.Detectors, i, d)
 		}
 	}
-	c.Spread = Spread{Sources: len(members), Slash24s: len(nets), ASNs: len(asns), Countries: len(countries), UserAgents: len(uas)}
+	if g.FirstSeen.IsZero() || m.FirstSeen.Before(g.FirstSeen) {
+		g.FirstSeen = m.FirstSeen
+	}
+	if m.LastSeen.After(g.LastSeen) {
+		g.LastSeen = m.LastSeen
+	}
+	g.Hourly.merge(m.Hourly)
+	if a := m.Key.SourceIP; a.IsValid() {
+		g.Sources.Add(a)
+		bits := 24
+		if a.Unmap().Is6() {
+			bits = 48
+		}
+		if p, err := a.Unmap().Prefix(bits); err == nil {
+			b.nets[p] = true
+		}
+	}
+	b.agents[m.Key.UserAgent] = true
+	for _, at := range m.Attrs {
+		switch {
+		case at.Value == "":
+		case at.Field == "source.as.organization.name":
+			b.asns[at.Value] = true
+		case at.Field == "source.geo.country_name":
+			b.countries[at.Value] = true
+		}
+	}
+}
+
+// group finishes the campaign: its spread and its key, which is stable
+// for the same signature and start.
+func (b *campaignBuilder) group() *Group {
+	c, g := b.c, b.g
+	c.Spread = Spread{Sources: len(c.Members), Slash24s: len(b.nets), ASNs: len(b.asns), Countries: len(b.countries), UserAgents: len(b.agents)}
 	g.Campaign = c
 	sum := sha256.Sum256([]byte(strings.Join(c.Signature, "\n") + "\n" + g.FirstSeen.UTC().Format(time.RFC3339)))
 	g.Key = GroupKey{By: CampaignBy, Values: [MaxGroupBy]string{hex.EncodeToString(sum[:8])}}

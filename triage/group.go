@@ -201,6 +201,20 @@ func (gr *Grouper) Add(f *Finding) {
 	g.add(f)
 }
 
+// Len is how many groups the Grouper holds.
+func (gr *Grouper) Len() int { return len(gr.groups) }
+
+// Take returns the groups held, in no order, and forgets them: a run too
+// large to hold every group writes them out and goes on (triage/spill).
+func (gr *Grouper) Take() []*Group {
+	out := make([]*Group, 0, len(gr.groups))
+	for _, g := range gr.groups {
+		out = append(out, g)
+	}
+	gr.groups = nil
+	return out
+}
+
 // Groups returns the groups in queue order: highest severity first, then
 // highest summed risk, then most findings, then by key for a stable order.
 func (gr *Grouper) Groups() []*Group {

@@ -40,6 +40,27 @@ func (hs *Hours) Add(h int64) {
 	*hs = slices.Insert(s, i, HourCount{h, 1})
 }
 
+// merge adds o's counts.
+func (hs *Hours) merge(o Hours) {
+	for _, hc := range o {
+		s := *hs
+		i, found := slices.BinarySearchFunc(s, hc.Hour, func(x HourCount, h int64) int {
+			switch {
+			case x.Hour < h:
+				return -1
+			case x.Hour > h:
+				return 1
+			}
+			return 0
+		})
+		if found {
+			s[i].Count += hc.Count
+			continue
+		}
+		*hs = slices.Insert(s, i, hc)
+	}
+}
+
 // MaxSources is how many distinct source addresses a SourceSet lists.
 const MaxSources = 1024
 

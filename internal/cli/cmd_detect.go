@@ -150,7 +150,13 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	defer out.Flush()
 	enc := json.NewEncoder(terminalSafeJSON{out})
 	enc.SetEscapeHTML(false)
-	grouper := triage.Grouper{By: by}
+	// Groups past a memory budget wait on disk too (spill.Groups), so a
+	// million distinct sources do not have to fit in memory.
+	grouper := &spill.Groups{By: by}
+	if folding {
+		grouper.Fold = &triage.FoldOptions{MinMembers: f.foldMin, Window: f.foldGap}
+	}
+	var groupErr error
 	// The table is sorted by time; rows beyond a memory budget wait on
 	// disk, so a million findings do not have to fit in memory.
 	table := spill.New(32<<20, "")
@@ -158,10 +164,12 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	eng := &triage.Engine{Detectors: dets, OnFinding: func(fd triage.Finding) {
 		switch {
 		case f.group:
-			grouper.Add(&fd)
+			if groupErr == nil {
+				groupErr = grouper.Add(&fd)
+			}
 		case format == "table":
 			if tableErr == nil {
-				tableErr = table.Add(fd.Timestamp.UnixNano(), findingRow(&fd))
+				tableErr = table.Add(spill.Int64Key(fd.Timestamp.UnixNano()), findingRow(&fd))
 			}
 		default:
 			// Streamed as raised, so memory stays bounded by the
@@ -184,18 +192,13 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	var werr error
 	switch {
 	case f.group:
-		groups := grouper.Groups()
-		if folding {
-			groups = triage.Fold(groups, triage.FoldOptions{MinMembers: f.foldMin, Window: f.foldGap})
-		}
-		if format == "table" {
-			werr = writeGroupTable(out, groups, by)
-		} else {
-			for _, g := range groups {
-				if werr = enc.Encode(g); werr != nil {
-					break
-				}
-			}
+		werr = groupErr
+		switch {
+		case werr != nil:
+		case format == "table":
+			werr = writeGroupTable(out, grouper.Each, by)
+		default:
+			werr = grouper.Each(func(g *triage.Group) error { return enc.Encode(g) })
 		}
 	case format == "table":
 		werr = tableErr

@@ -72,7 +72,7 @@ func writeFindingTable(w io.Writer, rows *spill.Sorter) error {
 // writeGroupTable prints one row per group: its key (one column per
 // grouping field), counts and time span. A campaign's key column says how
 // many sources it folds.
-func writeGroupTable(w io.Writer, gs []*triage.Group, by triage.GroupBy) error {
+func writeGroupTable(w io.Writer, each func(func(*triage.Group) error) error, by triage.GroupBy) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	head := "SEVERITY\tRISK\tFINDINGS\t"
 	if by.IsDefault() {
@@ -86,7 +86,8 @@ func writeGroupTable(w io.Writer, gs []*triage.Group, by triage.GroupBy) error {
 		}
 	}
 	fmt.Fprintln(tw, head+"\tDETECTORS\tFIRST SEEN\tLAST SEEN")
-	for i, g := range gs {
+	i := 0
+	err := each(func(g *triage.Group) error {
 		var key []string
 		switch {
 		case g.Campaign != nil:
@@ -101,13 +102,15 @@ func writeGroupTable(w io.Writer, gs []*triage.Group, by triage.GroupBy) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n",
 			g.MaxSeverity, g.Risk, g.Findings, strings.Join(key, "\t"),
 			cell(strings.Join(g.Detectors, ","), 60), timeCell(g.FirstSeen), timeCell(g.LastSeen))
-		if (i+1)%tableBlock == 0 {
+		if i++; i%tableBlock == 0 {
 			// Flushing now and then bounds the writer's memory: column
 			// widths are set per block of rows.
-			if err := tw.Flush(); err != nil {
-				return err
-			}
+			return tw.Flush()
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return tw.Flush()
 }

@@ -7,6 +7,7 @@ package spill
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"container/heap"
 	"encoding/binary"
@@ -17,12 +18,17 @@ import (
 	"slices"
 )
 
-// Record is one item to sort: Key orders it, Data is carried along.
-// Records with equal keys keep the order they were added in.
+// Record is one item to sort: Key orders it (bytewise), Data is carried
+// along. Records with equal keys keep the order they were added in.
 type Record struct {
-	Key  int64
+	Key  []byte
 	Data []byte
 	seq  uint64
+}
+
+// Int64Key encodes v so that bytewise order is numeric order.
+func Int64Key(v int64) []byte {
+	return binary.BigEndian.AppendUint64(nil, uint64(v)^(1<<63))
 }
 
 // Sorter accumulates records and yields them in key order. The zero
@@ -45,11 +51,11 @@ func New(budget int, dir string) *Sorter {
 // recordOverhead approximates the memory a Record costs besides its data.
 const recordOverhead = 48
 
-// Add takes a copy of data under key.
-func (s *Sorter) Add(key int64, data []byte) error {
-	s.recs = append(s.recs, Record{Key: key, Data: slices.Clone(data), seq: s.seq})
+// Add takes a copy of key and data.
+func (s *Sorter) Add(key, data []byte) error {
+	s.recs = append(s.recs, Record{Key: slices.Clone(key), Data: slices.Clone(data), seq: s.seq})
 	s.seq++
-	s.held += len(data) + recordOverhead
+	s.held += len(key) + len(data) + recordOverhead
 	if s.held >= s.budget {
 		return s.spill()
 	}
@@ -60,7 +66,7 @@ func (s *Sorter) Add(key int64, data []byte) error {
 func (s *Sorter) Runs() int { return len(s.runs) }
 
 func compareRecords(a, b Record) int {
-	if c := cmp.Compare(a.Key, b.Key); c != 0 {
+	if c := bytes.Compare(a.Key, b.Key); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.seq, b.seq)
@@ -77,10 +83,11 @@ func (s *Sorter) spill() error {
 	w := bufio.NewWriterSize(f, 256<<10)
 	var hdr [3 * binary.MaxVarintLen64]byte
 	for _, r := range s.recs {
-		n := binary.PutVarint(hdr[:], r.Key)
+		n := binary.PutUvarint(hdr[:], uint64(len(r.Key)))
 		n += binary.PutUvarint(hdr[n:], r.seq)
 		n += binary.PutUvarint(hdr[n:], uint64(len(r.Data)))
 		w.Write(hdr[:n])
+		w.Write(r.Key)
 		w.Write(r.Data)
 	}
 	if err := w.Flush(); err != nil {
@@ -98,7 +105,7 @@ func (s *Sorter) spill() error {
 }
 
 // Each calls fn with every record in key order, then releases the runs.
-// The Data slice is valid only during the call.
+// The Key and Data slices are valid only during the call.
 func (s *Sorter) Each(fn func(Record) error) error {
 	defer s.close()
 	if len(s.runs) == 0 {
@@ -159,14 +166,16 @@ type runReader struct {
 	buf []byte
 }
 
+const maxField = 1 << 30
+
 var errDamaged = errors.New("sorting output: a temporary run file is damaged")
 
 func (rr *runReader) next() (bool, error) {
-	key, err := binary.ReadVarint(rr.r)
+	kn, err := binary.ReadUvarint(rr.r)
 	if err == io.EOF {
 		return false, nil
 	}
-	if err != nil {
+	if err != nil || kn > maxField {
 		return false, errDamaged
 	}
 	seq, err := binary.ReadUvarint(rr.r)
@@ -174,14 +183,14 @@ func (rr *runReader) next() (bool, error) {
 		return false, errDamaged
 	}
 	n, err := binary.ReadUvarint(rr.r)
-	if err != nil || n > 1<<30 {
+	if err != nil || n > maxField {
 		return false, errDamaged
 	}
-	rr.buf = slices.Grow(rr.buf[:0], int(n))[:n]
+	rr.buf = slices.Grow(rr.buf[:0], int(kn+n))[:kn+n]
 	if _, err := io.ReadFull(rr.r, rr.buf); err != nil {
 		return false, errDamaged
 	}
-	rr.cur = Record{Key: key, Data: rr.buf, seq: seq}
+	rr.cur = Record{Key: rr.buf[:kn], Data: rr.buf[kn:], seq: seq}
 	return true, nil
 }
 

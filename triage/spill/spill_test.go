@@ -1,6 +1,7 @@
 package spill
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -29,10 +30,10 @@ func TestSorterOrders(t *testing.T) {
 			}
 			var want []rec
 			for i := range tc.n {
-				k := r.Int64N(500) // many equal keys
+				k := r.Int64N(500) - 250 // many equal keys, negative ones too
 				d := fmt.Sprintf("record %d", i)
 				want = append(want, rec{k, d})
-				if err := s.Add(k, []byte(d)); err != nil {
+				if err := s.Add(Int64Key(k), []byte(d)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -42,7 +43,7 @@ func TestSorterOrders(t *testing.T) {
 			slices.SortStableFunc(want, func(a, b rec) int { return int(a.key - b.key) })
 			var got []rec
 			err := s.Each(func(r Record) error {
-				got = append(got, rec{r.Key, string(r.Data)})
+				got = append(got, rec{int64(binary.BigEndian.Uint64(r.Key) ^ (1 << 63)), string(r.Data)})
 				return nil
 			})
 			if err != nil {
