@@ -58,8 +58,24 @@ type Spread struct {
 }
 
 // reasonShape is a finding's reason with what varies between members of
-// one attack taken out: numbers, addresses and hex ids become "#".
+// one attack taken out: numbers, addresses and hex ids become "#", and a
+// reason that joins several of one shape ("…; …", a finding covering
+// several requests) keeps that shape once.
 func reasonShape(reason string) string {
+	parts := strings.Split(reason, "; ")
+	if len(parts) == 1 {
+		return wordShape(reason)
+	}
+	var out []string
+	for _, p := range parts {
+		if s := wordShape(p); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func wordShape(reason string) string {
 	var b strings.Builder
 	b.Grow(len(reason))
 	prevHash := false
@@ -274,6 +290,9 @@ func (b *campaignBuilder) add(m *Group) {
 	}
 	c.Members = append(c.Members, m.Key)
 	g.Findings += m.Findings
+	if m.Worst.Detector != "" {
+		g.Worst.note(m.Worst.Severity, m.Worst.Impact, m.Worst.Detector)
+	}
 	g.Risk += m.Risk
 	g.MaxSeverity = max(g.MaxSeverity, m.MaxSeverity)
 	for _, d := range m.Detectors {

@@ -105,6 +105,8 @@ func TestReasonShape(t *testing.T) {
 		{"login without field remember, which 223 clean logins carried", "login without field remember, which 9 clean logins carried"},
 		{"60 failed logins for admin from 198.51.100.7", "3 failed logins for admin from 2001:db8::1"},
 		{"61382 rows from SELECT FROM orders", "12 rows from SELECT FROM orders"},
+		{"login without field csrf_token, which 3 clean logins carried; login without field csrf_token, which 4 clean logins carried",
+			"login without field csrf_token, which 9 clean logins carried"},
 	}
 	for _, tt := range tests {
 		if reasonShape(tt.a) != reasonShape(tt.b) {

@@ -102,13 +102,17 @@ func (c *Collection) Groups() []*Group {
 }
 
 // FindingsFor returns the findings of one group, in the order raised.
+//
+// A key of another chain is matched on the findings' own fields and
+// captured values (KeyFor without reading events).
 func (c *Collection) FindingsFor(k GroupKey) []Finding {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	by := k.Fields()
 	var out []Finding
-	for _, f := range c.findings {
-		if f.SourceIP == k.SourceIP && f.UserAgent == k.UserAgent {
-			out = append(out, f)
+	for i := range c.findings {
+		if KeyFor(&c.findings[i], by, nil) == k {
+			out = append(out, c.findings[i])
 		}
 	}
 	return out

@@ -49,6 +49,8 @@ const (
 	hHeaders
 	hCookies
 	hSessionField
+	hTraceID
+	hTransactionID
 )
 
 var hotPaths = map[string]hotField{
@@ -79,6 +81,8 @@ var hotPaths = map[string]hotField{
 	"http.request.headers":       hHeaders,
 	"http.request.cookies":       hCookies,
 	"session.id":                 hSessionField,
+	"trace.id":                   hTraceID,
+	"transaction.id":             hTransactionID,
 }
 
 // hotPrefixes holds every proper prefix of a hot path ("http",
@@ -325,6 +329,10 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 		d.cookies(v, ev)
 	case hSessionField:
 		ev.SessionID = d.str(v)
+	case hTraceID:
+		ev.TraceID = scalarString(v)
+	case hTransactionID:
+		ev.TransactionID = scalarString(v)
 	}
 }
 

@@ -55,6 +55,8 @@ type DetectorInfo struct {
 	// lacks when it does not.
 	Readiness Readiness
 	Why       string
+	// Impact is what the detector's findings mean if true (see Impact).
+	Impact Impact
 }
 
 // Source streams events. Sources report unreadable input through their own
@@ -111,6 +113,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	sup := NewSuppressor(e.Exceptions, e.Allowlist, time.Now())
 	seen := &streamHits{s: sup, matched: make(map[uint64][]int32)}
 	capture := newCapturer(e.Capture)
+	join := newTraceJoin()
 	var current *Event // the event being processed; nil at Flush
 	infos := make([]DetectorInfo, len(e.Detectors))
 	for i, d := range e.Detectors {
@@ -132,6 +135,14 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 				st.Unproven++
 				return
 			}
+			// File it under whoever it is about before anything judges
+			// its actor: a span's finding under the request's client, a
+			// finding about many addresses under its user or the site.
+			if f.Impact == ImpactNone {
+				f.Impact = info.Impact
+			}
+			join.attach(&f)
+			f.fileUnderSubject()
 			if _, hidden := sup.Judge(&f, seen.lookup); hidden {
 				st.Suppressed++
 				return
@@ -152,6 +163,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 		ev.Seq = uint64(st.Events)
 		current = ev
 		seen.observe(ev)
+		join.observe(ev)
 		capture.observe(ev)
 		if e.OnEvent != nil {
 			e.OnEvent(ev)

@@ -52,6 +52,11 @@ type Event struct {
 	Headers     Headers    // selected http.request.headers
 	Cookies     []Cookie   // http.request.cookies, in document order
 
+	// TraceID and TransactionID tie an APM span or error to the request
+	// (transaction) it ran in: spans carry no client address of their own.
+	TraceID       string // trace.id
+	TransactionID string // transaction.id
+
 	urlFull string
 	multi   multiField // hot fields the document held as arrays
 }

@@ -40,6 +40,13 @@ type Finding struct {
 	UserName  string
 	SessionID string
 
+	// Impact is what the finding means if true (see Impact); the engine
+	// takes the detector's when the finding does not say.
+	Impact Impact
+	// Subject is what a finding about many addresses is filed under
+	// (user.name=admin, or the site); empty for findings about one actor.
+	Subject Attr
+
 	// Attrs are values of grouping fields the finding does not carry
 	// itself, taken from the event that raised it (Engine.Capture).
 	Attrs []Attr
@@ -52,11 +59,15 @@ type Finding struct {
 	// zigzag varint deltas; lastSeq is the last position appended.
 	moreSeqs []byte
 	lastSeq  uint64
+	sources  sourceSet // distinct client addresses of the evidence
 }
 
 // AddEvidence cites ev, keeping the count and the event's stream position
 // when the id list is full.
-func (f *Finding) AddEvidence(ev *Event) { f.AddRef(ev.Ref()) }
+func (f *Finding) AddEvidence(ev *Event) {
+	f.sources.add(ev.SourceIP)
+	f.AddRef(ev.Ref())
+}
 
 // AddRef cites an event by reference (see AddEvidence).
 func (f *Finding) AddRef(r EventRef) {
@@ -124,19 +135,23 @@ func (f *Finding) EachSeq(fn func(seq uint64) bool) (unknown int) {
 
 // findingJSON is the wire form: the keys are a contract with other tools.
 type findingJSON struct {
-	Detector   string   `json:"detector"`
-	Title      string   `json:"title"`
-	Severity   Severity `json:"severity"`
-	RiskScore  int      `json:"risk_score"`
-	Timestamp  string   `json:"timestamp"`
-	End        string   `json:"end,omitempty"`
-	SourceIP   string   `json:"source_ip"`
-	UserAgent  string   `json:"user_agent"`
-	UserName   string   `json:"user_name"`
-	SessionID  string   `json:"session_id,omitempty"`
-	EventIDs   []string `json:"event_ids"`
-	EventCount int      `json:"event_count"`
-	Reason     string   `json:"reason"`
+	Detector   string            `json:"detector"`
+	Title      string            `json:"title"`
+	Severity   Severity          `json:"severity"`
+	RiskScore  int               `json:"risk_score"`
+	Timestamp  string            `json:"timestamp"`
+	End        string            `json:"end,omitempty"`
+	SourceIP   string            `json:"source_ip"`
+	UserAgent  string            `json:"user_agent"`
+	UserName   string            `json:"user_name"`
+	SessionID  string            `json:"session_id,omitempty"`
+	Subject    map[string]string `json:"subject,omitempty"`
+	Sources    int               `json:"sources,omitempty"`
+	SourceIPs  []string          `json:"source_ips,omitempty"`
+	Impact     Impact            `json:"impact,omitempty"`
+	EventIDs   []string          `json:"event_ids"`
+	EventCount int               `json:"event_count"`
+	Reason     string            `json:"reason"`
 }
 
 // MarshalJSON writes the finding with Picket's output keys; unknown values
@@ -160,6 +175,15 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 	}
 	if f.SourceIP.IsValid() {
 		w.SourceIP = f.SourceIP.String()
+	}
+	if f.Subject.Field != "" {
+		// Filed under what it is about: list who contributed.
+		w.Subject = map[string]string{f.Subject.Field: f.Subject.Value}
+		addrs, n, _ := f.Sources()
+		w.Sources = n
+		for _, a := range addrs {
+			w.SourceIPs = append(w.SourceIPs, a.String())
+		}
 	}
 	if w.EventIDs == nil {
 		w.EventIDs = []string{}

@@ -27,12 +27,47 @@ type Group struct {
 	Attrs []Attr
 	// Campaign is set when the group is a campaign of folded groups.
 	Campaign *Campaign
+	// Worst is what ranks the group: the impact and severity of its worst
+	// finding (see WorstFinding), and which detector raised it.
+	Worst Worst
 
 	signature []string // detector and reason shapes seen (see Fold)
 	mixed     bool     // too many to fold
 }
 
+// Worst describes a group's worst finding, which places it in the queue.
+type Worst struct {
+	Class    int // rank class: severity and impact on one scale
+	Impact   Impact
+	Severity Severity
+	Detector string
+}
+
+// Why says in words why the group ranks where it does ("data
+// exfiltration (appsensor:CIE2)", "high: appsensor:CIE1").
+func (w Worst) Why() string {
+	if w.Detector == "" {
+		return ""
+	}
+	if w.Impact != ImpactNone {
+		return w.Impact.String() + " (" + w.Detector + ")"
+	}
+	return w.Severity.String() + ": " + w.Detector
+}
+
+func (w *Worst) note(sev Severity, imp Impact, detector string) {
+	c := rankClass(sev, imp)
+	if w.Detector == "" || c > w.Class || (c == w.Class && imp > w.Impact) {
+		*w = Worst{Class: c, Impact: imp, Severity: sev, Detector: detector}
+	}
+}
+
+// NoteWorst lets f rank the group if it is its worst finding (Add does
+// this; the console's pulled alerts, which count otherwise, call it).
+func (g *Group) NoteWorst(f *Finding) { g.Worst.note(f.Severity, f.Impact, f.Detector) }
+
 func (g *Group) add(f *Finding) {
+	g.Worst.note(f.Severity, f.Impact, f.Detector)
 	g.Findings++
 	if i, found := slices.BinarySearch(g.Detectors, f.Detector); !found {
 		g.Detectors = slices.Insert(g.Detectors, i, f.Detector)
@@ -55,7 +90,14 @@ func (g *Group) add(f *Finding) {
 		g.Hourly.Add(t.Unix() / 3600)
 	}
 	if !g.Key.Default() {
-		g.Sources.Add(f.SourceIP)
+		if addrs, _, partial := f.Sources(); len(addrs) > 0 {
+			for _, a := range addrs {
+				g.Sources.Add(a)
+			}
+			g.Sources.more = g.Sources.more || partial
+		} else {
+			g.Sources.Add(f.SourceIP)
+		}
 	}
 }
 
@@ -111,6 +153,7 @@ func (g Group) MarshalJSON() ([]byte, error) {
 		Risk        int               `json:"risk"`
 		FirstSeen   string            `json:"first_seen"`
 		LastSeen    string            `json:"last_seen"`
+		RankedBy    string            `json:"ranked_by,omitempty"`
 		*campaignJSON
 	}{
 		GroupBy:     g.Key.Fields(),
@@ -122,6 +165,7 @@ func (g Group) MarshalJSON() ([]byte, error) {
 		Risk:        g.Risk,
 		FirstSeen:   formatTime(g.FirstSeen),
 		LastSeen:    formatTime(g.LastSeen),
+		RankedBy:    g.Worst.Why(),
 	}
 	for _, p := range g.Key.Pairs() {
 		w.Key[p.Field] = p.Value
@@ -215,8 +259,10 @@ func (gr *Grouper) Take() []*Group {
 	return out
 }
 
-// Groups returns the groups in queue order: highest severity first, then
-// highest summed risk, then most findings, then by key for a stable order.
+// Groups returns the groups in queue order: the worst finding's impact and
+// severity first (a data breach before a scanner's many probes), then
+// highest severity, then highest summed risk, then most findings, then by
+// key for a stable order.
 func (gr *Grouper) Groups() []*Group {
 	out := make([]*Group, 0, len(gr.groups))
 	for _, g := range gr.groups {
@@ -230,6 +276,8 @@ func (gr *Grouper) Groups() []*Group {
 func SortGroups(gs []*Group) {
 	slices.SortFunc(gs, func(a, b *Group) int {
 		switch {
+		case a.Worst.Class != b.Worst.Class:
+			return b.Worst.Class - a.Worst.Class
 		case a.MaxSeverity != b.MaxSeverity:
 			return int(b.MaxSeverity - a.MaxSeverity)
 		case a.Risk != b.Risk:

@@ -159,6 +159,10 @@ const CampaignBy = "campaign"
 // fields the finding does not carry (may be nil).
 func KeyFor(f *Finding, by GroupBy, event func(EventRef) (*Event, bool)) GroupKey {
 	if by.IsDefault() {
+		if f.Subject.Field != "" {
+			// About many addresses: filed under its user or the site.
+			return GroupKey{By: f.Subject.Field, Values: [MaxGroupBy]string{f.Subject.Value}}
+		}
 		return GroupKey{SourceIP: f.SourceIP, UserAgent: f.UserAgent}
 	}
 	k := GroupKey{By: by.String()}

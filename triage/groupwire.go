@@ -23,6 +23,9 @@ func (g *Group) Merge(o *Group) {
 		}
 	}
 	g.MaxSeverity = max(g.MaxSeverity, o.MaxSeverity)
+	if o.Worst.Detector != "" {
+		g.Worst.note(o.Worst.Severity, o.Worst.Impact, o.Worst.Detector)
+	}
 	g.Risk += o.Risk
 	if !o.FirstSeen.IsZero() && (g.FirstSeen.IsZero() || o.FirstSeen.Before(g.FirstSeen)) {
 		g.FirstSeen = o.FirstSeen
@@ -62,6 +65,7 @@ type groupWire struct {
 	Attrs     []Attr   `json:"a,omitempty"`
 	Signature []string `json:"sig,omitempty"`
 	Mixed     bool     `json:"mix,omitempty"`
+	Worst     Worst    `json:"w"`
 }
 
 func unixNano(t time.Time) int64 {
@@ -82,7 +86,7 @@ func fromUnixNano(n int64) time.Time {
 func (g *Group) MarshalBinary() ([]byte, error) {
 	w := groupWire{UA: g.Key.UserAgent, By: g.Key.By, Findings: g.Findings, Detectors: g.Detectors,
 		Severity: g.MaxSeverity, Risk: g.Risk, First: unixNano(g.FirstSeen), Last: unixNano(g.LastSeen),
-		More: g.Sources.more, Attrs: g.Attrs, Signature: g.signature, Mixed: g.mixed}
+		More: g.Sources.more, Attrs: g.Attrs, Signature: g.signature, Mixed: g.mixed, Worst: g.Worst}
 	if g.Key.SourceIP.IsValid() {
 		w.IP, _ = g.Key.SourceIP.MarshalBinary()
 	}
@@ -107,7 +111,7 @@ func (g *Group) UnmarshalBinary(b []byte) error {
 	}
 	*g = Group{Findings: w.Findings, Detectors: w.Detectors, MaxSeverity: w.Severity, Risk: w.Risk,
 		FirstSeen: fromUnixNano(w.First), LastSeen: fromUnixNano(w.Last), Attrs: w.Attrs,
-		signature: w.Signature, mixed: w.Mixed}
+		signature: w.Signature, mixed: w.Mixed, Worst: w.Worst}
 	g.Key.UserAgent, g.Key.By = w.UA, w.By
 	if len(w.IP) > 0 {
 		if err := g.Key.SourceIP.UnmarshalBinary(w.IP); err != nil {
@@ -173,6 +177,7 @@ func (k GroupKey) SortKey() []byte {
 // findings, then key.
 func (g *Group) RankKey() []byte {
 	b := make([]byte, 0, 32)
+	b = append(b, byte(math.MaxUint8-uint8(g.Worst.Class)))
 	b = append(b, byte(math.MaxUint8-uint8(g.MaxSeverity)))
 	b = binary.BigEndian.AppendUint64(b, math.MaxInt64-uint64(max(g.Risk, 0)))
 	b = binary.BigEndian.AppendUint64(b, math.MaxInt64-uint64(max(g.Findings, 0)))

@@ -367,6 +367,7 @@ func addAlert(g *triage.Group, it *alertItem) {
 		g.Detectors = slices.Insert(g.Detectors, i, f.Detector)
 	}
 	g.MaxSeverity = max(g.MaxSeverity, f.Severity)
+	g.NoteWorst(f)
 	if it.pending || !it.res.Reproduced() {
 		g.Risk += f.RiskScore
 	}

@@ -1,0 +1,109 @@
+package triage
+
+import "net/netip"
+
+// An APM span (a database query, an outgoing call) or error carries no
+// client address, user agent or user: the request it ran in does. A
+// finding raised on a span (61,382 rows from SELECT … FROM orders) belongs
+// to whoever sent that request, so the engine joins spans to their
+// transaction by transaction.id (else trace.id) and files the finding
+// under the transaction's actor. Events themselves are not changed:
+// detectors that count requests per client must not count spans.
+
+// actor is who sent a request.
+type actor struct {
+	ip        netip.Addr
+	ua, user  string
+	sessionID string
+}
+
+// traceJoin remembers the actors of recent transactions and of the spans
+// joined to them. Memory is fixed: rings of recent entries.
+type traceJoin struct {
+	byTx    map[string]actor // transaction.id and trace.id → actor
+	txOrder []string         // ring of keys in byTx, oldest first
+	txNext  int
+	spans   []joinedSpan // ring by stream position
+}
+
+type joinedSpan struct {
+	seq uint64
+	who actor
+}
+
+const (
+	joinTransactions = 1 << 15 // transactions remembered
+	joinSpans        = 1 << 14 // spans remembered
+)
+
+func newTraceJoin() *traceJoin {
+	return &traceJoin{byTx: make(map[string]actor), txOrder: make([]string, 2*joinTransactions), spans: make([]joinedSpan, joinSpans)}
+}
+
+func (j *traceJoin) remember(key string, a actor) {
+	if key == "" {
+		return
+	}
+	if old := j.txOrder[j.txNext]; old != "" {
+		delete(j.byTx, old)
+	}
+	j.txOrder[j.txNext] = key
+	j.txNext = (j.txNext + 1) % len(j.txOrder)
+	j.byTx[key] = a
+}
+
+// observe learns from transactions and joins spans and errors.
+func (j *traceJoin) observe(ev *Event) {
+	switch ev.Processor {
+	case "transaction":
+		if !ev.SourceIP.IsValid() {
+			return
+		}
+		a := actor{ip: ev.SourceIP, ua: ev.UserAgent, user: ev.UserName, sessionID: ev.SessionID}
+		j.remember(ev.TransactionID, a)
+		if _, ok := j.byTx[ev.TraceID]; !ok {
+			j.remember(ev.TraceID, a) // the trace's first request
+		}
+	case "span", "error":
+		if ev.SourceIP.IsValid() {
+			return
+		}
+		a, ok := j.byTx[ev.TransactionID]
+		if !ok {
+			a, ok = j.byTx[ev.TraceID]
+		}
+		if ok {
+			j.spans[ev.Seq%joinSpans] = joinedSpan{seq: ev.Seq, who: a}
+		}
+	}
+}
+
+// attach files f, raised without a client address, under the actor of
+// the request its last joined evidence span ran in.
+func (j *traceJoin) attach(f *Finding) {
+	if j == nil || f.SourceIP.IsValid() {
+		return
+	}
+	for i := len(f.Evidence) - 1; i >= 0; i-- {
+		seq := f.Evidence[i].Seq
+		if seq == 0 {
+			continue
+		}
+		s := j.spans[seq%joinSpans]
+		if s.seq != seq {
+			continue
+		}
+		f.SourceIP = s.who.ip
+		if f.UserAgent == "" {
+			f.UserAgent = s.who.ua
+		}
+		if f.UserName == "" {
+			f.UserName = s.who.user
+		}
+		if f.SessionID == "" {
+			f.SessionID = s.who.sessionID
+		}
+		f.sources.add(s.who.ip)
+		return
+	}
+}
