@@ -484,7 +484,7 @@ var Scenarios = []Scenario{
 	},
 	{
 		Name:        "stuffing-wave",
-		Description: "A credential-stuffing wave through a rotating proxy pool: 240 addresses in nine networks and eight countries, each trying two usernames from a leaked list within seconds (some come back minutes later with a second password), about 560 logins in 40 minutes. The script clients never load the form, so no body carries the csrf_token every real login has; the shop checks the token only for requests with a session cookie, which the bot never holds, so it answers 401, and 302 for the two customers who reused their password.",
+		Description: "A credential-stuffing wave through a rotating proxy pool: 240 addresses in nine networks and eight countries, each trying two usernames from a leaked list within seconds (some come back minutes later with a second password), some 540 logins in 40 minutes. The script clients never load the form, so no body carries the csrf_token every real login has; the shop checks the token only for requests with a session cookie, which the bot never holds, so it answers 401, and 302 for the two customers who reused their password.",
 		Detectors:   []string{"appsensor:AE11", "appsensor:STE2"},
 		Start:       day(14, 19, 0), End: day(14, 19, 40),
 		Sources: waveNet,
