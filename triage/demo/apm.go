@@ -55,6 +55,14 @@ type req struct {
 	purpose string // Sec-Purpose of a prefetch ("prefetch"); "" for none
 	rows    int64  // rows the database span returns; 0 draws an ordinary count
 	node    int    // which of the service's instances served it
+
+	// GeoIP and ASN enrichment of the client address, as an ingest
+	// pipeline writes it into source.as and source.geo; "" and 0 leave
+	// the fields out (most demo clients sit in ranges no database
+	// places, so ordinary documents carry none).
+	srcASN     int
+	srcOrg     string
+	srcCountry string
 }
 
 // tx builds req as an APM transaction document and queues it.
@@ -173,6 +181,19 @@ func (g *generator) tx(r *req) {
 	w.end()
 	w.end()
 	w.open("source")
+	if r.srcOrg != "" {
+		w.open("as")
+		w.int("number", int64(r.srcASN))
+		w.open("organization")
+		w.str("name", r.srcOrg)
+		w.end()
+		w.end()
+	}
+	if r.srcCountry != "" {
+		w.open("geo")
+		w.str("country_name", r.srcCountry)
+		w.end()
+	}
 	w.ip("ip", r.ip)
 	w.end()
 	traceHi, traceLo := g.id(), g.id()

@@ -251,13 +251,9 @@ func TestEventsWellFormed(t *testing.T) {
 // traffic never carries NUL or CR/LF in the URL, never uses a non-standard
 // method, and never comes from an attacker's range.
 func TestBenignStaysClean(t *testing.T) {
-	attackers := map[string]bool{}
-	for _, sc := range Scenarios {
-		attackers[sc.SourceIP.String()] = true
-	}
 	for _, ev := range defaultEvents(t) {
 		if IsAttacker(ev.SourceIP) {
-			if !attackers[ev.SourceIP.String()] {
+			if !slices.ContainsFunc(Scenarios, func(sc Scenario) bool { return sc.From(ev.SourceIP) }) {
 				t.Fatalf("event %s from %v: an attacker range, but no scenario's address", ev.ID, ev.SourceIP)
 			}
 			continue
@@ -292,8 +288,15 @@ func TestScenarios(t *testing.T) {
 		if i > 0 && sc.Start.Before(Scenarios[i-1].Start) {
 			t.Errorf("%s: table not in time order", sc.Name)
 		}
-		if !IsAttacker(sc.SourceIP) {
+		switch {
+		case sc.SourceIP.IsValid() == sc.Sources.IsValid():
+			t.Errorf("%s: wants one address or one range, has %v and %v", sc.Name, sc.SourceIP, sc.Sources)
+		case sc.SourceIP.IsValid() && !IsAttacker(sc.SourceIP):
 			t.Errorf("%s: %v is not in an attacker range", sc.Name, sc.SourceIP)
+		case sc.Sources.IsValid() && !slices.ContainsFunc(attackerNets, func(p netip.Prefix) bool {
+			return p.Bits() <= sc.Sources.Bits() && p.Contains(sc.Sources.Addr())
+		}):
+			t.Errorf("%s: %v is not inside an attacker range", sc.Name, sc.Sources)
 		}
 	}
 	checkScenarios(t, defaultEvents(t))
@@ -318,11 +321,11 @@ func checkScenarios(t *testing.T, evs []*triage.Event) {
 					if !txs[sc.Name][ev.GetString("transaction.id")] {
 						t.Errorf("%s: evidence span %s of another transaction", sc.Name, ev.ID)
 					}
-				case ev.SourceIP != sc.SourceIP:
+				case !sc.From(ev.SourceIP):
 					t.Errorf("%s: evidence %s from %v", sc.Name, ev.ID, ev.SourceIP)
 				}
 			}
-			if ev.SourceIP != sc.SourceIP {
+			if !sc.From(ev.SourceIP) {
 				continue
 			}
 			if txs[sc.Name] == nil {
@@ -555,6 +558,7 @@ func checkScenarios(t *testing.T, evs []*triage.Event) {
 		}
 	}
 	atLeast("price-scraper", "routes within its session", len(routes), 11)
+	checkWave(t, evs, by["stuffing-wave"])
 
 	// (j) deny spike: far above every 15-minute bucket of the baseline,
 	// across many ports, on day 10 or later.
@@ -620,6 +624,104 @@ func checkScenarios(t *testing.T, evs []*triage.Event) {
 		if n >= dayMedian || n < 5*nightMedian {
 			t.Errorf("night-beacon: bucket %v holds %d denies; want below the afternoon median %d and at least 5× the night median %d",
 				time.Unix(b, 0).UTC(), n, dayMedian, nightMedian)
+		}
+	}
+}
+
+// checkWave checks the distributed stuffing wave against what makes it
+// one campaign: hundreds of addresses in many networks, each with two or
+// three logins (the third over five minutes after the first) and one user
+// agent, every body missing the field that every clean login carries,
+// all answered 401 but two that open real customers' accounts.
+func checkWave(t *testing.T, evs, wave []*triage.Event) {
+	t.Helper()
+	customers := map[string]bool{}
+	clean, withToken := 0, 0
+	for _, ev := range evs {
+		if IsAttacker(ev.SourceIP) {
+			continue
+		}
+		if ev.UserName != "" {
+			customers[ev.UserName] = true
+		}
+		if ev.Method == "POST" && ev.URLPath == "/login" && ev.StatusCode < 400 {
+			clean++
+			if form, _ := url.ParseQuery(ev.Body); form.Has("csrf_token") {
+				withToken++
+			}
+		}
+	}
+	if clean == 0 || withToken != clean {
+		t.Errorf("%d of %d clean logins carry csrf_token, want every one", withToken, clean)
+	}
+
+	type source struct {
+		logins []time.Time
+		uas    map[string]bool
+	}
+	per := map[netip.Addr]*source{}
+	nets, orgs, countries, uas := map[netip.Prefix]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	names := map[string]int{}
+	hits := 0
+	for _, ev := range wave {
+		form, err := url.ParseQuery(ev.Body)
+		if ev.Method != "POST" || ev.URLPath != "/login" || err != nil || form.Has("csrf_token") ||
+			form.Get("username") == "" || form.Get("password") != "[REDACTED]" || ev.GetString("http.request.cookies.sid") != "" {
+			t.Errorf("stuffing-wave: event %s is not a tokenless, cookieless login: %s %s %q", ev.ID, ev.Method, ev.URLPath, ev.Body)
+			continue
+		}
+		names[form.Get("username")]++
+		switch ev.StatusCode {
+		case 401:
+		case 302:
+			hits++
+			if ev.UserName != form.Get("username") || !customers[ev.UserName] {
+				t.Errorf("stuffing-wave: success %s for %q (user.name %q), want a customer's account", ev.ID, form.Get("username"), ev.UserName)
+			}
+		default:
+			t.Errorf("stuffing-wave: event %s answered %d", ev.ID, ev.StatusCode)
+		}
+		org, country := ev.GetString("source.as.organization.name"), ev.GetString("source.geo.country_name")
+		if org == "" || country == "" {
+			t.Errorf("stuffing-wave: event %s without source.as or source.geo", ev.ID)
+		}
+		orgs[org], countries[country], uas[ev.UserAgent] = true, true, true
+		net, _ := ev.SourceIP.Prefix(24)
+		nets[net] = true
+		s := per[ev.SourceIP]
+		if s == nil {
+			s = &source{uas: map[string]bool{}}
+			per[ev.SourceIP] = s
+		}
+		s.logins = append(s.logins, ev.Timestamp)
+		s.uas[ev.UserAgent] = true
+	}
+	if hits != 2 {
+		t.Errorf("stuffing-wave: %d successful logins, want 2", hits)
+	}
+	if len(per) < 200 || len(nets) < 100 || len(orgs) < 5 || len(countries) < 5 || len(uas) < 3 {
+		t.Errorf("stuffing-wave: %d addresses in %d /24s, %d ASNs, %d countries, %d user agents; want a wide spread",
+			len(per), len(nets), len(orgs), len(countries), len(uas))
+	}
+	returning := 0
+	for ip, s := range per {
+		switch n := len(s.logins); {
+		case n < 2 || n > 3 || len(s.uas) != 1:
+			t.Errorf("stuffing-wave: %v sent %d logins with %d user agents, want 2 or 3 with one", ip, n, len(s.uas))
+		case n == 3:
+			returning++
+			// RE6 wants three within five minutes: the wave stays AE11's.
+			if s.logins[2].Sub(s.logins[0]) <= 5*time.Minute {
+				t.Errorf("stuffing-wave: %v sent three logins within %v", ip, s.logins[2].Sub(s.logins[0]))
+			}
+		}
+	}
+	if returning < 20 {
+		t.Errorf("stuffing-wave: %d addresses came back for a third login, want at least 20", returning)
+	}
+	for name, n := range names {
+		if n > 2 {
+			t.Errorf("stuffing-wave: %q tried %d times, want at most 2 (one per password)", name, n)
 		}
 	}
 }
@@ -888,37 +990,53 @@ func TestScenarioIsolation(t *testing.T) {
 	all := docs()
 	saved := Scenarios
 	defer func() { Scenarios = saved }()
-	dropped := Scenarios[2]
-	Scenarios = slices.Delete(slices.Clone(Scenarios), 2, 3)
-	without := docs()
-
-	// The dropped scenario's documents: its attacker's transactions, and
-	// the database spans of those transactions (spans name no client).
-	marker := []byte(`"ip":"` + dropped.SourceIP.String() + `"`)
 	txID := regexp.MustCompile(`"transaction":\{(?:"duration":\{"us":\d+\},)?"id":"([0-9a-f]+)"`)
-	mine := map[string]bool{}
-	var rest [][]byte
-	for _, d := range all {
-		m := txID.FindSubmatch(d)
-		switch {
-		case bytes.Contains(d, marker):
-			if m != nil {
-				mine[string(m[1])] = true
+	clientIP := regexp.MustCompile(`"client":\{"ip":"([^"]+)"`)
+	// One scenario with an address, and the distributed one.
+	for _, k := range []int{2, slices.IndexFunc(saved, func(sc Scenario) bool { return sc.Sources.IsValid() })} {
+		dropped := saved[k]
+		Scenarios = slices.Delete(slices.Clone(saved), k, k+1)
+		without := docs()
+
+		// The dropped scenario's documents: its attackers' transactions
+		// and firewall events, and the database spans of those
+		// transactions (spans name no client).
+		marker := []byte(`"ip":"` + dropped.SourceIP.String() + `"`)
+		ours := func(d []byte) bool {
+			if dropped.SourceIP.IsValid() {
+				return bytes.Contains(d, marker)
 			}
-		case m != nil && bytes.Contains(d, []byte(`"event":"span"`)) && mine[string(m[1])]:
-		default:
-			rest = append(rest, d)
+			m := clientIP.FindSubmatch(d)
+			if m == nil {
+				return false
+			}
+			a, err := netip.ParseAddr(string(m[1]))
+			return err == nil && dropped.From(a)
 		}
-	}
-	if len(rest) == len(all) {
-		t.Fatalf("no documents of %s found", dropped.Name)
-	}
-	if len(rest) != len(without) {
-		t.Fatalf("without %s: %d documents, want %d", dropped.Name, len(without), len(rest))
-	}
-	for i := range rest {
-		if !bytes.Equal(rest[i], without[i]) {
-			t.Fatalf("without %s, document %d changed:\n%s\n%s", dropped.Name, i+1, rest[i], without[i])
+		mine := map[string]bool{}
+		var rest [][]byte
+		for _, d := range all {
+			m := txID.FindSubmatch(d)
+			switch {
+			case ours(d):
+				if m != nil {
+					mine[string(m[1])] = true
+				}
+			case m != nil && bytes.Contains(d, []byte(`"event":"span"`)) && mine[string(m[1])]:
+			default:
+				rest = append(rest, d)
+			}
+		}
+		if len(rest) == len(all) {
+			t.Fatalf("no documents of %s found", dropped.Name)
+		}
+		if len(rest) != len(without) {
+			t.Fatalf("without %s: %d documents, want %d", dropped.Name, len(without), len(rest))
+		}
+		for i := range rest {
+			if !bytes.Equal(rest[i], without[i]) {
+				t.Fatalf("without %s, document %d changed:\n%s\n%s", dropped.Name, i+1, rest[i], without[i])
+			}
 		}
 	}
 }

@@ -16,11 +16,12 @@ import (
 //
 // To plant another: write a documented func(*attack) that generates the
 // attack with the helpers below (everything it sends must fall inside its
-// window and come from its own address; it may also plant a victim's
-// ordinary requests, from an ordinary address), add a row to Scenarios,
-// and give the row an Evidence func so tests, and detector tests, can
-// tell the planted events apart. Each scenario draws from its own random stream, so
-// adding one leaves the rest of the data unchanged.
+// window and come from its own address, or its own range for a
+// distributed attack; it may also plant a victim's ordinary requests,
+// from an ordinary address), add a row to Scenarios, and give the row an
+// Evidence func so tests, and detector tests, can tell the planted events
+// apart. Each scenario draws from its own random stream, so adding one
+// leaves the rest of the data unchanged.
 type Scenario struct {
 	Name        string
 	Description string
@@ -31,22 +32,37 @@ type Scenario struct {
 	// POST is also a refused write...). Findings about the scenario from
 	// any detector outside Detectors and Also are suspect.
 	Also []string
-	// Start and End bound its events: every event from SourceIP is
-	// timestamped in [Start, End).
+	// Start and End bound its events: every event from its addresses
+	// (see From) is timestamped in [Start, End).
 	Start, End time.Time
-	// SourceIP is the attacker's address; no other traffic uses it.
+	// SourceIP is the attacker's address; no other traffic uses it. It
+	// is the zero Addr for a distributed attack, which has Sources.
 	SourceIP netip.Addr
+	// Sources is the range a distributed attack's many addresses come
+	// from (the zero Prefix for a single-address attack); no other
+	// traffic uses it. Which addresses of it were used is in the events.
+	Sources netip.Prefix
 	// UserAgent is the attacker's user_agent.original; "" when the
 	// scenario is network traffic only, or its client sends several
 	// agents or none.
 	UserAgent string
 	// Evidence reports whether ev is one of the planted events carrying
 	// the property the detectors look for (a %00 in the URL, a 403 to a
-	// POST...). Every such event comes from SourceIP, but for database
-	// spans, which name no client: those belong to its transactions.
+	// POST...). Every such event comes from one of its addresses (From),
+	// but for database spans, which name no client: those belong to its
+	// transactions.
 	Evidence func(ev *triage.Event) bool
 
 	run func(a *attack)
+}
+
+// From reports whether a is one of the scenario's addresses: its
+// SourceIP, or an address in its Sources.
+func (sc Scenario) From(a netip.Addr) bool {
+	if !a.IsValid() {
+		return false
+	}
+	return a == sc.SourceIP || sc.Sources.Contains(a)
 }
 
 // Attackers' addresses, from the documentation ranges.
@@ -63,7 +79,7 @@ var (
 	ipStuffing    = netip.MustParseAddr("2001:db8:dead:beef::7")
 	ipDenySpike   = netip.MustParseAddr("203.0.113.66")
 	ipBeacon      = netip.MustParseAddr("10.20.0.77") // an office workstation, outside the range benign office hosts use
-	attackerNets  = []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("2001:db8:dead::/48"), netip.PrefixFrom(ipBeacon, 32)}
+	attackerNets  = []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("2001:db8:dead::/48"), netip.PrefixFrom(ipBeacon, 32), waveNet}
 	uaNikto       = "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:Port Check)"
 	uaCurl8       = "curl/8.5.0"
 	uaRequests    = "python-requests/2.31.0"
@@ -78,9 +94,9 @@ var (
 )
 
 // IsAttacker reports whether a is in the ranges the planted attacks use
-// (203.0.113.0/24, 198.51.100.0/24, 2001:db8:dead::/48, and the office
-// workstation 10.20.0.77). Ordinary demo
-// traffic never comes from them.
+// (203.0.113.0/24, 198.51.100.0/24, 2001:db8:dead::/48, the office
+// workstation 10.20.0.77, and the distributed wave's 240.0.0.0/8).
+// Ordinary demo traffic never comes from them.
 func IsAttacker(a netip.Addr) bool {
 	for _, p := range attackerNets {
 		if p.Contains(a) {
@@ -465,6 +481,17 @@ var Scenarios = []Scenario{
 			return ev.Processor == "span" && spanRows(ev) >= 10000
 		},
 		run: orderExportDump,
+	},
+	{
+		Name:        "stuffing-wave",
+		Description: "A credential-stuffing wave through a rotating proxy pool: 240 addresses in nine networks and eight countries, each trying two usernames from a leaked list within seconds (some come back minutes later with a second password), some 540 logins in 40 minutes. The script clients never load the form, so no body carries the csrf_token every real login has; the shop checks the token only for requests with a session cookie, which the bot never holds, so it answers 401, and 302 for the two customers who reused their password.",
+		Detectors:   []string{"appsensor:AE11", "appsensor:STE2"},
+		Start:       day(14, 19, 0), End: day(14, 19, 40),
+		Sources: waveNet,
+		Evidence: func(ev *triage.Event) bool {
+			return waveNet.Contains(ev.SourceIP) && ev.Method == "POST" && ev.URLPath == "/login"
+		},
+		run: stuffingWave,
 	},
 }
 

@@ -14,8 +14,9 @@ import (
 // no attacker uses: shoppers 100.64.0.0/10 (carrier-grade NAT space) and
 // 2001:db8:5eed::/48, crawlers, monitors, the back office and an office
 // NAT 192.0.2.0/24, Kubernetes probes 10.42.0.0/16. More ordinary traffic
-// is in benign.go. Attackers use 203.0.113.0/24, 198.51.100.0/24 and
-// 2001:db8:dead::/48 only (see Scenarios).
+// is in benign.go. Attackers use 203.0.113.0/24, 198.51.100.0/24,
+// 2001:db8:dead::/48 and, for the distributed wave, 240.0.0.0/8 only (see
+// Scenarios).
 
 // Traffic shape. The shop sells to Central Europe (UTC+1 in November):
 // quiet at night, busy in the evening, busiest on Sunday, and the Singles'
