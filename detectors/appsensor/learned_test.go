@@ -552,8 +552,27 @@ func TestLearnedDemoData(t *testing.T) {
 	if len(got["appsensor:RE1"]) == 0 || !strings.Contains(got["appsensor:RE1"][0].Reason, "TRACK") {
 		t.Errorf("the odd-methods scanner went unnoticed: %v", got["appsensor:RE1"])
 	}
-	if fs := got["appsensor:STE2"]; len(fs) != 1 || !strings.Contains(fs[0].Reason, "login attempts") {
-		t.Errorf("the credential stuffing hour went unnoticed: %v", fs)
+	// Each scenario that plants a login surge gets exactly one STE2
+	// finding in its hour, and no other hour gets one.
+	fs := got["appsensor:STE2"]
+	want := 0
+	for _, sc := range demo.Scenarios {
+		if !slices.Contains(sc.Detectors, "appsensor:STE2") {
+			continue
+		}
+		want++
+		n := 0
+		for _, f := range fs {
+			if !f.End.Before(sc.Start) && !f.Timestamp.After(sc.End) && strings.Contains(f.Reason, "login attempts") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("scenario %s: %d STE2 findings in its hour, want 1", sc.Name, n)
+		}
+	}
+	if want == 0 || len(fs) != want {
+		t.Errorf("%d STE2 findings for %d login-surge scenarios: %v", len(fs), want, fs)
 	}
 }
 
