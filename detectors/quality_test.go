@@ -183,6 +183,7 @@ func checkFold(t *testing.T, findings []triage.Finding, sent []*spread) {
 	}
 	groups := gr.Groups()
 	folded := triage.Fold(groups, triage.DefaultFold)
+	checkRanking(t, folded)
 	owner := func(a netip.Addr) int {
 		return slices.IndexFunc(demo.Scenarios, func(sc demo.Scenario) bool { return sc.From(a) })
 	}
@@ -310,4 +311,39 @@ func (o observed) Events(ctx context.Context, fn func(*triage.Event) error) erro
 		o.see(ev)
 		return fn(ev)
 	})
+}
+
+// checkRanking: the demo's data breach (the order-export dump, seen only
+// in database spans) is filed under its attacker's address and ranks
+// first; the night beacon ranks with the high findings, though its
+// severity is low (issue 16's done-when).
+func checkRanking(t *testing.T, queue []*triage.Group) {
+	t.Helper()
+	sc := func(name string) demo.Scenario {
+		i := slices.IndexFunc(demo.Scenarios, func(s demo.Scenario) bool { return s.Name == name })
+		if i < 0 {
+			t.Fatalf("no scenario %s", name)
+		}
+		return demo.Scenarios[i]
+	}
+	dump, beacon := sc("order-export-dump"), sc("night-beacon")
+	if len(queue) == 0 || queue[0].Key.SourceIP != dump.SourceIP || queue[0].Worst.Impact != triage.ImpactExfiltration {
+		t.Errorf("first in the queue: %v ranked by %q, want the order dump's %v (data exfiltration)", queue[0].Key, queue[0].Worst.Why(), dump.SourceIP)
+	}
+	lastHigh := -1
+	for i, g := range queue {
+		if g.MaxSeverity >= triage.High {
+			lastHigh = i
+		}
+	}
+	for i, g := range queue {
+		if g.Key.SourceIP != beacon.SourceIP {
+			continue
+		}
+		if g.Worst.Impact != triage.ImpactBeacon || i > lastHigh+1 {
+			t.Errorf("the night beacon ranks %d of %d (%q), want it with the high findings (last high at %d)", i+1, len(queue), g.Worst.Why(), lastHigh+1)
+		}
+		return
+	}
+	t.Error("the night beacon has no row")
 }

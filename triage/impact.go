@@ -120,12 +120,13 @@ func (f *Finding) Sources() (addrs []netip.Addr, count int, partial bool) {
 // reference (AddRef) whose event is no longer at hand.
 func (f *Finding) NoteSource(a netip.Addr) { f.sources.add(a) }
 
-// fileUnderSubject files a finding whose events came from several
-// addresses under what it is about, not under one of them: the user it
-// names, else the site. Its own address and user agent are then cleared:
-// they were one arbitrary contributor's.
+// fileUnderSubject files a finding that is not about one client under
+// what it is about: the user it names, else the site. That is a finding
+// whose evidence came from several addresses (its own address and user
+// agent, one arbitrary contributor's, are then cleared), or one for which
+// neither the detector nor the trace join named a client.
 func (f *Finding) fileUnderSubject() {
-	if f.Subject.Field != "" || f.sources.count() < 2 {
+	if f.Subject.Field != "" || (f.SourceIP.IsValid() && f.sources.count() < 2) {
 		return
 	}
 	if f.UserName != "" {

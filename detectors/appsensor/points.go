@@ -123,6 +123,7 @@ func infoFor(e Entry, summary string) triage.DetectorInfo {
 		Summary:   summary,
 		Readiness: e.Readiness,
 		Why:       e.Why,
+		Impact:    impacts[e.ID],
 	}
 }
 
@@ -178,4 +179,14 @@ func firstPart(parts []Part, what string, match func(Part) bool) (string, bool) 
 		}
 	}
 	return "", false
+}
+
+// impacts says what the points whose findings mean more than an attempt
+// detect, when true: a query returning far more records than the route
+// ever does is data leaving; a session that changes address or client
+// mid-way has been taken over. The queue ranks these first.
+var impacts = map[string]triage.Impact{
+	"CIE2": triage.ImpactExfiltration,
+	"SE5":  triage.ImpactTakeover,
+	"SE6":  triage.ImpactTakeover,
 }

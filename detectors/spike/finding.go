@@ -79,6 +79,7 @@ func (d *Detector) finding(lo int64, all []point, r findingRun) (triage.Finding,
 			}
 		}
 	}
+	f.Impact = meaningOf(f.SourceIP, inf)
 
 	var w strings.Builder
 	p := pts[peak]
@@ -360,4 +361,20 @@ func (d *Detector) makeLints() []triage.Lint {
 		add(d.dropped, "%d denied network events lay more than %s days before the newest one and were not modelled", d.dropped, days(d.opts.MaxHistory))
 	}
 	return out
+}
+
+// meaningOf says what a spike means: when one internal host makes most of
+// the denied connections, and they go to few ports, it is a host calling
+// out (a beacon blocked by the egress policy), which ranks with the high
+// findings whatever the count; a spike from outside is a probe.
+func meaningOf(src netip.Addr, inf []InfluencerField) triage.Impact {
+	if !src.IsValid() || !(src.IsPrivate() || src.IsLoopback()) {
+		return triage.ImpactNone
+	}
+	for _, fi := range inf {
+		if fi.Field == "destination.port" && len(fi.Top) > 0 && fi.Top[0].Share >= 0.8 {
+			return triage.ImpactBeacon
+		}
+	}
+	return triage.ImpactNone
 }

@@ -157,7 +157,11 @@ func detectorOptions(cfg config) (detectors.Options, error) {
 	if t := cfg.Spike.Threshold; t < 0 || t > 100 {
 		return detectors.Options{}, fmt.Errorf("config: spike.threshold %v is outside 0-100", t)
 	}
-	return detectors.Options{AppSensor: as, Spike: spike.Options{Threshold: cfg.Spike.Threshold}}, nil
+	opts := detectors.Options{AppSensor: as, Spike: spike.Options{Threshold: cfg.Spike.Threshold}}
+	if cfg.demoData {
+		opts = detectors.DemoOptions(opts)
+	}
+	return opts, nil
 }
 
 // selectDetectors returns the detectors to run: all runnable ones, or those

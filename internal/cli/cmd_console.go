@@ -31,6 +31,7 @@ type consoleOptions struct {
 // cannot be (locked, foreign, too new), the console still opens and says
 // so, because reading findings must not depend on it.
 func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error {
+	cfg.demoData = o.demo
 	// Imported rules run in the console as in picket detect. Their
 	// warnings, and a bad --only, show before the screen is taken.
 	extra, err := loadRules(e, nil)

@@ -88,6 +88,7 @@ cannot be read; 2 on a usage error.`,
 
 func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []string) error {
 	softMemoryLimit(e.getenv)
+	cfg.demoData = f.demo
 	format := cfg.Detect.Format
 	if format != "ndjson" && format != "table" {
 		return usagef("unknown format %q (want ndjson or table)", format)

@@ -32,6 +32,10 @@ type config struct {
 	Elasticsearch elasticConfig `toml:"elasticsearch"`
 	// Kibana says where picket case push creates cases.
 	Kibana kibanaConfig `toml:"kibana"`
+
+	// demoData is set when the run reads the built-in demo data: the
+	// demo shop's own configuration (honey traps, Tor list) then applies.
+	demoData bool
 }
 
 // kibanaConfig is the [kibana] table. KIBANA_URL, KIBANA_API_KEY,
