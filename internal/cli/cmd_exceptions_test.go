@@ -7,29 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"picket/casefile"
 	"picket/triage"
 )
-
-// rawControl returns the first character a terminal would act on or that
-// reorders text: C0 controls but the line feed, DEL, C1 controls (as
-// characters or as stray bytes) and the bidirectional controls.
-func rawControl(s string) (rune, bool) {
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1 && s[i] >= 0x80 && s[i] <= 0x9f:
-			return rune(s[i]), true
-		case r < 0x20 && r != '\n', r == 0x7f, r >= 0x80 && r <= 0x9f,
-			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
-			return r, true
-		}
-		i += size
-	}
-	return 0, false
-}
 
 // hostile is what a crafted list carries: OSC 52 (write the clipboard),
 // a window title, a screen clear, a C1 CSI and a right-to-left override.
@@ -84,7 +65,7 @@ func TestExceptionsHostileList(t *testing.T) {
 			t.Errorf("%v: output lacks %q:\n%s\n%s", tt.args[:2], tt.want, out, errOut)
 		}
 		for name, s := range map[string]string{"stdout": out, "stderr": errOut} {
-			if r, ok := rawControl(s); ok {
+			if r, _, ok := rawControl(s); ok {
 				t.Errorf("%v: raw %U on %s:\n%q", tt.args[:2], r, name, s)
 			}
 		}
