@@ -64,6 +64,8 @@ type jsonCase struct {
 	Observables []jsonObservable  `json:"observables"`
 	Exceptions  []jsonException   `json:"exceptions"`
 	Timeline    []jsonActivity    `json:"timeline"`
+	// Hidden maps a finding's key to the entry in force that hides it.
+	Hidden map[string]string `json:"hidden,omitempty"`
 }
 
 type jsonEvent struct {
@@ -135,6 +137,12 @@ func WriteJSON(w io.Writer, rs []Report, o ExportOptions) error {
 			// Prefix the finding key to Picket's finding object.
 			key, _ := json.Marshal(f.Key)
 			jc.Findings = append(jc.Findings, json.RawMessage(append(append([]byte(`{"key":`), key...), append([]byte(","), b[1:]...)...)))
+			if f.HiddenBy != "" {
+				if jc.Hidden == nil {
+					jc.Hidden = map[string]string{}
+				}
+				jc.Hidden[f.Key] = f.HiddenBy
+			}
 		}
 		jc.Alerts = append(jc.Alerts, r.Alerts...)
 		for _, e := range r.Events {

@@ -34,6 +34,10 @@ type ReportFinding struct {
 	Key     string
 	Finding triage.Finding
 	Raw     json.RawMessage // the stored JSON, for the JSON export
+	// HiddenBy names the exception or allowlist entry in force that hides
+	// the finding now, as picket detect and the console judge it; "" when
+	// none does.
+	HiddenBy string
 }
 
 // ReportEvent is a linked event and the document kept of it.
@@ -111,6 +115,12 @@ func (s *Store) Report(ctx context.Context, id int64) (Report, error) {
 			r.Exceptions = append(r.Exceptions, x)
 		}
 	}
+	now := time.Now()
+	allow, err := s.Allowlist(ctx, now)
+	if err != nil {
+		return Report{}, err
+	}
+	markHidden(&r, all, allow, now)
 	return r, nil
 }
 

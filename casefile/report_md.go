@@ -86,12 +86,13 @@ type mdCase struct {
 }
 
 type mdFinding struct {
-	N    int
-	F    triage.Finding
-	When string
-	IP   string
-	IDs  []string // the first ten evidence ids
-	More string   // " (N events in all)" when there are more
+	HiddenBy string // the entry in force that hides it
+	N        int
+	F        triage.Finding
+	When     string
+	IP       string
+	IDs      []string // the first ten evidence ids
+	More     string   // " (N events in all)" when there are more
 }
 
 // mdStep is one checklist step, with the headings that open before it.
@@ -116,7 +117,7 @@ func newMDCase(r Report, now string, many bool) mdCase {
 	}
 	for i, rf := range r.Findings {
 		f := rf.Finding
-		mf := mdFinding{N: i + 1, F: f, When: ts(f.Timestamp)}
+		mf := mdFinding{N: i + 1, F: f, When: ts(f.Timestamp), HiddenBy: rf.HiddenBy}
 		if !f.End.IsZero() {
 			mf.When += " to " + ts(f.End)
 		}

@@ -22,7 +22,7 @@ var allowed = []struct {
 	{"picket/internal/cli", []string{"picket/..."}},
 	{"picket/internal/archtest", nil},
 	{"picket/ui/...", []string{"picket/triage/...", "picket/kql", "picket/casefile", "picket/playbooks/...", "picket/ui/..."}},
-	{"picket/casefile/...", []string{"picket/triage", "picket/playbooks", "picket/casefile/..."}},
+	{"picket/casefile/...", []string{"picket/triage/...", "picket/playbooks", "picket/casefile/..."}},
 	{"picket/kibana/...", []string{"picket/triage", "picket/casefile", "picket/kibana/..."}},
 	{"picket/pushdown/...", []string{"picket/triage", "picket/triage/elastic", "picket/kql", "picket/detectors/...", "picket/pushdown/..."}},
 	{"picket/playbooks/...", []string{"picket/triage/...", "picket/kql", "picket/playbooks/..."}},
