@@ -14,7 +14,9 @@ import (
 // burst raises one finding citing every event it sees.
 type burst struct{ f triage.Finding }
 
-func (b *burst) Info() triage.DetectorInfo { return triage.DetectorInfo{ID: "test:burst", Title: "burst"} }
+func (b *burst) Info() triage.DetectorInfo {
+	return triage.DetectorInfo{ID: "test:burst", Title: "burst"}
+}
 func (b *burst) Observe(ev *triage.Event, _ func(triage.Finding)) {
 	b.f.SourceIP, b.f.UserAgent = ev.SourceIP, ev.UserAgent
 	b.f.AddEvidence(ev)
