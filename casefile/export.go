@@ -82,6 +82,8 @@ type jsonCheck struct {
 	By       string `json:"by"`
 	At       string `json:"at"`
 	Note     string `json:"note"`
+	// Answer is omitted for a step never run (see answerJSON).
+	Answer *jsonAnswer `json:"answer,omitempty"`
 }
 
 type jsonNote struct {
@@ -154,7 +156,7 @@ func WriteJSON(w io.Writer, rs []Report, o ExportOptions) error {
 		}
 		for _, k := range r.Checklist {
 			jc.Checklist = append(jc.Checklist, jsonCheck{Detector: k.Detector, Section: string(k.Section), ItemID: k.ItemID,
-				Text: k.Text, Checked: k.Checked, By: k.By, At: ts(k.At), Note: k.Note})
+				Text: k.Text, Checked: k.Checked, By: k.By, At: ts(k.At), Note: k.Note, Answer: answerJSON(k.Answer)})
 		}
 		for _, n := range r.Notes {
 			jc.Notes = append(jc.Notes, jsonNote{Author: n.Author, CreatedAt: ts(n.Created), TargetKind: n.TargetKind, TargetKey: n.TargetKey, Body: n.Body})

@@ -57,6 +57,8 @@ type ReportCheck struct {
 	By       string
 	At       time.Time
 	Note     string
+	// Answer is the step's latest kept answer, nil when it was never run.
+	Answer *StepAnswer
 }
 
 // Report gathers case id with everything linked to it.
@@ -95,7 +97,14 @@ func (s *Store) Report(ctx context.Context, id int64) (Report, error) {
 	for _, t := range ticks {
 		detectors[t.DetectorID] = true
 	}
-	r.Checklist = checklist(detectors, ticks)
+	answers, err := s.CaseAnswers(ctx, c)
+	if err != nil {
+		return Report{}, err
+	}
+	for _, a := range answers {
+		detectors[a.DetectorID] = true
+	}
+	r.Checklist = withAnswers(checklist(detectors, ticks), answers)
 
 	if r.Notes, err = s.CaseNotes(ctx, c); err != nil {
 		return Report{}, err

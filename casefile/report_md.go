@@ -106,6 +106,8 @@ type mdStep struct {
 	By, At       string
 	Note         string   // a one-line note
 	NoteLines    []string // a note of several lines, as Markdown
+	Answer       string   // the step's kept answer in words, or why it could not answer
+	AnswerWhen   string   // when and by whom it was answered
 }
 
 func newMDCase(r Report, now string, many bool) mdCase {
@@ -152,6 +154,9 @@ func newMDCase(r Report, now string, many bool) mdCase {
 		}
 		if k.Checked {
 			st.Box = "[x]"
+		}
+		if k.Answer != nil {
+			st.Answer, st.AnswerWhen = answerMarkdown(*k.Answer)
 		}
 		if st.Text == "" {
 			st.Text = "step " + k.ItemID

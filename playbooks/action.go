@@ -46,6 +46,13 @@ const (
 	// three when empty).
 	ActAllowlistCheck ActionKind = "allowlist-check"
 
+	// ActRoutes answers "which routes, and how much of each is this
+	// client's": the client's requests in Scope and Window that match
+	// Query (all when empty), counted by route (RouteField), each beside
+	// the route's requests site-wide in the same window and how many
+	// sources made them. Parameters: query, window, scope, top.
+	ActRoutes ActionKind = "routes"
+
 	// ActException opens the exception dialog prefilled with the evidence
 	// events' values of Fields (match when all events agree, match_any
 	// otherwise), scoped to this detector. Nothing is saved until the
@@ -57,7 +64,7 @@ const (
 const (
 	ScopeSource  = "source"  // same source address and user agent as the finding (its group); the default
 	ScopeIP      = "ip"      // same source address, any user agent
-	ScopeUser    = "user"    // same user.name
+	ScopeUser    = "user"    // same user.name, or a login attempt as that user (FieldLoginUser)
 	ScopeSession = "session" // same session id
 	ScopeSite    = "site"    // every event
 )
@@ -90,7 +97,35 @@ type Action struct {
 	AllowKind string
 }
 
-var kinds = []ActionKind{ActGroup, ActEvidence, ActCount, ActValues, ActPivot, ActAllowlistCheck, ActException}
+var kinds = []ActionKind{ActGroup, ActEvidence, ActCount, ActValues, ActPivot, ActAllowlistCheck, ActRoutes, ActException}
+
+// Fields Picket works out from an event rather than reads from it. Steps
+// use them like ECS fields, in queries, placeholders, values and pivots;
+// playbooks/run computes them with the triage functions that own each
+// decision. They are not in the documents, so exceptions and allowlists,
+// which Elasticsearch and Kibana must understand too, cannot use them.
+const (
+	// FieldLoginOutcome is "success", "failure" or "unknown" on a login
+	// attempt (a POST to a login route), absent on every other event:
+	// from the status and redirect, as triage.LoginOutcome decides, not
+	// from event.outcome, which APM sets to success on a 401.
+	// "picket.login.outcome:*" selects the login attempts.
+	FieldLoginOutcome = "picket.login.outcome"
+	// FieldLoginUser is the user name a login attempt tried: the login
+	// body's user field, else user.name (triage.LoginUser). Failed logins
+	// carry no user.name; the name tried is only in the body.
+	FieldLoginUser = "picket.login.user"
+	// RouteField is the route a request was served by: transaction.name,
+	// APM's route template ("GET /products/:id"), else the method and
+	// url.path. Requests for a thousand product URLs are one route.
+	RouteField = "picket.route"
+)
+
+// DerivedFields lists the fields Picket computes.
+var DerivedFields = []string{FieldLoginOutcome, FieldLoginUser, RouteField}
+
+// IsDerived reports whether field is one Picket computes.
+func IsDerived(field string) bool { return slices.Contains(DerivedFields, field) }
 
 // ActionKinds returns every kind the console must support.
 func ActionKinds() []ActionKind { return slices.Clone(kinds) }
@@ -179,6 +214,11 @@ func (a Action) Validate() error {
 	case ActException:
 		if len(a.Fields) == 0 {
 			return fmt.Errorf("exception needs fields")
+		}
+		for _, f := range a.Fields {
+			if IsDerived(f) {
+				return fmt.Errorf("exception field %s is computed by Picket, not in the documents", f)
+			}
 		}
 	}
 	return nil

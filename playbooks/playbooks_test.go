@@ -168,6 +168,10 @@ func TestParseAction(t *testing.T) {
 		{in: "values field=x scope=galaxy", err: "scope"},
 		{in: "group colour=red", err: "unknown parameter"},
 		{in: "exception", err: "needs fields"},
+		{in: `routes query="picket.route:{{picket.route}}" window=24h top=5`,
+			want: Action{Kind: ActRoutes, Query: "picket.route:{{picket.route}}", Window: 24 * time.Hour, Top: 5}},
+		{in: "values field=picket.login.user scope=ip", want: Action{Kind: ActValues, Field: FieldLoginUser, Scope: ScopeIP}},
+		{in: "exception fields=user_agent.original,picket.login.user", err: "computed by Picket"},
 	}
 	for _, tt := range tests {
 		got, err := ParseAction(tt.in)

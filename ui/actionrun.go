@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,11 +18,12 @@ import (
 // Running a checklist step's action: enter on a step that carries one.
 //
 // group, evidence and exception act at once (they open a pane, a view or
-// the exception dialog). count, values, pivot and allowlist-check are
-// answered by playbooks/run in a command, off the input loop; the answer
-// comes back addressed to the step (topicAnswer, keyed by group and step)
-// and is shown, in words, on a line under the step until the group is
-// closed or the run changes.
+// the exception dialog). count, values, pivot, allowlist-check and routes
+// are answered by playbooks/run in a command, off the input loop; the
+// answer comes back addressed to the step (topicAnswer, keyed by group and
+// step) and is shown, in words, on a line under the step. It is kept in
+// the case file and shown again, marked when it is from an earlier run
+// (stepanswers.go).
 
 // actionResult is the answer shown under a step.
 type actionResult struct {
@@ -35,6 +35,14 @@ type actionResult struct {
 	// with most shared events first, and a KQL filter selecting them.
 	pivot  []triage.GroupKey
 	pivotQ string
+
+	// The answer as data, when it was answered and whether the run was
+	// still loading, and the mark of an answer from an earlier run
+	// (stepanswers.go).
+	answer  *run.Answer
+	at      time.Time
+	loading bool
+	earlier string
 }
 
 // answerMsg carries a step's answer back to the checklist.
@@ -120,8 +128,9 @@ func (m *groupModel) runStep() tea.Cmd {
 		groups: queuedKeys(a.snap), allow: a.allow, now: a.opts.Now(),
 	}
 	m.check.setResult(k, actionResult{pending: true, text: "= working…"})
+	keep := m.keepAnswer(k, act)
 	return a.req.ask(answerAddr(m.group.Key, k), func() tea.Msg {
-		return answerMsg{step: k, res: runAction(in)}
+		return answerMsg{step: k, res: keep(runAction(in))}
 	})
 }
 
@@ -185,37 +194,17 @@ func (m *groupModel) followPivot(r actionResult) tea.Cmd {
 	return a.nav.filterQueue(r.pivotQ, match)
 }
 
-// runAction answers count, values, pivot and allowlist-check in words.
+// runAction answers count, values, pivot, allowlist-check and routes
+// in words, keeping the answer as data.
 func runAction(in actionInput) actionResult {
-	var (
-		r   actionResult
-		err error
-	)
-	switch in.act.Kind {
-	case playbooks.ActCount:
-		var c run.Counted
-		if c, err = run.Count(in.act, in.finding, in.events); err == nil {
-			r.text = "= " + plural(c.Events, "event") + " " + triage.Escape(coverageText(c.Coverage))
-		}
-	case playbooks.ActValues:
-		var v run.ValueCounts
-		if v, err = run.Values(in.act, in.finding, in.events); err == nil {
-			r.text = valuesText(v, in.act.Top)
-		}
-	case playbooks.ActPivot:
-		var p run.Pivoted
-		if p, err = run.Pivot(in.act, in.finding, in.events, in.groups); err == nil {
-			r = pivotResult(p)
-		}
-	case playbooks.ActAllowlistCheck:
-		r.text = allowText(run.CheckAllowlist(in.act, in.finding, in.events, in.allow, in.now), in.finding.Detector)
-	default:
-		err = errors.New("the console does not run " + string(in.act.Kind) + " in the background")
+	if !run.Computed(in.act.Kind) {
+		return actionResult{err: "the console does not run " + triage.Escape(string(in.act.Kind)) + " in the background"}
 	}
+	a, err := run.Run(in.act, in.finding, in.events, run.With{Queued: in.groups, Allow: in.allow, Now: in.now})
 	if err != nil {
 		return actionResult{err: triage.Escape(err.Error())}
 	}
-	return r
+	return answerResult(a, in.act, in.finding.Detector)
 }
 
 // coverageText says in words which events an answer walked: "from this
@@ -396,10 +385,12 @@ func windowPhrase(d time.Duration) string {
 	return "in the " + span + " before the finding"
 }
 
-// clearResults drops every answer (a new run, another group).
+// clearResults follows a finished run: the answers stay, marked as
+// computed on an earlier run (or while this one was loading), and those
+// still being computed are dropped.
 func (c *checklistModel) clearResults() {
 	if len(c.results) > 0 {
-		c.results = nil
+		c.results = markEarlier(c.results)
 		c.placeResults()
 	}
 }
@@ -455,6 +446,8 @@ func (c *checklistModel) resultLine(r checkRow) string {
 		return "    " + c.st.Error.Render(clip("! "+res.err, w))
 	case res.pending:
 		return "    " + c.st.Dim.Render(clip(res.text, w))
+	case res.earlier != "":
+		return "    " + c.st.Dim.Render(clip(res.earlier+" "+strings.TrimRightFunc(res.text, unicode.IsSpace), w))
 	}
 	return "    " + c.st.Info.Render(clip(strings.TrimRightFunc(res.text, unicode.IsSpace), w))
 }

@@ -363,21 +363,39 @@ func TestChecklistResultsGolden(t *testing.T) {
 	}
 }
 
-// TestAnswersDroppedAfterRun: a finished run (a re-run) drops the answers
-// computed on the previous run's events.
-func TestAnswersDroppedAfterRun(t *testing.T) {
-	m := consoleAt(t, actionOptions(t, newMemStore()), 120, 40)
-	toStep(t, m, "inv-count")
-	keys(m, "enter")
-	if len(m.group.check.results) != 1 {
-		t.Fatalf("results %v", m.group.check.results)
+// TestAnswersMarkedAfterRun: a finished run (a re-run) keeps the
+// answers computed on the previous run's events, marked as such, and
+// those computed while the run was loading, marked as over part of it.
+func TestAnswersMarkedAfterRun(t *testing.T) {
+	tests := []struct {
+		loading bool
+		mark    string
+	}{
+		{false, "(earlier run, 03-15 12:00)"},
+		{true, "(answered while the run was loading)"},
 	}
-	rows := len(m.group.check.rows)
-	drive(m, runReply(m, startDoneMsg{}))
-	if len(m.group.check.results) != 0 || len(m.group.check.rows) != rows-1 {
-		t.Errorf("after the run: %d results, %d rows (was %d)", len(m.group.check.results), len(m.group.check.rows), rows)
-	}
-	if _, s, _ := m.group.check.selected(); s == nil || s.ID != "inv-count" {
-		t.Errorf("cursor left the step: %v", s)
+	for _, tc := range tests {
+		t.Run(tc.mark, func(t *testing.T) {
+			m := consoleAt(t, actionOptions(t, newMemStore()), 120, 40)
+			toStep(t, m, "inv-count")
+			m.loading = tc.loading
+			keys(m, "enter")
+			k := stepKey{actDet, "inv-count"}
+			if len(m.group.check.results) != 1 || m.group.check.results[k].earlier != "" {
+				t.Fatalf("results %v", m.group.check.results)
+			}
+			rows := len(m.group.check.rows)
+			drive(m, runReply(m, startDoneMsg{}))
+			r := m.group.check.results[k]
+			if len(m.group.check.results) != 1 || len(m.group.check.rows) != rows || r.earlier != tc.mark {
+				t.Errorf("after the run: %d results (%+v), %d rows (was %d)", len(m.group.check.results), r, len(m.group.check.rows), rows)
+			}
+			if _, s, _ := m.group.check.selected(); s == nil || s.ID != "inv-count" {
+				t.Errorf("cursor left the step: %v", s)
+			}
+			if v := m.View(); !strings.Contains(v, tc.mark+" = 2 events") {
+				t.Errorf("the view does not mark the answer:\n%s", v)
+			}
+		})
 	}
 }

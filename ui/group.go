@@ -117,7 +117,7 @@ func (m *groupModel) open(g *triage.Group) tea.Cmd {
 	}
 	m.check.open(a.opts.Playbooks, g.Detectors)
 	m.recompute()
-	return tea.Batch(fetch, m.loadCase())
+	return tea.Batch(fetch, m.loadCase(), m.loadAnswers())
 }
 
 // loadCase reads the group's notes and checklist ticks.
@@ -158,6 +158,8 @@ func (m *groupModel) onReply(msg tea.Msg) tea.Cmd {
 		}
 	case answerMsg:
 		m.check.setResult(msg.step, msg.res)
+	case storedAnswersMsg:
+		m.onStoredAnswers(msg)
 	}
 	return nil
 }

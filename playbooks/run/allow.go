@@ -1,6 +1,7 @@
 package run
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -11,8 +12,8 @@ import (
 // Actor is one thing about a finding's actor an allowlist can name: its
 // address ("ip"), user agent ("user_agent") or user ("user").
 type Actor struct {
-	Kind  string
-	Value string
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
 }
 
 // AllowHit is an active allowlist entry that covers the finding's actor.
@@ -23,15 +24,33 @@ type AllowHit struct {
 	Applies bool
 }
 
+// MarshalJSON writes the entry as the case file's allowlist does, and
+// whether it applies.
+func (h AllowHit) MarshalJSON() ([]byte, error) {
+	det := h.Entry.Detector
+	if det == "" {
+		det = triage.AllDetectors
+	}
+	return json.Marshal(struct {
+		Kind     string `json:"kind"`
+		Value    string `json:"value"`
+		Detector string `json:"detector"`
+		Reason   string `json:"reason"`
+		Author   string `json:"author"`
+		Expires  string `json:"expires_at"`
+		Applies  bool   `json:"applies"`
+	}{h.Entry.Kind, h.Entry.Value, det, h.Entry.Reason, h.Entry.Author, jsonTime(h.Entry.Expires), h.Applies})
+}
+
 // AllowVerdict is the answer of an allowlist-check action.
 type AllowVerdict struct {
 	// Hits are the active entries that cover the actor, in allowlist
 	// order.
-	Hits []AllowHit
+	Hits []AllowHit `json:"hits"`
 	// Looked are what was looked up: the actor's address, user agent and
 	// user (the one the finding names, else its evidence's), as far as
 	// the finding has them and the action's kind asks for them.
-	Looked []Actor
+	Looked []Actor `json:"looked"`
 }
 
 // Allowlisted reports whether some entry covers the actor.

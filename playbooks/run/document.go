@@ -8,7 +8,8 @@ import (
 )
 
 // eventDoc shows an event to a step's KQL query. Values come from
-// triage.Event.Values, the one field lookup; Fields and Objects, which
+// triage.Event.Values, the one field lookup, and the fields Picket
+// computes (fieldValues); Fields and Objects, which
 // only field wildcards, bare values and nested queries need, read the
 // document. One eventDoc is reused across events: Values answers from a
 // buffer valid until the next call, as kql.Document allows.
@@ -18,7 +19,7 @@ type eventDoc struct {
 }
 
 func (d *eventDoc) Values(path string) []kql.Value {
-	d.buf = appendValues(d.buf[:0], d.ev.Values(path))
+	d.buf = appendValues(d.buf[:0], fieldValues(d.ev, path))
 	if len(d.buf) == 0 {
 		return nil
 	}

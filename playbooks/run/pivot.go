@@ -3,6 +3,7 @@ package run
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,23 +18,33 @@ const MaxPivotValues = 20
 // Shared is a source (source address × user agent) whose events share a
 // value with the finding's evidence, and how many of them do.
 type Shared struct {
-	Key    triage.GroupKey
-	Events int
+	Key    triage.GroupKey `json:"-"`
+	Events int             `json:"events"`
+}
+
+// MarshalJSON writes the group by its key as the case file refers to
+// groups (triage.GroupKey.String).
+func (s Shared) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Group  string `json:"group"`
+		Events int    `json:"events"`
+	}{s.Key.String(), s.Events})
 }
 
 // Pivoted is the answer of a pivot action.
 type Pivoted struct {
-	Field string
+	Field string `json:"field"`
 	// Values are the evidence's values of Field looked for, in the order
 	// found (at most MaxPivotValues).
-	Values []string
+	Values []string `json:"values"`
 	// Sources counts the other sources whose events in the window hold
 	// one of Values; Events counts those events.
-	Sources, Events int
+	Sources int `json:"sources"`
+	Events  int `json:"events"`
 	// Queued are the sources among them that are groups of the queue,
 	// those with most shared events first.
-	Queued   []Shared
-	Coverage Coverage
+	Queued   []Shared `json:"queued"`
+	Coverage Coverage `json:"coverage"`
 }
 
 // Pivot finds the other sources whose events share a value of the
@@ -50,6 +61,9 @@ func Pivot(act playbooks.Action, f triage.Finding, evs Events, queued []triage.G
 		return Pivoted{}, fmt.Errorf("the evidence events kept have no %s", field)
 	}
 	needles := want.needles()
+	if playbooks.IsDerived(field) {
+		needles = nil // computed values need not appear in the document as they are
+	}
 	self := triage.GroupKey{SourceIP: f.SourceIP, UserAgent: f.UserAgent}
 	shared := map[triage.GroupKey]int{}
 	out.Coverage.each(evs, func(ev *triage.Event) bool {
@@ -111,7 +125,7 @@ func pivotValues(field string, f *triage.Finding, evs Events) *valueSet {
 		if !ok {
 			continue
 		}
-		vs := ev.Strings(field)
+		vs := fieldStrings(ev, field)
 		if sid := SessionOf(ev); field == "session.id" && len(vs) == 0 && sid != "" {
 			vs = []string{sid}
 		}
@@ -121,7 +135,7 @@ func pivotValues(field string, f *triage.Finding, evs Events) *valueSet {
 	}
 	if len(s.order) == 0 {
 		switch field {
-		case "user.name":
+		case "user.name", playbooks.FieldLoginUser:
 			if f.UserName != "" {
 				s.add(f.UserName)
 			}
@@ -151,7 +165,7 @@ func (s *valueSet) needles() [][]byte {
 // heldBy reports whether ev holds one of the values at field (a session
 // id also in a cookie).
 func (s *valueSet) heldBy(ev *triage.Event, field string) bool {
-	for _, v := range ev.Strings(field) {
+	for _, v := range fieldStrings(ev, field) {
 		if s.set[v] {
 			return true
 		}

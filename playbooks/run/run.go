@@ -115,33 +115,54 @@ func firstEvidence(f *triage.Finding, evs Events) (*triage.Event, bool) {
 
 var placeholder = regexp.MustCompile(`\{\{\s*([^{}\s]+)\s*\}\}`)
 
-// FillQuery replaces each {{field}} in q with the first kept evidence
-// event's value of the field, quoted for KQL, so the value is matched
-// literally whatever it holds.
+// FillQuery replaces each {{field}} in q with a kept evidence event's
+// value of the field, quoted for KQL, so the value is matched literally
+// whatever it holds. Every placeholder is filled from one event: the
+// first kept evidence event that holds all of them. Fields Picket
+// computes (playbooks.DerivedFields) fill placeholders too.
 func FillQuery(q string, f triage.Finding, evs Events) (string, error) {
 	if !strings.Contains(q, "{{") {
 		return q, nil
 	}
-	ev, ok := firstEvidence(&f, evs)
-	if !ok {
+	var fields []string
+	for _, m := range placeholder.FindAllStringSubmatch(q, -1) {
+		fields = append(fields, m[1])
+	}
+	var ev *triage.Event
+	missing, kept := "", false
+	for _, r := range f.Evidence {
+		e, ok := evs.Event(r)
+		if !ok {
+			continue
+		}
+		lacks := ""
+		for _, field := range fields {
+			if len(fieldStrings(e, field)) == 0 {
+				lacks = field
+				break
+			}
+		}
+		if lacks == "" {
+			ev = e
+			break
+		}
+		if !kept {
+			missing = lacks // what the first kept event lacks
+		}
+		kept = true
+	}
+	if ev != nil {
+		kept = true
+	}
+	if !kept {
 		return "", errors.New("the query needs an evidence event, and none was kept")
 	}
-	var missing string
-	out := placeholder.ReplaceAllStringFunc(q, func(s string) string {
-		field := placeholder.FindStringSubmatch(s)[1]
-		vs := ev.Strings(field)
-		if len(vs) == 0 {
-			if missing == "" {
-				missing = field
-			}
-			return s
-		}
-		return kql.Quote(vs[0])
-	})
-	if missing != "" {
-		return "", fmt.Errorf("the first evidence event has no %s for {{%s}}", missing, missing)
+	if ev == nil {
+		return "", fmt.Errorf("the first evidence event has no %s for {{%s}}, nor does any other kept", missing, missing)
 	}
-	return out, nil
+	return placeholder.ReplaceAllStringFunc(q, func(s string) string {
+		return kql.Quote(fieldStrings(ev, placeholder.FindStringSubmatch(s)[1])[0])
+	}), nil
 }
 
 // walk calls fn for the events of the action's scope and window that
@@ -205,7 +226,7 @@ func walk(act playbooks.Action, f *triage.Finding, evs Events, fn func(*triage.E
 		}
 		cov.Actor = user
 		cov.each(evs, func(ev *triage.Event) bool {
-			if ev.UserName != user {
+			if !madeBy(ev, user) {
 				return true
 			}
 			return visit(ev)
@@ -232,13 +253,13 @@ func walk(act playbooks.Action, f *triage.Finding, evs Events, fn func(*triage.E
 }
 
 // findingUser is the user a finding is about: the one it names, else its
-// first kept evidence event's.
+// first kept evidence event's user, or the name it tried to log in as.
 func findingUser(f *triage.Finding, evs Events) string {
 	if f.UserName != "" {
 		return f.UserName
 	}
 	if ev, ok := firstEvidence(f, evs); ok {
-		return ev.UserName
+		return userOf(ev)
 	}
 	return ""
 }
@@ -246,10 +267,10 @@ func findingUser(f *triage.Finding, evs Events) string {
 // Counted is the answer of a count action.
 type Counted struct {
 	// Events is how many events of the scope and window match the query.
-	Events int
+	Events int `json:"events"`
 	// Query is the query as run, placeholders filled.
-	Query    string
-	Coverage Coverage
+	Query    string   `json:"query"`
+	Coverage Coverage `json:"coverage"`
 }
 
 // Count counts the events of the action's scope and window that match

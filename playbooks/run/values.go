@@ -11,21 +11,22 @@ import (
 
 // ValueCount is one distinct value and how many events hold it.
 type ValueCount struct {
-	Value string
-	Count int
+	Value string `json:"value"`
+	Count int    `json:"count"`
 }
 
 // ValueCounts is the answer of a values action.
 type ValueCounts struct {
-	Field string
+	Field string `json:"field"`
 	// Values are every distinct value of Field among the matching
 	// events, most frequent first, then in value order. The action's Top
 	// is how many of them are worth showing.
-	Values []ValueCount
+	Values []ValueCount `json:"values"`
 	// Matched counts the events of the scope and window that match the
 	// query; With those of them that hold Field.
-	Matched, With int
-	Coverage      Coverage
+	Matched  int      `json:"matched"`
+	With     int      `json:"with"`
+	Coverage Coverage `json:"coverage"`
 }
 
 // Values counts the values of the action's field among the events of its
@@ -35,7 +36,7 @@ func Values(act playbooks.Action, f triage.Finding, evs Events) (ValueCounts, er
 	out := ValueCounts{Field: act.Field}
 	cov, _, err := walk(act, &f, evs, func(ev *triage.Event) {
 		out.Matched++
-		vs := ev.Strings(act.Field)
+		vs := fieldStrings(ev, act.Field)
 		if len(vs) > 0 {
 			out.With++
 		}

@@ -1,0 +1,194 @@
+package run
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"picket/playbooks"
+	"picket/triage"
+)
+
+// loginWorld plants login attempts whose truth is known as they are
+// planted, and a few requests that are not logins.
+type attempt struct {
+	id, ip, path, route, body, user string
+	status                          int
+	login, worked                   bool
+	tried                           string
+}
+
+var attempts = []attempt{
+	{"l1", ipA, "/login", "POST /login", "username=alice&password=x", "", 401, true, false, "alice"},
+	{"l2", ipA, "/login", "POST /login", "username=bob&password=x", "bob", 302, true, true, "bob"},
+	{"l3", ipB, "/login", "POST /login", "username=alice&password=x", "", 403, true, false, "alice"},
+	{"l4", ipB, "/login", "POST /login", "email=carol%40example.com&password=x", "carol@example.com", 200, true, true, "carol@example.com"},
+	{"n1", ipA, "/cart", "GET /cart", "", "bob", 200, false, false, ""},
+	{"n2", ipC, "/products/7", "GET /products/:id", "", "", 200, false, false, ""},
+	{"n3", ipC, "/products/8", "", "", "", 200, false, false, ""},
+}
+
+func loginCollection(t *testing.T) *triage.Collection {
+	t.Helper()
+	c := triage.NewCollection(0)
+	for i, a := range attempts {
+		method := "GET"
+		extra := ""
+		if a.login {
+			method = "POST"
+			extra += fmt.Sprintf(`,"body":{"original":%q}`, a.body)
+		}
+		doc := fmt.Sprintf(`{"@timestamp":%q,"event":{"id":%q,"outcome":"success"},"source":{"ip":%q},"user_agent":{"original":"ua"},`+
+			`"http":{"request":{"method":%q%s},"response":{"status_code":%d}},"url":{"path":%q}`,
+			t0.Add(time.Duration(i)*time.Minute).Format(time.RFC3339), a.id, a.ip, method, extra, a.status, a.path)
+		if a.route != "" {
+			doc += fmt.Sprintf(`,"transaction":{"name":%q}`, a.route)
+		}
+		if a.user != "" {
+			doc += fmt.Sprintf(`,"user":{"name":%q}`, a.user)
+		}
+		ev, err := triage.ParseEvent([]byte(doc+"}"), "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.AddEvent(ev)
+	}
+	return c
+}
+
+func TestDerivedFieldsInQueries(t *testing.T) {
+	c := loginCollection(t)
+	f := triage.Finding{Detector: "appsensor:AE1", SourceIP: netip.MustParseAddr(ipA), UserAgent: "ua", Timestamp: t0, End: t0.Add(time.Hour)}
+	f.AddEvidence(mustEvent(c, "l1"))
+	f.AddEvidence(mustEvent(c, "n2"))
+	tests := []struct {
+		query string
+		want  func(attempt) bool
+	}{
+		{"picket.login.outcome:*", func(a attempt) bool { return a.login }},
+		{"picket.login.outcome:success", func(a attempt) bool { return a.login && a.worked }},
+		{"picket.login.outcome:failure", func(a attempt) bool { return a.login && !a.worked }},
+		{"picket.login.user:alice", func(a attempt) bool { return a.tried == "alice" }},
+		{"picket.login.user:{{picket.login.user}}", func(a attempt) bool { return a.tried == "alice" }},
+		{`picket.route:"GET /products/:id"`, func(a attempt) bool { return a.route == "GET /products/:id" }},
+		{`picket.route:"GET /products/8"`, func(a attempt) bool { return a.route == "" && a.path == "/products/8" }},
+		{"picket.route:{{picket.route}}", func(a attempt) bool { return a.route == "POST /login" }},
+		{"not picket.login.outcome:*", func(a attempt) bool { return !a.login }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			got, err := Count(mustAction(`count scope=site query=`+quoteArg(tc.query)), f, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			for _, a := range attempts {
+				if tc.want(a) {
+					want++
+				}
+			}
+			if got.Events != want || want == 0 {
+				t.Errorf("%d events (query %s), want %d", got.Events, got.Query, want)
+			}
+		})
+	}
+}
+
+func quoteArg(s string) string { return fmt.Sprintf("%q", s) }
+
+// TestFillQueryOneEvent: every placeholder is filled from the first
+// evidence event that holds them all.
+func TestFillQueryOneEvent(t *testing.T) {
+	c := loginCollection(t)
+	f := triage.Finding{}
+	for _, id := range []string{"n3", "n1", "l2"} {
+		f.AddEvidence(mustEvent(c, id))
+	}
+	tests := []struct {
+		q, want, err string
+	}{
+		{"url.path:{{url.path}}", `url.path:"/products/8"`, ""},
+		{"picket.route:{{picket.route}} and user.name:{{user.name}}", `picket.route:"GET /cart" and user.name:"bob"`, ""},
+		{"picket.login.user:{{picket.login.user}} and url.path:{{url.path}}", `picket.login.user:"bob" and url.path:"/login"`, ""},
+		{"destination.port:{{destination.port}}", "", "the first evidence event has no destination.port"},
+	}
+	for _, tc := range tests {
+		got, err := FillQuery(tc.q, f, c)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.q, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("FillQuery(%s) = %q, %v; want %q", tc.q, got, err, tc.want)
+		}
+	}
+}
+
+// TestAnswerJSON: the answer the case file keeps names its kind, carries
+// exactly one answer and writes the coverage with readable times.
+func TestAnswerJSON(t *testing.T) {
+	c := collection(t, 0)
+	f := finding(c)
+	allow := []triage.AllowEntry{{Kind: triage.AllowUserAgent, Value: uaA, Reason: "our scanner"}}
+	kinds := map[playbooks.ActionKind]string{
+		playbooks.ActCount:          `count query="*" window=1h`,
+		playbooks.ActValues:         `values field=url.path scope=ip`,
+		playbooks.ActPivot:          `pivot field=user.name window=7d`,
+		playbooks.ActAllowlistCheck: `allowlist-check`,
+		playbooks.ActRoutes:         `routes window=24h`,
+	}
+	keys := map[playbooks.ActionKind]string{playbooks.ActCount: "count", playbooks.ActValues: "values", playbooks.ActPivot: "pivot",
+		playbooks.ActAllowlistCheck: "allowlist", playbooks.ActRoutes: "routes"}
+	queued := []triage.GroupKey{{SourceIP: netip.MustParseAddr(ipB), UserAgent: uaB}}
+	for _, k := range playbooks.ActionKinds() {
+		if !Computed(k) {
+			if _, err := Run(playbooks.Action{Kind: k}, f, c, With{}); err == nil {
+				t.Errorf("%s answered", k)
+			}
+			continue
+		}
+		t.Run(string(k), func(t *testing.T) {
+			a, err := Run(mustAction(kinds[k]), f, c, With{Queued: queued, Allow: allow, Now: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for key := range m {
+				got = append(got, key)
+			}
+			slices.Sort(got)
+			want := []string{"action", "kind", keys[k]}
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("keys %v, want %v: %s", got, want, b)
+			}
+			cov, ok := a.Coverage()
+			if ok != (k != playbooks.ActAllowlistCheck) {
+				t.Errorf("coverage %v", ok)
+			}
+			if ok && cov.Window > 0 && !strings.Contains(string(b), `"to":"`+cov.To.Format(time.RFC3339Nano)+`"`) {
+				t.Errorf("coverage not written with its times: %s", b)
+			}
+			if k == playbooks.ActPivot && !strings.Contains(string(b), `"group":"`+queued[0].String()+`"`) {
+				t.Errorf("pivot without its queued group: %s", b)
+			}
+			if k == playbooks.ActAllowlistCheck && !strings.Contains(string(b), `"reason":"our scanner"`) {
+				t.Errorf("allowlist hit without its reason: %s", b)
+			}
+		})
+	}
+}
