@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // A distributed attack shows up as many groups, one per source, each with
@@ -76,41 +75,67 @@ func reasonShape(reason string) string {
 }
 
 func wordShape(reason string) string {
-	var b strings.Builder
-	b.Grow(len(reason))
+	b := make([]byte, 0, len(reason))
 	prevHash := false
-	for _, word := range strings.Fields(reason) {
-		w := strings.Trim(word, ",.;:()[]\"'")
-		if _, err := netip.ParseAddr(w); err == nil || isNumberish(w) {
+	for i := 0; i < len(reason); {
+		// One word: up to the next space.
+		for i < len(reason) && reason[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(reason) && reason[j] != ' ' {
+			j++
+		}
+		if i == j {
+			break
+		}
+		word := reason[i:j]
+		i = j
+		if variable(word) {
 			if !prevHash {
-				if b.Len() > 0 {
-					b.WriteByte(' ')
+				if len(b) > 0 {
+					b = append(b, ' ')
 				}
-				b.WriteByte('#')
+				b = append(b, '#')
 			}
 			prevHash = true
 			continue
 		}
 		prevHash = false
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+		if len(b) > 0 {
+			b = append(b, ' ')
 		}
-		b.WriteString(word)
+		b = append(b, word...)
 	}
-	return b.String()
+	return string(b)
 }
 
-// isNumberish: digits with at most separators and a unit ("61382",
-// "3.5s", "10/min", "0x1f", "a3f9e2c1..." ids).
-func isNumberish(w string) bool {
-	digits, letters := 0, 0
-	for _, r := range w {
+// variable reports a word that differs between members of one attack: a
+// number with or without a unit ("61382", "3.5s", "10/min"), an id with
+// more digits than letters, or an address (IPv4 is digits and dots; IPv6
+// is hex digits and colons).
+func variable(w string) bool {
+	digits, letters, colons := 0, 0, 0
+	hexOnly := true
+	for k := 0; k < len(w); k++ {
+		c := w[k]
 		switch {
-		case unicode.IsDigit(r):
+		case c >= '0' && c <= '9':
 			digits++
-		case unicode.IsLetter(r):
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
 			letters++
+		case c >= 'g' && c <= 'z', c >= 'G' && c <= 'Z', c >= 0x80:
+			letters++
+			hexOnly = false
+		case c == ':':
+			colons++
+		case c == ',' || c == '.' || c == ';' || c == '(' || c == ')' || c == '[' || c == ']' || c == '"' || c == '\'' || c == '/' || c == '%' || c == '-' || c == '_':
+		default:
+			hexOnly = false
 		}
+	}
+	if colons >= 2 && hexOnly {
+		return true // an IPv6 address
 	}
 	return digits > 0 && digits >= letters
 }
@@ -118,8 +143,8 @@ func isNumberish(w string) bool {
 // noteSignature adds f's detector and reason shape to a group's
 // signature; past maxSignature the group is mixed and never folds.
 func (g *Group) noteSignature(f *Finding, intern map[string]string) {
-	if g.mixed {
-		return
+	if g.mixed || !g.Key.Default() {
+		return // only groups of the default key ever fold
 	}
 	sig := f.Detector + ": " + reasonShape(f.Reason)
 	if s, ok := intern[sig]; ok {

@@ -117,3 +117,53 @@ func TestReasonShape(t *testing.T) {
 		t.Error("different user names must keep different shapes")
 	}
 }
+
+// benchFindings makes n findings over g groups (sources), a third of them
+// one wave that folds, with user names and detectors to regroup by.
+func benchFindings(n, g int) []Finding {
+	t19 := time.Date(2026, 11, 13, 19, 0, 0, 0, time.UTC)
+	fs := make([]Finding, n)
+	for i := range fs {
+		src := i % g
+		f := Finding{Detector: "appsensor:RE2", Severity: Medium, RiskScore: 47, Timestamp: t19.Add(time.Duration(i%100000) * time.Second),
+			SourceIP: addr(src), UserAgent: "curl", UserName: fmt.Sprint("user", i%5000),
+			Reason: "unexpected method PROPFIND", Evidence: []EventRef{{Seq: uint64(i + 1)}}}
+		if src%3 == 0 {
+			f.Detector, f.Reason = "appsensor:AE11", "login without field remember"
+			f.Timestamp = t19.Add(time.Duration(src%2400) * time.Second)
+		}
+		fs[i] = f
+	}
+	return fs
+}
+
+// BenchmarkRegroup groups a million findings from 100,000 sources by the
+// default key and by user.name × detector (what G does in the console).
+func BenchmarkRegroup(b *testing.B) {
+	fs := benchFindings(1_000_000, 100_000)
+	for _, by := range []GroupBy{DefaultGroupBy, {"user.name", FieldDetector}} {
+		b.Run(by.String(), func(b *testing.B) {
+			for range b.N {
+				gr := Grouper{By: by}
+				for i := range fs {
+					gr.Add(&fs[i])
+				}
+				_ = gr.Groups()
+			}
+		})
+	}
+}
+
+// BenchmarkFold folds 100,000 groups (a third of them one wave).
+func BenchmarkFold(b *testing.B) {
+	fs := benchFindings(1_000_000, 100_000)
+	var gr Grouper
+	for i := range fs {
+		gr.Add(&fs[i])
+	}
+	gs := gr.Groups()
+	b.ResetTimer()
+	for range b.N {
+		_ = Fold(gs, DefaultFold)
+	}
+}

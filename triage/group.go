@@ -3,6 +3,7 @@ package triage
 import (
 	"bytes"
 	"encoding/json"
+	"net/netip"
 	"slices"
 	"time"
 )
@@ -224,19 +225,37 @@ type Grouper struct {
 	// not carry (see GroupValue); nil when none can be read.
 	Event  func(EventRef) (*Event, bool)
 	groups map[GroupKey]*Group
-	shapes map[string]string // interned signatures
+	actors map[actorKey]*Group // the default groups again, by a smaller key
+	shapes map[string]string   // interned signatures
+}
+
+type actorKey struct {
+	ip netip.Addr
+	ua string
 }
 
 // Add counts a finding in its group.
 func (gr *Grouper) Add(f *Finding) {
 	if gr.groups == nil {
 		gr.groups = make(map[GroupKey]*Group)
+		gr.actors = make(map[actorKey]*Group)
 	}
-	k := KeyFor(f, gr.By, gr.Event)
-	g := gr.groups[k]
-	if g == nil {
-		g = &Group{Key: k, Attrs: f.Attrs}
-		gr.groups[k] = g
+	var g *Group
+	if gr.By.IsDefault() && f.Subject.Field == "" {
+		// Most groups are one client: a small key hashes faster.
+		ak := actorKey{f.SourceIP, f.UserAgent}
+		if g = gr.actors[ak]; g == nil {
+			k := GroupKey{SourceIP: f.SourceIP, UserAgent: f.UserAgent}
+			g = &Group{Key: k, Attrs: f.Attrs}
+			gr.actors[ak] = g
+			gr.groups[k] = g
+		}
+	} else {
+		k := KeyFor(f, gr.By, gr.Event)
+		if g = gr.groups[k]; g == nil {
+			g = &Group{Key: k, Attrs: f.Attrs}
+			gr.groups[k] = g
+		}
 	}
 	if gr.shapes == nil {
 		gr.shapes = map[string]string{}
@@ -255,7 +274,7 @@ func (gr *Grouper) Take() []*Group {
 	for _, g := range gr.groups {
 		out = append(out, g)
 	}
-	gr.groups = nil
+	gr.groups, gr.actors = nil, nil
 	return out
 }
 
