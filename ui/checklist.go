@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"slices"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"picket/casefile"
 	"picket/playbooks"
@@ -38,28 +41,40 @@ func stepText(s *playbooks.Item, note string, w int) string {
 	return clip(text, tw) + clip(action, aw) + clip(memo, max(rest-aw, 0))
 }
 
-// checkRow is a line of the checklist panel: a detector heading, a
-// section heading or a step. Detectors whose playbooks are the same (a
-// family such as the login points) share one list: also names the other
-// detectors a tick is recorded for.
+// checkStep is a step of the group's checklist: a playbook step shown
+// once for every detector of the group it serves (playbooks.Merge decides
+// which steps are the same). Its ticks and note are recorded for each.
+type checkStep struct {
+	playbooks.MergedStep
+	keys  []stepKey // the served detectors' steps, keys[0] the one shown
+	label string    // the detectors it serves, short; "" when unlabelled
+}
+
+// key is the step's own key: answers are kept under it.
+func (s *checkStep) key() stepKey { return s.keys[0] }
+
+// checkRow is a line of the checklist panel: the detectors heading, a
+// section heading, a step, or the answer under a step.
 type checkRow struct {
-	detector string
-	also     []string
-	section  string // set on section headings
-	step     *playbooks.Item
+	heading bool   // the line naming the checklist's detectors
+	section string // set on section headings
+	step    *checkStep
 	// resultFor is set on the line under a step that shows its action's
-	// answer: the step's id (see actionrun.go).
-	resultFor string
-	// unparsed marks the line under the heading of an investigation guide
-	// whose lists could not be read: picket playbook prints it whole.
-	unparsed bool
+	// answer (see actionrun.go).
+	resultFor *checkStep
+	// unparsed names a detector whose investigation guide's lists could
+	// not be read: picket playbook prints it whole.
+	unparsed string
 }
 
 // checklistModel is the checklist panel of the group view: the playbook
-// steps of every detector the group hit, with their ticks and notes.
+// steps of every detector the group hit, each shared step once, with
+// their ticks and notes.
 type checklistModel struct {
 	st       *Styles
 	rows     []checkRow
+	steps    []*checkStep
+	dets     []string // detectors with a playbook, in natural order
 	state    map[stepKey]casefile.ChecklistItem
 	list     listState
 	width    int
@@ -67,20 +82,19 @@ type checklistModel struct {
 	missing  []string // detectors without a playbook
 	noSource bool     // no playbooks wired at all
 	// results are the answers of the steps' actions run on this group
-	// (actionrun.go).
+	// (actionrun.go), by the step's key.
 	results map[stepKey]actionResult
 }
 
-// open builds the rows for a group's detectors.
+// open builds the steps for a group's detectors: one list, in section
+// order, in which a step several detectors share shows once, labelled
+// with the detectors it serves when not every step serves them all.
 func (c *checklistModel) open(src Playbooks, detectors []string) {
-	c.rows, c.missing, c.results = nil, nil, nil
+	c.rows, c.steps, c.dets, c.missing, c.results = nil, nil, nil, nil, nil
 	c.state = map[stepKey]casefile.ChecklistItem{}
 	c.noSource = src == nil
-	type list struct {
-		dets []string
-		pb   playbooks.Playbook
-	}
-	var lists []*list
+	var pbs []playbooks.Playbook
+	var unparsed []string
 	for _, d := range detectors {
 		var pb playbooks.Playbook
 		ok := false
@@ -91,57 +105,59 @@ func (c *checklistModel) open(src Playbooks, detectors []string) {
 			c.missing = append(c.missing, d)
 			continue
 		}
-		merged := false
-		for _, l := range lists {
-			if sameSteps(l.pb, pb) {
-				l.dets = append(l.dets, d)
-				merged = true
-				break
-			}
-		}
-		if !merged {
-			lists = append(lists, &list{dets: []string{d}, pb: pb})
+		pb.DetectorID = d
+		pbs = append(pbs, pb)
+		c.dets = append(c.dets, d)
+		if !pb.Parsed {
+			unparsed = append(unparsed, d)
 		}
 	}
-	for _, l := range lists {
-		d, also := l.dets[0], l.dets[1:]
-		c.rows = append(c.rows, checkRow{detector: d, also: also})
-		if !l.pb.Parsed {
-			c.rows = append(c.rows, checkRow{detector: d, also: also, unparsed: true})
+	slices.SortStableFunc(c.dets, playbooks.NaturalCompare)
+	slices.SortStableFunc(unparsed, playbooks.NaturalCompare)
+	merged := playbooks.Merge(pbs)
+	// Labels are needed only when the steps differ in whom they serve.
+	withSteps := map[string]bool{}
+	for _, m := range merged {
+		for _, r := range m.Serves {
+			withSteps[r.Detector] = true
 		}
-		for _, sec := range l.pb.Sections {
-			if len(sec.Items) == 0 {
-				continue
-			}
-			c.rows = append(c.rows, checkRow{detector: d, also: also, section: sec.Kind.Heading()})
-			for i := range sec.Items {
-				c.rows = append(c.rows, checkRow{detector: d, also: also, step: &sec.Items[i]})
+	}
+	labelled := false
+	for _, m := range merged {
+		if len(m.Serves) != len(withSteps) {
+			labelled = true
+		}
+	}
+	for _, m := range merged {
+		s := &checkStep{MergedStep: m}
+		for _, r := range m.Serves {
+			s.keys = append(s.keys, stepKey{r.Detector, r.ItemID})
+		}
+		if labelled {
+			s.label = "all"
+			if len(m.Serves) != len(withSteps) {
+				s.label = shortDetectors(m.Detectors())
 			}
 		}
+		c.steps = append(c.steps, s)
+	}
+	if len(c.dets) > 0 {
+		c.rows = append(c.rows, checkRow{heading: true})
+	}
+	for _, d := range unparsed {
+		c.rows = append(c.rows, checkRow{unparsed: d})
+	}
+	kind := playbooks.SectionKind("")
+	for _, s := range c.steps {
+		if s.Kind != kind {
+			kind = s.Kind
+			c.rows = append(c.rows, checkRow{section: kind.Heading()})
+		}
+		c.rows = append(c.rows, checkRow{step: s})
 	}
 	c.list = listState{height: c.list.height}
 	c.list.setLen(len(c.rows))
 	c.toStep(1)
-}
-
-// sameSteps reports whether two playbooks list the same steps, in the
-// same sections and order.
-func sameSteps(a, b playbooks.Playbook) bool {
-	if a.Title != b.Title || len(a.Sections) != len(b.Sections) || a.Parsed != b.Parsed {
-		return false
-	}
-	for i := range a.Sections {
-		sa, sb := a.Sections[i], b.Sections[i]
-		if sa.Kind != sb.Kind || len(sa.Items) != len(sb.Items) {
-			return false
-		}
-		for j := range sa.Items {
-			if sa.Items[j].ID != sb.Items[j].ID {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // toStep moves the cursor forward (d=1) or back (d=-1) to the nearest
@@ -177,24 +193,23 @@ func (c *checklistModel) setSize(w, h int) {
 	c.list.setHeight(max(h-1, 1))
 }
 
-// selected returns the step under the cursor.
+// selected returns the step under the cursor: the detector and item it
+// is shown as (a shared step serves others too: selectedStep).
 func (c *checklistModel) selected() (string, *playbooks.Item, bool) {
-	if c.list.cursor >= len(c.rows) {
+	s, ok := c.selectedStep()
+	if !ok {
 		return "", nil, false
 	}
-	r := c.rows[c.list.cursor]
-	if r.step == nil {
-		return "", nil, false
-	}
-	return r.detector, r.step, true
+	return s.key().detector, &s.Item, true
 }
 
-// sharing returns the other detectors the selected step is recorded for.
-func (c *checklistModel) sharing() []string {
+// selectedStep returns the step under the cursor.
+func (c *checklistModel) selectedStep() (*checkStep, bool) {
 	if c.list.cursor >= len(c.rows) {
-		return nil
+		return nil, false
 	}
-	return c.rows[c.list.cursor].also
+	r := c.rows[c.list.cursor]
+	return r.step, r.step != nil
 }
 
 // set records a step's state.
@@ -209,19 +224,84 @@ func (c *checklistModel) item(detector, id string) casefile.ChecklistItem {
 	return c.state[stepKey{detector, id}]
 }
 
-// progress counts ticked and total steps. Detectors sharing a list
-// (sameSteps) have its steps once, so each counts once (the case export
-// counts them the same way: casefile's checklistProgress).
+// merged is a step's state over the detectors it serves: ticked when
+// ticked for any (a tick made before the steps were shared still
+// counts), its note every distinct note recorded for them (oldest
+// first), and who changed it last.
+func (c *checklistModel) merged(s *checkStep) casefile.ChecklistItem {
+	var out casefile.ChecklistItem
+	type dated struct {
+		note string
+		at   time.Time
+	}
+	var notes []dated
+	for _, k := range s.keys {
+		it := c.item(k.detector, k.item)
+		out.Checked = out.Checked || it.Checked
+		if it.At.After(out.At) || out.By == "" && it.By != "" {
+			out.By, out.At = it.By, it.At
+		}
+		if n := strings.TrimSpace(it.Note); n != "" && !slices.ContainsFunc(notes, func(d dated) bool { return d.note == n }) {
+			notes = append(notes, dated{n, it.At})
+		}
+	}
+	slices.SortStableFunc(notes, func(a, b dated) int { return a.at.Compare(b.at) })
+	parts := make([]string, len(notes))
+	for i, n := range notes {
+		parts[i] = n.note
+	}
+	out.Note = strings.Join(parts, "\n\n")
+	return out
+}
+
+// progress counts ticked and total steps; a shared step counts once (the
+// case export counts them the same way: casefile's checklistProgress).
 func (c *checklistModel) progress() (done, total int) {
-	for _, r := range c.rows {
-		if r.step != nil {
-			total++
-			if c.item(r.detector, r.step.ID).Checked {
-				done++
-			}
+	for _, s := range c.steps {
+		total++
+		if c.merged(s).Checked {
+			done++
 		}
 	}
 	return done, total
+}
+
+// stepNote is a step's note as the notes pane lists it.
+type stepNote struct {
+	step *checkStep
+	note casefile.ChecklistItem // merged
+}
+
+// stepNotes lists the steps that carry a note.
+func (c *checklistModel) stepNotes() []stepNote {
+	var out []stepNote
+	for _, s := range c.steps {
+		if it := c.merged(s); it.Note != "" {
+			out = append(out, stepNote{step: s, note: it})
+		}
+	}
+	return out
+}
+
+// step returns the step serving k, if any.
+func (c *checklistModel) step(k stepKey) *checkStep {
+	for _, s := range c.steps {
+		if slices.Contains(s.keys, k) {
+			return s
+		}
+	}
+	return nil
+}
+
+// goTo puts the cursor on s.
+func (c *checklistModel) goTo(s *checkStep) bool {
+	for i, r := range c.rows {
+		if r.step == s {
+			c.list.setCursor(i)
+			return true
+		}
+	}
+	return false
 }
 
 func (c *checklistModel) view(focused bool) []string {
@@ -239,43 +319,25 @@ func (c *checklistModel) view(focused bool) []string {
 		}
 		lines = append(lines, "  "+st.Dim.Render(clip(msg, c.width-2)))
 	}
-	start, end := c.list.window()
-	for i := start; i < end; i++ {
-		r := c.rows[i]
-		var line string
-		switch {
-		case r.resultFor != "":
-			line = c.resultLine(r)
-		case r.unparsed:
-			line = "  " + st.Dim.Render(clip("the investigation guide has no checklist to tick: picket playbook "+triage.Escape(r.detector)+" prints it", c.width-2))
-		case r.step == nil && r.section == "":
-			names := shortDetector(r.detector)
-			for _, d := range r.also {
-				names += ", " + shortDetector(d)
-			}
-			line = st.Source.Render(clip(names, c.width))
-		case r.step == nil:
-			line = " " + st.Section.Render(clip(triage.Escape(r.section), c.width-1))
-		default:
-			it := c.item(r.detector, r.step.ID)
-			box := "[ ] "
-			if it.Checked {
-				box = "[x] "
-			}
-			body := fit(box+stepText(r.step, it.Note, max(c.width-2-len(box), 1)), max(c.width-2, 1))
-			switch {
-			case i == c.list.cursor && focused:
-				line = st.Marker.Render("▸ ") + st.Selected.Render(body)
-			case i == c.list.cursor:
-				line = "> " + body
-			case it.Checked:
-				line = "  " + st.Done.Render(body)
-			default:
-				line = "  " + body
-			}
-		}
-		lines = append(lines, clip(line, c.width))
+	// The step under the cursor shows what its line cannot: its note in
+	// full, and how the other detectors it serves word it. The window
+	// scrolls so those lines show too.
+	var detail []string
+	if s, ok := c.selectedStep(); ok && focused {
+		detail = c.detailLines(s)
+		detail = detail[:min(len(detail), max(c.list.height-1, 0))]
 	}
+	start := c.list.offset
+	if over := c.list.cursor - start + 1 + len(detail) - c.list.height; over > 0 && len(detail) > 0 {
+		start = min(start+over, c.list.cursor)
+	}
+	for i := start; i < len(c.rows) && len(lines) < c.list.height+1; i++ {
+		lines = append(lines, clip(c.rowLine(i, focused), c.width))
+		if i == c.list.cursor {
+			lines = append(lines, detail...)
+		}
+	}
+	lines = lines[:min(len(lines), c.list.height+1)]
 	if len(c.missing) > 0 && !c.noSource && len(lines) < c.height {
 		ms := make([]string, len(c.missing))
 		for i, d := range c.missing {
@@ -286,48 +348,136 @@ func (c *checklistModel) view(focused bool) []string {
 	return lines
 }
 
-// tick toggles the checklist step under the cursor. Detectors sharing
-// the list get the same tick, so each detector's checklist in the case
-// file tells the truth.
+// rowLine renders row i of the checklist.
+func (c *checklistModel) rowLine(i int, focused bool) string {
+	st, r := c.st, c.rows[i]
+	switch {
+	case r.resultFor != nil:
+		return c.resultLine(r)
+	case r.unparsed != "":
+		return "  " + st.Dim.Render(clip("the investigation guide of "+shortDetector(r.unparsed)+" has no checklist to tick: picket playbook "+
+			triage.Escape(r.unparsed)+" prints it", c.width-2))
+	case r.heading:
+		names := make([]string, len(c.dets))
+		for i, d := range c.dets {
+			names[i] = shortDetector(d)
+		}
+		return st.Source.Render(clip(strings.Join(names, ", "), c.width))
+	case r.step == nil:
+		return " " + st.Section.Render(clip(triage.Escape(r.section), c.width-1))
+	}
+	it := c.merged(r.step)
+	box := "[ ] "
+	if it.Checked {
+		box = "[x] "
+	}
+	if r.step.label != "" {
+		box += r.step.label + " · "
+	}
+	body := fit(box+stepText(&r.step.Item, it.Note, max(c.width-2-lipglossWidth(box), 1)), max(c.width-2, 1))
+	switch {
+	case i == c.list.cursor && focused:
+		return st.Marker.Render("▸ ") + st.Selected.Render(body)
+	case i == c.list.cursor:
+		return "> " + body
+	case it.Checked:
+		return "  " + st.Done.Render(body)
+	}
+	return "  " + body
+}
+
+// detailLines are the lines under the selected step: how each other
+// detector it serves words it, when the words differ, and its note in
+// full when the step's line cut it, with who wrote it and when.
+func (c *checklistModel) detailLines(s *checkStep) []string {
+	st := c.st
+	w := max(c.width-6, 8)
+	var out []string
+	wrap := func(first, text string) {
+		for i, l := range strings.Split(ansi.Wrap(text, max(w-lipglossWidth(first), 8), " ,"), "\n") {
+			p := first
+			if i > 0 {
+				p = strings.Repeat(" ", lipglossWidth(first))
+			}
+			out = append(out, "      "+st.Dim.Render(clip(p+l, w)))
+		}
+	}
+	for _, r := range s.Serves[1:] {
+		if strings.Join(strings.Fields(r.Text), " ") != strings.Join(strings.Fields(s.Item.Text), " ") {
+			wrap(shortDetector(r.Detector)+" asks: ", triage.Escape(strings.Join(strings.Fields(r.Text), " ")))
+		}
+	}
+	it := c.merged(s)
+	if it.Note == "" {
+		return out
+	}
+	box := 4 + lipglossWidth(s.label)
+	if s.label != "" {
+		box += 3
+	}
+	if !strings.Contains(it.Note, "\n") && lipglossWidth(stepText(&s.Item, it.Note, 1<<20)) <= c.width-2-box {
+		return out // the line shows it whole
+	}
+	who := "✎ note"
+	if it.By != "" {
+		who += " by " + triage.Escape(it.By)
+	}
+	if !it.At.IsZero() {
+		who += ", " + fmtTime(it.At, "2006-01-02 15:04") + " UTC"
+	}
+	out = append(out, "    "+st.Label.Render(clip(who, w+2)))
+	for _, l := range renderMarkdown(st, it.Note, w) {
+		out = append(out, "      "+clip(l, w))
+	}
+	return out
+}
+
+// tick toggles the checklist step under the cursor, for every detector
+// the step serves, so each detector's checklist in the case file tells
+// the truth. A step without a note of its own gets the shared one.
 func (m *groupModel) tick() tea.Cmd {
-	det, step, ok := m.check.selected()
+	s, ok := m.check.selectedStep()
 	if !ok || m.group == nil {
 		return nil
 	}
 	a := m.a
-	it := m.check.item(det, step.ID)
-	it.DetectorID, it.ItemID, it.TargetKey = det, step.ID, groupTarget(m.group.Key)
-	it.Checked = !it.Checked
-	it.By, it.At = a.opts.Author, a.opts.Now()
-	m.check.set(it)
-	cmds := []tea.Cmd{m.saveStep(it, "ticked")}
-	for _, d := range m.check.sharing() {
-		other := it
-		other.DetectorID = d
-		if prev := m.check.item(d, step.ID); prev.Note != "" {
-			other.Note = prev.Note
+	cur := m.check.merged(s)
+	var cmds []tea.Cmd
+	for _, k := range s.keys {
+		it := m.check.item(k.detector, k.item)
+		it.DetectorID, it.ItemID, it.TargetKey = k.detector, k.item, groupTarget(m.group.Key)
+		it.Checked = !cur.Checked
+		it.By, it.At = a.opts.Author, a.opts.Now()
+		if it.Note == "" {
+			it.Note = cur.Note
 		}
-		m.check.set(other)
-		cmds = append(cmds, m.saveStep(other, "ticked"))
+		m.check.set(it)
+		cmds = append(cmds, m.saveStep(it, "ticked"))
 	}
+	m.syncStepNotes()
 	return tea.Batch(cmds...)
 }
 
-// saveStepNote records a step's note for the step's detector and those
-// sharing its list; target is the group the editor was opened on.
-func (m *groupModel) saveStepNote(target string, k stepKey, body string) tea.Cmd {
+// saveStepNote records a step's note for every detector's step in keys
+// (the step the editor was opened on); target is its group.
+func (m *groupModel) saveStepNote(target string, keys []stepKey, body string) tea.Cmd {
 	if m.group == nil || groupTarget(m.group.Key) != target {
 		return nil
 	}
 	a := m.a
 	var cmds []tea.Cmd
-	for _, d := range append([]string{k.detector}, m.check.sharing()...) {
-		it := m.check.item(d, k.item)
-		it.DetectorID, it.ItemID, it.TargetKey = d, k.item, target
+	for _, k := range keys {
+		it := m.check.item(k.detector, k.item)
+		it.DetectorID, it.ItemID, it.TargetKey = k.detector, k.item, target
 		it.Note, it.By, it.At = body, a.opts.Author, a.opts.Now()
 		m.check.set(it)
 		cmds = append(cmds, m.saveStep(it, "step note saved"))
 	}
+	var saved *checkStep
+	if len(keys) > 0 {
+		saved = m.check.step(keys[0])
+	}
+	m.syncStepNotes(saved)
 	return tea.Batch(cmds...)
 }
 

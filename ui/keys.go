@@ -174,7 +174,7 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 	case viewGroup:
 		return [][]key.Binding{
 			move,
-			{with(k.Enter, "open finding / run step action"), with(k.Back, "back to queue"), k.Switch, k.Checklist, k.Tick},
+			{with(k.Enter, "open finding / run step action / a step note's step"), with(k.Back, "back to queue"), k.Switch, k.Checklist, k.Tick},
 			{k.Note, k.Status, k.Filter, k.Copy, k.Exception, k.Allow, k.Suppressed},
 			quit,
 		}
