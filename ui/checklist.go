@@ -3,7 +3,6 @@ package ui
 import (
 	"slices"
 	"strings"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -224,34 +223,16 @@ func (c *checklistModel) item(detector, id string) casefile.ChecklistItem {
 	return c.state[stepKey{detector, id}]
 }
 
-// merged is a step's state over the detectors it serves: ticked when
-// ticked for any (a tick made before the steps were shared still
-// counts), its note every distinct note recorded for them (oldest
-// first), and who changed it last.
+// merged is a step's state over the detectors it serves
+// (casefile.SharedState): ticked when ticked for any, so a tick made
+// before the steps were shared still counts, and every distinct note
+// recorded for them.
 func (c *checklistModel) merged(s *checkStep) casefile.ChecklistItem {
-	var out casefile.ChecklistItem
-	type dated struct {
-		note string
-		at   time.Time
+	items := make([]casefile.ChecklistItem, len(s.keys))
+	for i, k := range s.keys {
+		items[i] = c.item(k.detector, k.item)
 	}
-	var notes []dated
-	for _, k := range s.keys {
-		it := c.item(k.detector, k.item)
-		out.Checked = out.Checked || it.Checked
-		if it.At.After(out.At) || out.By == "" && it.By != "" {
-			out.By, out.At = it.By, it.At
-		}
-		if n := strings.TrimSpace(it.Note); n != "" && !slices.ContainsFunc(notes, func(d dated) bool { return d.note == n }) {
-			notes = append(notes, dated{n, it.At})
-		}
-	}
-	slices.SortStableFunc(notes, func(a, b dated) int { return a.at.Compare(b.at) })
-	parts := make([]string, len(notes))
-	for i, n := range notes {
-		parts[i] = n.note
-	}
-	out.Note = strings.Join(parts, "\n\n")
-	return out
+	return casefile.SharedState(items)
 }
 
 // progress counts ticked and total steps; a shared step counts once (the
