@@ -28,7 +28,8 @@ const (
 type findingRow struct {
 	f          *triage.Finding
 	suppressed bool
-	why        string
+	why        string     // allowlisted, exception
+	by         string     // the entry that hides it, escaped (hiderName)
 	alert      *alertItem // set for a pulled alert's row (alerts.go)
 }
 
@@ -226,11 +227,11 @@ func findingRows(all []triage.Finding, match *kql.Query, sup *suppressor, show b
 			continue
 		}
 		r := findingRow{f: f}
-		if why, ok := sup.suppressed(f); ok {
+		if h, ok := sup.hider(f); ok {
 			if !show {
 				continue
 			}
-			r.suppressed, r.why = true, why
+			r.suppressed, r.why, r.by = true, h.Kind(), hiderName(h)
 		}
 		rows = append(rows, r)
 	}
@@ -511,7 +512,11 @@ func (m *groupModel) findingLines(w, h int) []string {
 		}
 		reason := triage.Escape(f.Reason)
 		if r.suppressed {
-			reason = "[" + r.why + "] " + reason
+			by := ""
+			if r.by != "" {
+				by = r.by + " · "
+			}
+			reason = "[" + r.why + "] " + by + reason
 		}
 		det := shortDetector(f.Detector)
 		if m.a.lintN[f.Detector] > 0 {
