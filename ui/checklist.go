@@ -49,6 +49,26 @@ type checkStep struct {
 	label string    // the detectors it serves, short; "" when unlabelled
 }
 
+// stepLabel names the detectors a step serves, short: "all" when it
+// serves every detector with steps, else the shorter of their ids
+// ("AE2,AE3") and the others' ("all but AE12").
+func stepLabel(serves, dets []string, withSteps map[string]bool) string {
+	if len(serves) == len(withSteps) {
+		return "all"
+	}
+	ids := shortDetectors(serves)
+	var others []string
+	for _, d := range dets {
+		if withSteps[d] && !slices.Contains(serves, d) {
+			others = append(others, d)
+		}
+	}
+	if but := "all but " + shortDetectors(others); len(but) < len(ids) {
+		return but
+	}
+	return ids
+}
+
 // key is the step's own key: answers are kept under it.
 func (s *checkStep) key() stepKey { return s.keys[0] }
 
@@ -133,10 +153,7 @@ func (c *checklistModel) open(src Playbooks, detectors []string) {
 			s.keys = append(s.keys, stepKey{r.Detector, r.ItemID})
 		}
 		if labelled {
-			s.label = "all"
-			if len(m.Serves) != len(withSteps) {
-				s.label = shortDetectors(m.Detectors())
-			}
+			s.label = stepLabel(m.Detectors(), c.dets, withSteps)
 		}
 		c.steps = append(c.steps, s)
 	}
@@ -374,19 +391,34 @@ func (c *checklistModel) detailLines(s *checkStep) []string {
 	st := c.st
 	w := max(c.width-6, 8)
 	var out []string
-	wrap := func(first, text string) {
-		for i, l := range strings.Split(ansi.Wrap(text, max(w-lipglossWidth(first), 8), " ,"), "\n") {
-			p := first
+	wrap := func(text string) {
+		for i, l := range strings.Split(ansi.Wrap(text, w-2, " ,"), "\n") {
 			if i > 0 {
-				p = strings.Repeat(" ", lipglossWidth(first))
+				l = "  " + l
 			}
-			out = append(out, "      "+st.Dim.Render(clip(p+l, w)))
+			out = append(out, "      "+st.Dim.Render(clip(l, w)))
 		}
 	}
+	// The other wordings, each once, with the detectors that use it.
+	oneLine := func(t string) string { return strings.Join(strings.Fields(t), " ") }
+	var texts []string
+	by := map[string][]string{}
 	for _, r := range s.Serves[1:] {
-		if strings.Join(strings.Fields(r.Text), " ") != strings.Join(strings.Fields(s.Item.Text), " ") {
-			wrap(shortDetector(r.Detector)+" asks: ", triage.Escape(strings.Join(strings.Fields(r.Text), " ")))
+		t := oneLine(r.Text)
+		if t == oneLine(s.Item.Text) {
+			continue
 		}
+		if _, ok := by[t]; !ok {
+			texts = append(texts, t)
+		}
+		by[t] = append(by[t], r.Detector)
+	}
+	for _, t := range texts {
+		verb := " asks: "
+		if len(by[t]) > 1 {
+			verb = " ask: "
+		}
+		wrap(shortDetectors(by[t]) + verb + triage.Escape(t))
 	}
 	it := c.merged(s)
 	if it.Note == "" {

@@ -285,8 +285,8 @@ func TestStepNotesInNotesPane(t *testing.T) {
 		t.Fatalf("focus %d", m.group.focus)
 	}
 	v = m.View()
-	for _, want := range []string{"NOTES  2 notes (1 on checklist steps), newest first", "step note · ana",
-		"on: How many login attempts did this client make in the last hour?", "AE2,AE3", "END", "older group note"} {
+	for _, want := range []string{"NOTES  2 notes (1 on checklist steps), newest first", "step note · ana · AE2,AE3",
+		"on: How many login attempts did this client make in the last hour?", "END", "older group note"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("notes pane lacks %q:\n%s", want, v)
 		}
@@ -309,5 +309,27 @@ func TestStepNotesInNotesPane(t *testing.T) {
 	keys(m, "ctrl+s")
 	if len(m.group.notes.steps) != 0 || len(m.group.notes.entries) != 1 {
 		t.Errorf("after clearing: %d step notes, %d entries", len(m.group.notes.steps), len(m.group.notes.entries))
+	}
+}
+
+func TestStepLabel(t *testing.T) {
+	dets := []string{"appsensor:AE4", "appsensor:AE6", "appsensor:AE12", "appsensor:RE7", "appsensor:RE8"}
+	with := map[string]bool{}
+	for _, d := range dets {
+		with[d] = true
+	}
+	tests := []struct {
+		serves []string
+		want   string
+	}{
+		{dets, "all"},
+		{[]string{"appsensor:AE12"}, "AE12"},
+		{[]string{"appsensor:AE4", "appsensor:AE6"}, "AE4,AE6"},
+		{[]string{"appsensor:AE4", "appsensor:AE6", "appsensor:RE7", "appsensor:RE8"}, "all but AE12"},
+	}
+	for _, tc := range tests {
+		if got := stepLabel(tc.serves, dets, with); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.serves, got, tc.want)
+		}
 	}
 }

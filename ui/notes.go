@@ -119,10 +119,13 @@ func (n *notesModel) render() {
 			if it.By != "" {
 				head += " · " + triage.Escape(it.By)
 			}
-			n.lines = append(n.lines, head)
+			who := s.label
+			if who == "" || who == "all" {
+				who = shortDetectors(s.Detectors())
+			}
+			n.lines = append(n.lines, head+" · "+who)
 			on := "on: " + triage.Escape(strings.Join(strings.Fields(s.Item.Text), " "))
-			n.lines = append(n.lines, n.st.Dim.Render(clip(on, max(n.width-2-len(" · ")-lipglossWidth(shortDetectors(s.Detectors())), 8))+
-				" · "+shortDetectors(s.Detectors())))
+			n.lines = append(n.lines, n.st.Dim.Render(clip(on, max(n.width-2, 8))))
 			n.lines = append(n.lines, renderMarkdown(n.st, it.Note, n.width-2)...)
 			continue
 		}
