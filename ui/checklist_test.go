@@ -333,3 +333,39 @@ func TestStepLabel(t *testing.T) {
 		}
 	}
 }
+
+// guidePlaybooks: CIE1's checklist as testPlaybooks has it, and RE2's an
+// investigation guide whose lists could not be read.
+type guidePlaybooks struct{}
+
+func (guidePlaybooks) For(id string) (playbooks.Playbook, bool) {
+	if id == "appsensor:RE2" {
+		p := testPlaybook(id, "Guide")
+		p.Parsed, p.Guide = false, "free-form prose"
+		return p, true
+	}
+	return testPlaybooks{}.For(id)
+}
+
+// TestUnparsedGuideInMergedList: a detector whose guide has no lists adds
+// no steps to the group's one list and says where to read it.
+func TestUnparsedGuideInMergedList(t *testing.T) {
+	o := testOptions(t, newMemStore())
+	o.Playbooks = guidePlaybooks{}
+	m := consoleAt(t, o, 160, 40)
+	keys(m, "c")
+	v := m.View()
+	for _, want := range []string{"CHECKLIST  0/3 done", "CIE1, RE2", "the investigation guide of RE2 has no checklist to tick",
+		"Did any request succeed?"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if s, ok := m.group.check.selectedStep(); !ok || s.key() != (stepKey{"appsensor:CIE1", "inv-1"}) || s.label != "" {
+		t.Errorf("cursor on %+v", s)
+	}
+	keys(m, "space")
+	if done, _ := m.group.check.progress(); done != 1 {
+		t.Errorf("%d done after a tick", done)
+	}
+}
