@@ -455,7 +455,7 @@ func (m *groupModel) tick() tea.Cmd {
 	}
 	a := m.a
 	cur := m.check.merged(s)
-	var cmds []tea.Cmd
+	var items []casefile.ChecklistItem
 	for _, k := range s.keys {
 		it := m.check.item(k.detector, k.item)
 		it.DetectorID, it.ItemID, it.TargetKey = k.detector, k.item, groupTarget(m.group.Key)
@@ -465,10 +465,10 @@ func (m *groupModel) tick() tea.Cmd {
 			it.Note = cur.Note
 		}
 		m.check.set(it)
-		cmds = append(cmds, m.saveStep(it, "ticked"))
+		items = append(items, it)
 	}
 	m.syncStepNotes()
-	return tea.Batch(cmds...)
+	return m.saveSteps(items, "ticked")
 }
 
 // saveStepNote records a step's note for every detector's step in keys
@@ -478,31 +478,51 @@ func (m *groupModel) saveStepNote(target string, keys []stepKey, body string) te
 		return nil
 	}
 	a := m.a
-	var cmds []tea.Cmd
+	var items []casefile.ChecklistItem
 	for _, k := range keys {
 		it := m.check.item(k.detector, k.item)
 		it.DetectorID, it.ItemID, it.TargetKey = k.detector, k.item, target
 		it.Note, it.By, it.At = body, a.opts.Author, a.opts.Now()
 		m.check.set(it)
-		cmds = append(cmds, m.saveStep(it, "step note saved"))
+		items = append(items, it)
 	}
 	var saved *checkStep
 	if len(keys) > 0 {
 		saved = m.check.step(keys[0])
 	}
 	m.syncStepNotes(saved)
-	return tea.Batch(cmds...)
+	return m.saveSteps(items, "step note saved")
 }
 
-func (m *groupModel) saveStep(it casefile.ChecklistItem, verb string) tea.Cmd {
+// saveSteps writes one step's state for each detector it serves, in
+// one command, and reports it once: "ticked: inv-success (AE2, AE3)".
+func (m *groupModel) saveSteps(items []casefile.ChecklistItem, verb string) tea.Cmd {
 	store := m.a.opts.Store
 	if store == nil {
 		m.a.lastErr = "no case file: checklist ticks are not saved"
 		return nil
 	}
-	if verb == "ticked" && !it.Checked {
+	if len(items) == 0 {
+		return nil
+	}
+	if verb == "ticked" && !items[0].Checked {
 		verb = "unticked"
 	}
-	ctx, what := m.a.ctx, verb+": "+clip(triage.Escape(it.ItemID), 40)
-	return func() tea.Msg { return savedMsg{what: what, err: store.SetChecklistItem(ctx, it)} }
+	what := verb + ": " + clip(triage.Escape(items[0].ItemID), 40)
+	if len(items) > 1 {
+		dets := make([]string, len(items))
+		for i, it := range items {
+			dets[i] = it.DetectorID
+		}
+		what += " (" + clip(shortDetectors(dets), 40) + ")"
+	}
+	ctx := m.a.ctx
+	return func() tea.Msg {
+		for _, it := range items {
+			if err := store.SetChecklistItem(ctx, it); err != nil {
+				return savedMsg{what: what, err: err}
+			}
+		}
+		return savedMsg{what: what}
+	}
 }

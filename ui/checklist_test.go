@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/exp/teatest"
+
 	"picket/casefile"
 	"picket/playbooks"
 	"picket/triage"
@@ -367,5 +369,69 @@ func TestUnparsedGuideInMergedList(t *testing.T) {
 	keys(m, "space")
 	if done, _ := m.group.check.progress(); done != 1 {
 		t.Errorf("%d done after a tick", done)
+	}
+}
+
+// sharedPlaybooks: CIE1 and RE2 ask one question in other words (the
+// same action) and each has steps of its own.
+type sharedPlaybooks struct{}
+
+func (sharedPlaybooks) For(id string) (playbooks.Playbook, bool) {
+	switch id {
+	case "appsensor:CIE1":
+		return testPlaybook(id, "Injection",
+			playbooks.Section{Kind: playbooks.Investigation, Items: []playbooks.Item{
+				{ID: "inv-1", Text: "Did any request succeed?"},
+				{ID: "inv-2", Text: "Count the requests", Action: action(`count query="source.ip:1.2.3.4"`)},
+			}},
+			playbooks.Section{Kind: playbooks.Response, Items: []playbooks.Item{{ID: "resp-1", Text: "Block the address"}}},
+		), true
+	case "appsensor:RE2":
+		return testPlaybook(id, "Method",
+			playbooks.Section{Kind: playbooks.Investigation, Items: []playbooks.Item{
+				{ID: "inv-count", Text: "How many requests did it send?", Action: action(`count query="source.ip:1.2.3.4"`)},
+			}},
+			playbooks.Section{Kind: playbooks.Response, Items: []playbooks.Item{{ID: "resp-1", Text: "Block the address"}, {ID: "resp-2", Text: "Tell the owners"}}},
+		), true
+	}
+	return playbooks.Playbook{}, false
+}
+
+// TestStepNoteGolden renders a shared step with a long note written on
+// it, in the checklist and in the notes pane (regenerate with go test
+// ./ui -run TestStepNoteGolden -update).
+func TestStepNoteGolden(t *testing.T) {
+	note := "held-out note: the count matches the WAF log\n- 3 requests answered **200**\n- see ticket `SOC-7781` for the rest of the timeline"
+	tests := []struct {
+		name  string
+		w, h  int
+		after []string
+		want  string
+	}{
+		{"checklist_100x30", 100, 30, nil, "✎ note by ana"},
+		{"checklist_80x24", 80, 24, nil, "SOC-7781"},
+		{"notes_100x30", 100, 30, []string{"tab"}, "on: Count the requests"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := newMemStore()
+			o := testOptions(t, store)
+			o.Playbooks = sharedPlaybooks{}
+			m := consoleAt(t, o, tc.w, tc.h)
+			keys(m, "c", "j", "n")
+			typeText(m, note)
+			keys(m, "ctrl+s")
+			keys(m, tc.after...)
+			v := m.View()
+			if !strings.Contains(v, tc.want) {
+				t.Errorf("view lacks %q:\n%s", tc.want, v)
+			}
+			for _, k := range []string{"appsensor:CIE1|" + groupTarget(m.group.group.Key) + "|inv-2", "appsensor:RE2|" + groupTarget(m.group.group.Key) + "|inv-count"} {
+				if store.items[k].Note != note {
+					t.Errorf("%s: note %q", k, store.items[k].Note)
+				}
+			}
+			teatest.RequireEqualOutput(t, []byte(v))
+		})
 	}
 }
