@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,6 +62,7 @@ type jsonCase struct {
 	Events      []jsonEvent       `json:"events"`
 	Checklist   []jsonCheck       `json:"checklist"`
 	Notes       []jsonNote        `json:"notes"`
+	StepNotes   []jsonStepNote    `json:"step_notes"`
 	Observables []jsonObservable  `json:"observables"`
 	Exceptions  []jsonException   `json:"exceptions"`
 	Timeline    []jsonActivity    `json:"timeline"`
@@ -92,6 +94,18 @@ type jsonNote struct {
 	TargetKind string `json:"target_kind"`
 	TargetKey  string `json:"target_key"`
 	Body       string `json:"body"`
+}
+
+// jsonStepNote is a note on a checklist step, once per step as the
+// console shows it (added within v1).
+type jsonStepNote struct {
+	Detectors []string `json:"detectors"`
+	Section   string   `json:"section"`
+	ItemID    string   `json:"item_id"`
+	Text      string   `json:"text"`
+	Body      string   `json:"body"`
+	By        string   `json:"by"`
+	At        string   `json:"at"`
 }
 
 type jsonObservable struct {
@@ -130,7 +144,7 @@ func WriteJSON(w io.Writer, rs []Report, o ExportOptions) error {
 		jc := jsonCase{ID: c.ID, Key: c.Key, Title: c.Title, Description: c.Description, Status: c.Status,
 			Severity: c.Severity, Assignee: c.Assignee, CreatedBy: c.CreatedBy, CreatedAt: ts(c.Created), UpdatedAt: ts(c.Updated),
 			Findings: []json.RawMessage{}, Alerts: []string{}, Events: []jsonEvent{}, Checklist: []jsonCheck{},
-			Notes: []jsonNote{}, Observables: []jsonObservable{}, Exceptions: []jsonException{}, Timeline: []jsonActivity{}}
+			Notes: []jsonNote{}, StepNotes: []jsonStepNote{}, Observables: []jsonObservable{}, Exceptions: []jsonException{}, Timeline: []jsonActivity{}}
 		for _, f := range r.Findings {
 			b, err := marshalNoHTML(f.Finding)
 			if err != nil {
@@ -160,6 +174,10 @@ func WriteJSON(w io.Writer, rs []Report, o ExportOptions) error {
 		}
 		for _, n := range r.Notes {
 			jc.Notes = append(jc.Notes, jsonNote{Author: n.Author, CreatedAt: ts(n.Created), TargetKind: n.TargetKind, TargetKey: n.TargetKey, Body: n.Body})
+		}
+		for _, n := range StepNotes(r.Checklist) {
+			jc.StepNotes = append(jc.StepNotes, jsonStepNote{Detectors: n.Detectors, Section: string(n.Section), ItemID: n.ItemID,
+				Text: n.Text, Body: n.Body, By: n.By, At: ts(n.At)})
 		}
 		for _, ob := range r.Observables {
 			jc.Observables = append(jc.Observables, jsonObservable{Kind: ob.Kind, Value: ob.Value, FirstSeen: ts(ob.FirstSeen)})
@@ -206,9 +224,11 @@ func marshalNoHTML(v any) ([]byte, error) {
 // CSVHeader is the header row of the CSV export: one row per finding.
 var CSVHeader = []string{"case_id", "case_title", "case_status", "case_severity", "assignee",
 	"finding_key", "detector", "title", "severity", "risk_score", "timestamp", "end",
-	"source_ip", "user_agent", "user_name", "session_id", "event_count", "event_ids", "reason"}
+	"source_ip", "user_agent", "user_name", "session_id", "event_count", "event_ids", "reason", "step_notes"}
 
-// WriteCSV writes one row per linked finding. Every cell is made safe for
+// WriteCSV writes one row per linked finding; its step_notes column holds
+// the notes on the checklist steps of the finding's detector, each as
+// "item id: note", one per line. Every cell is made safe for
 // spreadsheets and terminals: control characters are shown as escapes
 // (\x1b, \n) and a cell that a spreadsheet would read as a formula (first
 // non-blank character =, +, -, @, or a leading tab or carriage return) is
@@ -220,15 +240,23 @@ func WriteCSV(w io.Writer, rs []Report) error {
 	}
 	for _, r := range rs {
 		c := r.Case
+		notes := StepNotes(r.Checklist)
 		for _, rf := range r.Findings {
 			f := rf.Finding
+			var sn []string
+			for _, n := range notes {
+				if slices.Contains(n.Detectors, f.Detector) {
+					sn = append(sn, n.ItemID+": "+n.Body)
+				}
+			}
 			ip := ""
 			if f.SourceIP.IsValid() {
 				ip = f.SourceIP.String()
 			}
 			row := []string{strconv.FormatInt(c.ID, 10), c.Title, c.Status, c.Severity, c.Assignee,
 				rf.Key, f.Detector, f.Title, f.Severity.String(), strconv.Itoa(f.RiskScore), ts(f.Timestamp), ts(f.End),
-				ip, f.UserAgent, f.UserName, f.SessionID, strconv.Itoa(f.EventCount), strings.Join(f.EventIDs(), " "), f.Reason}
+				ip, f.UserAgent, f.UserName, f.SessionID, strconv.Itoa(f.EventCount), strings.Join(f.EventIDs(), " "), f.Reason,
+				strings.Join(sn, "\n")}
 			for i := range row {
 				row[i] = CSVCell(row[i])
 			}
@@ -289,32 +317,30 @@ func Summary(r Report) string {
 	}
 	sort.Strings(names)
 	ticked, steps := checklistProgress(r.Checklist)
-	return fmt.Sprintf("%d finding(s) from %d detector(s) (%s) between %s and %s, citing %d event(s); %d of %d checklist step(s) done; %d note(s); status %s.",
-		len(r.Findings), len(dets), strings.Join(names, ", "), ts(first), ts(last), events, ticked, steps, len(r.Notes), r.Case.Status)
+	notes := fmt.Sprintf("%d note(s)", len(r.Notes))
+	if n := len(StepNotes(r.Checklist)); n > 0 {
+		notes += fmt.Sprintf(" and %d on checklist steps", n)
+	}
+	return fmt.Sprintf("%d finding(s) from %d detector(s) (%s) between %s and %s, citing %d event(s); %d of %d checklist step(s) done; %s; status %s.",
+		len(r.Findings), len(dets), strings.Join(names, ", "), ts(first), ts(last), events, ticked, steps, notes, r.Case.Status)
 }
 
 // checklistProgress counts a case's checklist steps as the console does:
-// detectors whose playbooks list the same steps (a family such as the
-// login points) share one list, so their steps count once, done when
-// ticked for any of them; a step of a different playbook counts on its
-// own even when its id is the same (ids are unique only within a
-// playbook).
+// a step the case's detectors share (playbooks.Merge: a family such as
+// the login points, or the same action in two playbooks) counts once,
+// done when ticked for any of them; a step no longer in its playbook
+// counts on its own.
 func checklistProgress(cs []ReportCheck) (done, total int) {
-	lists := map[string]string{} // detector: its steps, in order
-	for _, k := range cs {
-		lists[k.Detector] += string(k.Section) + "/" + k.ItemID + "\n"
-	}
-	ticked := map[[2]string]bool{}
-	for _, k := range cs {
-		step := [2]string{lists[k.Detector], k.ItemID}
-		ticked[step] = ticked[step] || k.Checked
-	}
-	for _, t := range ticked {
-		if t {
-			done++
+	for _, g := range reportSteps(cs) {
+		total++
+		for _, k := range g {
+			if k.Checked {
+				done++
+				break
+			}
 		}
 	}
-	return done, len(ticked)
+	return done, total
 }
 
 type tlEntry struct {

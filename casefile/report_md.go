@@ -43,7 +43,8 @@ var markdownFuncs = template.FuncMap{
 var reportTmpl = template.Must(template.New("report.md").Funcs(markdownFuncs).Parse(reportTemplate))
 
 // WriteMarkdown writes a report per case for a ticket: summary, timeline,
-// findings with reasons, checklist with ticks and notes, notes,
+// findings with reasons, checklist with ticks and notes, notes (those on
+// checklist steps too, a shared step's once, with the step),
 // observables, and the exceptions in force. Text that came from events
 // (user agents, URLs, reasons quoting payloads) is escaped: control
 // characters become visible escapes, Markdown and HTML syntax is
@@ -81,6 +82,7 @@ type mdCase struct {
 	Findings    []mdFinding
 	Checklist   []mdStep
 	Notes       []Note
+	StepNotes   []StepNote // notes on checklist steps, a shared step's once
 	Observables []Observable
 	Exceptions  []triage.Exception
 }
@@ -113,7 +115,7 @@ type mdStep struct {
 func newMDCase(r Report, now string, many bool) mdCase {
 	c := r.Case
 	m := mdCase{H: "#", Many: many, Now: now, Case: c, Opened: ts(c.Created) + " by " + c.CreatedBy,
-		Summary: Summary(r), Timeline: timeline(r), Notes: r.Notes, Observables: r.Observables, Exceptions: r.Exceptions}
+		Summary: Summary(r), Timeline: timeline(r), Notes: r.Notes, StepNotes: StepNotes(r.Checklist), Observables: r.Observables, Exceptions: r.Exceptions}
 	if many {
 		m.H = "##"
 	}

@@ -84,21 +84,21 @@ const maxPivotFilter = 30
 
 // runStep runs the action of the checklist step under the cursor.
 func (m *groupModel) runStep() tea.Cmd {
-	det, step, ok := m.check.selected()
+	s, ok := m.check.selectedStep()
 	if !ok || m.group == nil {
 		return nil
 	}
 	a := m.a
-	if step.Action == nil {
+	if s.Item.Action == nil {
 		a.info = "this step has no action to run (space ticks it)"
 		return nil
 	}
-	act := *step.Action
-	k := stepKey{det, step.ID}
+	act := *s.Item.Action
+	k := s.key()
 	if prev, ok := m.check.results[k]; ok && act.Kind == playbooks.ActPivot && !prev.pending && len(prev.pivot) > 0 {
 		return m.followPivot(prev)
 	}
-	f, ok := m.stepFinding(append([]string{det}, m.check.sharing()...))
+	f, ok := m.stepFinding(s.Detectors())
 	if !ok {
 		if m.loading {
 			a.info = "the group's findings are still loading"
@@ -407,28 +407,28 @@ func (c *checklistModel) setResult(k stepKey, r actionResult) {
 // placeResults puts a result line under every step that has an answer,
 // keeping the cursor on its step and the answer under it in view.
 func (c *checklistModel) placeResults() {
-	var cur *playbooks.Item
+	var cur *checkStep
 	if c.list.cursor < len(c.rows) {
 		cur = c.rows[c.list.cursor].step
 	}
 	rows := make([]checkRow, 0, len(c.rows)+len(c.results))
 	for _, r := range c.rows {
-		if r.resultFor != "" {
+		if r.resultFor != nil {
 			continue
 		}
 		rows = append(rows, r)
 		if r.step == nil {
 			continue
 		}
-		if _, ok := c.results[stepKey{r.detector, r.step.ID}]; ok {
-			rows = append(rows, checkRow{detector: r.detector, also: r.also, resultFor: r.step.ID})
+		if _, ok := c.results[r.step.key()]; ok {
+			rows = append(rows, checkRow{resultFor: r.step})
 		}
 	}
 	c.rows = rows
 	c.list.setLen(len(rows))
 	for i, r := range rows {
 		if cur != nil && r.step == cur {
-			if i+1 < len(rows) && rows[i+1].resultFor != "" {
+			if i+1 < len(rows) && rows[i+1].resultFor != nil {
 				c.list.setCursor(i + 1)
 			}
 			c.list.setCursor(i)
@@ -439,7 +439,7 @@ func (c *checklistModel) placeResults() {
 
 // resultLine renders the answer under a step.
 func (c *checklistModel) resultLine(r checkRow) string {
-	res := c.results[stepKey{r.detector, r.resultFor}]
+	res := c.results[r.resultFor.key()]
 	w := max(c.width-4, 1)
 	switch {
 	case res.err != "":

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,13 +115,16 @@ func (m *model) cycleStatus() tea.Cmd {
 func (m *model) newNote() tea.Cmd {
 	bodyH := m.bodyHeight()
 	if m.view == viewGroup && m.group.focus == paneChecklist {
-		det, step, ok := m.group.check.selected()
+		s, ok := m.group.check.selectedStep()
 		if !ok {
 			return nil
 		}
-		it := m.group.check.item(det, step.ID)
-		m.editor = newEditor("Note on step: "+triage.Escape(step.Text), editStepNote, it.Note, m.width, bodyH)
-		m.editor.step = stepKey{det, step.ID}
+		title := "Note on step: " + triage.Escape(s.Item.Text)
+		if len(s.keys) > 1 {
+			title = "Note on step (" + shortDetectors(s.Detectors()) + "): " + triage.Escape(s.Item.Text)
+		}
+		m.editor = newEditor(title, editStepNote, m.group.check.merged(s).Note, m.width, bodyH)
+		m.editor.steps = slices.Clone(s.keys)
 		m.editor.target = groupTarget(m.group.group.Key)
 		m.modal = modalEditor
 		return nil
@@ -168,7 +172,7 @@ func (m *model) saveEditor() tea.Cmd {
 	e := m.editor
 	m.modal = modalNone
 	if e.purpose == editStepNote {
-		return m.group.saveStepNote(e.target, e.step, body)
+		return m.group.saveStepNote(e.target, e.steps, body)
 	}
 	if body == "" {
 		m.info = "empty note not saved"

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"picket/casefile"
 	"picket/playbooks"
@@ -38,28 +40,60 @@ func stepText(s *playbooks.Item, note string, w int) string {
 	return clip(text, tw) + clip(action, aw) + clip(memo, max(rest-aw, 0))
 }
 
-// checkRow is a line of the checklist panel: a detector heading, a
-// section heading or a step. Detectors whose playbooks are the same (a
-// family such as the login points) share one list: also names the other
-// detectors a tick is recorded for.
+// checkStep is a step of the group's checklist: a playbook step shown
+// once for every detector of the group it serves (playbooks.Merge decides
+// which steps are the same). Its ticks and note are recorded for each.
+type checkStep struct {
+	playbooks.MergedStep
+	keys  []stepKey // the served detectors' steps, keys[0] the one shown
+	label string    // the detectors it serves, short; "" when unlabelled
+}
+
+// stepLabel names the detectors a step serves, short: "all" when it
+// serves every detector with steps, else the shorter of their ids
+// ("AE2,AE3") and the others' ("all but AE12").
+func stepLabel(serves, dets []string, withSteps map[string]bool) string {
+	if len(serves) == len(withSteps) {
+		return "all"
+	}
+	ids := shortDetectors(serves)
+	var others []string
+	for _, d := range dets {
+		if withSteps[d] && !slices.Contains(serves, d) {
+			others = append(others, d)
+		}
+	}
+	if but := "all but " + shortDetectors(others); len(but) < len(ids) {
+		return but
+	}
+	return ids
+}
+
+// key is the step's own key: answers are kept under it.
+func (s *checkStep) key() stepKey { return s.keys[0] }
+
+// checkRow is a line of the checklist panel: the detectors heading, a
+// section heading, a step, or the answer under a step.
 type checkRow struct {
-	detector string
-	also     []string
-	section  string // set on section headings
-	step     *playbooks.Item
+	heading bool   // the line naming the checklist's detectors
+	section string // set on section headings
+	step    *checkStep
 	// resultFor is set on the line under a step that shows its action's
-	// answer: the step's id (see actionrun.go).
-	resultFor string
-	// unparsed marks the line under the heading of an investigation guide
-	// whose lists could not be read: picket playbook prints it whole.
-	unparsed bool
+	// answer (see actionrun.go).
+	resultFor *checkStep
+	// unparsed names a detector whose investigation guide's lists could
+	// not be read: picket playbook prints it whole.
+	unparsed string
 }
 
 // checklistModel is the checklist panel of the group view: the playbook
-// steps of every detector the group hit, with their ticks and notes.
+// steps of every detector the group hit, each shared step once, with
+// their ticks and notes.
 type checklistModel struct {
 	st       *Styles
 	rows     []checkRow
+	steps    []*checkStep
+	dets     []string // detectors with a playbook, in natural order
 	state    map[stepKey]casefile.ChecklistItem
 	list     listState
 	width    int
@@ -67,20 +101,19 @@ type checklistModel struct {
 	missing  []string // detectors without a playbook
 	noSource bool     // no playbooks wired at all
 	// results are the answers of the steps' actions run on this group
-	// (actionrun.go).
+	// (actionrun.go), by the step's key.
 	results map[stepKey]actionResult
 }
 
-// open builds the rows for a group's detectors.
+// open builds the steps for a group's detectors: one list, in section
+// order, in which a step several detectors share shows once, labelled
+// with the detectors it serves when not every step serves them all.
 func (c *checklistModel) open(src Playbooks, detectors []string) {
-	c.rows, c.missing, c.results = nil, nil, nil
+	c.rows, c.steps, c.dets, c.missing, c.results = nil, nil, nil, nil, nil
 	c.state = map[stepKey]casefile.ChecklistItem{}
 	c.noSource = src == nil
-	type list struct {
-		dets []string
-		pb   playbooks.Playbook
-	}
-	var lists []*list
+	var pbs []playbooks.Playbook
+	var unparsed []string
 	for _, d := range detectors {
 		var pb playbooks.Playbook
 		ok := false
@@ -91,57 +124,56 @@ func (c *checklistModel) open(src Playbooks, detectors []string) {
 			c.missing = append(c.missing, d)
 			continue
 		}
-		merged := false
-		for _, l := range lists {
-			if sameSteps(l.pb, pb) {
-				l.dets = append(l.dets, d)
-				merged = true
-				break
-			}
-		}
-		if !merged {
-			lists = append(lists, &list{dets: []string{d}, pb: pb})
+		pb.DetectorID = d
+		pbs = append(pbs, pb)
+		c.dets = append(c.dets, d)
+		if !pb.Parsed {
+			unparsed = append(unparsed, d)
 		}
 	}
-	for _, l := range lists {
-		d, also := l.dets[0], l.dets[1:]
-		c.rows = append(c.rows, checkRow{detector: d, also: also})
-		if !l.pb.Parsed {
-			c.rows = append(c.rows, checkRow{detector: d, also: also, unparsed: true})
+	slices.SortStableFunc(c.dets, playbooks.NaturalCompare)
+	slices.SortStableFunc(unparsed, playbooks.NaturalCompare)
+	merged := playbooks.Merge(pbs)
+	// Labels are needed only when the steps differ in whom they serve.
+	withSteps := map[string]bool{}
+	for _, m := range merged {
+		for _, r := range m.Serves {
+			withSteps[r.Detector] = true
 		}
-		for _, sec := range l.pb.Sections {
-			if len(sec.Items) == 0 {
-				continue
-			}
-			c.rows = append(c.rows, checkRow{detector: d, also: also, section: sec.Kind.Heading()})
-			for i := range sec.Items {
-				c.rows = append(c.rows, checkRow{detector: d, also: also, step: &sec.Items[i]})
-			}
+	}
+	labelled := false
+	for _, m := range merged {
+		if len(m.Serves) != len(withSteps) {
+			labelled = true
 		}
+	}
+	for _, m := range merged {
+		s := &checkStep{MergedStep: m}
+		for _, r := range m.Serves {
+			s.keys = append(s.keys, stepKey{r.Detector, r.ItemID})
+		}
+		if labelled {
+			s.label = stepLabel(m.Detectors(), c.dets, withSteps)
+		}
+		c.steps = append(c.steps, s)
+	}
+	if len(c.dets) > 0 {
+		c.rows = append(c.rows, checkRow{heading: true})
+	}
+	for _, d := range unparsed {
+		c.rows = append(c.rows, checkRow{unparsed: d})
+	}
+	kind := playbooks.SectionKind("")
+	for _, s := range c.steps {
+		if s.Kind != kind {
+			kind = s.Kind
+			c.rows = append(c.rows, checkRow{section: kind.Heading()})
+		}
+		c.rows = append(c.rows, checkRow{step: s})
 	}
 	c.list = listState{height: c.list.height}
 	c.list.setLen(len(c.rows))
 	c.toStep(1)
-}
-
-// sameSteps reports whether two playbooks list the same steps, in the
-// same sections and order.
-func sameSteps(a, b playbooks.Playbook) bool {
-	if a.Title != b.Title || len(a.Sections) != len(b.Sections) || a.Parsed != b.Parsed {
-		return false
-	}
-	for i := range a.Sections {
-		sa, sb := a.Sections[i], b.Sections[i]
-		if sa.Kind != sb.Kind || len(sa.Items) != len(sb.Items) {
-			return false
-		}
-		for j := range sa.Items {
-			if sa.Items[j].ID != sb.Items[j].ID {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // toStep moves the cursor forward (d=1) or back (d=-1) to the nearest
@@ -177,24 +209,23 @@ func (c *checklistModel) setSize(w, h int) {
 	c.list.setHeight(max(h-1, 1))
 }
 
-// selected returns the step under the cursor.
+// selected returns the step under the cursor: the detector and item it
+// is shown as (a shared step serves others too: selectedStep).
 func (c *checklistModel) selected() (string, *playbooks.Item, bool) {
-	if c.list.cursor >= len(c.rows) {
+	s, ok := c.selectedStep()
+	if !ok {
 		return "", nil, false
 	}
-	r := c.rows[c.list.cursor]
-	if r.step == nil {
-		return "", nil, false
-	}
-	return r.detector, r.step, true
+	return s.key().detector, &s.Item, true
 }
 
-// sharing returns the other detectors the selected step is recorded for.
-func (c *checklistModel) sharing() []string {
+// selectedStep returns the step under the cursor.
+func (c *checklistModel) selectedStep() (*checkStep, bool) {
 	if c.list.cursor >= len(c.rows) {
-		return nil
+		return nil, false
 	}
-	return c.rows[c.list.cursor].also
+	r := c.rows[c.list.cursor]
+	return r.step, r.step != nil
 }
 
 // set records a step's state.
@@ -209,19 +240,66 @@ func (c *checklistModel) item(detector, id string) casefile.ChecklistItem {
 	return c.state[stepKey{detector, id}]
 }
 
-// progress counts ticked and total steps. Detectors sharing a list
-// (sameSteps) have its steps once, so each counts once (the case export
-// counts them the same way: casefile's checklistProgress).
+// merged is a step's state over the detectors it serves
+// (casefile.SharedState): ticked when ticked for any, so a tick made
+// before the steps were shared still counts, and every distinct note
+// recorded for them.
+func (c *checklistModel) merged(s *checkStep) casefile.ChecklistItem {
+	items := make([]casefile.ChecklistItem, len(s.keys))
+	for i, k := range s.keys {
+		items[i] = c.item(k.detector, k.item)
+	}
+	return casefile.SharedState(items)
+}
+
+// progress counts ticked and total steps; a shared step counts once (the
+// case export counts them the same way: casefile's checklistProgress).
 func (c *checklistModel) progress() (done, total int) {
-	for _, r := range c.rows {
-		if r.step != nil {
-			total++
-			if c.item(r.detector, r.step.ID).Checked {
-				done++
-			}
+	for _, s := range c.steps {
+		total++
+		if c.merged(s).Checked {
+			done++
 		}
 	}
 	return done, total
+}
+
+// stepNote is a step's note as the notes pane lists it.
+type stepNote struct {
+	step *checkStep
+	note casefile.ChecklistItem // merged
+}
+
+// stepNotes lists the steps that carry a note.
+func (c *checklistModel) stepNotes() []stepNote {
+	var out []stepNote
+	for _, s := range c.steps {
+		if it := c.merged(s); it.Note != "" {
+			out = append(out, stepNote{step: s, note: it})
+		}
+	}
+	return out
+}
+
+// step returns the step serving k, if any.
+func (c *checklistModel) step(k stepKey) *checkStep {
+	for _, s := range c.steps {
+		if slices.Contains(s.keys, k) {
+			return s
+		}
+	}
+	return nil
+}
+
+// goTo puts the cursor on s.
+func (c *checklistModel) goTo(s *checkStep) bool {
+	for i, r := range c.rows {
+		if r.step == s {
+			c.list.setCursor(i)
+			return true
+		}
+	}
+	return false
 }
 
 func (c *checklistModel) view(focused bool) []string {
@@ -239,43 +317,25 @@ func (c *checklistModel) view(focused bool) []string {
 		}
 		lines = append(lines, "  "+st.Dim.Render(clip(msg, c.width-2)))
 	}
-	start, end := c.list.window()
-	for i := start; i < end; i++ {
-		r := c.rows[i]
-		var line string
-		switch {
-		case r.resultFor != "":
-			line = c.resultLine(r)
-		case r.unparsed:
-			line = "  " + st.Dim.Render(clip("the investigation guide has no checklist to tick: picket playbook "+triage.Escape(r.detector)+" prints it", c.width-2))
-		case r.step == nil && r.section == "":
-			names := shortDetector(r.detector)
-			for _, d := range r.also {
-				names += ", " + shortDetector(d)
-			}
-			line = st.Source.Render(clip(names, c.width))
-		case r.step == nil:
-			line = " " + st.Section.Render(clip(triage.Escape(r.section), c.width-1))
-		default:
-			it := c.item(r.detector, r.step.ID)
-			box := "[ ] "
-			if it.Checked {
-				box = "[x] "
-			}
-			body := fit(box+stepText(r.step, it.Note, max(c.width-2-len(box), 1)), max(c.width-2, 1))
-			switch {
-			case i == c.list.cursor && focused:
-				line = st.Marker.Render("▸ ") + st.Selected.Render(body)
-			case i == c.list.cursor:
-				line = "> " + body
-			case it.Checked:
-				line = "  " + st.Done.Render(body)
-			default:
-				line = "  " + body
-			}
-		}
-		lines = append(lines, clip(line, c.width))
+	// The step under the cursor shows what its line cannot: its note in
+	// full, and how the other detectors it serves word it. The window
+	// scrolls so those lines show too.
+	var detail []string
+	if s, ok := c.selectedStep(); ok && focused {
+		detail = c.detailLines(s)
+		detail = detail[:min(len(detail), max(c.list.height-1, 0))]
 	}
+	start := c.list.offset
+	if over := c.list.cursor - start + 1 + len(detail) - c.list.height; over > 0 && len(detail) > 0 {
+		start = min(start+over, c.list.cursor)
+	}
+	for i := start; i < len(c.rows) && len(lines) < c.list.height+1; i++ {
+		lines = append(lines, clip(c.rowLine(i, focused), c.width))
+		if i == c.list.cursor {
+			lines = append(lines, detail...)
+		}
+	}
+	lines = lines[:min(len(lines), c.list.height+1)]
 	if len(c.missing) > 0 && !c.noSource && len(lines) < c.height {
 		ms := make([]string, len(c.missing))
 		for i, d := range c.missing {
@@ -286,60 +346,183 @@ func (c *checklistModel) view(focused bool) []string {
 	return lines
 }
 
-// tick toggles the checklist step under the cursor. Detectors sharing
-// the list get the same tick, so each detector's checklist in the case
-// file tells the truth.
+// rowLine renders row i of the checklist.
+func (c *checklistModel) rowLine(i int, focused bool) string {
+	st, r := c.st, c.rows[i]
+	switch {
+	case r.resultFor != nil:
+		return c.resultLine(r)
+	case r.unparsed != "":
+		return "  " + st.Dim.Render(clip("the investigation guide of "+shortDetector(r.unparsed)+" has no checklist to tick: picket playbook "+
+			triage.Escape(r.unparsed)+" prints it", c.width-2))
+	case r.heading:
+		names := make([]string, len(c.dets))
+		for i, d := range c.dets {
+			names[i] = shortDetector(d)
+		}
+		return st.Source.Render(clip(strings.Join(names, ", "), c.width))
+	case r.step == nil:
+		return " " + st.Section.Render(clip(triage.Escape(r.section), c.width-1))
+	}
+	it := c.merged(r.step)
+	box := "[ ] "
+	if it.Checked {
+		box = "[x] "
+	}
+	if r.step.label != "" {
+		box += r.step.label + " · "
+	}
+	body := fit(box+stepText(&r.step.Item, it.Note, max(c.width-2-lipglossWidth(box), 1)), max(c.width-2, 1))
+	switch {
+	case i == c.list.cursor && focused:
+		return st.Marker.Render("▸ ") + st.Selected.Render(body)
+	case i == c.list.cursor:
+		return "> " + body
+	case it.Checked:
+		return "  " + st.Done.Render(body)
+	}
+	return "  " + body
+}
+
+// detailLines are the lines under the selected step: how each other
+// detector it serves words it, when the words differ, and its note in
+// full when the step's line cut it, with who wrote it and when.
+func (c *checklistModel) detailLines(s *checkStep) []string {
+	st := c.st
+	w := max(c.width-6, 8)
+	var out []string
+	wrap := func(text string) {
+		for i, l := range strings.Split(ansi.Wrap(text, w-2, " ,"), "\n") {
+			if i > 0 {
+				l = "  " + l
+			}
+			out = append(out, "      "+st.Dim.Render(clip(l, w)))
+		}
+	}
+	// The other wordings, each once, with the detectors that use it.
+	oneLine := func(t string) string { return strings.Join(strings.Fields(t), " ") }
+	var texts []string
+	by := map[string][]string{}
+	for _, r := range s.Serves[1:] {
+		t := oneLine(r.Text)
+		if t == oneLine(s.Item.Text) {
+			continue
+		}
+		if _, ok := by[t]; !ok {
+			texts = append(texts, t)
+		}
+		by[t] = append(by[t], r.Detector)
+	}
+	for _, t := range texts {
+		verb := " asks: "
+		if len(by[t]) > 1 {
+			verb = " ask: "
+		}
+		wrap(shortDetectors(by[t]) + verb + triage.Escape(t))
+	}
+	it := c.merged(s)
+	if it.Note == "" {
+		return out
+	}
+	box := 4 + lipglossWidth(s.label)
+	if s.label != "" {
+		box += 3
+	}
+	if !strings.Contains(it.Note, "\n") && lipglossWidth(stepText(&s.Item, it.Note, 1<<20)) <= c.width-2-box {
+		return out // the line shows it whole
+	}
+	who := "✎ note"
+	if it.By != "" {
+		who += " by " + triage.Escape(it.By)
+	}
+	if !it.At.IsZero() {
+		who += ", " + fmtTime(it.At, "2006-01-02 15:04") + " UTC"
+	}
+	out = append(out, "    "+st.Label.Render(clip(who, w+2)))
+	for _, l := range renderMarkdown(st, it.Note, w) {
+		out = append(out, "      "+clip(l, w))
+	}
+	return out
+}
+
+// tick toggles the checklist step under the cursor, for every detector
+// the step serves, so each detector's checklist in the case file tells
+// the truth. A step without a note of its own gets the shared one.
 func (m *groupModel) tick() tea.Cmd {
-	det, step, ok := m.check.selected()
+	s, ok := m.check.selectedStep()
 	if !ok || m.group == nil {
 		return nil
 	}
 	a := m.a
-	it := m.check.item(det, step.ID)
-	it.DetectorID, it.ItemID, it.TargetKey = det, step.ID, groupTarget(m.group.Key)
-	it.Checked = !it.Checked
-	it.By, it.At = a.opts.Author, a.opts.Now()
-	m.check.set(it)
-	cmds := []tea.Cmd{m.saveStep(it, "ticked")}
-	for _, d := range m.check.sharing() {
-		other := it
-		other.DetectorID = d
-		if prev := m.check.item(d, step.ID); prev.Note != "" {
-			other.Note = prev.Note
+	cur := m.check.merged(s)
+	var items []casefile.ChecklistItem
+	for _, k := range s.keys {
+		it := m.check.item(k.detector, k.item)
+		it.DetectorID, it.ItemID, it.TargetKey = k.detector, k.item, groupTarget(m.group.Key)
+		it.Checked = !cur.Checked
+		it.By, it.At = a.opts.Author, a.opts.Now()
+		if it.Note == "" {
+			it.Note = cur.Note
 		}
-		m.check.set(other)
-		cmds = append(cmds, m.saveStep(other, "ticked"))
+		m.check.set(it)
+		items = append(items, it)
 	}
-	return tea.Batch(cmds...)
+	m.syncStepNotes()
+	return m.saveSteps(items, "ticked")
 }
 
-// saveStepNote records a step's note for the step's detector and those
-// sharing its list; target is the group the editor was opened on.
-func (m *groupModel) saveStepNote(target string, k stepKey, body string) tea.Cmd {
+// saveStepNote records a step's note for every detector's step in keys
+// (the step the editor was opened on); target is its group.
+func (m *groupModel) saveStepNote(target string, keys []stepKey, body string) tea.Cmd {
 	if m.group == nil || groupTarget(m.group.Key) != target {
 		return nil
 	}
 	a := m.a
-	var cmds []tea.Cmd
-	for _, d := range append([]string{k.detector}, m.check.sharing()...) {
-		it := m.check.item(d, k.item)
-		it.DetectorID, it.ItemID, it.TargetKey = d, k.item, target
+	var items []casefile.ChecklistItem
+	for _, k := range keys {
+		it := m.check.item(k.detector, k.item)
+		it.DetectorID, it.ItemID, it.TargetKey = k.detector, k.item, target
 		it.Note, it.By, it.At = body, a.opts.Author, a.opts.Now()
 		m.check.set(it)
-		cmds = append(cmds, m.saveStep(it, "step note saved"))
+		items = append(items, it)
 	}
-	return tea.Batch(cmds...)
+	var saved *checkStep
+	if len(keys) > 0 {
+		saved = m.check.step(keys[0])
+	}
+	m.syncStepNotes(saved)
+	return m.saveSteps(items, "step note saved")
 }
 
-func (m *groupModel) saveStep(it casefile.ChecklistItem, verb string) tea.Cmd {
+// saveSteps writes one step's state for each detector it serves, in
+// one command, and reports it once: "ticked: inv-success (AE2, AE3)".
+func (m *groupModel) saveSteps(items []casefile.ChecklistItem, verb string) tea.Cmd {
 	store := m.a.opts.Store
 	if store == nil {
 		m.a.lastErr = "no case file: checklist ticks are not saved"
 		return nil
 	}
-	if verb == "ticked" && !it.Checked {
+	if len(items) == 0 {
+		return nil
+	}
+	if verb == "ticked" && !items[0].Checked {
 		verb = "unticked"
 	}
-	ctx, what := m.a.ctx, verb+": "+clip(triage.Escape(it.ItemID), 40)
-	return func() tea.Msg { return savedMsg{what: what, err: store.SetChecklistItem(ctx, it)} }
+	what := verb + ": " + clip(triage.Escape(items[0].ItemID), 40)
+	if len(items) > 1 {
+		dets := make([]string, len(items))
+		for i, it := range items {
+			dets[i] = it.DetectorID
+		}
+		what += " (" + clip(shortDetectors(dets), 40) + ")"
+	}
+	ctx := m.a.ctx
+	return func() tea.Msg {
+		for _, it := range items {
+			if err := store.SetChecklistItem(ctx, it); err != nil {
+				return savedMsg{what: what, err: err}
+			}
+		}
+		return savedMsg{what: what}
+	}
 }

@@ -9,7 +9,11 @@
 // queue (queue.go, its rows in queuerows.go), the group (group.go, with
 // the checklist and notes panels in checklist.go, actionrun.go and
 // notes.go), the finding and its events (event.go), the histogram
-// (spike.go) and the rules (rules.go). The modals hold the keys ahead of
+// (spike.go) and the rules (rules.go); the histogram and the rules jump to
+// the groups they are about through the navigator's filterQueue (jump.go).
+// The checklist is one list per group: playbooks.Merge says which steps of
+// the group's detectors are one, casefile.SharedState reads a step recorded
+// under several. The modals hold the keys ahead of
 // the view: the filter input (filterinput.go), the note editor
 // (editor.go, casework.go) and the suppression dialog (dialog.go,
 // suppress.go).

@@ -23,8 +23,8 @@ type editorModel struct {
 	ta      textarea.Model
 	purpose editPurpose
 	title   string
-	target  string  // group key, for notes
-	step    stepKey // for step notes
+	target  string    // group key, for notes
+	steps   []stepKey // for step notes: every detector's step it is on
 	initial string
 }
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +68,22 @@ type eventModel struct {
 	width    int
 	height   int
 	headN    int // lines above the evidence list
+	// evRows are the evidence list's cells, read once when the finding
+	// opens; addrs counts the distinct source addresses among the kept
+	// evidence events, kept how many of them the collection kept.
+	evRows []evidenceRow
+	addrs  int
+	kept   int
+	// hidden names the exception or allowlist entry that hides the
+	// finding ("" when none does).
+	hidden string
+}
+
+// evidenceRow is one line of the evidence list: who sent the event and
+// what it asked and got, escaped.
+type evidenceRow struct {
+	id, time, ip, status, method, url string
+	kept                              bool
 }
 
 func newEventView(a *app) *eventModel {
@@ -86,6 +103,11 @@ func (m *eventModel) open(f triage.Finding) {
 	}
 	m.evidence = listState{}
 	m.evidence.setLen(len(f.Evidence))
+	m.readEvidence()
+	m.hidden = ""
+	if h, ok := m.a.sup.hider(&m.finding); ok {
+		m.hidden = hiderText(h)
+	}
 	m.focus = paneFields
 	if m.multi() {
 		m.focus = paneEvidence
@@ -106,10 +128,43 @@ func (m *eventModel) setSize(w, h int) {
 // Lines between the evidence list and the fields (fields heading).
 const eventMidLines = 1
 
+// readEvidence reads the evidence events' cells and counts the distinct
+// source addresses among them. A finding about many addresses (a user
+// guessed from sixty, one route hammered by a botnet) is filed under one
+// group: the list shows each event's address, and the heading how many
+// there are.
+func (m *eventModel) readEvidence() {
+	f := &m.finding
+	m.evRows = make([]evidenceRow, len(f.Evidence))
+	addrs := map[netip.Addr]bool{}
+	m.kept = 0
+	for i, r := range f.Evidence {
+		row := evidenceRow{id: triage.Escape(r.ID)}
+		if ev, ok := m.a.opts.Collection.Event(r); ok {
+			m.kept++
+			row.kept, row.time, row.ip = true, fmtTime(ev.Timestamp, longTime), "-"
+			if ev.SourceIP.IsValid() {
+				row.ip = ev.SourceIP.String()
+				addrs[ev.SourceIP] = true
+			}
+			if ev.StatusCode != 0 {
+				row.status = strconv.Itoa(ev.StatusCode)
+			}
+			row.method, row.url = triage.Escape(ev.Method), triage.Escape(eventURL(ev))
+		}
+		m.evRows[i] = row
+	}
+	m.addrs = len(addrs)
+}
+
 // headLines counts the lines above the evidence list: title, reason,
-// detector, lints (at most two) and the evidence heading.
+// detector, what hides the finding, lints (at most two), the evidence
+// heading and its column header.
 func (m *eventModel) headLines() int {
-	n := 3
+	n := 4
+	if m.hidden != "" {
+		n++
+	}
 	if info := m.a.opts.Detectors; info != nil {
 		if _, ok := info(m.finding.Detector); ok {
 			n++
@@ -348,6 +403,9 @@ func (m *eventModel) View() string {
 			lines = append(lines, clip(st.Label.Render("from ")+triage.Escape(info.Title)+st.Dim.Render(" · "+triage.Escape(info.Summary)), w))
 		}
 	}
+	if m.hidden != "" {
+		lines = append(lines, clip(st.Warn.Render("~ ")+st.Label.Render("suppressed by ")+m.hidden, w))
+	}
 	for i, l := range m.lints {
 		if i == 2 {
 			break
@@ -370,15 +428,20 @@ func (m *eventModel) View() string {
 	if m.multi() {
 		evHead += "  (" + strconv.Itoa(m.evidence.cursor+1) + "/" + strconv.Itoa(len(f.Evidence)) + ")"
 	}
+	if m.addrs > 1 {
+		evHead += " · from " + strconv.Itoa(m.addrs) + " source addresses" + m.addrScope()
+	}
 	lines = append(lines, m.heading(evHead, m.focus == paneEvidence && m.multi()))
+	cols := m.evidenceColumns()
+	lines = append(lines, clip(st.ColHeader.Render("  "+cols.line(evidenceRow{id: "EVENT ID", time: "TIME (UTC)", ip: "SOURCE IP",
+		status: "STATUS", method: "METHOD", url: "URL", kept: true})), w))
 
 	start, end := m.evidence.window()
 	if start == end {
 		lines = append(lines, "  "+st.Dim.Render("no evidence events"))
 	}
 	for i := start; i < end; i++ {
-		ref := f.Evidence[i]
-		text := fit(triage.Escape(ref.ID), min(28, max(w/3, 8))) + " " + m.evidenceSummary(ref)
+		text := cols.line(m.evRows[i])
 		switch {
 		case i == m.evidence.cursor && m.focus == paneEvidence:
 			lines = append(lines, clip(st.Marker.Render("▸ ")+st.Selected.Render(text), w))
@@ -454,23 +517,37 @@ func (m *eventModel) heading(s string, focused bool) string {
 	return m.a.st.Section.Render(s)
 }
 
-// evidenceSummary is one line about an evidence event: its time, method,
-// status and URL, or that it was not kept.
-func (m *eventModel) evidenceSummary(r triage.EventRef) string {
-	ev, ok := m.a.opts.Collection.Event(r)
-	if !ok {
-		return "(not kept)"
+// addrScope says which events the address count is over when not every
+// evidence event could be read.
+func (m *eventModel) addrScope() string {
+	n := max(m.finding.EventCount, len(m.finding.Evidence))
+	if m.kept == n {
+		return ""
 	}
-	parts := make([]string, 0, 4)
-	parts = append(parts, fmtTime(ev.Timestamp, longTime))
-	if ev.Method != "" {
-		parts = append(parts, triage.Escape(ev.Method))
+	return " among the " + plural(m.kept, "event") + " kept"
+}
+
+// evidenceCols are the widths of the evidence list's columns.
+type evidenceCols struct{ id, ip, method, url int }
+
+// evidenceColumns sizes the columns for the width: the id, the time, the
+// source address (as wide as the widest), the status, the method and
+// what is left for the URL.
+func (m *eventModel) evidenceColumns() evidenceCols {
+	c := evidenceCols{id: min(24, max(m.width/5, 8)), ip: len("SOURCE IP"), method: len("METHOD")}
+	for _, r := range m.evRows {
+		c.ip = max(c.ip, min(lipglossWidth(r.ip), 39))
+		c.method = max(c.method, min(lipglossWidth(r.method), 8))
 	}
-	if ev.StatusCode != 0 {
-		parts = append(parts, strconv.Itoa(ev.StatusCode))
+	c.url = max(m.width-2-c.id-1-colTime-1-c.ip-1-len("STATUS")-1-c.method-1, 8)
+	return c
+}
+
+// line lays an evidence row out in the columns.
+func (c evidenceCols) line(r evidenceRow) string {
+	if !r.kept {
+		return fit(r.id, c.id) + " (not kept)"
 	}
-	if u := eventURL(ev); u != "" {
-		parts = append(parts, triage.Escape(u))
-	}
-	return strings.Join(parts, " ")
+	return fit(r.id, c.id) + " " + fit(r.time, colTime) + " " + fit(r.ip, c.ip) + " " + fitRight(r.status, len("STATUS")) + " " +
+		fit(r.method, c.method) + " " + clip(r.url, c.url)
 }

@@ -9,6 +9,7 @@ import (
 
 	"picket/casefile"
 	"picket/kql"
+	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -27,7 +28,8 @@ const (
 type findingRow struct {
 	f          *triage.Finding
 	suppressed bool
-	why        string
+	why        string     // allowlisted, exception
+	by         string     // the entry that hides it, escaped (hiderName)
 	alert      *alertItem // set for a pulled alert's row (alerts.go)
 }
 
@@ -116,6 +118,7 @@ func (m *groupModel) open(g *triage.Group) tea.Cmd {
 		fetch = a.req.ask(findingsAddr, func() tea.Msg { return groupFindingsMsg{findings: c.FindingsFor(key)} })
 	}
 	m.check.open(a.opts.Playbooks, g.Detectors)
+	m.syncStepNotes()
 	m.recompute()
 	return tea.Batch(fetch, m.loadCase(), m.loadAnswers())
 }
@@ -156,12 +159,23 @@ func (m *groupModel) onReply(msg tea.Msg) tea.Cmd {
 		for _, it := range msg.items {
 			m.check.set(it)
 		}
+		m.syncStepNotes()
 	case answerMsg:
 		m.check.setResult(msg.step, msg.res)
 	case storedAnswersMsg:
 		m.onStoredAnswers(msg)
 	}
 	return nil
+}
+
+// syncStepNotes lists the checklist's step notes in the notes pane,
+// selecting the note of step s if given.
+func (m *groupModel) syncStepNotes(s ...*checkStep) {
+	var keep *checkStep
+	if len(s) > 0 {
+		keep = s[0]
+	}
+	m.notes.setSteps(m.check.stepNotes(), keep)
 }
 
 // refresh replaces the group's data, keeping the cursor where it was.
@@ -215,11 +229,11 @@ func findingRows(all []triage.Finding, match *kql.Query, sup *suppressor, show b
 			continue
 		}
 		r := findingRow{f: f}
-		if why, ok := sup.suppressed(f); ok {
+		if h, ok := sup.hider(f); ok {
 			if !show {
 				continue
 			}
-			r.suppressed, r.why = true, why
+			r.suppressed, r.why, r.by = true, h.Kind(), hiderName(h)
 		}
 		rows = append(rows, r)
 	}
@@ -292,8 +306,8 @@ func (m *groupModel) handleKey(k tea.KeyMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// enter runs the step's action in the checklist and opens the finding in
-// the findings pane.
+// enter runs the step's action in the checklist, opens the finding in
+// the findings pane, and goes to a step's note's step in the notes.
 func (m *groupModel) enter() tea.Cmd {
 	switch m.focus {
 	case paneChecklist:
@@ -301,6 +315,11 @@ func (m *groupModel) enter() tea.Cmd {
 	case paneFindings:
 		if f, ok := m.selected(); ok {
 			m.a.nav.openFinding(f)
+		}
+	case paneNotes:
+		// A step's note leads to its step.
+		if s, ok := m.notes.selectedStep(); ok && m.check.goTo(s) {
+			m.focusPane(paneChecklist)
 		}
 	}
 	return nil
@@ -416,6 +435,7 @@ func (m *groupModel) View() string {
 	for i, d := range g.Detectors {
 		dets[i] = triage.Escape(d)
 	}
+	slices.SortStableFunc(dets, playbooks.NaturalCompare) // AE2 before AE11, as the checklist
 	lines = append(lines, clip(st.Label.Render("detectors ")+strings.Join(dets, ", "), w))
 	sw := min(max(w-len("activity ")-2, 1), 72)
 	lines = append(lines, clip(st.Label.Render("activity  ")+st.Spark.Render(sparkline(g.Activity(sw))), w))
@@ -494,7 +514,11 @@ func (m *groupModel) findingLines(w, h int) []string {
 		}
 		reason := triage.Escape(f.Reason)
 		if r.suppressed {
-			reason = "[" + r.why + "] " + reason
+			by := ""
+			if r.by != "" {
+				by = r.by + " · "
+			}
+			reason = "[" + r.why + "] " + by + reason
 		}
 		det := shortDetector(f.Detector)
 		if m.a.lintN[f.Detector] > 0 {

@@ -174,7 +174,7 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 	case viewGroup:
 		return [][]key.Binding{
 			move,
-			{with(k.Enter, "open finding / run step action"), with(k.Back, "back to queue"), k.Switch, k.Checklist, k.Tick},
+			{with(k.Enter, "open finding / run step action / a step note's step"), with(k.Back, "back to queue"), k.Switch, k.Checklist, k.Tick},
 			{k.Note, k.Status, k.Filter, k.Copy, k.Exception, k.Allow, k.Suppressed},
 			quit,
 		}
@@ -192,13 +192,13 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 	case viewRules:
 		return [][]key.Binding{
 			move,
-			{with(k.Enter, "show lints"), with(k.Copy, "copy fixed query / lint / id"), with(k.Back, "back"), with(k.Rules, "close rules")},
+			{with(k.Enter, "show lints; there, the rule's groups"), with(k.Copy, "copy fixed query / lint / id"), with(k.Back, "back"), with(k.Rules, "close rules")},
 			quit,
 		}
 	case viewSpike:
 		return [][]key.Binding{
 			{with(k.Left, "earlier bucket"), with(k.Right, "later bucket"), with(k.PageUp, "a screen earlier"), with(k.PageDown, "a screen later"), k.Home, k.End},
-			{k.NextMark, k.PrevMark, with(k.Back, "back to queue")},
+			{k.NextMark, k.PrevMark, with(k.Up, "pick a source"), with(k.Down, "next source"), with(k.Enter, "filter the queue to the sources' groups"), with(k.Back, "back to queue")},
 			quit,
 		}
 	default:

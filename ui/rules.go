@@ -152,7 +152,8 @@ func (r *rulesModel) onReply(msg tea.Msg) {
 }
 
 // handleKey: esc leaves the lints for the list and the list for where
-// R was pressed, R closes, enter shows the lints, y copies. The rules
+// R was pressed, R closes, enter shows the lints and, there, filters the
+// queue to the groups with the rule's findings, y copies. The rules
 // view claims every key but the global ones (quit, help, re-run, export,
 // histogram).
 func (r *rulesModel) handleKey(msg tea.KeyMsg) (cmd tea.Cmd, ok bool) {
@@ -171,7 +172,13 @@ func (r *rulesModel) handleKey(msg tea.KeyMsg) (cmd tea.Cmd, ok bool) {
 		r.a.nav.show(r.back)
 		return nil, true
 	case keyIs(msg, k.Enter):
-		if _, sel := r.selected(); sel {
+		row, sel := r.selected()
+		switch {
+		case !sel:
+		case r.detail:
+			// The rule's groups: those with its findings.
+			return r.a.jumpToDetector(row.Info.ID), true
+		default:
 			r.detail, r.lint = true, 0
 		}
 		return nil, true
@@ -379,7 +386,12 @@ func (r *rulesModel) detailView() string {
 	}
 	facts = append(facts, "severity "+row.Info.Severity.String(), "risk "+strconv.Itoa(row.Info.RiskScore))
 	if r.counts != nil {
-		facts = append(facts, plural(r.counts[row.Info.ID], "finding")+" in this run")
+		n := r.counts[row.Info.ID]
+		fact := plural(n, "finding") + " in this run"
+		if n > 0 {
+			fact += " (enter: its groups in the queue)"
+		}
+		facts = append(facts, fact)
 	}
 	add(st.Label.Render(strings.Join(facts, " · ")))
 	wrap("", triage.Escape(runsText(row.RuleInfo)), nil)

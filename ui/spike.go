@@ -54,12 +54,16 @@ type spikeModel struct {
 	a      *app
 	series *SpikeSeries
 	list   listState // over buckets; the window is the chart's columns
+	// source is the selected bucket's source address picked with ↑/↓
+	// (an index into its source.ip influencer's values), -1 for all.
+	source int
 	width  int
 	height int
 }
 
 func (m *spikeModel) set(s *SpikeSeries) {
 	m.series = s
+	m.source = -1
 	n := 0
 	if s != nil {
 		n = len(s.Buckets)
@@ -88,16 +92,32 @@ func (m *spikeModel) setSize(w, h int) {
 func (m *spikeModel) chartHeight() int { return max(m.height-spikeDetailLines-1, 3) }
 
 // handleKey: esc goes back where the histogram was opened from, h and
-// l move by a bucket, ] and [ jump between anomalies. The histogram
+// l move by a bucket, ] and [ jump between anomalies, ↑ and ↓ pick one
+// of the bucket's source addresses, and enter filters the queue to the
+// groups of the bucket's sources (or of the one picked). The histogram
 // claims every key but the global ones.
 func (m *spikeModel) handleKey(km tea.KeyMsg) (tea.Cmd, bool) {
 	k := m.a.keys
+	before := m.list.cursor
+	defer func() {
+		if m.list.cursor != before {
+			m.source = -1
+		}
+	}()
 	switch {
 	case isGlobal(km, k):
 		return nil, false
 	case keyIs(km, k.Back):
 		m.a.nav.back()
 	case m.series == nil:
+	case keyIs(km, k.Enter):
+		return m.jumpToBucket(), true
+	case keyIs(km, k.Up):
+		m.source = max(m.source-1, -1)
+	case keyIs(km, k.Down):
+		if m.list.cursor < len(m.series.Buckets) {
+			m.source = min(m.source+1, len(m.series.Buckets[m.list.cursor].sources())-1)
+		}
 	case keyIs(km, k.Left):
 		m.list.move(-1)
 	case keyIs(km, k.Right):
@@ -267,14 +287,26 @@ func (m *spikeModel) bucketLines(b SpikeBucket) []string {
 		sel += st.Label.Render("  score ") + strconv.FormatFloat(b.Score, 'f', 0, 64)
 	}
 	lines = append(lines, clip(sel, m.width))
-	lines = append(lines, st.Section.Render("INFLUENCERS"))
+	head := st.Section.Render("INFLUENCERS")
+	if len(b.sources()) > 0 {
+		who := "its sources' groups"
+		if m.source >= 0 {
+			who = "the groups of " + triage.Escape(b.sources()[m.source])
+		}
+		head += st.Dim.Render("  ↑/↓ pick a source · enter: " + who + " in the queue")
+	}
+	lines = append(lines, clip(head, m.width))
 	if len(b.Influencers) == 0 {
 		lines = append(lines, "  "+st.Dim.Render("none (no denies in this bucket)"))
 	}
 	for _, inf := range b.Influencers {
 		vals := make([]string, 0, len(inf.Top))
-		for _, v := range inf.Top {
-			vals = append(vals, triage.Escape(v.Value)+" "+strconv.Itoa(int(math.Round(v.Share*100)))+"%")
+		for i, v := range inf.Top {
+			val := triage.Escape(v.Value) + " " + strconv.Itoa(int(math.Round(v.Share*100))) + "%"
+			if inf.Field == "source.ip" && i == m.source {
+				val = st.Marker.Render("▸") + st.Selected.Render(val)
+			}
+			vals = append(vals, val)
 		}
 		l := "  " + st.FieldKey.Render(fit(triage.Escape(inf.Field), 33)) + " " + strings.Join(vals, ", ")
 		if inf.Distinct > len(inf.Top) {

@@ -145,8 +145,7 @@ func percent(f float64) string {
 // keepAnswer returns what the answer's command does with a step's
 // answer before it goes back to the checklist: note when it was answered
 // and whether the run was still loading, and keep it in the case file for
-// the step's detector and those sharing its list (when the store keeps
-// answers).
+// every detector the step serves (when the store keeps answers).
 func (m *groupModel) keepAnswer(k stepKey, act playbooks.Action) func(actionResult) actionResult {
 	a := m.a
 	at, loading := a.opts.Now(), a.loading
@@ -158,7 +157,14 @@ func (m *groupModel) keepAnswer(k stepKey, act playbooks.Action) func(actionResu
 		}
 	}
 	ctx, target := a.ctx, groupTarget(m.group.Key)
-	dets := append([]string{k.detector}, m.check.sharing()...)
+	dets := []string{k.detector}
+	if s := m.check.step(k); s != nil {
+		// Kept for every detector the (merged) step serves.
+		dets = dets[:0]
+		for _, sk := range s.keys {
+			dets = append(dets, sk.detector)
+		}
+	}
 	rec := casefile.StepAnswer{TargetKey: target, ItemID: k.item, Action: act.String(),
 		Run: runToken(a.opts.Collection), At: at, By: a.opts.Author}
 	return func(r actionResult) actionResult {

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -64,6 +65,55 @@ func (s *suppressor) suppressed(f *triage.Finding) (string, bool) {
 		return "", false
 	}
 	return h.Kind(), true
+}
+
+// hider says what hides f: the allowlist entry, or the exceptions.
+func (s *suppressor) hider(f *triage.Finding) (triage.Hider, bool) {
+	if s.empty() {
+		return triage.Hider{}, false
+	}
+	return s.s.Judge(f, s.hits)
+}
+
+// hiderName names the entry that hides a finding without the kind the
+// row's marker already says ([allowlisted], [exception]): "user_agent
+// curl/8", "Googlebot". Escaped.
+func hiderName(h triage.Hider) string {
+	name := h.String()
+	for _, p := range []string{"allowlist entry ", "exceptions ", "exception "} {
+		if rest, ok := strings.CutPrefix(name, p); ok {
+			return triage.Escape(rest)
+		}
+	}
+	return triage.Escape(name)
+}
+
+// hiderText says in full what hides a finding: the entry (Hider.String)
+// with its reason, author and expiry. Escaped.
+func hiderText(h triage.Hider) string {
+	s := triage.Escape(h.String())
+	var reason, author string
+	var expires time.Time
+	switch {
+	case h.Allow != nil:
+		reason, author, expires = h.Allow.Reason, h.Allow.Author, h.Allow.Expires
+	case len(h.Exceptions) == 1:
+		x := h.Exceptions[0]
+		reason, author, expires = x.Reason, x.Author, x.Expires
+		if x.Detector == triage.AllDetectors || x.Detector == "" {
+			s += " (every detector)"
+		}
+	}
+	if reason != "" {
+		s += " · “" + clipText(triage.Escape(reason), 60) + "”"
+	}
+	if author != "" {
+		s += " · by " + triage.Escape(author)
+	}
+	if !expires.IsZero() {
+		s += " · expires " + fmtTime(expires, "2006-01-02 15:04") + " UTC"
+	}
+	return s
 }
 
 func (m *model) loadSuppressions() tea.Cmd {
