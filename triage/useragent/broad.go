@@ -92,7 +92,7 @@ func BroadAllow(a triage.AllowEntry) string {
 			widest = WidestIPv6
 		}
 		if bits < widest {
-			size := "addresses"
+			size := fmt.Sprintf("2^%d addresses", 128-bits)
 			if addr.Is4() {
 				size = fmt.Sprintf("%d addresses", uint64(1)<<(32-bits))
 			}
