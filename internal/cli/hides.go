@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"picket/casefile"
+	"picket/detectors/rules"
 	"picket/triage"
 	"picket/triage/demo"
 	"picket/triage/ndjson"
@@ -98,4 +99,16 @@ func (h *hideCountFlags) run(ctx context.Context, e *env, cfg config, st *casefi
 		fmt.Fprintf(e.stderr, "picket: lint: %s: %s\n", triage.Escape(l.Detector), triage.Escape(l.Message))
 	}
 	return tally, nil
+}
+
+// rulesExceptionRefs maps each rule's detector id to the exception lists
+// its exceptions_list names, for the console (ui.Options.RuleExceptionLists).
+func rulesExceptionRefs(rs []*rules.Rule) map[string][]triage.ExceptionListRef {
+	refs := map[string][]triage.ExceptionListRef{}
+	for _, r := range rs {
+		if len(r.ExceptionsList) > 0 {
+			refs[r.DetectorID()] = r.ExceptionsList
+		}
+	}
+	return refs
 }
