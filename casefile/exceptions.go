@@ -283,3 +283,94 @@ func (s *Store) Allowlist(ctx context.Context, activeAt time.Time) ([]triage.All
 	}
 	return out, nil
 }
+
+// DeleteAllowEntry removes allowlist entry id.
+func (s *Store) DeleteAllowEntry(ctx context.Context, id int64) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM allowlists WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("casefile: delete allowlist entry %d: %w", id, err)
+	}
+	return nil
+}
+
+// ExceptionList is a Kibana exception list container an import read.
+type ExceptionList struct {
+	ListID      string
+	Namespace   string // "single" (default) or "agnostic"
+	Name        string
+	Description string
+	Type        string // "detection" (default), "rule_default", "endpoint"
+}
+
+// AddExceptionLists records the containers of imported exception lists
+// (replacing those of the same list_id and namespace).
+func (s *Store) AddExceptionLists(ctx context.Context, ls []ExceptionList) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		for _, l := range ls {
+			if l.ListID == "" {
+				continue
+			}
+			ns, typ := l.Namespace, l.Type
+			if ns == "" {
+				ns = "single"
+			}
+			if typ == "" {
+				typ = "detection"
+			}
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO exception_lists (list_id, namespace_type, name, description, type, imported_at)
+				 VALUES (?, ?, ?, ?, ?, ?)
+				 ON CONFLICT (list_id, namespace_type) DO UPDATE SET name = excluded.name,
+				   description = excluded.description, type = excluded.type, imported_at = excluded.imported_at`,
+				l.ListID, ns, l.Name, l.Description, typ, orNow(time.Time{})); err != nil {
+				return fmt.Errorf("list %s: %w", l.ListID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("casefile: add exception lists: %w", err)
+	}
+	return nil
+}
+
+// HasExceptionList returns a function that says whether the case file
+// holds an exception list: an imported container, or any exception (in
+// force or expired) of that list_id and namespace. Rules' exceptions_list
+// references to other lists are missing (triage.WithRuleLists).
+func (s *Store) HasExceptionList(ctx context.Context) (func(triage.ExceptionListRef) bool, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT list_id, namespace_type FROM exception_lists
+		 UNION SELECT list_id, namespace_type FROM exceptions WHERE list_id <> ''`)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: exception lists: %w", dbErr(err))
+	}
+	defer rows.Close()
+	have := map[[2]string]bool{}
+	for rows.Next() {
+		var id, ns string
+		if err := rows.Scan(&id, &ns); err != nil {
+			return nil, fmt.Errorf("casefile: exception lists: %w", err)
+		}
+		have[[2]string{ns, id}] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("casefile: exception lists: %w", dbErr(err))
+	}
+	return func(r triage.ExceptionListRef) bool {
+		ns := r.Namespace
+		if ns == "" {
+			ns = "single"
+		}
+		return have[[2]string{ns, r.ListID}]
+	}, nil
+}

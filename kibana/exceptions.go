@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -172,7 +173,11 @@ type ImportStats struct {
 	Lists   int      // list containers read
 	Items   int      // exception items read
 	Skipped int      // other lines (rules, connectors)
-	Notes   []string // things the analyst should know (os_types ignored, list entries)
+	Notes   []string // things the analyst should know (os_types ignored)
+	// ValueLists names the value lists the items' list entries use, once
+	// each, in order of appearance: they apply once imported (picket
+	// lists import).
+	ValueLists []triage.ListRef
 }
 
 // ReadOptions tune ReadExceptions.
@@ -242,8 +247,8 @@ func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []Exception
 				st.Notes = append(st.Notes, fmt.Sprintf("item %s: os_types %v ignored (web events carry no host OS)", it.ItemID, it.OSTypes))
 			}
 			for _, en := range x.Entries {
-				if en.Type == triage.EntryList {
-					st.Notes = append(st.Notes, fmt.Sprintf("item %s: value-list entry on %s cannot be evaluated locally; the item never suppresses in Picket", it.ItemID, en.Field))
+				if en.Type == triage.EntryList && en.List != nil && !slices.ContainsFunc(st.ValueLists, func(l triage.ListRef) bool { return l.ID == en.List.ID }) {
+					st.ValueLists = append(st.ValueLists, *en.List)
 				}
 			}
 			xs = append(xs, x)

@@ -98,6 +98,10 @@ type Engine struct {
 	// AllowEntry); expired ones are ignored.
 	Exceptions []Exception
 	Allowlist  []AllowEntry
+	// Suppress gives the Suppressor value lists and rules' exception
+	// lists (WithValueLists, WithRuleLists); what it cannot apply is
+	// reported among the lints.
+	Suppress []SuppressOption
 	// Capture names grouping fields findings should carry as Attrs (see
 	// GroupValue): values of the last event a finding cites, read while
 	// that event is among the recent ones the engine remembers, else of
@@ -110,7 +114,7 @@ type Engine struct {
 // partial results are kept.
 func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	st := Stats{ByDetector: make(map[string]int)}
-	sup := NewSuppressor(e.Exceptions, e.Allowlist, time.Now())
+	sup := NewSuppressor(e.Exceptions, e.Allowlist, time.Now(), e.Suppress...)
 	seen := &streamHits{s: sup, matched: make(map[uint64][]int32)}
 	capture := newCapturer(e.Capture)
 	join := newTraceJoin()
@@ -182,5 +186,6 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 			st.Lints = append(st.Lints, l.Lints()...)
 		}
 	}
+	st.Lints = append(st.Lints, sup.Lints()...)
 	return st, err
 }

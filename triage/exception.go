@@ -23,7 +23,7 @@ const (
 	EntryWildcard = "wildcard"  // a field value matches the glob Value (* and ?)
 	EntryExists   = "exists"    // the field has any value
 	EntryNested   = "nested"    // one object of the nested field satisfies every sub-entry
-	EntryList     = "list"      // the field is on an Elastic value list (kept, never matched locally)
+	EntryList     = "list"      // a field value is on an Elastic value list (see ValueList)
 )
 
 // AllDetectors scopes an exception or allowlist entry to every detector.
@@ -73,6 +73,11 @@ type ExceptionEntry struct {
 	Values   []string         // match_any
 	Entries  []ExceptionEntry // nested: conditions on fields relative to Field
 	List     *ListRef         // list
+
+	// resolved is the value list a list entry names, set by the
+	// Suppressor that holds the exception; nil: the list is unknown and
+	// the entry never holds.
+	resolved *ValueList
 }
 
 type entryJSON struct {
@@ -237,9 +242,10 @@ func (en *ExceptionEntry) matches(ev *Event) bool {
 		}
 		return false
 	}
-	if en.Type == EntryList {
-		// Value lists live in Kibana; Picket cannot resolve them, so the
-		// entry never holds and the exception never suppresses anything.
+	if en.Type == EntryList && en.resolved == nil {
+		// A list the case file does not hold cannot be judged: the entry
+		// never holds, whatever its operator, so the exception hides
+		// nothing rather than everything (the Suppressor lints it).
 		return false
 	}
 	hit := en.condition(ev.Strings(en.Field))
@@ -262,6 +268,10 @@ func (en *ExceptionEntry) condition(vals []string) bool {
 		})
 	case EntryWildcard:
 		return slices.ContainsFunc(vals, func(v string) bool { return Glob(en.Value, v) })
+	case EntryList:
+		// Kibana's "is in list": any value of the field is on the list (an
+		// absent field is on no list, so "is not in list" holds for it).
+		return slices.ContainsFunc(vals, en.resolved.Contains)
 	}
 	return false
 }

@@ -65,7 +65,7 @@ func TestExceptionMatches(t *testing.T) {
 			m("indicator.type", EntryMatch, OpIncluded, "ipv4-addr"), m("matched.field", EntryMatch, OpIncluded, "source.ip")}}}, true},
 		{"nested, values from two objects", []ExceptionEntry{{Field: "threat.enrichments", Type: EntryNested, Entries: []ExceptionEntry{
 			m("indicator.type", EntryMatch, OpIncluded, "url"), m("matched.field", EntryMatch, OpIncluded, "source.ip")}}}, false},
-		{"list never matches locally", []ExceptionEntry{{Field: "source.ip", Type: EntryList, Operator: OpIncluded, List: &ListRef{ID: "ips", Type: "ip"}}}, false},
+		{"list entry without its list never matches", []ExceptionEntry{{Field: "source.ip", Type: EntryList, Operator: OpIncluded, List: &ListRef{ID: "ips", Type: "ip"}}}, false},
 		{"no entries", nil, false},
 	}
 	for _, tt := range tests {

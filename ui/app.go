@@ -66,6 +66,10 @@ type Options struct {
 	// line's progress bar; polled while loading. nil, or false: the
 	// count of events kept is shown instead.
 	Progress func() (LoadProgress, bool)
+
+	// RuleExceptionLists maps an Elastic rule's detector id to the
+	// exception lists its exceptions_list attaches (to it only).
+	RuleExceptionLists map[string][]triage.ExceptionListRef
 }
 
 // RunSpec is a fresh run of the detectors: an empty collection, the
@@ -115,6 +119,7 @@ type app struct {
 
 	xs       []triage.Exception
 	allow    []triage.AllowEntry
+	supOpts  []triage.SuppressOption // value lists, rules' exception lists
 	sup      *suppressor
 	showSupp bool
 

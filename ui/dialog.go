@@ -91,6 +91,9 @@ type dialogModel struct {
 	// entries, when set, are an exception's conditions made from a
 	// playbook action's fields; they replace field and value.
 	entries []triage.ExceptionEntry
+	// broadOK is the allowlist kind and value the analyst was warned
+	// about and saves anyway with a second ctrl+s (see saveDialog).
+	broadOK string
 }
 
 func newInput(v string) textinput.Model {

@@ -37,6 +37,8 @@ type keyMap struct {
 	Rerun      key.Binding
 	Histogram  key.Binding
 	Rules      key.Binding
+	Supps      key.Binding // E: exceptions and allowlist (suppressions.go)
+	Remove     key.Binding
 	Raw        key.Binding
 	NextMark   key.Binding
 	PrevMark   key.Binding
@@ -79,6 +81,8 @@ func defaultKeys() keyMap {
 		Rerun:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run detectors")),
 		Histogram:  key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "deny histogram")),
 		Rules:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rules & lints")),
+		Supps:      key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "exceptions")),
+		Remove:     key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "remove")),
 		Raw:        key.NewBinding(key.WithKeys("J"), key.WithHelp("J", "raw JSON")),
 		NextMark:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next anomaly")),
 		PrevMark:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous anomaly")),
@@ -153,6 +157,8 @@ func (h viewHelp) ShortHelp() []key.Binding {
 		return append(out, with(k.Exception, "exception"), with(k.Copy, "copy"), k.Raw, k.Back, help, quit)
 	case viewSpike:
 		return []key.Binding{with(k.Left, "earlier"), with(k.Right, "later"), k.NextMark, k.Back, help, quit}
+	case viewSupps:
+		return []key.Binding{k.Remove, with(k.Copy, "copy entry"), k.Back, help, quit}
 	case viewRules:
 		if h.rulesDetail {
 			return []key.Binding{with(k.Down, "next lint"), with(k.Copy, "copy fixed query / lint"), k.Back, help, quit}
@@ -204,7 +210,7 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 	default:
 		return [][]key.Binding{
 			move,
-			{with(k.Enter, "open group"), k.Filter, k.Sort, k.Reverse, k.Suppressed},
+			{with(k.Enter, "open group"), k.Filter, k.Sort, k.Reverse, k.Suppressed, k.Supps},
 			{k.Status, k.Note, k.Allow, with(k.Copy, "copy source IP")}, // e needs a finding: not here
 			quit,
 		}

@@ -242,7 +242,7 @@ func (m *model) rerun() tea.Cmd {
 		return nil
 	}
 	m.opts.Collection, m.opts.Start, m.opts.Lints, m.opts.Spike = run.Collection, run.Start, run.Lints, run.Spike
-	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), run.Collection)
+	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), run.Collection, m.supOpts...)
 	m.req.drop(topicRuleCounts) // counted on the old collection
 	m.loading, m.startErr = true, nil
 	m.queue.moved = m.queue.moved || m.queue.list.cursor > 0

@@ -22,6 +22,7 @@ const (
 	viewRules  // R (rules.go)
 	viewRoot   // replies only: the root's own requests
 	viewDialog // replies only: the suppression dialog
+	viewSupps  // E (suppressions.go)
 )
 
 // modalKind is what holds the keys ahead of the view.
@@ -81,6 +82,7 @@ type model struct {
 	event    *eventModel
 	spike    *spikeModel
 	rules    *rulesModel
+	supps    *suppsModel // made on the first E
 
 	modal     modalKind
 	prevModal modalKind // the modal a confirmation interrupted
@@ -134,6 +136,8 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		return m.onSuppressions(msg)
 	case supSavedMsg:
 		return m.onSuppressionSaved(msg)
+	case supRemovedMsg:
+		return m.onSuppressionRemoved(msg)
 	case exportedMsg:
 		m.onSaved("exported to "+triage.Escape(msg.where), msg.err)
 		return nil
@@ -177,6 +181,9 @@ func (m *model) route(r reply) tea.Cmd {
 	case viewRules:
 		m.rules.onReply(r.msg)
 		return nil
+	case viewSupps:
+		m.supps.onReply(r.msg)
+		return nil
 	case viewDialog:
 		if m.modal == modalDialog {
 			m.dialog.onPreview(r.msg)
@@ -216,6 +223,8 @@ func (m *model) front() view {
 		return m.spike
 	case viewRules:
 		return m.rules
+	case viewSupps:
+		return m.supps
 	}
 	return m.queue
 }
@@ -249,7 +258,7 @@ func (m *model) handleKey(k tea.KeyMsg) tea.Cmd {
 // to the root.
 func isGlobal(k tea.KeyMsg, km *keyMap) bool {
 	return keyIs(k, km.Quit) || keyIs(k, km.Help) || keyIs(k, km.Rerun) || keyIs(k, km.Export) ||
-		keyIs(k, km.Histogram) || keyIs(k, km.Rules)
+		keyIs(k, km.Histogram) || keyIs(k, km.Rules) || keyIs(k, km.Supps)
 }
 
 // globalKey handles the keys that work in every view.
@@ -263,6 +272,8 @@ func (m *model) globalKey(k tea.KeyMsg) (tea.Cmd, bool) {
 		m.layout()
 	case keyIs(k, km.Rules):
 		return m.openRules(), true
+	case keyIs(k, km.Supps):
+		return m.openSupps(), true
 	case keyIs(k, km.Histogram):
 		if m.view == viewSpike {
 			m.back()
@@ -370,6 +381,7 @@ func (m *model) layout() {
 	m.event.setSize(m.width, h)
 	m.spike.setSize(m.width, h)
 	m.rules.setSize(m.width, h)
+	m.supps.setSize(m.width, h)
 	if m.modal == modalEditor {
 		m.editor.setSize(m.width, h)
 	}

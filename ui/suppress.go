@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"picket/casefile"
 	"picket/triage"
+	"picket/triage/useragent"
 )
 
 // Exceptions and allowlist entries: loading them, the dialog that makes
@@ -21,6 +23,7 @@ type (
 	supsMsg struct {
 		xs    []triage.Exception
 		allow []triage.AllowEntry
+		opts  []triage.SuppressOption // value lists, rules' exception lists
 		err   error
 	}
 	// supSavedMsg reports a stored exception or allowlist entry.
@@ -44,8 +47,8 @@ type suppressor struct {
 	hits triage.EventHits
 }
 
-func newSuppressor(xs []triage.Exception, allow []triage.AllowEntry, now time.Time, coll *triage.Collection) *suppressor {
-	s := &suppressor{s: triage.NewSuppressor(xs, allow, now)}
+func newSuppressor(xs []triage.Exception, allow []triage.AllowEntry, now time.Time, coll *triage.Collection, opts ...triage.SuppressOption) *suppressor {
+	s := &suppressor{s: triage.NewSuppressor(xs, allow, now, opts...)}
 	if coll != nil && s.s.HasExceptions() {
 		s.hits = coll.Hits(s.s)
 	}
@@ -53,6 +56,14 @@ func newSuppressor(xs []triage.Exception, allow []triage.AllowEntry, now time.Ti
 }
 
 func (s *suppressor) empty() bool { return s == nil || s.s == nil }
+
+// lints is what the Suppressor could not apply (missing lists).
+func (s *suppressor) lints() []triage.Lint {
+	if s.empty() {
+		return nil
+	}
+	return s.s.Lints()
+}
 
 // suppressed says whether f is hidden, and by what ("allowlisted",
 // "exception").
@@ -121,25 +132,52 @@ func (m *model) loadSuppressions() tea.Cmd {
 	if store == nil {
 		return nil
 	}
-	ctx, now := m.ctx, m.opts.Now()
+	ctx, now, refs := m.ctx, m.opts.Now(), m.opts.RuleExceptionLists
 	return func() tea.Msg {
 		xs, err := store.Exceptions(ctx, casefile.ExceptionFilter{ActiveAt: now})
 		allow, err2 := store.Allowlist(ctx, now)
-		return supsMsg{xs: xs, allow: allow, err: errors.Join(err, err2)}
+		opts, err3 := suppressionLists(ctx, store, refs)
+		return supsMsg{xs: xs, allow: allow, opts: opts, err: errors.Join(err, err2, err3)}
 	}
 }
 
+// suppressionLists gives the Suppressor the value lists of a store that
+// keeps them (casefile.Store) and the exception lists rules attach.
+func suppressionLists(ctx context.Context, store Suppressions, refs map[string][]triage.ExceptionListRef) ([]triage.SuppressOption, error) {
+	ls, ok := store.(interface {
+		ValueLists(context.Context) (triage.ValueLists, error)
+		HasExceptionList(context.Context) (func(triage.ExceptionListRef) bool, error)
+	})
+	if !ok {
+		return []triage.SuppressOption{triage.WithRuleLists(refs, nil)}, nil
+	}
+	lists, err := ls.ValueLists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	has, err := ls.HasExceptionList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []triage.SuppressOption{triage.WithValueLists(lists), triage.WithRuleLists(refs, has)}, nil
+}
+
 func (m *model) setSuppressions() {
-	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), m.opts.Collection)
+	m.sup = newSuppressor(m.xs, m.allow, m.opts.Now(), m.opts.Collection, m.supOpts...)
 }
 
 func (m *model) onSuppressions(msg supsMsg) tea.Cmd {
 	if msg.err != nil {
 		m.setErr(msg.err)
 	}
-	m.xs, m.allow = msg.xs, msg.allow
+	m.xs, m.allow, m.supOpts = msg.xs, msg.allow, msg.opts
 	m.setSuppressions()
-	return tea.Batch(m.refresh(), m.judgeAlerts())
+	var counts tea.Cmd
+	if m.view == viewSupps {
+		m.supps.build()
+		counts = m.supps.count()
+	}
+	return tea.Batch(m.refresh(), m.judgeAlerts(), counts)
 }
 
 func (m *model) onSuppressionSaved(msg supSavedMsg) tea.Cmd {
@@ -195,6 +233,16 @@ func (m *model) saveDialog() tea.Cmd {
 		m.dialog.err = err.Error()
 		return nil
 	}
+	// A stock browser user agent or a wide network is saved only when the
+	// analyst saves again after the warning (picket allowlist add asks
+	// for --force).
+	if s.a != nil {
+		if broad := useragent.BroadAllow(*s.a); broad != "" && m.dialog.broadOK != s.a.Kind+"\x00"+s.a.Value {
+			m.dialog.broadOK = s.a.Kind + "\x00" + s.a.Value
+			m.dialog.err = "ctrl+s again to save anyway: " + broad
+			return nil
+		}
+	}
 	m.modal = modalNone
 	store := m.opts.Suppressions
 	if store == nil {
@@ -222,10 +270,10 @@ func (m *model) preview() tea.Cmd {
 		return nil
 	}
 	c, now := m.opts.Collection, m.opts.Now()
-	xs, allow := slices.Clone(m.xs), slices.Clone(m.allow)
+	xs, allow, opts := slices.Clone(m.xs), slices.Clone(m.allow), m.supOpts
 	count := func() tea.Msg {
 		fs := c.Findings()
-		h, g := previewCount(fs, s, xs, allow, c, now)
+		h, g := previewCount(fs, s, xs, allow, c, now, opts...)
 		return previewMsg{hits: h, groups: g, total: len(fs)}
 	}
 	if m.snap.findings+m.snap.hidden <= syncRows {
@@ -249,14 +297,14 @@ func (d *dialogModel) onPreview(msg tea.Msg) {
 // with it added to the active entries xs and allow, and not hidden now.
 // (With it, a finding whose events other exceptions already half cover may
 // become hidden.)
-func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, allow []triage.AllowEntry, coll *triage.Collection, now time.Time) (hits, groups int) {
-	before := newSuppressor(xs, allow, now, coll)
+func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, allow []triage.AllowEntry, coll *triage.Collection, now time.Time, opts ...triage.SuppressOption) (hits, groups int) {
+	before := newSuppressor(xs, allow, now, coll, opts...)
 	if s.a != nil {
 		allow = append(allow, *s.a)
 	} else {
 		xs = append(xs, *s.x)
 	}
-	after := newSuppressor(xs, allow, now, coll)
+	after := newSuppressor(xs, allow, now, coll, opts...)
 	seen := map[triage.GroupKey]bool{}
 	for i := range fs {
 		if _, was := before.suppressed(&fs[i]); was {

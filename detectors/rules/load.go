@@ -215,27 +215,28 @@ type tomlFile struct {
 // ruleFields holds a rule's settings under the names both detection-rules
 // TOML and Kibana's export use.
 type ruleFields struct {
-	RuleID            string   `toml:"rule_id" json:"rule_id"`
-	Name              string   `toml:"name" json:"name"`
-	Version           int      `toml:"version" json:"version"`
-	Description       string   `toml:"description" json:"description"`
-	Severity          string   `toml:"severity" json:"severity"`
-	RiskScore         float64  `toml:"risk_score" json:"risk_score"`
-	Type              string   `toml:"type" json:"type"`
-	Language          string   `toml:"language" json:"language"`
-	Query             string   `toml:"query" json:"query"`
-	Index             []string `toml:"index" json:"index"`
-	MLJobID           any      `toml:"machine_learning_job_id" json:"machine_learning_job_id"`
-	AnomalyThreshold  float64  `toml:"anomaly_threshold" json:"anomaly_threshold"`
-	Interval          string   `toml:"interval" json:"interval"`
-	From              string   `toml:"from" json:"from"`
-	MaxSignals        int      `toml:"max_signals" json:"max_signals"`
-	TimestampOverride string   `toml:"timestamp_override" json:"timestamp_override"`
-	FallbackDisabled  *bool    `toml:"timestamp_override_fallback_disabled" json:"timestamp_override_fallback_disabled"`
-	Note              string   `toml:"note" json:"note"`
-	Tags              []string `toml:"tags" json:"tags"`
-	Enabled           *bool    `toml:"enabled" json:"enabled"`
-	UpdatedAt         string   `toml:"-" json:"updated_at"` // Kibana's export only
+	RuleID            string                    `toml:"rule_id" json:"rule_id"`
+	Name              string                    `toml:"name" json:"name"`
+	Version           int                       `toml:"version" json:"version"`
+	Description       string                    `toml:"description" json:"description"`
+	Severity          string                    `toml:"severity" json:"severity"`
+	RiskScore         float64                   `toml:"risk_score" json:"risk_score"`
+	Type              string                    `toml:"type" json:"type"`
+	Language          string                    `toml:"language" json:"language"`
+	Query             string                    `toml:"query" json:"query"`
+	Index             []string                  `toml:"index" json:"index"`
+	MLJobID           any                       `toml:"machine_learning_job_id" json:"machine_learning_job_id"`
+	AnomalyThreshold  float64                   `toml:"anomaly_threshold" json:"anomaly_threshold"`
+	Interval          string                    `toml:"interval" json:"interval"`
+	From              string                    `toml:"from" json:"from"`
+	MaxSignals        int                       `toml:"max_signals" json:"max_signals"`
+	TimestampOverride string                    `toml:"timestamp_override" json:"timestamp_override"`
+	FallbackDisabled  *bool                     `toml:"timestamp_override_fallback_disabled" json:"timestamp_override_fallback_disabled"`
+	Note              string                    `toml:"note" json:"note"`
+	Tags              []string                  `toml:"tags" json:"tags"`
+	Enabled           *bool                     `toml:"enabled" json:"enabled"`
+	UpdatedAt         string                    `toml:"-" json:"updated_at"` // Kibana's export only
+	ExceptionsList    []triage.ExceptionListRef `toml:"exceptions_list" json:"exceptions_list"`
 	Threat            []struct {
 		Tactic struct {
 			Name string `toml:"name" json:"name"`
@@ -264,6 +265,7 @@ func (f *ruleFields) rule(source string) (*Rule, error) {
 		Tags:                              f.Tags,
 		Enabled:                           f.Enabled == nil || *f.Enabled,
 		Updated:                           triage.ParseTimestamp(f.UpdatedAt),
+		ExceptionsList:                    f.ExceptionsList,
 		Source:                            source,
 	}
 	if f.RiskScore != float64(int(f.RiskScore)) {

@@ -73,6 +73,10 @@ type Rule struct {
 	TimestampOverride                 string
 	TimestampOverrideFallbackDisabled bool
 
+	// ExceptionsList names the exception lists attached to the rule (its
+	// exceptions_list); their exceptions apply to this rule only.
+	ExceptionsList []triage.ExceptionListRef
+
 	// Note is the investigation guide, Markdown, for the playbooks package.
 	Note    string
 	Tags    []string

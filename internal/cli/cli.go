@@ -82,7 +82,7 @@ to work through them. With no FILE it opens on demo data.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDetectCmd(e, g), newRulesCmd(e, g), newVersionCmd(e))
 	root.AddCommand(newAlertsCmd(e, g))
-	root.AddCommand(newPlaybookCmd(e, g), newCaseCmd(e, g), newExportCmd(e, g), newExceptionsCmd(e, g), newAllowlistCmd(e, g))
+	root.AddCommand(newPlaybookCmd(e, g), newCaseCmd(e, g), newExportCmd(e, g), newExceptionsCmd(e, g), newAllowlistCmd(e, g), newListsCmd(e, g))
 	return root
 }
 

@@ -196,6 +196,7 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 		}
 		opts.Store = cases
 		opts.Suppressions = store
+		opts.RuleExceptionLists = rulesExceptionRefs(extra) // exceptions_list: lists bound to their rules
 		opts.Exporter = caseExporter{store: store, dir: "."}
 	}
 	return ui.Run(ctx, opts)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,8 +17,10 @@ import (
 
 	"picket/casefile"
 	"picket/detectors"
+	"picket/detectors/rules"
 	"picket/kibana"
 	"picket/triage"
+	"picket/triage/useragent"
 )
 
 func newExceptionsCmd(e *env, g *globalFlags) *cobra.Command {
@@ -70,9 +74,21 @@ file, so exceptions tuned in Kibana apply in Picket and the other way round.`,
 		Long: `import reads a Kibana exception list export (or a rule export that carries
 exception lists) and stores every item. An item applies to the detector
 named by its tag "picket:detector=ID", else to --detector (default: every
-detector). Importing a list again updates its items.`,
+detector). Importing a list again updates its items.
+
+A list that an imported rule names in its exceptions_list applies to that
+rule only, as in Kibana (an explicit picket:detector tag still applies
+too). Items with value-list entries ("is in list") need the value lists:
+picket lists import FILE --type ip|ip_range|keyword --id LIST_ID.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			known, err := knownDetectors(e)
+			if err != nil {
+				return err
+			}
+			if importDetector != "" && importDetector != triage.AllDetectors && !known(importDetector) {
+				return usagef("--detector %s: not a detector Picket knows (picket rules lists them)", triage.Escape(importDetector))
+			}
 			var r io.Reader = e.stdin
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
@@ -82,11 +98,7 @@ detector). Importing a list again updates its items.`,
 				defer f.Close()
 				r = f
 			}
-			known, err := knownDetectors(e)
-			if err != nil {
-				return err
-			}
-			xs, _, stats, err := kibana.ReadExceptions(r, kibana.ReadOptions{DefaultDetector: importDetector, KnownDetector: known})
+			xs, lists, stats, err := kibana.ReadExceptions(r, kibana.ReadOptions{DefaultDetector: importDetector, KnownDetector: known})
 			if err != nil {
 				return fmt.Errorf("%s: %s", args[0], triage.Escape(err.Error()))
 			}
@@ -94,8 +106,28 @@ detector). Importing a list again updates its items.`,
 				if _, err := st.AddExceptions(cmd.Context(), xs); err != nil {
 					return err
 				}
+				containers := make([]casefile.ExceptionList, 0, len(lists))
+				for _, l := range lists {
+					containers = append(containers, casefile.ExceptionList{ListID: l.ListID, Namespace: l.Namespace,
+						Name: l.Name, Description: l.Description, Type: l.Type})
+				}
+				if err := st.AddExceptionLists(cmd.Context(), containers); err != nil {
+					return err
+				}
 				for _, n := range stats.Notes {
 					fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(n))
+				}
+				if len(stats.ValueLists) > 0 {
+					have, err := st.ValueListInfos(cmd.Context())
+					if err != nil {
+						return err
+					}
+					for _, l := range stats.ValueLists {
+						if !slices.ContainsFunc(have, func(v casefile.ValueList) bool { return v.ID == l.ID }) {
+							fmt.Fprintf(e.stderr, "picket: value list %s is not imported: the items using it hide nothing until it is (picket lists import FILE --type %s --id %s)\n",
+								triage.Escape(l.ID), triage.Escape(orType(l.Type)), triage.Escape(l.ID))
+						}
+					}
 				}
 				fmt.Fprintf(e.stderr, "picket: imported %d exception(s) from %d list(s) into %s", stats.Items, stats.Lists, cfg.DB)
 				if stats.Skipped > 0 {
@@ -106,33 +138,90 @@ detector). Importing a list again updates its items.`,
 			})
 		},
 	}
-	imp.Flags().StringVar(&importDetector, "detector", triage.AllDetectors, "detector id for items without a picket:detector tag")
+	imp.Flags().StringVar(&importDetector, "detector", triage.AllDetectors, "detector id for items without a picket:detector tag (checked against picket rules)")
 
+	var counts hideCountFlags
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the exceptions in the case file",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Use:   "list [--demo | --es | FILE...]",
+		Short: "List the exceptions in the case file, and what each hides",
+		Long: `list shows every exception: id, Kibana list, detector, name, conditions,
+reason, author, when it was made and when it expires. Given a source as
+picket detect takes it (FILE..., --demo or --es), it runs the detectors
+over it and adds HIDES: how many findings each exception hides there
+(a finding hidden by two exceptions together counts for both). Without a
+source nothing is run and HIDES is left out.`,
+		Example: `  picket exceptions list
+  picket exceptions list access.ndjson.gz
+  picket exceptions list --demo`,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{})
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tDETECTOR\tNAME\tCONDITIONS\tEXPIRES")
-				for _, x := range xs {
-					exp := "never"
-					if !x.Expires.IsZero() {
-						exp = timeCell(x.Expires)
-					}
-					// Every text cell can come from an imported list.
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, triage.Escape(x.Detector), cell(x.Name, 40), cell(triage.ExceptionSummary(x.Entries), 80), exp)
+				tally, err := counts.run(cmd.Context(), e, cfg, st, args)
+				if err != nil {
+					return err
 				}
-				return tw.Flush()
+				now := time.Now()
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				head := "ID\tLIST\tDETECTOR\tNAME\tCONDITIONS\tREASON\tAUTHOR\tCREATED\tEXPIRES"
+				if tally != nil {
+					head += "\tHIDES"
+				}
+				fmt.Fprintln(tw, head)
+				for _, x := range xs {
+					// Every text cell can come from an imported list.
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", x.ID, cell(x.ListID, 30), cell(x.Detector, 40), cell(x.Name, 40),
+						cell(triage.ExceptionSummary(x.Entries), 80), cell(x.Reason, 40), cell(x.Author, 20), timeCell(x.Created), expiresCell(x.Expires, now))
+					if tally != nil {
+						fmt.Fprintf(tw, "\t%s", hidesCell(tally.Exceptions[x.ID], x.Active(now)))
+					}
+					fmt.Fprintln(tw)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if len(xs) == 0 {
+					fmt.Fprintf(e.stderr, "picket: no exceptions in %s\n", cfg.DB)
+				}
+				return nil
 			})
 		},
 	}
-	cmd.AddCommand(export, imp, list)
+	counts.register(list)
+
+	remove := &cobra.Command{
+		Use:     "remove ID...",
+		Aliases: []string{"rm"},
+		Short:   "Remove exceptions by id (picket exceptions list shows ids)",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			return withCaseFile(cmd.Context(), e, g, caseFileWrite, func(cfg config, st *casefile.Store) error {
+				xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{})
+				if err != nil {
+					return err
+				}
+				for _, id := range ids {
+					i := slices.IndexFunc(xs, func(x triage.Exception) bool { return x.ID == id })
+					if i < 0 {
+						return fmt.Errorf("no exception %d in %s (picket exceptions list shows them)", id, cfg.DB)
+					}
+					if err := st.DeleteException(cmd.Context(), id); err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stderr, "picket: removed exception %d (%s on %s: %s)\n", id, cell(xs[i].Name, 40),
+						cell(xs[i].Detector, 40), cell(triage.ExceptionSummary(xs[i].Entries), 80))
+				}
+				return nil
+			})
+		},
+	}
+	cmd.AddCommand(export, imp, list, remove)
 	return cmd
 }
 
@@ -182,6 +271,7 @@ domain write keyword lists.`,
 	export.Flags().StringVar(&out, "out", "", "write to FILE instead of standard output")
 
 	var reason, detector, expires string
+	var force bool
 	add := &cobra.Command{
 		Use:   "add KIND VALUE",
 		Short: "Allowlist a value (KIND: ip, user_agent, user, path, domain)",
@@ -200,6 +290,12 @@ domain write keyword lists.`,
 			if err := a.Validate(); err != nil {
 				return usageError{err}
 			}
+			if broad := useragent.BroadAllow(a); broad != "" {
+				if !force {
+					return usagef("not allowlisted: %s; give --force if that is what you mean", broad)
+				}
+				fmt.Fprintf(e.stderr, "picket: warning: %s (--force)\n", broad)
+			}
 			return withCaseFile(cmd.Context(), e, g, caseFileCreate, func(cfg config, st *casefile.Store) error {
 				id, err := st.AddAllowEntry(cmd.Context(), a)
 				if err != nil {
@@ -213,7 +309,87 @@ domain write keyword lists.`,
 	add.Flags().StringVar(&reason, "reason", "", "why the value is allowlisted")
 	add.Flags().StringVar(&detector, "detector", triage.AllDetectors, "only for this detector")
 	add.Flags().StringVar(&expires, "expires", "", "expire after this long (e.g. 12h, 30d)")
-	cmd.AddCommand(export, add)
+	add.Flags().BoolVar(&force, "force", false, "allowlist a stock browser user agent or a network wider than /24 (/48 for IPv6) all the same")
+
+	var counts hideCountFlags
+	list := &cobra.Command{
+		Use:   "list [--demo | --es | FILE...]",
+		Short: "List the allowlist entries, and what each hides",
+		Long: `list shows every allowlist entry: id, kind, value, detector, reason, author,
+when it was made and when it expires. Given a source as picket detect takes
+it (FILE..., --demo or --es), it runs the detectors over it and adds HIDES:
+how many findings each entry hides there. Without a source nothing is run
+and HIDES is left out.`,
+		Example: `  picket allowlist list
+  picket allowlist list --demo`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
+				entries, err := st.Allowlist(cmd.Context(), time.Time{})
+				if err != nil {
+					return err
+				}
+				tally, err := counts.run(cmd.Context(), e, cfg, st, args)
+				if err != nil {
+					return err
+				}
+				now := time.Now()
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				head := "ID\tKIND\tVALUE\tDETECTOR\tREASON\tAUTHOR\tCREATED\tEXPIRES"
+				if tally != nil {
+					head += "\tHIDES"
+				}
+				fmt.Fprintln(tw, head)
+				for _, a := range entries {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s", a.ID, cell(a.Kind, 12), cell(a.Value, 80), cell(a.Detector, 40),
+						cell(a.Reason, 40), cell(a.Author, 20), timeCell(a.Created), expiresCell(a.Expires, now))
+					if tally != nil {
+						fmt.Fprintf(tw, "\t%s", hidesCell(tally.Allow[a.ID], a.Active(now)))
+					}
+					fmt.Fprintln(tw)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if len(entries) == 0 {
+					fmt.Fprintf(e.stderr, "picket: no allowlist entries in %s\n", cfg.DB)
+				}
+				return nil
+			})
+		},
+	}
+	counts.register(list)
+
+	remove := &cobra.Command{
+		Use:     "remove ID...",
+		Aliases: []string{"rm"},
+		Short:   "Remove allowlist entries by id (picket allowlist list shows ids)",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			return withCaseFile(cmd.Context(), e, g, caseFileWrite, func(cfg config, st *casefile.Store) error {
+				entries, err := st.Allowlist(cmd.Context(), time.Time{})
+				if err != nil {
+					return err
+				}
+				for _, id := range ids {
+					i := slices.IndexFunc(entries, func(a triage.AllowEntry) bool { return a.ID == id })
+					if i < 0 {
+						return fmt.Errorf("no allowlist entry %d in %s (picket allowlist list shows them)", id, cfg.DB)
+					}
+					if err := st.DeleteAllowEntry(cmd.Context(), id); err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stderr, "picket: removed allowlist entry %d (%s %s on %s)\n", id, entries[i].Kind,
+						cell(entries[i].Value, 80), cell(entries[i].Detector, 40))
+				}
+				return nil
+			})
+		},
+	}
+	cmd.AddCommand(export, add, list, remove)
 	return cmd
 }
 
@@ -249,28 +425,102 @@ func parseExpiry(s string) (time.Duration, error) {
 }
 
 // caseFileSuppression loads the exceptions and allowlist entries in force
-// from the case file at path, for picket detect. A missing file holds
-// none and is not created.
-func caseFileSuppression(ctx context.Context, e *env, path string) ([]triage.Exception, []triage.AllowEntry, error) {
+// from the case file at path, for picket detect, with the value lists
+// their list entries use and the exception lists the rules among dets
+// attach (see triage.WithRuleLists). A missing file holds none and is not
+// created; the rules' references to lists are still linted then.
+func caseFileSuppression(ctx context.Context, e *env, path string, dets []triage.Detector) ([]triage.Exception, []triage.AllowEntry, []triage.SuppressOption, error) {
+	refs := ruleExceptionRefs(dets)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
+		return nil, nil, []triage.SuppressOption{triage.WithRuleLists(refs, nil)}, nil
 	}
 	st, err := casefile.OpenReadOnly(ctx, path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer st.Close()
 	now := time.Now()
 	xs, err := st.Exceptions(ctx, casefile.ExceptionFilter{ActiveAt: now})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	allow, err := st.Allowlist(ctx, now)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	opts, err := suppressOptions(ctx, st, refs)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	if len(xs)+len(allow) > 0 {
 		fmt.Fprintf(e.stderr, "picket: applying %d exception(s) and %d allowlist entr(ies) from %s\n", len(xs), len(allow), path)
 	}
-	return xs, allow, nil
+	return xs, allow, opts, nil
+}
+
+// suppressOptions gives the Suppressor the case file's value lists and the
+// exception lists that rules attach.
+func suppressOptions(ctx context.Context, st *casefile.Store, refs map[string][]triage.ExceptionListRef) ([]triage.SuppressOption, error) {
+	lists, err := st.ValueLists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	has, err := st.HasExceptionList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []triage.SuppressOption{triage.WithValueLists(lists), triage.WithRuleLists(refs, has)}, nil
+}
+
+// ruleExceptionRefs maps each Elastic rule among dets to the exception
+// lists its exceptions_list names.
+func ruleExceptionRefs(dets []triage.Detector) map[string][]triage.ExceptionListRef {
+	refs := map[string][]triage.ExceptionListRef{}
+	for _, d := range dets {
+		if rd, ok := d.(interface{ Rule() *rules.Rule }); ok {
+			if r := rd.Rule(); r != nil && len(r.ExceptionsList) > 0 {
+				refs[d.Info().ID] = r.ExceptionsList
+			}
+		}
+	}
+	return refs
+}
+
+// parseIDs reads entry ids given as arguments.
+func parseIDs(args []string) ([]int64, error) {
+	ids := make([]int64, 0, len(args))
+	for _, a := range args {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, usagef("%q is not an id (a whole number, as the list shows)", triage.Escape(a))
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// expiresCell says when an entry expires: never, a time, or that it has.
+func expiresCell(t, now time.Time) string {
+	switch {
+	case t.IsZero():
+		return "never"
+	case !now.Before(t):
+		return "expired " + timeCell(t)
+	}
+	return timeCell(t)
+}
+
+// hidesCell is the HIDES column: the count, or "-" for an expired entry.
+func hidesCell(n int, active bool) string {
+	if !active {
+		return "-"
+	}
+	return strconv.Itoa(n)
+}
+
+func orType(t string) string {
+	if t == "" {
+		return triage.ListIP
+	}
+	return t
 }

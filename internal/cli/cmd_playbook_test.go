@@ -122,7 +122,7 @@ func TestImportedExceptionsSuppressDetect(t *testing.T) {
 	if code, _, errOut := cli(t, "", "exceptions", "import", "--db", db, list); code != 0 || !strings.Contains(errOut, "imported 2 exception(s) from 1 list(s)") {
 		t.Fatalf("import: exit %d: %s", code, errOut)
 	}
-	if code, _, errOut := cli(t, "", "allowlist", "add", "--db", db, "ip", "2001:db8::/32", "--reason", "lab"); code != 0 {
+	if code, _, errOut := cli(t, "", "allowlist", "add", "--db", db, "ip", "2001:db8::/32", "--reason", "lab", "--force"); code != 0 {
 		t.Fatalf("allowlist add: exit %d: %s", code, errOut)
 	}
 	code, out, errOut := cli(t, "", "detect", "--db", db, "testdata/sample.ndjson")

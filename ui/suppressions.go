@@ -1,0 +1,345 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"picket/triage"
+)
+
+// The suppressions view (E): every exception and allowlist entry in force,
+// with how many findings of the current run each hides, and removal after
+// a confirmation. What the Suppressor could not apply (a rule naming an
+// exception list the case file lacks, a list entry naming a value list it
+// lacks) is listed under the entries.
+
+// SuppressionRemover is implemented by a Suppressions store that can
+// remove entries (casefile.Store does); without it the view is read-only.
+type SuppressionRemover interface {
+	DeleteException(ctx context.Context, id int64) error
+	DeleteAllowEntry(ctx context.Context, id int64) error
+}
+
+// supLine is a row: an exception or an allowlist entry (one is set).
+type supLine struct {
+	x *triage.Exception
+	a *triage.AllowEntry
+}
+
+func (l supLine) id() int64 {
+	if l.a != nil {
+		return l.a.ID
+	}
+	return l.x.ID
+}
+
+// kind is "exception" or "allow <kind>".
+func (l supLine) kind() string {
+	if l.a != nil {
+		return "allow " + l.a.Kind
+	}
+	return "exception"
+}
+
+func (l supLine) detector() string {
+	if l.a != nil {
+		return l.a.Detector
+	}
+	return l.x.Detector
+}
+
+// what is the entry's value or conditions, with the exception's name.
+func (l supLine) what() string {
+	if l.a != nil {
+		return l.a.Value
+	}
+	s := triage.ExceptionSummary(l.x.Entries)
+	if n := strings.TrimSpace(l.x.Name); n != "" {
+		s = n + ": " + s
+	}
+	return s
+}
+
+func (l supLine) reason() string {
+	if l.a != nil {
+		return l.a.Reason
+	}
+	return l.x.Reason
+}
+
+// supCountsMsg carries how many findings each entry hides in the run.
+type supCountsMsg struct{ tally *triage.Tally }
+
+// supRemovedMsg reports a removal.
+type supRemovedMsg struct {
+	what string
+	err  error
+}
+
+// The counts answer the view's request; topicRuleCounts is "counts per
+// row" here as it is in the rules view, the address keeps them apart.
+var supCountsAddr = address{to: viewSupps, topic: topicRuleCounts}
+
+// suppsModel is the view.
+type suppsModel struct {
+	a       *app
+	rows    []supLine
+	list    listState
+	tally   *triage.Tally // nil until counted
+	confirm bool          // asking whether to remove the selected row
+	back    viewID
+	width   int
+	height  int
+}
+
+// suppsHead is the lines above the rows: the title and the column header.
+const suppsHead = 2
+
+func (s *suppsModel) setSize(w, h int) {
+	if s == nil {
+		return
+	}
+	s.width, s.height = w, h
+	s.list.setHeight(max(h-suppsHead-s.footLines(), 1))
+}
+
+// footLines is what the view keeps under the rows: the selected entry in
+// full, the lints, and the confirmation.
+func (s *suppsModel) footLines() int { return 2 + min(len(s.a.sup.lints()), 3) }
+
+// build lists the entries the console holds (those in force).
+func (s *suppsModel) build() {
+	s.rows = s.rows[:0]
+	for i := range s.a.xs {
+		s.rows = append(s.rows, supLine{x: &s.a.xs[i]})
+	}
+	for i := range s.a.allow {
+		s.rows = append(s.rows, supLine{a: &s.a.allow[i]})
+	}
+	s.list.setLen(len(s.rows))
+	s.setSize(s.width, s.height)
+}
+
+// count tallies, in a command, what each entry hides in the run.
+func (s *suppsModel) count() tea.Cmd {
+	sup, c := s.a.sup, s.a.opts.Collection
+	return s.a.req.ask(supCountsAddr, func() tea.Msg {
+		var ts *triage.Suppressor
+		var hits triage.EventHits
+		if !sup.empty() {
+			ts, hits = sup.s, sup.hits
+		}
+		t := ts.NewTally()
+		fs := c.Findings()
+		for i := range fs {
+			t.Add(&fs[i], hits)
+		}
+		return supCountsMsg{tally: t}
+	})
+}
+
+func (s *suppsModel) onReply(msg tea.Msg) {
+	if c, ok := msg.(supCountsMsg); ok {
+		s.tally = c.tally
+	}
+}
+
+// hides is the HIDES cell of a row.
+func (s *suppsModel) hides(l supLine) string {
+	if s.tally == nil {
+		return "…"
+	}
+	if l.a != nil {
+		return strconv.Itoa(s.tally.Allow[l.a.ID])
+	}
+	return strconv.Itoa(s.tally.Exceptions[l.x.ID])
+}
+
+func (s *suppsModel) selected() (supLine, bool) {
+	if len(s.rows) == 0 || s.list.cursor >= len(s.rows) {
+		return supLine{}, false
+	}
+	return s.rows[s.list.cursor], true
+}
+
+// handleKey: d (or delete) asks to remove the selected entry, y confirms
+// and n or esc cancels; esc leaves, E closes. It claims every key but the
+// global ones.
+func (s *suppsModel) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := s.a.keys
+	if s.confirm {
+		switch {
+		case keyIs(msg, k.Yes):
+			s.confirm = false
+			return s.remove(), true
+		case keyIs(msg, k.No):
+			s.confirm = false
+		}
+		return nil, true
+	}
+	switch {
+	case keyIs(msg, k.Supps), keyIs(msg, k.Back):
+		s.a.nav.show(s.back)
+		return nil, true
+	case isGlobal(msg, k):
+		return nil, false
+	case keyIs(msg, k.Remove):
+		if _, ok := s.selected(); !ok {
+			return nil, true
+		}
+		if _, ok := s.a.opts.Suppressions.(SuppressionRemover); !ok {
+			s.a.lastErr = "entries cannot be removed here: no case file"
+			return nil, true
+		}
+		s.confirm = true
+		return nil, true
+	case keyIs(msg, k.Copy):
+		if l, ok := s.selected(); ok {
+			return s.a.copyValue(l.kind(), l.what()), true
+		}
+		return nil, true
+	}
+	s.list.handleKey(msg, k)
+	return nil, true
+}
+
+// remove deletes the selected entry from the case file; the entries are
+// loaded again after, so every view judges without it.
+func (s *suppsModel) remove() tea.Cmd {
+	l, ok := s.selected()
+	rm, can := s.a.opts.Suppressions.(SuppressionRemover)
+	if !ok || !can {
+		return nil
+	}
+	ctx, id := s.a.ctx, l.id()
+	what := fmt.Sprintf("removed %s %d", l.kind(), id)
+	return func() tea.Msg {
+		var err error
+		if l.a != nil {
+			err = rm.DeleteAllowEntry(ctx, id)
+		} else {
+			err = rm.DeleteException(ctx, id)
+		}
+		return supRemovedMsg{what: what, err: err}
+	}
+}
+
+func (s *suppsModel) position() string { return position(s.list) }
+
+func (s *suppsModel) View() string {
+	st, w := s.a.st, s.width
+	entries := "1 entry"
+	if len(s.rows) != 1 {
+		entries = strconv.Itoa(len(s.rows)) + " entries"
+	}
+	title := "EXCEPTIONS & ALLOWLIST  " + entries + " in force"
+	if s.tally != nil {
+		title += fmt.Sprintf(" · they hide %d of %d findings in this run", s.tally.Hidden, s.tally.Findings)
+	}
+	lines := []string{st.Section.Render(clip(title, w))}
+	idW, kindW, detW, hidesW := 5, 16, 18, 6
+	whatW := max((w-2-idW-1-kindW-1-detW-1-hidesW-1)*2/3, 10)
+	reasonW := max(w-2-idW-1-kindW-1-detW-1-whatW-1-hidesW-1, 6)
+	head := "  " + fitRight("ID", idW) + " " + fit("KIND", kindW) + " " + fit("DETECTOR", detW) + " " + fit("ENTRY", whatW) + " " +
+		fit("REASON", reasonW) + " " + fitRight("HIDES", hidesW)
+	lines = append(lines, st.ColHeader.Render(clip(head, w)))
+	if len(s.rows) == 0 {
+		lines = append(lines, "  "+st.Dim.Render("no exceptions or allowlist entries in force (e and a make them)"))
+	}
+	start, end := s.list.window()
+	for i := start; i < end; i++ {
+		l := s.rows[i]
+		rest := fitRight(strconv.FormatInt(l.id(), 10), idW) + " " + fit(triage.Escape(l.kind()), kindW) + " " +
+			fit(shortDetector(l.detector()), detW) + " " + fit(triage.Escape(l.what()), whatW) + " " +
+			fit(triage.Escape(l.reason()), reasonW) + " " + fitRight(s.hides(l), hidesW)
+		if i == s.list.cursor {
+			lines = append(lines, clip(st.Marker.Render("▸ ")+st.Selected.Render(rest), w))
+		} else {
+			lines = append(lines, clip("  "+rest, w))
+		}
+	}
+	foot := s.footer()
+	for len(lines) < s.height-len(foot) {
+		lines = append(lines, "")
+	}
+	return joinLines(append(lines, foot...), s.height)
+}
+
+// footer is the selected entry in full, what the Suppressor could not
+// apply, and the confirmation when one is asked.
+func (s *suppsModel) footer() []string {
+	st, w := s.a.st, s.width
+	var out []string
+	if l, ok := s.selected(); ok {
+		who := ""
+		created, expires := "", "never"
+		if l.a != nil {
+			who, created = l.a.Author, timeText(l.a.Created)
+			if !l.a.Expires.IsZero() {
+				expires = timeText(l.a.Expires)
+			}
+		} else {
+			who, created = l.x.Author, timeText(l.x.Created)
+			if !l.x.Expires.IsZero() {
+				expires = timeText(l.x.Expires)
+			}
+			if l.x.ListID != "" {
+				who += " · list " + l.x.ListID
+			}
+		}
+		out = append(out, clip(st.Label.Render(triage.Escape(l.kind())+" "+strconv.FormatInt(l.id(), 10)+": ")+triage.Escape(l.what()), w),
+			st.Dim.Render(clip(triage.Escape(fmt.Sprintf("on %s · by %s · made %s · expires %s", l.detector(), who, created, expires)), w)))
+	} else {
+		out = append(out, "", "")
+	}
+	lints := s.a.sup.lints()
+	for i, lt := range lints {
+		if i == 2 && len(lints) > 3 {
+			out = append(out, st.Warn.Render(clip(fmt.Sprintf("… and %d more: picket detect prints them all", len(lints)-2), w)))
+			break
+		}
+		out = append(out, st.Warn.Render(clip(triage.Escape(lintMark()+" "+lt.Detector+": "+lt.Message), w)))
+	}
+	if s.confirm {
+		l, _ := s.selected()
+		out[1] = st.Warn.Render(clip(triage.Escape(fmt.Sprintf("remove %s %d (%s)? y removes it, n keeps it", l.kind(), l.id(), l.what())), w))
+	}
+	return out
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+// openSupps shows the suppressions view and counts what each entry hides.
+func (m *model) openSupps() tea.Cmd {
+	if m.supps == nil {
+		m.supps = &suppsModel{a: m.app}
+	}
+	if m.view != viewSupps {
+		m.supps.back = m.view
+	}
+	m.supps.confirm = false
+	m.supps.tally = nil
+	m.supps.build()
+	m.show(viewSupps)
+	return m.supps.count()
+}
+
+// onSuppressionRemoved reloads the entries after a removal.
+func (m *model) onSuppressionRemoved(msg supRemovedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setErr(msg.err)
+		return nil
+	}
+	m.info = triage.Escape(msg.what)
+	return m.loadSuppressions()
+}

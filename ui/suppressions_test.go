@@ -1,0 +1,156 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"picket/triage"
+)
+
+// listStore is a memStore that removes entries and keeps value lists, as
+// casefile.Store does.
+type listStore struct {
+	*memStore
+	lists triage.ValueLists
+}
+
+func (s *listStore) DeleteException(_ context.Context, id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.xs = slices.DeleteFunc(s.xs, func(x triage.Exception) bool { return x.ID == id })
+	return nil
+}
+
+func (s *listStore) DeleteAllowEntry(_ context.Context, id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.allow = slices.DeleteFunc(s.allow, func(a triage.AllowEntry) bool { return a.ID == id })
+	return nil
+}
+
+func (s *listStore) ValueLists(context.Context) (triage.ValueLists, error) { return s.lists, nil }
+
+func (s *listStore) HasExceptionList(context.Context) (func(triage.ExceptionListRef) bool, error) {
+	return func(r triage.ExceptionListRef) bool { return r.ListID == "held" }, nil
+}
+
+func newListStore(t *testing.T) *listStore {
+	t.Helper()
+	scanners, err := triage.NewValueList("scanners", triage.ListIP, []string{"203.0.113.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &listStore{memStore: newMemStore(), lists: triage.ValueLists{"scanners": scanners}}
+	s.allow = []triage.AllowEntry{{ID: 1, Kind: triage.AllowUserAgent, Value: "curl/8.5.0", Reason: "probe " + hostileUA, Author: "ana", Created: fixedNow}}
+	// The three sqlmap findings cite one kept event each, from an
+	// address on the value list: the list entry hides them.
+	s.xs = []triage.Exception{{ID: 5, Name: "known scanners", Detector: triage.AllDetectors, ListID: "web", Author: "bo", Created: fixedNow,
+		Entries: []triage.ExceptionEntry{{Field: "source.ip", Type: triage.EntryList, Operator: triage.OpIncluded, List: &triage.ListRef{ID: "scanners", Type: "ip"}}}}}
+	return s
+}
+
+// TestSuppressionsView: E lists the entries in force with what each hides
+// in the run, d asks before removing, n keeps, y removes, esc leaves; the
+// value lists and rules' exception lists of the store are applied, and a
+// missing list is shown.
+func TestSuppressionsView(t *testing.T) {
+	store := newListStore(t)
+	o := testOptions(t, nil)
+	o.Store, o.Suppressions = store, store
+	o.RuleExceptionLists = map[string][]triage.ExceptionListRef{"elastic:9a7c3f10-1111-2222-3333-444455556666": {{ListID: "gone"}, {ListID: "held"}}}
+	m := consoleAt(t, o, 140, 30)
+	if got := m.snap.hidden; got != 4 {
+		t.Errorf("hidden %d findings, want 4 (3 by the value list, 1 by the allowlisted user agent)", got)
+	}
+	keys(m, "E")
+	if m.view != viewSupps {
+		t.Fatalf("E showed view %d", m.view)
+	}
+	v := m.View()
+	for _, want := range []string{"EXCEPTIONS & ALLOWLIST", "2 entries in force", "hide 4 of 6 findings", "known scanners: source.ip in list scanners",
+		"allow user_agent", "curl/8.5.0", `probe \x1b[31mevil`, `exception list "gone"`} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "\x1b[31mevil") {
+		t.Error("the view shows a raw escape sequence")
+	}
+	if strings.Contains(v, `"held"`) {
+		t.Error("a held list is reported missing")
+	}
+	hides := func(id string) string {
+		for _, line := range strings.Split(m.View(), "\n") {
+			if f := strings.Fields(strings.TrimLeft(line, "▸ ")); len(f) > 0 && f[0] == id {
+				return f[len(f)-1]
+			}
+		}
+		return ""
+	}
+	if hides("5") != "3" || hides("1") != "1" {
+		t.Errorf("HIDES: exception 5 %q, allow 1 %q; want 3 and 1", hides("5"), hides("1"))
+	}
+
+	keys(m, "d")
+	if !strings.Contains(m.View(), "remove exception 5 (known scanners: source.ip in list scanners)? y removes it") {
+		t.Errorf("d did not ask:\n%s", m.View())
+	}
+	keys(m, "n")
+	if len(store.xs) != 1 || strings.Contains(m.View(), "y removes it") {
+		t.Error("n removed the entry or kept asking")
+	}
+	keys(m, "d", "y")
+	if len(store.xs) != 0 {
+		t.Fatalf("y did not remove exception 5: %v", store.xs)
+	}
+	v = m.View()
+	if !strings.Contains(v, "1 entry in force") || strings.Contains(v, "known scanners") || m.snap.hidden != 1 {
+		t.Errorf("after removal: hidden %d, view:\n%s", m.snap.hidden, v)
+	}
+	if !strings.Contains(m.statusLine(), "removed exception 5") {
+		t.Errorf("status line: %q", m.statusLine())
+	}
+	keys(m, "esc")
+	if m.view != viewQueue {
+		t.Errorf("esc left for view %d", m.view)
+	}
+}
+
+// TestSuppressionsViewReadOnly: without a store that removes, d says so.
+func TestSuppressionsViewReadOnly(t *testing.T) {
+	store := newMemStore()
+	store.allow = []triage.AllowEntry{{ID: 1, Kind: triage.AllowIP, Value: "203.0.113.7"}}
+	m := consoleAt(t, testOptions(t, store), 120, 30)
+	keys(m, "E", "d")
+	if strings.Contains(m.View(), "y removes it") || !strings.Contains(m.lastErr, "cannot be removed") {
+		t.Errorf("d on a read-only store: %q\n%s", m.lastErr, m.View())
+	}
+	if len(store.allow) != 1 {
+		t.Error("the entry went")
+	}
+}
+
+// TestBroadAllowNeedsSecondSave: the dialog warns before it allowlists a
+// stock browser user agent and saves on the second ctrl+s.
+func TestBroadAllowNeedsSecondSave(t *testing.T) {
+	store := newMemStore()
+	m := consoleAt(t, testOptions(t, store), 120, 30)
+	chrome := "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+	runCmd(m, m.openDialog(newAllowDialog(triage.GroupKey{UserAgent: chrome}, "")), 0)
+	keys(m, "ctrl+s")
+	if m.modal != modalDialog || !strings.Contains(m.dialog.err, "ctrl+s again to save anyway: this is a stock Chrome 124") || len(store.allow) != 0 {
+		t.Fatalf("first save: modal %d, err %q, stored %d", m.modal, m.dialog.err, len(store.allow))
+	}
+	keys(m, "ctrl+s")
+	if m.modal != modalNone || len(store.allow) != 1 || store.allow[0].Value != chrome {
+		t.Errorf("second save: modal %d, stored %v", m.modal, store.allow)
+	}
+	// A narrow entry saves at once.
+	runCmd(m, m.openDialog(newAllowDialog(triage.GroupKey{UserAgent: "curl/8.5.0"}, "")), 0)
+	keys(m, "ctrl+s")
+	if m.modal != modalNone || len(store.allow) != 2 {
+		t.Errorf("narrow entry: modal %d, stored %d", m.modal, len(store.allow))
+	}
+}
