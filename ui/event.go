@@ -74,6 +74,9 @@ type eventModel struct {
 	evRows []evidenceRow
 	addrs  int
 	kept   int
+	// addrsAll says addrs is the finding's own count of contributing
+	// addresses (Finding.Sources), not only the kept events'.
+	addrsAll bool
 	// hidden names the exception or allowlist entry that hides the
 	// finding ("" when none does).
 	hidden string
@@ -155,6 +158,13 @@ func (m *eventModel) readEvidence() {
 		m.evRows[i] = row
 	}
 	m.addrs = len(addrs)
+	// The finding itself counts every contributing address, those of
+	// events not kept (or beyond the listed ids) included.
+	if _, n, _ := f.Sources(); n > m.addrs {
+		m.addrs, m.addrsAll = n, true
+	} else {
+		m.addrsAll = false
+	}
 }
 
 // headLines counts the lines above the evidence list: title, reason,
@@ -521,7 +531,7 @@ func (m *eventModel) heading(s string, focused bool) string {
 // evidence event could be read.
 func (m *eventModel) addrScope() string {
 	n := max(m.finding.EventCount, len(m.finding.Evidence))
-	if m.kept == n {
+	if m.kept == n || m.addrsAll {
 		return ""
 	}
 	return " among the " + plural(m.kept, "event") + " kept"
