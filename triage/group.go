@@ -224,8 +224,8 @@ type Grouper struct {
 	// Event reads evidence events for grouping fields the findings do
 	// not carry (see GroupValue); nil when none can be read.
 	Event  func(EventRef) (*Event, bool)
-	groups map[GroupKey]*Group
-	actors map[actorKey]*Group // the default groups again, by a smaller key
+	groups map[GroupKey]*Group // groups of other keys
+	actors map[actorKey]*Group // default groups, by a smaller key
 	shapes map[string]string   // interned signatures
 }
 
@@ -245,10 +245,8 @@ func (gr *Grouper) Add(f *Finding) {
 		// Most groups are one client: a small key hashes faster.
 		ak := actorKey{f.SourceIP, f.UserAgent}
 		if g = gr.actors[ak]; g == nil {
-			k := GroupKey{SourceIP: f.SourceIP, UserAgent: f.UserAgent}
-			g = &Group{Key: k, Attrs: f.Attrs}
+			g = &Group{Key: GroupKey{SourceIP: f.SourceIP, UserAgent: f.UserAgent}, Attrs: f.Attrs}
 			gr.actors[ak] = g
-			gr.groups[k] = g
 		}
 	} else {
 		k := KeyFor(f, gr.By, gr.Event)
@@ -265,15 +263,23 @@ func (gr *Grouper) Add(f *Finding) {
 }
 
 // Len is how many groups the Grouper holds.
-func (gr *Grouper) Len() int { return len(gr.groups) }
+func (gr *Grouper) Len() int { return len(gr.groups) + len(gr.actors) }
+
+// each calls fn with every group held, in no order.
+func (gr *Grouper) each(fn func(*Group)) {
+	for _, g := range gr.actors {
+		fn(g)
+	}
+	for _, g := range gr.groups {
+		fn(g)
+	}
+}
 
 // Take returns the groups held, in no order, and forgets them: a run too
 // large to hold every group writes them out and goes on (triage/spill).
 func (gr *Grouper) Take() []*Group {
-	out := make([]*Group, 0, len(gr.groups))
-	for _, g := range gr.groups {
-		out = append(out, g)
-	}
+	out := make([]*Group, 0, gr.Len())
+	gr.each(func(g *Group) { out = append(out, g) })
 	gr.groups, gr.actors = nil, nil
 	return out
 }
@@ -283,10 +289,8 @@ func (gr *Grouper) Take() []*Group {
 // highest severity, then highest summed risk, then most findings, then by
 // key for a stable order.
 func (gr *Grouper) Groups() []*Group {
-	out := make([]*Group, 0, len(gr.groups))
-	for _, g := range gr.groups {
-		out = append(out, g)
-	}
+	out := make([]*Group, 0, gr.Len())
+	gr.each(func(g *Group) { out = append(out, g) })
 	SortGroups(out)
 	return out
 }
