@@ -1,5 +1,9 @@
 package casefile
 
+// Why this file is long: it is every statement on the cases table and the
+// items linked to cases, kept beside each other so the transactions that
+// touch several of them read in one place.
+
 import (
 	"context"
 	"database/sql"

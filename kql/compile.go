@@ -1,5 +1,9 @@
 package kql
 
+// Why this file is long: it compiles every kind of node of the grammar to
+// its evaluator, one case per kind, and the cases share helpers; split by
+// node kind the rules for types and case would be repeated.
+
 import (
 	"strconv"
 	"strings"

@@ -1,5 +1,9 @@
 package kql
 
+// Why this file is long: it is the whole Kibana Query Language grammar as
+// one recursive-descent parser; the grammar reads best in one place, in
+// the order Kibana's own grammar gives it.
+
 import (
 	"strings"
 	"time"

@@ -1,5 +1,10 @@
 package kql
 
+// Why this file is long: the literals a query requires and the byte search
+// that looks for them (through JSON escapes and other spellings of numbers)
+// must be argued sound together: a line is dropped only when both agree it
+// cannot match.
+
 import (
 	"bytes"
 	"math"

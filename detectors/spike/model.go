@@ -1,5 +1,10 @@
 package spike
 
+// Why this file is long: it is one algorithm, the model's state and its
+// update rule (baseline, seasonal terms, dispersion, damping of what it
+// reports). Split by concept, each piece would only make sense beside the
+// others.
+
 import (
 	"math"
 	"slices"

@@ -1,5 +1,8 @@
 package demo
 
+// Why this file is long: it is data, one short function per planted attack
+// of this family; splitting it would separate attacks that share helpers.
+
 import (
 	"net/netip"
 	"net/url"

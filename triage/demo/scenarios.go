@@ -1,5 +1,9 @@
 package demo
 
+// Why this file is long: it is the table of planted scenarios (what each
+// plants, when, from where, and how to recognise its evidence) and the
+// first family of attacks; the table is meant to be read in one place.
+
 import (
 	"math/rand/v2"
 	"net/netip"

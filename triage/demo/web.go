@@ -1,5 +1,9 @@
 package demo
 
+// Why this file is long: it is the benign web shop, the traffic every
+// detector must stay quiet on, generated persona by persona; the personas
+// share the visit model defined here.
+
 import (
 	"math/rand/v2"
 	"net/netip"

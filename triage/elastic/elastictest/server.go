@@ -16,6 +16,9 @@
 // exists, wildcard, prefix and query_string on one field.
 package elastictest
 
+// Why this file is long: it is one fake server, each route a short handler
+// over the same in-memory indices.
+
 import (
 	"bytes"
 	"encoding/json"
