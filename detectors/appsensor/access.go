@@ -1,7 +1,6 @@
 package appsensor
 
 import (
-	"container/list"
 	"fmt"
 	"hash/maphash"
 	"net/netip"
@@ -147,7 +146,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 // is not ACE4, a 403 on a route the actor never saw is.
 type ace4 struct {
 	*windowPoint
-	reached *lru[*routeSet]
+	reached *table[string, routeSet]
 	actor   *actorMemo
 }
 
@@ -180,24 +179,25 @@ func (r *routeSet) has(route string) bool {
 	return slices.Contains(r.hashes, maphash.String(routeSeed, route))
 }
 
+func (a *ace4) Lints() []triage.Lint {
+	return append(a.windowPoint.Lints(), evictionLint(a.info.ID, a.reached.evicted, fmt.Sprintf("more than %d actors with routes reached", a.maxActors),
+		"the routes the actor seen least recently had reached were forgotten (a 403 there may then count)")...)
+}
+
 func newACE4(w *windowPoint, am *actorMemo, maxActors int) *ace4 {
-	a := &ace4{windowPoint: w, reached: newLRU[*routeSet](maxActors), actor: am}
+	a := &ace4{windowPoint: w, reached: newTable[string, routeSet](maxActors), actor: am}
 	w.qualify = func(ev *triage.Event) (string, string, bool) {
 		actor := am.key(ev)
 		route := routeKey(ev)
 		if ev.StatusCode >= 200 && ev.StatusCode < 400 {
-			set, _ := a.reached.get(actor)
-			if set == nil {
-				set = &routeSet{}
-				a.reached.put(actor, set)
-			}
+			set, _ := a.reached.upsert(actor)
 			set.add(route)
 			return "", "", false
 		}
 		if !strings.EqualFold(ev.Method, "POST") || ev.StatusCode != 403 {
 			return "", "", false
 		}
-		if set, ok := a.reached.get(actor); ok && set.has(route) {
+		if set := a.reached.get(actor); set != nil && set.has(route) {
 			return "", "", false
 		}
 		return actor, route, true
@@ -223,7 +223,7 @@ type sessionPoint struct {
 	*point
 	id       string
 	sess     []string
-	sessions *lru[*sessionState]
+	sessions *table[string, sessionState]
 }
 
 func newSessionPoint(id string, sess []string, maxSessions int) *sessionPoint {
@@ -231,10 +231,15 @@ func newSessionPoint(id string, sess []string, maxSessions int) *sessionPoint {
 		"SE5": "one session used from a different network (IPv4 /24, IPv6 /48)",
 		"SE6": "the user agent changes within one session",
 	}[id]
-	s := &sessionPoint{id: id, sess: sess, sessions: newLRU[*sessionState](maxSessions)}
+	s := &sessionPoint{id: id, sess: sess, sessions: newTable[string, sessionState](maxSessions)}
 	s.point = &point{b: newBursts(pointInfo(id, summary), "request")}
 	s.point.check = s.check
 	return s
+}
+
+func (s *sessionPoint) Lints() []triage.Lint {
+	return append(s.point.Lints(), evictionLint(s.b.info.ID, s.sessions.evicted, fmt.Sprintf("more than %d sessions at once", s.sessions.limit),
+		"the session seen least recently was forgotten (its next request starts it afresh)")...)
 }
 
 // networkOf returns the /24 or /48 an address belongs to: mobile users
@@ -254,9 +259,9 @@ func (s *sessionPoint) check(ev *triage.Event) (string, bool) {
 	if sid == "" || !ev.SourceIP.IsValid() {
 		return "", false
 	}
-	st, ok := s.sessions.get(sid)
-	if !ok {
-		s.sessions.put(sid, &sessionState{prefix: networkOf(ev.SourceIP), ua: ev.UserAgent})
+	st, added := s.sessions.upsert(sid)
+	if added {
+		*st = sessionState{prefix: networkOf(ev.SourceIP), ua: ev.UserAgent}
 		return "", false
 	}
 	switch s.id {
@@ -286,47 +291,3 @@ func short(s string) string {
 	}
 	return s
 }
-
-// lru is a bounded map that forgets the least recently used key.
-type lru[V any] struct {
-	max   int
-	items map[string]*list.Element
-	order *list.List
-}
-
-type lruEntry[V any] struct {
-	key string
-	val V
-}
-
-func newLRU[V any](max int) *lru[V] {
-	if max <= 0 {
-		max = DefaultMaxActors
-	}
-	return &lru[V]{max: max, items: map[string]*list.Element{}, order: list.New()}
-}
-
-func (l *lru[V]) get(k string) (V, bool) {
-	if e, ok := l.items[k]; ok {
-		l.order.MoveToFront(e)
-		return e.Value.(*lruEntry[V]).val, true
-	}
-	var zero V
-	return zero, false
-}
-
-func (l *lru[V]) put(k string, v V) {
-	if e, ok := l.items[k]; ok {
-		e.Value.(*lruEntry[V]).val = v
-		l.order.MoveToFront(e)
-		return
-	}
-	if len(l.items) >= l.max {
-		old := l.order.Back()
-		l.order.Remove(old)
-		delete(l.items, old.Value.(*lruEntry[V]).key)
-	}
-	l.items[k] = l.order.PushFront(&lruEntry[V]{key: k, val: v})
-}
-
-func (l *lru[V]) len() int { return len(l.items) }

@@ -511,122 +511,6 @@ func closeFinding(f *triage.Finding, reason, id string) triage.Finding {
 }
 
 // ---------------------------------------------------------------------------
-// Bounded tables.
-
-// ltable is a bounded map from K to V that forgets the least recently
-// used key once full. Values live inside the table, in chunks that never
-// move (so a *V stays valid until its key is forgotten), linked by index:
-// using a key allocates nothing.
-type ltable[K comparable, V any] struct {
-	idx        map[K]int32
-	chunks     []*[ltChunk]ltEntry[K, V]
-	n          int32 // slots in use
-	head, tail int32 // most and least recently used; -1 when empty
-	max        int
-	gen        uint64 // moves to the front so far
-	evicted    int
-	onEvict    func(K, *V) // sees a value just before its slot is reused
-}
-
-const ltChunk = 256
-
-type ltEntry[K comparable, V any] struct {
-	key        K
-	prev, next int32
-	gen        uint64 // t.gen when last moved to the front
-	val        V
-}
-
-func newTable[K comparable, V any](limit int) *ltable[K, V] {
-	return &ltable[K, V]{idx: make(map[K]int32, min(limit, 1024)), head: -1, tail: -1, max: max(limit, 1)}
-}
-
-func (t *ltable[K, V]) len() int { return len(t.idx) }
-
-func (t *ltable[K, V]) ent(i int32) *ltEntry[K, V] { return &t.chunks[i/ltChunk][i%ltChunk] }
-
-// get returns k's value and marks it used; nil when absent. An entry
-// moved to the front less than max/4 moves ago is still in the front
-// quarter, far from eviction, and stays where it is: the order of the
-// rest is exact LRU, and a busy key costs no relinking.
-func (t *ltable[K, V]) get(k K) *V {
-	i, ok := t.idx[k]
-	if !ok {
-		return nil
-	}
-	e := t.ent(i)
-	if t.gen-e.gen > uint64(t.max/4) {
-		t.unlink(i)
-		t.pushFront(i)
-	}
-	return &e.val
-}
-
-// peek returns k's value without marking it used.
-func (t *ltable[K, V]) peek(k K) *V {
-	if i, ok := t.idx[k]; ok {
-		return &t.ent(i).val
-	}
-	return nil
-}
-
-// add inserts k (which must be absent) with a zero value, forgetting the
-// least recently used key when the table is full.
-func (t *ltable[K, V]) add(k K) *V {
-	var i int32
-	if int(t.n) < t.max {
-		i = t.n
-		t.n++
-		if int(i/ltChunk) == len(t.chunks) {
-			t.chunks = append(t.chunks, new([ltChunk]ltEntry[K, V]))
-		}
-	} else {
-		i = t.tail
-		t.unlink(i)
-		old := t.ent(i)
-		delete(t.idx, old.key)
-		t.evicted++
-		if t.onEvict != nil {
-			t.onEvict(old.key, &old.val)
-		}
-	}
-	e := t.ent(i)
-	*e = ltEntry[K, V]{key: k, prev: -1, next: -1}
-	t.idx[k] = i
-	t.pushFront(i)
-	return &e.val
-}
-
-func (t *ltable[K, V]) unlink(i int32) {
-	e := t.ent(i)
-	if e.prev >= 0 {
-		t.ent(e.prev).next = e.next
-	} else {
-		t.head = e.next
-	}
-	if e.next >= 0 {
-		t.ent(e.next).prev = e.prev
-	} else {
-		t.tail = e.prev
-	}
-	e.prev, e.next = -1, -1
-}
-
-func (t *ltable[K, V]) pushFront(i int32) {
-	e := t.ent(i)
-	t.gen++
-	e.gen = t.gen
-	e.prev, e.next = -1, t.head
-	if t.head >= 0 {
-		t.ent(t.head).prev = i
-	}
-	t.head = i
-	if t.tail < 0 {
-		t.tail = i
-	}
-}
-
-// ---------------------------------------------------------------------------
 // Who contributed.
 
 // maxTrackedActors bounds the per-route list of distinct contributors;
@@ -791,17 +675,24 @@ type lpend struct {
 // is already open go straight through.
 type gate struct {
 	b         *bursts
-	pending   map[actor][]lpend
+	pending   *table[actor, []lpend] // nil until a hit waits
 	lastSweep time.Time
 }
 
 func (g *gate) hit(ev *triage.Event, detail string, need int, still func() bool, emit func(triage.Finding)) {
 	k := actor{ev.SourceIP, ev.UserAgent}
-	if cur := g.b.open[k]; need <= 1 || (cur != nil && ev.Timestamp.Sub(cur.f.End) <= burstGap) {
+	if cur := g.b.open.peek(k); need <= 1 || (cur != nil && ev.Timestamp.Sub(cur.f.End) <= burstGap) {
 		g.b.hit(ev, detail, emit)
 		return
 	}
-	ps := g.pending[k]
+	if g.pending == nil {
+		g.pending = newTable[actor, []lpend](maxGated)
+	}
+	slot := g.pending.get(k)
+	var ps []lpend
+	if slot != nil {
+		ps = *slot
+	}
 	cut := 0
 	for cut < len(ps) && ev.Timestamp.Sub(ps[cut].at) > gateWindow {
 		cut++
@@ -817,16 +708,13 @@ func (g *gate) hit(ev *triage.Event, detail string, need int, still func() bool,
 		ps = live
 	}
 	if len(ps) < need {
-		if g.pending == nil {
-			g.pending = make(map[actor][]lpend)
+		if slot == nil {
+			slot = g.pending.add(k) // when full, the actor waiting longest is dropped
 		}
-		if _, ok := g.pending[k]; !ok && len(g.pending) >= maxGated {
-			g.sweep(ev.Timestamp, true)
-		}
-		g.pending[k] = ps
+		*slot = ps
 		return
 	}
-	delete(g.pending, k)
+	g.pending.remove(k)
 	for _, p := range ps[:len(ps)-1] {
 		// Only the fields bursts read: who, when, which event.
 		g.b.hit(&triage.Event{ID: p.id, Timestamp: p.at, SourceIP: k.ip, UserAgent: k.ua, UserName: p.user}, p.detail, emit)
@@ -834,17 +722,38 @@ func (g *gate) hit(ev *triage.Event, detail string, need int, still func() bool,
 	g.b.hit(ev, detail, emit)
 }
 
+// waiting counts the actors with hits below the gate.
+func (g *gate) waiting() int {
+	if g.pending == nil {
+		return 0
+	}
+	return g.pending.len()
+}
+
 // sweep forgets hits that can no longer reach their gate.
-func (g *gate) sweep(now time.Time, force bool) {
-	if !force && (now.IsZero() || now.Sub(g.lastSweep) < gateWindow) {
+func (g *gate) sweep(now time.Time) {
+	if g.pending == nil || now.IsZero() || now.Sub(g.lastSweep) < gateWindow {
 		return
 	}
 	g.lastSweep = now
-	for k, ps := range g.pending {
-		if len(ps) == 0 || now.Sub(ps[len(ps)-1].at) > gateWindow || force && len(g.pending) >= maxGated {
-			delete(g.pending, k)
+	var stale []actor
+	g.pending.oldest(func(k actor, ps *[]lpend) bool {
+		if len(*ps) == 0 || now.Sub((*ps)[len(*ps)-1].at) > gateWindow {
+			stale = append(stale, k)
 		}
+		return true
+	})
+	for _, k := range stale {
+		g.pending.remove(k)
 	}
+}
+
+func (g *gate) lints() []triage.Lint {
+	if g.pending == nil {
+		return nil
+	}
+	return evictionLint(g.b.info.ID, g.pending.evicted, fmt.Sprintf("more than %d actors with hits waiting for company at once", maxGated),
+		"the waiting hits of the actor seen least recently were dropped")
 }
 
 // learnedPoint is RE1, RE3, RE4, RE5, RE6 or RE7: a per-request point
@@ -873,9 +782,9 @@ func (p *learnedPoint) Observe(ev *triage.Event, emit func(triage.Finding)) {
 			return
 		}
 	}
-	if (len(p.b.open) > 0 || len(p.g.pending) > 0) && p.tick.due(ev.Timestamp) {
+	if (p.b.open.len() > 0 || p.g.waiting() > 0) && p.tick.due(ev.Timestamp) {
 		p.b.observeTime(ev.Timestamp, emit)
-		p.g.sweep(ev.Timestamp, false)
+		p.g.sweep(ev.Timestamp)
 	}
 }
 
@@ -905,10 +814,11 @@ func (p *learnedPoint) Flush(emit func(triage.Finding)) {
 }
 
 func (p *learnedPoint) Lints() []triage.Lint {
-	if p.lints == nil {
-		return nil
+	var out []triage.Lint
+	if p.lints != nil {
+		out = p.lints()
 	}
-	return p.lints()
+	return append(append(out, p.b.lints()...), p.g.lints()...)
 }
 
 // warmupLint words the "not judged yet" lint every learned point reports.

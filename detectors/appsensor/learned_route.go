@@ -269,7 +269,7 @@ type routeModel struct {
 	o      LearnOptions
 	sh     *learnShared
 	cache  *partsCache
-	res    *ltable[uint64, resStat] // by hash of the resource path
+	res    *table[uint64, resStat] // by hash of the resource path
 	ignore map[string]bool
 	site   siteStat
 
@@ -300,7 +300,7 @@ func newRouteModel(o LearnOptions, sh *learnShared, cache *partsCache) *routeMod
 	for _, n := range o.IgnoreParams {
 		ig[strings.ToLower(n)] = true
 	}
-	m := &routeModel{o: o, sh: sh, cache: cache, res: newTable[uint64, resStat](o.MaxRoutes), ignore: ig,
+	m := &routeModel{o: o, sh: sh, cache: cache, res: newTable[uint64, resStat](o.MaxRoutes).approximate(), ignore: ig,
 		login: lowerAll(o.LoginMarkers), logout: lowerAll(o.LogoutMarkers)}
 	m.res.onEvict = func(_ uint64, r *resStat) {
 		if m.onDrop != nil {

@@ -116,13 +116,13 @@ func (p *loginFieldPoint) Observe(ev *triage.Event, emit func(triage.Finding)) {
 // learned (AE11 reports it; one line for both points).
 func (p *loginFieldPoint) Lints() []triage.Lint {
 	if p.info().ID != "appsensor:AE11" || p.l.unjudged == 0 {
-		return nil
+		return p.b.lints()
 	}
-	return []triage.Lint{{
+	return append(p.b.lints(), triage.Lint{
 		Detector: "appsensor:AE10,AE11",
 		Message:  fmt.Sprintf("%d captured login bodies were not judged for extra or missing fields: the usual field set needs %d clean logins from %d users first", p.l.unjudged, loginMinAttempts, loginMinActors),
 		Count:    p.l.unjudged,
-	}}
+	})
 }
 
 func (p *point) info() triage.DetectorInfo { return p.b.info }

@@ -99,6 +99,8 @@ func (p *point) Observe(ev *triage.Event, emit func(triage.Finding)) {
 
 func (p *point) Flush(emit func(triage.Finding)) { p.b.flushAll(emit) }
 
+func (p *point) Lints() []triage.Lint { return p.b.lints() }
+
 // pointInfo describes a running point from its catalogue entry: AppSensor's
 // class sets the severity (an Attack needs tools or intent; a Suspicious
 // hit may be an honest mistake).

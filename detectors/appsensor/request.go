@@ -169,8 +169,12 @@ func appendJSON(parts []Part, v *fastjson.Value, name string, depth int) []Part 
 type partsCache struct {
 	ev    *triage.Event
 	parts []Part
-	memo  map[memoKey]bool
+	memo  *table[memoKey, bool]
 }
+
+// maxMemo bounds the memoised verdicts: the distinct user agents and
+// referers of a busy day fit.
+const maxMemo = 8192
 
 // check names an expensive value test whose verdicts are memoised.
 type check uint8
@@ -193,15 +197,14 @@ func (c *partsCache) test(k check, p Part, fn func(string) bool) bool {
 		return fn(p.Value)
 	}
 	key := memoKey{k, p.Value}
-	if v, ok := c.memo[key]; ok {
-		return v
+	if c.memo == nil {
+		c.memo = newTable[memoKey, bool](maxMemo).approximate()
 	}
-	if c.memo == nil || len(c.memo) >= 8192 {
-		c.memo = make(map[memoKey]bool, 1024)
+	v, added := c.memo.upsert(key)
+	if added {
+		*v = fn(p.Value)
 	}
-	v := fn(p.Value)
-	c.memo[key] = v
-	return v
+	return *v
 }
 
 func (c *partsCache) get(ev *triage.Event) []Part {
