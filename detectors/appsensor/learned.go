@@ -665,9 +665,10 @@ const maxGated = 20000
 
 // lpend is a hit waiting for enough company to be reported.
 type lpend struct {
-	id, user, detail string
-	at               time.Time
-	still            func() bool // re-checks the verdict before reporting; nil means keep
+	ref          triage.EventRef
+	user, detail string
+	at           time.Time
+	still        func() bool // re-checks the verdict before reporting; nil means keep
 }
 
 // gate holds a point's hits per actor until `need` of them fall within
@@ -697,7 +698,7 @@ func (g *gate) hit(ev *triage.Event, detail string, need int, still func() bool,
 	for cut < len(ps) && ev.Timestamp.Sub(ps[cut].at) > gateWindow {
 		cut++
 	}
-	ps = append(ps[cut:], lpend{id: ev.ID, user: ev.UserName, detail: detail, at: ev.Timestamp, still: still})
+	ps = append(ps[cut:], lpend{ref: ev.Ref(), user: ev.UserName, detail: detail, at: ev.Timestamp, still: still})
 	if len(ps) >= need {
 		live := ps[:0]
 		for _, p := range ps {
@@ -717,7 +718,7 @@ func (g *gate) hit(ev *triage.Event, detail string, need int, still func() bool,
 	g.pending.remove(k)
 	for _, p := range ps[:len(ps)-1] {
 		// Only the fields bursts read: who, when, which event.
-		g.b.hit(&triage.Event{ID: p.id, Timestamp: p.at, SourceIP: k.ip, UserAgent: k.ua, UserName: p.user}, p.detail, emit)
+		g.b.hit(&triage.Event{ID: p.ref.ID, Seq: p.ref.Seq, Timestamp: p.at, SourceIP: k.ip, UserAgent: k.ua, UserName: p.user}, p.detail, emit)
 	}
 	g.b.hit(ev, detail, emit)
 }
