@@ -56,7 +56,7 @@ func isDenied(status int, codes ...int) bool {
 }
 
 func isWrite(method string) bool {
-	switch strings.ToUpper(method) {
+	switch upperMethod(method) {
 	case "POST", "PUT", "PATCH", "DELETE":
 		return true
 	}

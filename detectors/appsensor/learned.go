@@ -279,34 +279,9 @@ func (s *learnShared) isStatic(ev *triage.Event) bool {
 	if s.done&factStatic == 0 {
 		s.done |= factStatic
 		path, _, _ := s.resource(ev)
-		s.static = staticPath(path)
+		s.static = isStatic(path)
 	}
 	return s.static
-}
-
-// actorHash hashes the actor as actorKey names it (user, else session,
-// else address) without building the key string. The hash is
-// deterministic, so the actor estimates in reasons are the same on every
-// run; 0 means no actor.
-func actorHash(ev *triage.Event, sess []string) uint64 {
-	var h uint64
-	switch {
-	case ev.UserName != "":
-		h = hashString(hashSeed^'u', ev.UserName)
-	default:
-		if s := sessionID(ev, sess); s != "" {
-			h = hashString(hashSeed^'s', s)
-		} else if a := ev.SourceIP; a.Is4() {
-			b := a.As4()
-			h = hashString(hashSeed^'4', string(b[:]))
-		} else if a.IsValid() {
-			b := a.As16()
-			h = hashString(hashSeed^'6', string(b[:]))
-		} else {
-			return 0
-		}
-	}
-	return h | 1
 }
 
 const hashSeed = 0x243f6a8885a308d3
@@ -342,23 +317,12 @@ func isHTTPRequest(ev *triage.Event) bool {
 
 func isClean(status int) bool { return status >= 200 && status < 400 }
 
-// upperMethod returns the method in upper case, allocating only for the
-// lower-case methods of ECS before 1.6.
-func upperMethod(m string) string {
-	for i := 0; i < len(m); i++ {
-		if 'a' <= m[i] && m[i] <= 'z' {
-			return strings.ToUpper(m)
-		}
-	}
-	return m
-}
-
 // resourceOf returns the path template a request addressed, without its
 // method: the template of transaction.name ("GET /products/:id" gives
 // "/products/:id"), else the path with ids normalised. Requests the router
 // refused (405, "TRACE unknown route") thus land on the same resource as
 // the successful requests that taught it, as long as the template's
-// placeholders look like normalizePath's (":id", ":uuid").
+// placeholders look like normPath's (":id", ":uuid").
 func resourceOf(ev *triage.Event) string {
 	if r := ev.Route; r != "" {
 		if r[0] == '/' {
@@ -384,55 +348,12 @@ func isMethodToken(s string) bool {
 	return len(s) <= 16
 }
 
-// normPath is normalizePath without its allocations when no segment is an
-// id, which is most paths.
-func normPath(p string) string {
-	for rest := p; rest != ""; {
-		var seg string
-		seg, rest, _ = strings.Cut(rest, "/")
-		if seg != "" && (isDigits(seg) || isUUID(seg) || (len(seg) >= 12 && isHexString(seg))) {
-			return normalizePath(p)
-		}
-	}
-	if p == "" {
-		return "/"
-	}
-	return p
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// staticPath is isStatic with a cheap first test: most dynamic paths have
-// no dot in their last segment and no asset prefix.
-func staticPath(p string) bool {
-	for i := len(p) - 1; i >= 0 && p[i] != '/'; i-- {
-		if p[i] == '.' {
-			return isStatic(p)
-		}
-	}
-	if len(p) < 8 {
-		return false
-	}
-	switch p[1] | 0x20 {
-	case 's':
-		return hasPrefixFoldASCII(p, "/static/")
-	case 'a':
-		return hasPrefixFoldASCII(p, "/assets/")
-	case 'i':
-		return hasPrefixFoldASCII(p, "/images/")
-	}
-	return false
-}
-
 func hasPrefixFoldASCII(s, prefix string) bool {
 	return len(s) >= len(prefix) && containsFoldASCII(s[:len(prefix)], prefix)
+}
+
+func hasSuffixFoldASCII(s, suffix string) bool {
+	return len(s) >= len(suffix) && containsFoldASCII(s[len(s)-len(suffix):], suffix)
 }
 
 // containsFoldASCII reports whether s contains sub (lower-case ASCII),

@@ -381,7 +381,7 @@ func (m *routeModel) step(ev *triage.Event) *routeVerdict {
 // route (by marker in the path), a static asset, or another transaction.
 func (m *routeModel) classify(path, method string) uint8 {
 	switch {
-	case staticPath(path):
+	case isStatic(path):
 		return kindSkip
 	case method == "HEAD" || method == "OPTIONS":
 		return kindSkip

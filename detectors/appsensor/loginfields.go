@@ -2,6 +2,7 @@ package appsensor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"picket/triage"
@@ -166,7 +167,7 @@ func newLoginFields(lp *loginParser, sess []string) (ae10, ae11 *loginFieldPoint
 		if len(gone) == 0 {
 			return "", false
 		}
-		sortStrings(gone)
+		slices.Sort(gone)
 		return fmt.Sprintf("login without field %s, which %d clean logins carried", strings.Join(gone, ", "), l.logins), true
 	}
 	return &loginFieldPoint{extra, l}, &loginFieldPoint{missing, l}

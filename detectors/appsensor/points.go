@@ -151,7 +151,7 @@ func newRE2(extra []string) *point {
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
 		// ECS before 1.6 stored methods in lower case, so case is ignored:
 		// otherwise every request of older data would fire.
-		if ev.Method == "" || allowed[ev.Method] || allowed[strings.ToUpper(ev.Method)] {
+		if ev.Method == "" || allowed[upperMethod(ev.Method)] {
 			return "", false
 		}
 		return "method " + clip(ev.Method, 24), true
