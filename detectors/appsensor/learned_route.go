@@ -300,7 +300,7 @@ func newRouteModel(o LearnOptions, sh *learnShared, cache *partsCache) *routeMod
 	for _, n := range o.IgnoreParams {
 		ig[strings.ToLower(n)] = true
 	}
-	m := &routeModel{o: o, sh: sh, cache: cache, res: newTable[uint64, resStat](o.MaxRoutes).approximate(), ignore: ig,
+	m := &routeModel{o: o, sh: sh, cache: cache, res: newTable[uint64, resStat](o.MaxRoutes).approximate(o.MaxRoutes / 4), ignore: ig,
 		login: lowerAll(o.LoginMarkers), logout: lowerAll(o.LogoutMarkers)}
 	m.res.onEvict = func(_ uint64, r *resStat) {
 		if m.onDrop != nil {

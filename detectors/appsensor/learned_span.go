@@ -63,7 +63,7 @@ type cie2 struct {
 
 func newCIE2(o LearnOptions) *cie2 {
 	info := pointInfo("CIE2", fmt.Sprintf("an APM db span whose span.db.rows_affected is over %g times the learned 99th percentile for its transaction and statement, and at least %d rows (learned from %d spans)", o.CIE2Factor, o.CIE2Floor, o.MinRequests))
-	return &cie2{o: o, b: newBursts(info, "query"), stats: newTable[string, rowsHist](o.MaxRoutes).approximate()}
+	return &cie2{o: o, b: newBursts(info, "query"), stats: newTable[string, rowsHist](o.MaxRoutes).approximate(o.MaxRoutes / 4)}
 }
 
 func (c *cie2) Info() triage.DetectorInfo { return c.b.info }

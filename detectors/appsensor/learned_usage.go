@@ -69,7 +69,7 @@ type ut1 struct {
 func newUT1(o LearnOptions, sh *learnShared) *ut1 {
 	info := pointInfo("UT1", fmt.Sprintf("a visit of %d or more dynamic requests over %d or more route templates without a single static asset, where %.0f%% of other actors' comparable visits fetch them (learned from %d such visits; self-declared crawlers ignored)",
 		o.UT1Requests, o.UT1Routes, 100*ut1StaticShare, o.UT1MinVisits))
-	u := &ut1{o: o, sh: sh, info: info, visits: newTable[uint64, visit](o.MaxActors).approximate(), open: map[uint64]*ut1Open{}}
+	u := &ut1{o: o, sh: sh, info: info, visits: newTable[uint64, visit](o.MaxActors).approximate(o.MaxActors / 4), open: map[uint64]*ut1Open{}}
 	u.visits.onEvict = func(k uint64, v *visit) { u.endVisit(k, v) }
 	return u
 }
@@ -259,7 +259,7 @@ type userTrend struct {
 }
 
 func newUserTrend(id, summary string, o LearnOptions, floor, maxEntries int, noun string) *userTrend {
-	u := &userTrend{id: id, info: pointInfo(id, summary), o: o, floor: floor, noun: noun, table: newTable[uint64, dayCount](maxEntries).approximate(), drafts: map[uint64]*userDraft{}}
+	u := &userTrend{id: id, info: pointInfo(id, summary), o: o, floor: floor, noun: noun, table: newTable[uint64, dayCount](maxEntries).approximate(maxEntries / 4), drafts: map[uint64]*userDraft{}}
 	u.table.onEvict = func(k uint64, e *dayCount) { u.closeDay(k, e) }
 	return u
 }

@@ -198,7 +198,8 @@ func (c *partsCache) test(k check, p Part, fn func(string) bool) bool {
 	}
 	key := memoKey{k, p.Value}
 	if c.memo == nil {
-		c.memo = newTable[memoKey, bool](maxMemo).approximate()
+		// Verdicts are never wrong, only forgotten: order barely matters.
+		c.memo = newTable[memoKey, bool](maxMemo).approximate(maxMemo / 2)
 	}
 	v, added := c.memo.upsert(key)
 	if added {

@@ -47,11 +47,12 @@ func newTable[K comparable, V any](limit int) *table[K, V] {
 }
 
 // approximate lets get leave an entry where it is when it moved to the
-// front less than limit/4 moves ago: it is still in the front quarter, far
-// from eviction, and a busy key then costs no relinking. The order of the
-// rest stays exact. Only for tables that are never walked by age.
-func (t *table[K, V]) approximate() *table[K, V] {
-	t.slack = uint64(t.limit / 4)
+// front at most slack moves ago: it is still near the front, far from
+// eviction, and a busy key then costs no relinking (relinking touches two
+// other entries, which is most of a lookup's cost). The order of the rest
+// stays exact. Only for tables that are never walked by age.
+func (t *table[K, V]) approximate(slack int) *table[K, V] {
+	t.slack = uint64(max(slack, 0))
 	return t
 }
 

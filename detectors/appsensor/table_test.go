@@ -160,7 +160,7 @@ func TestTableValuesStay(t *testing.T) {
 // after its last move stays put; the rest keeps exact order, and the cap
 // holds.
 func TestTableApproximate(t *testing.T) {
-	tb := newTable[string, int](8).approximate() // slack 2
+	tb := newTable[string, int](8).approximate(2)
 	for _, k := range []string{"a", "b", "c", "d"} {
 		tb.add(k)
 	}
@@ -202,7 +202,7 @@ func BenchmarkTableGet(b *testing.B) {
 		b.Run(fmt.Sprintf("approximate=%v", approx), func(b *testing.B) {
 			tb := newTable[uint64, int](4096)
 			if approx {
-				tb.approximate()
+				tb.approximate(1024)
 			}
 			for i := range uint64(4096) {
 				tb.add(i)
