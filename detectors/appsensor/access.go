@@ -63,6 +63,12 @@ func isWrite(method string) bool {
 	return false
 }
 
+func isRead(method string) bool { return !isWrite(method) }
+
+// writeMethod returns the request's write method, if any of its methods is
+// one.
+func writeMethod(ev *triage.Event) (string, bool) { return anyOf(ev, fieldMethod, ev.Method, isWrite) }
+
 func newAccessPoints(opts Options) []triage.Detector {
 	ao := opts.Actor.withDefaults()
 	sess := opts.sessionCookies()
@@ -76,7 +82,10 @@ func newAccessPoints(opts Options) []triage.Detector {
 
 	ace1 := mk("ACE1", "403/404 answers while one actor walks object ids on a route", ao.ACE1, true)
 	ace1.qualify = func(ev *triage.Event) (string, string, bool) {
-		if isWrite(ev.Method) || !isDenied(ev.StatusCode, 403, 404) {
+		if !isDenied(ev.StatusCode, 403, 404) {
+			return "", "", false
+		}
+		if _, read := anyOf(ev, fieldMethod, ev.Method, isRead); !read {
 			return "", "", false
 		}
 		id, ok := objectID(ev.URLPath)
@@ -91,13 +100,17 @@ func newAccessPoints(opts Options) []triage.Detector {
 
 	ace2 := mk("ACE2", "writes (POST/PUT/PATCH/DELETE) on id-taking routes answered 403/404/422", ao.ACE2, false)
 	ace2.qualify = func(ev *triage.Event) (string, string, bool) {
-		if !isWrite(ev.Method) || !isDenied(ev.StatusCode, 403, 404, 422) {
+		if !isDenied(ev.StatusCode, 403, 404, 422) {
+			return "", "", false
+		}
+		m, write := writeMethod(ev)
+		if !write {
 			return "", "", false
 		}
 		if _, ok := objectID(ev.URLPath); !ok && !strings.Contains(ev.Route, ":") {
 			return "", "", false
 		}
-		return actor.key(ev), ev.Method + " " + ev.URLPath, true
+		return actor.key(ev), m + " " + ev.URLPath, true
 	}
 	ace2.describe = func(vals []string, n, events int, d time.Duration) string {
 		return fmt.Sprintf("%d writes to objects refused over %s: %s", events, span(d), listValues(vals, n))
@@ -129,7 +142,10 @@ func newAccessPoints(opts Options) []triage.Detector {
 
 	fio2 := mk("FIO2", "many file uploads (multipart POSTs) by one actor", ao.FIO2, false)
 	fio2.qualify = func(ev *triage.Event) (string, string, bool) {
-		if !isWrite(ev.Method) || !strings.Contains(strings.ToLower(ev.Headers.ContentType), "multipart/form-data") {
+		if !strings.Contains(strings.ToLower(ev.Headers.ContentType), "multipart/form-data") {
+			return "", "", false
+		}
+		if _, write := writeMethod(ev); !write {
 			return "", "", false
 		}
 		return actor.key(ev), "", true
@@ -188,15 +204,19 @@ func newACE4(w *windowPoint, am *actorMemo, maxActors int) *ace4 {
 	a := &ace4{windowPoint: w, reached: newTable[string, routeSet](maxActors), actor: am}
 	w.qualify = func(ev *triage.Event) (string, string, bool) {
 		actor := am.key(ev)
-		route := routeKey(ev)
 		if ev.StatusCode >= 200 && ev.StatusCode < 400 {
 			set, _ := a.reached.upsert(actor)
-			set.add(route)
+			eachOf(ev, fieldMethod, ev.Method, func(m string) { set.add(routeKeyFor(ev, m)) })
 			return "", "", false
 		}
-		if !strings.EqualFold(ev.Method, "POST") || ev.StatusCode != 403 {
+		if ev.StatusCode != 403 {
 			return "", "", false
 		}
+		m, post := anyOf(ev, fieldMethod, ev.Method, func(m string) bool { return strings.EqualFold(m, "POST") })
+		if !post {
+			return "", "", false
+		}
+		route := routeKeyFor(ev, m)
 		if set := a.reached.get(actor); set != nil && set.has(route) {
 			return "", "", false
 		}
@@ -273,11 +293,17 @@ func (s *sessionPoint) check(ev *triage.Event) (string, bool) {
 			return fmt.Sprintf("session %s… began in %s, now from %s", clip(short(sid), 12), st.prefix, ev.SourceIP), true
 		}
 	case "SE6":
-		if ev.UserAgent != st.ua && st.ua != "" && ev.UserAgent != "" && !slices.Contains(st.seenUA, ev.UserAgent) {
+		if st.ua == "" {
+			break
+		}
+		ua, changed := anyOf(ev, fieldUserAgent, ev.UserAgent, func(ua string) bool {
+			return ua != st.ua && ua != "" && !slices.Contains(st.seenUA, ua)
+		})
+		if changed {
 			if len(st.seenUA) < 16 {
-				st.seenUA = append(st.seenUA, ev.UserAgent)
+				st.seenUA = append(st.seenUA, ua)
 			}
-			return fmt.Sprintf("session %s… began with %s, now %s", clip(short(sid), 12), clip(st.ua, 40), clip(ev.UserAgent, 40)), true
+			return fmt.Sprintf("session %s… began with %s, now %s", clip(short(sid), 12), clip(st.ua, 40), clip(ua, 40)), true
 		}
 	}
 	return "", false

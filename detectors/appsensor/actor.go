@@ -118,11 +118,14 @@ func (m *actorMemo) key(ev *triage.Event) string {
 // routeKey identifies the route a request hit: APM's transaction.name
 // ("GET /users/:id") when present, else the method and the path with ids
 // normalised, so /orders/17 and /orders/18 are one route.
-func routeKey(ev *triage.Event) string {
+func routeKey(ev *triage.Event) string { return routeKeyFor(ev, ev.Method) }
+
+// routeKeyFor is routeKey for one of the request's methods.
+func routeKeyFor(ev *triage.Event, method string) string {
 	if ev.Route != "" {
 		return ev.Route
 	}
-	return ev.Method + " " + normPath(ev.URLPath)
+	return method + " " + normPath(ev.URLPath)
 }
 
 // normPath replaces path segments that are ids — numbers, UUIDs, long hex

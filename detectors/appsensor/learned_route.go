@@ -351,7 +351,19 @@ func (m *routeModel) step(ev *triage.Event) *routeVerdict {
 	}
 	m.cur = ms
 	m.collect(ev, ms)
-	m.judgeMethod(r, ph, path, method, who)
+	if !m.judgeMethod(r, ph, path, method, who) {
+		m.methodWarm++
+	}
+	if m.v.methodKind == "" {
+		// Any other method the document lists is judged too (learning
+		// stays with the first: one request teaches one method).
+		anyOf(ev, fieldMethod, ev.Method, func(other string) bool {
+			if other = upperMethod(other); other != "" && other != method {
+				m.judgeMethod(r, ph, path, other, who)
+			}
+			return m.v.methodKind != ""
+		})
+	}
 	m.judgeParams(ev, ph, path, method, ms, who)
 	m.dirty = m.v.methodKind != "" || m.v.re5 != "" || m.v.re6 != "" || m.v.re7 != ""
 	if who == 0 || !isClean(ev.StatusCode) {
@@ -516,9 +528,11 @@ func learnedFrom(n int, seen *lcount, list int, who uint64, noun string) string 
 	return fmt.Sprintf("%d %s by %d other %s", n, noun, others, a)
 }
 
-func (m *routeModel) judgeMethod(r *resStat, ph uint64, path, method string, who uint64) {
+// judgeMethod judges one method of the request; false means the route
+// (and the site, for a dangerous method) had no baseline yet.
+func (m *routeModel) judgeMethod(r *resStat, ph uint64, path, method string, who uint64) bool {
 	if method == "HEAD" || method == "OPTIONS" {
-		return // always allowed (health checks, CORS preflight)
+		return true // always allowed (health checks, CORS preflight)
 	}
 	dangerous := isDangerousMethod(method)
 	if r != nil {
@@ -536,10 +550,10 @@ func (m *routeModel) judgeMethod(r *resStat, ph uint64, path, method string, who
 		}
 		if ready {
 			if ms := r.find(method); ms != nil && ms.actors.others(who) > 0 {
-				return
+				return true
 			}
 			m.methodVerdict(r, ph, path, method, who, dangerous)
-			return
+			return true
 		}
 	}
 	if dangerous && int(m.site.n) >= m.o.MinRequests && m.site.actors.others(who) >= m.o.MinActors {
@@ -548,9 +562,9 @@ func (m *routeModel) judgeMethod(r *resStat, ph uint64, path, method string, who
 			m.v.methodDetail = fmt.Sprintf("%s on %s, a method no other actor used successfully anywhere on the site (learned from %s)",
 				clip(method, 24), clip(path, 80), learnedFrom(int(m.site.n), &m.site.seen, m.site.actors.others(who), who, "successful requests"))
 		}
-		return
+		return true
 	}
-	m.methodWarm++
+	return false
 }
 
 // methodVerdict words a method the resource's baseline never saw from

@@ -151,10 +151,11 @@ func newRE2(extra []string) *point {
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
 		// ECS before 1.6 stored methods in lower case, so case is ignored:
 		// otherwise every request of older data would fire.
-		if ev.Method == "" || allowed[upperMethod(ev.Method)] {
+		m, odd := anyOf(ev, fieldMethod, ev.Method, func(m string) bool { return m != "" && !allowed[upperMethod(m)] })
+		if !odd {
 			return "", false
 		}
-		return "method " + clip(ev.Method, 24), true
+		return "method " + clip(m, 24), true
 	}}
 }
 

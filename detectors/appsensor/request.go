@@ -86,8 +86,12 @@ func requestParts(ev *triage.Event) []Part {
 	if ev.Body != "" {
 		parts = appendBody(parts, ev)
 	}
-	if ua := ev.UserAgent; ua != "" {
-		parts = append(parts, Part{Where: InUserAgent, Raw: ua, Value: ua})
+	if ev.UserAgent != "" {
+		eachOf(ev, fieldUserAgent, ev.UserAgent, func(ua string) {
+			if ua != "" {
+				parts = append(parts, Part{Where: InUserAgent, Raw: ua, Value: ua})
+			}
+		})
 	} else if ua := ev.Headers.UserAgent; ua != "" {
 		parts = append(parts, Part{Where: InUserAgent, Raw: ua, Value: ua})
 	}

@@ -22,6 +22,9 @@ type rq struct {
 	body    string // form body
 	ctype   string
 	headers map[string]string
+	// methods, uas and users, when set, are written as arrays in place of
+	// method, ua and user: multi-valued fields.
+	methods, uas, users []string
 }
 
 func (r rq) event(t *testing.T, id string) *triage.Event {
@@ -68,6 +71,15 @@ func (r rq) event(t *testing.T, id string) *triage.Event {
 	}
 	if r.user != "" {
 		doc["user"] = map[string]any{"name": r.user}
+	}
+	if r.methods != nil {
+		req["method"] = r.methods
+	}
+	if r.uas != nil {
+		doc["user_agent"] = map[string]any{"original": r.uas}
+	}
+	if r.users != nil {
+		doc["user"] = map[string]any{"name": r.users}
 	}
 	b, _ := json.Marshal(doc)
 	ev, err := triage.ParseEvent(b, "t:1")
