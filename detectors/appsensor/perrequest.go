@@ -40,19 +40,29 @@ func newIE3(cache *partsCache) *point {
 				continue
 			}
 			v := p.Value
-			if p.Where == InPath {
-				// The raw path keeps "%2e%2e/" that a decoded one shows as
-				// "../"; both forms are probes, and the value is what counts.
-				if !strings.Contains(v, "..") && !strings.Contains(strings.ToLower(v), "/etc/") {
-					continue
-				}
+			if p.Where == InPath && !pathProbe(v) {
+				continue
 			}
-			if kind, ok := ie3Probe(v); ok {
+			if kind, ok := ie3Probe(v, p.isURLPart()); ok {
 				return fmt.Sprintf("%s in %s: %s", kind, p.Label(), clip(p.Raw, 60)), true
 			}
 		}
 		return "", false
 	}}
+}
+
+// pathProbe reports whether a request path is worth IE3's probes: it
+// holds "..", or "/etc/", also once decoded further. The raw path keeps
+// "%2e%2e/" that a decoded one shows as "../"; both forms are probes, and
+// the value is what counts. Other paths are the application's own.
+func pathProbe(v string) bool {
+	if strings.Contains(v, "..") || containsFoldASCII(v, "/etc/") {
+		return true
+	}
+	if c := canonical(v); c != v {
+		return strings.Contains(c, "..") || containsFoldASCII(c, "/etc/")
+	}
+	return false
 }
 
 // newRE8 flags characters no form of honest input carries: control
