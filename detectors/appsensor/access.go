@@ -65,11 +65,7 @@ func isWrite(method string) bool {
 
 func isRead(method string) bool { return !isWrite(method) }
 
-// writeMethod returns the request's write method, if any of its methods is
-// one.
-func writeMethod(ev *triage.Event) (string, bool) { return anyOf(ev, fieldMethod, ev.Method, isWrite) }
-
-func newAccessPoints(opts Options) []triage.Detector {
+func newAccessPoints(opts Options, cache *partsCache) []triage.Detector {
 	ao := opts.Actor.withDefaults()
 	sess := opts.sessionCookies()
 	actor := &actorMemo{sess: sess}
@@ -85,7 +81,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		if !isDenied(ev.StatusCode, 403, 404) {
 			return "", "", false
 		}
-		if _, read := anyOf(ev, fieldMethod, ev.Method, isRead); !read {
+		if _, read := cache.anyOf(ev, fieldMethod, isRead); !read {
 			return "", "", false
 		}
 		id, ok := objectID(ev.URLPath)
@@ -103,7 +99,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		if !isDenied(ev.StatusCode, 403, 404, 422) {
 			return "", "", false
 		}
-		m, write := writeMethod(ev)
+		m, write := cache.anyOf(ev, fieldMethod, isWrite)
 		if !write {
 			return "", "", false
 		}
@@ -127,7 +123,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		return fmt.Sprintf("%d distinct paths refused or missing over %s: %s", n, span(d), listValues(vals, n))
 	}
 
-	ace4 := newACE4(mk("ACE4", "POSTs answered 403 on routes this actor never reached successfully", ao.ACE4, true), actor, ao.MaxActors)
+	ace4 := newACE4(mk("ACE4", "POSTs answered 403 on routes this actor never reached successfully", ao.ACE4, true), actor, cache, ao.MaxActors)
 
 	ut2 := mk("UT2", "requests for pages (static assets excluded) faster than a person browses", ao.UT2, false)
 	ut2.qualify = func(ev *triage.Event) (string, string, bool) {
@@ -145,7 +141,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		if !strings.Contains(strings.ToLower(ev.Headers.ContentType), "multipart/form-data") {
 			return "", "", false
 		}
-		if _, write := writeMethod(ev); !write {
+		if _, write := cache.anyOf(ev, fieldMethod, isWrite); !write {
 			return "", "", false
 		}
 		return actor.key(ev), "", true
@@ -154,7 +150,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		return fmt.Sprintf("%d uploads in %s", events, span(d))
 	}
 
-	return []triage.Detector{ace1, ace2, ace3, ace4, newSessionPoint("SE5", sess, ao.MaxActors), newSessionPoint("SE6", sess, ao.MaxActors), ut2, fio2}
+	return []triage.Detector{ace1, ace2, ace3, ace4, newSessionPoint("SE5", sess, ao.MaxActors, cache), newSessionPoint("SE6", sess, ao.MaxActors, cache), ut2, fio2}
 }
 
 // ace4 wraps a window point with each actor's set of routes reached
@@ -200,19 +196,19 @@ func (a *ace4) Lints() []triage.Lint {
 		"the routes the actor seen least recently had reached were forgotten (a 403 there may then count)")...)
 }
 
-func newACE4(w *windowPoint, am *actorMemo, maxActors int) *ace4 {
+func newACE4(w *windowPoint, am *actorMemo, cache *partsCache, maxActors int) *ace4 {
 	a := &ace4{windowPoint: w, reached: newTable[string, routeSet](maxActors), actor: am}
 	w.qualify = func(ev *triage.Event) (string, string, bool) {
 		actor := am.key(ev)
 		if ev.StatusCode >= 200 && ev.StatusCode < 400 {
 			set, _ := a.reached.upsert(actor)
-			eachOf(ev, fieldMethod, ev.Method, func(m string) { set.add(routeKeyFor(ev, m)) })
+			cache.eachOf(ev, fieldMethod, func(m string) { set.add(routeKeyFor(ev, m)) })
 			return "", "", false
 		}
 		if ev.StatusCode != 403 {
 			return "", "", false
 		}
-		m, post := anyOf(ev, fieldMethod, ev.Method, func(m string) bool { return strings.EqualFold(m, "POST") })
+		m, post := cache.anyOf(ev, fieldMethod, func(m string) bool { return strings.EqualFold(m, "POST") })
 		if !post {
 			return "", "", false
 		}
@@ -244,14 +240,15 @@ type sessionPoint struct {
 	id       string
 	sess     []string
 	sessions *table[string, sessionState]
+	cache    *partsCache
 }
 
-func newSessionPoint(id string, sess []string, maxSessions int) *sessionPoint {
+func newSessionPoint(id string, sess []string, maxSessions int, cache *partsCache) *sessionPoint {
 	summary := map[string]string{
 		"SE5": "one session used from a different network (IPv4 /24, IPv6 /48)",
 		"SE6": "the user agent changes within one session",
 	}[id]
-	s := &sessionPoint{id: id, sess: sess, sessions: newTable[string, sessionState](maxSessions)}
+	s := &sessionPoint{id: id, sess: sess, sessions: newTable[string, sessionState](maxSessions), cache: cache}
 	s.point = &point{b: newBursts(pointInfo(id, summary), "request")}
 	s.point.check = s.check
 	return s
@@ -296,7 +293,7 @@ func (s *sessionPoint) check(ev *triage.Event) (string, bool) {
 		if st.ua == "" {
 			break
 		}
-		ua, changed := anyOf(ev, fieldUserAgent, ev.UserAgent, func(ua string) bool {
+		ua, changed := s.cache.anyOf(ev, fieldUserAgent, func(ua string) bool {
 			return ua != st.ua && ua != "" && !slices.Contains(st.seenUA, ua)
 		})
 		if changed {

@@ -50,7 +50,7 @@ func newHT3(users []string, lp *loginParser) *point {
 			}
 			return "", false
 		}
-		if name, ok := anyOf(ev, fieldUserName, ev.UserName, honey); ok {
+		if name, ok := lp.cache.anyOf(ev, fieldUserName, honey); ok {
 			return "honeytoken account " + clip(name, 40), true
 		}
 		return "", false

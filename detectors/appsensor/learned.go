@@ -204,7 +204,7 @@ type learnedSet struct {
 // newLearned builds every learned point, sharing one model per family.
 func newLearned(opts Options, cache *partsCache) *learnedSet {
 	o := opts.Learn.withDefaults()
-	sh := &learnShared{sess: opts.sessionCookies()}
+	sh := &learnShared{sess: opts.sessionCookies(), cache: cache}
 	ls := &learnedSet{routes: newRouteModel(o, sh, cache), cie2: newCIE2(o), ut1: newUT1(o, sh), ut3: newUT3(o, sh), ut4: newUT4(o, sh)}
 	ls.points = newRoutePoints(o, ls.routes)
 	ls.points = append(ls.points, ls.cie2, ls.ut1, ls.ut3, ls.ut4)
@@ -220,6 +220,7 @@ func newLearned(opts Options, cache *partsCache) *learnedSet {
 // on first use.
 type learnShared struct {
 	sess   []string
+	cache  *partsCache
 	ev     *triage.Event
 	done   uint8 // which of the facts below are known for ev
 	who    uint64

@@ -357,7 +357,7 @@ func (m *routeModel) step(ev *triage.Event) *routeVerdict {
 	if m.v.methodKind == "" {
 		// Any other method the document lists is judged too (learning
 		// stays with the first: one request teaches one method).
-		anyOf(ev, fieldMethod, ev.Method, func(other string) bool {
+		m.cache.anyOf(ev, fieldMethod, func(other string) bool {
 			if other = upperMethod(other); other != "" && other != method {
 				m.judgeMethod(r, ph, path, other, who)
 			}

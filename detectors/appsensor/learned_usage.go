@@ -131,7 +131,7 @@ func (u *ut1) Observe(ev *triage.Event, emit func(triage.Finding)) {
 		switch {
 		case total < u.o.UT1MinVisits:
 			u.unjudged++
-		case float64(u.withStatic) >= ut1StaticShare*float64(total) && !declaredCrawler(ev):
+		case float64(u.withStatic) >= ut1StaticShare*float64(total) && !declaredCrawler(ev, u.sh.cache):
 			// Evidence: every dynamic request from the one that crossed
 			// the thresholds; the finding starts with the visit.
 			f := newFinding(u.info, ev)
@@ -154,8 +154,8 @@ func (u *ut1) Observe(ev *triage.Event, emit func(triage.Finding)) {
 
 // declaredCrawler reports agents that say they are robots: UT1 looks for
 // automation that passes itself off as a visitor.
-func declaredCrawler(ev *triage.Event) bool {
-	_, ok := anyOf(ev, fieldUserAgent, ev.UserAgent, func(ua string) bool {
+func declaredCrawler(ev *triage.Event, cache *partsCache) bool {
+	_, ok := cache.anyOf(ev, fieldUserAgent, func(ua string) bool {
 		return containsFoldASCII(ua, "bot") || containsFoldASCII(ua, "spider") || containsFoldASCII(ua, "crawl")
 	})
 	return ok

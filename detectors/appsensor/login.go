@@ -122,7 +122,7 @@ func (lp *loginParser) isLoginRoute(ev *triage.Event) bool {
 }
 
 func (lp *loginParser) parse(ev *triage.Event) (login, bool) {
-	if _, post := anyOf(ev, fieldMethod, ev.Method, func(m string) bool { return m == "POST" || m == "post" }); !post || !lp.isLoginRoute(ev) {
+	if _, post := lp.cache.anyOf(ev, fieldMethod, func(m string) bool { return m == "POST" || m == "post" }); !post || !lp.isLoginRoute(ev) {
 		return login{}, false
 	}
 	l := login{failed: slices.Contains(lp.opts.FailureStatuses, ev.StatusCode) || (lp.opts.Failure200 && ev.StatusCode == 200)}
@@ -223,7 +223,7 @@ func newLoginPoints(opts Options, cache *partsCache) []triage.Detector {
 		}
 		common := func(u string) bool { return containsFold(lo.CommonUsernames, strings.TrimSpace(u)) }
 		if l.fromUser {
-			if u, ok := anyOf(ev, fieldUserName, ev.UserName, common); ok {
+			if u, ok := lp.cache.anyOf(ev, fieldUserName, common); ok {
 				return "failed login as " + clip(u, 40), true
 			}
 		} else if common(l.username) {

@@ -103,7 +103,7 @@ func TestMultiValuedLearned(t *testing.T) {
 		{[]string{"Mozilla/5.0", "Safari"}, false},
 	} {
 		ev := rq{uas: tt.uas, url: "/"}.event(t, "x")
-		if got := declaredCrawler(ev); got != tt.crawler {
+		if got := declaredCrawler(ev, nil); got != tt.crawler {
 			t.Errorf("declaredCrawler(%v) = %v", tt.uas, got)
 		}
 	}

@@ -55,7 +55,7 @@ func (o Options) sessionCookies() []string {
 func Detectors(opts Options) []triage.Detector {
 	cache := &partsCache{}
 	ds := []triage.Detector{
-		newRE2(opts.ExtraMethods),
+		newRE2(opts.ExtraMethods, cache),
 		newRE8(cache),
 		newEE1(cache),
 		newEE2(cache),
@@ -76,7 +76,7 @@ func Detectors(opts Options) []triage.Detector {
 		ds = append(ds, newRP1(opts.Reputation))
 	}
 	ds = append(ds, newLoginPoints(opts, cache)...)
-	ds = append(ds, newAccessPoints(opts)...)
+	ds = append(ds, newAccessPoints(opts, cache)...)
 	ds = append(ds, learnedDetectors(opts, cache)...)
 	return ds
 }
@@ -142,7 +142,7 @@ func Pending() []triage.DetectorInfo {
 // standardMethods are the methods RFC 9110 defines, plus PATCH (RFC 5789).
 var standardMethods = []string{"HEAD", "GET", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"}
 
-func newRE2(extra []string) *point {
+func newRE2(extra []string, cache *partsCache) *point {
 	allowed := map[string]bool{}
 	for _, m := range slices.Concat(standardMethods, extra) {
 		allowed[strings.ToUpper(m)] = true
@@ -151,7 +151,7 @@ func newRE2(extra []string) *point {
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
 		// ECS before 1.6 stored methods in lower case, so case is ignored:
 		// otherwise every request of older data would fire.
-		m, odd := anyOf(ev, fieldMethod, ev.Method, func(m string) bool { return m != "" && !allowed[upperMethod(m)] })
+		m, odd := cache.anyOf(ev, fieldMethod, func(m string) bool { return m != "" && !allowed[upperMethod(m)] })
 		if !odd {
 			return "", false
 		}

@@ -73,7 +73,11 @@ const maxParts = 512
 // requestParts splits an event's request into parts. It prefers
 // url.original (the raw request target) because agents often store
 // url.path already decoded, which would hide %00 and %0d from raw checks.
-func requestParts(ev *triage.Event) []Part {
+func requestParts(ev *triage.Event) []Part { return splitRequest(ev, nil) }
+
+// splitRequest is requestParts with the per-event memo of multi-valued
+// fields (nil for none).
+func splitRequest(ev *triage.Event, cache *partsCache) []Part {
 	path, query := ev.URLPath, ev.URLQuery
 	if ev.URLOriginal != "" {
 		path, query = triage.SplitURL(ev.URLOriginal, "")
@@ -87,7 +91,7 @@ func requestParts(ev *triage.Event) []Part {
 		parts = appendBody(parts, ev)
 	}
 	if ev.UserAgent != "" {
-		eachOf(ev, fieldUserAgent, ev.UserAgent, func(ua string) {
+		cache.eachOf(ev, fieldUserAgent, func(ua string) {
 			if ua != "" {
 				parts = append(parts, Part{Where: InUserAgent, Raw: ua, Value: ua})
 			}
@@ -167,13 +171,19 @@ func appendJSON(parts []Part, v *fastjson.Value, name string, depth int) []Part 
 	return parts
 }
 
-// partsCache memoises requestParts for the event being observed: every
-// detection point of one engine sees the same event in turn, so the
-// request is split once, not once per point.
+// partsCache memoises what the points ask of the event being observed:
+// every detection point of one engine sees the same event in turn, so the
+// request is split once, not once per point, and whether its method,
+// agent or user name came as an array is asked once (anyOf). It also keeps
+// the verdicts on header values (test).
 type partsCache struct {
 	ev    *triage.Event
 	parts []Part
 	memo  *table[memoKey, bool]
+
+	// Which hot fields of multiEv were arrays (see anyOf).
+	multiEv *triage.Event
+	multi   uint8
 }
 
 // maxMemo bounds the memoised verdicts: the distinct user agents and
@@ -214,7 +224,7 @@ func (c *partsCache) test(k check, p Part, fn func(string) bool) bool {
 
 func (c *partsCache) get(ev *triage.Event) []Part {
 	if c.ev != ev {
-		c.ev, c.parts = ev, requestParts(ev)
+		c.ev, c.parts = ev, splitRequest(ev, c)
 	}
 	return c.parts
 }

@@ -231,14 +231,14 @@ func TestFullTablesSayWhatTheyDropped(t *testing.T) {
 		lintSays  string
 	}{
 		{
-			name: "open bursts", det: newRE2(nil), actors: maxOpenBursts + 3,
+			name: "open bursts", det: newRE2(nil, nil), actors: maxOpenBursts + 3,
 			ev: func(i int) *triage.Event {
 				return &triage.Event{ID: fmt.Sprint(i), Timestamp: t0, SourceIP: ip(i), Method: "FOO"}
 			},
 			findings: maxOpenBursts + 3, lintCount: 3, lintSays: "actors with an open finding",
 		},
 		{
-			name: "windowed actors", det: newAccessPoints(Options{Actor: ActorOptions{MaxActors: 50}})[2], // ACE3
+			name: "windowed actors", det: newAccessPoints(Options{Actor: ActorOptions{MaxActors: 50}}, nil)[2], // ACE3
 			actors: 80,
 			ev: func(i int) *triage.Event {
 				return &triage.Event{ID: fmt.Sprint(i), Timestamp: t0.Add(time.Duration(i) * time.Millisecond), SourceIP: ip(i), Method: "GET", URLPath: "/nope", StatusCode: 404}

@@ -65,9 +65,10 @@ type windowPoint struct {
 	// modifier, as the AppSensor guide intends).
 	reputation []Reputation
 
-	actors *table[string, actorWindow]
-	sweeps sweepClock
-	emit   func(triage.Finding) // for findings of actors forgotten at the cap
+	actors    *table[string, actorWindow]
+	lastSweep int64 // Unix nanoseconds of the last sweep
+	swept     bool
+	emit      func(triage.Finding) // for findings of actors forgotten at the cap
 }
 
 func newWindowPoint(id, summary string, th Threshold, distinct bool) *windowPoint {
@@ -223,7 +224,12 @@ func (w *windowPoint) evict(aw *actorWindow, emit func(triage.Finding)) {
 // sweep reports open findings of actors quiet for a whole window and
 // forgets actors with nothing left in their window.
 func (w *windowPoint) sweep(now time.Time, emit func(triage.Finding)) {
-	if !w.sweeps.due(now, w.threshold.Window/2+time.Second) || w.actors == nil {
+	ns := now.UnixNano() // cheaper than time.Time arithmetic on every event
+	if now.IsZero() || (w.swept && ns-w.lastSweep < int64(w.threshold.Window/2+time.Second)) {
+		return
+	}
+	w.lastSweep, w.swept = ns, true
+	if w.actors == nil {
 		return
 	}
 	var idle []*actorWindow

@@ -267,7 +267,7 @@ func TestLoginFieldsLearned(t *testing.T) {
 
 func TestWindowStateIsBounded(t *testing.T) {
 	opts := Options{Actor: ActorOptions{MaxActors: 100}}
-	w := newAccessPoints(opts)[2].(*windowPoint) // ACE3
+	w := newAccessPoints(opts, nil)[2].(*windowPoint) // ACE3
 	emit := func(triage.Finding) {}
 	for i := range 5000 {
 		ev := rq{at: time.Duration(i) * time.Millisecond, ip: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), url: "/nope", status: 404}.event(t, "x")
