@@ -528,6 +528,8 @@ func commandAt(c string, i int, ctx cmdContext) bool {
 	switch {
 	case ctx == inSubst, cmd.class == cmdPath:
 		return true
+	case a.listed:
+		return false
 	case cmd.class == cmdRecon && ctx != atStart:
 		// "; id like it" is a sentence, "; rm 101" a room.
 		return a.shell || a.terminated && !a.prose || !a.prose && !a.numeric
@@ -545,6 +547,7 @@ type args struct {
 	prose      bool // ordinary words only ("id like to return it")
 	terminated bool // a separator ends the command
 	pipeAfter  bool // and it is a pipe
+	listed     bool // and a plain word that names no program follows it
 }
 
 // netSubcommands make "net user" a command and "net income" not.
@@ -564,6 +567,11 @@ func readArgs(c string, i int, cmd command) args {
 			a.pipeAfter = c[i] == '|'
 			a.numeric = numbers > 0 && numbers == words
 			a.prose = letters > 0 && letters == words
+			if words == 0 && (c[i] == ';' || c[i] == '|') {
+				// "id;name;email", "id|title": a list of names.
+				next, end := readToken(c, skipBlanks(c, i+1))
+				a.listed = isWord(next) && lookupCommand(next).class == cmdNone && (end == len(c) || c[end] == c[i])
+			}
 			return a
 		case '<', '>':
 			// A redirection to or from a file or descriptor ("> /tmp/x",

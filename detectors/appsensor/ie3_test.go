@@ -132,6 +132,10 @@ func TestIE3Handcrafted(t *testing.T) {
 		{"max-age=3600; path=/", ""},
 		{"a;b;c", ""},
 		{"yes;no", ""},
+		{"id;name;email", ""}, // a list of field names
+		{"id|title", ""},
+		{"id;", "command injection"},
+		{"id;ls", "command injection"},
 		{"id", ""}, // a field name as often as a program
 		{"'hello'", ""},
 		{"<b>find</b> more", ""},
