@@ -28,7 +28,7 @@ func ie3Probe(v string, url bool) (string, bool) {
 	if plainValue(v) && canon == v && !strings.Contains(v, "..") {
 		// Letters, digits and _ . - , @ only: no path or shell syntax,
 		// but perhaps the name of a file nobody may fetch.
-		if strings.ContainsAny(v, ".-_") && plainSensitive(strings.ToLower(v)) {
+		if strings.ContainsAny(v, ".-_") && sensitiveFile(v) {
 			return "path traversal", true
 		}
 		return "", false
@@ -211,21 +211,21 @@ var sensitiveByFirst = func() (t [256][]string) {
 	return t
 }()
 
-// sensitiveFile reports whether p (in path form) names a sensitive file.
-func sensitiveFile(p string) bool {
-	for i := 0; i < len(p); i++ {
-		for _, f := range sensitiveByFirst[p[i]] {
-			if strings.HasPrefix(p[i:], f) {
+// sensitiveFile reports whether s names a sensitive file, in any case.
+func sensitiveFile(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		for _, f := range sensitiveByFirst[c] {
+			if hasPrefixFoldASCII(s[i:], f) {
 				return true
 			}
 		}
 	}
 	return false
 }
-
-// plainSensitive is sensitiveFile for values of letters, digits and
-// _ . - only ("web-inf", "boot.ini"), which no path syntax reaches.
-func plainSensitive(lv string) bool { return sensitiveFile(lv) }
 
 // isTraversal finds a climb out of a directory ("../", "..\" in any
 // encoding), path normalisation games in an absolute path ("/./", "///",
