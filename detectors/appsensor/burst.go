@@ -36,10 +36,10 @@ const maxDetails = 3
 // agent, the grouping key) by event time, never the wall clock.
 type bursts struct {
 	info      triage.DetectorInfo
-	noun      string // what is counted: "request"
-	tag       string // "Request, attack": the point's category and class
-	open      *table[actor, burst]
-	lastSweep int64 // Unix nanoseconds of the last sweep
+	noun      string              // what is counted: "request"
+	tag       string              // "Request, attack": the point's category and class
+	open      table[actor, burst] // by value: every point asks it each event
+	lastSweep int64               // Unix nanoseconds of the last sweep
 	swept     bool
 	emit      func(triage.Finding) // for bursts reported early at the cap
 }
@@ -49,7 +49,8 @@ func newBursts(info triage.DetectorInfo, noun string) *bursts {
 	if e, ok := Lookup(tag); ok {
 		tag = e.ID + ", " + e.Category + ", " + string(e.Class)
 	}
-	b := &bursts{info: info, noun: noun, tag: tag, open: newTable[actor, burst](maxOpenBursts)}
+	b := &bursts{info: info, noun: noun, tag: tag}
+	b.open.init(maxOpenBursts)
 	b.open.onEvict = func(_ actor, cur *burst) { b.emitBurst(cur, b.emit) }
 	return b
 }

@@ -54,7 +54,7 @@ func ie3Probe(v string, url bool) (string, bool) {
 // '/' and '\' some servers fold. A value with no '%' and no byte past
 // ASCII is returned as it is.
 func canonical(v string) string {
-	if !strings.ContainsRune(v, '%') && !hasHighByte(v) {
+	if !needsDecoding(v) {
 		return v
 	}
 	s := v
@@ -69,6 +69,17 @@ func canonical(v string) string {
 		s = foldLookalikes(s)
 	}
 	return s
+}
+
+// needsDecoding reports a '%' or a byte past ASCII: anything canonical
+// might undo.
+func needsDecoding(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '%' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 func hasHighByte(s string) bool {

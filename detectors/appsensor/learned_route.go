@@ -354,7 +354,7 @@ func (m *routeModel) step(ev *triage.Event) *routeVerdict {
 	if !m.judgeMethod(r, ph, path, method, who) {
 		m.methodWarm++
 	}
-	if m.v.methodKind == "" {
+	if m.v.methodKind == "" && m.cache.multiValued(ev, fieldMethod) {
 		// Any other method the document lists is judged too (learning
 		// stays with the first: one request teaches one method).
 		m.cache.anyOf(ev, fieldMethod, func(other string) bool {

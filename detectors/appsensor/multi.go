@@ -78,7 +78,10 @@ func (c *partsCache) multiValued(ev *triage.Event, f hotField) bool {
 func (c *partsCache) askMulti(ev *triage.Event, f hotField) bool {
 	var multi uint8
 	for g, path := range hotPaths {
-		if _, single := ev.Hot(path); !single && hotField(g).first(ev) != "" {
+		if hotField(g).first(ev) == "" {
+			continue // absent: nothing to ask
+		}
+		if _, single := ev.Hot(path); !single {
 			multi |= 1 << g
 		}
 	}

@@ -56,11 +56,26 @@ func newIE3(cache *partsCache) *point {
 // "%2e%2e/" that a decoded one shows as "../"; both forms are probes, and
 // the value is what counts. Other paths are the application's own.
 func pathProbe(v string) bool {
-	if strings.Contains(v, "..") || containsFoldASCII(v, "/etc/") {
+	if strings.Contains(v, "..") || hasEtc(v) {
 		return true
 	}
 	if c := canonical(v); c != v {
-		return strings.Contains(c, "..") || containsFoldASCII(c, "/etc/")
+		return strings.Contains(c, "..") || hasEtc(c)
+	}
+	return false
+}
+
+// hasEtc reports "/etc/" in any case, looking only after each '/'.
+func hasEtc(p string) bool {
+	for i := strings.IndexByte(p, '/'); i >= 0 && i+5 <= len(p); {
+		if hasPrefixFoldASCII(p[i:], "/etc/") {
+			return true
+		}
+		j := strings.IndexByte(p[i+1:], '/')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
 	}
 	return false
 }

@@ -151,7 +151,7 @@ func newRE2(extra []string, cache *partsCache) *point {
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
 		// ECS before 1.6 stored methods in lower case, so case is ignored:
 		// otherwise every request of older data would fire.
-		m, odd := cache.anyOf(ev, fieldMethod, func(m string) bool { return m != "" && !allowed[upperMethod(m)] })
+		m, odd := cache.anyOf(ev, fieldMethod, func(m string) bool { return m != "" && !allowed[m] && !allowed[upperMethod(m)] })
 		if !odd {
 			return "", false
 		}

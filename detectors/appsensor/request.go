@@ -179,7 +179,7 @@ func appendJSON(parts []Part, v *fastjson.Value, name string, depth int) []Part 
 type partsCache struct {
 	ev    *triage.Event
 	parts []Part
-	memo  *table[memoKey, bool]
+	memo  map[memoKey]bool
 
 	// Which hot fields of multiEv were arrays (see anyOf).
 	multiEv *triage.Event
@@ -211,15 +211,18 @@ func (c *partsCache) test(k check, p Part, fn func(string) bool) bool {
 		return fn(p.Value)
 	}
 	key := memoKey{k, p.Value}
-	if c.memo == nil {
-		// Verdicts are never wrong, only forgotten: order barely matters.
-		c.memo = newTable[memoKey, bool](maxMemo).approximate(maxMemo / 2)
+	if v, ok := c.memo[key]; ok {
+		return v
 	}
-	v, added := c.memo.upsert(key)
-	if added {
-		*v = fn(p.Value)
+	if c.memo == nil || len(c.memo) >= maxMemo {
+		// Verdicts are never wrong, only forgotten, so a full memo simply
+		// starts afresh: least-recently-used order would cost a cache
+		// miss on every lookup and save little.
+		c.memo = make(map[memoKey]bool, 1024)
 	}
-	return *v
+	v := fn(p.Value)
+	c.memo[key] = v
+	return v
 }
 
 func (c *partsCache) get(ev *triage.Event) []Part {

@@ -42,8 +42,16 @@ type tableEntry[K comparable, V any] struct {
 // newTable returns an empty table that holds at most limit keys (at least
 // one) in exact least-recently-used order.
 func newTable[K comparable, V any](limit int) *table[K, V] {
+	t := &table[K, V]{}
+	t.init(limit)
+	return t
+}
+
+// init readies a table held by value (in a struct read on every event,
+// where one pointer less to follow matters).
+func (t *table[K, V]) init(limit int) {
 	limit = max(limit, 1)
-	return &table[K, V]{idx: make(map[K]int32, min(limit, 64)), head: -1, tail: -1, limit: limit}
+	*t = table[K, V]{idx: make(map[K]int32, min(limit, 64)), head: -1, tail: -1, limit: limit}
 }
 
 // approximate lets get leave an entry where it is when it moved to the
@@ -56,7 +64,8 @@ func (t *table[K, V]) approximate(slack int) *table[K, V] {
 	return t
 }
 
-func (t *table[K, V]) len() int { return len(t.idx) }
+// len counts the keys held, from the table's own fields (not the map's).
+func (t *table[K, V]) len() int { return int(t.n) - len(t.free) }
 
 func (t *table[K, V]) ent(i int32) *tableEntry[K, V] { return &t.chunks[i/tableChunk][i%tableChunk] }
 
