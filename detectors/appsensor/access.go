@@ -1,7 +1,6 @@
 package appsensor
 
 import (
-	"container/list"
 	"fmt"
 	"hash/maphash"
 	"net/netip"
@@ -57,14 +56,16 @@ func isDenied(status int, codes ...int) bool {
 }
 
 func isWrite(method string) bool {
-	switch strings.ToUpper(method) {
+	switch upperMethod(method) {
 	case "POST", "PUT", "PATCH", "DELETE":
 		return true
 	}
 	return false
 }
 
-func newAccessPoints(opts Options) []triage.Detector {
+func isRead(method string) bool { return !isWrite(method) }
+
+func newAccessPoints(opts Options, cache *partsCache) []triage.Detector {
 	ao := opts.Actor.withDefaults()
 	sess := opts.sessionCookies()
 	actor := &actorMemo{sess: sess}
@@ -77,7 +78,10 @@ func newAccessPoints(opts Options) []triage.Detector {
 
 	ace1 := mk("ACE1", "403/404 answers while one actor walks object ids on a route", ao.ACE1, true)
 	ace1.qualify = func(ev *triage.Event) (string, string, bool) {
-		if isWrite(ev.Method) || !isDenied(ev.StatusCode, 403, 404) {
+		if !isDenied(ev.StatusCode, 403, 404) {
+			return "", "", false
+		}
+		if _, read := cache.anyOf(ev, fieldMethod, isRead); !read {
 			return "", "", false
 		}
 		id, ok := objectID(ev.URLPath)
@@ -92,13 +96,17 @@ func newAccessPoints(opts Options) []triage.Detector {
 
 	ace2 := mk("ACE2", "writes (POST/PUT/PATCH/DELETE) on id-taking routes answered 403/404/422", ao.ACE2, false)
 	ace2.qualify = func(ev *triage.Event) (string, string, bool) {
-		if !isWrite(ev.Method) || !isDenied(ev.StatusCode, 403, 404, 422) {
+		if !isDenied(ev.StatusCode, 403, 404, 422) {
+			return "", "", false
+		}
+		m, write := cache.anyOf(ev, fieldMethod, isWrite)
+		if !write {
 			return "", "", false
 		}
 		if _, ok := objectID(ev.URLPath); !ok && !strings.Contains(ev.Route, ":") {
 			return "", "", false
 		}
-		return actor.key(ev), ev.Method + " " + ev.URLPath, true
+		return actor.key(ev), m + " " + ev.URLPath, true
 	}
 	ace2.describe = func(vals []string, n, events int, d time.Duration) string {
 		return fmt.Sprintf("%d writes to objects refused over %s: %s", events, span(d), listValues(vals, n))
@@ -115,7 +123,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		return fmt.Sprintf("%d distinct paths refused or missing over %s: %s", n, span(d), listValues(vals, n))
 	}
 
-	ace4 := newACE4(mk("ACE4", "POSTs answered 403 on routes this actor never reached successfully", ao.ACE4, true), actor, ao.MaxActors)
+	ace4 := newACE4(mk("ACE4", "POSTs answered 403 on routes this actor never reached successfully", ao.ACE4, true), actor, cache, ao.MaxActors)
 
 	ut2 := mk("UT2", "requests for pages (static assets excluded) faster than a person browses", ao.UT2, false)
 	ut2.qualify = func(ev *triage.Event) (string, string, bool) {
@@ -130,7 +138,10 @@ func newAccessPoints(opts Options) []triage.Detector {
 
 	fio2 := mk("FIO2", "many file uploads (multipart POSTs) by one actor", ao.FIO2, false)
 	fio2.qualify = func(ev *triage.Event) (string, string, bool) {
-		if !isWrite(ev.Method) || !strings.Contains(strings.ToLower(ev.Headers.ContentType), "multipart/form-data") {
+		if !strings.Contains(strings.ToLower(ev.Headers.ContentType), "multipart/form-data") {
+			return "", "", false
+		}
+		if _, write := cache.anyOf(ev, fieldMethod, isWrite); !write {
 			return "", "", false
 		}
 		return actor.key(ev), "", true
@@ -139,7 +150,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 		return fmt.Sprintf("%d uploads in %s", events, span(d))
 	}
 
-	return []triage.Detector{ace1, ace2, ace3, ace4, newSessionPoint("SE5", sess, ao.MaxActors), newSessionPoint("SE6", sess, ao.MaxActors), ut2, fio2}
+	return []triage.Detector{ace1, ace2, ace3, ace4, newSessionPoint("SE5", sess, ao.MaxActors, cache), newSessionPoint("SE6", sess, ao.MaxActors, cache), ut2, fio2}
 }
 
 // ace4 wraps a window point with each actor's set of routes reached
@@ -147,7 +158,7 @@ func newAccessPoints(opts Options) []triage.Detector {
 // is not ACE4, a 403 on a route the actor never saw is.
 type ace4 struct {
 	*windowPoint
-	reached *lru[*routeSet]
+	reached *table[string, routeSet]
 	actor   *actorMemo
 }
 
@@ -180,24 +191,29 @@ func (r *routeSet) has(route string) bool {
 	return slices.Contains(r.hashes, maphash.String(routeSeed, route))
 }
 
-func newACE4(w *windowPoint, am *actorMemo, maxActors int) *ace4 {
-	a := &ace4{windowPoint: w, reached: newLRU[*routeSet](maxActors), actor: am}
+func (a *ace4) Lints() []triage.Lint {
+	return append(a.windowPoint.Lints(), evictionLint(a.info.ID, a.reached.evicted, fmt.Sprintf("more than %d actors with routes reached", a.maxActors),
+		"the routes the actor seen least recently had reached were forgotten (a 403 there may then count)")...)
+}
+
+func newACE4(w *windowPoint, am *actorMemo, cache *partsCache, maxActors int) *ace4 {
+	a := &ace4{windowPoint: w, reached: newTable[string, routeSet](maxActors), actor: am}
 	w.qualify = func(ev *triage.Event) (string, string, bool) {
 		actor := am.key(ev)
-		route := routeKey(ev)
 		if ev.StatusCode >= 200 && ev.StatusCode < 400 {
-			set, _ := a.reached.get(actor)
-			if set == nil {
-				set = &routeSet{}
-				a.reached.put(actor, set)
-			}
-			set.add(route)
+			set, _ := a.reached.upsert(actor)
+			cache.eachOf(ev, fieldMethod, func(m string) { set.add(routeKeyFor(ev, m)) })
 			return "", "", false
 		}
-		if !strings.EqualFold(ev.Method, "POST") || ev.StatusCode != 403 {
+		if ev.StatusCode != 403 {
 			return "", "", false
 		}
-		if set, ok := a.reached.get(actor); ok && set.has(route) {
+		m, post := cache.anyOf(ev, fieldMethod, func(m string) bool { return strings.EqualFold(m, "POST") })
+		if !post {
+			return "", "", false
+		}
+		route := routeKeyFor(ev, m)
+		if set := a.reached.get(actor); set != nil && set.has(route) {
 			return "", "", false
 		}
 		return actor, route, true
@@ -223,18 +239,24 @@ type sessionPoint struct {
 	*point
 	id       string
 	sess     []string
-	sessions *lru[*sessionState]
+	sessions *table[string, sessionState]
+	cache    *partsCache
 }
 
-func newSessionPoint(id string, sess []string, maxSessions int) *sessionPoint {
+func newSessionPoint(id string, sess []string, maxSessions int, cache *partsCache) *sessionPoint {
 	summary := map[string]string{
 		"SE5": "one session used from a different network (IPv4 /24, IPv6 /48)",
 		"SE6": "the user agent changes within one session",
 	}[id]
-	s := &sessionPoint{id: id, sess: sess, sessions: newLRU[*sessionState](maxSessions)}
+	s := &sessionPoint{id: id, sess: sess, sessions: newTable[string, sessionState](maxSessions), cache: cache}
 	s.point = &point{b: newBursts(pointInfo(id, summary), "request")}
 	s.point.check = s.check
 	return s
+}
+
+func (s *sessionPoint) Lints() []triage.Lint {
+	return append(s.point.Lints(), evictionLint(s.b.info.ID, s.sessions.evicted, fmt.Sprintf("more than %d sessions at once", s.sessions.limit),
+		"the session seen least recently was forgotten (its next request starts it afresh)")...)
 }
 
 // networkOf returns the /24 or /48 an address belongs to: mobile users
@@ -254,9 +276,9 @@ func (s *sessionPoint) check(ev *triage.Event) (string, bool) {
 	if sid == "" || !ev.SourceIP.IsValid() {
 		return "", false
 	}
-	st, ok := s.sessions.get(sid)
-	if !ok {
-		s.sessions.put(sid, &sessionState{prefix: networkOf(ev.SourceIP), ua: ev.UserAgent})
+	st, added := s.sessions.upsert(sid)
+	if added {
+		*st = sessionState{prefix: networkOf(ev.SourceIP), ua: ev.UserAgent}
 		return "", false
 	}
 	switch s.id {
@@ -268,11 +290,17 @@ func (s *sessionPoint) check(ev *triage.Event) (string, bool) {
 			return fmt.Sprintf("session %s… began in %s, now from %s", clip(short(sid), 12), st.prefix, ev.SourceIP), true
 		}
 	case "SE6":
-		if ev.UserAgent != st.ua && st.ua != "" && ev.UserAgent != "" && !slices.Contains(st.seenUA, ev.UserAgent) {
+		if st.ua == "" {
+			break
+		}
+		ua, changed := s.cache.anyOf(ev, fieldUserAgent, func(ua string) bool {
+			return ua != st.ua && ua != "" && !slices.Contains(st.seenUA, ua)
+		})
+		if changed {
 			if len(st.seenUA) < 16 {
-				st.seenUA = append(st.seenUA, ev.UserAgent)
+				st.seenUA = append(st.seenUA, ua)
 			}
-			return fmt.Sprintf("session %s… began with %s, now %s", clip(short(sid), 12), clip(st.ua, 40), clip(ev.UserAgent, 40)), true
+			return fmt.Sprintf("session %s… began with %s, now %s", clip(short(sid), 12), clip(st.ua, 40), clip(ua, 40)), true
 		}
 	}
 	return "", false
@@ -286,47 +314,3 @@ func short(s string) string {
 	}
 	return s
 }
-
-// lru is a bounded map that forgets the least recently used key.
-type lru[V any] struct {
-	max   int
-	items map[string]*list.Element
-	order *list.List
-}
-
-type lruEntry[V any] struct {
-	key string
-	val V
-}
-
-func newLRU[V any](max int) *lru[V] {
-	if max <= 0 {
-		max = DefaultMaxActors
-	}
-	return &lru[V]{max: max, items: map[string]*list.Element{}, order: list.New()}
-}
-
-func (l *lru[V]) get(k string) (V, bool) {
-	if e, ok := l.items[k]; ok {
-		l.order.MoveToFront(e)
-		return e.Value.(*lruEntry[V]).val, true
-	}
-	var zero V
-	return zero, false
-}
-
-func (l *lru[V]) put(k string, v V) {
-	if e, ok := l.items[k]; ok {
-		e.Value.(*lruEntry[V]).val = v
-		l.order.MoveToFront(e)
-		return
-	}
-	if len(l.items) >= l.max {
-		old := l.order.Back()
-		l.order.Remove(old)
-		delete(l.items, old.Value.(*lruEntry[V]).key)
-	}
-	l.items[k] = l.order.PushFront(&lruEntry[V]{key: k, val: v})
-}
-
-func (l *lru[V]) len() int { return len(l.items) }

@@ -15,7 +15,8 @@ import (
 // request, instead of hundreds of findings about the same thing.
 const burstGap = 10 * time.Minute
 
-// maxOpenBursts bounds the state: past it, all open bursts are reported.
+// maxOpenBursts bounds the state: past it, the burst of the actor seen
+// least recently is reported early.
 const maxOpenBursts = 50000
 
 type actor struct {
@@ -35,11 +36,12 @@ const maxDetails = 3
 // agent, the grouping key) by event time, never the wall clock.
 type bursts struct {
 	info      triage.DetectorInfo
-	noun      string // what is counted: "request"
-	tag       string // "Request, attack": the point's category and class
-	open      map[actor]*burst
-	lastSweep int64 // Unix nanoseconds of the last sweep
+	noun      string              // what is counted: "request"
+	tag       string              // "Request, attack": the point's category and class
+	open      table[actor, burst] // by value: every point asks it each event
+	lastSweep int64               // Unix nanoseconds of the last sweep
 	swept     bool
+	emit      func(triage.Finding) // for bursts reported early at the cap
 }
 
 func newBursts(info triage.DetectorInfo, noun string) *bursts {
@@ -47,23 +49,25 @@ func newBursts(info triage.DetectorInfo, noun string) *bursts {
 	if e, ok := Lookup(tag); ok {
 		tag = e.ID + ", " + e.Category + ", " + string(e.Class)
 	}
-	return &bursts{info: info, noun: noun, tag: tag, open: make(map[actor]*burst)}
+	b := &bursts{info: info, noun: noun, tag: tag}
+	b.open.init(maxOpenBursts)
+	b.open.onEvict = func(_ actor, cur *burst) { b.emitBurst(cur, b.emit) }
+	return b
 }
 
 // hit records that ev matched, with a short detail for the reason.
 func (b *bursts) hit(ev *triage.Event, detail string, emit func(triage.Finding)) {
 	b.sweep(ev.Timestamp, emit)
 	k := actor{ev.SourceIP, ev.UserAgent}
-	cur := b.open[k]
+	cur := b.open.get(k)
 	if cur != nil && !ev.Timestamp.IsZero() && ev.Timestamp.Sub(cur.f.End) > burstGap {
 		b.report(k, emit)
 		cur = nil
 	}
 	if cur == nil {
-		if len(b.open) >= maxOpenBursts {
-			b.flushAll(emit)
-		}
-		cur = &burst{f: triage.Finding{
+		b.emit = emit
+		cur = b.open.add(k)
+		*cur = burst{f: triage.Finding{
 			Detector:  b.info.ID,
 			Title:     b.info.Title,
 			Severity:  b.info.Severity,
@@ -74,7 +78,6 @@ func (b *bursts) hit(ev *triage.Event, detail string, emit func(triage.Finding))
 			UserAgent: ev.UserAgent,
 			UserName:  ev.UserName,
 		}}
-		b.open[k] = cur
 	}
 	cur.f.AddEvidence(ev)
 	if ev.Timestamp.Before(cur.f.Timestamp) {
@@ -107,26 +110,34 @@ func (b *bursts) sweep(now time.Time, emit func(triage.Finding)) {
 	}
 	b.lastSweep, b.swept = ns, true
 	var done []actor
-	for k, cur := range b.open {
+	b.open.oldest(func(k actor, cur *burst) bool {
 		if now.Sub(cur.f.End) > burstGap {
 			done = append(done, k)
 		}
-	}
+		return true // ends may be out of order: look at every burst
+	})
 	b.reportInOrder(done, emit)
 }
 
 func (b *bursts) flushAll(emit func(triage.Finding)) {
-	keys := make([]actor, 0, len(b.open))
-	for k := range b.open {
+	keys := make([]actor, 0, b.open.len())
+	b.open.oldest(func(k actor, _ *burst) bool {
 		keys = append(keys, k)
-	}
+		return true
+	})
 	b.reportInOrder(keys, emit)
+}
+
+// lints says how often the table of open bursts was full.
+func (b *bursts) lints() []triage.Lint {
+	return evictionLint(b.info.ID, b.open.evicted, fmt.Sprintf("more than %d actors with an open finding at once", maxOpenBursts),
+		"the finding of the actor seen least recently was reported early (a later hit starts a new one)")
 }
 
 // reportInOrder emits findings by start time so output is deterministic.
 func (b *bursts) reportInOrder(keys []actor, emit func(triage.Finding)) {
 	slices.SortFunc(keys, func(x, y actor) int {
-		if c := b.open[x].f.Timestamp.Compare(b.open[y].f.Timestamp); c != 0 {
+		if c := b.open.peek(x).f.Timestamp.Compare(b.open.peek(y).f.Timestamp); c != 0 {
 			return c
 		}
 		if c := x.ip.Compare(y.ip); c != 0 {
@@ -140,8 +151,12 @@ func (b *bursts) reportInOrder(keys []actor, emit func(triage.Finding)) {
 }
 
 func (b *bursts) report(k actor, emit func(triage.Finding)) {
-	cur := b.open[k]
-	delete(b.open, k)
+	b.emitBurst(b.open.peek(k), emit)
+	b.open.remove(k)
+}
+
+// emitBurst closes a burst into its finding.
+func (b *bursts) emitBurst(cur *burst, emit func(triage.Finding)) {
 	f := cur.f
 	reason := strings.Join(cur.details, "; ")
 	if cur.more {

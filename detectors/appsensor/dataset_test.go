@@ -15,7 +15,9 @@ var datasetDir = filepath.Join("..", "..", "..", "shared", "datasets")
 
 // TestHTTPParamsDataset measures the payload checks on the HttpParams
 // dataset (payload values labelled norm, sqli, xss, path-traversal, cmdi):
-// recall per attack type and the share of normal values flagged.
+// recall per attack type and the share of normal values flagged. IE3 is
+// built from shell and path syntax and checked on its own handcrafted set
+// (TestIE3Handcrafted); this split only measures it.
 func TestHTTPParamsDataset(t *testing.T) {
 	path := filepath.Join(datasetDir, "httpparams", "payload_train.csv")
 	f, err := os.Open(path)
@@ -49,7 +51,7 @@ func TestHTTPParamsDataset(t *testing.T) {
 		if isSQLi(payload) || isXSS(payload) {
 			c.either++
 		}
-		if _, ok := ie3Probe(payload); ok {
+		if _, ok := ie3Probe(payload, false); ok {
 			c.ie3++
 		}
 	}
@@ -64,6 +66,16 @@ func TestHTTPParamsDataset(t *testing.T) {
 	norm := by["norm"]
 	fp := pct(norm.either, norm.n)
 	t.Logf("normal values flagged by IE1 or CIE1: %.2f%%", fp)
+	ie3fp := pct(norm.ie3, norm.n)
+	t.Logf("normal values flagged by IE3: %.2f%%", ie3fp)
+	for _, k := range []string{"cmdi", "path-traversal"} {
+		if r := pct(by[k].ie3, by[k].n); r < 95 {
+			t.Errorf("IE3 recall on %s %.1f%% < 95%%", k, r)
+		}
+	}
+	if ie3fp > 0.5 {
+		t.Errorf("%.2f%% of normal values flagged by IE3 (> 0.5%%)", ie3fp)
+	}
 	if r := pct(by["sqli"].sqli, by["sqli"].n); r < 95 {
 		t.Errorf("CIE1 recall on sqli %.1f%% < 95%%", r)
 	}

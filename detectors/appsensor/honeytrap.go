@@ -43,11 +43,14 @@ func newHT1(params []HoneyParam, cache *partsCache) *point {
 func newHT3(users []string, lp *loginParser) *point {
 	info := pointInfo("HT3", "a honeytoken account used to log in or seen as the request's user")
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
-		name := ev.UserName
-		if l, ok := lp.get(ev); ok && l.username != "" {
-			name = l.username
+		honey := func(name string) bool { return name != "" && containsFold(users, name) }
+		if l, ok := lp.get(ev); ok && l.username != "" && !l.fromUser {
+			if honey(l.username) {
+				return "honeytoken account " + clip(l.username, 40), true
+			}
+			return "", false
 		}
-		if name != "" && containsFold(users, name) {
+		if name, ok := lp.cache.anyOf(ev, fieldUserName, honey); ok {
 			return "honeytoken account " + clip(name, 40), true
 		}
 		return "", false

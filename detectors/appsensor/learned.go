@@ -204,7 +204,7 @@ type learnedSet struct {
 // newLearned builds every learned point, sharing one model per family.
 func newLearned(opts Options, cache *partsCache) *learnedSet {
 	o := opts.Learn.withDefaults()
-	sh := &learnShared{sess: opts.sessionCookies()}
+	sh := &learnShared{sess: opts.sessionCookies(), cache: cache}
 	ls := &learnedSet{routes: newRouteModel(o, sh, cache), cie2: newCIE2(o), ut1: newUT1(o, sh), ut3: newUT3(o, sh), ut4: newUT4(o, sh)}
 	ls.points = newRoutePoints(o, ls.routes)
 	ls.points = append(ls.points, ls.cie2, ls.ut1, ls.ut3, ls.ut4)
@@ -220,6 +220,7 @@ func newLearned(opts Options, cache *partsCache) *learnedSet {
 // on first use.
 type learnShared struct {
 	sess   []string
+	cache  *partsCache
 	ev     *triage.Event
 	done   uint8 // which of the facts below are known for ev
 	who    uint64
@@ -279,34 +280,9 @@ func (s *learnShared) isStatic(ev *triage.Event) bool {
 	if s.done&factStatic == 0 {
 		s.done |= factStatic
 		path, _, _ := s.resource(ev)
-		s.static = staticPath(path)
+		s.static = isStatic(path)
 	}
 	return s.static
-}
-
-// actorHash hashes the actor as actorKey names it (user, else session,
-// else address) without building the key string. The hash is
-// deterministic, so the actor estimates in reasons are the same on every
-// run; 0 means no actor.
-func actorHash(ev *triage.Event, sess []string) uint64 {
-	var h uint64
-	switch {
-	case ev.UserName != "":
-		h = hashString(hashSeed^'u', ev.UserName)
-	default:
-		if s := sessionID(ev, sess); s != "" {
-			h = hashString(hashSeed^'s', s)
-		} else if a := ev.SourceIP; a.Is4() {
-			b := a.As4()
-			h = hashString(hashSeed^'4', string(b[:]))
-		} else if a.IsValid() {
-			b := a.As16()
-			h = hashString(hashSeed^'6', string(b[:]))
-		} else {
-			return 0
-		}
-	}
-	return h | 1
 }
 
 const hashSeed = 0x243f6a8885a308d3
@@ -342,23 +318,12 @@ func isHTTPRequest(ev *triage.Event) bool {
 
 func isClean(status int) bool { return status >= 200 && status < 400 }
 
-// upperMethod returns the method in upper case, allocating only for the
-// lower-case methods of ECS before 1.6.
-func upperMethod(m string) string {
-	for i := 0; i < len(m); i++ {
-		if 'a' <= m[i] && m[i] <= 'z' {
-			return strings.ToUpper(m)
-		}
-	}
-	return m
-}
-
 // resourceOf returns the path template a request addressed, without its
 // method: the template of transaction.name ("GET /products/:id" gives
 // "/products/:id"), else the path with ids normalised. Requests the router
 // refused (405, "TRACE unknown route") thus land on the same resource as
 // the successful requests that taught it, as long as the template's
-// placeholders look like normalizePath's (":id", ":uuid").
+// placeholders look like normPath's (":id", ":uuid").
 func resourceOf(ev *triage.Event) string {
 	if r := ev.Route; r != "" {
 		if r[0] == '/' {
@@ -384,55 +349,12 @@ func isMethodToken(s string) bool {
 	return len(s) <= 16
 }
 
-// normPath is normalizePath without its allocations when no segment is an
-// id, which is most paths.
-func normPath(p string) string {
-	for rest := p; rest != ""; {
-		var seg string
-		seg, rest, _ = strings.Cut(rest, "/")
-		if seg != "" && (isDigits(seg) || isUUID(seg) || (len(seg) >= 12 && isHexString(seg))) {
-			return normalizePath(p)
-		}
-	}
-	if p == "" {
-		return "/"
-	}
-	return p
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// staticPath is isStatic with a cheap first test: most dynamic paths have
-// no dot in their last segment and no asset prefix.
-func staticPath(p string) bool {
-	for i := len(p) - 1; i >= 0 && p[i] != '/'; i-- {
-		if p[i] == '.' {
-			return isStatic(p)
-		}
-	}
-	if len(p) < 8 {
-		return false
-	}
-	switch p[1] | 0x20 {
-	case 's':
-		return hasPrefixFoldASCII(p, "/static/")
-	case 'a':
-		return hasPrefixFoldASCII(p, "/assets/")
-	case 'i':
-		return hasPrefixFoldASCII(p, "/images/")
-	}
-	return false
-}
-
 func hasPrefixFoldASCII(s, prefix string) bool {
 	return len(s) >= len(prefix) && containsFoldASCII(s[:len(prefix)], prefix)
+}
+
+func hasSuffixFoldASCII(s, suffix string) bool {
+	return len(s) >= len(suffix) && containsFoldASCII(s[len(s)-len(suffix):], suffix)
 }
 
 // containsFoldASCII reports whether s contains sub (lower-case ASCII),
@@ -508,122 +430,6 @@ func closeFinding(f *triage.Finding, reason, id string) triage.Finding {
 		out.End = time.Time{}
 	}
 	return out
-}
-
-// ---------------------------------------------------------------------------
-// Bounded tables.
-
-// ltable is a bounded map from K to V that forgets the least recently
-// used key once full. Values live inside the table, in chunks that never
-// move (so a *V stays valid until its key is forgotten), linked by index:
-// using a key allocates nothing.
-type ltable[K comparable, V any] struct {
-	idx        map[K]int32
-	chunks     []*[ltChunk]ltEntry[K, V]
-	n          int32 // slots in use
-	head, tail int32 // most and least recently used; -1 when empty
-	max        int
-	gen        uint64 // moves to the front so far
-	evicted    int
-	onEvict    func(K, *V) // sees a value just before its slot is reused
-}
-
-const ltChunk = 256
-
-type ltEntry[K comparable, V any] struct {
-	key        K
-	prev, next int32
-	gen        uint64 // t.gen when last moved to the front
-	val        V
-}
-
-func newTable[K comparable, V any](limit int) *ltable[K, V] {
-	return &ltable[K, V]{idx: make(map[K]int32, min(limit, 1024)), head: -1, tail: -1, max: max(limit, 1)}
-}
-
-func (t *ltable[K, V]) len() int { return len(t.idx) }
-
-func (t *ltable[K, V]) ent(i int32) *ltEntry[K, V] { return &t.chunks[i/ltChunk][i%ltChunk] }
-
-// get returns k's value and marks it used; nil when absent. An entry
-// moved to the front less than max/4 moves ago is still in the front
-// quarter, far from eviction, and stays where it is: the order of the
-// rest is exact LRU, and a busy key costs no relinking.
-func (t *ltable[K, V]) get(k K) *V {
-	i, ok := t.idx[k]
-	if !ok {
-		return nil
-	}
-	e := t.ent(i)
-	if t.gen-e.gen > uint64(t.max/4) {
-		t.unlink(i)
-		t.pushFront(i)
-	}
-	return &e.val
-}
-
-// peek returns k's value without marking it used.
-func (t *ltable[K, V]) peek(k K) *V {
-	if i, ok := t.idx[k]; ok {
-		return &t.ent(i).val
-	}
-	return nil
-}
-
-// add inserts k (which must be absent) with a zero value, forgetting the
-// least recently used key when the table is full.
-func (t *ltable[K, V]) add(k K) *V {
-	var i int32
-	if int(t.n) < t.max {
-		i = t.n
-		t.n++
-		if int(i/ltChunk) == len(t.chunks) {
-			t.chunks = append(t.chunks, new([ltChunk]ltEntry[K, V]))
-		}
-	} else {
-		i = t.tail
-		t.unlink(i)
-		old := t.ent(i)
-		delete(t.idx, old.key)
-		t.evicted++
-		if t.onEvict != nil {
-			t.onEvict(old.key, &old.val)
-		}
-	}
-	e := t.ent(i)
-	*e = ltEntry[K, V]{key: k, prev: -1, next: -1}
-	t.idx[k] = i
-	t.pushFront(i)
-	return &e.val
-}
-
-func (t *ltable[K, V]) unlink(i int32) {
-	e := t.ent(i)
-	if e.prev >= 0 {
-		t.ent(e.prev).next = e.next
-	} else {
-		t.head = e.next
-	}
-	if e.next >= 0 {
-		t.ent(e.next).prev = e.prev
-	} else {
-		t.tail = e.prev
-	}
-	e.prev, e.next = -1, -1
-}
-
-func (t *ltable[K, V]) pushFront(i int32) {
-	e := t.ent(i)
-	t.gen++
-	e.gen = t.gen
-	e.prev, e.next = -1, t.head
-	if t.head >= 0 {
-		t.ent(t.head).prev = i
-	}
-	t.head = i
-	if t.tail < 0 {
-		t.tail = i
-	}
 }
 
 // ---------------------------------------------------------------------------
@@ -781,9 +587,10 @@ const maxGated = 20000
 
 // lpend is a hit waiting for enough company to be reported.
 type lpend struct {
-	id, user, detail string
-	at               time.Time
-	still            func() bool // re-checks the verdict before reporting; nil means keep
+	ref          triage.EventRef
+	user, detail string
+	at           time.Time
+	still        func() bool // re-checks the verdict before reporting; nil means keep
 }
 
 // gate holds a point's hits per actor until `need` of them fall within
@@ -791,22 +598,29 @@ type lpend struct {
 // is already open go straight through.
 type gate struct {
 	b         *bursts
-	pending   map[actor][]lpend
+	pending   *table[actor, []lpend] // nil until a hit waits
 	lastSweep time.Time
 }
 
 func (g *gate) hit(ev *triage.Event, detail string, need int, still func() bool, emit func(triage.Finding)) {
 	k := actor{ev.SourceIP, ev.UserAgent}
-	if cur := g.b.open[k]; need <= 1 || (cur != nil && ev.Timestamp.Sub(cur.f.End) <= burstGap) {
+	if cur := g.b.open.peek(k); need <= 1 || (cur != nil && ev.Timestamp.Sub(cur.f.End) <= burstGap) {
 		g.b.hit(ev, detail, emit)
 		return
 	}
-	ps := g.pending[k]
+	if g.pending == nil {
+		g.pending = newTable[actor, []lpend](maxGated)
+	}
+	slot := g.pending.get(k)
+	var ps []lpend
+	if slot != nil {
+		ps = *slot
+	}
 	cut := 0
 	for cut < len(ps) && ev.Timestamp.Sub(ps[cut].at) > gateWindow {
 		cut++
 	}
-	ps = append(ps[cut:], lpend{id: ev.ID, user: ev.UserName, detail: detail, at: ev.Timestamp, still: still})
+	ps = append(ps[cut:], lpend{ref: ev.Ref(), user: ev.UserName, detail: detail, at: ev.Timestamp, still: still})
 	if len(ps) >= need {
 		live := ps[:0]
 		for _, p := range ps {
@@ -817,34 +631,52 @@ func (g *gate) hit(ev *triage.Event, detail string, need int, still func() bool,
 		ps = live
 	}
 	if len(ps) < need {
-		if g.pending == nil {
-			g.pending = make(map[actor][]lpend)
+		if slot == nil {
+			slot = g.pending.add(k) // when full, the actor waiting longest is dropped
 		}
-		if _, ok := g.pending[k]; !ok && len(g.pending) >= maxGated {
-			g.sweep(ev.Timestamp, true)
-		}
-		g.pending[k] = ps
+		*slot = ps
 		return
 	}
-	delete(g.pending, k)
+	g.pending.remove(k)
 	for _, p := range ps[:len(ps)-1] {
 		// Only the fields bursts read: who, when, which event.
-		g.b.hit(&triage.Event{ID: p.id, Timestamp: p.at, SourceIP: k.ip, UserAgent: k.ua, UserName: p.user}, p.detail, emit)
+		g.b.hit(&triage.Event{ID: p.ref.ID, Seq: p.ref.Seq, Timestamp: p.at, SourceIP: k.ip, UserAgent: k.ua, UserName: p.user}, p.detail, emit)
 	}
 	g.b.hit(ev, detail, emit)
 }
 
+// waiting counts the actors with hits below the gate.
+func (g *gate) waiting() int {
+	if g.pending == nil {
+		return 0
+	}
+	return g.pending.len()
+}
+
 // sweep forgets hits that can no longer reach their gate.
-func (g *gate) sweep(now time.Time, force bool) {
-	if !force && (now.IsZero() || now.Sub(g.lastSweep) < gateWindow) {
+func (g *gate) sweep(now time.Time) {
+	if g.pending == nil || now.IsZero() || now.Sub(g.lastSweep) < gateWindow {
 		return
 	}
 	g.lastSweep = now
-	for k, ps := range g.pending {
-		if len(ps) == 0 || now.Sub(ps[len(ps)-1].at) > gateWindow || force && len(g.pending) >= maxGated {
-			delete(g.pending, k)
+	var stale []actor
+	g.pending.oldest(func(k actor, ps *[]lpend) bool {
+		if len(*ps) == 0 || now.Sub((*ps)[len(*ps)-1].at) > gateWindow {
+			stale = append(stale, k)
 		}
+		return true
+	})
+	for _, k := range stale {
+		g.pending.remove(k)
 	}
+}
+
+func (g *gate) lints() []triage.Lint {
+	if g.pending == nil {
+		return nil
+	}
+	return evictionLint(g.b.info.ID, g.pending.evicted, fmt.Sprintf("more than %d actors with hits waiting for company at once", maxGated),
+		"the waiting hits of the actor seen least recently were dropped")
 }
 
 // learnedPoint is RE1, RE3, RE4, RE5, RE6 or RE7: a per-request point
@@ -873,9 +705,9 @@ func (p *learnedPoint) Observe(ev *triage.Event, emit func(triage.Finding)) {
 			return
 		}
 	}
-	if (len(p.b.open) > 0 || len(p.g.pending) > 0) && p.tick.due(ev.Timestamp) {
+	if (p.b.open.len() > 0 || p.g.waiting() > 0) && p.tick.due(ev.Timestamp) {
 		p.b.observeTime(ev.Timestamp, emit)
-		p.g.sweep(ev.Timestamp, false)
+		p.g.sweep(ev.Timestamp)
 	}
 }
 
@@ -905,10 +737,11 @@ func (p *learnedPoint) Flush(emit func(triage.Finding)) {
 }
 
 func (p *learnedPoint) Lints() []triage.Lint {
-	if p.lints == nil {
-		return nil
+	var out []triage.Lint
+	if p.lints != nil {
+		out = p.lints()
 	}
-	return p.lints()
+	return append(append(out, p.b.lints()...), p.g.lints()...)
 }
 
 // warmupLint words the "not judged yet" lint every learned point reports.

@@ -269,7 +269,7 @@ type routeModel struct {
 	o      LearnOptions
 	sh     *learnShared
 	cache  *partsCache
-	res    *ltable[uint64, resStat] // by hash of the resource path
+	res    *table[uint64, resStat] // by hash of the resource path
 	ignore map[string]bool
 	site   siteStat
 
@@ -300,7 +300,7 @@ func newRouteModel(o LearnOptions, sh *learnShared, cache *partsCache) *routeMod
 	for _, n := range o.IgnoreParams {
 		ig[strings.ToLower(n)] = true
 	}
-	m := &routeModel{o: o, sh: sh, cache: cache, res: newTable[uint64, resStat](o.MaxRoutes), ignore: ig,
+	m := &routeModel{o: o, sh: sh, cache: cache, res: newTable[uint64, resStat](o.MaxRoutes).approximate(o.MaxRoutes / 4), ignore: ig,
 		login: lowerAll(o.LoginMarkers), logout: lowerAll(o.LogoutMarkers)}
 	m.res.onEvict = func(_ uint64, r *resStat) {
 		if m.onDrop != nil {
@@ -351,7 +351,19 @@ func (m *routeModel) step(ev *triage.Event) *routeVerdict {
 	}
 	m.cur = ms
 	m.collect(ev, ms)
-	m.judgeMethod(r, ph, path, method, who)
+	if !m.judgeMethod(r, ph, path, method, who) {
+		m.methodWarm++
+	}
+	if m.v.methodKind == "" && m.cache.multiValued(ev, fieldMethod) {
+		// Any other method the document lists is judged too (learning
+		// stays with the first: one request teaches one method).
+		m.cache.anyOf(ev, fieldMethod, func(other string) bool {
+			if other = upperMethod(other); other != "" && other != method {
+				m.judgeMethod(r, ph, path, other, who)
+			}
+			return m.v.methodKind != ""
+		})
+	}
 	m.judgeParams(ev, ph, path, method, ms, who)
 	m.dirty = m.v.methodKind != "" || m.v.re5 != "" || m.v.re6 != "" || m.v.re7 != ""
 	if who == 0 || !isClean(ev.StatusCode) {
@@ -381,7 +393,7 @@ func (m *routeModel) step(ev *triage.Event) *routeVerdict {
 // route (by marker in the path), a static asset, or another transaction.
 func (m *routeModel) classify(path, method string) uint8 {
 	switch {
-	case staticPath(path):
+	case isStatic(path):
 		return kindSkip
 	case method == "HEAD" || method == "OPTIONS":
 		return kindSkip
@@ -516,9 +528,11 @@ func learnedFrom(n int, seen *lcount, list int, who uint64, noun string) string 
 	return fmt.Sprintf("%d %s by %d other %s", n, noun, others, a)
 }
 
-func (m *routeModel) judgeMethod(r *resStat, ph uint64, path, method string, who uint64) {
+// judgeMethod judges one method of the request; false means the route
+// (and the site, for a dangerous method) had no baseline yet.
+func (m *routeModel) judgeMethod(r *resStat, ph uint64, path, method string, who uint64) bool {
 	if method == "HEAD" || method == "OPTIONS" {
-		return // always allowed (health checks, CORS preflight)
+		return true // always allowed (health checks, CORS preflight)
 	}
 	dangerous := isDangerousMethod(method)
 	if r != nil {
@@ -536,10 +550,10 @@ func (m *routeModel) judgeMethod(r *resStat, ph uint64, path, method string, who
 		}
 		if ready {
 			if ms := r.find(method); ms != nil && ms.actors.others(who) > 0 {
-				return
+				return true
 			}
 			m.methodVerdict(r, ph, path, method, who, dangerous)
-			return
+			return true
 		}
 	}
 	if dangerous && int(m.site.n) >= m.o.MinRequests && m.site.actors.others(who) >= m.o.MinActors {
@@ -548,9 +562,9 @@ func (m *routeModel) judgeMethod(r *resStat, ph uint64, path, method string, who
 			m.v.methodDetail = fmt.Sprintf("%s on %s, a method no other actor used successfully anywhere on the site (learned from %s)",
 				clip(method, 24), clip(path, 80), learnedFrom(int(m.site.n), &m.site.seen, m.site.actors.others(who), who, "successful requests"))
 		}
-		return
+		return true
 	}
-	m.methodWarm++
+	return false
 }
 
 // methodVerdict words a method the resource's baseline never saw from

@@ -55,7 +55,7 @@ type cie2 struct {
 	tick     ticker
 	o        LearnOptions
 	b        *bursts
-	stats    *ltable[string, rowsHist]
+	stats    *table[string, rowsHist]
 	spans    int // db spans with a row count
 	unjudged int
 	events   int
@@ -63,7 +63,7 @@ type cie2 struct {
 
 func newCIE2(o LearnOptions) *cie2 {
 	info := pointInfo("CIE2", fmt.Sprintf("an APM db span whose span.db.rows_affected is over %g times the learned 99th percentile for its transaction and statement, and at least %d rows (learned from %d spans)", o.CIE2Factor, o.CIE2Floor, o.MinRequests))
-	return &cie2{o: o, b: newBursts(info, "query"), stats: newTable[string, rowsHist](o.MaxRoutes)}
+	return &cie2{o: o, b: newBursts(info, "query"), stats: newTable[string, rowsHist](o.MaxRoutes).approximate(o.MaxRoutes / 4)}
 }
 
 func (c *cie2) Info() triage.DetectorInfo { return c.b.info }
@@ -71,7 +71,7 @@ func (c *cie2) Info() triage.DetectorInfo { return c.b.info }
 func (c *cie2) Observe(ev *triage.Event, emit func(triage.Finding)) {
 	c.events++
 	if ev.Processor != "span" {
-		if len(c.b.open) > 0 && c.tick.due(ev.Timestamp) {
+		if c.b.open.len() > 0 && c.tick.due(ev.Timestamp) {
 			c.b.observeTime(ev.Timestamp, emit)
 		}
 		return
@@ -129,5 +129,7 @@ func (c *cie2) Lints() []triage.Lint {
 		}
 		return []triage.Lint{{Detector: "appsensor:CIE2", Message: "no APM db span with span.db.rows_affected in the data: CIE2 had nothing to judge (agents record row counts only for some drivers)"}}
 	}
-	return warmupLint("CIE2", c.unjudged, c.spans, "db spans with a row count", fmt.Sprintf("their transaction and statement had fewer than %d earlier spans", c.o.MinRequests))
+	out := append(c.b.lints(), evictionLint(c.b.info.ID, c.stats.evicted, fmt.Sprintf("more than %d transaction and statement pairs", c.o.MaxRoutes),
+		"the pair seen least recently was forgotten and had to be learned again")...)
+	return append(out, warmupLint("CIE2", c.unjudged, c.spans, "db spans with a row count", fmt.Sprintf("their transaction and statement had fewer than %d earlier spans", c.o.MinRequests))...)
 }

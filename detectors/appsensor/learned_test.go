@@ -651,3 +651,20 @@ func TestLearnedIDs(t *testing.T) {
 		t.Errorf("learned points %v, want %v", ids, learnedIDs)
 	}
 }
+
+// TestGatedHitsKeepStreamPositions: hits held below a gate cite their
+// events by stream position too, as exceptions need.
+func TestGatedHitsKeepStreamPositions(t *testing.T) {
+	g := &gate{b: newBursts(pointInfo("RE5", "test"), "request")}
+	var got []triage.Finding
+	emit := func(f triage.Finding) { got = append(got, f) }
+	for i := range 3 {
+		ev := &triage.Event{ID: fmt.Sprint("e", i), Seq: uint64(10 + i), Timestamp: t0.Add(time.Duration(i) * time.Second), SourceIP: netip.MustParseAddr("203.0.113.5")}
+		g.hit(ev, "odd", 3, nil, emit)
+	}
+	g.b.flushAll(emit)
+	want := []triage.EventRef{{Seq: 10, ID: "e0"}, {Seq: 11, ID: "e1"}, {Seq: 12, ID: "e2"}}
+	if len(got) != 1 || !slices.Equal(got[0].Evidence, want) {
+		t.Fatalf("findings = %+v, want one citing %v", got, want)
+	}
+}

@@ -56,7 +56,7 @@ type ut1 struct {
 	o          LearnOptions
 	sh         *learnShared
 	info       triage.DetectorInfo
-	visits     *ltable[uint64, visit]
+	visits     *table[uint64, visit]
 	withStatic int // comparable visits (one per actor and day) that fetched static assets
 	without    int // and that did not
 	open       map[uint64]*ut1Open
@@ -69,7 +69,7 @@ type ut1 struct {
 func newUT1(o LearnOptions, sh *learnShared) *ut1 {
 	info := pointInfo("UT1", fmt.Sprintf("a visit of %d or more dynamic requests over %d or more route templates without a single static asset, where %.0f%% of other actors' comparable visits fetch them (learned from %d such visits; self-declared crawlers ignored)",
 		o.UT1Requests, o.UT1Routes, 100*ut1StaticShare, o.UT1MinVisits))
-	u := &ut1{o: o, sh: sh, info: info, visits: newTable[uint64, visit](o.MaxActors), open: map[uint64]*ut1Open{}}
+	u := &ut1{o: o, sh: sh, info: info, visits: newTable[uint64, visit](o.MaxActors).approximate(o.MaxActors / 4), open: map[uint64]*ut1Open{}}
 	u.visits.onEvict = func(k uint64, v *visit) { u.endVisit(k, v) }
 	return u
 }
@@ -131,7 +131,7 @@ func (u *ut1) Observe(ev *triage.Event, emit func(triage.Finding)) {
 		switch {
 		case total < u.o.UT1MinVisits:
 			u.unjudged++
-		case float64(u.withStatic) >= ut1StaticShare*float64(total) && !declaredCrawler(ev.UserAgent):
+		case float64(u.withStatic) >= ut1StaticShare*float64(total) && !declaredCrawler(ev, u.sh.cache):
 			// Evidence: every dynamic request from the one that crossed
 			// the thresholds; the finding starts with the visit.
 			f := newFinding(u.info, ev)
@@ -154,8 +154,11 @@ func (u *ut1) Observe(ev *triage.Event, emit func(triage.Finding)) {
 
 // declaredCrawler reports agents that say they are robots: UT1 looks for
 // automation that passes itself off as a visitor.
-func declaredCrawler(ua string) bool {
-	return containsFoldASCII(ua, "bot") || containsFoldASCII(ua, "spider") || containsFoldASCII(ua, "crawl")
+func declaredCrawler(ev *triage.Event, cache *partsCache) bool {
+	_, ok := cache.anyOf(ev, fieldUserAgent, func(ua string) bool {
+		return containsFoldASCII(ua, "bot") || containsFoldASCII(ua, "spider") || containsFoldASCII(ua, "crawl")
+	})
+	return ok
 }
 
 // endVisit reports the visit's finding, if any, and starts afresh.
@@ -199,6 +202,8 @@ func (u *ut1) Flush(emit func(triage.Finding)) {
 
 func (u *ut1) Lints() []triage.Lint {
 	out := warmupLint("UT1", u.unjudged, u.qualified, "visits without static assets", fmt.Sprintf("fewer than %d comparable visits of other actors were known", u.o.UT1MinVisits))
+	out = append(out, evictionLint(u.info.ID, u.visits.evicted, fmt.Sprintf("more than %d actors at once", u.o.MaxActors),
+		"the visit of the actor seen least recently was ended early")...)
 	if total := u.withStatic + u.without; total >= u.o.UT1MinVisits && float64(u.withStatic) < ut1StaticShare*float64(total) {
 		out = append(out, triage.Lint{Detector: "appsensor:UT1", Message: fmt.Sprintf("only %.0f%% of %d comparable visits fetched static assets (assets served elsewhere, cached, or not traced): UT1 made no verdict on them", 100*float64(u.withStatic)/float64(total), total)})
 	}
@@ -248,7 +253,7 @@ type userTrend struct {
 	o      LearnOptions
 	floor  int
 	noun   string // what is counted: "visits", "requests"
-	table  *ltable[uint64, dayCount]
+	table  *table[uint64, dayCount]
 	drafts map[uint64]*userDraft
 	day    uint32
 	emit   func(triage.Finding)
@@ -257,7 +262,7 @@ type userTrend struct {
 }
 
 func newUserTrend(id, summary string, o LearnOptions, floor, maxEntries int, noun string) *userTrend {
-	u := &userTrend{id: id, info: pointInfo(id, summary), o: o, floor: floor, noun: noun, table: newTable[uint64, dayCount](maxEntries), drafts: map[uint64]*userDraft{}}
+	u := &userTrend{id: id, info: pointInfo(id, summary), o: o, floor: floor, noun: noun, table: newTable[uint64, dayCount](maxEntries).approximate(maxEntries / 4), drafts: map[uint64]*userDraft{}}
 	u.table.onEvict = func(k uint64, e *dayCount) { u.closeDay(k, e) }
 	return u
 }
@@ -376,7 +381,17 @@ func (u *userTrend) Flush(emit func(triage.Finding)) {
 }
 
 func (u *userTrend) Lints() []triage.Lint {
-	return warmupLint(u.id, u.unjudged, u.total, u.noun+" by logged-in users", fmt.Sprintf("the user had fewer than %d earlier active days", u.o.UTMinDays))
+	out := warmupLint(u.id, u.unjudged, u.total, u.noun+" by logged-in users", fmt.Sprintf("the user had fewer than %d earlier active days", u.o.UTMinDays))
+	return append(out, evictionLint(u.info.ID, u.table.evicted, fmt.Sprintf("more than %d %s at once", u.table.limit, u.keyNoun()),
+		"the one seen least recently was forgotten with its history of earlier days")...)
+}
+
+// keyNoun says what the table is keyed by, for lints.
+func (u *userTrend) keyNoun() string {
+	if u.id == "UT4" {
+		return "user and route pairs"
+	}
+	return "users"
 }
 
 type ut3 struct {

@@ -89,6 +89,7 @@ type login struct {
 	hasPassword bool
 	failed      bool
 	captured    bool // the body was captured, so fields mean something
+	fromUser    bool // username is user.name, the body naming none
 }
 
 // loginParser recognises login attempts; it memoises the last event so all
@@ -121,7 +122,7 @@ func (lp *loginParser) isLoginRoute(ev *triage.Event) bool {
 }
 
 func (lp *loginParser) parse(ev *triage.Event) (login, bool) {
-	if ev.Method != "POST" && ev.Method != "post" || !lp.isLoginRoute(ev) {
+	if _, post := lp.cache.anyOf(ev, fieldMethod, func(m string) bool { return m == "POST" || m == "post" }); !post || !lp.isLoginRoute(ev) {
 		return login{}, false
 	}
 	l := login{failed: slices.Contains(lp.opts.FailureStatuses, ev.StatusCode) || (lp.opts.Failure200 && ev.StatusCode == 200)}
@@ -146,7 +147,7 @@ func (lp *loginParser) parse(ev *triage.Event) (login, bool) {
 	}
 	if !l.hasUsername && ev.UserName != "" {
 		// APM's user context names who tried, even without the body.
-		l.username = ev.UserName
+		l.username, l.fromUser = ev.UserName, true
 	}
 	return l, true
 }
@@ -216,8 +217,16 @@ func newLoginPoints(opts Options, cache *partsCache) []triage.Detector {
 		}
 		return "", false
 	})
-	ae12 := single("AE12", "a failed login with a common username (admin, administrator, root, test, guest, …)", func(_ *triage.Event, l login) (string, bool) {
-		if l.failed && containsFold(lo.CommonUsernames, strings.TrimSpace(l.username)) {
+	ae12 := single("AE12", "a failed login with a common username (admin, administrator, root, test, guest, …)", func(ev *triage.Event, l login) (string, bool) {
+		if !l.failed {
+			return "", false
+		}
+		common := func(u string) bool { return containsFold(lo.CommonUsernames, strings.TrimSpace(u)) }
+		if l.fromUser {
+			if u, ok := lp.cache.anyOf(ev, fieldUserName, common); ok {
+				return "failed login as " + clip(u, 40), true
+			}
+		} else if common(l.username) {
 			return "failed login as " + clip(l.username, 40), true
 		}
 		return "", false

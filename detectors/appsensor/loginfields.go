@@ -2,6 +2,7 @@ package appsensor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"picket/triage"
@@ -116,13 +117,13 @@ func (p *loginFieldPoint) Observe(ev *triage.Event, emit func(triage.Finding)) {
 // learned (AE11 reports it; one line for both points).
 func (p *loginFieldPoint) Lints() []triage.Lint {
 	if p.info().ID != "appsensor:AE11" || p.l.unjudged == 0 {
-		return nil
+		return p.b.lints()
 	}
-	return []triage.Lint{{
+	return append(p.b.lints(), triage.Lint{
 		Detector: "appsensor:AE10,AE11",
 		Message:  fmt.Sprintf("%d captured login bodies were not judged for extra or missing fields: the usual field set needs %d clean logins from %d users first", p.l.unjudged, loginMinAttempts, loginMinActors),
 		Count:    p.l.unjudged,
-	}}
+	})
 }
 
 func (p *point) info() triage.DetectorInfo { return p.b.info }
@@ -166,7 +167,7 @@ func newLoginFields(lp *loginParser, sess []string) (ae10, ae11 *loginFieldPoint
 		if len(gone) == 0 {
 			return "", false
 		}
-		sortStrings(gone)
+		slices.Sort(gone)
 		return fmt.Sprintf("login without field %s, which %d clean logins carried", strings.Join(gone, ", "), l.logins), true
 	}
 	return &loginFieldPoint{extra, l}, &loginFieldPoint{missing, l}

@@ -40,19 +40,44 @@ func newIE3(cache *partsCache) *point {
 				continue
 			}
 			v := p.Value
-			if p.Where == InPath {
-				// The raw path keeps "%2e%2e/" that a decoded one shows as
-				// "../"; both forms are probes, and the value is what counts.
-				if !strings.Contains(v, "..") && !strings.Contains(strings.ToLower(v), "/etc/") {
-					continue
-				}
+			if p.Where == InPath && !pathProbe(v) {
+				continue
 			}
-			if kind, ok := ie3Probe(v); ok {
+			if kind, ok := ie3Probe(v, p.isURLPart()); ok {
 				return fmt.Sprintf("%s in %s: %s", kind, p.Label(), clip(p.Raw, 60)), true
 			}
 		}
 		return "", false
 	}}
+}
+
+// pathProbe reports whether a request path is worth IE3's probes: it
+// holds "..", or "/etc/", also once decoded further. The raw path keeps
+// "%2e%2e/" that a decoded one shows as "../"; both forms are probes, and
+// the value is what counts. Other paths are the application's own.
+func pathProbe(v string) bool {
+	if strings.Contains(v, "..") || hasEtc(v) {
+		return true
+	}
+	if c := canonical(v); c != v {
+		return strings.Contains(c, "..") || hasEtc(c)
+	}
+	return false
+}
+
+// hasEtc reports "/etc/" in any case, looking only after each '/'.
+func hasEtc(p string) bool {
+	for i := strings.IndexByte(p, '/'); i >= 0 && i+5 <= len(p); {
+		if hasPrefixFoldASCII(p[i:], "/etc/") {
+			return true
+		}
+		j := strings.IndexByte(p[i+1:], '/')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // newRE8 flags characters no form of honest input carries: control

@@ -55,7 +55,7 @@ func (o Options) sessionCookies() []string {
 func Detectors(opts Options) []triage.Detector {
 	cache := &partsCache{}
 	ds := []triage.Detector{
-		newRE2(opts.ExtraMethods),
+		newRE2(opts.ExtraMethods, cache),
 		newRE8(cache),
 		newEE1(cache),
 		newEE2(cache),
@@ -76,7 +76,7 @@ func Detectors(opts Options) []triage.Detector {
 		ds = append(ds, newRP1(opts.Reputation))
 	}
 	ds = append(ds, newLoginPoints(opts, cache)...)
-	ds = append(ds, newAccessPoints(opts)...)
+	ds = append(ds, newAccessPoints(opts, cache)...)
 	ds = append(ds, learnedDetectors(opts, cache)...)
 	return ds
 }
@@ -98,6 +98,8 @@ func (p *point) Observe(ev *triage.Event, emit func(triage.Finding)) {
 }
 
 func (p *point) Flush(emit func(triage.Finding)) { p.b.flushAll(emit) }
+
+func (p *point) Lints() []triage.Lint { return p.b.lints() }
 
 // pointInfo describes a running point from its catalogue entry: AppSensor's
 // class sets the severity (an Attack needs tools or intent; a Suspicious
@@ -141,7 +143,7 @@ func Pending() []triage.DetectorInfo {
 // standardMethods are the methods RFC 9110 defines, plus PATCH (RFC 5789).
 var standardMethods = []string{"HEAD", "GET", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"}
 
-func newRE2(extra []string) *point {
+func newRE2(extra []string, cache *partsCache) *point {
 	allowed := map[string]bool{}
 	for _, m := range slices.Concat(standardMethods, extra) {
 		allowed[strings.ToUpper(m)] = true
@@ -150,10 +152,11 @@ func newRE2(extra []string) *point {
 	return &point{b: newBursts(info, "request"), check: func(ev *triage.Event) (string, bool) {
 		// ECS before 1.6 stored methods in lower case, so case is ignored:
 		// otherwise every request of older data would fire.
-		if ev.Method == "" || allowed[ev.Method] || allowed[strings.ToUpper(ev.Method)] {
+		m, odd := cache.anyOf(ev, fieldMethod, func(m string) bool { return m != "" && !allowed[m] && !allowed[upperMethod(m)] })
+		if !odd {
 			return "", false
 		}
-		return "method " + clip(ev.Method, 24), true
+		return "method " + clip(m, 24), true
 	}}
 }
 

@@ -73,7 +73,11 @@ const maxParts = 512
 // requestParts splits an event's request into parts. It prefers
 // url.original (the raw request target) because agents often store
 // url.path already decoded, which would hide %00 and %0d from raw checks.
-func requestParts(ev *triage.Event) []Part {
+func requestParts(ev *triage.Event) []Part { return splitRequest(ev, nil) }
+
+// splitRequest is requestParts with the per-event memo of multi-valued
+// fields (nil for none).
+func splitRequest(ev *triage.Event, cache *partsCache) []Part {
 	path, query := ev.URLPath, ev.URLQuery
 	if ev.URLOriginal != "" {
 		path, query = triage.SplitURL(ev.URLOriginal, "")
@@ -86,8 +90,12 @@ func requestParts(ev *triage.Event) []Part {
 	if ev.Body != "" {
 		parts = appendBody(parts, ev)
 	}
-	if ua := ev.UserAgent; ua != "" {
-		parts = append(parts, Part{Where: InUserAgent, Raw: ua, Value: ua})
+	if ev.UserAgent != "" {
+		cache.eachOf(ev, fieldUserAgent, func(ua string) {
+			if ua != "" {
+				parts = append(parts, Part{Where: InUserAgent, Raw: ua, Value: ua})
+			}
+		})
 	} else if ua := ev.Headers.UserAgent; ua != "" {
 		parts = append(parts, Part{Where: InUserAgent, Raw: ua, Value: ua})
 	}
@@ -163,14 +171,24 @@ func appendJSON(parts []Part, v *fastjson.Value, name string, depth int) []Part 
 	return parts
 }
 
-// partsCache memoises requestParts for the event being observed: every
-// detection point of one engine sees the same event in turn, so the
-// request is split once, not once per point.
+// partsCache memoises what the points ask of the event being observed:
+// every detection point of one engine sees the same event in turn, so the
+// request is split once, not once per point, and whether its method,
+// agent or user name came as an array is asked once (anyOf). It also keeps
+// the verdicts on header values (test).
 type partsCache struct {
 	ev    *triage.Event
 	parts []Part
 	memo  map[memoKey]bool
+
+	// Which hot fields of multiEv were arrays (see anyOf).
+	multiEv *triage.Event
+	multi   uint8
 }
+
+// maxMemo bounds the memoised verdicts: the distinct user agents and
+// referers of a busy day fit.
+const maxMemo = 8192
 
 // check names an expensive value test whose verdicts are memoised.
 type check uint8
@@ -196,7 +214,10 @@ func (c *partsCache) test(k check, p Part, fn func(string) bool) bool {
 	if v, ok := c.memo[key]; ok {
 		return v
 	}
-	if c.memo == nil || len(c.memo) >= 8192 {
+	if c.memo == nil || len(c.memo) >= maxMemo {
+		// Verdicts are never wrong, only forgotten, so a full memo simply
+		// starts afresh: least-recently-used order would cost a cache
+		// miss on every lookup and save little.
 		c.memo = make(map[memoKey]bool, 1024)
 	}
 	v := fn(p.Value)
@@ -206,7 +227,7 @@ func (c *partsCache) test(k check, p Part, fn func(string) bool) bool {
 
 func (c *partsCache) get(ev *triage.Event) []Part {
 	if c.ev != ev {
-		c.ev, c.parts = ev, requestParts(ev)
+		c.ev, c.parts = ev, splitRequest(ev, c)
 	}
 	return c.parts
 }

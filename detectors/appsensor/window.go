@@ -1,7 +1,6 @@
 package appsensor
 
 import (
-	"container/list"
 	"fmt"
 	"slices"
 	"strconv"
@@ -42,7 +41,6 @@ type actorWindow struct {
 	nvals  int      // how many distinct values the open finding has seen
 	seen   map[string]bool
 	last   time.Time
-	elem   *list.Element
 }
 
 const maxShown = 8
@@ -67,10 +65,10 @@ type windowPoint struct {
 	// modifier, as the AppSensor guide intends).
 	reputation []Reputation
 
-	actors    map[string]*actorWindow
-	lru       *list.List // front = most recently seen
-	lastSweep int64      // Unix nanoseconds of the last sweep
+	actors    *table[string, actorWindow]
+	lastSweep int64 // Unix nanoseconds of the last sweep
 	swept     bool
+	emit      func(triage.Finding) // for findings of actors forgotten at the cap
 }
 
 func newWindowPoint(id, summary string, th Threshold, distinct bool) *windowPoint {
@@ -79,8 +77,20 @@ func newWindowPoint(id, summary string, th Threshold, distinct bool) *windowPoin
 	return &windowPoint{
 		info: info, tag: e.ID + ", " + e.Category + ", " + string(e.Class),
 		threshold: th, distinct: distinct, maxActors: DefaultMaxActors,
-		actors: make(map[string]*actorWindow), lru: list.New(),
 	}
+}
+
+// table makes the actor table on first use, when maxActors is settled.
+func (w *windowPoint) table() *table[string, actorWindow] {
+	if w.actors == nil {
+		w.actors = newTable[string, actorWindow](w.maxActors)
+		w.actors.onEvict = func(_ string, aw *actorWindow) {
+			if aw.open != nil {
+				w.report(aw, w.emit)
+			}
+		}
+	}
+	return w.actors
 }
 
 func (w *windowPoint) Info() triage.DetectorInfo { return w.info }
@@ -91,16 +101,10 @@ func (w *windowPoint) Observe(ev *triage.Event, emit func(triage.Finding)) {
 	if !ok || actor == "" {
 		return
 	}
-	aw := w.actors[actor]
-	if aw == nil {
-		if len(w.actors) >= w.maxActors {
-			w.evict(w.lru.Back().Value.(*actorWindow), emit)
-		}
-		aw = &actorWindow{key: actor}
-		aw.elem = w.lru.PushFront(aw)
-		w.actors[actor] = aw
-	} else {
-		w.lru.MoveToFront(aw.elem)
+	w.emit = emit
+	aw, added := w.table().upsert(actor)
+	if added {
+		aw.key = actor
 	}
 	t := ev.Timestamp
 	if aw.open != nil && t.Sub(aw.open.End) > w.threshold.Window {
@@ -214,8 +218,7 @@ func (w *windowPoint) evict(aw *actorWindow, emit func(triage.Finding)) {
 	if aw.open != nil {
 		w.report(aw, emit)
 	}
-	w.lru.Remove(aw.elem)
-	delete(w.actors, aw.key)
+	w.actors.remove(aw.key)
 }
 
 // sweep reports open findings of actors quiet for a whole window and
@@ -226,23 +229,39 @@ func (w *windowPoint) sweep(now time.Time, emit func(triage.Finding)) {
 		return
 	}
 	w.lastSweep, w.swept = ns, true
+	if w.actors == nil {
+		return
+	}
 	var idle []*actorWindow
-	for e := w.lru.Back(); e != nil; e = e.Prev() {
-		aw := e.Value.(*actorWindow)
+	w.actors.oldest(func(_ string, aw *actorWindow) bool {
 		if now.Sub(aw.last) <= w.threshold.Window {
-			break // the rest were seen more recently
+			return false // the rest were seen more recently
 		}
 		idle = append(idle, aw)
-	}
+		return true
+	})
 	w.evictInOrder(idle, emit)
 }
 
 func (w *windowPoint) Flush(emit func(triage.Finding)) {
-	var all []*actorWindow
-	for e := w.lru.Back(); e != nil; e = e.Prev() {
-		all = append(all, e.Value.(*actorWindow))
+	if w.actors == nil {
+		return
 	}
+	var all []*actorWindow
+	w.actors.oldest(func(_ string, aw *actorWindow) bool {
+		all = append(all, aw)
+		return true
+	})
 	w.evictInOrder(all, emit)
+}
+
+// Lints says how often the actor table was full.
+func (w *windowPoint) Lints() []triage.Lint {
+	if w.actors == nil {
+		return nil
+	}
+	return evictionLint(w.info.ID, w.actors.evicted, fmt.Sprintf("more than %d actors at once", w.maxActors),
+		"the least recently seen actor was forgotten (its open finding reported early, hits in its window lost)")
 }
 
 // evictInOrder reports findings by start time so output is deterministic.

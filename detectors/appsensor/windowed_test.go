@@ -22,6 +22,9 @@ type rq struct {
 	body    string // form body
 	ctype   string
 	headers map[string]string
+	// methods, uas and users, when set, are written as arrays in place of
+	// method, ua and user: multi-valued fields.
+	methods, uas, users []string
 }
 
 func (r rq) event(t *testing.T, id string) *triage.Event {
@@ -68,6 +71,15 @@ func (r rq) event(t *testing.T, id string) *triage.Event {
 	}
 	if r.user != "" {
 		doc["user"] = map[string]any{"name": r.user}
+	}
+	if r.methods != nil {
+		req["method"] = r.methods
+	}
+	if r.uas != nil {
+		doc["user_agent"] = map[string]any{"original": r.uas}
+	}
+	if r.users != nil {
+		doc["user"] = map[string]any{"name": r.users}
 	}
 	b, _ := json.Marshal(doc)
 	ev, err := triage.ParseEvent(b, "t:1")
@@ -255,13 +267,13 @@ func TestLoginFieldsLearned(t *testing.T) {
 
 func TestWindowStateIsBounded(t *testing.T) {
 	opts := Options{Actor: ActorOptions{MaxActors: 100}}
-	w := newAccessPoints(opts)[2].(*windowPoint) // ACE3
+	w := newAccessPoints(opts, nil)[2].(*windowPoint) // ACE3
 	emit := func(triage.Finding) {}
 	for i := range 5000 {
 		ev := rq{at: time.Duration(i) * time.Millisecond, ip: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), url: "/nope", status: 404}.event(t, "x")
 		w.Observe(ev, emit)
 	}
-	if len(w.actors) > 100 || w.lru.Len() > 100 {
-		t.Errorf("actor table grew to %d", len(w.actors))
+	if w.actors.len() > 100 {
+		t.Errorf("actor table grew to %d", w.actors.len())
 	}
 }
