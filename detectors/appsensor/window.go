@@ -2,6 +2,7 @@ package appsensor
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +29,8 @@ func (t Threshold) String() string { return fmt.Sprintf("%d in %s", t.Count, spa
 type hit struct {
 	at    time.Time
 	ref   triage.EventRef
-	value string // what is counted distinctly ("" when counting events)
+	ip    netip.Addr // who sent it: a per-user window counts many addresses
+	value string     // what is counted distinctly ("" when counting events)
 }
 
 // actorWindow is one actor's state: the hits inside the window and, once
@@ -117,7 +119,7 @@ func (w *windowPoint) Observe(ev *triage.Event, emit func(triage.Finding)) {
 		w.extend(aw, ev, value)
 		return
 	}
-	aw.hits = append(aw.hits, hit{at: t, ref: ev.Ref(), value: value})
+	aw.hits = append(aw.hits, hit{at: t, ref: ev.Ref(), ip: ev.SourceIP, value: value})
 	// Drop hits that fell out of the window (event time; slight disorder
 	// is tolerated because only hits older than the window go).
 	cut := 0
@@ -172,6 +174,7 @@ func (w *windowPoint) start(aw *actorWindow, ev *triage.Event) {
 	aw.open, aw.seen, aw.values, aw.nvals = f, map[string]bool{}, nil, 0
 	for _, h := range aw.hits {
 		f.AddRef(h.ref)
+		f.NoteSource(h.ip)
 		if h.at.Before(f.Timestamp) {
 			f.Timestamp = h.at
 		}
