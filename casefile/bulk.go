@@ -28,8 +28,9 @@ type Bulk struct {
 	At         time.Time // zero: now
 }
 
-// BulkTarget is one group a bulk action applies to. Targets that get a
-// status or a note become cases as GroupCase makes them.
+// BulkTarget is one group a bulk action applies to. Every target becomes
+// a case as GroupCase makes them (a bulk action with no status and no
+// note just does that).
 type BulkTarget struct {
 	Key triage.GroupKey
 	// Title is the case's title when it is new; "" follows GroupTitle.
@@ -45,7 +46,7 @@ type BulkTarget struct {
 
 // BulkResult says what ApplyBulk wrote.
 type BulkResult struct {
-	Cases      map[string]int64 // case id per target key (targets with a status or note)
+	Cases      map[string]int64 // case id per target key
 	Allow      []int64
 	Exceptions []int64
 }
@@ -59,8 +60,7 @@ func (s *Store) ApplyBulk(ctx context.Context, b Bulk) (BulkResult, error) {
 	if b.Status != "" && !validStatus(b.Status) {
 		return res, fmt.Errorf("casefile: bulk action: unknown status %q (want open, acknowledged or closed)", b.Status)
 	}
-	cases := b.Status != "" || b.Note != ""
-	if !cases && len(b.Allow) == 0 && len(b.Exceptions) == 0 {
+	if len(b.Targets) == 0 && len(b.Allow) == 0 && len(b.Exceptions) == 0 {
 		return res, ErrEmptyBulk
 	}
 	for _, a := range b.Allow {
@@ -74,14 +74,12 @@ func (s *Store) ApplyBulk(ctx context.Context, b Bulk) (BulkResult, error) {
 	}
 	at = at.UTC().Truncate(time.Millisecond)
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		if cases {
-			for _, t := range b.Targets {
-				id, err := bulkTarget(ctx, tx, b, t, at)
-				if err != nil {
-					return fmt.Errorf("group %s: %w", t.Key.String(), err)
-				}
-				res.Cases[t.Key.String()] = id
+		for _, t := range b.Targets {
+			id, err := bulkTarget(ctx, tx, b, t, at)
+			if err != nil {
+				return fmt.Errorf("group %s: %w", t.Key.String(), err)
 			}
+			res.Cases[t.Key.String()] = id
 		}
 		for _, a := range b.Allow {
 			id, err := addAllowTx(ctx, tx, a)

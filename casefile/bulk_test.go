@@ -207,8 +207,15 @@ func TestBulkCampaign(t *testing.T) {
 	if _, err := s.ApplyBulk(ctx, Bulk{Targets: targets, Status: "done"}); err == nil {
 		t.Error("unknown status accepted")
 	}
-	if _, err := s.ApplyBulk(ctx, Bulk{Targets: targets}); err != ErrEmptyBulk {
+	if _, err := s.ApplyBulk(ctx, Bulk{Author: "bob"}); err != ErrEmptyBulk {
 		t.Errorf("empty action: %v", err)
+	}
+	// Targets alone are made cases, statuses left as they are.
+	if _, err := s.ApplyBulk(ctx, Bulk{Targets: targets[:1]}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, _ := s.AlertStatus(ctx, "group:"+camp.String()); st.Status != "" {
+		t.Errorf("opening the campaign's case set its status %q", st.Status)
 	}
 }
 
