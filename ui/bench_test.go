@@ -41,13 +41,27 @@ func benchCollection(groups int, perGroup ...int) *triage.Collection {
 				SourceIP:  ip,
 				UserAgent: ua,
 				Reason:    "bench " + benchWord(i), // one reason shape per group: none fold
-
-				Evidence: triage.RefsFromIDs(ids), EventCount: 1,
+				UserName:  benchUsers[i%len(benchUsers)],
+				Attrs:     []triage.Attr{{Field: "url.path", Value: benchPaths[(i+j)%len(benchPaths)]}},
+				Evidence:  triage.RefsFromIDs(ids), EventCount: 1,
 			})
 		}
 	}
 	return c
 }
+
+// benchUsers and benchPaths are the values regrouping benchmarks group
+// by: 5,000 users, 8 routes (captured as the engine does).
+var (
+	benchUsers = func() []string {
+		out := make([]string, 5000)
+		for i := range out {
+			out[i] = fmt.Sprintf("user%04d", i)
+		}
+		return out
+	}()
+	benchPaths = []string{"/login", "/cart", "/checkout", "/search", "/item", "/account", "/api/v1/orders", "/admin"}
+)
 
 // benchWord spells i in letters: reasons that differ in shape (digits
 // would be taken out of it), so benchmark groups stay apart.
@@ -102,7 +116,9 @@ func BenchmarkKeyPress(b *testing.B) {
 		keys []string
 	}{
 		{"pgdown", []string{"pgdown"}},
-		{"G_g", []string{"G", "g"}},
+		{"end_g", []string{"end", "g"}}, // G groups by… in the queue
+		{"jj_burst", []string{"jj"}},
+		{"expand_collapse", []string{"right", "left"}},
 		{"enter_esc", []string{"enter", "esc"}},
 		{"sort_o", []string{"o"}},
 	} {
@@ -151,7 +167,7 @@ func BenchmarkSnapshot(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			sup := newSuppressor(nil, tc.allow, time.Now(), c)
 			for range b.N {
-				_ = takeSnapshot(c, nil, sup, nil, grouping{})
+				_ = takeSnapshot(c, nil, nil, sup, nil, grouping{})
 			}
 		})
 	}

@@ -397,12 +397,12 @@ func (m *model) applyBulk(b bulkModel, st string) tea.Cmd {
 			titles[g.Key], members[g.Key] = campaignLine(g), g.Campaign.Members
 		}
 	}
-	c, ctx := m.opts.Collection, m.ctx
+	c, ctx, all := m.opts.Collection, m.ctx, m.all()
 	bulkSeq++
 	addr := address{to: viewRoot, topic: topicBulk, key: strconv.Itoa(bulkSeq)}
 	return m.req.ask(addr, func() tea.Msg {
 		if len(keys) > 0 {
-			fs := collectFindings(c, keys, members)
+			fs := collectFindings(c, all, keys, members)
 			for _, k := range keys {
 				bk.Targets = append(bk.Targets, casefile.BulkTarget{Key: k, Title: titles[k], Findings: fs[k], Members: members[k]})
 			}
@@ -422,7 +422,7 @@ func (m *model) applyBulk(b bulkModel, st string) tea.Cmd {
 
 // collectFindings reads the findings of many groups in one pass; a
 // campaign's are its members'.
-func collectFindings(c *triage.Collection, keys []triage.GroupKey, members map[triage.GroupKey][]triage.GroupKey) map[triage.GroupKey][]triage.Finding {
+func collectFindings(c *triage.Collection, all *findingsCache, keys []triage.GroupKey, members map[triage.GroupKey][]triage.GroupKey) map[triage.GroupKey][]triage.Finding {
 	out := map[triage.GroupKey][]triage.Finding{}
 	km := newKeyMatcher(keys, members, c)
 	campaignOf := map[triage.GroupKey][]triage.GroupKey{}
@@ -432,7 +432,7 @@ func collectFindings(c *triage.Collection, keys []triage.GroupKey, members map[t
 		}
 	}
 	var buf []triage.GroupKey
-	fs := c.Findings()
+	fs := all.get(c)
 	for i := range fs {
 		buf = km.keys(&fs[i], buf)
 		for _, k := range buf {

@@ -346,12 +346,12 @@ var hitsAddr = address{to: viewQueue, topic: topicHits}
 // matchFindings works out the groups of the last level (a campaign's
 // members, the last field's groups) q matches through findings and
 // events under grouping gp; the rows above match through them.
-func matchFindings(c *triage.Collection, q *kql.Query, gp grouping) *filterHits {
+func matchFindings(c *triage.Collection, all *findingsCache, q *kql.Query, gp grouping) *filterHits {
 	h := &filterHits{keys: map[triage.GroupKey]bool{}}
 	ev := memoEvent(c)
 	events := eventsNeeded(q)
 	doc := &layeredDoc{}
-	fs := c.Findings()
+	fs := all.get(c)
 	for i := range fs {
 		f := &fs[i]
 		if !q.Match(findingDoc{f}) && !(events && h.matchEvents(c, q, f, doc)) {
@@ -449,8 +449,8 @@ func (q *queueModel) refilter() tea.Cmd {
 	if q.hits != nil && q.hitsOf == of || q.hitsBusy {
 		return nil
 	}
-	c, match, gp, query := a.opts.Collection, q.match, a.snap.gp, q.filter
-	work := func() tea.Msg { return hitsMsg{query: query, gp: gp, hits: matchFindings(c, match, gp), of: of} }
+	c, all, match, gp, query := a.opts.Collection, a.all(), q.match, a.snap.gp, q.filter
+	work := func() tea.Msg { return hitsMsg{query: query, gp: gp, hits: matchFindings(c, all, match, gp), of: of} }
 	if of <= syncRows && c.EventCount() <= syncRows {
 		a.req.issue(hitsAddr)
 		q.hits, q.hitsOf = work().(hitsMsg).hits, of

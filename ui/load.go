@@ -145,16 +145,16 @@ func (m *model) runChanged() {
 // many groups (and regrouping them by another chain) takes a while and
 // must not stall the keys.
 func (m *model) refresh() tea.Cmd {
-	c, warn, sup, alerts, gp := m.opts.Collection, m.opts.Warnings, m.sup, m.al.items, m.gp
+	c, warn, sup, alerts, gp, all := m.opts.Collection, m.opts.Warnings, m.sup, m.al.items, m.gp, m.all()
 	var gk *triage.GroupKey
 	if m.view != viewQueue && m.group.group != nil {
 		k := m.group.group.Key
 		gk = &k
 	}
 	return m.req.ask(snapshotAddr, func() tea.Msg {
-		msg := refreshMsg{snap: takeSnapshot(c, warn, sup, alerts, gp), groupKey: gk}
+		msg := refreshMsg{snap: takeSnapshot(c, all, warn, sup, alerts, gp), groupKey: gk}
 		if gk != nil {
-			msg.findings = findingsFor(c, *gk, msg.snap.members(*gk))
+			msg.findings = findingsFor(c, all, *gk, msg.snap.members(*gk))
 		}
 		return msg
 	})
@@ -165,7 +165,7 @@ func (m *model) refresh() tea.Cmd {
 // is suppressed; with suppressions the findings are regrouped so that
 // counts, risk and severity leave the suppressed ones out; campaigns are
 // then folded. Another chain regroups every finding (groupChain).
-func takeSnapshot(c *triage.Collection, warn func() []string, sup *suppressor, alerts []*alertItem, gp grouping) snapshot {
+func takeSnapshot(c *triage.Collection, all *findingsCache, warn func() []string, sup *suppressor, alerts []*alertItem, gp grouping) snapshot {
 	s := snapshot{events: c.EventCount(), info: &infoCache{}, gp: gp}
 	if !sup.empty() {
 		sup = &suppressor{s: sup.s}
@@ -176,7 +176,7 @@ func takeSnapshot(c *triage.Collection, warn func() []string, sup *suppressor, a
 	switch {
 	case !gp.isDefault():
 		var act, hid tree
-		act, hid, s.findings, s.hidden = groupChain(c.Findings(), gp.by, c, sup, alerts)
+		act, hid, s.findings, s.hidden = groupChain(all.get(c), gp.by, c, sup, alerts)
 		s.groups, s.kids, s.suppressed, s.hiddenKids = act.top, act.kids, hid.top, hid.kids
 		s.leaves = act.leaves()
 	case sup.empty():
@@ -186,7 +186,7 @@ func takeSnapshot(c *triage.Collection, warn func() []string, sup *suppressor, a
 		}
 	default:
 		var act, hid triage.Grouper
-		fs := c.Findings()
+		fs := all.get(c)
 		for i := range fs {
 			if _, ok := sup.suppressed(&fs[i]); ok {
 				hid.Add(&fs[i])

@@ -122,15 +122,13 @@ func (in queueInput) appendRow(out []queueRow, r queueRow, cmpf func(a, b *triag
 			under = append(under, row)
 		}
 	}
-	if in.sort != sortSeverity || in.reverse {
-		slices.SortStableFunc(under, func(a, b queueRow) int {
-			c := cmpf(a.g, b.g)
-			if in.reverse {
-				c = -c
-			}
-			return c
-		})
-	}
+	slices.SortStableFunc(under, func(a, b queueRow) int { // kept unsorted: see chainBuilder.tree
+		c := cmpf(a.g, b.g)
+		if in.reverse {
+			c = -c
+		}
+		return c
+	})
 	for _, u := range under {
 		out = in.appendRow(out, u, cmpf)
 	}
@@ -239,7 +237,10 @@ func groupCompare(k sortKey, status map[triage.GroupKey]string) func(a, b *triag
 		if c := a.Key.SourceIP.Compare(b.Key.SourceIP); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Key.UserAgent, b.Key.UserAgent)
+		if c := strings.Compare(a.Key.UserAgent, b.Key.UserAgent); c != 0 {
+			return c
+		}
+		return a.Key.Compare(b.Key) // another chain's values
 	}
 	var first func(a, b *triage.Group) int
 	switch k {

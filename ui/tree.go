@@ -2,9 +2,11 @@ package ui
 
 import (
 	"net/netip"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"picket/triage"
 )
@@ -122,12 +124,22 @@ func memoEvent(c *triage.Collection) func(triage.EventRef) (*triage.Event, bool)
 	}
 }
 
-// chainBuilder groups findings under a chain of fields, every level at
-// once: a trie of values whose nodes are the groups.
+// chainBuilder groups findings under a chain of fields: a trie of values
+// whose nodes are the groups. Findings are counted in the groups of the
+// last level only; the levels above are summed from them when the tree is
+// made (mergeGroup), so a finding costs one group update whatever the
+// depth.
 type chainBuilder struct {
 	by    triage.GroupBy
 	event func(triage.EventRef) (*triage.Event, bool)
 	root  map[string]*chainNode
+	// The last address written as text: a run's findings come in bursts
+	// per address, and formatting it is the costliest value to find.
+	lastIP  netip.Addr
+	lastStr string
+	// The last leaf and its values: so are runs of findings of one group.
+	lastVals [triage.MaxGroupBy]string
+	lastLeaf *triage.Group
 }
 
 type chainNode struct {
@@ -139,103 +151,221 @@ func newChainBuilder(by triage.GroupBy, event func(triage.EventRef) (*triage.Eve
 	return &chainBuilder{by: by, event: event, root: map[string]*chainNode{}}
 }
 
-// add counts f in its group at every level.
-func (b *chainBuilder) add(f *triage.Finding) {
+// leaf finds (or makes) the group of the last level f belongs to; the
+// nodes above are made on the way, with their keys.
+func (b *chainBuilder) leaf(f *triage.Finding) *triage.Group {
 	m := b.root
+	var vals [triage.MaxGroupBy]string
 	for lvl, field := range b.by {
-		v := triage.GroupValue(f, field, b.event)
-		n := m[v]
+		if field == "source.ip" && f.SourceIP.IsValid() {
+			if f.SourceIP != b.lastIP {
+				b.lastIP, b.lastStr = f.SourceIP, triage.GroupValue(f, field, b.event)
+			}
+			vals[lvl] = b.lastStr
+			continue
+		}
+		vals[lvl] = triage.GroupValue(f, field, b.event)
+	}
+	if b.lastLeaf != nil && vals == b.lastVals {
+		return b.lastLeaf
+	}
+	b.lastVals = vals
+	for lvl := range b.by {
+		n := m[vals[lvl]]
 		if n == nil {
 			n = &chainNode{g: &triage.Group{Key: triage.KeyFor(f, b.by[:lvl+1], b.event), Attrs: f.Attrs}}
-			m[v] = n
+			m[vals[lvl]] = n
 		}
-		n.g.Add(f)
 		if lvl == len(b.by)-1 {
-			return
+			b.lastLeaf = n.g
+			return n.g
 		}
 		if n.kids == nil {
 			n.kids = map[string]*chainNode{}
-		}
-		m = n.kids
-	}
-}
-
-// node finds the group f is counted in at level lvl (nil if none).
-func (b *chainBuilder) node(f *triage.Finding, lvl int) *chainNode {
-	m := b.root
-	for i, field := range b.by[:lvl+1] {
-		n := m[triage.GroupValue(f, field, b.event)]
-		if n == nil || i == lvl {
-			return n
 		}
 		m = n.kids
 	}
 	return nil
 }
 
-// tree returns the groups, each level in queue order.
+// add counts f in its group.
+func (b *chainBuilder) add(f *triage.Finding) { b.leaf(f).Add(f) }
+
+// tree sums the levels above the last from it and returns the groups,
+// the top level in queue order (the rows under a row are sorted when they
+// are shown: computeRows).
 func (b *chainBuilder) tree() tree {
 	t := tree{kids: map[triage.GroupKey][]*triage.Group{}}
-	var walk func(m map[string]*chainNode) []*triage.Group
-	walk = func(m map[string]*chainNode) []*triage.Group {
+	var walk func(m map[string]*chainNode, top bool) []*triage.Group
+	walk = func(m map[string]*chainNode, top bool) []*triage.Group {
 		gs := make([]*triage.Group, 0, len(m))
 		for _, n := range m {
-			gs = append(gs, n.g)
 			if len(n.kids) > 0 {
-				t.kids[n.g.Key] = walk(n.kids)
+				kids := walk(n.kids, false)
+				sumGroups(n.g, kids)
+				t.kids[n.g.Key] = kids
 			}
+			gs = append(gs, n.g)
 		}
-		triage.SortGroups(gs)
+		if top {
+			triage.SortGroups(gs)
+		}
 		return gs
 	}
-	t.top = walk(b.root)
+	t.top = walk(b.root, true)
 	return t
 }
 
-// groupChain groups fs under by, the suppressed findings apart: the
-// regroup G asks for, run off the input loop for big runs.
-func groupChain(fs []triage.Finding, by triage.GroupBy, c *triage.Collection, sup *suppressor, alerts []*alertItem) (active, hidden tree, nAct, nHid int) {
-	ev := memoEvent(c)
-	act, hid := newChainBuilder(by, ev), newChainBuilder(by, ev)
-	for i := range fs {
-		if _, ok := sup.suppressed(&fs[i]); ok {
-			hid.add(&fs[i])
-			nHid++
-		} else {
-			act.add(&fs[i])
-			nAct++
+// mergeGroup adds the counts of k, a group one level down, to g.
+func mergeGroup(g, k *triage.Group) {
+	g.Findings += k.Findings
+	g.Risk += k.Risk
+	g.MaxSeverity = max(g.MaxSeverity, k.MaxSeverity)
+	for _, d := range k.Detectors {
+		if i, found := slices.BinarySearch(g.Detectors, d); !found {
+			g.Detectors = slices.Insert(g.Detectors, i, d)
 		}
+	}
+	if !k.FirstSeen.IsZero() && (g.FirstSeen.IsZero() || k.FirstSeen.Before(g.FirstSeen)) {
+		g.FirstSeen = k.FirstSeen
+	}
+	if k.LastSeen.After(g.LastSeen) {
+		g.LastSeen = k.LastSeen
+	}
+	g.Hourly = mergeHours(g.Hourly, k.Hourly)
+	if !g.Key.Default() {
+		if k.Key.Default() {
+			g.Sources.Add(k.Key.SourceIP)
+		} else {
+			g.Sources.Merge(&k.Sources)
+		}
+	}
+}
+
+// sumGroups sums the groups one level down into g (empty): mergeGroup
+// for each, with their hours added in one sort rather than one merge
+// each.
+func sumGroups(g *triage.Group, kids []*triage.Group) {
+	n := 0
+	for _, k := range kids {
+		n += len(k.Hourly)
+	}
+	hours := make(triage.Hours, 0, n)
+	for _, k := range kids {
+		hours = append(hours, k.Hourly...)
+		h := k.Hourly
+		k.Hourly = nil // counted below
+		mergeGroup(g, k)
+		k.Hourly = h
+	}
+	slices.SortFunc(hours, func(a, b triage.HourCount) int { return cmpInt64(a.Hour, b.Hour) })
+	out := hours[:0]
+	for _, hc := range hours {
+		if l := len(out); l > 0 && out[l-1].Hour == hc.Hour {
+			out[l-1].Count += hc.Count
+			continue
+		}
+		out = append(out, hc)
+	}
+	g.Hourly = slices.Clip(out)
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// mergeHours adds two sorted hour counts.
+func mergeHours(a, b triage.Hours) triage.Hours {
+	if len(a) == 0 {
+		return slices.Clone(b)
+	}
+	out := make(triage.Hours, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i].Hour < b[j].Hour:
+			out = append(out, a[i])
+			i++
+		case a[i].Hour > b[j].Hour:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, triage.HourCount{Hour: a[i].Hour, Count: a[i].Count + b[j].Count})
+			i, j = i+1, j+1
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// groupChain groups fs under by, the suppressed findings apart: the
+// regroup G asks for, run off the input loop for big runs. Big runs are
+// grouped on every core, each part in its own trie, merged after.
+func groupChain(fs []triage.Finding, by triage.GroupBy, c *triage.Collection, sup *suppressor, alerts []*alertItem) (active, hidden tree, nAct, nHid int) {
+	parts := runtime.GOMAXPROCS(0)
+	if len(fs) < parallelRows || parts < 2 {
+		parts = 1
+	}
+	acts, hids := make([]*chainBuilder, parts), make([]*chainBuilder, parts)
+	counts := make([][2]int, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := len(fs)*p/parts, len(fs)*(p+1)/parts
+		wg.Go(func() {
+			ev := memoEvent(c)
+			act, hid := newChainBuilder(by, ev), newChainBuilder(by, ev)
+			for i := lo; i < hi; i++ {
+				if _, ok := sup.suppressed(&fs[i]); ok {
+					hid.add(&fs[i])
+					counts[p][1]++
+				} else {
+					act.add(&fs[i])
+					counts[p][0]++
+				}
+			}
+			acts[p], hids[p] = act, hid
+		})
+	}
+	wg.Wait()
+	act, hid := acts[0], hids[0]
+	for p := 1; p < parts; p++ {
+		mergeNodes(act.root, acts[p].root)
+		mergeNodes(hid.root, hids[p].root)
+	}
+	for _, n := range counts {
+		nAct, nHid = nAct+n[0], nHid+n[1]
 	}
 	for _, it := range alerts {
 		b := act
 		if it.hidden() {
 			b = hid
 		}
-		b.addAlert(it)
+		addAlert(b.leaf(&it.row), it)
 	}
 	return act.tree(), hid.tree(), nAct, nHid
 }
 
-// addAlert puts a pulled alert in its groups at every level, as
-// snapshot.addAlerts does for the default grouping.
-func (b *chainBuilder) addAlert(it *alertItem) {
-	f := &it.row
-	m := b.root
-	for lvl, field := range b.by {
-		v := triage.GroupValue(f, field, b.event)
-		n := m[v]
-		if n == nil {
-			n = &chainNode{g: &triage.Group{Key: triage.KeyFor(f, b.by[:lvl+1], b.event)}}
-			m[v] = n
+// mergeNodes merges trie b into a (the last level's groups summed).
+func mergeNodes(a, b map[string]*chainNode) {
+	for v, nb := range b {
+		na := a[v]
+		switch {
+		case na == nil:
+			a[v] = nb
+		case len(nb.kids) > 0 || len(na.kids) > 0:
+			if na.kids == nil {
+				na.kids = map[string]*chainNode{}
+			}
+			mergeNodes(na.kids, nb.kids)
+		default:
+			mergeGroup(na.g, nb.g)
 		}
-		addAlert(n.g, it)
-		if lvl == len(b.by)-1 {
-			return
-		}
-		if n.kids == nil {
-			n.kids = map[string]*chainNode{}
-		}
-		m = n.kids
 	}
 }
 
@@ -295,14 +425,14 @@ func (km *keyMatcher) keys(f *triage.Finding, out []triage.GroupKey) []triage.Gr
 // findingsFor reads the findings of a group under any grouping (a
 // campaign's are its members'), in the order raised. It scans the
 // collection: the caller runs it off the input loop when the run is big.
-func findingsFor(c *triage.Collection, k triage.GroupKey, members []triage.GroupKey) []triage.Finding {
+func findingsFor(c *triage.Collection, all *findingsCache, k triage.GroupKey, members []triage.GroupKey) []triage.Finding {
 	if k.Default() {
 		return c.FindingsFor(k)
 	}
 	km := newKeyMatcher([]triage.GroupKey{k}, map[triage.GroupKey][]triage.GroupKey{k: members}, c)
 	var out []triage.Finding
 	var buf []triage.GroupKey
-	fs := c.Findings()
+	fs := all.get(c)
 	for i := range fs {
 		if buf = km.keys(&fs[i], buf); len(buf) > 0 {
 			out = append(out, fs[i])
@@ -318,7 +448,7 @@ func findingsFor(c *triage.Collection, k triage.GroupKey, members []triage.Group
 // triage.GroupValue does), and the members' findings for a campaign
 // (members are its groups' keys). It scans the collection.
 func FindingsFor(c *triage.Collection, k triage.GroupKey, members []triage.GroupKey) []triage.Finding {
-	return findingsFor(c, k, members)
+	return findingsFor(c, nil, k, members)
 }
 
 // members returns the keys a campaign in the snapshot folds.
@@ -335,8 +465,43 @@ func (s snapshot) members(k triage.GroupKey) []triage.GroupKey {
 // findingsFunc returns what reads the findings of group k; it holds what
 // it needs, so it may run in a command.
 func (a *app) findingsFunc(k triage.GroupKey) func() []triage.Finding {
-	c, ms := a.opts.Collection, a.snap.members(k)
-	return func() []triage.Finding { return findingsFor(c, k, ms) }
+	c, ms, all := a.opts.Collection, a.snap.members(k), a.all()
+	return func() []triage.Finding { return findingsFor(c, all, k, ms) }
+}
+
+// findingsCache reads every finding of a collection: a copy
+// (Collection.Findings), kept while the run is done for the next
+// regroup, filter or bulk action. At a million findings the copy costs
+// more than grouping them, and triage offers no way to read them in
+// place. A nil cache copies each time.
+type findingsCache struct {
+	coll *triage.Collection // the done run whose findings it keeps; never changed
+	mu   sync.Mutex
+	fs   []triage.Finding
+}
+
+func (fc *findingsCache) get(c *triage.Collection) []triage.Finding {
+	if fc == nil || c != fc.coll {
+		return c.Findings()
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.fs == nil {
+		fc.fs = c.Findings()
+	}
+	return fc.fs
+}
+
+// all is how commands read every finding of the current run: through the
+// cache once the run is done (nil while it loads).
+func (a *app) all() *findingsCache {
+	if a.loading {
+		return nil
+	}
+	if a.fc == nil || a.fc.coll != a.opts.Collection {
+		a.fc = &findingsCache{coll: a.opts.Collection} // a new run: the old copy goes
+	}
+	return a.fc
 }
 
 // findingsAtOnce reports whether reading a group's findings is quick
