@@ -104,7 +104,7 @@ type app struct {
 	nav  navigator
 
 	snap     snapshot
-	gp       grouping // asked for (G, F); snap.gp is what is shown
+	gp       grouping       // asked for (G, F); snap.gp is what is shown
 	fc       *findingsCache // a done run's findings, copied once (tree.go)
 	loading  bool
 	startErr error

@@ -58,9 +58,9 @@ func foldCollection(groups, per int) *triage.Collection {
 				Detector: dets[i%len(dets)], Severity: triage.Medium, RiskScore: 47,
 				Timestamp: t0.Add(time.Duration(i/50) * 5 * time.Second).Add(time.Duration(j) * time.Second),
 				SourceIP:  ip, UserAgent: "wave/1.0",
-				Attrs:     []triage.Attr{{Field: "source.as.organization.name", Value: fmt.Sprintf("AS%d", i%300)}},
-				Reason:    fmt.Sprintf("login without field %s (%d)", benchWord(i%10), j),
-				Evidence:  triage.RefsFromIDs([]string{"e0"}), EventCount: 1,
+				Attrs:    []triage.Attr{{Field: "source.as.organization.name", Value: fmt.Sprintf("AS%d", i%300)}},
+				Reason:   fmt.Sprintf("login without field %s (%d)", benchWord(i%10), j),
+				Evidence: triage.RefsFromIDs([]string{"e0"}), EventCount: 1,
 			})
 		}
 	}
