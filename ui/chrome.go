@@ -16,7 +16,7 @@ import (
 // helpKeys is the help for what is in front.
 func (m *model) helpKeys() viewHelp {
 	ev := m.view == viewEvent
-	return viewHelp{k: m.keys, v: m.view, focus: m.group.focus, modal: m.modal, discard: !m.confirmQuit, rulesDetail: m.rules.detail,
+	return viewHelp{k: m.keys, v: m.view, focus: m.group.focus, modal: m.modal, discard: !m.confirmQuit, rulesDetail: m.rules.detail, bulk: m.bulk.kind,
 		multi: ev && m.event.multi(), evidence: ev && m.event.multi() && m.event.focus == paneEvidence}
 }
 

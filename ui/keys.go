@@ -121,6 +121,8 @@ type viewHelp struct {
 	discard bool
 	// rulesDetail is set when the rules view shows a detector's lints.
 	rulesDetail bool
+	// bulk is the bulk action waiting for its confirmation.
+	bulk bulkKind
 }
 
 func with(b key.Binding, desc string) key.Binding {
@@ -140,7 +142,13 @@ func (h viewHelp) ShortHelp() []key.Binding {
 	case modalRegroup:
 		return []key.Binding{with(k.Tick, "add/remove field"), with(k.Enter, "group"), k.Cancel}
 	case modalBulk:
-		return []key.Binding{with(k.Enter, "confirm"), k.Cancel}
+		switch h.bulk {
+		case bulkStatus:
+			return []key.Binding{show("o/a/c", "open / acknowledged / closed"), k.Cancel}
+		case bulkNote:
+			return []key.Binding{with(k.Yes, "add the note"), with(k.No, "do not")}
+		}
+		return []key.Binding{with(k.Switch, "next field"), with(k.Enter, "save"), k.Cancel}
 	case modalConfirm:
 		if h.discard {
 			return []key.Binding{with(k.Yes, "discard"), with(k.No, "keep editing")}
@@ -224,7 +232,7 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 			{with(k.Enter, "open/expand"), show("→/←", "expand/collapse"), with(k.Regroup, "group by…"), with(k.Fold, "fold on/off"),
 				k.Filter, with(k.Back, "clear filter"), k.Sort, k.Reverse},
 			{k.Select, with(k.SelectAll, "select shown"), with(k.Status, "status"), with(k.Note, "note"),
-				with(k.Allow, "allowlist"), with(k.Exception, "exception"), with(k.Copy, "copy IP"), k.Suppressed},
+				with(k.Allow, "allowlist"), with(k.Exception, "exception (sel.)"), with(k.Copy, "copy IP"), k.Suppressed},
 			quit,
 		}
 	}

@@ -457,17 +457,23 @@ func (q *queueModel) toggleSelect() {
 }
 
 // selectVisible selects every row shown (after a filter, those it
-// shows); when they all are selected already, it clears them instead.
+// shows); when they all are selected already, it clears them instead. A
+// row whose rows are shown under it is not selected itself, its rows
+// are: what is selected is what is seen (a campaign selected would take
+// every member with it, shown or not).
 func (q *queueModel) selectVisible() {
 	all := len(q.rows) > 0
 	for _, r := range q.rows {
-		if !q.picked[r.g.Key] {
+		if !r.open && !q.picked[r.g.Key] {
 			all = false
 			break
 		}
 	}
 	p := maps.Clone(q.picked)
 	for _, r := range q.rows {
+		if r.open {
+			continue
+		}
 		if all {
 			delete(p, r.g.Key)
 		} else {
