@@ -32,7 +32,7 @@ func TestBulkStatusFiftyGroups(t *testing.T) {
 	if m.modal != modalBulk || !strings.Contains(m.View(), "status of 50 selected groups: o open · a acknowledged · c closed") {
 		t.Fatalf("no confirmation naming the count:\n%s", m.View())
 	}
-	keys(m, "c")
+	slowKeys(m, "c")
 	bs := store.bulks()
 	if len(bs) != 1 || len(bs[0].Targets) != 50 || bs[0].Status != casefile.StatusClosed {
 		t.Fatalf("%d bulk writes", len(bs))

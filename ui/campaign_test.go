@@ -308,7 +308,7 @@ func TestRegroupLevelsAreCases(t *testing.T) {
 	if inner.depth != 1 || inner.g.Key.By != "url.path,user.name" {
 		t.Fatalf("row under /login: %+v", inner.g.Key)
 	}
-	keys(m, "s")
+	slowKeys(m, "s")
 	st, ok, _ := store.AlertStatus(context.Background(), alertID(inner.g.Key))
 	if !ok || st.Status != casefile.StatusAcknowledged {
 		t.Errorf("status of %s: %+v", inner.g.Key, st)
@@ -318,13 +318,13 @@ func TestRegroupLevelsAreCases(t *testing.T) {
 	}
 	keys(m, "n")
 	typeText(m, "these are real customers")
-	keys(m, "ctrl+s")
+	slowKeys(m, "ctrl+s")
 	notes, _ := store.Notes(context.Background(), casefile.TargetGroup, inner.g.Key.String())
 	if len(notes) != 1 {
 		t.Errorf("notes on %s: %v", inner.g.Key, notes)
 	}
 	// A bulk status on the level above makes a case recording its chain.
-	keys(m, "k", "space", "s", "c")
+	slowKeys(m, "k", "space", "s", "c")
 	c, ok, err := file.CaseByKey(context.Background(), row.g.Key.String())
 	if err != nil || !ok || c.GroupBy != "url.path" || c.Status != casefile.StatusClosed || c.Title != "url.path /login" {
 		t.Errorf("case of %s: %+v %v %v", row.g.Key, c, ok, err)

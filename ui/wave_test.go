@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"picket/casefile"
 	"picket/triage"
 )
@@ -134,3 +136,42 @@ func (s *bulkStore) bulks() []casefile.Bulk {
 }
 
 var errInjected = errors.New("injected failure")
+
+// slowKeys is keys for tests whose commands write a real case file: they
+// wait for every command to finish (a write under -race on a busy machine
+// can take longer than runCmd waits).
+func slowKeys(m *model, ks ...string) {
+	for _, k := range ks {
+		_, cmd := m.Update(keyMsg(k))
+		runSlow(m, cmd, 0)
+	}
+}
+
+func runSlow(m *model, cmd tea.Cmd, depth int) {
+	if cmd == nil || depth > 20 {
+		return
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(time.Minute):
+		return
+	}
+	switch msg := msg.(type) {
+	case nil, tea.QuitMsg:
+		return
+	case tea.BatchMsg:
+		for _, c := range msg {
+			runSlow(m, c, depth+1)
+		}
+		return
+	case reply:
+		if _, tick := msg.msg.(tickMsg); tick {
+			return
+		}
+	}
+	_, next := m.Update(msg)
+	runSlow(m, next, depth+1)
+}
