@@ -74,29 +74,26 @@ func (t tree) leaves() int {
 }
 
 // fold folds the default groups' campaigns (triage.Fold, as picket detect
-// --group does); the members go under their campaign.
+// --group does); the members go under their campaign (sorted when shown).
 func fold(gs []*triage.Group) tree {
 	t := tree{top: triage.Fold(gs, triage.DefaultFold)}
 	if len(t.top) == len(gs) {
 		return tree{top: gs}
 	}
-	byKey := make(map[triage.GroupKey]*triage.Group, len(gs))
-	for _, g := range gs {
-		byKey[g.Key] = g
-	}
+	campaignOf := make(map[triage.GroupKey]triage.GroupKey, len(gs)-len(t.top))
 	t.kids = map[triage.GroupKey][]*triage.Group{}
 	for _, g := range t.top {
-		if g.Campaign == nil {
-			continue
-		}
-		ms := make([]*triage.Group, 0, len(g.Campaign.Members))
-		for _, k := range g.Campaign.Members {
-			if m := byKey[k]; m != nil {
-				ms = append(ms, m)
+		if g.Campaign != nil {
+			for _, k := range g.Campaign.Members {
+				campaignOf[k] = g.Key
 			}
+			t.kids[g.Key] = make([]*triage.Group, 0, len(g.Campaign.Members))
 		}
-		triage.SortGroups(ms)
-		t.kids[g.Key] = ms
+	}
+	for _, g := range gs {
+		if ck, ok := campaignOf[g.Key]; ok {
+			t.kids[ck] = append(t.kids[ck], g)
+		}
 	}
 	return t
 }
