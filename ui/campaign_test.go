@@ -330,3 +330,23 @@ func TestRegroupLevelsAreCases(t *testing.T) {
 		t.Errorf("case of %s: %+v %v %v", row.g.Key, c, ok, err)
 	}
 }
+
+// TestRegroupEscapesAttackerText: values of another chain come from
+// events and are escaped in the key column, the header and messages.
+func TestRegroupEscapesAttackerText(t *testing.T) {
+	m := consoleAt(t, testOptions(t, newMemStore()), 120, 30)
+	keys(m, "G", "space", "enter") // user_agent.original alone
+	if !slices.Equal(m.snap.gp.by, triage.GroupBy{"user_agent.original"}) {
+		t.Fatalf("grouped by %v", m.snap.gp.by)
+	}
+	rowAt(t, m, func(g *triage.Group) bool { v, _ := keyField(g.Key, "user_agent.original"); return v == hostileUA })
+	keys(m, "s")
+	for _, v := range []string{m.View(), func() string { keys(m, "enter"); return m.View() }()} {
+		if strings.ContainsRune(v, 0x1b) || strings.ContainsRune(v, '\u202e') {
+			t.Errorf("raw attacker text on screen:\n%q", v)
+		}
+		if !strings.Contains(v, `\x1b[31mevil\u202ebot`) {
+			t.Errorf("escaped user agent missing:\n%s", v)
+		}
+	}
+}
