@@ -60,6 +60,10 @@ type Case struct {
 	CreatedBy   string
 	Created     time.Time
 	Updated     time.Time
+	// GroupBy is the chain the case's key was made under
+	// ("source.ip,user_agent.original", "user.name", "campaign"); "" for
+	// a case opened by hand.
+	GroupBy string
 }
 
 // CaseItem is one thing linked to a case, with the snapshot kept of it.
@@ -124,51 +128,77 @@ func validStatus(s string) bool {
 
 // EnsureCase returns the case for key, creating it (status open, assignee
 // the local user) when there is none. An existing case keeps its title; its
-// severity is raised, never lowered, to severity.
+// severity is raised, never lowered, to severity. A key that is a
+// triage.GroupKey records the chain it was made under (Case.GroupBy).
 func (s *Store) EnsureCase(ctx context.Context, key, title, severity string) (Case, error) {
+	var id int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = ensureCaseTx(ctx, tx, key, title, severity)
+		return err
+	})
+	if err != nil {
+		return Case{}, fmt.Errorf("casefile: ensure case %s: %w", key, err)
+	}
+	return s.Case(ctx, id)
+}
+
+// groupByOf is the chain a case key was made under, "" when the key is
+// not a group key.
+func groupByOf(key string) string {
+	k, err := triage.ParseGroupKey(key)
+	if err != nil {
+		return ""
+	}
+	return k.Fields().String()
+}
+
+// ensureCaseTx is EnsureCase inside tx.
+func ensureCaseTx(ctx context.Context, tx *sql.Tx, key, title, severity string) (int64, error) {
 	if key == "" {
-		return Case{}, fmt.Errorf("casefile: ensure case: empty key")
+		return 0, fmt.Errorf("empty key")
 	}
 	if !slices.Contains(caseSeverities, severity) {
-		return Case{}, fmt.Errorf("casefile: ensure case %s: unknown severity %q", key, severity)
+		return 0, fmt.Errorf("unknown severity %q", severity)
 	}
 	if title == "" {
 		title = key
 	}
 	me := LocalUser()
 	var id int64
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		var cur string
-		err := tx.QueryRowContext(ctx, `SELECT id, severity FROM cases WHERE case_key = ?`, key).Scan(&id, &cur)
-		if errors.Is(err, sql.ErrNoRows) {
-			now := stamp()
-			res, err := tx.ExecContext(ctx,
-				`INSERT INTO cases (case_key, title, status, severity, assignee, created_by, created_at, updated_at)
-				 VALUES (?, ?, 'open', ?, ?, ?, ?, ?)`, key, title, severity, me, me, now, now)
-			if err != nil {
-				return err
-			}
-			if id, err = res.LastInsertId(); err != nil {
-				return err
-			}
-			return logActivity(ctx, tx, id, me, "opened", "case opened for "+key)
-		}
+	var cur, by string
+	err := tx.QueryRowContext(ctx, `SELECT id, severity, group_by FROM cases WHERE case_key = ?`, key).Scan(&id, &cur, &by)
+	if errors.Is(err, sql.ErrNoRows) {
+		now := stamp()
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO cases (case_key, title, status, severity, assignee, created_by, created_at, updated_at, group_by)
+			 VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)`, key, title, severity, me, me, now, now, groupByOf(key))
 		if err != nil {
-			return err
+			return 0, err
 		}
-		if slices.Index(caseSeverities, severity) > slices.Index(caseSeverities, cur) {
-			if _, err := tx.ExecContext(ctx, `UPDATE cases SET severity = ?, updated_at = ? WHERE id = ?`,
-				severity, stamp(), id); err != nil {
-				return err
-			}
-			return logActivity(ctx, tx, id, me, "severity", cur+" → "+severity)
+		if id, err = res.LastInsertId(); err != nil {
+			return 0, err
 		}
-		return nil
-	})
-	if err != nil {
-		return Case{}, fmt.Errorf("casefile: ensure case %s: %w", key, err)
+		return id, logActivity(ctx, tx, id, me, "opened", "case opened for "+key)
 	}
-	return s.Case(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if by == "" {
+		if by = groupByOf(key); by != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE cases SET group_by = ? WHERE id = ?`, by, id); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if slices.Index(caseSeverities, severity) > slices.Index(caseSeverities, cur) {
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET severity = ?, updated_at = ? WHERE id = ?`,
+			severity, stamp(), id); err != nil {
+			return 0, err
+		}
+		return id, logActivity(ctx, tx, id, me, "severity", cur+" → "+severity)
+	}
+	return id, nil
 }
 
 // NewCase opens a case that belongs to no group (key empty).
@@ -197,12 +227,12 @@ func (s *Store) NewCase(ctx context.Context, title, severity string) (Case, erro
 	return s.Case(ctx, id)
 }
 
-const caseCols = `id, coalesce(case_key, ''), title, description, status, severity, assignee, created_by, created_at, updated_at`
+const caseCols = `id, coalesce(case_key, ''), title, description, status, severity, assignee, created_by, created_at, updated_at, group_by`
 
 func scanCase(sc interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var created, updated int64
-	err := sc.Scan(&c.ID, &c.Key, &c.Title, &c.Description, &c.Status, &c.Severity, &c.Assignee, &c.CreatedBy, &created, &updated)
+	err := sc.Scan(&c.ID, &c.Key, &c.Title, &c.Description, &c.Status, &c.Severity, &c.Assignee, &c.CreatedBy, &created, &updated, &c.GroupBy)
 	c.Created, c.Updated = fromMillis(created), fromMillis(updated)
 	return c, err
 }
@@ -280,16 +310,21 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 // ErrNotFound when the case does not exist.
 func (s *Store) updateCase(ctx context.Context, id int64, by, kind, detail, set string, args ...any) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE cases SET `+set+`, updated_at = ? WHERE id = ?`,
-			append(args, stamp(), id)...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return logActivity(ctx, tx, id, by, kind, detail)
+		return updateCaseTx(ctx, tx, id, by, kind, detail, set, args...)
 	})
+}
+
+// updateCaseTx is updateCase inside tx.
+func updateCaseTx(ctx context.Context, tx *sql.Tx, id int64, by, kind, detail, set string, args ...any) error {
+	res, err := tx.ExecContext(ctx, `UPDATE cases SET `+set+`, updated_at = ? WHERE id = ?`,
+		append(args, stamp(), id)...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return logActivity(ctx, tx, id, by, kind, detail)
 }
 
 // SetCaseStatus changes a case's workflow status.
@@ -334,38 +369,41 @@ func (s *Store) SetCaseDescription(ctx context.Context, id int64, text, by strin
 // their actors (address, user agent, user, session) as observables. A
 // finding linked twice is kept once.
 func (s *Store) LinkFindings(ctx context.Context, id int64, by string, fs []triage.Finding) error {
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		n := 0
-		for _, f := range fs {
-			data, err := json.Marshal(f)
-			if err != nil {
-				return err
-			}
-			added, err := linkItem(ctx, tx, id, ItemFinding, FindingKey(f), string(data), by)
-			if err != nil {
-				return err
-			}
-			n += added
-			if f.SourceIP.IsValid() {
-				if err := addObservable(ctx, tx, id, ObsIP, f.SourceIP.String(), f.Timestamp); err != nil {
-					return err
-				}
-			}
-			for kind, v := range map[string]string{ObsUserAgent: f.UserAgent, ObsUser: f.UserName, ObsSession: f.SessionID} {
-				if err := addObservable(ctx, tx, id, kind, v, f.Timestamp); err != nil {
-					return err
-				}
-			}
-		}
-		if n == 0 {
-			return nil
-		}
-		return touch(ctx, tx, id, by, "link", fmt.Sprintf("%d finding(s) linked", n))
-	})
+	err := s.withTx(ctx, func(tx *sql.Tx) error { return linkFindingsTx(ctx, tx, id, by, fs) })
 	if err != nil {
 		return fmt.Errorf("casefile: link findings to case %d: %w", id, err)
 	}
 	return nil
+}
+
+// linkFindingsTx is LinkFindings inside tx.
+func linkFindingsTx(ctx context.Context, tx *sql.Tx, id int64, by string, fs []triage.Finding) error {
+	n := 0
+	for _, f := range fs {
+		data, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		added, err := linkItem(ctx, tx, id, ItemFinding, FindingKey(f), string(data), by)
+		if err != nil {
+			return err
+		}
+		n += added
+		if f.SourceIP.IsValid() {
+			if err := addObservable(ctx, tx, id, ObsIP, f.SourceIP.String(), f.Timestamp); err != nil {
+				return err
+			}
+		}
+		for kind, v := range map[string]string{ObsUserAgent: f.UserAgent, ObsUser: f.UserName, ObsSession: f.SessionID} {
+			if err := addObservable(ctx, tx, id, kind, v, f.Timestamp); err != nil {
+				return err
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return touch(ctx, tx, id, by, "link", fmt.Sprintf("%d finding(s) linked", n))
 }
 
 // LinkAlerts links alerts (Elastic alert ids or local ids) to the case.
@@ -665,9 +703,10 @@ func orNow(t time.Time) int64 {
 //
 //   - Key: key.String() (the source address or "-", a space, the user
 //     agent), so a group has at most one case.
-//   - Title: "ADDRESS · AGENT" when the address is known and the user agent
-//     is one useragent.Label recognises ("192.0.2.1 · curl (tool)"), else
-//     the key. An existing case keeps its title.
+//   - Title: GroupTitle: "ADDRESS · AGENT" when the address is known and
+//     the user agent is one useragent.Label recognises ("192.0.2.1 · curl
+//     (tool)"), the fields and values of a key under another chain
+//     ("user.name anna"), else the key. An existing case keeps its title.
 //   - Severity: the highest severity of findings, at least low. An
 //     existing case is raised to it, never lowered (see EnsureCase).
 //   - A new case is open and assigned to the local user (LocalUser).
@@ -677,15 +716,7 @@ func orNow(t time.Time) int64 {
 //
 // On an error while linking, the case is returned with the error.
 func (s *Store) GroupCase(ctx context.Context, key triage.GroupKey, findings []triage.Finding, by string) (Case, error) {
-	sev := triage.Low
-	for _, f := range findings {
-		sev = max(sev, f.Severity)
-	}
-	title := key.String()
-	if l := useragent.Label(key.UserAgent); l != "" && key.SourceIP.IsValid() {
-		title = key.SourceIP.String() + " · " + l
-	}
-	c, err := s.EnsureCase(ctx, key.String(), title, sev.String())
+	c, err := s.EnsureCase(ctx, key.String(), GroupTitle(key), groupSeverity(findings))
 	if err != nil {
 		return Case{}, err
 	}
@@ -698,4 +729,39 @@ func (s *Store) GroupCase(ctx context.Context, key triage.GroupKey, findings []t
 		}
 	}
 	return c, nil
+}
+
+// groupSeverity is a group case's severity: its findings' highest, at
+// least low.
+func groupSeverity(findings []triage.Finding) string {
+	sev := triage.Low
+	for _, f := range findings {
+		sev = max(sev, f.Severity)
+	}
+	return sev.String()
+}
+
+// GroupTitle is the title a group's case gets (see GroupCase): "ADDRESS ·
+// AGENT" for a default key whose agent useragent.Label recognises, the
+// key's values joined with " · " for a key under another chain
+// ("anna · 203.0.113.7"), else the key.
+func GroupTitle(key triage.GroupKey) string {
+	if key.Default() {
+		if l := useragent.Label(key.UserAgent); l != "" && key.SourceIP.IsValid() {
+			return key.SourceIP.String() + " · " + l
+		}
+		return key.String()
+	}
+	if key.By == triage.CampaignBy {
+		return "campaign " + key.Values[0]
+	}
+	var parts []string
+	for _, p := range key.Pairs() {
+		v := p.Value
+		if v == "" {
+			v = "(none)"
+		}
+		parts = append(parts, p.Field+" "+v)
+	}
+	return strings.Join(parts, " · ")
 }

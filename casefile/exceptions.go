@@ -54,64 +54,9 @@ func (s *Store) AddExceptions(ctx context.Context, xs []triage.Exception) ([]int
 	ids := make([]int64, 0, len(xs))
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		for i := range xs {
-			x := xs[i]
-			if err := x.Validate(); err != nil {
-				return fmt.Errorf("exception %d (%s): %w", i+1, x.Name, err)
-			}
-			if x.Detector == "" {
-				x.Detector = triage.AllDetectors
-			}
-			if x.ListID == "" {
-				x.ListID = DefaultListID
-			}
-			if x.ItemID == "" {
-				x.ItemID = newItemID()
-			}
-			if x.Namespace == "" {
-				x.Namespace = "single"
-			}
-			if x.Author == "" {
-				x.Author = LocalUser()
-			}
-			created := orNow(x.Created)
-			var expires any
-			if !x.Expires.IsZero() {
-				if x.Expires.UnixMilli() <= created {
-					return fmt.Errorf("exception %d (%s): expires (%s) before it was created", i+1, x.Name, x.Expires.UTC().Format(time.RFC3339))
-				}
-				expires = x.Expires.UnixMilli()
-			}
-			entries, err := json.Marshal(x.Entries)
+			id, err := addExceptionTx(ctx, tx, xs[i])
 			if err != nil {
-				return err
-			}
-			tags, _ := json.Marshal(nonNil(x.Tags))
-			comments, _ := json.Marshal(nonNil(x.Comments))
-			var caseID any
-			if x.CaseID != 0 {
-				caseID = x.CaseID
-			}
-			var id int64
-			err = tx.QueryRowContext(ctx,
-				`INSERT INTO exceptions (detector_id, entries, reason, created_by, created_at, expires_at,
-				   item_id, list_id, name, namespace_type, tags, comments, case_id)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				 ON CONFLICT (list_id, item_id) WHERE item_id <> '' DO UPDATE SET
-				   detector_id = excluded.detector_id, entries = excluded.entries, reason = excluded.reason,
-				   created_by = excluded.created_by, created_at = excluded.created_at, expires_at = excluded.expires_at,
-				   name = excluded.name, namespace_type = excluded.namespace_type, tags = excluded.tags,
-				   comments = excluded.comments, case_id = coalesce(excluded.case_id, case_id)
-				 RETURNING id`,
-				x.Detector, string(entries), x.Reason, x.Author, created, expires,
-				x.ItemID, x.ListID, x.Name, x.Namespace, string(tags), string(comments), caseID).Scan(&id)
-			if err != nil {
-				return fmt.Errorf("exception %d (%s): %w", i+1, x.Name, err)
-			}
-			if x.CaseID != 0 {
-				detail := fmt.Sprintf("exception %q on %s: %s", x.Name, x.Detector, triage.ExceptionSummary(x.Entries))
-				if err := touch(ctx, tx, x.CaseID, x.Author, "exception", detail); err != nil {
-					return err
-				}
+				return fmt.Errorf("exception %d (%s): %w", i+1, xs[i].Name, err)
 			}
 			ids = append(ids, id)
 		}
@@ -121,6 +66,69 @@ func (s *Store) AddExceptions(ctx context.Context, xs []triage.Exception) ([]int
 		return nil, fmt.Errorf("casefile: add exceptions: %w", err)
 	}
 	return ids, nil
+}
+
+// addExceptionTx stores one exception inside tx (see AddExceptions).
+func addExceptionTx(ctx context.Context, tx *sql.Tx, x triage.Exception) (int64, error) {
+	if err := x.Validate(); err != nil {
+		return 0, err
+	}
+	if x.Detector == "" {
+		x.Detector = triage.AllDetectors
+	}
+	if x.ListID == "" {
+		x.ListID = DefaultListID
+	}
+	if x.ItemID == "" {
+		x.ItemID = newItemID()
+	}
+	if x.Namespace == "" {
+		x.Namespace = "single"
+	}
+	if x.Author == "" {
+		x.Author = LocalUser()
+	}
+	created := orNow(x.Created)
+	var expires any
+	if !x.Expires.IsZero() {
+		if x.Expires.UnixMilli() <= created {
+			return 0, fmt.Errorf("expires (%s) before it was created", x.Expires.UTC().Format(time.RFC3339))
+		}
+		expires = x.Expires.UnixMilli()
+	}
+	entries, err := json.Marshal(x.Entries)
+	if err != nil {
+		return 0, err
+	}
+	tags, _ := json.Marshal(nonNil(x.Tags))
+	comments, _ := json.Marshal(nonNil(x.Comments))
+	var caseID any
+	if x.CaseID != 0 {
+		caseID = x.CaseID
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx,
+		`INSERT INTO exceptions (detector_id, entries, reason, created_by, created_at, expires_at,
+		   item_id, list_id, name, namespace_type, tags, comments, case_id)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (list_id, item_id) WHERE item_id <> '' DO UPDATE SET
+		   detector_id = excluded.detector_id, entries = excluded.entries, reason = excluded.reason,
+		   created_by = excluded.created_by, created_at = excluded.created_at, expires_at = excluded.expires_at,
+		   name = excluded.name, namespace_type = excluded.namespace_type, tags = excluded.tags,
+		   comments = excluded.comments, case_id = coalesce(excluded.case_id, case_id)
+		 RETURNING id`,
+		x.Detector, string(entries), x.Reason, x.Author, created, expires,
+		x.ItemID, x.ListID, x.Name, x.Namespace, string(tags), string(comments), caseID).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	if x.CaseID != 0 {
+		detail := fmt.Sprintf("exception %q on %s: %s", x.Name, x.Detector, triage.ExceptionSummary(x.Entries))
+		if err := touch(ctx, tx, x.CaseID, x.Author, "exception", detail); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 func nonNil(s []string) []string {
@@ -217,6 +225,21 @@ func (s *Store) AddAllowEntry(ctx context.Context, a triage.AllowEntry) (int64, 
 	if err := a.Validate(); err != nil {
 		return 0, fmt.Errorf("casefile: add allowlist entry: %w", err)
 	}
+	var id int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = addAllowTx(ctx, tx, a)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("casefile: add allowlist entry %s %s: %w", a.Kind, a.Value, err)
+	}
+	return id, nil
+}
+
+// addAllowTx stores a validated allowlist entry inside tx (see
+// AddAllowEntry).
+func addAllowTx(ctx context.Context, tx *sql.Tx, a triage.AllowEntry) (int64, error) {
 	if a.Kind == triage.AllowIP || a.Kind == triage.AllowCIDR {
 		a.Kind = triage.AllowIP
 		if strings.Contains(a.Value, "/") {
@@ -234,20 +257,15 @@ func (s *Store) AddAllowEntry(ctx context.Context, a triage.AllowEntry) (int64, 
 		expires = a.Expires.UnixMilli()
 	}
 	var id int64
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx,
-			`INSERT INTO allowlists (kind, value, detector_id, reason, created_by, created_at, expires_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?)
-			 ON CONFLICT (kind, value, detector_id) DO UPDATE SET
-			   reason = excluded.reason, created_by = excluded.created_by,
-			   created_at = excluded.created_at, expires_at = excluded.expires_at
-			 RETURNING id`,
-			a.Kind, a.Value, a.Detector, a.Reason, a.Author, orNow(a.Created), expires).Scan(&id)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("casefile: add allowlist entry %s %s: %w", a.Kind, a.Value, err)
-	}
-	return id, nil
+	err := tx.QueryRowContext(ctx,
+		`INSERT INTO allowlists (kind, value, detector_id, reason, created_by, created_at, expires_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (kind, value, detector_id) DO UPDATE SET
+		   reason = excluded.reason, created_by = excluded.created_by,
+		   created_at = excluded.created_at, expires_at = excluded.expires_at
+		 RETURNING id`,
+		a.Kind, a.Value, a.Detector, a.Reason, a.Author, orNow(a.Created), expires).Scan(&id)
+	return id, err
 }
 
 // Allowlist returns the stored allowlist entries, by kind then value. With

@@ -67,26 +67,32 @@ type ChecklistItem struct {
 
 // AddNote stores n and returns its new id. n.ID is ignored.
 func (s *Store) AddNote(ctx context.Context, n Note) (int64, error) {
-	var caseID any // NULL unless set
-	if n.CaseID != 0 {
-		caseID = n.CaseID
-	}
 	var id int64
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO notes (case_id, target_kind, target_key, body, author, created_at)
-			 VALUES (?, ?, ?, ?, ?, ?)`,
-			caseID, n.TargetKind, n.TargetKey, n.Body, n.Author, millis(n.Created))
-		if err != nil {
-			return err
-		}
-		id, err = res.LastInsertId()
+		var err error
+		id, err = addNoteTx(ctx, tx, n)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("casefile: add note: %w", err)
 	}
 	return id, nil
+}
+
+// addNoteTx is AddNote inside tx.
+func addNoteTx(ctx context.Context, tx *sql.Tx, n Note) (int64, error) {
+	var caseID any // NULL unless set
+	if n.CaseID != 0 {
+		caseID = n.CaseID
+	}
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO notes (case_id, target_kind, target_key, body, author, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?)`,
+		caseID, n.TargetKind, n.TargetKey, n.Body, n.Author, millis(n.Created))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // Notes returns the notes on one target, oldest first.
@@ -117,30 +123,33 @@ func (s *Store) Notes(ctx context.Context, targetKind, targetKey string) ([]Note
 
 // SetAlertStatus inserts or replaces the stored status of a.AlertID.
 func (s *Store) SetAlertStatus(ctx context.Context, a AlertStatus) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error { return setAlertStatusTx(ctx, tx, a) })
+	if err != nil {
+		return fmt.Errorf("casefile: set alert status %s: %w", a.AlertID, err)
+	}
+	return nil
+}
+
+// setAlertStatusTx is SetAlertStatus inside tx.
+func setAlertStatusTx(ctx context.Context, tx *sql.Tx, a AlertStatus) error {
 	tags := a.Tags
 	if tags == nil {
 		tags = []string{}
 	}
 	tagJSON, err := json.Marshal(tags)
 	if err != nil {
-		return fmt.Errorf("casefile: set alert status %s: %w", a.AlertID, err)
-	}
-	err = s.withTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO alert_status (alert_id, source, status, tags, updated_at, updated_by, pending_push)
-			 VALUES (?, ?, ?, ?, ?, ?, ?)
-			 ON CONFLICT (alert_id) DO UPDATE SET
-			   source = excluded.source, status = excluded.status, tags = excluded.tags,
-			   updated_at = excluded.updated_at, updated_by = excluded.updated_by,
-			   pending_push = excluded.pending_push`,
-			a.AlertID, a.Source, a.Status, string(tagJSON),
-			millis(a.UpdatedAt), a.UpdatedBy, a.PendingPush)
 		return err
-	})
-	if err != nil {
-		return fmt.Errorf("casefile: set alert status %s: %w", a.AlertID, err)
 	}
-	return nil
+	_, err = tx.ExecContext(ctx,
+		`INSERT INTO alert_status (alert_id, source, status, tags, updated_at, updated_by, pending_push)
+		 VALUES (?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (alert_id) DO UPDATE SET
+		   source = excluded.source, status = excluded.status, tags = excluded.tags,
+		   updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+		   pending_push = excluded.pending_push`,
+		a.AlertID, a.Source, a.Status, string(tagJSON),
+		millis(a.UpdatedAt), a.UpdatedBy, a.PendingPush)
+	return err
 }
 
 // AlertStatus returns the stored status of alert id. The bool is false if

@@ -216,7 +216,7 @@ func (m *groupModel) withAlerts(rows []findingRow) []findingRow {
 	if m.group == nil {
 		return rows
 	}
-	its := m.a.al.byKey[m.group.Key]
+	its := m.a.alertsFor(m.group.Key)
 	m.alerts = len(its)
 	if len(its) == 0 {
 		return rows
@@ -277,7 +277,7 @@ func (m *model) cycleAlert() (tea.Cmd, bool) {
 // writeBackGroup gives the group's alerts the group's new status, here
 // and in Elasticsearch.
 func (m *model) writeBackGroup(k triage.GroupKey, status string) tea.Cmd {
-	its := m.al.byKey[k]
+	its := m.alertsFor(k)
 	if len(its) == 0 {
 		return nil
 	}

@@ -108,6 +108,8 @@ type app struct {
 	nav  navigator
 
 	snap     snapshot
+	gp       grouping       // asked for (G, F); snap.gp is what is shown
+	fc       *findingsCache // a done run's findings, copied once (tree.go)
 	loading  bool
 	startErr error
 	lints    []triage.Lint
@@ -170,9 +172,10 @@ func newModel(ctx context.Context, opts Options) *model {
 	}
 	// The first snapshot is taken now so a full collection shows at once;
 	// its rows are computed here, whatever their number.
-	m.snap = takeSnapshot(opts.Collection, opts.Warnings, m.sup)
+	m.snap = takeSnapshot(opts.Collection, m.all(), opts.Warnings, m.sup, nil, m.gp)
+	m.tellCampaigns()
 	m.queue.empty = emptyQueue(m.loading)
-	m.queue.setRows(computeRows(queueInput{active: m.snap.groups, sort: sortSeverity}))
+	m.queue.setRows(computeRows(m.queue.input()))
 	m.layout()
 	return m
 }

@@ -40,12 +40,37 @@ func benchCollection(groups int, perGroup ...int) *triage.Collection {
 				Timestamp: t0.Add(time.Duration((i+j*5)%96) * time.Hour),
 				SourceIP:  ip,
 				UserAgent: ua,
-				Reason:    "bench",
+				Reason:    "bench " + benchWord(i), // one reason shape per group: none fold
+				UserName:  benchUsers[i%len(benchUsers)],
+				Attrs:     []triage.Attr{{Field: "url.path", Value: benchPaths[(i+j)%len(benchPaths)]}},
 				Evidence:  triage.RefsFromIDs(ids), EventCount: 1,
 			})
 		}
 	}
 	return c
+}
+
+// benchUsers and benchPaths are the values regrouping benchmarks group
+// by: 5,000 users, 8 routes (captured as the engine does).
+var (
+	benchUsers = func() []string {
+		out := make([]string, 5000)
+		for i := range out {
+			out[i] = fmt.Sprintf("user%04d", i)
+		}
+		return out
+	}()
+	benchPaths = []string{"/login", "/cart", "/checkout", "/search", "/item", "/account", "/api/v1/orders", "/admin"}
+)
+
+// benchWord spells i in letters: reasons that differ in shape (digits
+// would be taken out of it), so benchmark groups stay apart.
+func benchWord(i int) string {
+	b := []byte{byte('a' + i%26)}
+	for i /= 26; i > 0; i /= 26 {
+		b = append(b, byte('a'+i%26))
+	}
+	return string(b)
 }
 
 // The large collection is built once for all benchmarks: 100,000 groups
@@ -91,7 +116,9 @@ func BenchmarkKeyPress(b *testing.B) {
 		keys []string
 	}{
 		{"pgdown", []string{"pgdown"}},
-		{"G_g", []string{"G", "g"}},
+		{"end_g", []string{"end", "g"}}, // G groups by… in the queue
+		{"jj_burst", []string{"jj"}},
+		{"expand_collapse", []string{"right", "left"}},
 		{"enter_esc", []string{"enter", "esc"}},
 		{"sort_o", []string{"o"}},
 	} {
@@ -140,7 +167,7 @@ func BenchmarkSnapshot(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			sup := newSuppressor(nil, tc.allow, time.Now(), c)
 			for range b.N {
-				_ = takeSnapshot(c, nil, sup)
+				_ = takeSnapshot(c, nil, nil, sup, nil, grouping{})
 			}
 		})
 	}

@@ -37,9 +37,7 @@ type (
 
 // groupLabel names a group for messages as the queue shows it: its
 // source IP (or "(no source IP)") and user agent, escaped.
-func groupLabel(k triage.GroupKey) string {
-	return ipString(k) + " · " + uaCell(k.UserAgent)
-}
+func groupLabel(k triage.GroupKey) string { return keyLabel(k) }
 
 // groupTarget is how the case file refers to a group.
 func groupTarget(k triage.GroupKey) string { return k.String() }
@@ -89,11 +87,17 @@ func (m *model) cycleStatus() tea.Cmd {
 	if cmd, ok := m.cycleAlert(); ok {
 		return cmd
 	}
+	if gs, ok := m.selection(); ok {
+		return m.bulkStatus(gs)
+	}
 	g, ok := m.currentGroup()
 	if !ok {
 		return nil
 	}
 	now := nextStatus[statusOr(m.status, g.Key)]
+	if g.Campaign != nil {
+		return m.applyBulk(bulkModel{kind: bulkStatus, groups: []*triage.Group{g}}, now)
+	}
 	st := maps.Clone(m.status)
 	st[g.Key] = now
 	m.statusAsked[g.Key] = true
@@ -129,11 +133,23 @@ func (m *model) newNote() tea.Cmd {
 		m.modal = modalEditor
 		return nil
 	}
+	if gs, ok := m.selection(); ok {
+		m.bulkNoteEditor(gs)
+		return nil
+	}
 	g, ok := m.currentGroup()
 	if !ok {
 		return nil
 	}
-	m.editor = newEditor("New note on "+triage.Escape(ipString(g.Key))+" · "+clip(uaCell(g.Key.UserAgent), 40), editNote, "", m.width, bodyH)
+	if g.Campaign != nil {
+		m.campaignNoteEditor(g)
+		return nil
+	}
+	title := triage.Escape(ipString(g.Key)) + " · " + clip(uaCell(g.Key.UserAgent), 40)
+	if !g.Key.Default() {
+		title = clip(keyLabel(g.Key), 60)
+	}
+	m.editor = newEditor("New note on "+title, editNote, "", m.width, bodyH)
 	m.editor.target = groupTarget(g.Key)
 	m.modal = modalEditor
 	return nil
@@ -173,6 +189,9 @@ func (m *model) saveEditor() tea.Cmd {
 	m.modal = modalNone
 	if e.purpose == editStepNote {
 		return m.group.saveStepNote(e.target, e.steps, body)
+	}
+	if e.purpose == editBulkNote || e.purpose == editCampaignNote {
+		return m.saveBulkNote(body, e.purpose == editBulkNote)
 	}
 	if body == "" {
 		m.info = "empty note not saved"

@@ -16,7 +16,7 @@ import (
 // helpKeys is the help for what is in front.
 func (m *model) helpKeys() viewHelp {
 	ev := m.view == viewEvent
-	return viewHelp{k: m.keys, v: m.view, focus: m.group.focus, modal: m.modal, discard: !m.confirmQuit, rulesDetail: m.rules.detail,
+	return viewHelp{k: m.keys, v: m.view, focus: m.group.focus, modal: m.modal, discard: !m.confirmQuit, rulesDetail: m.rules.detail, bulk: m.bulk.kind,
 		multi: ev && m.event.multi(), evidence: ev && m.event.multi() && m.event.focus == paneEvidence}
 }
 
@@ -104,9 +104,24 @@ func (m *model) header() string {
 	}
 	b.WriteString("  ")
 	b.WriteString(st.Counts.Render(
-		plural(len(m.snap.groups), "group") + " · " + plural(m.snap.findings, "finding") + " · " +
+		m.groupCounts() + " · " + plural(m.snap.findings, "finding") + " · " +
 			plural(m.snap.events, "event") + m.alertCounts() + " · times UTC"))
 	return clip(b.String(), m.width)
+}
+
+// groupCounts is the header's count of groups: "308 groups (1
+// campaign of 300)" when campaigns fold, "26 groups by user.name ›
+// source.ip" under another chain.
+func (m *model) groupCounts() string {
+	s := m.snap
+	switch {
+	case !s.gp.isDefault():
+		return plural(s.leaves, "group") + " by " + triage.Escape(strings.Join(s.gp.by, " › "))
+	case s.campaigns > 0:
+		folded := s.leaves - (len(s.groups) - s.campaigns)
+		return plural(s.leaves, "group") + " (" + plural(s.campaigns, "campaign") + " of " + strconv.Itoa(folded) + ")"
+	}
+	return plural(len(s.groups), "group")
 }
 
 // statusLine is the line under the view: the filter input or a
@@ -123,6 +138,10 @@ func (m *model) statusLine() string {
 		return clip(st.Warn.Render("unsaved text: quit anyway? y/n"), m.width)
 	case modalFilter:
 		return m.input.line(st, m.width)
+	case modalBulk:
+		if !m.bulk.form() {
+			return clip(st.Warn.Render(m.bulk.line(m)), m.width)
+		}
 	}
 	var parts []string
 	if m.opts.SourceKind != "" {
@@ -130,8 +149,21 @@ func (m *model) statusLine() string {
 	}
 	switch m.view {
 	case viewQueue:
-		if m.queue.filter != "" {
-			parts = append(parts, st.Status.Render(strconv.Itoa(len(m.queue.rows))+"/"+plural(len(m.snap.groups), "group")))
+		q := m.queue
+		if q.filter != "" {
+			parts = append(parts, st.Status.Render(strconv.Itoa(q.shownTop)+"/"+plural(len(m.snap.groups), "group")))
+			switch {
+			case q.hitsBusy:
+				parts = append(parts, st.Status.Render("searching findings and events…"))
+			case q.hits != nil && q.hits.partial:
+				parts = append(parts, st.Warn.Render("searched the first "+plural(q.hits.events, "evidence event")+" only"))
+			}
+		}
+		if n := len(q.picked); n > 0 {
+			parts = append(parts, st.Filter.Render(plural(n, "group")+" selected"))
+		}
+		if !m.snap.gp.same(m.gp) {
+			parts = append(parts, st.Status.Render("grouping by "+triage.Escape(m.gp.label())+"…"))
 		}
 	case viewGroup:
 		if m.group.filter != "" {

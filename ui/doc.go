@@ -1,12 +1,15 @@
 // Package ui is Picket's terminal console: a queue of groups (source IP ×
-// user agent) ranked by severity and risk, a group's findings on a
-// timeline with its checklist and notes, a finding's evidence events, the
-// firewall-deny histogram and the rules view.
+// user agent, or any chain of 1 to 3 fields, nested; distributed campaigns
+// folded into one row) ranked by severity and risk, a group's findings on
+// a timeline with its checklist and notes, a finding's evidence events,
+// the firewall-deny histogram and the rules view.
 //
 // # Structure
 //
 // Each view is its own model with its own keys, in its own file: the
-// queue (queue.go, its rows in queuerows.go), the group (group.go, with
+// queue (queue.go, its rows in queuerows.go, the grouping they come from
+// in tree.go: triage's groups under the chain asked for, campaigns folded
+// by triage.Fold, each row a group at some depth), the group (group.go, with
 // the checklist and notes panels in checklist.go, actionrun.go and
 // notes.go), the finding and its events (event.go), the histogram
 // (spike.go) and the rules (rules.go); the histogram and the rules jump to
@@ -15,8 +18,9 @@
 // the group's detectors are one, casefile.SharedState reads a step recorded
 // under several. The modals hold the keys ahead of
 // the view: the filter input (filterinput.go), the note editor
-// (editor.go, casework.go) and the suppression dialog (dialog.go,
-// suppress.go).
+// (editor.go, casework.go), the suppression dialog (dialog.go,
+// suppress.go), the group-by picker (regroup.go) and a bulk action's
+// confirmation or form (bulk.go).
 //
 // Views share one *app (app.go), as gh-dash's views share a
 // ProgramContext: the options and the current run, the one Styles and
@@ -26,11 +30,15 @@
 //
 // # Routing
 //
-// The root model (root.go) routes. A key goes to the modal in front if
-// any; else to the view in front, which claims the keys it answers to;
+// The root model (root.go) routes. A burst of letters that bubbletea v1
+// delivers as one message (fast typing, a paste, keys over SSH) is split
+// into its keys first, unless a text input has the keys. A key goes to the
+// modal in front if any; else to the view in front, which claims the keys
+// it answers to;
 // else to the global keys (q ? R H r x) and then to the shared actions
 // (shared.go: / c s n e a y S), which act on what the view in front has
-// selected. The histogram and rules views claim every key but the
+// selected: the rows selected in the queue (space, V) when there are some
+// (bulk.go, one case-file transaction), else the current group. The histogram and rules views claim every key but the
 // global ones. The header, status line and help are drawn around the view
 // (chrome.go), the help from the one keyMap (keys.go, bubbles/key and
 // bubbles/help).
@@ -49,15 +57,11 @@
 //
 // # What comes next
 //
-// The shape leaves room for: regrouping the queue by a chain of fields
-// (queueInput gains the chain; computeRows returns rows that are a tree,
-// each with a depth and folded state; the view already asks a row for its
-// group), folded campaign rows (another row kind), multi-row selection
-// with bulk actions (a selection set owned by the queue view; the shared
-// actions would ask the front view for its selected groups instead of
-// currentGroup), an exceptions and allowlist view (a view like rules,
-// reading app.xs and app.allow, writing through Suppressions), and live
-// filter errors (the filter input already shows the error beside it).
+// The shape leaves room for: an exceptions and allowlist view (a view like
+// rules, reading app.xs and app.allow, writing through Suppressions), and
+// reading findings in place once triage offers it (tree.go's
+// findingsCache copies a done run's findings once, because
+// Collection.Findings copies every time).
 //
 // Everything shown that comes from events (user agents, reasons, paths,
 // values, ids) goes through triage.Escape first, and so does what y puts

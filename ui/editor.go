@@ -12,8 +12,10 @@ import (
 type editPurpose int
 
 const (
-	editNote     editPurpose = iota // a new note on the group
-	editStepNote                    // the note of a checklist step
+	editNote         editPurpose = iota // a new note on the group
+	editStepNote                        // the note of a checklist step
+	editBulkNote                        // a note on the queue's selected groups (bulk.go)
+	editCampaignNote                    // a note on a campaign and its members (bulk.go)
 )
 
 // editorModel is the multi-line editor for notes: ctrl+s saves, esc

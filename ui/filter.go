@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"picket/kql"
 	"picket/triage"
@@ -135,6 +138,12 @@ func (d *groupDoc) Values(p string) []kql.Value {
 	case "last_seen":
 		return str(d.info.get(g).last)
 	}
+	if !g.Key.Default() {
+		// A row under another chain answers its key's fields.
+		if v, ok := keyField(g.Key, p); ok {
+			return str(v)
+		}
+	}
 	return nil
 }
 
@@ -196,4 +205,279 @@ func (d findingDoc) Values(p string) []kql.Value {
 		return num(max(f.EventCount, len(f.Evidence)))
 	}
 	return nil
+}
+
+// The queue's filter reaches past the group's row: a query naming a
+// field the row does not have (user.name, url.path, reason…) matches a
+// group when the row matches, or one of its findings does, or one of the
+// kept evidence events of one of its findings does. A finding is matched
+// with its own fields (findingDoc); an event with its own fields, then the
+// fields of the finding that cites it for those the event lacks
+// (detector, severity, reason…), so url.path:/login and detector:AE11
+// finds the logins AE11 cites. A row's own fields (status, risk,
+// findings, first_seen, last_seen) are matched on the row: the sum of a
+// group's risk is not a finding's. Queries on the row's fields alone
+// (source.ip, severity, status, bare words…) match the rows only, as
+// they always did.
+//
+// Reading events is bounded: at most filterEvidence events per finding
+// and filterEventBudget in all; a search cut short says so in the status
+// line. It runs off the input loop on big runs.
+
+// filterEvidence is how many evidence events of one finding the filter
+// reads; filterEventBudget how many it reads in all.
+const (
+	filterEvidence    = 32
+	filterEventBudget = 250_000
+)
+
+// rowFields are the fields the queue row answers (groupDoc).
+var rowFields = map[string]bool{
+	"source.ip": true, "client.ip": true, "user_agent.original": true, "user_agent.name": true,
+	"detector": true, "detectors": true, "severity": true, "kibana.alert.severity": true,
+	"risk": true, "kibana.alert.risk_score": true, "findings": true, "status": true,
+	"kibana.alert.workflow_status": true, "first_seen": true, "@timestamp": true, "last_seen": true,
+}
+
+// findingNames are the fields findingDoc answers.
+var findingNames = map[string]bool{
+	"@timestamp": true, "detector": true, "kibana.alert.rule.name": true, "title": true, "severity": true,
+	"kibana.alert.severity": true, "risk": true, "kibana.alert.risk_score": true, "reason": true,
+	"kibana.alert.reason": true, "source.ip": true, "client.ip": true, "user_agent.original": true,
+	"user.name": true, "session.id": true, "event.count": true,
+}
+
+// knownField reports a field the console knows without reading events:
+// one of the row's or the findings', the grouping pseudo-field detector,
+// or an ECS (or APM) field.
+func knownField(f string) bool {
+	return rowFields[f] || findingNames[f] || f == triage.FieldDetector || kql.LookupType(f) != "" ||
+		f == "findings" || f == "campaign"
+}
+
+// unknownFieldErr says why a field is refused.
+func unknownFieldErr(f string, events int) string {
+	return triage.Escape("unknown field " + f + ": not an ECS field, not a group or finding field, and in none of the " +
+		plural(events, "kept event"))
+}
+
+// checkFields looks for the fields the console does not know in the kept
+// events, all of them if need be, and returns those found nowhere.
+func checkFields(c *triage.Collection, fields []string) fieldsMsg {
+	msg := fieldsMsg{fields: fields}
+	left := map[string]bool{}
+	for _, f := range fields {
+		if !knownField(f) {
+			left[f] = true
+		}
+	}
+	if len(left) > 0 {
+		c.EachEvent(func(ev *triage.Event) bool {
+			msg.events++
+			for f := range left {
+				if len(ev.Values(f)) > 0 {
+					delete(left, f)
+				}
+			}
+			return len(left) > 0
+		})
+	}
+	for _, f := range fields {
+		if left[f] {
+			msg.unknown = append(msg.unknown, f)
+		}
+	}
+	return msg
+}
+
+// queryFields are the fields a query names (bare values and field-name
+// wildcards left out): those the filter checks.
+func queryFields(q *kql.Query) []string {
+	var out []string
+	for _, c := range q.Comparisons() {
+		if c.Field != "" && !c.FieldWildcard && !slices.Contains(out, c.Field) {
+			out = append(out, c.Field)
+		}
+	}
+	return out
+}
+
+// deepQuery reports whether a query names a field the queue's rows do
+// not answer under gp (so findings and events must be matched too).
+func deepQuery(q *kql.Query, gp grouping) bool {
+	if q == nil {
+		return false
+	}
+	for _, c := range q.Comparisons() {
+		switch {
+		case c.FieldWildcard:
+			return true
+		case c.Field == "" || rowFields[c.Field]:
+		case !gp.isDefault() && slices.Contains(gp.by, c.Field):
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// filterHits are the groups (of every level) a query matches through
+// their findings and evidence events.
+type filterHits struct {
+	keys     map[triage.GroupKey]bool
+	events   int  // evidence events read
+	partial  bool // the budget ran out: later findings' events were not read
+	findings int  // findings matched
+}
+
+func (h *filterHits) has(k triage.GroupKey) bool { return h != nil && h.keys[k] }
+
+// hitsMsg carries filterHits for the query and grouping they were
+// worked out for.
+type hitsMsg struct {
+	query string
+	gp    grouping
+	hits  *filterHits
+	of    int // findings in the run when worked out
+}
+
+var hitsAddr = address{to: viewQueue, topic: topicHits}
+
+// matchFindings works out the groups of the last level (a campaign's
+// members, the last field's groups) q matches through findings and
+// events under grouping gp; the rows above match through them.
+func matchFindings(c *triage.Collection, all *findingsCache, q *kql.Query, gp grouping) *filterHits {
+	h := &filterHits{keys: map[triage.GroupKey]bool{}}
+	ev := memoEvent(c)
+	events := eventsNeeded(q)
+	doc := &layeredDoc{}
+	fs := all.get(c)
+	for i := range fs {
+		f := &fs[i]
+		if !q.Match(findingDoc{f}) && !(events && h.matchEvents(c, q, f, doc)) {
+			continue
+		}
+		h.findings++
+		if gp.isDefault() {
+			h.keys[triage.GroupKey{SourceIP: f.SourceIP, UserAgent: f.UserAgent}] = true
+		} else {
+			h.keys[triage.KeyFor(f, gp.by, ev)] = true
+		}
+	}
+	return h
+}
+
+// eventsNeeded reports whether a query names a field findings do not
+// carry, so their events must be read.
+func eventsNeeded(q *kql.Query) bool {
+	for _, c := range q.Comparisons() {
+		if c.FieldWildcard || (c.Field != "" && !findingNames[c.Field]) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchEvents matches f's kept evidence events, within the budgets.
+func (h *filterHits) matchEvents(c *triage.Collection, q *kql.Query, f *triage.Finding, doc *layeredDoc) bool {
+	for i, r := range f.Evidence {
+		if i == filterEvidence {
+			break
+		}
+		if h.events >= filterEventBudget {
+			h.partial = true
+			return false
+		}
+		e, ok := c.Event(r)
+		h.events++
+		if !ok {
+			continue
+		}
+		doc.ev, doc.f = e, f
+		if q.Match(doc) {
+			return true
+		}
+	}
+	return false
+}
+
+// layeredDoc shows an evidence event to KQL with the fields of the
+// finding that cites it under it: the event's value when it has one,
+// else the finding's.
+type layeredDoc struct {
+	ev  *triage.Event
+	f   *triage.Finding
+	buf []kql.Value
+}
+
+func (d *layeredDoc) Values(p string) []kql.Value {
+	d.buf = d.buf[:0]
+	for _, v := range d.ev.Values(p) {
+		switch v.Kind {
+		case triage.KindString:
+			d.buf = append(d.buf, kql.StringValue(v.Str))
+		case triage.KindNumber:
+			d.buf = append(d.buf, kql.Value{Kind: kql.KindNumber, Str: v.Str, Num: v.Num})
+		case triage.KindBool:
+			d.buf = append(d.buf, kql.BoolValue(v.Bool))
+		}
+	}
+	if len(d.buf) > 0 {
+		return d.buf
+	}
+	return findingDoc{d.f}.Values(p)
+}
+
+// Fields: bare values are looked for in the finding's fields.
+func (d *layeredDoc) Fields() []string { return findingFields }
+
+// Objects: nested queries are not answered from events here.
+func (d *layeredDoc) Objects(string) []kql.Document { return nil }
+
+// refilter works out the groups the filter matches through findings and
+// events, when it needs them and they are not current: at once for small
+// runs, else in a command (the rows matched on their own fields show
+// meanwhile, and the status line says the search goes on).
+func (q *queueModel) refilter() tea.Cmd {
+	a := q.a
+	if !deepQuery(q.match, a.snap.gp) {
+		q.hits, q.hitsBusy = nil, false
+		a.req.issue(hitsAddr)
+		return nil
+	}
+	of := a.snap.findings + a.snap.hidden
+	if q.hits != nil && q.hitsOf == of || q.hitsBusy {
+		return nil
+	}
+	c, all, match, gp, query := a.opts.Collection, a.all(), q.match, a.snap.gp, q.filter
+	work := func() tea.Msg { return hitsMsg{query: query, gp: gp, hits: matchFindings(c, all, match, gp), of: of} }
+	if of <= syncRows && c.EventCount() <= syncRows {
+		a.req.issue(hitsAddr)
+		q.hits, q.hitsOf = work().(hitsMsg).hits, of
+		return nil
+	}
+	q.hitsBusy = true
+	return a.req.ask(hitsAddr, work)
+}
+
+// onHits takes the groups matched through findings and events.
+func (q *queueModel) onHits(msg hitsMsg) tea.Cmd {
+	q.hitsBusy = false
+	if msg.query != q.filter || !msg.gp.same(q.a.snap.gp) {
+		return q.refilter()
+	}
+	q.hits, q.hitsOf = msg.hits, msg.of
+	return tea.Batch(q.recompute(), q.refilter())
+}
+
+// onFilterFields takes the answer about a query's unknown fields: an
+// unknown one is an error beside the input; else the query applies.
+func (m *model) onFilterFields(msg fieldsMsg) tea.Cmd {
+	in := &m.input
+	in.checking = false
+	if len(msg.unknown) > 0 {
+		in.err = unknownFieldErr(msg.unknown[0], msg.events)
+		return nil
+	}
+	return m.applyFilter()
 }

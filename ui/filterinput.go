@@ -13,8 +13,10 @@ import (
 )
 
 // The filter input (/): a KQL query typed in the status line for the
-// view in front. A query that does not parse keeps the old list and shows
-// the error beside the input.
+// view in front. A query that does not parse, or that names a field the
+// console cannot know (not an ECS field, not a group or finding field,
+// and in none of the kept events), keeps the old list and shows the error
+// beside the input.
 
 // filterable is a view with a filter: the queue and the group view.
 type filterable interface {
@@ -28,6 +30,11 @@ type filterInput struct {
 	ti  textinput.Model
 	err string // escaped
 	to  filterable
+	// checking is set while the query's unknown fields are looked for in
+	// the kept events; q and match are the query waiting for the answer.
+	checking bool
+	q        string
+	match    *kql.Query
 }
 
 func newFilterInput() filterInput {
@@ -60,12 +67,16 @@ func (m *model) filterKey(k tea.KeyMsg) tea.Cmd {
 	switch k.String() {
 	case "esc":
 		m.modal = modalNone
-		in.err = ""
+		in.err, in.checking = "", false
+		m.req.issue(fieldsAddr) // a search for its fields no longer matters
 		in.ti.Blur()
 		return nil
 	case "ctrl+c":
 		return tea.Quit
 	case "enter":
+		if in.checking {
+			return nil
+		}
 		q := strings.TrimSpace(in.ti.Value())
 		var match *kql.Query
 		if q != "" {
@@ -75,10 +86,28 @@ func (m *model) filterKey(k tea.KeyMsg) tea.Cmd {
 				return nil
 			}
 		}
-		m.modal = modalNone
-		in.err = ""
-		in.ti.Blur()
-		return in.to.setFilter(q, match)
+		in.q, in.match = q, match
+		var ask []string
+		if match != nil {
+			for _, f := range queryFields(match) {
+				if !knownField(f) {
+					ask = append(ask, f)
+				}
+			}
+		}
+		if len(ask) == 0 {
+			return m.applyFilter()
+		}
+		c := m.opts.Collection
+		if c.EventCount() <= syncRows {
+			m.req.issue(fieldsAddr)
+			return m.onFilterFields(checkFields(c, ask))
+		}
+		in.checking, in.err = true, ""
+		return m.req.ask(fieldsAddr, func() tea.Msg { return checkFields(c, ask) })
+	}
+	if in.checking {
+		return nil
 	}
 	var cmd tea.Cmd
 	in.ti, cmd = in.ti.Update(k)
@@ -86,11 +115,24 @@ func (m *model) filterKey(k tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
+// applyFilter closes the input and filters the view by its query.
+func (m *model) applyFilter() tea.Cmd {
+	in := &m.input
+	m.modal = modalNone
+	in.err = ""
+	in.ti.Blur()
+	return in.to.setFilter(in.q, in.match)
+}
+
 // line renders the input for the status line, the error beside it: the
 // query keeps the width it needs, up to half the line; the error gets the
 // rest.
 func (in *filterInput) line(st *Styles, width int) string {
 	line := inputView(in.ti)
+	if in.checking {
+		inW := min(lipgloss.Width(in.ti.Prompt+triage.Escape(in.ti.Value()))+2, max(width/2, 20))
+		line = clip(line, inW) + "  " + st.Dim.Render(clip("looking for its fields in the kept events…", max(width-inW-2, 1)))
+	}
 	if in.err != "" {
 		inW := min(lipgloss.Width(in.ti.Prompt+triage.Escape(in.ti.Value()))+2, max(width/2, 20))
 		line = clip(line, inW) + "  " + st.Error.Render(clip("✗ "+in.err, max(width-inW-2, 1)))

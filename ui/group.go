@@ -109,13 +109,13 @@ func (m *groupModel) open(g *triage.Group) tea.Cmd {
 	m.notes.set(nil)
 	a.req.drop(topicAnswer) // answers for the group this replaces
 	var fetch tea.Cmd
-	if a.snap.findings+a.snap.hidden <= syncRows {
+	read := a.findingsFunc(g.Key) // any grouping (tree.go)
+	if a.findingsAtOnce(g.Key) {
 		a.req.issue(findingsAddr)
-		m.all, m.loading = sortByTime(a.opts.Collection.FindingsFor(g.Key)), false
+		m.all, m.loading = sortByTime(read()), false
 	} else {
 		m.all, m.loading = nil, true
-		c, key := a.opts.Collection, g.Key
-		fetch = a.req.ask(findingsAddr, func() tea.Msg { return groupFindingsMsg{findings: c.FindingsFor(key)} })
+		fetch = a.req.ask(findingsAddr, func() tea.Msg { return groupFindingsMsg{findings: read()} })
 	}
 	m.check.open(a.opts.Playbooks, g.Detectors)
 	m.syncStepNotes()
@@ -423,7 +423,7 @@ func (m *groupModel) View() string {
 	g, st, w := m.group, m.a.st, m.width
 	lines := make([]string, 0, m.height)
 
-	lines = append(lines, clip(st.badge(g.MaxSeverity)+" "+st.Source.Render(ipString(g.Key))+"  "+uaCell(g.Key.UserAgent), w))
+	lines = append(lines, clip(st.badge(g.MaxSeverity)+" "+groupHeading(st, g), w))
 	lines = append(lines, clip(
 		st.Label.Render("status ")+statusShort(statusOr(m.a.status, g.Key))+
 			m.groupCounts()+
@@ -436,7 +436,7 @@ func (m *groupModel) View() string {
 		dets[i] = triage.Escape(d)
 	}
 	slices.SortStableFunc(dets, playbooks.NaturalCompare) // AE2 before AE11, as the checklist
-	lines = append(lines, clip(st.Label.Render("detectors ")+strings.Join(dets, ", "), w))
+	lines = append(lines, clip(detectorsLine(st, g, dets), w))
 	sw := min(max(w-len("activity ")-2, 1), 72)
 	lines = append(lines, clip(st.Label.Render("activity  ")+st.Spark.Render(sparkline(g.Activity(sw))), w))
 	lines = append(lines, "")

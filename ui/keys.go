@@ -43,6 +43,12 @@ type keyMap struct {
 	NextMark   key.Binding
 	PrevMark   key.Binding
 
+	// Queue keys: regroup, fold campaigns, select rows for bulk actions.
+	Regroup   key.Binding
+	Fold      key.Binding
+	Select    key.Binding
+	SelectAll key.Binding
+
 	// Editor and dialog keys.
 	Save   key.Binding
 	Cancel key.Binding
@@ -54,8 +60,8 @@ func defaultKeys() keyMap {
 	return keyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up (ctrl+u)")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down (ctrl+d)")),
 		Home:     key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
 		End:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last")),
 		Left:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "scroll left")),
@@ -87,6 +93,11 @@ func defaultKeys() keyMap {
 		NextMark:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next anomaly")),
 		PrevMark:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous anomaly")),
 
+		Regroup:   key.NewBinding(key.WithKeys("G"), key.WithHelp("G", "group by…")),
+		Fold:      key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fold campaigns on/off")),
+		Select:    key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select row")),
+		SelectAll: key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "select all shown")),
+
 		Save:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
@@ -114,6 +125,8 @@ type viewHelp struct {
 	discard bool
 	// rulesDetail is set when the rules view shows a detector's lints.
 	rulesDetail bool
+	// bulk is the bulk action waiting for its confirmation.
+	bulk bulkKind
 }
 
 func with(b key.Binding, desc string) key.Binding {
@@ -130,6 +143,16 @@ func (h viewHelp) ShortHelp() []key.Binding {
 		return []key.Binding{with(k.Switch, "next field"), with(k.Save, "save"), k.Cancel}
 	case modalFilter:
 		return []key.Binding{with(k.Enter, "apply"), k.Cancel}
+	case modalRegroup:
+		return []key.Binding{with(k.Tick, "add/remove field"), with(k.Enter, "group"), k.Cancel}
+	case modalBulk:
+		switch h.bulk {
+		case bulkStatus:
+			return []key.Binding{show("o/a/c", "open / acknowledged / closed"), k.Cancel}
+		case bulkNote:
+			return []key.Binding{with(k.Yes, "add the note"), with(k.No, "do not")}
+		}
+		return []key.Binding{with(k.Switch, "next field"), with(k.Enter, "save"), k.Cancel}
 	case modalConfirm:
 		if h.discard {
 			return []key.Binding{with(k.Yes, "discard"), with(k.No, "keep editing")}
@@ -165,7 +188,7 @@ func (h viewHelp) ShortHelp() []key.Binding {
 		}
 		return []key.Binding{with(k.Enter, "lints"), with(k.Copy, "copy id"), k.Back, help, quit}
 	default:
-		return []key.Binding{with(k.Enter, "open"), with(k.Filter, "filter"), with(k.Sort, "sort"), with(k.Status, "status"), with(k.Note, "note"), help, quit}
+		return []key.Binding{with(k.Enter, "open"), with(k.Filter, "filter"), with(k.Regroup, "group by"), with(k.Sort, "sort"), with(k.Status, "status"), with(k.Note, "note"), help, quit}
 	}
 }
 
@@ -208,11 +231,21 @@ func (h viewHelp) FullHelp() [][]key.Binding {
 			quit,
 		}
 	default:
+		// G regroups here: the end of the list is end alone.
+		move[5] = key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last"))
 		return [][]key.Binding{
 			move,
-			{with(k.Enter, "open group"), k.Filter, k.Sort, k.Reverse, k.Suppressed, k.Supps},
-			{k.Status, k.Note, k.Allow, with(k.Copy, "copy source IP")}, // e needs a finding: not here
+			{with(k.Enter, "open/expand"), show("→/←", "expand/collapse"), with(k.Regroup, "group by…"), with(k.Fold, "fold on/off"),
+				k.Filter, with(k.Back, "clear filter"), k.Sort, k.Reverse},
+			{k.Select, with(k.SelectAll, "select shown"), with(k.Status, "status"), with(k.Note, "note"),
+				with(k.Allow, "allowlist"), with(k.Exception, "exception (sel.)"), with(k.Copy, "copy IP"), k.Suppressed, k.Supps},
 			quit,
 		}
 	}
+}
+
+// show is a help line only: keys that are bound elsewhere, shown
+// together.
+func show(keys, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
 }

@@ -33,10 +33,17 @@ var (
 	snapshotAddr = address{to: viewRoot, topic: topicSnapshot}
 )
 
-// snapshot is what the header and queue need from the collection.
+// snapshot is what the header and queue need from the collection: the
+// groups under the grouping asked for (tree.go), the suppressed ones
+// apart.
 type snapshot struct {
-	groups     []*triage.Group // with unsuppressed findings
+	groups     []*triage.Group // the top level: groups, campaigns, or the first field's values
 	suppressed []*triage.Group // of the suppressed findings
+	kids       map[triage.GroupKey][]*triage.Group
+	hiddenKids map[triage.GroupKey][]*triage.Group
+	gp         grouping // what the groups are grouped by
+	leaves     int      // groups at the last level, campaigns' members counted
+	campaigns  int      // folded campaigns among groups
 	findings   int
 	hidden     int // suppressed findings
 	events     int
@@ -44,12 +51,22 @@ type snapshot struct {
 	info       *infoCache // filter fields of these groups
 }
 
-// findGroup looks a group up in the snapshot, shown or suppressed.
+// findGroup looks a group of any level up in the snapshot, shown or
+// suppressed.
 func (s snapshot) findGroup(k triage.GroupKey) *triage.Group {
 	for _, gs := range [][]*triage.Group{s.groups, s.suppressed} {
 		for _, g := range gs {
 			if g.Key == k {
 				return g
+			}
+		}
+	}
+	for _, m := range []map[triage.GroupKey][]*triage.Group{s.kids, s.hiddenKids} {
+		for _, gs := range m {
+			for _, g := range gs {
+				if g.Key == k {
+					return g
+				}
 			}
 		}
 	}
@@ -125,41 +142,51 @@ func (m *model) runChanged() {
 }
 
 // refresh reads the collection in a command, off the event loop: sorting
-// many groups takes a while and must not stall the keys.
+// many groups (and regrouping them by another chain) takes a while and
+// must not stall the keys.
 func (m *model) refresh() tea.Cmd {
-	c, warn, sup, alerts := m.opts.Collection, m.opts.Warnings, m.sup, m.al.items
+	c, warn, sup, alerts, gp, all := m.opts.Collection, m.opts.Warnings, m.sup, m.al.items, m.gp, m.all()
 	var gk *triage.GroupKey
 	if m.view != viewQueue && m.group.group != nil {
 		k := m.group.group.Key
 		gk = &k
 	}
 	return m.req.ask(snapshotAddr, func() tea.Msg {
-		msg := refreshMsg{snap: takeSnapshot(c, warn, sup), groupKey: gk}
-		msg.snap.addAlerts(alerts)
+		msg := refreshMsg{snap: takeSnapshot(c, all, warn, sup, alerts, gp), groupKey: gk}
 		if gk != nil {
-			msg.findings = c.FindingsFor(*gk)
+			msg.findings = findingsFor(c, all, *gk, msg.snap.members(*gk))
 		}
 		return msg
 	})
 }
 
-// takeSnapshot groups the collection. Without suppressions the engine's
-// groups are used as they are; with some, the findings are regrouped so
-// that counts, risk and severity leave the suppressed ones out.
-func takeSnapshot(c *triage.Collection, warn func() []string, sup *suppressor) snapshot {
-	s := snapshot{events: c.EventCount(), info: &infoCache{}}
-	if sup.empty() {
-		s.groups = c.Groups()
-		for _, g := range s.groups {
-			s.findings += g.Findings
-		}
-	} else {
+// takeSnapshot groups the collection under gp, with the pulled alerts.
+// The default grouping uses the engine's groups as they are when nothing
+// is suppressed; with suppressions the findings are regrouped so that
+// counts, risk and severity leave the suppressed ones out; campaigns are
+// then folded. Another chain regroups every finding (groupChain).
+func takeSnapshot(c *triage.Collection, all *findingsCache, warn func() []string, sup *suppressor, alerts []*alertItem, gp grouping) snapshot {
+	s := snapshot{events: c.EventCount(), info: &infoCache{}, gp: gp}
+	if !sup.empty() {
 		sup = &suppressor{s: sup.s}
 		if sup.s.HasExceptions() {
 			sup.hits = c.Hits(sup.s)
 		}
+	}
+	switch {
+	case !gp.isDefault():
+		var act, hid tree
+		act, hid, s.findings, s.hidden = groupChain(all.get(c), gp.by, c, sup, alerts)
+		s.groups, s.kids, s.suppressed, s.hiddenKids = act.top, act.kids, hid.top, hid.kids
+		s.leaves = act.leaves()
+	case sup.empty():
+		s.groups = c.Groups()
+		for _, g := range s.groups {
+			s.findings += g.Findings
+		}
+	default:
 		var act, hid triage.Grouper
-		fs := c.Findings()
+		fs := all.get(c)
 		for i := range fs {
 			if _, ok := sup.suppressed(&fs[i]); ok {
 				hid.Add(&fs[i])
@@ -171,6 +198,15 @@ func takeSnapshot(c *triage.Collection, warn func() []string, sup *suppressor) s
 		}
 		s.groups, s.suppressed = act.Groups(), hid.Groups()
 	}
+	if gp.isDefault() {
+		s.addAlerts(alerts)
+		s.leaves = len(s.groups)
+		if gp.folds() {
+			t := fold(s.groups)
+			s.groups, s.kids = t.top, t.kids
+			s.campaigns = len(t.kids)
+		}
+	}
 	if warn != nil {
 		s.warnings = warn()
 	}
@@ -180,9 +216,14 @@ func takeSnapshot(c *triage.Collection, warn func() []string, sup *suppressor) s
 // onSnapshot applies a snapshot: the queue's rows, the open group, the
 // rules' counts, and the next tick while loading.
 func (m *model) onSnapshot(gen uint64, msg refreshMsg) tea.Cmd {
+	regrouped := !m.snap.gp.same(msg.snap.gp)
 	m.snap = msg.snap
 	m.queue.empty = emptyQueue(m.loading)
-	cmds := []tea.Cmd{m.queue.recompute(), m.queue.loadStatuses(), m.warm()}
+	if regrouped {
+		m.queue.regrouped()
+	}
+	m.tellCampaigns()
+	cmds := []tea.Cmd{m.queue.refilter(), m.queue.recompute(), m.queue.loadStatuses(), m.warm()}
 	if m.rerunning && m.rerunGen != 0 && gen >= m.rerunGen {
 		m.rerunning, m.rerunGen = false, 0
 		m.info = "re-run done: " + plural(m.snap.findings, "finding")

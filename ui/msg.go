@@ -23,6 +23,9 @@ const (
 	topicPreview                 // what the dialog's entry would suppress (dialog)
 	topicVerdicts                // whether the pulled alerts reproduce (root)
 	topicRuleCounts              // findings per detector (rules)
+	topicFields                  // whether typed fields occur in the kept events (root: picker, filter input)
+	topicHits                    // the groups a queue filter matches through findings and events (queue)
+	topicBulk                    // a bulk action's write (root)
 )
 
 // address names who asked and what: the view that gets the answer

@@ -155,7 +155,7 @@ func TestQueueCursorBounds(t *testing.T) {
 
 func TestEmptyQueueEnter(t *testing.T) {
 	m := New(Options{Title: "none"}).(*model)
-	press(m, "enter", "j", "G")
+	press(m, "enter", "j", "end") // G groups by… in the queue: end goes to the last row
 	if m.view != viewQueue {
 		t.Errorf("enter on an empty queue left the queue")
 	}
@@ -175,7 +175,7 @@ func TestVisibleRows(t *testing.T) {
 			if full {
 				press(m, "?")
 			}
-			press(m, "G")
+			press(m, "end") // G groups by… in the queue
 			v := m.View()
 			if n := strings.Count(v, "\n") + 1; n != h {
 				t.Errorf("h=%d full=%v: %d lines", h, full, n)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,15 +30,34 @@ type queueModel struct {
 	// filter is the query typed with /, match its compiled form.
 	filter string
 	match  *kql.Query
-	// cache holds rendered rows (after the badge, unstyled) by group; it
-	// is emptied when the groups, the width, the statuses or the lints
-	// change.
-	cache map[*triage.Group]string
+	// hits are the groups the filter matches through their findings and
+	// evidence events (filter.go); nil when the query needs none, or
+	// until they are worked out.
+	hits     *filterHits
+	hitsOf   int  // findings in the run when hits were worked out
+	hitsBusy bool // they are being worked out in a command
+	// expanded holds the rows the analyst expanded (true) or collapsed
+	// (false); replaced, never changed, as commands read it.
+	expanded map[triage.GroupKey]bool
+	// picked are the rows selected for a bulk action (space, V), by key.
+	picked map[triage.GroupKey]bool
+	// shownTop counts the top-level rows shown, for "3/26 groups".
+	shownTop int
+	// cache holds rendered rows (after the badge, unstyled) by group and
+	// state; it is emptied when the groups, the width, the statuses or
+	// the lints change.
+	cache map[rowKey]string
 	// moved is set once the analyst moves the cursor: until then a refresh
 	// keeps the cursor on the top (worst) group rather than following the
 	// group it happened to be on while loading.
 	moved bool
 	ipW   int
+}
+
+// rowKey is what a rendered row depends on besides the columns.
+type rowKey struct {
+	g    *triage.Group
+	open bool
 }
 
 // colID names a queue column.
@@ -54,6 +74,7 @@ const (
 	cSpark
 	cLast
 	cFirst
+	cKey // another chain's value, in place of the address and user agent
 )
 
 type column struct {
@@ -78,7 +99,7 @@ var rowsAddr = address{to: viewQueue, topic: topicRows}
 type rowsMsg struct{ rows []queueRow }
 
 func newQueue(a *app) *queueModel {
-	return &queueModel{a: a, empty: "no findings", cache: map[*triage.Group]string{}}
+	return &queueModel{a: a, empty: "no findings", cache: map[rowKey]string{}, picked: map[triage.GroupKey]bool{}}
 }
 
 // setRows replaces the rows, keeping the cursor on the group it was on
@@ -101,30 +122,56 @@ func (q *queueModel) setRows(rows []queueRow) {
 		}
 	}
 	q.ipW = len("SOURCE IP")
+	q.shownTop = 0
 	for _, r := range rows {
+		if r.depth == 0 {
+			q.shownTop++
+		}
 		if ip := r.g.Key.SourceIP; ip.IsValid() {
+			w := min(len(ip.String()), 39)
 			if ip.Is4() {
-				q.ipW = max(q.ipW, 15)
-			} else {
-				q.ipW = max(q.ipW, min(len(ip.String()), 39))
+				w = 15
 			}
+			q.ipW = max(q.ipW, w+2*r.depth)
 		}
 	}
 	q.layout()
 }
 
+// regrouped follows a snapshot under another grouping: rows expanded,
+// and the selection, were of the old one's keys.
+func (q *queueModel) regrouped() {
+	q.expanded = nil
+	if len(q.picked) > 0 {
+		q.picked = map[triage.GroupKey]bool{}
+		q.a.info = "grouped by " + q.a.snap.gp.label() + "; selection cleared"
+	} else {
+		q.a.info = "grouped by " + q.a.snap.gp.label()
+	}
+	q.hits, q.hitsBusy = nil, false
+	q.list.setCursor(0)
+	q.moved = false
+}
+
 // invalidate drops the rendered rows: a status or the lints changed.
 func (q *queueModel) invalidate() { clear(q.cache) }
+
+// input is what computing the rows needs now.
+func (q *queueModel) input() queueInput {
+	a := q.a
+	return queueInput{
+		active: a.snap.groups, suppressed: a.snap.suppressed, kids: a.snap.kids, hiddenKids: a.snap.hiddenKids,
+		open: q.expanded, showSuppressed: a.showSupp, match: q.match, hits: q.hits,
+		sort: q.sort, reverse: q.rev, status: a.status, info: a.snap.info,
+	}
+}
 
 // recompute filters and sorts the rows: at once for small lists, in a
 // command for large ones (the old rows stay until it returns).
 func (q *queueModel) recompute() tea.Cmd {
 	a := q.a
-	in := queueInput{
-		active: a.snap.groups, suppressed: a.snap.suppressed, showSuppressed: a.showSupp,
-		match: q.match, sort: q.sort, reverse: q.rev, status: a.status, info: a.snap.info,
-	}
-	if len(in.active)+len(in.suppressed) <= syncRows {
+	in := q.input()
+	if len(in.active)+len(in.suppressed) <= syncRows && a.snap.leaves <= syncRows {
 		a.req.issue(rowsAddr) // an older computation still running is stale
 		q.setRows(computeRows(in))
 		return nil
@@ -132,11 +179,15 @@ func (q *queueModel) recompute() tea.Cmd {
 	return a.req.ask(rowsAddr, func() tea.Msg { return rowsMsg{rows: computeRows(in)} })
 }
 
-// onReply takes the rows computed in a command.
+// onReply takes the rows computed in a command, and the groups a
+// filter matches through findings and events.
 func (q *queueModel) onReply(msg tea.Msg) tea.Cmd {
-	if r, ok := msg.(rowsMsg); ok {
+	switch r := msg.(type) {
+	case rowsMsg:
 		q.setRows(r.rows)
 		return q.loadStatuses()
+	case hitsMsg:
+		return q.onHits(r)
 	}
 	return nil
 }
@@ -188,10 +239,18 @@ func (q *queueModel) loadStatuses() tea.Cmd {
 func (q *queueModel) filterText() string { return q.filter }
 
 // setFilter applies a query typed with /; the cursor goes to the top.
+// The groups it matches through their findings and events are worked out
+// too (filter.go), off the loop for big runs.
 func (q *queueModel) setFilter(s string, match *kql.Query) tea.Cmd {
-	q.filter, q.match = s, match
+	q.filter, q.match, q.hits, q.hitsBusy = s, match, nil, false
 	q.list.setCursor(0)
-	return q.recompute()
+	return tea.Batch(q.refilter(), q.recompute())
+}
+
+// clearFilter drops the queue's filter (esc).
+func (q *queueModel) clearFilter() tea.Cmd {
+	q.a.info = "filter cleared"
+	return q.setFilter("", nil)
 }
 
 func (q *queueModel) setSize(w, h int) {
@@ -210,8 +269,13 @@ func (q *queueModel) layout() {
 		{id: cSev, title: " SEV", w: badgeWidth, sort: sortSeverity},
 		{id: cRisk, title: "RISK", w: colRisk, right: true, sort: sortRisk},
 		{id: cHits, title: "HITS", w: colHits, right: true, sort: sortHits},
-		{id: cIP, title: "SOURCE IP", w: max(q.ipW, len("SOURCE IP")), sort: sortIP},
-		{id: cUA, title: "USER AGENT", w: minUA, sort: sortUA},
+	}
+	if gp := q.a.snap.gp; gp.isDefault() {
+		cols = append(cols,
+			column{id: cIP, title: "SOURCE IP", w: max(q.ipW, len("SOURCE IP")), sort: sortIP},
+			column{id: cUA, title: "USER AGENT", w: minUA, sort: sortUA})
+	} else {
+		cols = append(cols, column{id: cKey, title: strings.ToUpper(strings.Join(gp.by, " › ")), w: minUA + 16, sort: sortIP})
 	}
 	used := colMarker
 	for _, c := range cols {
@@ -241,12 +305,15 @@ func (q *queueModel) layout() {
 		}
 	}
 	grow(cUA, 30)
+	grow(cKey, 46)
 	grow(cDet, 17)
 	grow(cSpark, 12)
 	grow(cUA, 48)
+	grow(cKey, 64)
 	grow(cDet, 30)
 	grow(cSpark, 24)
 	grow(cUA, 1<<30)
+	grow(cKey, 1<<30)
 	// Order on screen: the first-seen column goes before last seen.
 	slices.SortStableFunc(cols, func(a, b column) int {
 		if a.id == cFirst && b.id == cLast {
@@ -268,24 +335,192 @@ func (q *queueModel) selected() (*triage.Group, bool) {
 }
 
 // handleKey: moving reads the statuses of rows that come into view;
-// enter opens the group; o and O sort.
+// enter opens the group (or first shows the rows under it), → and ←
+// expand and collapse, o and O sort, G regroups, F folds campaigns or not,
+// space and V select rows for a bulk action, esc clears the filter, then
+// the selection.
 func (q *queueModel) handleKey(k tea.KeyMsg) (tea.Cmd, bool) {
 	km := q.a.keys
 	switch {
+	case keyIs(k, km.Regroup):
+		return q.a.nav.openRegroup(), true
+	case keyIs(k, km.Fold):
+		return q.a.nav.toggleFold(), true
+	case keyIs(k, km.Select):
+		q.toggleSelect()
+		return nil, true
+	case keyIs(k, km.SelectAll):
+		q.selectVisible()
+		return nil, true
+	case keyIs(k, km.Back) && q.filter != "":
+		return q.clearFilter(), true
+	case keyIs(k, km.Back) && len(q.picked) > 0:
+		q.picked = map[triage.GroupKey]bool{}
+		q.a.info = "selection cleared"
+		return nil, true
+	case keyIs(k, km.Right):
+		return q.expand(true), true
+	case keyIs(k, km.Left):
+		return q.collapse(), true
 	case q.list.handleKey(k, km):
 		q.moved = true
 		return q.loadStatuses(), true
 	case keyIs(k, km.Enter):
+		if r, ok := q.row(); ok && r.parent && !r.open {
+			return q.expand(true), true
+		}
 		return q.open(), true
 	case keyIs(k, km.Sort):
 		q.sort = (q.sort + 1) % numSortKeys
-		q.a.info = "sorted by " + sortNames[q.sort]
+		q.a.info = "sorted by " + q.sortName()
 		return q.recompute(), true
 	case keyIs(k, km.Reverse):
 		q.rev = !q.rev
 		return q.recompute(), true
 	}
 	return nil, false
+}
+
+// sortName names the sort column; under another chain the address
+// column's sort is the key's.
+func (q *queueModel) sortName() string {
+	if q.sort == sortIP && !q.a.snap.gp.isDefault() {
+		return "key"
+	}
+	return sortNames[q.sort]
+}
+
+// row is the row under the cursor.
+func (q *queueModel) row() (queueRow, bool) {
+	if q.list.n == 0 || q.list.cursor >= len(q.rows) {
+		return queueRow{}, false
+	}
+	return q.rows[q.list.cursor], true
+}
+
+// setOpen expands or collapses the row of k (a new map: commands read
+// the old one).
+func (q *queueModel) setOpen(k triage.GroupKey, open bool) tea.Cmd {
+	m := make(map[triage.GroupKey]bool, len(q.expanded)+1)
+	maps.Copy(m, q.expanded)
+	m[k] = open
+	q.expanded = m
+	q.moved = true
+	return tea.Batch(q.recompute(), q.loadStatuses())
+}
+
+// expand shows the rows under the cursor's row.
+func (q *queueModel) expand(open bool) tea.Cmd {
+	r, ok := q.row()
+	if !ok || !r.parent || r.open == open {
+		return nil
+	}
+	return q.setOpen(r.g.Key, open)
+}
+
+// collapse hides the rows under the cursor's row; on a row under
+// another, it goes up to that row and collapses it.
+func (q *queueModel) collapse() tea.Cmd {
+	r, ok := q.row()
+	if !ok {
+		return nil
+	}
+	if r.parent && r.open {
+		return q.expand(false)
+	}
+	for i := q.list.cursor - 1; i >= 0 && r.depth > 0; i-- {
+		if q.rows[i].depth < r.depth {
+			q.list.setCursor(i)
+			return q.setOpen(q.rows[i].g.Key, false)
+		}
+	}
+	return nil
+}
+
+// toggleSelect selects the cursor's row for a bulk action, or not, and
+// moves down, as a file manager does.
+func (q *queueModel) toggleSelect() {
+	r, ok := q.row()
+	if !ok {
+		return
+	}
+	p := maps.Clone(q.picked)
+	if p[r.g.Key] {
+		delete(p, r.g.Key)
+	} else {
+		p[r.g.Key] = true
+	}
+	q.picked = p
+	q.list.move(1)
+	q.moved = true
+	q.a.info = plural(len(p), "group") + " selected"
+}
+
+// selectVisible selects every row shown (after a filter, those it
+// shows); when they all are selected already, it clears them instead. A
+// row whose rows are shown under it is not selected itself, its rows
+// are: what is selected is what is seen (a campaign selected would take
+// every member with it, shown or not).
+func (q *queueModel) selectVisible() {
+	all := len(q.rows) > 0
+	for _, r := range q.rows {
+		if !r.open && !q.picked[r.g.Key] {
+			all = false
+			break
+		}
+	}
+	p := maps.Clone(q.picked)
+	for _, r := range q.rows {
+		if r.open {
+			continue
+		}
+		if all {
+			delete(p, r.g.Key)
+		} else {
+			p[r.g.Key] = true
+		}
+	}
+	q.picked = p
+	if all {
+		q.a.info = "selection cleared"
+		return
+	}
+	q.a.info = plural(len(p), "group") + " selected"
+}
+
+// pickedGroups are the selected groups, in queue order (rows not shown
+// under the current filter or collapsed included, from the snapshot).
+func (q *queueModel) pickedGroups() []*triage.Group {
+	if len(q.picked) == 0 {
+		return nil
+	}
+	var out []*triage.Group
+	seen := map[triage.GroupKey]bool{}
+	add := func(g *triage.Group) {
+		if q.picked[g.Key] && !seen[g.Key] {
+			seen[g.Key] = true
+			out = append(out, g)
+		}
+	}
+	for _, r := range q.rows {
+		add(r.g)
+	}
+	if len(out) < len(q.picked) {
+		s := q.a.snap
+		for _, gs := range [][]*triage.Group{s.groups, s.suppressed} {
+			for _, g := range gs {
+				add(g)
+			}
+		}
+		for _, m := range []map[triage.GroupKey][]*triage.Group{s.kids, s.hiddenKids} {
+			for _, gs := range m {
+				for _, g := range gs {
+					add(g)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // open opens the selected group.
@@ -305,6 +540,9 @@ func (q *queueModel) click(_, y int) tea.Cmd {
 		return nil
 	}
 	if i == q.list.cursor {
+		if r := q.rows[i]; r.parent && !r.open {
+			return q.expand(true)
+		}
 		return q.open()
 	}
 	q.list.setCursor(i)
@@ -312,12 +550,21 @@ func (q *queueModel) click(_, y int) tea.Cmd {
 	return q.loadStatuses()
 }
 
-// copyTarget: y in the queue copies the group's source address.
+// copyTarget: y in the queue copies the group's source address; under
+// another chain, the row's value.
 func (q *queueModel) copyTarget() (what, value string) {
-	if g, ok := q.selected(); ok {
+	g, ok := q.selected()
+	switch {
+	case !ok:
+		return "", ""
+	case g.Key.Default():
 		return "source ip", ipString(g.Key)
+	case g.Campaign != nil:
+		return "campaign", campaignLine(g)
 	}
-	return "", ""
+	ps := g.Key.Pairs()
+	last := ps[len(ps)-1]
+	return last.Field, last.Value
 }
 
 func (q *queueModel) position() string { return position(q.list) }
@@ -364,13 +611,28 @@ func (q *queueModel) header() string {
 }
 
 // renderRow renders the columns after the severity badge, plain text.
-func (q *queueModel) renderRow(g *triage.Group) string {
-	if s, ok := q.cache[g]; ok {
+func (q *queueModel) renderRow(r queueRow) string {
+	g := r.g
+	ck := rowKey{g, r.open}
+	if s, ok := q.cache[ck]; ok {
 		return s
 	}
 	var b strings.Builder
-	for _, c := range q.cols {
+	indent := strings.Repeat("  ", r.depth)
+	fold := ""
+	if r.parent {
+		fold = "▹ "
+		if r.open {
+			fold = "▿ "
+		}
+	}
+	span := 0 // columns a campaign's line takes after the address column
+	for i, c := range q.cols {
 		if c.id == cSev {
+			continue
+		}
+		if span > 0 {
+			span--
 			continue
 		}
 		b.WriteByte(' ')
@@ -381,9 +643,25 @@ func (q *queueModel) renderRow(g *triage.Group) string {
 		case cHits:
 			v = compact(g.Findings)
 		case cIP:
-			v = ipString(g.Key)
+			if g.Campaign != nil {
+				// The campaign's line takes the address, user agent and
+				// detectors columns (its line names the detectors).
+				w := c.w
+				for _, next := range q.cols[i+1:] {
+					if next.id != cUA && next.id != cDet {
+						break
+					}
+					w += 1 + next.w
+					span++
+				}
+				b.WriteString(fit(indent+fold+campaignLine(g)+" · "+campaignSpread(g.Campaign), w))
+				continue
+			}
+			v = indent + fold + ipString(g.Key)
 		case cUA:
 			v = uaCell(g.Key.UserAgent)
+		case cKey:
+			v = indent + fold + levelCell(g)
 		case cStatus:
 			v = statusShort(statusOr(q.a.status, g.Key))
 		case cDet:
@@ -409,9 +687,27 @@ func (q *queueModel) renderRow(g *triage.Group) string {
 	}
 	s := b.String()
 	if q.cache != nil {
-		q.cache[g] = s
+		q.cache[ck] = s
 	}
 	return s
+}
+
+// levelCell is a row's value under another chain: its last field's
+// value, with how many rows are under it and its distinct sources.
+func levelCell(g *triage.Group) string {
+	ps := g.Key.Pairs()
+	last := ps[len(ps)-1]
+	v := valueLabel(last.Field, last.Value)
+	if last.Field != "source.ip" {
+		if n := g.SourceCount(); n > 0 {
+			more := ""
+			if g.Sources.Partial() {
+				more = "+"
+			}
+			v += "  (" + strconv.Itoa(n) + more + " src)"
+		}
+	}
+	return v
 }
 
 // uaCell is the user agent column: the parsed label first, then the
@@ -445,17 +741,24 @@ func (q *queueModel) View() string {
 	start, end := q.list.window()
 	for i := start; i < end; i++ {
 		r := q.rows[i]
-		rest := q.renderRow(r.g)
+		rest := q.renderRow(r)
+		mark := " "
+		switch {
+		case q.picked[r.g.Key]:
+			mark = "✓"
+		case r.suppressed:
+			mark = "~"
+		}
 		var line string
 		switch {
-		case i == q.list.cursor && r.suppressed:
-			line = st.Marker.Render("▸~") + st.badge(r.g.MaxSeverity) + st.Selected.Render(rest)
 		case i == q.list.cursor:
-			line = st.Marker.Render("▸ ") + st.badge(r.g.MaxSeverity) + st.Selected.Render(rest)
+			line = st.Marker.Render("▸"+mark) + st.badge(r.g.MaxSeverity) + st.Selected.Render(rest)
+		case r.suppressed && mark == "✓":
+			line = "✓~" + st.badge(r.g.MaxSeverity) + st.Suppressed.Render(rest)
 		case r.suppressed:
 			line = "~ " + st.badge(r.g.MaxSeverity) + st.Suppressed.Render(rest)
 		default:
-			line = "  " + st.badge(r.g.MaxSeverity) + rest
+			line = mark + " " + st.badge(r.g.MaxSeverity) + rest
 		}
 		lines = append(lines, clip(line, q.width))
 	}

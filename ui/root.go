@@ -34,6 +34,8 @@ const (
 	modalEditor
 	modalDialog
 	modalConfirm
+	modalRegroup // the group-by picker (regroup.go)
+	modalBulk    // a bulk action's confirmation or form (bulk.go)
 )
 
 // view is one screen of the console. The root gives it the keys while it
@@ -64,6 +66,10 @@ type navigator interface {
 	openDialog(d dialogModel) tea.Cmd
 	// filterQueue shows the queue filtered by a query.
 	filterQueue(q string, match *kql.Query) tea.Cmd
+	// openRegroup puts the group-by picker in front.
+	openRegroup() tea.Cmd
+	// toggleFold folds campaigns, or stops folding them.
+	toggleFold() tea.Cmd
 }
 
 // model is the root: it owns the views and the modals, routes keys to
@@ -92,6 +98,8 @@ type model struct {
 	input       filterInput
 	editor      editorModel
 	dialog      dialogModel
+	picker      regroupModel
+	bulk        bulkModel
 
 	// rerunning is set from r until the re-run's last refresh, rerunGen
 	// that refresh's request: it reports the re-run done with its count.
@@ -116,6 +124,13 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		m.info = ""
+		if ks := m.burst(msg); ks != nil {
+			cmds := make([]tea.Cmd, 0, len(ks))
+			for _, k := range ks {
+				cmds = append(cmds, relayout(m, m.handleKey, k))
+			}
+			return tea.Batch(cmds...)
+		}
 		return relayout(m, m.handleKey, msg)
 	case tea.MouseMsg:
 		return relayout(m, m.handleMouse, msg)
@@ -159,6 +174,38 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// burst splits a burst of letters into its keys. Fast typing, key repeat,
+// a paste and keys over SSH reach bubbletea v1 as one KeyRunes message
+// with several runes; outside a text input each is a key of its own and
+// acts in order (a key that opens an input, like /, gives it the rest).
+// nil: msg is one key, or a text input takes it whole.
+func (m *model) burst(msg tea.KeyMsg) []tea.KeyMsg {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Alt || m.typing() {
+		return nil
+	}
+	out := make([]tea.KeyMsg, len(msg.Runes))
+	for i, r := range msg.Runes {
+		out[i] = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}
+		if r == ' ' {
+			out[i].Type = tea.KeySpace
+		}
+	}
+	return out
+}
+
+// typing reports whether a text input has the keys.
+func (m *model) typing() bool {
+	switch m.modal {
+	case modalFilter, modalEditor, modalDialog:
+		return true
+	case modalRegroup:
+		return m.picker.onInput()
+	case modalBulk:
+		return m.bulk.form()
+	}
+	return false
+}
+
 // relayout runs an input handler and lays the views out again when what
 // it did changes the help under the view (another view, pane or modal,
 // the full help), whose height the views' sizes depend on.
@@ -199,6 +246,12 @@ func (m *model) route(r reply) tea.Cmd {
 	case topicVerdicts:
 		msg, _ := r.msg.(alertsJudgedMsg)
 		return m.onVerdicts(msg)
+	case topicFields:
+		msg, _ := r.msg.(fieldsMsg)
+		return m.onFields(msg)
+	case topicBulk:
+		msg, _ := r.msg.(bulkDoneMsg)
+		return m.onBulkDone(msg)
 	}
 	return nil
 }
@@ -241,6 +294,10 @@ func (m *model) handleKey(k tea.KeyMsg) tea.Cmd {
 		return m.dialogKey(k)
 	case modalFilter:
 		return m.filterKey(k)
+	case modalRegroup:
+		return m.regroupKey(k)
+	case modalBulk:
+		return m.bulkKey(k)
 	}
 	if keyIs(k, m.keys.Back) {
 		m.lastErr = ""
@@ -354,10 +411,8 @@ func (m *model) openDialog(d dialogModel) tea.Cmd {
 }
 
 func (m *model) filterQueue(q string, match *kql.Query) tea.Cmd {
-	m.queue.filter, m.queue.match = q, match
-	m.queue.list.setCursor(0)
 	m.show(viewQueue)
-	return m.queue.recompute()
+	return m.queue.setFilter(q, match)
 }
 
 // openRules shows the rules view and counts the run's findings per
@@ -398,6 +453,12 @@ func (m *model) View() string {
 		body = m.editor.view(m.st, m.width, h)
 	case m.modal == modalDialog || (m.modal == modalConfirm && m.prevModal == modalDialog):
 		d := m.dialog.view(m.st, min(m.width, 90))
+		body = joinLines(strings.Split(lipgloss.Place(m.width, h, lipgloss.Center, lipgloss.Center, d), "\n"), h)
+	case m.modal == modalRegroup:
+		d := m.picker.view(m.st, min(m.width, 90))
+		body = joinLines(strings.Split(lipgloss.Place(m.width, h, lipgloss.Center, lipgloss.Center, d), "\n"), h)
+	case m.modal == modalBulk && m.bulk.form():
+		d := m.bulk.view(m.st, min(m.width, 90))
 		body = joinLines(strings.Split(lipgloss.Place(m.width, h, lipgloss.Center, lipgloss.Center, d), "\n"), h)
 	default:
 		body = m.front().View()

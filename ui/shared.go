@@ -9,7 +9,8 @@ import (
 // Shared actions are the keys that mean the same in the queue, group and
 // event views and act on what is selected there: / (filter), c
 // (checklist), s (status), n (note), e (exception), a (allowlist), y
-// (copy) and S (show suppressed). The root handles them for the view in front, asking it
+// (copy) and S (show suppressed). With rows selected in the queue (space,
+// V), s, n, e and a act on all of them (bulk.go). The root handles them for the view in front, asking it
 // what is selected; the histogram and rules views claim every key but the
 // global ones, so these do nothing there.
 
@@ -89,6 +90,9 @@ func (m *model) toggleSuppressed() tea.Cmd {
 // openException starts an exception from what the view has selected: an
 // evidence event's field, or the selected finding's address.
 func (m *model) openException() tea.Cmd {
+	if gs, ok := m.selection(); ok {
+		return m.bulkSuppress(bulkException, gs)
+	}
 	var d dialogModel
 	switch m.view {
 	case viewEvent:
@@ -118,6 +122,9 @@ func (m *model) openException() tea.Cmd {
 // openAllow starts an allowlist entry for the current group, scoped to
 // the detector in view if any.
 func (m *model) openAllow() tea.Cmd {
+	if gs, ok := m.selection(); ok {
+		return m.bulkSuppress(bulkAllow, gs)
+	}
 	g, ok := m.currentGroup()
 	if !ok {
 		return nil

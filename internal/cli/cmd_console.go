@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -118,7 +117,11 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 			}
 		}
 		coll := triage.NewCollection(o.keep)
-		eng := &triage.Engine{Detectors: dets}
+		// Findings carry the fields campaigns count their spread from
+		// and the route, so the console folds and regroups by them
+		// without reading events (the other fields are read from the
+		// kept events; see triage.GroupValue).
+		eng := &triage.Engine{Detectors: dets, Capture: consoleCapture}
 		coll.Wire(eng)
 		var (
 			rmu   sync.Mutex
@@ -232,27 +235,32 @@ func spikeSeries(d *spike.Detector) *ui.SpikeSeries {
 	return out
 }
 
+// consoleCapture are the fields the console's findings carry (at most
+// triage.MaxGroupBy besides the address, user agent and detector).
+var consoleCapture = []string{"source.as.organization.name", "source.geo.country_name", "url.path"}
+
 // consoleCases is the case file as the console writes to it: before the
 // first note, tick or status of a group, the group becomes a case
 // (EnsureCase) with its findings linked, and a status change moves the
-// case too.
+// case too. A group of any grouping is a case: its key
+// (triage.GroupKey.String()) under the default grouping, another chain,
+// or a folded campaign, whose members the console tells it (Campaigns).
+// Bulk actions go through the embedded Store's ApplyBulk, in one
+// transaction.
 type consoleCases struct {
 	*casefile.Store
-	author  string
-	mu      sync.Mutex
-	current *triage.Collection
-	ids     map[string]int64
+	author    string
+	mu        sync.Mutex
+	current   *triage.Collection
+	ids       map[string]int64
+	campaigns map[triage.GroupKey]ui.CampaignInfo
 }
 
-// parseGroupKey reverses triage.GroupKey.String: the address (or "-"),
-// a space, the user agent.
-func parseGroupKey(s string) triage.GroupKey {
-	ip, ua, _ := strings.Cut(s, " ")
-	k := triage.GroupKey{UserAgent: ua}
-	if a, err := netip.ParseAddr(ip); err == nil {
-		k.SourceIP = a
-	}
-	return k
+// Campaigns records the campaigns the console folded (ui.CampaignStore).
+func (c *consoleCases) Campaigns(cs map[triage.GroupKey]ui.CampaignInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.campaigns = cs
 }
 
 func (c *consoleCases) ensure(ctx context.Context, key string) (int64, error) {
@@ -263,12 +271,30 @@ func (c *consoleCases) ensure(ctx context.Context, key string) (int64, error) {
 	}
 	coll := c.current
 	c.mu.Unlock()
-	gk := parseGroupKey(key)
+	gk, err := triage.ParseGroupKey(key)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	camp, isCampaign := c.campaigns[gk]
+	c.mu.Unlock()
 	var fs []triage.Finding
 	if coll != nil {
-		fs = coll.FindingsFor(gk)
+		fs = ui.FindingsFor(coll, gk, camp.Members)
 	}
-	cs, err := c.GroupCase(ctx, gk, fs, c.author)
+	var cs casefile.Case
+	if isCampaign {
+		// A campaign's case: its title and members, in one transaction.
+		var res casefile.BulkResult
+		res, err = c.ApplyBulk(ctx, casefile.Bulk{Targets: []casefile.BulkTarget{{Key: gk, Title: camp.Title, Findings: fs, Members: camp.Members}},
+			Author: c.author})
+		cs.ID = res.Cases[key]
+		if err == nil {
+			cs, err = c.Case(ctx, cs.ID)
+		}
+	} else {
+		cs, err = c.GroupCase(ctx, gk, fs, c.author)
+	}
 	if err != nil {
 		return cs.ID, err
 	}

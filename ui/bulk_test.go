@@ -1,0 +1,148 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"picket/casefile"
+	"picket/triage"
+)
+
+// TestBulkStatusFiftyGroups selects 50 groups with space and writes one
+// status to all of them in one transaction of a real case file.
+func TestBulkStatusFiftyGroups(t *testing.T) {
+	file, err := casefile.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	store := &bulkStore{memStore: newMemStore(), file: file}
+	m := consoleAt(t, waveOptions(store), 160, 40)
+	keys(m, "F") // every group a row
+	for range 50 {
+		keys(m, "space")
+	}
+	if len(m.queue.picked) != 50 || !strings.Contains(m.View(), "50 groups selected") {
+		t.Fatalf("%d selected:\n%s", len(m.queue.picked), m.View())
+	}
+	keys(m, "s")
+	if m.modal != modalBulk || !strings.Contains(m.View(), "status of 50 selected groups: o open · a acknowledged · c closed") {
+		t.Fatalf("no confirmation naming the count:\n%s", m.View())
+	}
+	slowKeys(m, "c")
+	bs := store.bulks()
+	if len(bs) != 1 || len(bs[0].Targets) != 50 || bs[0].Status != casefile.StatusClosed {
+		t.Fatalf("%d bulk writes", len(bs))
+	}
+	cs, err := file.Cases(context.Background(), casefile.CaseFilter{Status: []string{casefile.StatusClosed}})
+	if err != nil || len(cs) != 50 {
+		t.Fatalf("%d closed cases, want 50 (%v)", len(cs), err)
+	}
+	if !strings.Contains(m.View(), "status closed on 50 groups (one transaction)") {
+		t.Errorf("status line:\n%s", m.View())
+	}
+	for k := range m.queue.picked {
+		if statusOr(m.status, k) != casefile.StatusClosed {
+			t.Errorf("%s shows %s", k, statusOr(m.status, k))
+		}
+	}
+}
+
+// TestBulkFailureChangesNothing: a failed bulk write puts the statuses
+// shown back and says nothing was written.
+func TestBulkFailureChangesNothing(t *testing.T) {
+	store := &bulkStore{memStore: newMemStore(), fail: fmt.Errorf("casefile: bulk action on 8 group(s), nothing written: %w", errInjected)}
+	m := consoleAt(t, waveOptions(store), 160, 40)
+	keys(m, "V", "s", "a")
+	if len(store.bulks()) != 1 {
+		t.Fatalf("%d writes", len(store.bulks()))
+	}
+	for _, r := range m.queue.rows {
+		if st := statusOr(m.status, r.g.Key); st != casefile.StatusOpen {
+			t.Errorf("%s shows %s after the failed write", r.g.Key, st)
+		}
+	}
+	if v := m.View(); !strings.Contains(v, "nothing written: injected failure") {
+		t.Errorf("error not shown:\n%s", v)
+	}
+}
+
+// TestBulkActions: V after a filter selects what it shows; s, n, a and e
+// act on the selection (campaigns reach their members) after a
+// confirmation naming the count; esc cancels and writes nothing.
+func TestBulkActions(t *testing.T) {
+	tests := []struct {
+		name    string
+		filter  string
+		keys    []string
+		text    string   // typed after keys (a note, a reason)
+		confirm []string // after the text
+		prompt  string   // the confirmation, naming the count
+		check   func(t *testing.T, b casefile.Bulk)
+	}{
+		{"status after a filter", "detector:AE11", []string{"V", "s"}, "", []string{"a"},
+			"status of 6 selected groups (300 more in their campaigns)", func(t *testing.T, b casefile.Bulk) {
+				if b.Status != casefile.StatusAcknowledged || len(b.Targets) != 306 {
+					t.Errorf("status %q on %d targets, want 306 (5 groups, a campaign, its 300 members)", b.Status, len(b.Targets))
+				}
+			}},
+		{"note", "severity:high", []string{"V", "n"}, "same operator", []string{"ctrl+s", "y"},
+			"add this note to 2 groups? y/n", func(t *testing.T, b casefile.Bulk) {
+				if b.Note != "same operator" || len(b.Targets) != 2 {
+					t.Errorf("note %q on %d targets", b.Note, len(b.Targets))
+				}
+			}},
+		{"allowlist", "source.ip:100.64.0.0/24", []string{"V", "a"}, "lab scanners", []string{"enter"},
+			"Allowlist 5 values of 5 groups", func(t *testing.T, b casefile.Bulk) {
+				if len(b.Allow) != 5 || b.Allow[0].Kind != triage.AllowIP || b.Allow[0].Reason != "lab scanners" || len(b.Targets) != 0 {
+					t.Errorf("allow %+v", b.Allow)
+				}
+			}},
+		{"exception", "detector:RE2 or detector:CIE1", []string{"V", "e"}, "pentest", []string{"enter"},
+			"2 exceptions for 2 groups", func(t *testing.T, b casefile.Bulk) {
+				if len(b.Exceptions) != 2 || len(b.Exceptions[0].Entries) != 2 || b.Exceptions[0].Reason != "pentest" {
+					t.Errorf("exceptions %+v", b.Exceptions)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := &bulkStore{memStore: newMemStore()}
+			m := consoleAt(t, waveOptions(store), 160, 40)
+			keys(m, "/")
+			typeText(m, tc.filter)
+			keys(m, "enter")
+			keys(m, tc.keys...)
+			typeText(m, tc.text)
+			if len(tc.confirm) > 1 {
+				keys(m, tc.confirm[:len(tc.confirm)-1]...)
+			}
+			if v := m.View(); !strings.Contains(v, tc.prompt) {
+				t.Fatalf("no confirmation %q:\n%s", tc.prompt, v)
+			}
+			if len(store.bulks()) != 0 {
+				t.Fatal("written before the confirmation")
+			}
+			keys(m, tc.confirm[len(tc.confirm)-1])
+			bs := store.bulks()
+			if len(bs) != 1 {
+				t.Fatalf("%d writes", len(bs))
+			}
+			tc.check(t, bs[0])
+		})
+	}
+	// esc cancels.
+	store := &bulkStore{memStore: newMemStore()}
+	m := consoleAt(t, waveOptions(store), 160, 40)
+	keys(m, "V", "s", "esc")
+	if len(store.bulks()) != 0 || m.modal != modalNone {
+		t.Error("esc wrote or stayed")
+	}
+	keys(m, "esc")
+	if len(m.queue.picked) != 0 {
+		t.Error("esc kept the selection")
+	}
+}
