@@ -169,7 +169,7 @@ func (m *model) judgeAlerts() tea.Cmd {
 	}
 	c := m.opts.Collection
 	return m.req.ask(verdictsAddr, func() tea.Msg {
-		in.Findings = c.Findings()
+		in.Findings = c.FindingsView()
 		return alertsJudgedMsg{alerts: alerts, results: reconcile.Alerts(alerts, in)}
 	})
 }

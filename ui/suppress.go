@@ -272,7 +272,7 @@ func (m *model) preview() tea.Cmd {
 	c, now := m.opts.Collection, m.opts.Now()
 	xs, allow, opts := slices.Clone(m.xs), slices.Clone(m.allow), m.supOpts
 	count := func() tea.Msg {
-		fs := c.Findings()
+		fs := c.FindingsView()
 		h, g := previewCount(fs, s, xs, allow, c, now, opts...)
 		return previewMsg{hits: h, groups: g, total: len(fs)}
 	}

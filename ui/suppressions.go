@@ -135,7 +135,7 @@ func (s *suppsModel) count() tea.Cmd {
 			ts, hits = sup.s, sup.hits
 		}
 		t := ts.NewTally()
-		fs := c.Findings()
+		fs := c.FindingsView()
 		for i := range fs {
 			t.Add(&fs[i], hits)
 		}

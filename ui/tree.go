@@ -466,31 +466,19 @@ func (a *app) findingsFunc(k triage.GroupKey) func() []triage.Finding {
 	return func() []triage.Finding { return findingsFor(c, all, k, ms) }
 }
 
-// findingsCache reads every finding of a collection: a copy
-// (Collection.Findings), kept while the run is done for the next
-// regroup, filter or bulk action. At a million findings the copy costs
-// more than grouping them, and triage offers no way to read them in
-// place. A nil cache copies each time.
+// findingsCache reads every finding of a collection in place
+// (Collection.FindingsView: read-only, no copy), for regroups, filters and
+// bulk actions.
 type findingsCache struct {
-	coll *triage.Collection // the done run whose findings it keeps; never changed
-	mu   sync.Mutex
-	fs   []triage.Finding
+	coll *triage.Collection // the run it reads
 }
 
 func (fc *findingsCache) get(c *triage.Collection) []triage.Finding {
-	if fc == nil || c != fc.coll {
-		return c.Findings()
-	}
-	fc.mu.Lock()
-	defer fc.mu.Unlock()
-	if fc.fs == nil {
-		fc.fs = c.Findings()
-	}
-	return fc.fs
+	return c.FindingsView()
 }
 
-// all is how commands read every finding of the current run: through the
-// cache once the run is done (nil while it loads).
+// all is how commands read every finding of the current run, in place
+// once the run is done (nil while it loads).
 func (a *app) all() *findingsCache {
 	if a.loading {
 		return nil
