@@ -22,6 +22,9 @@ type Options struct {
 	Title string
 	// Demo marks the data as generated; the header says so prominently.
 	Demo bool
+	// CaseFile is where notes, ticks and statuses go, shown in the title
+	// bar beside the demo marker: the demo keeps a case file of its own.
+	CaseFile string
 	// SourceKind says where events come from for the status line: "demo
 	// data", "files" or "cluster".
 	SourceKind string

@@ -101,6 +101,9 @@ func (m *model) header() string {
 	if m.opts.Demo {
 		b.WriteString("  ")
 		b.WriteString(st.Demo.Render("DEMO DATA"))
+		if m.opts.CaseFile != "" {
+			b.WriteString(st.Counts.Render(" cases in " + triage.Escape(m.opts.CaseFile)))
+		}
 	}
 	b.WriteString("  ")
 	b.WriteString(st.Counts.Render(

@@ -93,7 +93,7 @@ func (g *globalFlags) load(getenv func(string) string) (config, error) {
 		return cfg, err
 	}
 	if g.db != "" {
-		cfg.DB = g.db
+		cfg.DB, cfg.dbDefault = g.db, false
 	}
 	return cfg, nil
 }

@@ -30,7 +30,10 @@ type consoleOptions struct {
 // cannot be (locked, foreign, too new), the console still opens and says
 // so, because reading findings must not depend on it.
 func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error {
-	cfg.demoData = o.demo
+	isDemo := o.demo && len(o.files) == 0 && o.es == nil
+	if isDemo {
+		cfg.forDemo(e.getenv)
+	}
 	// Imported rules run in the console as in picket detect. Their
 	// warnings, and a bad --only, show before the screen is taken.
 	extra, err := loadRules(e, nil)
@@ -52,7 +55,6 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 		}
 	}
 
-	isDemo := o.demo && len(o.files) == 0 && o.es == nil
 	if !isDemo && len(o.files) == 0 && o.es == nil {
 		return usageError{errNoInput}
 	}
@@ -83,6 +85,7 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 	opts := ui.Options{
 		Title:      title,
 		Demo:       isDemo,
+		CaseFile:   homeShort(cfg.DB, e.getenv),
 		SourceKind: kind,
 		Warnings: func() []string {
 			mu.Lock()

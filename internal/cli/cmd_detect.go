@@ -88,7 +88,9 @@ cannot be read; 2 on a usage error.`,
 
 func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []string) error {
 	softMemoryLimit(e.getenv)
-	cfg.demoData = f.demo
+	if f.demo {
+		cfg.forDemo(e.getenv)
+	}
 	format := cfg.Detect.Format
 	if format != "ndjson" && format != "table" {
 		return usagef("unknown format %q (want ndjson or table)", format)

@@ -36,6 +36,25 @@ type config struct {
 	// demoData is set when the run reads the built-in demo data: the
 	// demo shop's own configuration (honey traps, Tor list) then applies.
 	demoData bool
+	// dbDefault says DB is the default path: no flag, environment or file
+	// chose it.
+	dbDefault bool
+}
+
+// dataDir is Picket's folder under $XDG_DATA_HOME.
+func dataDir(getenv func(string) string) string {
+	return filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", filepath.Join(".local", "share")), "picket")
+}
+
+// forDemo points a run over the demo data at the demo's own case file,
+// unless the analyst chose one: notes, statuses, exceptions and allowlist
+// entries made while trying the demo must never touch real work (an
+// allowlisted demo user agent once hid 367 findings of a real file).
+func (c *config) forDemo(getenv func(string) string) {
+	c.demoData = true
+	if c.dbDefault {
+		c.DB = filepath.Join(dataDir(getenv), "demo.db")
+	}
 }
 
 // kibanaConfig is the [kibana] table. KIBANA_URL, KIBANA_API_KEY,
@@ -277,7 +296,8 @@ func loadConfig(flagPath string, getenv func(string) string) (config, error) {
 	c.Elasticsearch.applyEnv(getenv)
 	c.Kibana.applyEnv(getenv)
 	if c.DB == "" {
-		c.DB = filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", filepath.Join(".local", "share")), "picket", "picket.db")
+		c.DB = filepath.Join(dataDir(getenv), "picket.db")
+		c.dbDefault = true
 	}
 	if c.Detect.Format == "" {
 		c.Detect.Format = "ndjson"
@@ -357,4 +377,13 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// homeShort writes a path under the home folder as ~/…, for the title bar.
+func homeShort(path string, getenv func(string) string) string {
+	home := getenv("HOME")
+	if home != "" && strings.HasPrefix(path, home+string(filepath.Separator)) {
+		return "~" + path[len(home):]
+	}
+	return path
 }
