@@ -90,26 +90,33 @@ func (m *model) helpView() string {
 
 // header is the first line: the title, the source, the demo marker and
 // the counts.
+//
+// What gives way when the line is too narrow: the title first, then the
+// demo's case file (the status line names it too); the demo marker and
+// the counts always show.
 func (m *model) header() string {
 	st := m.st
-	var b strings.Builder
-	b.WriteString(st.Title.Render("Picket"))
-	if m.opts.Title != "" {
-		b.WriteString("  ")
-		b.WriteString(st.Source.Render(triage.Escape(m.opts.Title)))
-	}
+	counts := "  " + st.Counts.Render(
+		m.groupCounts()+" · "+plural(m.snap.findings, "finding")+" · "+
+			plural(m.snap.events, "event")+m.alertCounts()+" · times UTC")
+	head := st.Title.Render("Picket")
+	demo := ""
 	if m.opts.Demo {
-		b.WriteString("  ")
-		b.WriteString(st.Demo.Render("DEMO DATA"))
-		if m.opts.CaseFile != "" {
-			b.WriteString(st.Counts.Render(" cases in " + triage.Escape(m.opts.CaseFile)))
+		demo = "  " + st.Demo.Render("DEMO DATA")
+		if cf := m.opts.CaseFile; cf != "" {
+			withFile := demo + st.Counts.Render(" cases in "+triage.Escape(cf))
+			if lipglossWidth(head+withFile+counts) <= m.width {
+				demo = withFile
+			}
 		}
 	}
-	b.WriteString("  ")
-	b.WriteString(st.Counts.Render(
-		m.groupCounts() + " · " + plural(m.snap.findings, "finding") + " · " +
-			plural(m.snap.events, "event") + m.alertCounts() + " · times UTC"))
-	return clip(b.String(), m.width)
+	if m.opts.Title != "" {
+		room := m.width - lipglossWidth(head+demo+counts) - 2
+		if room >= 12 {
+			head += "  " + st.Source.Render(clip(triage.Escape(m.opts.Title), room))
+		}
+	}
+	return clip(head+demo+counts, m.width)
 }
 
 // groupCounts is the header's count of groups: "308 groups (1
@@ -148,7 +155,11 @@ func (m *model) statusLine() string {
 	}
 	var parts []string
 	if m.opts.SourceKind != "" {
-		parts = append(parts, st.Status.Render(triage.Escape(m.opts.SourceKind)))
+		kind := m.opts.SourceKind
+		if m.opts.Demo && m.opts.CaseFile != "" {
+			kind += " · cases in " + m.opts.CaseFile
+		}
+		parts = append(parts, st.Status.Render(triage.Escape(kind)))
 	}
 	switch m.view {
 	case viewQueue:

@@ -766,6 +766,17 @@ func (q *queueModel) View() string {
 }
 
 func ipString(k triage.GroupKey) string {
+	if !k.Default() && k.By != triage.CampaignBy {
+		// A finding about many addresses, filed under what it is about.
+		if k.By == triage.SubjectSite {
+			return "(site-wide)"
+		}
+		var parts []string
+		for _, p := range k.Pairs() {
+			parts = append(parts, p.Field+" "+p.Value)
+		}
+		return strings.Join(parts, " · ")
+	}
 	if !k.SourceIP.IsValid() {
 		// Site-wide findings (STE1-3, CIE2) and events without an address.
 		return "(no source IP)"

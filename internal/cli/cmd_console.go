@@ -30,6 +30,18 @@ type consoleOptions struct {
 // cannot be (locked, foreign, too new), the console still opens and says
 // so, because reading findings must not depend on it.
 func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error {
+	opts, done, err := consoleSetup(ctx, e, cfg, o)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return ui.Run(ctx, opts)
+}
+
+// consoleSetup wires the console: the source, the detectors and their run,
+// the case file, exceptions and alerts. done releases what it opened.
+func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (opts ui.Options, done func(), err error) {
+	done = func() {}
 	isDemo := o.demo && len(o.files) == 0 && o.es == nil
 	if isDemo {
 		cfg.forDemo(e.getenv)
@@ -38,10 +50,10 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 	// warnings, and a bad --only, show before the screen is taken.
 	extra, err := loadRules(e, nil)
 	if err != nil {
-		return err
+		return opts, done, err
 	}
 	if _, err := selectDetectors(cfg, cfg.Detect.Only, extra...); err != nil {
-		return err
+		return opts, done, err
 	}
 	var (
 		mu       sync.Mutex
@@ -56,7 +68,7 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 	}
 
 	if !isDemo && len(o.files) == 0 && o.es == nil {
-		return usageError{errNoInput}
+		return opts, done, usageError{errNoInput}
 	}
 	prog := &loadProgress{} // the load's progress, polled by the console
 	newSource := func() triage.Source {
@@ -82,7 +94,7 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 		kind = "elasticsearch"
 	}
 
-	opts := ui.Options{
+	opts = ui.Options{
 		Title:      title,
 		Demo:       isDemo,
 		CaseFile:   homeShort(cfg.DB, e.getenv),
@@ -157,7 +169,7 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 	}
 	first, err := newRun(src)
 	if err != nil {
-		return err
+		return opts, done, err
 	}
 	opts.Collection, opts.Start, opts.Lints, opts.Spike = first.Collection, first.Start, first.Lints, first.Spike
 	opts.Rules = consoleRules(cfg, extra)
@@ -185,7 +197,7 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 	if err != nil {
 		addWarning(fmt.Sprintf("case file unavailable, notes will not be saved: %v", err))
 	} else {
-		defer store.Close()
+		done = func() { store.Close() }
 		cases := &consoleCases{Store: store, author: opts.Author}
 		cases.current = opts.Collection
 		if opts.Rerun != nil {
@@ -205,7 +217,7 @@ func runConsole(ctx context.Context, e *env, cfg config, o consoleOptions) error
 		opts.RuleExceptionLists = rulesExceptionRefs(extra) // exceptions_list: lists bound to their rules
 		opts.Exporter = caseExporter{store: store, dir: "."}
 	}
-	return ui.Run(ctx, opts)
+	return opts, done, nil
 }
 
 func usesStdin(files []string) bool {

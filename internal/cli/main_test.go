@@ -16,7 +16,13 @@ import (
 	"picket/triage"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// updating reports -update (rewrite golden files and README blocks). The
+// flag is teatest's: its golden package defines it for every test binary
+// that imports it, and one binary cannot define it twice.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // cli runs picket in-process with a clean environment rooted in a temp dir.
 func cli(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -41,7 +47,7 @@ func cli(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	p := filepath.Join("testdata", name)
-	if *update {
+	if updating() {
 		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,20 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+
 	"encoding/json"
 	"fmt"
 	"os"
+	"picket/ui"
 	"strings"
 	"testing"
 
@@ -29,7 +40,7 @@ func readmeBlock(t *testing.T, name, body string) {
 	if cur == body {
 		return
 	}
-	if *update {
+	if updating() {
 		if err := os.WriteFile("README.md", []byte(s[:i+len(open)]+body+s[j:]), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -86,4 +97,42 @@ func TestReadmeDemoCounts(t *testing.T) {
 | summary line | %s |
 `, runnable, len(byDet), findings, strings.Count(groups, "\n"), strings.Count(rows, "\n"), campaigns, members, events)
 	readmeBlock(t, "demo-counts", body)
+}
+
+// TestReadmeConsoleCapture keeps README's capture of the console on the
+// demo data (the queue at 100×30, as `go run .` opens it) true: it is the
+// current build's screen, colours off (go test ./internal/cli -run Readme
+// -update rewrites it).
+func TestReadmeConsoleCapture(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every detector over the demo data")
+	}
+	lipgloss.SetColorProfile(termenv.Ascii)
+	home := t.TempDir()
+	getenv := func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: getenv}
+	cfg, err := (&globalFlags{}).load(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, done, err := consoleSetup(context.Background(), e, cfg, consoleOptions{demo: true, keep: 500000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	tm := teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(100, 30))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		// Loaded: the wave is folded whole (while loading, a campaign
+		// has fewer members), and every event counted.
+		return bytes.Contains(b, []byte("campaign of 240) · 316 findings · 72375 events"))
+	}, teatest.WithDuration(120*time.Second), teatest.WithCheckInterval(200*time.Millisecond))
+	time.Sleep(time.Second) // the last snapshot's frame
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	view := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).View()
+	readmeBlock(t, "console-capture", "```text\n"+view+"\n```\n")
 }
