@@ -88,10 +88,16 @@ cannot be read; 2 on a usage error.`,
 
 func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []string) error {
 	softMemoryLimit(e.getenv)
+	stopProfile, err := startProfile(e.getenv)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	format := cfg.Detect.Format
 	if format != "ndjson" && format != "table" {
 		return usagef("unknown format %q (want ndjson or table)", format)
 	}
+	fullRead := e.getenv(envFullRead) == "1"
 	query, only, err := adHocQuery(f.query, cfg.Detect.Only)
 	if err != nil {
 		return err
@@ -142,7 +148,11 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 		if len(files) == 0 {
 			files = []string{"-"}
 		}
-		files_ = ndjson.New(files, ndjson.Options{Warn: warn.warn, Stdin: e.stdin})
+		opts := ndjson.Options{Warn: warn.warn, Stdin: e.stdin}
+		if fullRead {
+			opts.Workers = 1
+		}
+		files_ = ndjson.New(files, opts)
 		src = files_
 	}
 
@@ -155,7 +165,7 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	// disk, so a million findings do not have to fit in memory.
 	table := spill.New(32<<20, "")
 	var tableErr error
-	eng := &triage.Engine{Detectors: dets, OnFinding: func(fd triage.Finding) {
+	eng := &triage.Engine{Detectors: dets, Project: !fullRead, OnFinding: func(fd triage.Finding) {
 		switch {
 		case f.group:
 			grouper.Add(&fd)

@@ -20,9 +20,11 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"picket/triage"
 )
@@ -66,9 +68,12 @@ type Progress struct {
 type Stats struct {
 	Files  int
 	Lines  int64 // non-blank lines
-	Events int64
+	Events int64 // events delivered, plus lines skipped by a plan's Keep
 	Bad    int64 // lines skipped with a warning
 	Bytes  int64 // uncompressed bytes read
+	// Skipped counts lines a plan's Keep rejected (see EventsPlanned):
+	// counted as one event each, not decoded, not validated.
+	Skipped int64
 }
 
 // Source reads NDJSON files in order. It implements triage.Source.
@@ -77,7 +82,11 @@ type Source struct {
 	opts  Options
 
 	lines, events, bad, bytes atomic.Int64
-	files                     atomic.Int64
+	files, skipped            atomic.Int64
+
+	// plan and skip are set by EventsPlanned for the length of the call.
+	plan ReadPlan
+	skip func(n int)
 
 	// raw counts the files' stored bytes read, for Progress; total and
 	// start are set when Events begins.
@@ -111,11 +120,12 @@ func (s *Source) Name() string {
 // Stats returns the counts so far; safe to call while Events runs.
 func (s *Source) Stats() Stats {
 	return Stats{
-		Files:  int(s.files.Load()),
-		Lines:  s.lines.Load(),
-		Events: s.events.Load(),
-		Bad:    s.bad.Load(),
-		Bytes:  s.bytes.Load(),
+		Files:   int(s.files.Load()),
+		Lines:   s.lines.Load(),
+		Events:  s.events.Load(),
+		Bad:     s.bad.Load(),
+		Bytes:   s.bytes.Load(),
+		Skipped: s.skipped.Load(),
 	}
 }
 
@@ -126,12 +136,34 @@ func displayName(p string) string {
 	return p
 }
 
+// ReadPlan is triage.ReadPlan.
+type ReadPlan = triage.ReadPlan
+
+var _ triage.PlannedSource = (*Source)(nil)
+
+// EventsPlanned is Events decoding only plan.Fields, and skipping the
+// lines plan.Keep rejects that would decode to exactly one event: a line
+// that is a JSON object (it starts with '{' and ends with '}'), holds no
+// NUL byte, is valid UTF-8, and names no "_source" or "hits" key (as
+// Elasticsearch hits and pages do). A skipped line is counted as an event
+// (Stats.Events and Stats.Skipped) and reported through skipped, in order
+// with the events, but it is not otherwise validated: a malformed line
+// that Keep rejects is not warned about.
+func (s *Source) EventsPlanned(ctx context.Context, plan ReadPlan, fn func(*triage.Event) error, skipped func(n int)) error {
+	s.plan, s.skip = plan, skipped
+	defer func() { s.plan, s.skip = ReadPlan{}, nil }()
+	return s.Events(ctx, fn)
+}
+
 // Events reads every file in turn. A file that cannot be opened or read
 // to its end is named in the error Events returns, after the other files
 // have been read: one bad path does not hide the rest, and the caller
 // still learns the run was incomplete. An error from fn, or ctx ending,
 // stops at once.
 func (s *Source) Events(ctx context.Context, fn func(*triage.Event) error) error {
+	if s.skip == nil {
+		s.plan = ReadPlan{Fields: triage.AllFields()}
+	}
 	if s.opts.Progress != nil {
 		s.raw.Store(0)
 		s.total, s.start = s.size(), time.Now()
@@ -206,6 +238,10 @@ type batch struct {
 	bad   []badLine
 	evs   []*triage.Event
 	warns []badLine
+	// skips[i] counts the lines skipped (by the plan's Keep) before
+	// evs[i]; tail counts those after the last event. nil when none were.
+	skips []int32
+	tail  int
 }
 
 type badLine struct {
@@ -232,8 +268,9 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn
 		go func() {
 			defer wg.Done()
 			d := triage.NewDecoder()
+			d.Project(s.plan.Fields)
 			for b := range work {
-				decodeBatch(d, name, b)
+				decodeBatch(d, name, b, s.plan.Keep)
 				select {
 				case done <- b:
 				case <-ctx.Done():
@@ -287,14 +324,28 @@ func (s *Source) deliver(name string, b *batch, fn func(*triage.Event) error) er
 			s.opts.Warn(name+":"+strconv.FormatInt(w.num, 10), w.err)
 		}
 	}
-	for _, ev := range b.evs {
+	for i, ev := range b.evs {
+		if b.skips != nil && b.skips[i] > 0 {
+			s.skipLines(int(b.skips[i]))
+		}
 		s.events.Add(1)
 		if err := fn(ev); err != nil {
 			return err
 		}
 	}
+	if b.tail > 0 {
+		s.skipLines(b.tail)
+	}
 	s.report(false)
 	return nil
+}
+
+func (s *Source) skipLines(n int) {
+	s.events.Add(int64(n))
+	s.skipped.Add(int64(n))
+	if s.skip != nil {
+		s.skip(n)
+	}
 }
 
 // size adds up the files' sizes: -1 when one is standard input or not a
@@ -334,22 +385,89 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func decodeBatch(d *triage.Decoder, name string, b *batch) {
+func decodeBatch(d *triage.Decoder, name string, b *batch, keep func([]byte) bool) {
 	b.warns = b.bad
-	start := 0
+	b.evs = make([]*triage.Event, 0, len(b.ends))
+	origins := batchOrigins(name, b.nums)
+	start, skipped := 0, 0
 	for i, end := range b.ends {
 		line := b.buf[start:end]
 		start = end
-		origin := name + ":" + strconv.FormatInt(b.nums[i], 10)
-		evs, err := d.Decode(line, origin)
-		b.evs = append(b.evs, evs...)
+		if keep != nil && skippable(line) && !keep(line) {
+			skipped++
+			continue
+		}
+		n := len(b.evs)
+		var err error
+		b.evs, err = d.DecodeTo(b.evs, line, origins[i])
+		if skipped > 0 && len(b.evs) > n {
+			if b.skips == nil {
+				b.skips = make([]int32, n, cap(b.evs))
+			}
+			b.skips = append(b.skips, int32(skipped))
+			skipped = 0
+		}
+		for b.skips != nil && len(b.skips) < len(b.evs) {
+			b.skips = append(b.skips, 0)
+		}
 		if err != nil {
 			b.warns = append(b.warns, badLine{b.nums[i], err})
 		}
 	}
+	b.tail = skipped
 	// Over-long lines were found while splitting; keep warnings in order.
 	if len(b.bad) > 0 {
 		sortBad(b.warns)
+	}
+}
+
+// batchOrigins returns "NAME:LINE" for each line number, all cut from one
+// string: one allocation per batch instead of one per line.
+func batchOrigins(name string, nums []int64) []string {
+	var buf []byte
+	ends := make([]int, len(nums))
+	for i, n := range nums {
+		buf = append(buf, name...)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, n, 10)
+		ends[i] = len(buf)
+	}
+	all := string(buf)
+	out := make([]string, len(nums))
+	start := 0
+	for i, end := range ends {
+		out[i] = all[start:end]
+		start = end
+	}
+	return out
+}
+
+// skippable reports whether a line Keep rejects may be skipped: it
+// would decode to exactly one event, so counting it as one keeps every
+// later event's number. A plain document or an Elasticsearch hit is one
+// event; a line that might be a _search page (a "hits" key, or escapes
+// that could spell one), or that is plainly not a JSON object, is decoded
+// instead.
+func skippable(line []byte) bool {
+	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
+		return false
+	}
+	if bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line) {
+		return false
+	}
+	if bytes.Contains(line, []byte(`"hits"`)) {
+		return false
+	}
+	for rest := line; ; {
+		i := bytes.Index(rest, []byte(`\u00`))
+		if i < 0 || i+6 > len(rest) {
+			return true
+		}
+		switch strings.ToLower(string(rest[i+4 : i+6])) {
+		case "68", "69", "74", "73": // h i t s
+			return false
+		}
+		rest = rest[i+2:]
 	}
 }
 

@@ -1,0 +1,123 @@
+package triage
+
+import (
+	"reflect"
+	"testing"
+)
+
+// projectionDocs cover every hot field, in nested, dotted and array
+// forms, with escapes.
+var projectionDocs = []string{
+	`{"@timestamp":"2026-11-01T10:00:00Z","event":{"id":"e1","category":["web","network"],"type":["denied"],"action":"drop","outcome":"failure","kind":"event","dataset":"fw.log"},"source":{"ip":"198.51.100.7"},"client":{"ip":"10.0.0.1"},"user_agent":{"original":"curl/8.0"},"http":{"request":{"method":"P\u004fST","body":{"original":"a=1","bytes":3},"referrer":"https://x/","headers":{"Host":["shop"],"Content-Length":["3"],"Cookie":["s=1"]},"cookies":{"sid":"abc"}},"response":{"status_code":403}},"url":{"original":"/login?next=%2F","full":"https://shop/login?next=%2F"},"user":{"name":"bob"},"processor":{"event":"transaction"},"transaction":{"name":"POST /login"},"session":{"id":"s1"},"data_stream":{"dataset":"apm"}}`,
+	`{"http.request.method":["GET","POST"],"http.response.status_code":"404","event.category":"network","client.ip":"192.0.2.9","url.path":"/a","url.query":"b=1","user.name":["a","b"],"event.dataset":"x"}`,
+	`{"http":{"request.method":"PUT","response.status_code":403.0},"event":{"outcome":["success"]}}`,
+	`{"_index":"logs-x","_id":"h1","_source":{"event":{"action":"allow"},"http":{"request":{"method":"GET"}},"url":{"full":"https://h/p?q=1"}}}`,
+}
+
+// hotPathList is every hot path, sorted for stable output.
+func hotPathList() []string {
+	var out []string
+	for p := range hotPaths {
+		out = append(out, p)
+	}
+	return out
+}
+
+// TestProjectionAnswersLikeFull: whatever a projection leaves out, Values
+// gives what a full decode gives for every hot path, Hot and HotList
+// never answer for a field that was not decoded, and Complete restores
+// the full event.
+func TestProjectionAnswersLikeFull(t *testing.T) {
+	projections := []struct {
+		name string
+		p    Projection
+	}{
+		{"nothing extra", Projection{}},
+		{"method and status", ProjectFields("http.request.method", "http.response.status_code")},
+		{"url.path", ProjectFields("url.path")},
+		{"an object", ProjectFields("http.request")},
+		{"below a hot field", ProjectFields("http.request.headers.Host")},
+		{"categorisation", ProjectFields("event.category", "event.type", "event.outcome")},
+		{"all", AllFields()},
+	}
+	for _, doc := range projectionDocs {
+		full := NewDecoder()
+		want, err := full.Decode([]byte(doc), "f:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pr := range projections {
+			d := NewDecoder()
+			d.Project(pr.p)
+			got, err := d.Decode([]byte(doc), "f:1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, fev := got[0], want[0]
+			for _, path := range hotPathList() {
+				if g, w := ev.Values(path), fev.Values(path); !reflect.DeepEqual(g, w) && !(len(g) == 0 && len(w) == 0) {
+					t.Errorf("%s: %s: Values(%q) = %v, full decode %v", pr.name, doc[:30], path, g, w)
+				}
+				if _, ok := ev.Hot(path); ok && !ev.Decoded(path) {
+					t.Errorf("%s: Hot(%q) answered for a field not decoded", pr.name, path)
+				}
+				if _, ok := ev.HotList(path); ok && !ev.Decoded(path) {
+					t.Errorf("%s: HotList(%q) answered for a field not decoded", pr.name, path)
+				}
+			}
+			c := ev.Complete()
+			if !reflect.DeepEqual(*c, *fev) {
+				t.Errorf("%s: Complete() = %+v\nfull decode     %+v", pr.name, *c, *fev)
+			}
+			if pr.p.All() && c != ev {
+				t.Errorf("%s: Complete of a full event should be the event itself", pr.name)
+			}
+		}
+	}
+}
+
+// TestProjectFields: paths map to the hot fields that fill them, with
+// the fields decoded together.
+func TestProjectFields(t *testing.T) {
+	tests := []struct {
+		paths []string
+		count int
+	}{
+		{nil, 5}, // @timestamp, event.id, source.ip, client.ip, user_agent.original
+		{[]string{"http.request.method"}, 6},
+		{[]string{"url.path"}, 9},
+		{[]string{"data_stream.dataset"}, 7},
+		{[]string{"http.response"}, 6},
+		{[]string{"http.request.headers.Host"}, 6},
+		{[]string{"labels.custom"}, 5},
+		{[]string{"http"}, 12},
+	}
+	for _, tc := range tests {
+		if got := ProjectFields(tc.paths...).Count(); got != tc.count {
+			t.Errorf("ProjectFields(%q).Count() = %d, want %d", tc.paths, got, tc.count)
+		}
+	}
+	if !AllFields().All() || ProjectFields("http.request.method").All() {
+		t.Error("All() is wrong")
+	}
+}
+
+// TestDecodeToAppends: DecodeTo appends to the slice it is given.
+func TestDecodeToAppends(t *testing.T) {
+	d := NewDecoder()
+	evs, err := d.DecodeTo(nil, []byte(`{"a":1}`), "f:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err = d.DecodeTo(evs, []byte(`{"hits":{"hits":[{"_source":{}},{"_source":{}}]}}`), "f:2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, ev := range evs {
+		ids = append(ids, ev.ID)
+	}
+	if want := []string{"f:1", "f:2#1", "f:2#2"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("ids = %q, want %q", ids, want)
+	}
+}
