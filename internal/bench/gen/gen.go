@@ -25,12 +25,14 @@ func Write(path string, size int64) (int64, error) {
 	bw := bufio.NewWriterSize(f, 1<<20)
 	var written int64
 	for k := 0; written < size; k++ {
-		var buf bytes.Buffer
-		if err := demo.New(demo.DefaultSeed + int64(k)).WriteNDJSON(&buf); err != nil {
-			f.Close()
-			return written, err
-		}
-		n, err := copyShifted(bw, &buf, time.Duration(k)*demo.Span, size-written)
+		// Stream each fortnight through a pipe: memory stays at a few
+		// buffers, not a fortnight of documents.
+		pr, pw := io.Pipe()
+		go func(seed int64) {
+			pw.CloseWithError(demo.New(seed).WriteNDJSON(pw))
+		}(demo.DefaultSeed + int64(k))
+		n, err := copyShifted(bw, pr, time.Duration(k)*demo.Span, size-written)
+		pr.Close()
 		written += n
 		if err != nil {
 			f.Close()
