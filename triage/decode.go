@@ -680,6 +680,9 @@ func parseIP(v *fastjson.Value) (netip.Addr, bool) {
 	if b == nil {
 		return netip.Addr{}, false
 	}
+	if a, ok := parseIPv4(b); ok {
+		return a, true
+	}
 	a, err := netip.ParseAddr(string(b))
 	if err != nil {
 		return netip.Addr{}, false
@@ -687,6 +690,43 @@ func parseIP(v *fastjson.Value) (netip.Addr, bool) {
 	// Elasticsearch's ip type has no zones, and a zone is free text that
 	// would reach the screen and the case key unchecked: drop it.
 	return a.WithZone("").Unmap(), true
+}
+
+// parseIPv4 parses a dotted-quad address as netip.ParseAddr does (four
+// decimal octets of at most three digits, no leading zeros, each at most
+// 255), without turning b into a string; ok is false for anything else,
+// which the caller hands to netip.ParseAddr.
+func parseIPv4(b []byte) (netip.Addr, bool) {
+	var o [4]byte
+	i := 0
+	for k := range 4 {
+		if k > 0 {
+			if i >= len(b) || b[i] != '.' {
+				return netip.Addr{}, false
+			}
+			i++
+		}
+		n, digits := 0, 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			if digits > 0 && n == 0 { // a leading zero
+				return netip.Addr{}, false
+			}
+			n = n*10 + int(b[i]-'0')
+			digits++
+			i++
+			if digits > 3 || n > 255 {
+				return netip.Addr{}, false
+			}
+		}
+		if digits == 0 {
+			return netip.Addr{}, false
+		}
+		o[k] = byte(n)
+	}
+	if i != len(b) {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4(o), true
 }
 
 // parseTime accepts what Elasticsearch's default date format accepts in

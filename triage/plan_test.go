@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"net/netip"
 	"reflect"
 	"testing"
 )
@@ -119,5 +120,21 @@ func TestDecodeToAppends(t *testing.T) {
 	}
 	if want := []string{"f:1", "f:2#1", "f:2#2"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("ids = %q, want %q", ids, want)
+	}
+}
+
+// TestParseIPv4MatchesNetip: the fast path agrees with netip.ParseAddr on
+// what it accepts, and leaves the rest to it.
+func TestParseIPv4MatchesNetip(t *testing.T) {
+	for _, s := range []string{"1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5",
+		"1..3.4", "1.2.3.4 ", "", "a.b.c.d", "1.2.3.0004", "10.0.0.1%eth0", "::ffff:1.2.3.4", "192.168.001.1", "9.99.199.249"} {
+		a, ok := parseIPv4([]byte(s))
+		want, err := netip.ParseAddr(s)
+		if ok && (err != nil || a != want) {
+			t.Errorf("parseIPv4(%q) = %v, netip says %v, %v", s, a, want, err)
+		}
+		if !ok && err == nil && want.Is4() && want.Zone() == "" {
+			t.Errorf("parseIPv4(%q) refused an address netip accepts", s)
+		}
 	}
 }

@@ -28,6 +28,7 @@ type compareOpts struct {
 	dir          string
 	keep         bool
 	noDuck, noJQ bool
+	picket       string
 }
 
 // job is one command of the comparison.
@@ -57,10 +58,13 @@ func compare(c compareOpts) error {
 	}
 	fmt.Printf("load average before: %s\n", loadAvg())
 
-	bin := filepath.Join(dir, "picket")
-	fmt.Printf("building picket into %s\n", bin)
-	if out, err := exec.Command("go", "build", "-o", bin, "picket").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	bin := c.picket
+	if bin == "" {
+		bin = filepath.Join(dir, "picket")
+		fmt.Printf("building picket into %s\n", bin)
+		if out, err := exec.Command("go", "build", "-o", bin, "picket").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %v\n%s", err, out)
+		}
 	}
 
 	file := filepath.Join(dir, fmt.Sprintf("demo-%d.ndjson", c.size))

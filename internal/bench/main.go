@@ -39,6 +39,7 @@ func main() {
 		fs.BoolVar(&c.keep, "keep", false, "keep the generated file (and reuse it when -dir names the same folder)")
 		fs.BoolVar(&c.noDuck, "no-duckdb", false, "skip DuckDB")
 		fs.BoolVar(&c.noJQ, "no-jq", false, "skip jq")
+		fs.StringVar(&c.picket, "picket", "", "run this picket binary instead of building one (e.g. an older build, for before/after)")
 		_ = fs.Parse(os.Args[2:])
 		n, err := parseSize(*size)
 		mustf(err, "-size")
