@@ -245,6 +245,9 @@ func (d *Decoder) newEvent() *Event {
 
 func (d *Decoder) fromHit(h *fastjson.Value, origin string) (*Event, error) {
 	src := h.Get("_source")
+	if src == nil { // a page's hit without _source, or not an object
+		return nil, fmt.Errorf("_source: %w", ErrNotObject)
+	}
 	so, err := src.Object()
 	if err != nil {
 		return nil, fmt.Errorf("_source: %w", ErrNotObject)

@@ -3,6 +3,7 @@ package triage
 import (
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -135,6 +136,20 @@ func TestParseIPv4MatchesNetip(t *testing.T) {
 		}
 		if !ok && err == nil && want.Is4() && want.Zone() == "" {
 			t.Errorf("parseIPv4(%q) refused an address netip accepts", s)
+		}
+	}
+}
+
+// TestPageHitWithoutSource: a page whose hit has no _source (or is not an
+// object) is a bad line, not a crash.
+func TestPageHitWithoutSource(t *testing.T) {
+	for _, line := range []string{`{"hits":{"hits":[{}]}}`, `{"hits":{"hits":[1]}}`, `{"hits":{"hits":[{"_source":{}},{"_id":"x"}]}}`} {
+		evs, err := NewDecoder().Decode([]byte(line), "f:1")
+		if err == nil || !strings.Contains(err.Error(), "_source") {
+			t.Errorf("%s: err = %v, want one naming _source", line, err)
+		}
+		if strings.Contains(line, `"_source":{}`) && len(evs) != 1 {
+			t.Errorf("%s: the hits before the bad one are kept, got %d", line, len(evs))
 		}
 	}
 }

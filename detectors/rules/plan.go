@@ -2,7 +2,6 @@ package rules
 
 import (
 	"bytes"
-	"encoding/binary"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
@@ -55,17 +54,17 @@ func (d *Detector) LineFilter() (func(line []byte) bool, bool) {
 	if !ok {
 		return nil, false
 	}
-	var values [][]byte
+	var values []caseValue
 	for _, t := range d.lint.cases {
 		v := []byte(t.value)
 		if !isASCII(v) || len(v) == 0 {
 			return nil, false
 		}
-		values = append(values, foldASCII(nil, v))
+		values = append(values, caseValue{key: lastKey(t.field), value: lowerASCII(v)})
 	}
 	var keys [][]byte
 	for _, f := range d.lint.fields {
-		keys = append(keys, []byte(f.field[strings.LastIndexByte(f.field, '.')+1:]+`"`))
+		keys = append(keys, lastKey(f.field))
 	}
 	if len(keys) == 0 {
 		d.allSeen.Store(true)
@@ -108,45 +107,158 @@ func (d *Detector) noteSeen() {
 	d.allSeen.Store(true)
 }
 
-// mayHoldVariant reports whether line may hold a value equal to one of
-// values (lower-case ASCII) in some letter case: a line with an escape or
-// a non-ASCII byte may, since a JSON escape or a non-ASCII letter (K
-// KELVIN SIGN folds to k) can spell one; a plain ASCII line only when it
-// contains one ignoring case. Lines longer than foldBuf are kept.
-func mayHoldVariant(line []byte, values [][]byte) bool {
+// lastKey returns the last segment of a field path and the quote that
+// closes it in a JSON key: how the key of any value at the path ends,
+// nested ("method") or dotted ("http.request.method").
+func lastKey(field string) []byte {
+	return []byte(field[strings.LastIndexByte(field, '.')+1:] + `"`)
+}
+
+// caseValue is a value a rule compares exactly, lower-case, with the end
+// of its field's key.
+type caseValue struct {
+	key, value []byte
+}
+
+// mayHoldVariant reports whether line may give one of the fields a
+// string value equal to its value in some letter case, as
+// strings.EqualFold compares. A line with an escape may (a JSON escape
+// can spell any letter or key), and so may one holding the only non-ASCII
+// letters that fold to ASCII ones (U+017F LONG S to s, U+212A KELVIN SIGN
+// to k) when a value has that letter. In any other line a key and a
+// string are their bytes between quotes, so the line must hold the
+// field's key followed by such a value (or an array holding one).
+func mayHoldVariant(line []byte, values []caseValue) bool {
 	if len(values) == 0 {
 		return false
 	}
-	if len(line) > foldBuf || !isASCII(line) || bytes.IndexByte(line, '\\') >= 0 {
+	if bytes.IndexByte(line, '\\') >= 0 {
 		return true
 	}
-	var buf [foldBuf]byte
-	folded := foldASCII(buf[:0], line)
 	for _, v := range values {
-		if bytes.Contains(folded, v) {
+		if bytes.IndexByte(v.value, 's') >= 0 && bytes.Contains(line, longS) ||
+			bytes.IndexByte(v.value, 'k') >= 0 && bytes.Contains(line, kelvin) {
+			return true
+		}
+		if keyedFold(line, v.key, v.value) {
 			return true
 		}
 	}
 	return false
 }
 
-// foldBuf bounds the lines mayHoldVariant folds on the stack.
-const foldBuf = 8 << 10
+var (
+	longS  = []byte("\u017f")
+	kelvin = []byte("\u212a")
+)
 
-// foldASCII appends b with 0x20 set in every byte: ASCII letters become
-// lower case, and a lower-case needle occurs in the result wherever it
-// occurs in b in any case (other bytes may collide, which only keeps a
-// line more).
-func foldASCII(dst, b []byte) []byte {
-	for len(b) >= 8 {
-		w := binary.LittleEndian.Uint64(b) | 0x2020202020202020
-		dst = binary.LittleEndian.AppendUint64(dst, w)
-		b = b[8:]
+// keyedFold reports whether line, a JSON text without escapes, has a key
+// ending with key whose value is, or is an array holding, a string equal
+// to v ignoring ASCII case.
+func keyedFold(line, key, v []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(line[i:], key)
+		if j < 0 {
+			return false
+		}
+		p := skipSpace(line, i+j+len(key))
+		if p < len(line) && line[p] == ':' {
+			if valueFold(line, skipSpace(line, p+1), v, 0) {
+				return true
+			}
+		}
+		i += j + 1
 	}
-	for _, c := range b {
-		dst = append(dst, c|0x20)
+}
+
+// valueFold reports whether the JSON value at line[p:] is a string equal
+// to v ignoring ASCII case, or an array holding one (at any depth). An
+// object inside an array is answered true, unread.
+func valueFold(line []byte, p int, v []byte, depth int) bool {
+	if p >= len(line) || depth > 64 {
+		return p < len(line)
 	}
-	return dst
+	switch line[p] {
+	case '"':
+		q := bytes.IndexByte(line[p+1:], '"')
+		return q == len(v) && equalFoldASCII(line[p+1:p+1+q], v)
+	case '[':
+		p++
+		for {
+			p = skipSpace(line, p)
+			if p >= len(line) || line[p] == ']' {
+				return false
+			}
+			switch line[p] {
+			case '{':
+				return true
+			case '"', '[':
+				if valueFold(line, p, v, depth+1) {
+					return true
+				}
+			}
+			p = skipValue(line, p)
+			p = skipSpace(line, p)
+			if p >= len(line) || line[p] != ',' {
+				return false
+			}
+			p++
+		}
+	}
+	return false
+}
+
+// skipValue returns the end of the string, array or scalar at line[p:]
+// (objects are not skipped: valueFold never asks).
+func skipValue(line []byte, p int) int {
+	switch line[p] {
+	case '"':
+		q := bytes.IndexByte(line[p+1:], '"')
+		if q < 0 {
+			return len(line)
+		}
+		return p + 2 + q
+	case '[':
+		depth := 0
+		for ; p < len(line); p++ {
+			switch line[p] {
+			case '"':
+				p = skipValue(line, p) - 1
+			case '[':
+				depth++
+			case ']':
+				depth--
+				if depth == 0 {
+					return p + 1
+				}
+			}
+		}
+		return p
+	}
+	for p < len(line) && line[p] != ',' && line[p] != ']' && line[p] != '}' {
+		p++
+	}
+	return p
+}
+
+func skipSpace(line []byte, p int) int {
+	for p < len(line) && (line[p] == ' ' || line[p] == '\t' || line[p] == '\n' || line[p] == '\r') {
+		p++
+	}
+	return p
+}
+
+// equalFoldASCII reports whether b equals lower ignoring ASCII case.
+func equalFoldASCII(b, lower []byte) bool {
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCII(b []byte) bool {
@@ -167,3 +279,15 @@ func isASCII(b []byte) bool {
 
 // allSeenFlag is set once every compared field has been seen.
 type allSeenFlag = atomic.Bool
+
+// lowerASCII returns b with ASCII letters in lower case.
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}

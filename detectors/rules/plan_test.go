@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"picket/kql"
 	"picket/triage"
 	"picket/triage/ndjson"
 )
@@ -172,4 +173,89 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestMayHoldVariant: lines that may hold a case variant of a value
+// through escapes or the non-ASCII letters that fold to ASCII are kept;
+// a plain line only when it holds the value as a whole string.
+func TestMayHoldVariant(t *testing.T) {
+	tests := []struct {
+		line  string
+		value string
+		want  bool
+	}{
+		{`{"m":"POST"}`, "post", true},
+		{`{"m" : "pOsT"}`, "post", true},
+		{`{"http.request.m":"Post"}`, "post", true},
+		{`{"m":"GET"}`, "post", false},
+		{`{"m":"PO\u0053T"}`, "post", true},
+		{"{\"m\":\"po\u017ft\"}", "post", true},
+		{"{\"m\":\"\u212aey\"}", "key", true},
+		{"{\"m\":\"\u212aey\"}", "post", false},
+		{`{"m":"GET"}`, "", false},
+		{`{"path":"/posts","m":"GET","x":"POST"}`, "post", false},
+		{`{"m":["GET","Post"]}`, "post", true},
+		{`{"m":[1, ["GET", ["post"]]]}`, "post", true},
+		{`{"m":[1,"x",{"a":"b"}]}`, "post", true},
+		{`{"m":[1,"x"],"y":"post"}`, "post", false},
+		{`{"m":{"post":1}}`, "post", false},
+		{`{"x":"m","m":"POST"}`, "post", true},
+	}
+	for _, tc := range tests {
+		var values []caseValue
+		if tc.value != "" {
+			values = []caseValue{{key: lastKey("a.m"), value: []byte(tc.value)}}
+		}
+		if got := mayHoldVariant([]byte(tc.line), values); got != tc.want {
+			t.Errorf("mayHoldVariant(%q, %q) = %v, want %v", tc.line, tc.value, got, tc.want)
+		}
+	}
+}
+
+// FuzzLineFilter: a line the filter rejects is one the query does not
+// match and whose compared fields hold no case variant of the values the
+// rule compares exactly, judged on the line decoded in full. Seeds are
+// trickyLines; go test -fuzz FuzzLineFilter ./detectors/rules/ searches.
+func FuzzLineFilter(f *testing.F) {
+	for _, l := range trickyLines {
+		f.Add(l)
+	}
+	queries := []string{
+		"http.response.status_code:403 and http.request.method:POST",
+		"http.request.method:post or event.action:block",
+		`url.path:("/login" or "/a") and http.response.status_code:(401 or 403)`,
+		"user_agent.original:curl* and not event.action:allow",
+	}
+	var dets []*Detector
+	for _, q := range queries {
+		d, err := NewQuery(q, Options{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		d.allSeen.Store(true) // the strictest filter: every field seen
+		dets = append(dets, d)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		ev, err := triage.ParseEvent([]byte(line), "fuzz:1")
+		if err != nil {
+			return // not a document: the reader reports it or skips it unvalidated
+		}
+		for _, d := range dets {
+			keep, ok := d.LineFilter()
+			if !ok || keep([]byte(line)) {
+				continue
+			}
+			d.doc.reset(ev)
+			if d.q.Match(&d.doc) {
+				t.Errorf("%s: filter rejected a matching line: %s", d.q.Source(), line)
+			}
+			for _, c := range d.lint.cases {
+				for _, v := range d.doc.Values(c.field) {
+					if v.Kind == kql.KindString && strings.EqualFold(v.Str, c.value) {
+						t.Errorf("%s: filter rejected a line with %s %q: %s", d.q.Source(), c.field, v.Str, line)
+					}
+				}
+			}
+		}
+	})
 }

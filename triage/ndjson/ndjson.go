@@ -24,7 +24,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"picket/triage"
 )
@@ -143,9 +142,9 @@ var _ triage.PlannedSource = (*Source)(nil)
 
 // EventsPlanned is Events decoding only plan.Fields, and skipping the
 // lines plan.Keep rejects that would decode to exactly one event: a line
-// that is a JSON object (it starts with '{' and ends with '}'), holds no
-// NUL byte, is valid UTF-8, and names no "_source" or "hits" key (as
-// Elasticsearch hits and pages do). A skipped line is counted as an event
+// that looks like a JSON object (it starts with '{' and ends with '}'),
+// holds no NUL byte, and names no "hits" key (as an Elasticsearch _search
+// page does; a single hit is one event). A skipped line is counted as an event
 // (Stats.Events and Stats.Skipped) and reported through skipped, in order
 // with the events, but it is not otherwise validated: a malformed line
 // that Keep rejects is not warned about.
@@ -228,20 +227,57 @@ func (s *Source) readFile(ctx context.Context, path string, fn func(*triage.Even
 	return s.pipeline(ctx, name, br, fn)
 }
 
-// batch is a run of lines copied out of the read buffer. Events decoded
-// from it keep references into buf, so a batch buffer is never reused.
+// batch is a run of lines read into one buffer. Events decoded from it
+// keep references into buf, so a batch buffer is reused only when no
+// event was decoded from it (see decodeBatch).
 type batch struct {
-	seq   int
-	buf   []byte
-	ends  []int   // end offset of each line in buf
-	nums  []int64 // line number of each line
-	bad   []badLine
-	evs   []*triage.Event
-	warns []badLine
+	seq    int
+	buf    []byte
+	starts []int   // start offset of each line in buf
+	ends   []int   // end offset of each line in buf (without CR LF)
+	nums   []int64 // line number of each line
+	bad    []badLine
+	evs    []*triage.Event
+	warns  []badLine
 	// skips[i] counts the lines skipped (by the plan's Keep) before
 	// evs[i]; tail counts those after the last event. nil when none were.
 	skips []int32
 	tail  int
+	// rb is the read buffer buf belongs to; recycle says no event of
+	// this batch refers to it.
+	rb      *readBuf
+	recycle bool
+}
+
+// bufSize is the size of the buffers files are read into: reads of at
+// least readBufSize go straight from the file into them, and several
+// batches share one buffer.
+const bufSize = readBufSize + 2*batchBytes
+
+// readBuf is one buffer lines are read into, shared by the batches whose
+// lines it holds. It returns to bufPool when the reader has moved on and
+// no event of any of its batches refers to it.
+type readBuf struct {
+	b    []byte
+	refs atomic.Int32 // the reader's, and one per batch sent
+	kept atomic.Bool  // some event refers to b
+}
+
+var bufPool = sync.Pool{New: func() any { return &readBuf{b: make([]byte, bufSize)} }}
+
+func getReadBuf() *readBuf {
+	rb := bufPool.Get().(*readBuf)
+	rb.kept.Store(false)
+	rb.refs.Store(1)
+	return rb
+}
+
+// release drops one reference; the last one returns the buffer to the
+// pool unless an event keeps it.
+func (rb *readBuf) release() {
+	if rb.refs.Add(-1) == 0 && !rb.kept.Load() && len(rb.b) == bufSize {
+		bufPool.Put(rb)
+	}
 }
 
 type badLine struct {
@@ -271,6 +307,13 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn
 			d.Project(s.plan.Fields)
 			for b := range work {
 				decodeBatch(d, name, b, s.plan.Keep)
+				if b.rb != nil {
+					if !b.recycle {
+						b.rb.kept.Store(true)
+					}
+					b.rb.release()
+					b.rb, b.buf = nil, nil
+				}
 				select {
 				case done <- b:
 				case <-ctx.Done():
@@ -389,14 +432,42 @@ func decodeBatch(d *triage.Decoder, name string, b *batch, keep func([]byte) boo
 	b.warns = b.bad
 	b.evs = make([]*triage.Event, 0, len(b.ends))
 	origins := batchOrigins(name, b.nums)
-	start, skipped := 0, 0
-	for i, end := range b.ends {
-		line := b.buf[start:end]
-		start = end
-		if keep != nil && skippable(line) && !keep(line) {
+	buf, starts, ends := b.buf, b.starts, b.ends
+	var kept []bool // nil: every line is decoded
+	if keep != nil {
+		kept = make([]bool, len(ends))
+		size, all := 0, 0
+		for i := range ends {
+			line := buf[starts[i]:ends[i]]
+			all += len(line)
+			kept[i] = !skippable(line) || keep(line)
+			if kept[i] {
+				size += len(line)
+			}
+		}
+		// When few lines are kept, copy them out: events then refer to
+		// the copy, and the read buffer can be reused.
+		if size <= all/4 {
+			compact := make([]byte, 0, size)
+			cs, ce := make([]int, len(ends)), make([]int, len(ends))
+			for i := range ends {
+				if kept[i] {
+					cs[i] = len(compact)
+					compact = append(compact, buf[starts[i]:ends[i]]...)
+					ce[i] = len(compact)
+				}
+			}
+			buf, starts, ends = compact, cs, ce
+			b.recycle = true
+		}
+	}
+	skipped := 0
+	for i := range ends {
+		if kept != nil && !kept[i] {
 			skipped++
 			continue
 		}
+		line := buf[starts[i]:ends[i]]
 		n := len(b.evs)
 		var err error
 		b.evs, err = d.DecodeTo(b.evs, line, origins[i])
@@ -452,11 +523,16 @@ func skippable(line []byte) bool {
 	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
 		return false
 	}
-	if bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line) {
+	if bytes.IndexByte(line, 0) >= 0 {
 		return false
 	}
-	if bytes.Contains(line, []byte(`"hits"`)) {
+	// Any "hits" key holds these bytes; 'h' is rarer in JSON than '"',
+	// which makes the search faster.
+	if bytes.Contains(line, []byte(`hits"`)) {
 		return false
+	}
+	if bytes.IndexByte(line, '\\') < 0 {
+		return true
 	}
 	for rest := line; ; {
 		i := bytes.Index(rest, []byte(`\u00`))
@@ -482,75 +558,119 @@ func sortBad(ws []badLine) {
 var errTooLong = fmt.Errorf("line longer than %d MiB, skipped", MaxLine>>20)
 
 // split reads lines and sends them in batches. Blank lines are skipped;
-// a trailing CR (CRLF files) is dropped.
-func (s *Source) split(ctx context.Context, br *bufio.Reader, work chan<- *batch) error {
+// trailing CRs (CRLF files) are dropped. Lines are read straight into a
+// buffer that consecutive batches share, and decoded in place: only the
+// start of a line cut by the end of a buffer is copied, into the next.
+func (s *Source) split(ctx context.Context, r io.Reader, work chan<- *batch) error {
 	seq := 0
 	var num int64
-	cur := &batch{seq: seq, buf: make([]byte, 0, batchBytes)}
+	rb := getReadBuf()
+	buf := rb.b
+	cur := &batch{seq: seq}
+	filled, start := 0, 0 // buf[:filled] is read; the line under way begins at start
+	curStart := 0         // where cur's lines begin
+	tooLong := false      // the line under way passed MaxLine: skip to its end
+	defer func() { rb.release() }()
+
+	// flush sends cur, when it holds anything, and starts the next batch
+	// on the same buffer.
 	flush := func() bool {
 		if len(cur.ends) == 0 && len(cur.bad) == 0 {
 			return true
 		}
+		cur.buf, cur.rb = buf, rb
+		rb.refs.Add(1)
 		select {
 		case work <- cur:
 		case <-ctx.Done():
+			rb.release()
 			return false
 		}
 		seq++
-		cur = &batch{seq: seq, buf: make([]byte, 0, batchBytes)}
+		cur = &batch{seq: seq}
+		curStart = start
 		return true
 	}
-	var long []byte // assembles a line longer than the read buffer
-	tooLong := false
+	// move copies the line under way to the start of a new buffer, at
+	// least twice its length.
+	move := func(size int) {
+		nrb := getReadBuf()
+		if size > len(nrb.b) {
+			nrb.refs.Store(0)
+			bufPool.Put(nrb)
+			nrb = &readBuf{b: make([]byte, size)}
+			nrb.refs.Store(1)
+		}
+		filled = copy(nrb.b, buf[start:filled])
+		rb.release()
+		rb, buf = nrb, nrb.b
+		start, curStart = 0, 0
+	}
+	line := func(end int) {
+		num++
+		if tooLong {
+			tooLong = false
+			s.lines.Add(1)
+			cur.bad = append(cur.bad, badLine{num, errTooLong})
+			return
+		}
+		l := bytes.TrimRight(buf[start:end], "\r")
+		if len(bytes.TrimSpace(l)) == 0 {
+			return
+		}
+		s.lines.Add(1)
+		if len(l) > MaxLine {
+			cur.bad = append(cur.bad, badLine{num, errTooLong})
+			return
+		}
+		cur.starts = append(cur.starts, start)
+		cur.ends = append(cur.ends, start+len(l))
+		cur.nums = append(cur.nums, num)
+	}
 	for {
-		frag, err := br.ReadSlice('\n')
-		s.bytes.Add(int64(len(frag)))
-		if errors.Is(err, bufio.ErrBufferFull) {
-			if !tooLong {
-				if len(long)+len(frag) > MaxLine {
-					tooLong, long = true, nil
-				} else {
-					long = append(long, frag...)
+		if filled == len(buf) {
+			switch {
+			case start > 0:
+				// The buffer is full: its lines go, the line under way
+				// moves to a new buffer.
+				if !flush() {
+					return nil
+				}
+				move(bufSize)
+			case tooLong || filled > MaxLine+1:
+				// One line fills the buffer and is too long: forget
+				// what was read of it (no batch refers to this buffer).
+				tooLong, filled = true, 0
+			default:
+				move(min(2*len(buf), MaxLine+2))
+			}
+		}
+		n, err := r.Read(buf[filled:])
+		s.bytes.Add(int64(n))
+		scan := filled
+		filled += n
+		for {
+			i := bytes.IndexByte(buf[scan:filled], '\n')
+			if i < 0 {
+				break
+			}
+			end := scan + i
+			line(end)
+			start, scan = end+1, end+1
+			if start-curStart >= batchBytes || len(cur.ends) >= batchLines {
+				if !flush() {
+					return nil
 				}
 			}
-			continue
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		eof := err != nil
-		if len(frag) > 0 || len(long) > 0 || tooLong {
-			num++
-			line := frag
-			if long != nil {
-				long = append(long, frag...)
-				line = long
+		if err != nil { // EOF: the last line may lack its newline
+			if filled > start || tooLong {
+				line(filled)
+				start = filled
 			}
-			if tooLong || len(bytes.TrimRight(line, "\r\n")) > MaxLine {
-				s.lines.Add(1)
-				cur.bad = append(cur.bad, badLine{num, errTooLong})
-			} else {
-				line = bytes.TrimRight(line, "\r\n")
-				if len(bytes.TrimSpace(line)) > 0 {
-					if len(cur.buf)+len(line) > cap(cur.buf) && len(cur.ends) > 0 {
-						if !flush() {
-							return nil
-						}
-					}
-					s.lines.Add(1)
-					cur.buf = append(cur.buf, line...)
-					cur.ends = append(cur.ends, len(cur.buf))
-					cur.nums = append(cur.nums, num)
-				}
-			}
-			long, tooLong = nil, false
-		}
-		if len(cur.buf) >= batchBytes || len(cur.ends) >= batchLines {
-			if !flush() {
-				return nil
-			}
-		}
-		if eof {
 			flush()
 			return nil
 		}
