@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/valyala/fastjson"
 )
@@ -138,9 +137,8 @@ type Decoder struct {
 	want hotMask  // the hot fields decoded; allHot unless Project says less
 	tree *hotNode // the tree of want
 
-	slab  []Event // events handed out from one allocation
-	arena []byte  // bytes of strings handed out from one allocation
-	key   []byte  // scratch for list keys
+	slab []Event // events handed out from one allocation
+	key  []byte  // scratch for list keys
 }
 
 // NewDecoder returns a Decoder ready for use.
@@ -602,25 +600,12 @@ func (d *Decoder) strsSlow(v *fastjson.Value) []string {
 	return out
 }
 
-// arenaSize is the size of the blocks strings of decoded fields are
-// copied into: one allocation serves hundreds of URLs and ids.
-const arenaSize = 32 << 10
-
-// copyString returns b as a string in the decoder's arena. Bytes of the
-// arena are written once and never changed, so the strings are immutable
-// like any other; a kept string keeps its block alive.
+// copyString returns b as a string of its own. (Strings cut from shared
+// blocks would save allocations, but detectors keep some strings of some
+// events, URL paths and user names in their windows, and each kept string
+// would keep its whole block alive.)
 func (d *Decoder) copyString(b []byte) string {
-	switch {
-	case len(b) == 0:
-		return ""
-	case len(b) > arenaSize/8:
-		return string(b)
-	case len(d.arena)+len(b) > cap(d.arena):
-		d.arena = make([]byte, 0, arenaSize)
-	}
-	off := len(d.arena)
-	d.arena = append(d.arena, b...)
-	return unsafe.String(&d.arena[off], len(b))
+	return string(b)
 }
 
 // scalar is scalarString with the text copied into the arena.
