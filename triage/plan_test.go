@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"context"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -152,4 +153,122 @@ func TestPageHitWithoutSource(t *testing.T) {
 			t.Errorf("%s: the hits before the bad one are kept, got %d", line, len(evs))
 		}
 	}
+}
+
+// planDetector is a detector that declares fields and, when keep is set,
+// a line filter.
+type planDetector struct {
+	fields  []string
+	keep    func([]byte) bool
+	skipped int
+}
+
+func (d *planDetector) Info() DetectorInfo            { return DetectorInfo{ID: "plan"} }
+func (d *planDetector) Observe(*Event, func(Finding)) {}
+func (d *planDetector) Flush(func(Finding))           {}
+func (d *planDetector) Fields() []string              { return d.fields }
+func (d *planDetector) LineFilter() (func([]byte) bool, bool) {
+	return d.keep, d.keep != nil
+}
+func (d *planDetector) Skipped(n int) { d.skipped += n }
+
+// everything is a detector that declares nothing: it reads every field.
+type everything struct{}
+
+func (everything) Info() DetectorInfo            { return DetectorInfo{ID: "all"} }
+func (everything) Observe(*Event, func(Finding)) {}
+func (everything) Flush(func(Finding))           {}
+
+func TestEnginePlan(t *testing.T) {
+	keepA := func(l []byte) bool { return strings.Contains(string(l), "A") }
+	keepB := func(l []byte) bool { return strings.Contains(string(l), "B") }
+	tests := []struct {
+		name       string
+		eng        Engine
+		hot        int  // hot fields decoded
+		all        bool // every field
+		keepA      bool // the plan's Keep on a line holding A (false: no Keep)
+		keepB      bool
+		filterLine bool // the plan has a Keep
+	}{
+		{"one rule", Engine{Detectors: []Detector{&planDetector{fields: []string{"http.request.method"}, keep: keepA}}}, 6, false, true, false, true},
+		{"two rules: keep what either keeps", Engine{Detectors: []Detector{&planDetector{keep: keepA}, &planDetector{fields: []string{"url.path"}, keep: keepB}}}, 9, false, true, true, true},
+		{"a detector without a filter reads every line", Engine{Detectors: []Detector{&planDetector{keep: keepA}, &planDetector{}}}, 5, false, false, false, false},
+		{"a detector that does not declare reads everything", Engine{Detectors: []Detector{&planDetector{keep: keepA}, everything{}}}, 27, true, false, false, false},
+		{"OnEvent sees every event", Engine{Detectors: []Detector{&planDetector{keep: keepA}}, OnEvent: func(*Event) {}}, 5, false, false, false, false},
+		{"grouping and exceptions add fields", Engine{Detectors: []Detector{&planDetector{keep: keepA}}, Capture: []string{"user.name"},
+			Exceptions: []Exception{{Entries: []ExceptionEntry{{Field: "event.action"}}}}}, 7, false, true, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.eng.Plan()
+			if got := p.Fields.Count(); got != tc.hot {
+				t.Errorf("hot fields = %d, want %d", got, tc.hot)
+			}
+			if p.Fields.All() != tc.all {
+				t.Errorf("All() = %v, want %v", p.Fields.All(), tc.all)
+			}
+			if (p.Keep != nil) != tc.filterLine {
+				t.Fatalf("Keep set = %v, want %v", p.Keep != nil, tc.filterLine)
+			}
+			if p.Keep != nil && (p.Keep([]byte("xAx")) != tc.keepA || p.Keep([]byte("xBx")) != tc.keepB) {
+				t.Errorf("Keep(A) = %v, Keep(B) = %v, want %v, %v", p.Keep([]byte("xAx")), p.Keep([]byte("xBx")), tc.keepA, tc.keepB)
+			}
+		})
+	}
+}
+
+// skippingSource is a PlannedSource that skips every line its plan's
+// Keep rejects, numbering lines as events.
+type skippingSource struct{ lines []string }
+
+func (s skippingSource) Name() string { return "skipping" }
+func (s skippingSource) Events(ctx context.Context, fn func(*Event) error) error {
+	return s.EventsPlanned(ctx, ReadPlan{}, fn, func(int) {})
+}
+func (s skippingSource) EventsPlanned(_ context.Context, plan ReadPlan, fn func(*Event) error, skipped func(int)) error {
+	for _, l := range s.lines {
+		if plan.Keep != nil && !plan.Keep([]byte(l)) {
+			skipped(1)
+			continue
+		}
+		if err := fn(&Event{ID: l, Raw: []byte(l)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestEngineCountsSkippedEvents: skipped lines keep their numbers, are
+// counted as events, and are reported to the detectors' Skipped.
+func TestEngineCountsSkippedEvents(t *testing.T) {
+	seen := map[string]uint64{}
+	d := &planDetector{keep: func(l []byte) bool { return strings.Contains(string(l), "A") }}
+	eng := Engine{Detectors: []Detector{d}, Project: true}
+	src := skippingSource{lines: []string{"x1", "A2", "x3", "x4", "A5", "x6"}}
+	st, err := eng.Run(context.Background(), observingSource{src, func(ev *Event) { seen[ev.ID] = ev.Seq }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events != 6 || d.skipped != 4 {
+		t.Errorf("Events = %d, Skipped = %d; want 6 and 4", st.Events, d.skipped)
+	}
+	if want := map[string]uint64{"A2": 2, "A5": 5}; !reflect.DeepEqual(seen, want) {
+		t.Errorf("numbers = %v, want %v", seen, want)
+	}
+}
+
+// observingSource passes a PlannedSource through, showing each event to
+// look after the engine numbered it.
+type observingSource struct {
+	skippingSource
+	look func(*Event)
+}
+
+func (s observingSource) EventsPlanned(ctx context.Context, plan ReadPlan, fn func(*Event) error, skipped func(int)) error {
+	return s.skippingSource.EventsPlanned(ctx, plan, func(ev *Event) error {
+		err := fn(ev)
+		s.look(ev)
+		return err
+	}, skipped)
 }
