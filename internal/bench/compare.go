@@ -115,8 +115,23 @@ func compare(c compareOpts) error {
 	}
 
 	fmt.Printf("running %d jobs %d time(s) each, in turn, on %s (%.0f MB)\n", len(jobs), c.runs, file, float64(size)/1e6)
+	// The seed query runs next to DuckDB, and every detector next to jq:
+	// the pairs the targets compare see the same load.
+	var order []*job
+	order = append(order, jobs[1])
+	for _, j := range jobs[2:] {
+		if strings.HasPrefix(j.name, "duckdb") {
+			order = append(order, j)
+		}
+	}
+	order = append(order, jobs[0])
+	for _, j := range jobs[2:] {
+		if !strings.HasPrefix(j.name, "duckdb") {
+			order = append(order, j)
+		}
+	}
 	for r := range c.runs {
-		for _, j := range jobs {
+		for _, j := range order {
 			if j.err != nil {
 				continue
 			}
@@ -187,15 +202,29 @@ func report(w io.Writer, jobs []*job, size int64) {
 	all, query := med[jobs[0].name], med[jobs[1].name]
 	var jq, duck time.Duration
 	var duckName string
+	var jqJob, duckJob *job
 	for _, j := range jobs[2:] {
 		m, ok := med[j.name]
 		switch {
 		case !ok:
 		case strings.HasPrefix(j.name, "jq"):
-			jq = m
+			jq, jqJob = m, j
 		case strings.HasPrefix(j.name, "duckdb") && (duck == 0 || m < duck):
-			duck, duckName = m, j.name
+			duck, duckName, duckJob = m, j.name, j
 		}
+	}
+	// Ratios of runs of the same round, which ran back to back: they
+	// hold better than ratios of medians while the machine's load drifts.
+	paired := func(a, b *job) string {
+		if a == nil || b == nil || len(a.times) != len(b.times) || len(a.times) < 2 {
+			return ""
+		}
+		rs := make([]float64, len(a.times))
+		for i := range rs {
+			rs[i] = a.times[i].Seconds() / b.times[i].Seconds()
+		}
+		slices.Sort(rs)
+		return fmt.Sprintf(" (per round: %.2f to %.2f, median %.2f)", rs[0], rs[len(rs)-1], rs[len(rs)/2])
 	}
 	verdict := func(ok bool) string {
 		if ok {
@@ -205,11 +234,11 @@ func report(w io.Writer, jobs []*job, size int64) {
 	}
 	if query > 0 && duck > 0 {
 		r := query.Seconds() / duck.Seconds()
-		fmt.Fprintf(w, "one rule:      picket %.2f s / %s %.2f s = %.2f (target <= 1: %s)\n", query.Seconds(), duckName, duck.Seconds(), r, verdict(r <= 1))
+		fmt.Fprintf(w, "one rule:      picket %.2f s / %s %.2f s = %.2f%s (target <= 1: %s)\n", query.Seconds(), duckName, duck.Seconds(), r, paired(jobs[1], duckJob), verdict(r <= 1))
 	}
 	if all > 0 && jq > 0 {
 		r := jq.Seconds() / all.Seconds()
-		fmt.Fprintf(w, "all detectors: picket throughput = %.1f x jq's (target >= 10: %s)\n", r, verdict(r >= 10))
+		fmt.Fprintf(w, "all detectors: picket throughput = %.1f x jq's; time picket / jq%s (target >= 10: %s)\n", r, paired(jobs[0], jqJob), verdict(r >= 10))
 	}
 	if query > 0 && jq > 0 {
 		fmt.Fprintf(w, "one rule:      picket throughput = %.1f x jq's\n", jq.Seconds()/query.Seconds())
