@@ -76,9 +76,6 @@ func (p Projection) With(paths ...string) Projection {
 	return p
 }
 
-// Union returns the fields of p and q.
-func (p Projection) Union(q Projection) Projection { return Projection{hot: p.hot | q.hot} }
-
 // All reports whether p decodes every hot field.
 func (p Projection) All() bool { return p.mask() == allHot }
 

@@ -142,9 +142,9 @@ var _ triage.PlannedSource = (*Source)(nil)
 
 // EventsPlanned is Events decoding only plan.Fields, and skipping the
 // lines plan.Keep rejects that would decode to exactly one event: a line
-// that looks like a JSON object (it starts with '{' and ends with '}'),
-// holds no NUL byte, and names no "hits" key (as an Elasticsearch _search
-// page does; a single hit is one event). A skipped line is counted as an event
+// that looks like a JSON object (it starts with '{' and ends with '}') and
+// names no "hits" key (as an Elasticsearch _search page does; a single
+// hit is one event). A skipped line is counted as an event
 // (Stats.Events and Stats.Skipped) and reported through skipped, in order
 // with the events, but it is not otherwise validated: a malformed line
 // that Keep rejects is not warned about.
@@ -504,9 +504,6 @@ func decodeBatch(d *triage.Decoder, name string, b *batch, keep func([]byte) boo
 // instead.
 func skippable(line []byte) bool {
 	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
-		return false
-	}
-	if bytes.IndexByte(line, 0) >= 0 {
 		return false
 	}
 	// Any "hits" key holds these bytes; 'h' is rarer in JSON than '"',
