@@ -51,6 +51,7 @@ const (
 	hSessionField
 	hTraceID
 	hTransactionID
+	hEnd // one past the last hot field
 )
 
 var hotPaths = map[string]hotField{
@@ -85,34 +86,86 @@ var hotPaths = map[string]hotField{
 	"transaction.id":             hTransactionID,
 }
 
-// hotPrefixes holds every proper prefix of a hot path ("http",
-// "http.request"), so the walk descends only into objects that can hold one.
-var hotPrefixes = func() map[string]bool {
-	m := map[string]bool{}
-	for p := range hotPaths {
-		for i := 0; i < len(p); i++ {
-			if p[i] == '.' {
-				m[p[:i]] = true
-			}
+// hotMask is a set of hot fields, one bit per hotField.
+type hotMask uint32
+
+func (f hotField) bit() hotMask { return 1 << f }
+
+// allHot holds every hot field.
+const allHot = hotMask(1<<hEnd-1) &^ 1
+
+// hotNode is one segment of the hot paths a decoder looks for: the walk
+// follows a document's keys (or each dotted piece of a key) down this
+// tree, so it hashes one short segment per key rather than the joined
+// path, and it descends only into objects that can hold a wanted field.
+type hotNode struct {
+	field hotField
+	kids  map[string]*hotNode
+}
+
+// newHotTree builds the tree of the hot fields in want.
+func newHotTree(want hotMask) *hotNode {
+	root := &hotNode{}
+	for p, f := range hotPaths {
+		if want&f.bit() == 0 {
+			continue
 		}
+		n := root
+		for _, seg := range strings.Split(p, ".") {
+			c := n.kids[seg]
+			if c == nil {
+				if n.kids == nil {
+					n.kids = map[string]*hotNode{}
+				}
+				c = &hotNode{}
+				n.kids[seg] = c
+			}
+			n = c
+		}
+		n.field = f
 	}
-	return m
-}()
+	return root
+}
+
+var fullTree = newHotTree(allHot)
 
 // Decoder turns NDJSON lines into Events. It reuses its parser and string
 // table between calls, so it is not safe for concurrent use: give each
 // goroutine its own.
 type Decoder struct {
 	p      fastjson.Parser
-	path   []byte
 	intern map[string]string
+	lists  map[string][]string
 	ev     *Event
 	hasSrc bool
+
+	want hotMask  // the hot fields decoded; allHot unless Project says less
+	tree *hotNode // the tree of want
+
+	slab []Event // events handed out from one allocation
+	key  []byte  // scratch for list keys
 }
 
 // NewDecoder returns a Decoder ready for use.
 func NewDecoder() *Decoder {
-	return &Decoder{intern: make(map[string]string, 256)}
+	return &Decoder{intern: make(map[string]string, 256), lists: map[string][]string{}, want: allHot, tree: fullTree}
+}
+
+// Project makes the decoder fill only the hot fields p names (see
+// Projection). Events it decodes then answer Hot and HotList only for
+// those fields; Values and Get read the raw document for the rest, and
+// Complete decodes the rest when a detector needs the whole event.
+func (d *Decoder) Project(p Projection) {
+	want := p.mask()
+	if want == d.want {
+		return
+	}
+	d.want = want
+	if want == allHot {
+		d.tree = fullTree
+	} else {
+		d.tree = newHotTree(want)
+	}
 }
 
 // Errors Decode reports about a line. They name the problem in plain words;
@@ -131,54 +184,79 @@ var (
 // Events of a raw document keep a reference to line as their Raw: the caller
 // must not modify or reuse line afterwards.
 func (d *Decoder) Decode(line []byte, origin string) ([]*Event, error) {
+	return d.DecodeTo(nil, line, origin)
+}
+
+// DecodeTo is Decode appending the events to dst, so a caller decoding
+// many lines allocates no slice per line. On an error dst holds the events
+// decoded before it (hits of a page before the bad one).
+func (d *Decoder) DecodeTo(dst []*Event, line []byte, origin string) ([]*Event, error) {
 	if bytes.IndexByte(line, 0) >= 0 {
-		return nil, ErrNUL
+		return dst, ErrNUL
 	}
 	if !utf8.Valid(line) {
-		return nil, ErrBadUTF8
+		return dst, ErrBadUTF8
 	}
 	v, err := d.p.ParseBytes(line)
 	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %s", shortJSONError(err))
+		return dst, fmt.Errorf("invalid JSON: %s", shortJSONError(err))
 	}
 	o, err := v.Object()
 	if err != nil {
-		return nil, ErrNotObject
+		return dst, ErrNotObject
 	}
 	if src := o.Get("_source"); src != nil {
 		ev, err := d.fromHit(v, origin)
 		if err != nil {
-			return nil, err
+			return dst, err
 		}
-		return []*Event{ev}, nil
+		return append(dst, ev), nil
 	}
 	if hits := v.Get("hits", "hits"); hits != nil && hits.Type() == fastjson.TypeArray {
 		arr, _ := hits.Array()
-		out := make([]*Event, 0, len(arr))
 		for i, h := range arr {
 			ev, err := d.fromHit(h, origin+"#"+strconv.Itoa(i+1))
 			if err != nil {
-				return out, fmt.Errorf("hit %d: %w", i+1, err)
+				return dst, fmt.Errorf("hit %d: %w", i+1, err)
 			}
-			out = append(out, ev)
+			dst = append(dst, ev)
 		}
-		return out, nil
+		return dst, nil
 	}
-	ev := &Event{Raw: line, Origin: origin}
+	ev := d.newEvent()
+	ev.Raw, ev.Origin = line, origin
 	d.extract(o, ev)
 	if ev.ID == "" {
 		ev.ID = origin
 	}
-	return []*Event{ev}, nil
+	return append(dst, ev), nil
+}
+
+// slabSize is how many events one allocation holds. An event kept alive
+// keeps its slab alive, as it keeps its line's batch of bytes; both are
+// small beside what detectors hold.
+const slabSize = 64
+
+func (d *Decoder) newEvent() *Event {
+	if len(d.slab) == 0 {
+		d.slab = make([]Event, slabSize)
+	}
+	ev := &d.slab[0]
+	d.slab = d.slab[1:]
+	return ev
 }
 
 func (d *Decoder) fromHit(h *fastjson.Value, origin string) (*Event, error) {
 	src := h.Get("_source")
+	if src == nil { // a page's hit without _source, or not an object
+		return nil, fmt.Errorf("_source: %w", ErrNotObject)
+	}
 	so, err := src.Object()
 	if err != nil {
 		return nil, fmt.Errorf("_source: %w", ErrNotObject)
 	}
-	ev := &Event{Raw: src.MarshalTo(nil), Origin: origin}
+	ev := d.newEvent()
+	ev.Raw, ev.Origin = src.MarshalTo(nil), origin
 	d.extract(so, ev)
 	ev.Index = string(h.GetStringBytes("_index"))
 	if ev.ID == "" {
@@ -219,11 +297,12 @@ func shortJSONError(err error) string {
 	return s
 }
 
-// extract walks the document once and fills the hot fields.
+// extract walks the document once and fills the hot fields the decoder
+// wants.
 func (d *Decoder) extract(o *fastjson.Object, ev *Event) {
 	d.ev, d.hasSrc = ev, false
-	d.path = d.path[:0]
-	d.walk(o, 0)
+	ev.undecoded = allHot &^ d.want
+	d.walk(o, d.tree, 0)
 	d.ev = nil
 	if ev.URLPath == "" {
 		u := ev.URLOriginal
@@ -234,27 +313,40 @@ func (d *Decoder) extract(o *fastjson.Object, ev *Event) {
 	}
 }
 
-func (d *Decoder) walk(o *fastjson.Object, depth int) {
+// walk visits an object whose path so far reached node. A key may hold
+// several segments ("http.request.method" as one dotted key, or
+// "request.method" inside "http"): each is followed in turn, so nested
+// objects, dotted keys and mixtures all reach the same field.
+func (d *Decoder) walk(o *fastjson.Object, node *hotNode, depth int) {
 	if depth > maxDepth {
 		return
 	}
-	base := len(d.path)
 	o.Visit(func(k []byte, v *fastjson.Value) {
-		d.path = d.path[:base]
-		if base > 0 {
-			d.path = append(d.path, '.')
+		n := node
+		for {
+			i := bytes.IndexByte(k, '.')
+			seg := k
+			if i >= 0 {
+				seg = k[:i]
+			}
+			n = n.kids[string(seg)]
+			if n == nil {
+				return
+			}
+			if i < 0 {
+				break
+			}
+			k = k[i+1:]
 		}
-		d.path = append(d.path, k...)
-		if f, ok := hotPaths[string(d.path)]; ok {
-			d.assign(f, v)
+		if n.field != 0 {
+			d.assign(n.field, v)
 			return
 		}
-		if v.Type() == fastjson.TypeObject && hotPrefixes[string(d.path)] {
+		if n.kids != nil && v.Type() == fastjson.TypeObject {
 			child, _ := v.Object()
-			d.walk(child, depth+1)
+			d.walk(child, n, depth+1)
 		}
 	})
-	d.path = d.path[:base]
 }
 
 func (d *Decoder) assign(f hotField, v *fastjson.Value) {
@@ -263,7 +355,7 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 	case hTimestamp:
 		ev.Timestamp = parseTime(v)
 	case hEventID:
-		ev.ID = scalarString(v)
+		ev.ID = d.scalar(v)
 	case hSourceIP:
 		if a, ok := parseIP(v); ok {
 			ev.SourceIP, d.hasSrc = a, true
@@ -281,14 +373,19 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 	case hStatus:
 		ev.StatusCode = parseInt(v)
 		ev.markMulti(v, multiStatus)
+		// Only a plain integer is kept verbatim: "404" or 403.0 are
+		// answered from the document, as they are written (see Hot).
+		if d.key = v.MarshalTo(d.key[:0]); v.Type() != fastjson.TypeNumber || string(d.key) != itoa(ev.StatusCode) {
+			ev.multi |= multiStatus
+		}
 	case hURLOriginal:
-		ev.URLOriginal = scalarString(v)
+		ev.URLOriginal = d.scalar(v)
 	case hURLPath:
-		ev.URLPath = scalarString(v)
+		ev.URLPath = d.scalar(v)
 	case hURLQuery:
-		ev.URLQuery = scalarString(v)
+		ev.URLQuery = d.scalar(v)
 	case hURLFull:
-		ev.urlFull = scalarString(v)
+		ev.urlFull = d.scalar(v)
 	case hUserName:
 		ev.UserName = d.str(v)
 		ev.markMulti(v, multiUserName)
@@ -318,11 +415,11 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 		ev.Route = d.str(v)
 		ev.markMulti(v, multiRoute)
 	case hBody:
-		ev.Body = scalarString(v)
+		ev.Body = d.scalar(v)
 	case hBodyBytes:
 		ev.BodyBytes = int64(parseInt(v))
 	case hReferrer:
-		ev.Referrer = scalarString(v)
+		ev.Referrer = d.scalar(v)
 	case hHeaders:
 		d.headers(v, ev)
 	case hCookies:
@@ -397,7 +494,7 @@ func (d *Decoder) cookies(v *fastjson.Value, ev *Event) {
 	}
 	o.Visit(func(k []byte, cv *fastjson.Value) {
 		if len(ev.Cookies) < 64 {
-			ev.Cookies = append(ev.Cookies, Cookie{Name: d.internBytes(k), Value: scalarString(cv)})
+			ev.Cookies = append(ev.Cookies, Cookie{Name: d.internBytes(k), Value: d.scalar(cv)})
 		}
 	})
 }
@@ -451,12 +548,56 @@ func (d *Decoder) internBytes(b []byte) string {
 	return s
 }
 
+// strs returns a keyword list (event.category, event.type). Lists repeat
+// as much as their values do, so each distinct list is kept once and
+// shared by the events that hold it; events never modify their fields.
 func (d *Decoder) strs(v *fastjson.Value) []string {
-	if v.Type() != fastjson.TypeArray {
-		if s := d.str(v); s != "" {
-			return []string{s}
+	d.key = d.key[:0]
+	n := 0
+	plain := true // no value holds the separator (an escaped \u0000)
+	add := func(e *fastjson.Value) {
+		if s := d.str(e); s != "" {
+			plain = plain && strings.IndexByte(s, 0) < 0
+			d.key = append(append(d.key, s...), 0)
+			n++
 		}
+	}
+	if v.Type() != fastjson.TypeArray {
+		add(v)
+	} else {
+		arr, _ := v.Array()
+		for _, e := range arr {
+			add(e)
+		}
+	}
+	if n == 0 {
 		return nil
+	}
+	if !plain {
+		return d.strsSlow(v)
+	}
+	if l, ok := d.lists[string(d.key)]; ok {
+		return l
+	}
+	out := make([]string, 0, n)
+	for rest := d.key; len(rest) > 0; {
+		i := bytes.IndexByte(rest, 0)
+		out = append(out, d.internBytes(rest[:i]))
+		rest = rest[i+1:]
+	}
+	if len(d.lists) >= 4096 { // bound the table; start afresh
+		clear(d.lists)
+	}
+	if len(d.key) <= 1024 {
+		d.lists[string(d.key)] = out
+	}
+	return out
+}
+
+// strsSlow builds a list without the shared table.
+func (d *Decoder) strsSlow(v *fastjson.Value) []string {
+	if v.Type() != fastjson.TypeArray {
+		return []string{d.str(v)}
 	}
 	arr, _ := v.Array()
 	out := make([]string, 0, len(arr))
@@ -466,6 +607,31 @@ func (d *Decoder) strs(v *fastjson.Value) []string {
 		}
 	}
 	return out
+}
+
+// copyString returns b as a string of its own. (Strings cut from shared
+// blocks would save allocations, but detectors keep some strings of some
+// events, URL paths and user names in their windows, and each kept string
+// would keep its whole block alive.)
+func (d *Decoder) copyString(b []byte) string {
+	return string(b)
+}
+
+// scalar is scalarString with the text copied into the arena.
+func (d *Decoder) scalar(v *fastjson.Value) string {
+	switch v.Type() {
+	case fastjson.TypeString:
+		return d.copyString(v.GetStringBytes())
+	case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse:
+		d.key = v.MarshalTo(d.key[:0])
+		return d.copyString(d.key)
+	case fastjson.TypeArray:
+		arr, _ := v.Array()
+		if len(arr) > 0 {
+			return d.scalar(arr[0])
+		}
+	}
+	return ""
 }
 
 func scalarString(v *fastjson.Value) string {
@@ -511,6 +677,9 @@ func parseIP(v *fastjson.Value) (netip.Addr, bool) {
 	if b == nil {
 		return netip.Addr{}, false
 	}
+	if a, ok := parseIPv4(b); ok {
+		return a, true
+	}
 	a, err := netip.ParseAddr(string(b))
 	if err != nil {
 		return netip.Addr{}, false
@@ -518,6 +687,43 @@ func parseIP(v *fastjson.Value) (netip.Addr, bool) {
 	// Elasticsearch's ip type has no zones, and a zone is free text that
 	// would reach the screen and the case key unchecked: drop it.
 	return a.WithZone("").Unmap(), true
+}
+
+// parseIPv4 parses a dotted-quad address as netip.ParseAddr does (four
+// decimal octets of at most three digits, no leading zeros, each at most
+// 255), without turning b into a string; ok is false for anything else,
+// which the caller hands to netip.ParseAddr.
+func parseIPv4(b []byte) (netip.Addr, bool) {
+	var o [4]byte
+	i := 0
+	for k := range 4 {
+		if k > 0 {
+			if i >= len(b) || b[i] != '.' {
+				return netip.Addr{}, false
+			}
+			i++
+		}
+		n, digits := 0, 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			if digits > 0 && n == 0 { // a leading zero
+				return netip.Addr{}, false
+			}
+			n = n*10 + int(b[i]-'0')
+			digits++
+			i++
+			if digits > 3 || n > 255 {
+				return netip.Addr{}, false
+			}
+		}
+		if digits == 0 {
+			return netip.Addr{}, false
+		}
+		o[k] = byte(n)
+	}
+	if i != len(b) {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4(o), true
 }
 
 // parseTime accepts what Elasticsearch's default date format accepts in

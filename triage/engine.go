@@ -107,6 +107,82 @@ type Engine struct {
 	// that event is among the recent ones the engine remembers, else of
 	// the event being processed when the finding was raised.
 	Capture []string
+	// Project, when set and the source is a PlannedSource, makes the
+	// source decode only the fields the run reads (see Plan) and skip the
+	// lines every detector's LineFilter rejects. Findings are the same;
+	// only the work differs.
+	Project bool
+	// Fields are fields to decode besides those Plan derives, for a
+	// caller that reads events' struct fields itself.
+	Fields []string
+}
+
+// Plan returns what the run needs of each event: the union of the fields
+// the detectors read (every field when one of them does not say, see
+// FieldReader), the grouping fields in Capture, the fields of active
+// exceptions, and Fields; and, when every detector has a LineFilter and
+// no OnEvent needs every event, a test that keeps the lines any of them
+// keeps.
+func (e *Engine) Plan() ReadPlan {
+	// The engine's own needs: joining spans to their request, and the
+	// user a finding about many addresses is filed under.
+	p := ProjectFields(e.Fields...).With(e.Capture...).With("processor.event", "transaction.id", "trace.id", "user.name", "session.id")
+	all := false
+	for _, d := range e.Detectors {
+		fr, ok := d.(FieldReader)
+		if !ok {
+			all = true
+			break
+		}
+		p = p.With(fr.Fields()...)
+	}
+	for i := range e.Exceptions {
+		p = p.With(exceptionFields(e.Exceptions[i].Entries, "")...)
+	}
+	if all {
+		p = AllFields()
+	}
+	plan := ReadPlan{Fields: p}
+	if e.OnEvent != nil || len(e.Detectors) == 0 {
+		return plan
+	}
+	var keeps []func([]byte) bool
+	for _, d := range e.Detectors {
+		lf, ok := d.(LineFilter)
+		if !ok {
+			return plan
+		}
+		keep, ok := lf.LineFilter()
+		if !ok {
+			return plan
+		}
+		keeps = append(keeps, keep)
+	}
+	if len(keeps) == 1 {
+		plan.Keep = keeps[0]
+	} else {
+		plan.Keep = func(line []byte) bool {
+			for _, k := range keeps {
+				if k(line) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return plan
+}
+
+// exceptionFields lists the fields exception entries read, nested ones
+// joined to their parent's path.
+func exceptionFields(entries []ExceptionEntry, prefix string) []string {
+	var out []string
+	for _, en := range entries {
+		f := prefix + en.Field
+		out = append(out, f)
+		out = append(out, exceptionFields(en.Entries, f+".")...)
+	}
+	return out
 }
 
 // Run streams src through every detector and returns what it counted. It
@@ -162,7 +238,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 			}
 		}
 	}
-	err := src.Events(ctx, func(ev *Event) error {
+	observe := func(ev *Event) error {
 		st.Events++
 		ev.Seq = uint64(st.Events)
 		current = ev
@@ -176,7 +252,22 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 			d.Observe(ev, emitters[i])
 		}
 		return ctx.Err()
-	})
+	}
+	var err error
+	if ps, ok := src.(PlannedSource); ok && e.Project {
+		err = ps.EventsPlanned(ctx, e.Plan(), observe, func(n int) {
+			// Skipped events keep their place in the numbering, so
+			// evidence is cited as in a full read.
+			st.Events += n
+			for _, d := range e.Detectors {
+				if lf, ok := d.(LineFilter); ok {
+					lf.Skipped(n)
+				}
+			}
+		})
+	} else {
+		err = src.Events(ctx, observe)
+	}
 	current = nil
 	for i, d := range e.Detectors {
 		d.Flush(emitters[i])

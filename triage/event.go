@@ -59,6 +59,11 @@ type Event struct {
 
 	urlFull string
 	multi   multiField // hot fields the document held as arrays
+	// undecoded holds the hot fields a projected decoder did not fill:
+	// their struct fields are empty whatever the document says, and
+	// lookups read the document. Zero (every field decoded) for events
+	// built by hand.
+	undecoded hotMask
 }
 
 // Headers holds the request headers detectors read, from
@@ -95,6 +100,38 @@ type Cookie struct {
 
 // Ref returns how findings cite the event.
 func (e *Event) Ref() EventRef { return EventRef{Seq: e.Seq, ID: e.ID} }
+
+// Complete returns the event with every hot field decoded: e itself when
+// it is, else a copy decoded again from Raw in full (with e's ID, Index,
+// Origin and Seq). A detector that reads only a few fields of every event
+// calls it for the events it reports on, to describe them in full.
+func (e *Event) Complete() *Event {
+	if e.undecoded == 0 || e.Raw == nil {
+		return e
+	}
+	d := decoderPool.Get().(*Decoder)
+	defer decoderPool.Put(d)
+	v, err := d.p.ParseBytes(e.Raw)
+	if err != nil {
+		return e
+	}
+	o, err := v.Object()
+	if err != nil {
+		return e
+	}
+	c := &Event{}
+	d.extract(o, c)
+	c.Raw, c.ID, c.Index, c.Origin, c.Seq = e.Raw, e.ID, e.Index, e.Origin, e.Seq
+	return c
+}
+
+// Decoded reports whether the event's struct field for the hot ECS path
+// was filled by the decoder. It is true for paths that are not hot fields
+// and for events built by hand.
+func (e *Event) Decoded(path string) bool {
+	f, ok := hotPaths[path]
+	return !ok || e.undecoded&f.bit() == 0
+}
 
 // URLFull returns url.full when the document has it.
 func (e *Event) URLFull() string { return e.urlFull }

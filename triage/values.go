@@ -11,33 +11,34 @@ import "strconv"
 // ok is false when the raw document must be read instead: the field is
 // absent or empty, multi-valued (Elasticsearch matches any of its values),
 // or derived by the decoder (url.path from url.original, source.ip from
-// client.ip), which Elasticsearch would not do.
+// client.ip), which Elasticsearch would not do, or not decoded at all (a
+// projected event, see Projection).
 func (e *Event) Hot(path string) (v Value, ok bool) {
-	str := func(s string, f multiField) (Value, bool) {
-		if s == "" || e.multi&f != 0 {
+	str := func(s string, f multiField, h hotField) (Value, bool) {
+		if s == "" || e.multi&f != 0 || e.undecoded&h.bit() != 0 {
 			return Value{}, false
 		}
 		return Value{Kind: KindString, Str: s}, true
 	}
 	switch path {
 	case "http.request.method":
-		return str(e.Method, multiMethod)
+		return str(e.Method, multiMethod, hMethod)
 	case "user_agent.original":
-		return str(e.UserAgent, multiUserAgent)
+		return str(e.UserAgent, multiUserAgent, hUserAgent)
 	case "user.name":
-		return str(e.UserName, multiUserName)
+		return str(e.UserName, multiUserName, hUserName)
 	case "event.action":
-		return str(e.Action, multiAction)
+		return str(e.Action, multiAction, hAction)
 	case "event.outcome":
-		return str(e.Outcome, multiOutcome)
+		return str(e.Outcome, multiOutcome, hOutcome)
 	case "event.kind":
-		return str(e.Kind, multiKind)
+		return str(e.Kind, multiKind, hKind)
 	case "processor.event":
-		return str(e.Processor, multiProcessor)
+		return str(e.Processor, multiProcessor, hProcessor)
 	case "transaction.name":
-		return str(e.Route, multiRoute)
+		return str(e.Route, multiRoute, hRoute)
 	case "http.response.status_code":
-		if e.StatusCode != 0 && e.multi&multiStatus == 0 {
+		if e.StatusCode != 0 && e.multi&multiStatus == 0 && e.undecoded&hStatus.bit() == 0 {
 			return Value{Kind: KindNumber, Str: itoa(e.StatusCode), Num: float64(e.StatusCode)}, true
 		}
 	}
@@ -48,15 +49,16 @@ func (e *Event) Hot(path string) (v Value, ok bool) {
 // event.type) from the decoded lists; ok is false for other paths or when
 // the list is empty.
 func (e *Event) HotList(path string) (vs []string, ok bool) {
+	var f hotField
 	switch path {
 	case "event.category":
-		vs = e.Category
+		vs, f = e.Category, hCategory
 	case "event.type":
-		vs = e.Type
+		vs, f = e.Type, hType
 	default:
 		return nil, false
 	}
-	return vs, len(vs) > 0
+	return vs, len(vs) > 0 && e.undecoded&f.bit() == 0
 }
 
 // Values returns every value of the field at path: from the decoded fields
@@ -93,6 +95,9 @@ func (e *Event) Strings(path string) []string {
 
 // multiField marks hot fields the document held as arrays: the decoder
 // keeps the first value for detectors, and lookups go to the document.
+// multiStatus also marks a status code not written as a plain integer
+// (a string "404", or 403.0), which the decoder's int does not show as
+// written.
 type multiField uint16
 
 const (

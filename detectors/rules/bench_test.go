@@ -68,3 +68,37 @@ func BenchmarkSeedRuleAPM(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkLineFilter measures an ad hoc query's line filter (the KQL
+// prefilter plus what the linter needs) over the raw lines of the demo
+// data: the test every line of picket detect --only query pays before any
+// decoding.
+func BenchmarkLineFilter(b *testing.B) {
+	var lines [][]byte
+	for _, ev := range demoEvents(b, 200000) {
+		lines = append(lines, ev.Raw)
+	}
+	d, err := NewQuery("http.response.status_code:403 and http.request.method:POST", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d.allSeen.Store(true) // as after the first events
+	keep, ok := d.LineFilter()
+	if !ok {
+		b.Fatal("no line filter")
+	}
+	var size int64
+	for _, l := range lines {
+		size += int64(len(l))
+	}
+	b.SetBytes(size / int64(len(lines)))
+	b.ResetTimer()
+	n, kept := 0, 0
+	for b.Loop() {
+		if keep(lines[n%len(lines)]) {
+			kept++
+		}
+		n++
+	}
+	b.ReportMetric(100*float64(kept)/float64(n), "%kept")
+}

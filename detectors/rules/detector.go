@@ -46,6 +46,9 @@ type Detector struct {
 	lint  *Linter
 
 	lintOnly bool
+	// allSeen is set once every field the rule compares has occurred:
+	// from then on the line filter may skip lines (see LineFilter).
+	allSeen allSeenFlag
 
 	label   string // `rule "NAME"` or `query`
 	oneLine string // the query on one line, for reasons
@@ -158,9 +161,13 @@ func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
 	d.doc.reset(ev)
 	matched := d.q.Match(&d.doc)
 	inScope := d.lint.observe(ev, &d.doc, matched)
+	d.noteSeen()
 	if !matched || !inScope || d.lintOnly {
 		return
 	}
+	// The run may have decoded only the fields the rule reads; the
+	// finding describes the whole event.
+	ev = ev.Complete()
 	at, searched := d.eventTime(ev)
 	if !searched {
 		d.untimed++

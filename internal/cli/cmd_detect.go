@@ -91,10 +91,19 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	if f.demo {
 		cfg.forDemo(e.getenv)
 	}
+	stopProfile, err := startProfile(e.getenv)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	if e.getenv(envGCStats) == "1" {
+		defer func() { fmt.Fprintln(e.stderr, "picket: "+gcShare()) }()
+	}
 	format := cfg.Detect.Format
 	if format != "ndjson" && format != "table" {
 		return usagef("unknown format %q (want ndjson or table)", format)
 	}
+	fullRead := e.getenv(envFullRead) == "1"
 	query, only, err := adHocQuery(f.query, cfg.Detect.Only)
 	if err != nil {
 		return err
@@ -145,7 +154,11 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 		if len(files) == 0 {
 			files = []string{"-"}
 		}
-		files_ = ndjson.New(files, ndjson.Options{Warn: warn.warn, Stdin: e.stdin})
+		opts := ndjson.Options{Warn: warn.warn, Stdin: e.stdin}
+		if fullRead {
+			opts.Workers = 1
+		}
+		files_ = ndjson.New(files, opts)
 		src = files_
 	}
 
@@ -164,7 +177,7 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	// disk, so a million findings do not have to fit in memory.
 	table := spill.New(32<<20, "")
 	var tableErr error
-	eng := &triage.Engine{Detectors: dets, OnFinding: func(fd triage.Finding) {
+	eng := &triage.Engine{Detectors: dets, Project: !fullRead, OnFinding: func(fd triage.Finding) {
 		switch {
 		case f.group:
 			if groupErr == nil {
@@ -301,9 +314,20 @@ func mergeLints(ls []triage.Lint) []triage.Lint {
 // collections; the soft limit keeps a streaming run under 300 MB of RSS.
 const detectMemoryLimit = 220 << 20
 
-// softMemoryLimit applies detectMemoryLimit unless GOMEMLIMIT says otherwise.
+// detectGCPercent lets the heap grow to three times the live data between
+// collections instead of Go's two: a streaming run allocates its input
+// (each batch of lines once), and collecting half as often halves the
+// collector's share of the CPU, while the memory limit still bounds the
+// heap.
+const detectGCPercent = 200
+
+// softMemoryLimit applies detectMemoryLimit unless GOMEMLIMIT says
+// otherwise, and detectGCPercent unless GOGC does.
 func softMemoryLimit(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(detectMemoryLimit)
+	}
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(detectGCPercent)
 	}
 }

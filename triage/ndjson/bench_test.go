@@ -86,3 +86,62 @@ func BenchmarkGet(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadProjected is BenchmarkRead decoding only what one KQL rule
+// on method and status needs (see triage.Projection).
+func BenchmarkReadProjected(b *testing.B) {
+	p, size := benchFile(b, 50000)
+	plan := triage.ReadPlan{Fields: triage.ProjectFields("http.request.method", "http.response.status_code")}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		err := New([]string{p}, Options{}).EventsPlanned(context.Background(), plan, func(ev *triage.Event) error {
+			n++
+			return nil
+		}, func(int) {})
+		if err != nil || n != 50000 {
+			b.Fatal(err, n)
+		}
+	}
+}
+
+// BenchmarkReadFiltered is BenchmarkReadProjected with a line filter that
+// keeps one line in a hundred (bytes.Contains stands in for a KQL
+// prefilter): the cost of reading, splitting and testing lines.
+func BenchmarkReadFiltered(b *testing.B) {
+	p, size := benchFile(b, 50000)
+	needle := []byte(`"/products/7?`)
+	plan := triage.ReadPlan{
+		Fields: triage.ProjectFields("http.request.method", "http.response.status_code"),
+		Keep:   func(line []byte) bool { return bytes.Contains(line, needle) },
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		n, skipped := 0, 0
+		err := New([]string{p}, Options{}).EventsPlanned(context.Background(), plan, func(ev *triage.Event) error {
+			n++
+			return nil
+		}, func(k int) { skipped += k })
+		if err != nil || n+skipped != 50000 || n == 0 {
+			b.Fatal(err, n, skipped)
+		}
+	}
+}
+
+// BenchmarkDecodeProjected is BenchmarkDecode decoding two hot fields.
+func BenchmarkDecodeProjected(b *testing.B) {
+	line := []byte(apmDoc(7))
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	d := triage.NewDecoder()
+	d.Project(triage.ProjectFields("http.request.method", "http.response.status_code"))
+	var evs []*triage.Event
+	for b.Loop() {
+		var err error
+		if evs, err = d.DecodeTo(evs[:0], line, "bench:1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

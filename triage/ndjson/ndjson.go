@@ -20,6 +20,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,9 +67,12 @@ type Progress struct {
 type Stats struct {
 	Files  int
 	Lines  int64 // non-blank lines
-	Events int64
+	Events int64 // events delivered, plus lines skipped by a plan's Keep
 	Bad    int64 // lines skipped with a warning
 	Bytes  int64 // uncompressed bytes read
+	// Skipped counts lines a plan's Keep rejected (see EventsPlanned):
+	// counted as one event each, not decoded, not validated.
+	Skipped int64
 }
 
 // Source reads NDJSON files in order. It implements triage.Source.
@@ -77,7 +81,11 @@ type Source struct {
 	opts  Options
 
 	lines, events, bad, bytes atomic.Int64
-	files                     atomic.Int64
+	files, skipped            atomic.Int64
+
+	// plan and skip are set by EventsPlanned for the length of the call.
+	plan ReadPlan
+	skip func(n int)
 
 	// raw counts the files' stored bytes read, for Progress; total and
 	// start are set when Events begins.
@@ -111,11 +119,12 @@ func (s *Source) Name() string {
 // Stats returns the counts so far; safe to call while Events runs.
 func (s *Source) Stats() Stats {
 	return Stats{
-		Files:  int(s.files.Load()),
-		Lines:  s.lines.Load(),
-		Events: s.events.Load(),
-		Bad:    s.bad.Load(),
-		Bytes:  s.bytes.Load(),
+		Files:   int(s.files.Load()),
+		Lines:   s.lines.Load(),
+		Events:  s.events.Load(),
+		Bad:     s.bad.Load(),
+		Bytes:   s.bytes.Load(),
+		Skipped: s.skipped.Load(),
 	}
 }
 
@@ -126,12 +135,34 @@ func displayName(p string) string {
 	return p
 }
 
+// ReadPlan is triage.ReadPlan.
+type ReadPlan = triage.ReadPlan
+
+var _ triage.PlannedSource = (*Source)(nil)
+
+// EventsPlanned is Events decoding only plan.Fields, and skipping the
+// lines plan.Keep rejects that would decode to exactly one event: a line
+// that looks like a JSON object (it starts with '{' and ends with '}') and
+// names no "hits" key (as an Elasticsearch _search page does; a single
+// hit is one event). A skipped line is counted as an event
+// (Stats.Events and Stats.Skipped) and reported through skipped, in order
+// with the events, but it is not otherwise validated: a malformed line
+// that Keep rejects is not warned about.
+func (s *Source) EventsPlanned(ctx context.Context, plan ReadPlan, fn func(*triage.Event) error, skipped func(n int)) error {
+	s.plan, s.skip = plan, skipped
+	defer func() { s.plan, s.skip = ReadPlan{}, nil }()
+	return s.Events(ctx, fn)
+}
+
 // Events reads every file in turn. A file that cannot be opened or read
 // to its end is named in the error Events returns, after the other files
 // have been read: one bad path does not hide the rest, and the caller
 // still learns the run was incomplete. An error from fn, or ctx ending,
 // stops at once.
 func (s *Source) Events(ctx context.Context, fn func(*triage.Event) error) error {
+	if s.skip == nil {
+		s.plan = ReadPlan{Fields: triage.AllFields()}
+	}
 	if s.opts.Progress != nil {
 		s.raw.Store(0)
 		s.total, s.start = s.size(), time.Now()
@@ -196,16 +227,57 @@ func (s *Source) readFile(ctx context.Context, path string, fn func(*triage.Even
 	return s.pipeline(ctx, name, br, fn)
 }
 
-// batch is a run of lines copied out of the read buffer. Events decoded
-// from it keep references into buf, so a batch buffer is never reused.
+// batch is a run of lines read into one buffer. Events decoded from it
+// keep references into buf, so a batch buffer is reused only when no
+// event was decoded from it (see decodeBatch).
 type batch struct {
-	seq   int
-	buf   []byte
-	ends  []int   // end offset of each line in buf
-	nums  []int64 // line number of each line
-	bad   []badLine
-	evs   []*triage.Event
-	warns []badLine
+	seq    int
+	buf    []byte
+	starts []int   // start offset of each line in buf
+	ends   []int   // end offset of each line in buf (without CR LF)
+	nums   []int64 // line number of each line
+	bad    []badLine
+	evs    []*triage.Event
+	warns  []badLine
+	// skips[i] counts the lines skipped (by the plan's Keep) before
+	// evs[i]; tail counts those after the last event. nil when none were.
+	skips []int32
+	tail  int
+	// rb is the read buffer buf belongs to; recycle says no event of
+	// this batch refers to it.
+	rb      *readBuf
+	recycle bool
+}
+
+// bufSize is the size of the buffers files are read into: reads of at
+// least readBufSize go straight from the file into them, and several
+// batches share one buffer.
+const bufSize = readBufSize + 2*batchBytes
+
+// readBuf is one buffer lines are read into, shared by the batches whose
+// lines it holds. It returns to bufPool when the reader has moved on and
+// no event of any of its batches refers to it.
+type readBuf struct {
+	b    []byte
+	refs atomic.Int32 // the reader's, and one per batch sent
+	kept atomic.Bool  // some event refers to b
+}
+
+var bufPool = sync.Pool{New: func() any { return &readBuf{b: make([]byte, bufSize)} }}
+
+func getReadBuf() *readBuf {
+	rb := bufPool.Get().(*readBuf)
+	rb.kept.Store(false)
+	rb.refs.Store(1)
+	return rb
+}
+
+// release drops one reference; the last one returns the buffer to the
+// pool unless an event keeps it.
+func (rb *readBuf) release() {
+	if rb.refs.Add(-1) == 0 && !rb.kept.Load() && len(rb.b) == bufSize {
+		bufPool.Put(rb)
+	}
 }
 
 type badLine struct {
@@ -232,8 +304,16 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn
 		go func() {
 			defer wg.Done()
 			d := triage.NewDecoder()
+			d.Project(s.plan.Fields)
 			for b := range work {
-				decodeBatch(d, name, b)
+				decodeBatch(d, name, b, s.plan.Keep)
+				if b.rb != nil {
+					if !b.recycle {
+						b.rb.kept.Store(true)
+					}
+					b.rb.release()
+					b.rb, b.buf = nil, nil
+				}
 				select {
 				case done <- b:
 				case <-ctx.Done():
@@ -287,14 +367,28 @@ func (s *Source) deliver(name string, b *batch, fn func(*triage.Event) error) er
 			s.opts.Warn(name+":"+strconv.FormatInt(w.num, 10), w.err)
 		}
 	}
-	for _, ev := range b.evs {
+	for i, ev := range b.evs {
+		if b.skips != nil && b.skips[i] > 0 {
+			s.skipLines(int(b.skips[i]))
+		}
 		s.events.Add(1)
 		if err := fn(ev); err != nil {
 			return err
 		}
 	}
+	if b.tail > 0 {
+		s.skipLines(b.tail)
+	}
 	s.report(false)
 	return nil
+}
+
+func (s *Source) skipLines(n int) {
+	s.events.Add(int64(n))
+	s.skipped.Add(int64(n))
+	if s.skip != nil {
+		s.skip(n)
+	}
 }
 
 // size adds up the files' sizes: -1 when one is standard input or not a
@@ -334,22 +428,102 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func decodeBatch(d *triage.Decoder, name string, b *batch) {
+func decodeBatch(d *triage.Decoder, name string, b *batch, keep func([]byte) bool) {
 	b.warns = b.bad
-	start := 0
-	for i, end := range b.ends {
-		line := b.buf[start:end]
-		start = end
-		origin := name + ":" + strconv.FormatInt(b.nums[i], 10)
-		evs, err := d.Decode(line, origin)
-		b.evs = append(b.evs, evs...)
+	b.evs = make([]*triage.Event, 0, len(b.ends))
+	origin := make([]byte, 0, len(name)+24)
+	buf, starts, ends := b.buf, b.starts, b.ends
+	var kept []bool // nil: every line is decoded
+	if keep != nil {
+		kept = make([]bool, len(ends))
+		size, all := 0, 0
+		for i := range ends {
+			line := buf[starts[i]:ends[i]]
+			all += len(line)
+			kept[i] = !skippable(line) || keep(line)
+			if kept[i] {
+				size += len(line)
+			}
+		}
+		// When few lines are kept, copy them out: events then refer to
+		// the copy, and the read buffer can be reused.
+		if size <= all/4 {
+			compact := make([]byte, 0, size)
+			cs, ce := make([]int, len(ends)), make([]int, len(ends))
+			for i := range ends {
+				if kept[i] {
+					cs[i] = len(compact)
+					compact = append(compact, buf[starts[i]:ends[i]]...)
+					ce[i] = len(compact)
+				}
+			}
+			buf, starts, ends = compact, cs, ce
+			b.recycle = true
+		}
+	}
+	skipped := 0
+	for i := range ends {
+		if kept != nil && !kept[i] {
+			skipped++
+			continue
+		}
+		line := buf[starts[i]:ends[i]]
+		n := len(b.evs)
+		var err error
+		// One string per line: an origin is the id of events without
+		// event.id, which detectors keep as evidence, so origins must not
+		// share (and keep alive) one block.
+		origin = strconv.AppendInt(append(append(origin[:0], name...), ':'), b.nums[i], 10)
+		b.evs, err = d.DecodeTo(b.evs, line, string(origin))
+		if skipped > 0 && len(b.evs) > n {
+			if b.skips == nil {
+				b.skips = make([]int32, n, cap(b.evs))
+			}
+			b.skips = append(b.skips, int32(skipped))
+			skipped = 0
+		}
+		for b.skips != nil && len(b.skips) < len(b.evs) {
+			b.skips = append(b.skips, 0)
+		}
 		if err != nil {
 			b.warns = append(b.warns, badLine{b.nums[i], err})
 		}
 	}
+	b.tail = skipped
 	// Over-long lines were found while splitting; keep warnings in order.
 	if len(b.bad) > 0 {
 		sortBad(b.warns)
+	}
+}
+
+// skippable reports whether a line Keep rejects may be skipped: it
+// would decode to exactly one event, so counting it as one keeps every
+// later event's number. A plain document or an Elasticsearch hit is one
+// event; a line that might be a _search page (a "hits" key, or escapes
+// that could spell one), or that is plainly not a JSON object, is decoded
+// instead.
+func skippable(line []byte) bool {
+	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
+		return false
+	}
+	// Any "hits" key holds these bytes; 'h' is rarer in JSON than '"',
+	// which makes the search faster.
+	if bytes.Contains(line, []byte(`hits"`)) {
+		return false
+	}
+	if bytes.IndexByte(line, '\\') < 0 {
+		return true
+	}
+	for rest := line; ; {
+		i := bytes.Index(rest, []byte(`\u00`))
+		if i < 0 || i+6 > len(rest) {
+			return true
+		}
+		switch strings.ToLower(string(rest[i+4 : i+6])) {
+		case "68", "69", "74", "73": // h i t s
+			return false
+		}
+		rest = rest[i+2:]
 	}
 }
 
@@ -364,75 +538,119 @@ func sortBad(ws []badLine) {
 var errTooLong = fmt.Errorf("line longer than %d MiB, skipped", MaxLine>>20)
 
 // split reads lines and sends them in batches. Blank lines are skipped;
-// a trailing CR (CRLF files) is dropped.
-func (s *Source) split(ctx context.Context, br *bufio.Reader, work chan<- *batch) error {
+// trailing CRs (CRLF files) are dropped. Lines are read straight into a
+// buffer that consecutive batches share, and decoded in place: only the
+// start of a line cut by the end of a buffer is copied, into the next.
+func (s *Source) split(ctx context.Context, r io.Reader, work chan<- *batch) error {
 	seq := 0
 	var num int64
-	cur := &batch{seq: seq, buf: make([]byte, 0, batchBytes)}
+	rb := getReadBuf()
+	buf := rb.b
+	cur := &batch{seq: seq}
+	filled, start := 0, 0 // buf[:filled] is read; the line under way begins at start
+	curStart := 0         // where cur's lines begin
+	tooLong := false      // the line under way passed MaxLine: skip to its end
+	defer func() { rb.release() }()
+
+	// flush sends cur, when it holds anything, and starts the next batch
+	// on the same buffer.
 	flush := func() bool {
 		if len(cur.ends) == 0 && len(cur.bad) == 0 {
 			return true
 		}
+		cur.buf, cur.rb = buf, rb
+		rb.refs.Add(1)
 		select {
 		case work <- cur:
 		case <-ctx.Done():
+			rb.release()
 			return false
 		}
 		seq++
-		cur = &batch{seq: seq, buf: make([]byte, 0, batchBytes)}
+		cur = &batch{seq: seq}
+		curStart = start
 		return true
 	}
-	var long []byte // assembles a line longer than the read buffer
-	tooLong := false
+	// move copies the line under way to the start of a new buffer, at
+	// least twice its length.
+	move := func(size int) {
+		nrb := getReadBuf()
+		if size > len(nrb.b) {
+			nrb.refs.Store(0)
+			bufPool.Put(nrb)
+			nrb = &readBuf{b: make([]byte, size)}
+			nrb.refs.Store(1)
+		}
+		filled = copy(nrb.b, buf[start:filled])
+		rb.release()
+		rb, buf = nrb, nrb.b
+		start, curStart = 0, 0
+	}
+	line := func(end int) {
+		num++
+		if tooLong {
+			tooLong = false
+			s.lines.Add(1)
+			cur.bad = append(cur.bad, badLine{num, errTooLong})
+			return
+		}
+		l := bytes.TrimRight(buf[start:end], "\r")
+		if len(bytes.TrimSpace(l)) == 0 {
+			return
+		}
+		s.lines.Add(1)
+		if len(l) > MaxLine {
+			cur.bad = append(cur.bad, badLine{num, errTooLong})
+			return
+		}
+		cur.starts = append(cur.starts, start)
+		cur.ends = append(cur.ends, start+len(l))
+		cur.nums = append(cur.nums, num)
+	}
 	for {
-		frag, err := br.ReadSlice('\n')
-		s.bytes.Add(int64(len(frag)))
-		if errors.Is(err, bufio.ErrBufferFull) {
-			if !tooLong {
-				if len(long)+len(frag) > MaxLine {
-					tooLong, long = true, nil
-				} else {
-					long = append(long, frag...)
+		if filled == len(buf) {
+			switch {
+			case start > 0:
+				// The buffer is full: its lines go, the line under way
+				// moves to a new buffer.
+				if !flush() {
+					return nil
+				}
+				move(bufSize)
+			case tooLong || filled > MaxLine+1:
+				// One line fills the buffer and is too long: forget
+				// what was read of it (no batch refers to this buffer).
+				tooLong, filled = true, 0
+			default:
+				move(min(2*len(buf), MaxLine+2))
+			}
+		}
+		n, err := r.Read(buf[filled:])
+		s.bytes.Add(int64(n))
+		scan := filled
+		filled += n
+		for {
+			i := bytes.IndexByte(buf[scan:filled], '\n')
+			if i < 0 {
+				break
+			}
+			end := scan + i
+			line(end)
+			start, scan = end+1, end+1
+			if start-curStart >= batchBytes || len(cur.ends) >= batchLines {
+				if !flush() {
+					return nil
 				}
 			}
-			continue
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		eof := err != nil
-		if len(frag) > 0 || len(long) > 0 || tooLong {
-			num++
-			line := frag
-			if long != nil {
-				long = append(long, frag...)
-				line = long
+		if err != nil { // EOF: the last line may lack its newline
+			if filled > start || tooLong {
+				line(filled)
+				start = filled
 			}
-			if tooLong || len(bytes.TrimRight(line, "\r\n")) > MaxLine {
-				s.lines.Add(1)
-				cur.bad = append(cur.bad, badLine{num, errTooLong})
-			} else {
-				line = bytes.TrimRight(line, "\r\n")
-				if len(bytes.TrimSpace(line)) > 0 {
-					if len(cur.buf)+len(line) > cap(cur.buf) && len(cur.ends) > 0 {
-						if !flush() {
-							return nil
-						}
-					}
-					s.lines.Add(1)
-					cur.buf = append(cur.buf, line...)
-					cur.ends = append(cur.ends, len(cur.buf))
-					cur.nums = append(cur.nums, num)
-				}
-			}
-			long, tooLong = nil, false
-		}
-		if len(cur.buf) >= batchBytes || len(cur.ends) >= batchLines {
-			if !flush() {
-				return nil
-			}
-		}
-		if eof {
 			flush()
 			return nil
 		}
