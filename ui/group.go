@@ -430,7 +430,7 @@ func (m *groupModel) View() string {
 			st.Label.Render("  risk ")+strconv.Itoa(g.Risk)+
 			st.Label.Render("  first ")+fmtTime(g.FirstSeen, longTime)+
 			st.Label.Render("  last ")+fmtTime(g.LastSeen, longTime)+
-			st.Label.Render(" (UTC)"), w))
+			st.Label.Render(" (UTC)")+rankWhy(st, g), w))
 	dets := make([]string, len(g.Detectors))
 	for i, d := range g.Detectors {
 		dets[i] = triage.Escape(d)
@@ -569,3 +569,14 @@ func pad(s string, w int) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// rankWhy says why a group ranks above its severity, when its worst
+// finding means more than an attempt ("ranked by data exfiltration
+// (CIE2)"); the severity badge says it otherwise.
+func rankWhy(st *Styles, g *triage.Group) string {
+	w := g.Worst
+	if w.Impact == triage.ImpactNone {
+		return ""
+	}
+	return st.Label.Render("  ranked by ") + st.Warn.Render(w.Impact.String()+" ("+shortDetector(w.Detector)+")")
+}
