@@ -65,7 +65,7 @@ func New(cfg Config) (*Client, error) {
 			noteAttempt(req.Context(), err)
 			return retryable(err)
 		}),
-		elastictransport.WithRetryBackoff(func(attempt int) time.Duration { return backoff(base, attempt) }),
+		elastictransport.WithRetryBackoff(func(attempt int) time.Duration { return backoff(base, cfg.MaxRetries, attempt) }),
 		elastictransport.WithInterceptors(prefixRawPath),
 	}
 	// A URL's user:password wins over the configured user, and an API key
@@ -193,8 +193,13 @@ func (c Config) scrub(msg string) string {
 }
 
 // backoff doubles from base per attempt, caps at 10s and adds up to 25%
-// jitter so that many clients do not retry in step.
-func backoff(base time.Duration, attempt int) time.Duration {
+// jitter so that many clients do not retry in step. It is 0 after the
+// last attempt: the transport calls it then too, and would wait for
+// nothing before returning the last failure.
+func backoff(base time.Duration, maxRetries, attempt int) time.Duration {
+	if attempt > maxRetries {
+		return 0
+	}
 	d := base
 	for i := 1; i < attempt && d < 10*time.Second; i++ {
 		d *= 2
