@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
-
 	"picket/triage"
+	"picket/triage/elastic/internal/esreq"
 )
 
 // DefaultSpace is the Kibana space whose alerts are read unless told.
@@ -172,14 +171,8 @@ func (c *Client) UpdateAlerts(ctx context.Context, u StatusUpdate) (UpdateResult
 		}}},
 		"script": map[string]any{"lang": "painless", "source": updateScript, "params": params},
 	}
-	refresh := true
 	index := AlertsIndex(u.Space)
-	req := esapi.UpdateByQueryRequest{
-		Index:     []string{index},
-		Body:      jsonBody(body),
-		Refresh:   &refresh,
-		Conflicts: "proceed",
-	}
+	req := esreq.UpdateByQuery([]string{index}, jsonBody(body), true, "proceed")
 	var out struct {
 		Total            int               `json:"total"`
 		Updated          int               `json:"updated"`

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"picket/triage/elastic/internal/esreq"
 
 	"picket/triage"
 )
@@ -76,7 +76,7 @@ func BenchmarkPageDecode(b *testing.B) {
 	var buf bytes.Buffer
 	req := map[string]any{"size": docs, "pit": map[string]any{"id": pit.ID(), "keep_alive": "1m"},
 		"sort": []any{map[string]any{"@timestamp": "asc"}, map[string]any{"_shard_doc": "asc"}}}
-	if err := c.do(context.Background(), "search", esapi.SearchRequest{Body: jsonBody(req)}, &buf); err != nil {
+	if err := c.do(context.Background(), "search", esreq.Search(nil, jsonBody(req)), &buf); err != nil {
 		b.Fatal(err)
 	}
 	body = buf.Bytes()

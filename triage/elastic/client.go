@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -18,15 +18,17 @@ import (
 
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 	tpversion "github.com/elastic/elastic-transport-go/v8/elastictransport/version"
-	"github.com/elastic/go-elasticsearch/v8/esapi"
+
+	"picket/triage/elastic/internal/esreq"
 )
 
-// The client is built from esapi (the request types) and elastictransport
-// (connection pool, retries, authentication, TLS), not from the
-// go-elasticsearch root package: that one also links typedapi, some 900
-// packages Picket never calls, which made a cold build take minutes more.
-// transport adds what the root package added on top: the product check
-// and the client's identifying headers.
+// The client is built from esreq (the seven requests Picket makes) and
+// the official client's transport, elastictransport (connection pool,
+// retries, authentication, TLS). It imports neither the go-elasticsearch
+// root package, which links typedapi (some 900 packages), nor esapi, whose
+// 565 generated files were a cold build's longest step: Picket uses seven
+// of its request types. transport adds what the root package added on
+// top: the product check and the client's identifying headers.
 
 // Client talks to one cluster. It is safe for concurrent use.
 type Client struct {
@@ -63,7 +65,8 @@ func New(cfg Config) (*Client, error) {
 			noteAttempt(req.Context(), err)
 			return retryable(err)
 		}),
-		elastictransport.WithRetryBackoff(func(attempt int) time.Duration { return backoff(base, attempt) }),
+		elastictransport.WithRetryBackoff(func(attempt int) time.Duration { return backoff(base, cfg.MaxRetries, attempt) }),
+		elastictransport.WithInterceptors(prefixRawPath),
 	}
 	// A URL's user:password wins over the configured user, and an API key
 	// over both (the transport sends a URL's userinfo itself).
@@ -97,8 +100,8 @@ func New(cfg Config) (*Client, error) {
 	return &Client{tp: &transport{tp: tp, compat: compat}, cfg: cfg}, nil
 }
 
-// transport sends esapi requests through the elastic transport, adding
-// the client headers and the product check.
+// transport sends requests through the elastic transport, adding the
+// client headers and the product check.
 type transport struct {
 	tp *elastictransport.Client
 	// compat asks an Elasticsearch 9 cluster for version 8 answers, as the
@@ -117,9 +120,11 @@ const (
 )
 
 var (
-	userAgent = fmt.Sprintf("go-elasticsearch/%s (%s %s; Go %s)", esapi.Version, runtime.GOOS, runtime.GOARCH,
+	// The headers name the go-elasticsearch release whose requests esreq
+	// reproduces, as that client would.
+	userAgent = fmt.Sprintf("go-elasticsearch/%s (%s %s; Go %s)", esreq.Version, runtime.GOOS, runtime.GOARCH,
 		strings.TrimPrefix(runtime.Version(), "go"))
-	clientMeta = fmt.Sprintf("es=%s,go=%s,t=%s,hc=%s", metaVersion(esapi.Version), metaVersion(runtime.Version()),
+	clientMeta = fmt.Sprintf("es=%s,go=%s,t=%s,hc=%s", metaVersion(esreq.Version), metaVersion(runtime.Version()),
 		metaVersion(tpversion.Transport), metaVersion(runtime.Version()))
 )
 
@@ -137,7 +142,7 @@ func metaVersion(v string) string {
 	return v
 }
 
-// Perform implements esapi.Transport. Like the official client, it
+// Perform sends one request. Like the official client, it
 // checks the product header on successful answers until one passes:
 // the header is how a proxy or another product tells itself apart.
 func (t *transport) Perform(req *http.Request) (*http.Response, error) {
@@ -188,8 +193,13 @@ func (c Config) scrub(msg string) string {
 }
 
 // backoff doubles from base per attempt, caps at 10s and adds up to 25%
-// jitter so that many clients do not retry in step.
-func backoff(base time.Duration, attempt int) time.Duration {
+// jitter so that many clients do not retry in step. It is 0 after the
+// last attempt: the transport calls it then too, and would wait for
+// nothing before returning the last failure.
+func backoff(base time.Duration, maxRetries, attempt int) time.Duration {
+	if attempt > maxRetries {
+		return 0
+	}
 	d := base
 	for i := 1; i < attempt && d < 10*time.Second; i++ {
 		d *= 2
@@ -203,11 +213,16 @@ func (c *Client) String() string { return c.cfg.String() }
 
 // do runs one request with the per-request timeout and reads the whole
 // answer into buf (reset first). Error answers become *Error.
-func (c *Client) do(ctx context.Context, op string, req esapi.Request, buf *bytes.Buffer) error {
+func (c *Client) do(ctx context.Context, op string, req esreq.Request, buf *bytes.Buffer) error {
 	attempts := &attemptErr{}
 	rctx, cancel := context.WithTimeout(context.WithValue(ctx, attemptKey{}, attempts), c.cfg.Timeout)
 	defer cancel()
-	res, err := req.Do(rctx, c.tp)
+	_, escaped := req.Path()
+	hreq, err := req.HTTP(context.WithValue(rctx, rawPathKey{}, escaped))
+	if err != nil {
+		return &Error{Op: op, Reason: c.cfg.scrub(clean(err.Error()))}
+	}
+	res, err := c.tp.Perform(hreq)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && attempts.err != nil && ctx.Err() == nil {
 			// Retries ran out of time: what failed was the last attempt
@@ -231,7 +246,7 @@ func (c *Client) do(ctx context.Context, op string, req esapi.Request, buf *byte
 	if _, err := buf.ReadFrom(res.Body); err != nil {
 		return transportError(ctx, op, err)
 	}
-	if res.IsError() {
+	if res.StatusCode > 299 {
 		// The client checks the product header only on successful
 		// answers. An error page without it and without Elasticsearch's
 		// error body (a web server, a login portal) is not Elasticsearch;
@@ -251,7 +266,7 @@ func (c *Client) do(ctx context.Context, op string, req esapi.Request, buf *byte
 }
 
 // doJSON runs a request and decodes its (small) answer into out.
-func (c *Client) doJSON(ctx context.Context, op string, req esapi.Request, out any) error {
+func (c *Client) doJSON(ctx context.Context, op string, req esreq.Request, out any) error {
 	var buf bytes.Buffer
 	if err := c.do(ctx, op, req, &buf); err != nil {
 		return err
@@ -265,12 +280,12 @@ func (c *Client) doJSON(ctx context.Context, op string, req esapi.Request, out a
 	return nil
 }
 
-func jsonBody(v any) io.Reader {
+func jsonBody(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err) // only our own request types are marshalled
 	}
-	return bytes.NewReader(b)
+	return b
 }
 
 // Ping checks that the cluster answers, is Elasticsearch and accepts the
@@ -279,7 +294,7 @@ func (c *Client) Ping(ctx context.Context) (user string, err error) {
 	var auth struct {
 		Username string `json:"username"`
 	}
-	err = c.doJSON(ctx, "authenticate", esapi.SecurityAuthenticateRequest{}, &auth)
+	err = c.doJSON(ctx, "authenticate", esreq.SecurityAuthenticate(), &auth)
 	return auth.Username, err
 }
 
@@ -341,7 +356,7 @@ func (c *Client) Count(ctx context.Context, q Query) (int64, error) {
 	var out struct {
 		Count int64 `json:"count"`
 	}
-	req := esapi.CountRequest{Index: q.Indices, Body: jsonBody(map[string]any{"query": q.dsl()})}
+	req := esreq.Count(q.Indices, jsonBody(map[string]any{"query": q.dsl()}))
 	err := c.doJSON(ctx, "count "+q.name(), req, &out)
 	return out.Count, err
 }
@@ -373,4 +388,25 @@ func looksLikeESError(body []byte) bool {
 
 func retryStatus(code int) bool {
 	return code == 429 || code == 502 || code == 503 || code == 504
+}
+
+// rawPathKey holds, in a request's context, its path as escaped by esreq.
+type rawPathKey struct{}
+
+// prefixRawPath keeps an escaped path escaped under a node URL with a
+// path of its own (a proxy's https://host/es): the transport prepends
+// the node's path to the request's decoded Path only, and a RawPath that
+// no longer matches would be dropped, a date-math index name's slash
+// becoming a path separator. It runs on each attempt once the transport
+// has chosen the node and set its URL.
+func prefixRawPath(next elastictransport.RoundTripFunc) elastictransport.RoundTripFunc {
+	return func(req *http.Request) (*http.Response, error) {
+		if raw, ok := req.Context().Value(rawPathKey{}).(string); ok {
+			if p, err := url.PathUnescape(raw); err == nil && strings.HasSuffix(req.URL.Path, p) {
+				prefix := &url.URL{Path: strings.TrimSuffix(req.URL.Path, p)}
+				req.URL.RawPath = prefix.EscapedPath() + raw
+			}
+		}
+		return next(req)
+	}
 }

@@ -253,13 +253,35 @@ func TestUnreachable(t *testing.T) {
 }
 
 func TestBackoffBounded(t *testing.T) {
-	for attempt := 1; attempt < 20; attempt++ {
-		d := backoff(500*time.Millisecond, attempt)
+	const base, maxRetries = 500 * time.Millisecond, 19
+	for attempt := 1; attempt <= maxRetries; attempt++ {
+		d := backoff(base, maxRetries, attempt)
 		if d < 500*time.Millisecond || d > 12500*time.Millisecond {
 			t.Errorf("attempt %d: backoff %v out of bounds", attempt, d)
 		}
 	}
-	if a, b := backoff(time.Second, 1), backoff(time.Second, 3); b < 3*a/2 {
+	if a, b := backoff(time.Second, 3, 1), backoff(time.Second, 3, 3); b < 3*a/2 {
 		t.Errorf("backoff does not grow: %v then %v", a, b)
+	}
+}
+
+// The transport asks for a backoff after its last attempt too; waiting
+// then only delays the error.
+func TestBackoffNoneAfterLastAttempt(t *testing.T) {
+	for _, tc := range []struct {
+		maxRetries, attempt int
+		wait                bool
+	}{
+		{3, 1, true},
+		{3, 3, true},
+		{3, 4, false},
+		{1, 1, true},
+		{1, 2, false},
+		{5, 9, false},
+	} {
+		d := backoff(time.Second, tc.maxRetries, tc.attempt)
+		if (d > 0) != tc.wait {
+			t.Errorf("backoff(max %d, attempt %d) = %v; want a wait: %v", tc.maxRetries, tc.attempt, d, tc.wait)
+		}
 	}
 }

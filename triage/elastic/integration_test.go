@@ -5,13 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"picket/triage/elastic/internal/esreq"
 
 	"picket/triage"
 )
@@ -54,10 +55,10 @@ func TestIntegrationPull(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		var b bytes.Buffer
-		_ = c.do(context.Background(), "delete index", esapi.IndicesDeleteRequest{Index: []string{index}}, &b)
+		_ = c.do(context.Background(), "delete index", esreq.Request{Method: "DELETE", Indices: []string{index}}, &b)
 	})
 	var buf bytes.Buffer
-	if err := c.do(ctx, "bulk", esapi.BulkRequest{Body: &bulk, Refresh: "wait_for"}, &buf); err != nil {
+	if err := c.do(ctx, "bulk", bulkRequest(bulk.Bytes()), &buf); err != nil {
 		t.Fatal(err)
 	}
 
@@ -88,18 +89,18 @@ func TestIntegrationPull(t *testing.T) {
 	alerts := AlertsIndex(space)
 	// Kibana's templates map alert fields as keywords; so does this index.
 	mapping := `{"mappings":{"dynamic_templates":[{"strings":{"match_mapping_type":"string","mapping":{"type":"keyword"}}}]}}`
-	if err := c.do(ctx, "create index", esapi.IndicesCreateRequest{Index: alerts, Body: strings.NewReader(mapping)}, &buf); err != nil {
+	if err := c.do(ctx, "create index", esreq.Request{Method: "PUT", Indices: []string{alerts}, Body: []byte(mapping)}, &buf); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		var b bytes.Buffer
-		_ = c.do(context.Background(), "delete index", esapi.IndicesDeleteRequest{Index: []string{alerts}}, &b)
+		_ = c.do(context.Background(), "delete index", esreq.Request{Method: "DELETE", Indices: []string{alerts}}, &b)
 	})
 	var ab bytes.Buffer
 	fmt.Fprintf(&ab, `{"index":{"_index":%q,"_id":"a1"}}`+"\n", alerts)
 	ab.Write(alertDoc(1, "open", ""))
 	ab.WriteByte('\n')
-	if err := c.do(ctx, "bulk", esapi.BulkRequest{Body: &ab, Refresh: "wait_for"}, &buf); err != nil {
+	if err := c.do(ctx, "bulk", bulkRequest(ab.Bytes()), &buf); err != nil {
 		t.Fatal(err)
 	}
 	res, err := c.UpdateAlerts(ctx, StatusUpdate{Space: space, UUIDs: []string{"uuid-1"}, Status: triage.StatusAcknowledged, AddTags: []string{"picket-it"}, User: "picket-it"})
@@ -121,4 +122,10 @@ func TestIntegrationPull(t *testing.T) {
 	if err != nil && !errors.Is(err, ErrIndexNotFound) && !errors.Is(err, ErrForbidden) {
 		t.Errorf("alerts: %v", err)
 	}
+}
+
+// bulkRequest is POST /_bulk?refresh=wait_for with an NDJSON body (sent
+// as application/json, as esapi's BulkRequest sends it).
+func bulkRequest(ndjson []byte) esreq.Request {
+	return esreq.Request{Method: "POST", Endpoint: "_bulk", Params: url.Values{"refresh": {"wait_for"}}, Body: ndjson}
 }

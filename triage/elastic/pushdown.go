@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"picket/triage/elastic/internal/esreq"
 )
 
 // Pushing work down: when a pull would be too large, Elasticsearch does
@@ -113,7 +113,7 @@ func (c *Client) Groups(ctx context.Context, q Query, fn func(Group) error) erro
 			} `json:"aggregations"`
 		}
 		op := fmt.Sprintf("group %s by source IP and user agent (page %d)", q.name(), page)
-		req := esapi.SearchRequest{Index: q.Indices, Body: jsonBody(body)}
+		req := esreq.Search(q.Indices, jsonBody(body))
 		if err := c.doJSON(ctx, op, req, &out); err != nil {
 			return err
 		}
@@ -214,7 +214,7 @@ func (c *Client) Histogram(ctx context.Context, q Query, interval time.Duration)
 		} `json:"aggregations"`
 	}
 	op := "count " + q.name() + " per " + interval.String()
-	if err := c.doJSON(ctx, op, esapi.SearchRequest{Index: q.Indices, Body: jsonBody(body)}, &out); err != nil {
+	if err := c.doJSON(ctx, op, esreq.Search(q.Indices, jsonBody(body)), &out); err != nil {
 		return nil, err
 	}
 	bs := make([]Bucket, 0, len(out.Aggregations.OverTime.Buckets))
@@ -323,7 +323,7 @@ func (c *Client) SampleBuckets(ctx context.Context, q Query, interval time.Durat
 			} `json:"aggregations"`
 		}
 		op := fmt.Sprintf("sample %d bucket(s) of %s", len(batch), q.name())
-		if err := c.doJSON(ctx, op, esapi.SearchRequest{Index: q.Indices, Body: jsonBody(body)}, &res); err != nil {
+		if err := c.doJSON(ctx, op, esreq.Search(q.Indices, jsonBody(body)), &res); err != nil {
 			return nil, err
 		}
 		for _, b := range res.Aggregations.OverTime.Buckets {

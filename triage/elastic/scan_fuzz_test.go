@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"picket/triage/elastic/internal/esreq"
 )
 
 // FuzzScan feeds scanPage hostile search answers. It must return (no
@@ -171,7 +171,7 @@ func fakePages(tb testing.TB) [][]byte {
 	var pit struct {
 		ID string `json:"id"`
 	}
-	if err := c.doJSON(ctx, "pit", esapi.OpenPointInTimeRequest{Index: []string{"logs-a"}, KeepAlive: "1m"}, &pit); err != nil {
+	if err := c.doJSON(ctx, "pit", esreq.OpenPointInTime([]string{"logs-a"}, "1m"), &pit); err != nil {
 		tb.Fatal(err)
 	}
 	var pages [][]byte
@@ -182,7 +182,7 @@ func fakePages(tb testing.TB) [][]byte {
 			body["search_after"] = after
 		}
 		var buf bytes.Buffer
-		if err := c.do(ctx, "search", esapi.SearchRequest{Body: jsonBody(body)}, &buf); err != nil {
+		if err := c.do(ctx, "search", esreq.Search(nil, jsonBody(body)), &buf); err != nil {
 			tb.Fatal(err)
 		}
 		pages = append(pages, bytes.Clone(buf.Bytes()))

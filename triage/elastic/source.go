@@ -9,9 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
-
 	"picket/triage"
+	"picket/triage/elastic/internal/esreq"
 )
 
 // Page sizes: Elasticsearch's index.max_result_window defaults to 10,000.
@@ -209,7 +208,7 @@ func (s *Source) fetch(ctx context.Context, pit *pitState, out chan<- *page) {
 		op := fmt.Sprintf("search %s (page %d)", s.q.name(), n)
 		pg := &page{n: n, total: -1}
 		buf := new(bytes.Buffer) // not reused: the events keep spans of it
-		if err := s.c.do(ctx, op, esapi.SearchRequest{Body: jsonBody(body)}, buf); err != nil {
+		if err := s.c.do(ctx, op, esreq.Search(nil, jsonBody(body)), buf); err != nil {
 			pg.err = err
 			select {
 			case out <- pg:
@@ -268,7 +267,7 @@ func (s *Source) openPIT(ctx context.Context) (*pitState, error) {
 	var out struct {
 		ID string `json:"id"`
 	}
-	req := esapi.OpenPointInTimeRequest{Index: s.q.Indices, KeepAlive: keepAlive(s.o.KeepAlive)}
+	req := esreq.OpenPointInTime(s.q.Indices, keepAlive(s.o.KeepAlive))
 	if err := s.c.doJSON(ctx, "open point in time on "+s.q.name(), req, &out); err != nil {
 		return nil, err
 	}
@@ -287,7 +286,7 @@ func (s *Source) openPIT(ctx context.Context) (*pitState, error) {
 func (s *Source) closePIT(ctx context.Context, p *pitState) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	req := esapi.ClosePointInTimeRequest{Body: jsonBody(map[string]string{"id": p.ID()})}
+	req := esreq.ClosePointInTime(jsonBody(map[string]string{"id": p.ID()}))
 	if err := s.c.doJSON(cctx, "close point in time", req, nil); err != nil {
 		s.warn(fmt.Sprintf("%v (it expires by itself after %s)", err, keepAlive(s.o.KeepAlive)))
 		return

@@ -11,7 +11,8 @@
 // Faults are injected per operation: Fail makes the next calls answer
 // 429, 503, 403, ...; Forbid refuses an index as a missing privilege
 // would; NotElasticsearch drops the product header; Delay slows every
-// answer. It evaluates a small query DSL subset: match_all, bool (filter,
+// answer. A body not declared JSON (Content-Type) gets Elasticsearch 8's
+// 406. It evaluates a small query DSL subset: match_all, bool (filter,
 // must, should, must_not), term, terms, match, match_phrase, range,
 // exists, wildcard, prefix and query_string on one field.
 package elastictest
@@ -24,6 +25,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -206,6 +208,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.log = append(s.log, r.Method+" "+r.URL.Path)
 	s.mu.Unlock()
+	if len(body) > 0 && !jsonContentType(r.Header.Get("Content-Type")) {
+		// Elasticsearch 8 refuses a body it is not told is JSON.
+		msg := "Content-Type header is missing"
+		if ct := r.Header.Get("Content-Type"); ct != "" {
+			msg = "Content-Type header [" + ct + "] is not supported"
+		}
+		writeJSON(w, 406, map[string]any{"error": msg, "status": 406})
+		return
+	}
 	if !s.authorized(r) {
 		writeError(w, 401, "security_exception", "unable to authenticate with provided credentials and anonymous access is not allowed for this request", nil)
 		return
@@ -257,6 +268,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "update":
 		s.update(w, r, index, body)
 	}
+}
+
+// jsonContentType reports whether a request's Content-Type is one
+// Elasticsearch 8 reads as JSON: application/json, or the versioned
+// application/vnd.elasticsearch+json;compatible-with=8 the client sends
+// in compatibility mode (parameters such as charset allowed).
+func jsonContentType(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	switch {
+	case err != nil:
+		return false
+	case mt == "application/json", mt == "application/x-ndjson":
+		return true
+	case mt == "application/vnd.elasticsearch+json":
+		return params["compatible-with"] == "8"
+	}
+	return false
 }
 
 // authorized checks the API key or basic credentials when the server
