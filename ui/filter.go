@@ -10,6 +10,7 @@ import (
 
 	"picket/kql"
 	"picket/triage"
+	"picket/triage/kqldoc"
 	"picket/triage/useragent"
 )
 
@@ -393,7 +394,8 @@ func (h *filterHits) matchEvents(c *triage.Collection, q *kql.Query, f *triage.F
 		if !ok {
 			continue
 		}
-		doc.ev, doc.f = e, f
+		doc.event.Reset(e)
+		doc.f = f
 		if q.Match(doc) {
 			return true
 		}
@@ -405,25 +407,13 @@ func (h *filterHits) matchEvents(c *triage.Collection, q *kql.Query, f *triage.F
 // finding that cites it under it: the event's value when it has one,
 // else the finding's.
 type layeredDoc struct {
-	ev  *triage.Event
-	f   *triage.Finding
-	buf []kql.Value
+	event kqldoc.Doc // the one event adapter
+	f     *triage.Finding
 }
 
 func (d *layeredDoc) Values(p string) []kql.Value {
-	d.buf = d.buf[:0]
-	for _, v := range d.ev.Values(p) {
-		switch v.Kind {
-		case triage.KindString:
-			d.buf = append(d.buf, kql.StringValue(v.Str))
-		case triage.KindNumber:
-			d.buf = append(d.buf, kql.Value{Kind: kql.KindNumber, Str: v.Str, Num: v.Num})
-		case triage.KindBool:
-			d.buf = append(d.buf, kql.BoolValue(v.Bool))
-		}
-	}
-	if len(d.buf) > 0 {
-		return d.buf
+	if vs := d.event.Values(p); len(vs) > 0 {
+		return vs
 	}
 	return findingDoc{d.f}.Values(p)
 }

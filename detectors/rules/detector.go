@@ -158,7 +158,7 @@ func (d *Detector) Info() triage.DetectorInfo { return d.info }
 
 // Observe implements triage.Detector.
 func (d *Detector) Observe(ev *triage.Event, emit func(triage.Finding)) {
-	d.doc.reset(ev)
+	d.doc.Reset(ev)
 	matched := d.q.Match(&d.doc)
 	inScope := d.lint.observe(ev, &d.doc, matched)
 	d.noteSeen()

@@ -245,7 +245,7 @@ func FuzzLineFilter(f *testing.F) {
 			if !ok || keep([]byte(line)) {
 				continue
 			}
-			d.doc.reset(ev)
+			d.doc.Reset(ev)
 			if d.q.Match(&d.doc) {
 				t.Errorf("%s: filter rejected a matching line: %s", d.q.Source(), line)
 			}

@@ -80,7 +80,7 @@ func Routes(act playbooks.Action, f triage.Finding, evs Events) (RouteCounts, er
 			return RouteCounts{}, fmt.Errorf("query %s: %w", filled, err)
 		}
 	}
-	doc := &eventDoc{}
+	doc := newEventDoc()
 	if len(mine) > 0 {
 		cov.each(evs, func(ev *triage.Event) bool {
 			if !cov.inWindow(ev) {
@@ -95,7 +95,7 @@ func Routes(act playbooks.Action, f triage.Finding, evs Events) (RouteCounts, er
 				return true
 			}
 			if query != nil {
-				doc.ev = ev
+				doc.Reset(ev)
 				if !query.Match(doc) {
 					return true
 				}

@@ -180,13 +180,13 @@ func walk(act playbooks.Action, f *triage.Finding, evs Events, fn func(*triage.E
 			return cov, filled, fmt.Errorf("query %s: %w", filled, err)
 		}
 	}
-	doc := &eventDoc{}
+	doc := newEventDoc()
 	visit := func(ev *triage.Event) bool {
 		if !cov.inWindow(ev) {
 			return true
 		}
 		if query != nil {
-			doc.ev = ev
+			doc.Reset(ev)
 			if !query.Match(doc) {
 				return true
 			}

@@ -1,6 +1,7 @@
-package rules
+package kqldoc
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -24,8 +25,8 @@ func TestEventDocAgreesWithGet(t *testing.T) {
 	paths := []string{"http.request.method", "http.response.status_code", "user_agent.original", "user.name",
 		"event.category", "event.type", "event.action", "event.outcome", "labels.env", "processor.event", "url.path", "missing.field"}
 	for i, ev := range parse(t, docs...) {
-		var d eventDoc
-		d.reset(ev)
+		var d Doc
+		d.Reset(ev)
 		for _, p := range paths {
 			got := d.Values(p)
 			var want []kql.Value
@@ -62,8 +63,8 @@ func sameValues(a, b []kql.Value) bool {
 
 func TestEventDocFieldsAndObjects(t *testing.T) {
 	evs := parse(t, `{"threat":{"enrichments":[{"indicator":{"ip":"10.0.0.1"}},{"indicator":{"ip":"10.0.0.2"}}]},"a.b":1,"a":{"c":[true,null]}}`)
-	var d eventDoc
-	d.reset(evs[0])
+	var d Doc
+	d.Reset(evs[0])
 	fields := d.Fields()
 	slices.Sort(fields)
 	if !slices.Equal(fields, []string{"a.b", "a.c", "threat.enrichments.indicator.ip"}) {
@@ -76,5 +77,40 @@ func TestEventDocFieldsAndObjects(t *testing.T) {
 	q := kql.MustParse(`threat.enrichments:{ indicator.ip:10.0.0.2 } and a.c:true`)
 	if !q.Match(&d) {
 		t.Error("nested query did not match")
+	}
+}
+
+// apm builds an APM transaction document.
+func apm(id, method string, status int, path string, extra string) string {
+	return fmt.Sprintf(`{"@timestamp":"2026-11-03T09:%02d:00Z","event":{"id":%q},"data_stream":{"type":"traces","dataset":"apm","namespace":"default"},"processor":{"event":"transaction"},"source":{"ip":"203.0.113.7"},"user_agent":{"original":"curl/8.5"},"user":{"name":"mallory"},"http":{"request":{"method":%q},"response":{"status_code":%d}},"url":{"path":%q}%s}`,
+		len(id)%60, id, method, status, path, extra)
+}
+
+func parse(t testing.TB, docs ...string) []*triage.Event {
+	t.Helper()
+	out := make([]*triage.Event, len(docs))
+	for i, d := range docs {
+		ev, err := triage.ParseEvent([]byte(d), fmt.Sprintf("test:%d", i+1))
+		if err != nil {
+			t.Fatalf("doc %d: %v", i+1, err)
+		}
+		out[i] = ev
+	}
+	return out
+}
+
+// TestComputedFields: a computed field answers before the event does,
+// and every other path still reads the event.
+func TestComputedFields(t *testing.T) {
+	ev := parse(t, apm("e1", "POST", 401, "/login", ""))[0]
+	d := Doc{Computed: func(_ *triage.Event, path string) ([]triage.Value, bool) {
+		if path == "picket.login.outcome" {
+			return []triage.Value{{Kind: triage.KindString, Str: "failure"}}, true
+		}
+		return nil, false
+	}}
+	d.Reset(ev)
+	if !kql.MustParse(`picket.login.outcome:failure and http.request.method:POST`).Match(&d) {
+		t.Error("the computed field or the event's own did not answer")
 	}
 }
