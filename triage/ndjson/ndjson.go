@@ -224,6 +224,11 @@ func (s *Source) readFile(ctx context.Context, path string, fn func(*triage.Even
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, readBufSize)
 	}
+	// A UTF-8 byte-order mark (editors on Windows write one) is not part
+	// of the first document: without this, line 1 is lost as invalid JSON.
+	if bom, _ := br.Peek(3); len(bom) == 3 && bom[0] == 0xef && bom[1] == 0xbb && bom[2] == 0xbf {
+		br.Discard(3)
+	}
 	return s.pipeline(ctx, name, br, fn)
 }
 

@@ -50,6 +50,7 @@ func gz(b []byte) []byte {
 }
 
 func TestReader(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
 	good := "{\"event\":{\"id\":\"a\"}}\n{\"event\":{\"id\":\"b\"}}\n"
 	tests := []struct {
 		name      string
@@ -63,6 +64,13 @@ func TestReader(t *testing.T) {
 		{"crlf and blank lines", "x.ndjson", []byte("{\"event\":{\"id\":\"a\"}}\r\n\r\n   \n{\"event\":{\"id\":\"b\"}}\r\n"), []string{"a", "b"}, nil},
 		{"gzip by magic not name", "x.json", gz([]byte(good)), []string{"a", "b"}, nil},
 		{"gzip named gz", "x.ndjson.gz", gz([]byte(good)), []string{"a", "b"}, nil},
+		// A byte-order mark before the first document (issue 17): the
+		// first event is kept, in plain and gzip files and on stdin; a
+		// BOM inside a later line is that line's problem.
+		{"utf-8 byte-order mark", "x.ndjson", []byte(bom + good), []string{"a", "b"}, nil},
+		{"byte-order mark in gzip", "x.ndjson.gz", gz([]byte(bom + good)), []string{"a", "b"}, nil},
+		{"byte-order mark on stdin", "-", []byte(bom + good), []string{"a", "b"}, nil},
+		{"byte-order mark later is a bad line", "x.ndjson", []byte(good + bom + "{}\n"), []string{"a", "b"}, []string{"3: invalid JSON"}},
 		{"stdin", "-", []byte(good), []string{"a", "b"}, nil},
 		{"origin ids", "x.ndjson", []byte("{}\n\n{}\n"), []string{"x.ndjson:1", "x.ndjson:3"}, nil},
 		{"bad lines skipped", "x.ndjson", []byte("{\"event\":{\"id\":\"a\"}}\nnot json\n[1]\n{\"a\":\"\xff\"}\n{\"a\":\"\x00\"}\n{\"event\":{\"id\":\"b\"}}\n"),
