@@ -293,6 +293,11 @@ func clip(s string, n int) string {
 // rule and the data, then what Elastic's alert cap would have done.
 func (d *Detector) Lints() []triage.Lint {
 	out := d.lint.Lints()
+	// A value list of IOC size works (it is a set), but it costs time to
+	// parse and memory to hold: say so.
+	for _, w := range d.q.Warnings() {
+		out = append(out, triage.Lint{Detector: d.info.ID, Message: w})
+	}
 	if d.untimed > 0 {
 		out = append(out, triage.Lint{Detector: d.info.ID, Count: d.untimed, Message: fmt.Sprintf(
 			"%s the rule but lack %s, its timestamp_override, and the rule turns off the @timestamp fallback (timestamp_override_fallback_disabled): Elastic would not search %s, so Picket raises no finding for %s, e.g. %s",

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"picket/kql"
 	"picket/triage"
@@ -41,6 +42,12 @@ type Linter struct {
 	fields []*fieldUse
 	cases  []*caseTarget
 	ranges []*rangeUse
+	// caseFields indexes the case targets by field, then by value and
+	// by case-folded value, so an event costs one lookup per value of the
+	// field, not one pass over every target: a 1,000-path IOC list must
+	// cost about what one path costs.
+	caseFields map[string]*caseField
+	caseKeys   map[caseKey]*caseTarget
 
 	events  int
 	located int
@@ -127,34 +134,68 @@ func newLinter(r *Rule, q *kql.Query, sc *scope) *Linter {
 			l.addCase(c)
 		}
 	}
-	// Every target keeps the other values its field is compared with: a
-	// variant the rule already lists is not missed.
+	// Every target keeps the values its field is compared with (one set
+	// per field, shared): a variant the rule already lists is not missed.
+	l.caseFields = map[string]*caseField{}
 	for _, t := range l.cases {
-		for _, o := range l.cases {
-			if o != t && o.field == t.field {
-				t.keep[o.value] = true
-			}
+		cf := l.caseFields[t.field]
+		if cf == nil {
+			cf = &caseField{values: map[string]bool{}, byValue: map[string][]*caseTarget{}, byFold: map[string][]*caseTarget{}}
+			l.caseFields[t.field] = cf
 		}
+		cf.values[t.value] = true
+		cf.byValue[t.value] = append(cf.byValue[t.value], t)
+		k := foldKey(t.value)
+		cf.byFold[k] = append(cf.byFold[k], t)
+		t.keep = cf.values
 	}
 	return l
 }
 
 func (l *Linter) addCase(c kql.Comparison) {
-	for _, t := range l.cases {
-		if t.field == c.Field && t.value == c.Value && t.negated == c.Negated {
-			t.spans = append(t.spans, [2]int{c.ValueStart, c.ValueEnd})
-			return
-		}
+	if l.caseKeys == nil {
+		l.caseKeys = map[caseKey]*caseTarget{}
+	}
+	key := caseKey{c.Field, c.Value, c.Negated}
+	if t := l.caseKeys[key]; t != nil {
+		t.spans = append(t.spans, [2]int{c.ValueStart, c.ValueEnd})
+		return
 	}
 	t := &caseTarget{
 		field: c.Field, value: c.Value, negated: c.Negated,
 		spans:      [][2]int{{c.ValueStart, c.ValueEnd}},
-		keep:       map[string]bool{},
 		variants:   map[string]int{},
 		affectedBy: map[string]int{},
 	}
 	t.relaxed.t = t
 	l.cases = append(l.cases, t)
+	l.caseKeys[key] = t
+}
+
+type caseKey struct {
+	field, value string
+	negated      bool
+}
+
+// caseField is the case targets of one field.
+type caseField struct {
+	values  map[string]bool          // every value the rule compares the field with
+	byValue map[string][]*caseTarget // targets by their exact value
+	byFold  map[string][]*caseTarget // targets by foldKey of their value
+}
+
+// foldKey maps s to one representative of its case-folding class, so
+// strings.EqualFold(a, b) holds exactly when foldKey(a) == foldKey(b).
+func foldKey(s string) string {
+	b := make([]rune, 0, len(s))
+	for _, r := range s {
+		low := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			low = min(low, f)
+		}
+		b = append(b, low)
+	}
+	return string(b)
 }
 
 func (l *Linter) lint(n int, format string, a ...any) triage.Lint {
@@ -201,25 +242,63 @@ func (l *Linter) observe(ev *triage.Event, doc *eventDoc, matched bool) bool {
 			}
 		}
 	}
-	for _, t := range l.cases {
-		l.observeCase(t, ev, doc, matched)
+	for field, cf := range l.caseFields {
+		l.observeCases(field, cf, ev, doc, matched)
 	}
 	return in
 }
 
-func (l *Linter) observeCase(t *caseTarget, ev *triage.Event, doc *eventDoc, matched bool) {
-	hasExact, variant := false, ""
-	for _, v := range doc.Values(t.field) {
+// caseSeen is what one event showed one case target.
+type caseSeen struct {
+	exact   bool
+	variant string // the first case variant among the field's values
+}
+
+// observeCases looks up each value of a field among its case targets:
+// a target sees the event exactly when some value equals its value, and
+// a variant when the first value equal to it but for case (and not
+// itself compared by the rule) differs from it.
+func (l *Linter) observeCases(field string, cf *caseField, ev *triage.Event, doc *eventDoc, matched bool) {
+	vals := doc.Values(field)
+	if len(vals) == 0 {
+		return
+	}
+	var seen map[*caseTarget]*caseSeen
+	note := func(t *caseTarget) *caseSeen {
+		if seen == nil {
+			seen = map[*caseTarget]*caseSeen{}
+		}
+		s := seen[t]
+		if s == nil {
+			s = &caseSeen{}
+			seen[t] = s
+		}
+		return s
+	}
+	for _, v := range vals {
 		if v.Kind != kql.KindString {
 			continue
 		}
-		switch {
-		case v.Str == t.value:
-			hasExact = true
-		case variant == "" && strings.EqualFold(v.Str, t.value) && !t.keep[v.Str]:
-			variant = v.Str
+		for _, t := range cf.byValue[v.Str] {
+			note(t).exact = true
+		}
+		if cf.values[v.Str] {
+			continue // a value the rule compares with: never a variant
+		}
+		for _, t := range cf.byFold[foldKey(v.Str)] {
+			if s := note(t); s.variant == "" {
+				s.variant = v.Str
+			}
 		}
 	}
+	for _, t := range l.cases { // in the rule's order, as lints are reported
+		if s := seen[t]; s != nil {
+			l.observeCase(t, ev, doc, matched, s.exact, s.variant)
+		}
+	}
+}
+
+func (l *Linter) observeCase(t *caseTarget, ev *triage.Event, doc *eventDoc, matched, hasExact bool, variant string) {
 	if hasExact {
 		t.exact++
 	}
