@@ -37,10 +37,14 @@ type LoginOptions struct {
 // DefaultLogin returns the login defaults; each threshold's source is in
 // the README.
 func DefaultLogin() LoginOptions {
+	// The login routes and body fields are triage's (triage/login.go),
+	// the one owner of what a login looks like, so the points and the
+	// checklists' answers recognise the same logins.
+	form := triage.DefaultLoginForm()
 	return LoginOptions{
-		Paths:             []string{"/login", "/signin", "/sign-in", "/log-in", "/logon", "/authenticate", "/wp-login.php", "/session", "/sessions", "/auth"},
-		UsernameFields:    []string{"username", "user", "login", "email", "user_name", "userid", "user_id", "log", "j_username", "uname", "account"},
-		PasswordFields:    []string{"password", "pass", "passwd", "pwd", "j_password", "user_pass", "passphrase"},
+		Paths:             form.Paths,
+		UsernameFields:    form.UserFields,
+		PasswordFields:    form.PasswordFields,
 		FailureStatuses:   []int{401, 403},
 		MaxUsernameLength: 100,
 		CommonUsernames: []string{"admin", "administrator", "root", "test", "guest", "user", "demo", "oracle",
@@ -112,13 +116,8 @@ func (lp *loginParser) get(ev *triage.Event) (login, bool) {
 }
 
 func (lp *loginParser) isLoginRoute(ev *triage.Event) bool {
-	p := strings.ToLower(strings.TrimSuffix(ev.URLPath, "/"))
-	for _, lr := range lp.opts.Paths {
-		if p == lr || strings.HasSuffix(p, lr) {
-			return true
-		}
-	}
-	return false
+	form := triage.LoginForm{Paths: lp.opts.Paths}
+	return form.IsLoginPath(ev.URLPath)
 }
 
 func (lp *loginParser) parse(ev *triage.Event) (login, bool) {
