@@ -19,7 +19,7 @@ func TestQueueAtCampaignScale(t *testing.T) {
 	s := start(t, 140, 40, env(t), "--db", db)
 	s.waitFor("RE2", 20*time.Second)
 	scr := s.waitUntil("the load to end", 30*time.Second, func(scr string) bool {
-		return strings.Contains(scr, "28 groups") && !strings.Contains(scr, "loading")
+		return strings.Contains(scr, "1 campaign of 240") && !strings.Contains(scr, "loading")
 	})
 
 	// tmux writes "jj" in one go: the console gets one message of two

@@ -1,5 +1,9 @@
 package triage
 
+// Why this file is long: it is the one decoder of events, every hot field
+// and its projection in one pass over the document; splitting it by field
+// would spread one walk over several files.
+
 import (
 	"bytes"
 	"errors"

@@ -1,5 +1,10 @@
 package ui
 
+// Why this file is long: a bulk action is one flow (selection, the
+// confirmation naming the count, the form for allowlists and exceptions,
+// the one-transaction write and its undo on failure) and reads best in
+// order.
+
 import (
 	"context"
 	"maps"

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -157,7 +158,9 @@ func (m *model) statusLine() string {
 	if m.opts.SourceKind != "" {
 		kind := m.opts.SourceKind
 		if m.opts.Demo && m.opts.CaseFile != "" {
-			kind += " · cases in " + m.opts.CaseFile
+			// The name only: the title bar has the path when it fits,
+			// and this line needs its room for answers.
+			kind += " · " + filepath.Base(m.opts.CaseFile)
 		}
 		parts = append(parts, st.Status.Render(triage.Escape(kind)))
 	}

@@ -1,5 +1,9 @@
 package ui
 
+// Why this file is long: it is the queue view's columns, widths, sort
+// keys, rendering and keys; the columns' table and the renderer share
+// their sizing rules. Its rows are built in queuerows.go and tree.go.
+
 import (
 	"maps"
 	"slices"

@@ -1,5 +1,10 @@
 package ui
 
+// Why this file is long: it is the queue's tree of rows under a grouping
+// chain (levels, expansion, campaigns and their members) and the one place
+// that decides which findings a row holds; splitting it would put those
+// two halves of one rule in different files.
+
 import (
 	"net/netip"
 	"runtime"

@@ -1,5 +1,9 @@
 package appsensor
 
+// Why this file is long: IE3 reads values as a shell and a file system
+// would (decoding, tokenising, known programs and paths, what ordinary
+// text looks like); the recogniser's parts only make sense side by side.
+
 import (
 	"slices"
 	"strings"

@@ -1,5 +1,9 @@
 package appsensor
 
+// Why this file is long: it is the shared machinery of the learned points
+// (warm-up, learning only from clean traffic of other actors, gating of
+// suspicious points, their lints); each point's own rule is in its file.
+
 import (
 	"fmt"
 	"math"

@@ -1,5 +1,9 @@
 package appsensor
 
+// Why this file is long: RE1, RE3-RE7 all learn from the same per-route
+// profile (methods, parameters, lengths, content types); the profile and
+// the points that read it are kept together so they cannot drift apart.
+
 import (
 	"fmt"
 	"strings"

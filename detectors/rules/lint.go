@@ -1,5 +1,9 @@
 package rules
 
+// Why this file is long: each lint (fields never seen, letter case,
+// ranges on text, index patterns, wildcards) is short, but they share one
+// pass over the events and one report, which read best together.
+
 import (
 	"cmp"
 	"fmt"

@@ -9,6 +9,11 @@
 // Options.Warn and skipped; the run goes on.
 package ndjson
 
+// Why this file is long: it is one pipeline (reading files and gzip,
+// splitting lines into batches, decoding them on every core, and handing
+// them on in order with their FILE:LINE warnings); its stages share the
+// batch type.
+
 import (
 	"bufio"
 	"bytes"
