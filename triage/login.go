@@ -351,42 +351,7 @@ func eachBodyField(ev *Event, fn func(name, value string) bool) bool {
 }
 
 // formDecode percent-decodes a form name or value once, '+' as a space.
-// Unlike url.QueryUnescape it never fails: a malformed escape is kept as
-// it is, as most servers do.
-func formDecode(s string) string {
-	if !strings.ContainsAny(s, "%+") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '%' && i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2]):
-			b.WriteByte(hexValue(s[i+1])<<4 | hexValue(s[i+2]))
-			i += 2
-		case c == '+':
-			b.WriteByte(' ')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-func isHexDigit(c byte) bool {
-	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
-}
-
-func hexValue(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
-}
+func formDecode(s string) string { return PercentDecode(s, true) }
 
 func containsFold(list []string, s string) bool {
 	for _, v := range list {

@@ -232,43 +232,12 @@ func (c *partsCache) get(ev *triage.Event) []Part {
 	return c.parts
 }
 
-// decodeOnce percent-decodes s a single time. Unlike url.QueryUnescape it
-// never fails: a malformed escape ("%zz", a trailing "%") is kept as it is,
-// as most servers do, so hostile input still gets inspected.
-func decodeOnce(s string, plusIsSpace bool) string {
-	if !strings.Contains(s, "%") && (!plusIsSpace || !strings.Contains(s, "+")) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			i += 2
-		case c == '+' && plusIsSpace:
-			b.WriteByte(' ')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
+// decodeOnce percent-decodes s a single time, leniently (see
+// triage.PercentDecode, the one owner).
+func decodeOnce(s string, plusIsSpace bool) string { return triage.PercentDecode(s, plusIsSpace) }
 
-func isHex(c byte) bool {
-	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
-}
+func isHex(c byte) bool { return triage.IsHex(c) }
+func unhex(c byte) byte { return triage.Unhex(c) }
 
 // clip shortens attacker text for a one-line reason, escaping anything a
 // terminal would act on.
