@@ -198,17 +198,46 @@ func Fold(gs []*Group, opt FoldOptions) []*Group {
 	type cand struct {
 		g   *Group
 		sig string
+		id  int // rank of sig among the signatures: cheaper to compare
 	}
 	var cands []cand
 	var out []*Group
+	ids := map[string]int{}
 	for _, g := range gs {
 		if sig, ok := g.Foldable(); ok {
-			cands = append(cands, cand{g, sig})
+			id, seen := ids[sig]
+			if !seen {
+				id = len(ids)
+				ids[sig] = id
+			}
+			cands = append(cands, cand{g, sig, id})
 		} else {
 			out = append(out, g)
 		}
 	}
-	slices.SortFunc(cands, func(a, b cand) int { return compareFoldOrder(a.g, b.g, a.sig, b.sig) })
+	// The sweep needs candidates ordered by signature: order the ids so.
+	sigs := make([]string, len(ids))
+	for sig, id := range ids {
+		sigs[id] = sig
+	}
+	order := make([]int, len(sigs))
+	byText := make([]int, len(sigs))
+	for i := range byText {
+		byText[i] = i
+	}
+	slices.SortFunc(byText, func(a, b int) int { return strings.Compare(sigs[a], sigs[b]) })
+	for rank, id := range byText {
+		order[id] = rank
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.id != b.id {
+			return order[a.id] - order[b.id]
+		}
+		if c := a.g.FirstSeen.Compare(b.g.FirstSeen); c != 0 {
+			return c
+		}
+		return a.g.Key.Compare(b.g.Key)
+	})
 	sw := NewFoldSweep(opt, func(g *Group) error { out = append(out, g); return nil })
 	for _, c := range cands {
 		sw.Add(c.g, c.sig)
