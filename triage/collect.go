@@ -25,6 +25,11 @@ type Collection struct {
 	// use (alerts pulled from Elasticsearch cite their events by id).
 	byID    map[string]uint32
 	maxKeep int
+	// sealed is set once the run that fills the collection is over
+	// (Seal): groups no longer change, so Groups shares them rather than
+	// copying half a million groups for every snapshot.
+	sealed bool
+	groups []*Group // the sealed groups in queue order, sorted once
 }
 
 // NewCollection returns an empty collection that keeps at most maxEvents
@@ -80,25 +85,37 @@ func (c *Collection) AddEvent(ev *Event) {
 func (c *Collection) AddFinding(f Finding) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.sealed, c.groups = false, nil // a late finding: groups change again
 	c.findings = append(c.findings, f)
 	c.grouper.Add(&f)
 }
 
-// Groups returns the groups in queue order.
+// Seal says the run is over: nothing more will be added. From then on
+// Groups returns the same groups each time, which callers must not change
+// (Clone one to change it).
+func (c *Collection) Seal() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sealed = true
+}
+
+// Groups returns the groups in queue order: copies while the run goes on
+// (the engine may still be adding), the groups themselves once it is
+// sealed. Either way callers must not change them.
 func (c *Collection) Groups() []*Group {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	gs := c.grouper.Groups()
-	out := make([]*Group, len(gs))
-	for i, g := range gs {
-		cp := *g // a snapshot: the engine may still be adding
-		cp.Detectors = append([]string(nil), g.Detectors...)
-		cp.Hourly = slices.Clone(g.Hourly)
-		cp.Sources = g.Sources.clone()
-		cp.signature = slices.Clone(g.signature)
-		out[i] = &cp
+	if c.sealed {
+		if c.groups == nil {
+			c.groups = c.grouper.Groups()
+		}
+		return slices.Clone(c.groups)
 	}
-	return out
+	gs := c.grouper.Groups()
+	for i, g := range gs {
+		gs[i] = g.Clone()
+	}
+	return gs
 }
 
 // FindingsFor returns the findings of one group, in the order raised.

@@ -102,6 +102,17 @@ func (g *Group) add(f *Finding) {
 	}
 }
 
+// Clone returns a copy of g that shares nothing it could change.
+func (g *Group) Clone() *Group {
+	cp := *g
+	cp.Detectors = slices.Clone(g.Detectors)
+	cp.Hourly = slices.Clone(g.Hourly)
+	cp.Sources = g.Sources.clone()
+	cp.Attrs = slices.Clone(g.Attrs)
+	cp.signature = slices.Clone(g.signature)
+	return &cp
+}
+
 // SourceCount is how many distinct source addresses the group's findings
 // came from (a lower bound past MaxSources).
 func (g *Group) SourceCount() int {

@@ -335,27 +335,38 @@ func (s *snapshot) addAlerts(items []*alertItem) {
 	if len(items) == 0 {
 		return
 	}
-	active := make(map[triage.GroupKey]*triage.Group, len(s.groups))
-	for _, g := range s.groups {
-		active[g.Key] = g
+	// The snapshot's groups may be the collection's own (Seal): a group
+	// an alert lands in is replaced by a copy, once, before it changes.
+	type slot struct {
+		list *[]*triage.Group
+		i    int
+		own  bool // a copy or a new group: ours to change
 	}
-	hidden := make(map[triage.GroupKey]*triage.Group, len(s.suppressed))
-	for _, g := range s.suppressed {
-		hidden[g.Key] = g
+	at := make(map[triage.GroupKey]slot, len(s.groups)+len(s.suppressed))
+	for i, g := range s.groups {
+		at[g.Key] = slot{list: &s.groups, i: i}
+	}
+	hidden := make(map[triage.GroupKey]slot, len(s.suppressed))
+	for i, g := range s.suppressed {
+		hidden[g.Key] = slot{list: &s.suppressed, i: i}
 	}
 	for _, it := range items {
 		k := it.key()
-		gs, list := active, &s.groups
+		slots, list := at, &s.groups
 		if it.hidden() {
-			gs, list = hidden, &s.suppressed
+			slots, list = hidden, &s.suppressed
 		}
-		g := gs[k]
-		if g == nil {
-			g = &triage.Group{Key: k}
-			gs[k] = g
-			*list = append(*list, g)
+		sl, ok := slots[k]
+		switch {
+		case !ok:
+			*list = append(*list, &triage.Group{Key: k})
+			sl = slot{list: list, i: len(*list) - 1, own: true}
+		case !sl.own:
+			(*sl.list)[sl.i] = (*sl.list)[sl.i].Clone()
+			sl.own = true
 		}
-		addAlert(g, it)
+		slots[k] = sl
+		addAlert((*sl.list)[sl.i], it)
 	}
 	triage.SortGroups(s.groups)
 	triage.SortGroups(s.suppressed)

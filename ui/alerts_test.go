@@ -314,3 +314,26 @@ func TestAlertsGolden(t *testing.T) {
 	}
 	teatest.RequireEqualOutput(t, []byte(v))
 }
+
+// Once the run is sealed, snapshots share the collection's groups; an
+// alert that lands on one must change a copy, never the group itself,
+// or every later snapshot would count it again.
+func TestAlertsLeaveSealedGroupsAlone(t *testing.T) {
+	c := triage.NewCollection(0)
+	ip := netip.MustParseAddr("198.51.100.23")
+	c.AddFinding(triage.Finding{Detector: "appsensor:RE2", Severity: triage.Low, RiskScore: 21, Timestamp: t0,
+		SourceIP: ip, UserAgent: "curl/8", Evidence: triage.RefsFromIDs([]string{"e1"}), EventCount: 1})
+	c.Seal()
+	items := []*alertItem{{a: &triage.Alert{SourceIP: ip, UserAgent: "curl/8"}, pending: true,
+		row: triage.Finding{Detector: "elastic:x", Severity: triage.High, RiskScore: 73, Timestamp: t0.Add(time.Hour)}}}
+	for range 2 {
+		s := takeSnapshot(c, nil, nil, nil, items, grouping{})
+		if len(s.groups) != 1 || s.groups[0].Risk != 21+73 || len(s.groups[0].Detectors) != 2 {
+			t.Fatalf("snapshot group %+v, want risk 94 and two detectors", s.groups)
+		}
+	}
+	g := c.Groups()[0]
+	if g.Risk != 21 || len(g.Detectors) != 1 || g.MaxSeverity != triage.Low {
+		t.Errorf("the collection's group changed: %+v", g)
+	}
+}

@@ -23,6 +23,7 @@ type (
 	// event loop, and the open group's findings in it.
 	refreshMsg struct {
 		snap     snapshot
+		took     time.Duration    // taking it
 		groupKey *triage.GroupKey // the open group, if any
 		findings []triage.Finding // that group's findings
 	}
@@ -85,7 +86,7 @@ func (m *model) startCmd(start func(context.Context) error) tea.Cmd {
 // tick asks for a refresh in a while, on behalf of the current run.
 func (m *model) tick() tea.Cmd {
 	r := m.req.stamp(runAddr, tickMsg{})
-	return tea.Tick(refreshEvery, func(time.Time) tea.Msg { return r })
+	return tea.Tick(max(refreshEvery, refreshShare*m.snapTook), func(time.Time) tea.Msg { return r })
 }
 
 // onRun handles the run's own answers.
@@ -152,7 +153,9 @@ func (m *model) refresh() tea.Cmd {
 		gk = &k
 	}
 	return m.req.ask(snapshotAddr, func() tea.Msg {
+		start := time.Now()
 		msg := refreshMsg{snap: takeSnapshot(c, all, warn, sup, alerts, gp), groupKey: gk}
+		msg.took = time.Since(start)
 		if gk != nil {
 			msg.findings = findingsFor(c, all, *gk, msg.snap.members(*gk))
 		}
@@ -217,7 +220,7 @@ func takeSnapshot(c *triage.Collection, all *findingsCache, warn func() []string
 // rules' counts, and the next tick while loading.
 func (m *model) onSnapshot(gen uint64, msg refreshMsg) tea.Cmd {
 	regrouped := !m.snap.gp.same(msg.snap.gp)
-	m.snap = msg.snap
+	m.snap, m.snapTook = msg.snap, msg.took
 	m.queue.empty = emptyQueue(m.loading)
 	if regrouped {
 		m.queue.regrouped()

@@ -147,6 +147,7 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 			Collection: coll,
 			Start: func(ctx context.Context) error {
 				st, err := eng.Run(ctx, src)
+				coll.Seal() // the groups are final: snapshots share them
 				rmu.Lock()
 				lints, done = st.Lints, true
 				rmu.Unlock()
