@@ -2,6 +2,7 @@ package triage
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/netip"
 	"slices"
@@ -306,19 +307,58 @@ func (gr *Grouper) Groups() []*Group {
 	return out
 }
 
-// SortGroups orders groups for the queue (see Grouper.Groups).
+// SortGroups orders groups for the queue: worst finding's rank class,
+// then maximum severity, risk and findings, all highest first, then the
+// key. The numbers are read into a flat slice first, so comparing does
+// not chase a pointer, and big lists are sorted in two halves at once.
 func SortGroups(gs []*Group) {
-	slices.SortFunc(gs, func(a, b *Group) int {
-		switch {
-		case a.Worst.Class != b.Worst.Class:
-			return b.Worst.Class - a.Worst.Class
-		case a.MaxSeverity != b.MaxSeverity:
-			return int(b.MaxSeverity - a.MaxSeverity)
-		case a.Risk != b.Risk:
-			return b.Risk - a.Risk
-		case a.Findings != b.Findings:
-			return b.Findings - a.Findings
+	rs := make([]rankedGroup, len(gs))
+	for i, g := range gs {
+		rs[i] = rankedGroup{
+			hi: uint64(min(max(g.Worst.Class, 0), 0xff))<<56 | uint64(min(max(int(g.MaxSeverity), 0), 0xff))<<48 | uint64(min(max(g.Risk, 0), 1<<48-1)),
+			lo: uint64(max(g.Findings, 0)),
+			g:  g,
 		}
-		return a.Key.Compare(b.Key)
-	})
+	}
+	if len(rs) < parallelSortMin {
+		slices.SortFunc(rs, compareRanked)
+	} else {
+		half := len(rs) / 2
+		done := make(chan struct{})
+		go func() { slices.SortFunc(rs[:half], compareRanked); close(done) }()
+		slices.SortFunc(rs[half:], compareRanked)
+		<-done
+		a, b := rs[:half], rs[half:]
+		for i := range gs {
+			if len(b) == 0 || len(a) > 0 && compareRanked(a[0], b[0]) <= 0 {
+				gs[i], a = a[0].g, a[1:]
+			} else {
+				gs[i], b = b[0].g, b[1:]
+			}
+		}
+		return
+	}
+	for i := range rs {
+		gs[i] = rs[i].g
+	}
+}
+
+// parallelSortMin is the list size from which SortGroups sorts two halves
+// at once: below it the goroutine is not worth it.
+const parallelSortMin = 20_000
+
+// rankedGroup is a group with its rank numbers packed, highest first.
+type rankedGroup struct {
+	hi, lo uint64 // class, severity, risk; findings
+	g      *Group
+}
+
+func compareRanked(a, b rankedGroup) int {
+	switch {
+	case a.hi != b.hi:
+		return cmp.Compare(b.hi, a.hi)
+	case a.lo != b.lo:
+		return cmp.Compare(b.lo, a.lo)
+	}
+	return a.g.Key.Compare(b.g.Key)
 }

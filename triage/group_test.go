@@ -3,8 +3,11 @@ package triage
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -205,5 +208,74 @@ func TestAddEvidenceCaps(t *testing.T) {
 	f.AddRef(EventRef{ID: "no-position"})
 	if unknown := f.EachSeq(func(uint64) bool { return true }); unknown != 1 {
 		t.Errorf("an evidence event without a position counts as unknown: got %d", unknown)
+	}
+}
+
+// SortGroups packs the rank numbers and sorts big lists in halves; it
+// must order exactly as the rule reads, compared field by field, on small
+// lists and on lists past the parallel threshold, with many ties.
+func TestSortGroupsMatchesTheRule(t *testing.T) {
+	byRule := func(a, b *Group) int {
+		switch {
+		case a.Worst.Class != b.Worst.Class:
+			return b.Worst.Class - a.Worst.Class
+		case a.MaxSeverity != b.MaxSeverity:
+			return int(b.MaxSeverity - a.MaxSeverity)
+		case a.Risk != b.Risk:
+			return b.Risk - a.Risk
+		case a.Findings != b.Findings:
+			return b.Findings - a.Findings
+		}
+		return a.Key.Compare(b.Key)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 7, 500, parallelSortMin + 3, 3 * parallelSortMin} {
+		gs := make([]*Group, n)
+		for i := range gs {
+			gs[i] = &Group{
+				Key:         GroupKey{SourceIP: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), UserAgent: fmt.Sprint(rng.IntN(5))},
+				Worst:       Worst{Class: rng.IntN(4)},
+				MaxSeverity: Severity(rng.IntN(4)),
+				Risk:        rng.IntN(3) * (1 << 40), // ties, and risks past 32 bits
+				Findings:    rng.IntN(3) + 1<<rng.IntN(30),
+			}
+		}
+		want := slices.Clone(gs)
+		slices.SortFunc(want, byRule)
+		SortGroups(gs)
+		if !slices.Equal(gs, want) {
+			t.Errorf("%d groups: order differs from the rule", n)
+		}
+	}
+}
+
+// A SourceSet lists the MaxSources lowest addresses it saw, counted
+// exactly below that and marked partial above it, whatever order the
+// addresses came in and however the sets were split and merged.
+func TestSourceSetKeepsTheLowest(t *testing.T) {
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
+	for _, n := range []int{0, 3, MaxSources, MaxSources + 1, 3 * MaxSources} {
+		want := make([]netip.Addr, 0, n)
+		for i := range min(n, MaxSources) {
+			want = append(want, addr(i))
+		}
+		rng := rand.New(rand.NewPCG(uint64(n), 7))
+		order := rng.Perm(n)
+		var one SourceSet
+		parts := make([]SourceSet, 4)
+		for k, i := range order {
+			one.Add(addr(i))
+			one.Add(addr(i)) // repeats count once
+			parts[k%len(parts)].Add(netip.AddrFrom16(addr(i).As16()))
+		}
+		var merged SourceSet
+		for i := range parts {
+			merged.Merge(&parts[i])
+		}
+		for name, s := range map[string]*SourceSet{"added": &one, "merged": &merged} {
+			if !slices.Equal(s.Addrs(), want) || s.Partial() != (n > MaxSources) {
+				t.Errorf("%d addresses %s: %d listed (partial %v), want the %d lowest (partial %v)", n, name, s.Len(), s.Partial(), len(want), n > MaxSources)
+			}
+		}
 	}
 }

@@ -65,7 +65,10 @@ func (hs *Hours) merge(o Hours) {
 const MaxSources = 1024
 
 // SourceSet collects the distinct source addresses of a group's findings:
-// exactly up to MaxSources, then it counts that it saw more.
+// exactly up to MaxSources, then it keeps the MaxSources lowest and
+// counts that it saw more. Keeping the lowest (not the first seen) makes
+// the listed set the same whatever order findings arrive and sets are
+// merged in.
 type SourceSet struct {
 	addrs []netip.Addr // sorted
 	more  bool
@@ -77,13 +80,19 @@ func (s *SourceSet) Add(a netip.Addr) {
 		return
 	}
 	a = a.Unmap()
+	if n := len(s.addrs); n > 0 && s.addrs[n-1] == a {
+		return // runs of one address are the common case
+	}
 	i, found := slices.BinarySearchFunc(s.addrs, a, netip.Addr.Compare)
 	if found {
 		return
 	}
 	if len(s.addrs) >= MaxSources {
 		s.more = true
-		return
+		if i == len(s.addrs) {
+			return
+		}
+		s.addrs = s.addrs[:len(s.addrs)-1] // the highest gives way
 	}
 	s.addrs = slices.Insert(s.addrs, i, a)
 }
@@ -102,10 +111,43 @@ func (s SourceSet) clone() SourceSet {
 	return SourceSet{addrs: slices.Clone(s.addrs), more: s.more}
 }
 
-// Merge adds every address of o.
+// Merge adds every address of o: one pass over both sorted lists.
 func (s *SourceSet) Merge(o *SourceSet) {
-	for _, a := range o.addrs {
-		s.Add(a)
-	}
 	s.more = s.more || o.more
+	switch {
+	case len(o.addrs) == 0:
+		return
+	case len(s.addrs) >= MaxSources && o.addrs[0].Compare(s.addrs[len(s.addrs)-1]) > 0:
+		s.more = true // full, and every one of o's is higher
+		return
+	case len(o.addrs)*8 <= len(s.addrs):
+		// A few into many: a search each beats a pass over all.
+		for _, a := range o.addrs {
+			s.Add(a)
+		}
+		return
+	}
+	a, b := s.addrs, o.addrs
+	out := make([]netip.Addr, 0, min(len(a)+len(b), MaxSources))
+	for (len(a) > 0 || len(b) > 0) && len(out) < MaxSources {
+		switch {
+		case len(b) == 0:
+			out, a = append(out, a[0]), a[1:]
+		case len(a) == 0:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			switch c := a[0].Compare(b[0]); {
+			case c < 0:
+				out, a = append(out, a[0]), a[1:]
+			case c > 0:
+				out, b = append(out, b[0]), b[1:]
+			default:
+				out, a, b = append(out, a[0]), a[1:], b[1:]
+			}
+		}
+	}
+	if len(a) > 0 || len(b) > 0 {
+		s.more = true
+	}
+	s.addrs = out
 }

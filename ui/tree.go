@@ -6,6 +6,8 @@ package ui
 // two halves of one rule in different files.
 
 import (
+	"maps"
+	"math"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -142,6 +144,41 @@ type chainBuilder struct {
 	// The last leaf and its values: so are runs of findings of one group.
 	lastVals [triage.MaxGroupBy]string
 	lastLeaf *triage.Group
+	// Groups, nodes and first hours are cut from slabs: a regroup makes
+	// a hundred thousand of each, and one allocation per slab rather than
+	// per group is most of what keeps it fast.
+	groups []triage.Group
+	nodes  []chainNode
+	hours  triage.Hours
+}
+
+// slab is how many groups (and nodes) one allocation holds; slabHours is
+// how many hours a new group may count before its list moves out.
+const (
+	slab      = 1024
+	slabHours = 4
+)
+
+// newGroup returns a zeroed group from the slab, with room for its first
+// hours.
+func (b *chainBuilder) newGroup() *triage.Group {
+	if len(b.groups) == 0 {
+		b.groups = make([]triage.Group, slab)
+		b.hours = make(triage.Hours, slab*slabHours)
+	}
+	g := &b.groups[0]
+	g.Hourly = b.hours[:0:slabHours]
+	b.groups, b.hours = b.groups[1:], b.hours[slabHours:]
+	return g
+}
+
+func (b *chainBuilder) newNode() *chainNode {
+	if len(b.nodes) == 0 {
+		b.nodes = make([]chainNode, slab)
+	}
+	n := &b.nodes[0]
+	b.nodes = b.nodes[1:]
+	return n
 }
 
 type chainNode struct {
@@ -175,7 +212,10 @@ func (b *chainBuilder) leaf(f *triage.Finding) *triage.Group {
 	for lvl := range b.by {
 		n := m[vals[lvl]]
 		if n == nil {
-			n = &chainNode{g: &triage.Group{Key: triage.KeyFor(f, b.by[:lvl+1], b.event), Attrs: f.Attrs}}
+			g := b.newGroup()
+			g.Key, g.Attrs = triage.KeyFor(f, b.by[:lvl+1], b.event), f.Attrs
+			n = b.newNode()
+			n.g = g
 			m[vals[lvl]] = n
 		}
 		if lvl == len(b.by)-1 {
@@ -198,23 +238,55 @@ func (b *chainBuilder) add(f *triage.Finding) { b.leaf(f).Add(f) }
 // are shown: computeRows).
 func (b *chainBuilder) tree() tree {
 	t := tree{kids: map[triage.GroupKey][]*triage.Group{}}
-	var walk func(m map[string]*chainNode, top bool) []*triage.Group
-	walk = func(m map[string]*chainNode, top bool) []*triage.Group {
+	var walk func(m map[string]*chainNode, kids map[triage.GroupKey][]*triage.Group) []*triage.Group
+	walk = func(m map[string]*chainNode, kids map[triage.GroupKey][]*triage.Group) []*triage.Group {
 		gs := make([]*triage.Group, 0, len(m))
 		for _, n := range m {
 			if len(n.kids) > 0 {
-				kids := walk(n.kids, false)
-				sumGroups(n.g, kids)
-				t.kids[n.g.Key] = kids
+				ks := walk(n.kids, kids)
+				sumGroups(n.g, ks)
+				kids[n.g.Key] = ks
 			}
 			gs = append(gs, n.g)
 		}
-		if top {
-			triage.SortGroups(gs)
-		}
 		return gs
 	}
-	t.top = walk(b.root, true)
+	// The top level's subtrees are summed on every core, each part
+	// into its own map of kids.
+	var parts [][]*chainNode
+	if len(b.by) > 1 && len(b.root) >= 2 {
+		parts = make([][]*chainNode, max(1, min(runtime.GOMAXPROCS(0), len(b.root))))
+	} else {
+		parts = make([][]*chainNode, 1)
+	}
+	i := 0
+	for _, n := range b.root {
+		parts[i%len(parts)] = append(parts[i%len(parts)], n)
+		i++
+	}
+	tops, kids := make([][]*triage.Group, len(parts)), make([]map[triage.GroupKey][]*triage.Group, len(parts))
+	var wg sync.WaitGroup
+	for p, ns := range parts {
+		wg.Go(func() {
+			kids[p] = map[triage.GroupKey][]*triage.Group{}
+			tops[p] = make([]*triage.Group, 0, len(ns))
+			for _, n := range ns {
+				if len(n.kids) > 0 {
+					ks := walk(n.kids, kids[p])
+					sumGroups(n.g, ks)
+					kids[p][n.g.Key] = ks
+				}
+				tops[p] = append(tops[p], n.g)
+			}
+		})
+	}
+	wg.Wait()
+	t.kids = kids[0]
+	for p := 1; p < len(parts); p++ {
+		maps.Copy(t.kids, kids[p])
+	}
+	t.top = slices.Concat(tops...)
+	triage.SortGroups(t.top)
 	return t
 }
 
@@ -245,20 +317,51 @@ func mergeGroup(g, k *triage.Group) {
 }
 
 // sumGroups sums the groups one level down into g (empty): mergeGroup
-// for each, with their hours added in one sort rather than one merge
-// each.
+// for each, with their hours added in one pass rather than one merge
+// each: counted in a dense array when they span at most denseHours
+// hours (the usual case), else sorted.
 func sumGroups(g *triage.Group, kids []*triage.Group) {
 	n := 0
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	for _, k := range kids {
-		n += len(k.Hourly)
+		if h := k.Hourly; len(h) > 0 {
+			n += len(h)
+			lo, hi = min(lo, h[0].Hour), max(hi, h[len(h)-1].Hour)
+		}
 	}
-	hours := make(triage.Hours, 0, n)
 	for _, k := range kids {
-		hours = append(hours, k.Hourly...)
 		h := k.Hourly
 		k.Hourly = nil // counted below
 		mergeGroup(g, k)
 		k.Hourly = h
+	}
+	if n == 0 {
+		g.Hourly = nil
+		return
+	}
+	if span := hi - lo + 1; span <= denseHours {
+		counts := make([]int32, span)
+		distinct := 0
+		for _, k := range kids {
+			for _, hc := range k.Hourly {
+				if counts[hc.Hour-lo] == 0 {
+					distinct++
+				}
+				counts[hc.Hour-lo] += hc.Count
+			}
+		}
+		out := make(triage.Hours, 0, distinct)
+		for i, c := range counts {
+			if c != 0 {
+				out = append(out, triage.HourCount{Hour: lo + int64(i), Count: c})
+			}
+		}
+		g.Hourly = out
+		return
+	}
+	hours := make(triage.Hours, 0, n)
+	for _, k := range kids {
+		hours = append(hours, k.Hourly...)
 	}
 	slices.SortFunc(hours, func(a, b triage.HourCount) int { return cmpInt64(a.Hour, b.Hour) })
 	out := hours[:0]
@@ -271,6 +374,10 @@ func sumGroups(g *triage.Group, kids []*triage.Group) {
 	}
 	g.Hourly = slices.Clip(out)
 }
+
+// denseHours is the span of hours (a little over six weeks) up to which
+// sumGroups counts in an array.
+const denseHours = 1024
 
 func cmpInt64(a, b int64) int {
 	switch {
