@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/netip"
@@ -42,7 +43,7 @@ const maxSignature = 8
 // Campaign describes a folded group: its members and why they folded.
 type Campaign struct {
 	Signature []string   // "detector: reason shape", sorted
-	Members   []GroupKey // the folded groups, in queue order
+	Members   []GroupKey // the folded groups, in fold order (signature, first activity, key)
 	Fold      FoldOptions
 	Spread    Spread
 }
@@ -195,10 +196,22 @@ func compareFoldOrder(a, b *Group, sigA, sigB string) int {
 // for the queue (SortGroups). Only default (source × user agent) groups
 // fold; others are returned as they are. gs is not changed.
 func Fold(gs []*Group, opt FoldOptions) []*Group {
+	top, _ := fold(gs, opt, false)
+	return top
+}
+
+// FoldMembers is Fold that also returns each campaign's member groups
+// (elements of gs), by campaign key, in fold order.
+func FoldMembers(gs []*Group, opt FoldOptions) ([]*Group, map[GroupKey][]*Group) {
+	return fold(gs, opt, true)
+}
+
+func fold(gs []*Group, opt FoldOptions, withMembers bool) ([]*Group, map[GroupKey][]*Group) {
 	type cand struct {
-		g   *Group
-		sig string
-		id  int // rank of sig among the signatures: cheaper to compare
+		g     *Group
+		sig   string
+		id    int   // the signature's rank by text: cheaper to compare
+		first int64 // g.FirstSeen, read once
 	}
 	var cands []cand
 	var out []*Group
@@ -210,41 +223,56 @@ func Fold(gs []*Group, opt FoldOptions) []*Group {
 				id = len(ids)
 				ids[sig] = id
 			}
-			cands = append(cands, cand{g, sig, id})
+			cands = append(cands, cand{g, sig, id, g.FirstSeen.UnixNano()})
 		} else {
 			out = append(out, g)
 		}
 	}
-	// The sweep needs candidates ordered by signature: order the ids so.
+	// The sweep needs candidates ordered by signature: rank the ids so.
 	sigs := make([]string, len(ids))
 	for sig, id := range ids {
 		sigs[id] = sig
 	}
-	order := make([]int, len(sigs))
 	byText := make([]int, len(sigs))
 	for i := range byText {
 		byText[i] = i
 	}
 	slices.SortFunc(byText, func(a, b int) int { return strings.Compare(sigs[a], sigs[b]) })
+	order := make([]int, len(sigs))
 	for rank, id := range byText {
 		order[id] = rank
 	}
+	for i := range cands {
+		cands[i].id = order[cands[i].id]
+	}
 	slices.SortFunc(cands, func(a, b cand) int {
-		if a.id != b.id {
-			return order[a.id] - order[b.id]
-		}
-		if c := a.g.FirstSeen.Compare(b.g.FirstSeen); c != 0 {
-			return c
+		switch {
+		case a.id != b.id:
+			return a.id - b.id
+		case a.first != b.first:
+			return cmp.Compare(a.first, b.first)
 		}
 		return a.g.Key.Compare(b.g.Key)
 	})
 	sw := NewFoldSweep(opt, func(g *Group) error { out = append(out, g); return nil })
+	var byCampaign map[*Group][]*Group
+	if withMembers {
+		byCampaign = map[*Group][]*Group{}
+		sw.onMember = func(c, m *Group) { byCampaign[c] = append(byCampaign[c], m) }
+	}
 	for _, c := range cands {
 		sw.Add(c.g, c.sig)
 	}
 	sw.Close()
 	SortGroups(out)
-	return out
+	if !withMembers {
+		return out, nil
+	}
+	members := make(map[GroupKey][]*Group, len(byCampaign))
+	for c, ms := range byCampaign {
+		members[c.Key] = ms // the key is set once the campaign is done
+	}
+	return out, members
 }
 
 // FoldSweep folds candidates that arrive in fold order (by signature,
@@ -260,6 +288,9 @@ type FoldSweep struct {
 	camp    *campaignBuilder
 	end     time.Time // latest activity of the current run
 	err     error
+	// onMember, when set, is told each group that joins a campaign (the
+	// campaign's group, whose key is set only when it is done).
+	onMember func(campaign, member *Group)
 }
 
 // NewFoldSweep returns a sweep that passes every group, folded or not, to
@@ -281,16 +312,24 @@ func (s *FoldSweep) Add(g *Group, sig string) {
 		s.end = g.LastSeen
 	}
 	if s.camp != nil {
-		s.camp.add(g)
+		s.join(g)
 		return
 	}
 	s.pending = append(s.pending, g)
 	if len(s.pending) >= s.opt.MinMembers {
 		s.camp = newCampaignBuilder(s.opt)
 		for _, m := range s.pending {
-			s.camp.add(m)
+			s.join(m)
 		}
 		s.pending = s.pending[:0]
+	}
+}
+
+// join adds g to the campaign being built.
+func (s *FoldSweep) join(g *Group) {
+	s.camp.add(g)
+	if s.onMember != nil {
+		s.onMember(s.camp.g, g)
 	}
 }
 

@@ -3,6 +3,7 @@ package triage
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -72,12 +73,26 @@ func TestFold(t *testing.T) {
 					gr.Add(&fs[i])
 				}
 			}
-			out := Fold(gr.Groups(), DefaultFold)
+			gs := gr.Groups()
+			out, members := FoldMembers(gs, DefaultFold)
+			if plain := Fold(gs, DefaultFold); len(plain) != len(out) {
+				t.Errorf("Fold gives %d rows, FoldMembers %d", len(plain), len(out))
+			}
 			var camps []int
 			others := 0
 			for _, g := range out {
 				if g.Campaign != nil {
 					camps = append(camps, len(g.Campaign.Members))
+					var keys []GroupKey
+					for _, m := range members[g.Key] {
+						keys = append(keys, m.Key)
+						if !slices.Contains(gs, m) {
+							t.Errorf("member %s is not one of the groups folded", m.Key)
+						}
+					}
+					if !slices.Equal(keys, g.Campaign.Members) {
+						t.Errorf("FoldMembers gives %d member groups, the campaign names %d", len(keys), len(g.Campaign.Members))
+					}
 					if g.Campaign.Spread.Sources != len(g.Campaign.Members) || g.Sources.Len() != len(g.Campaign.Members) {
 						t.Errorf("campaign spread %+v, sources %d, for %d members", g.Campaign.Spread, g.Sources.Len(), len(g.Campaign.Members))
 					}

@@ -76,7 +76,8 @@ var (
 // the engine's groups and the members put under their campaigns (fold),
 // then the whole snapshot the console takes.
 func BenchmarkFold(b *testing.B) {
-	foldOnce.Do(func() { foldBig = foldCollection(100_000, 10) })
+	// Sealed, as the console's collection is once the run is over.
+	foldOnce.Do(func() { foldBig = foldCollection(100_000, 10); foldBig.Seal() })
 	gs := foldBig.Groups()
 	b.Run("fold", func(b *testing.B) {
 		var t tree
@@ -95,7 +96,8 @@ func BenchmarkFold(b *testing.B) {
 // BenchmarkRegroupedKeyPress: key presses under another chain and with a
 // campaign of 2,000 members open, to the frame.
 func BenchmarkRegroupedKeyPress(b *testing.B) {
-	foldOnce.Do(func() { foldBig = foldCollection(100_000, 10) })
+	// Sealed, as the console's collection is once the run is over.
+	foldOnce.Do(func() { foldBig = foldCollection(100_000, 10); foldBig.Seal() })
 	for _, tc := range []struct {
 		name string
 		coll func() *triage.Collection

@@ -83,26 +83,11 @@ func (t tree) leaves() int {
 // fold folds the default groups' campaigns (triage.Fold, as picket detect
 // --group does); the members go under their campaign (sorted when shown).
 func fold(gs []*triage.Group) tree {
-	t := tree{top: triage.Fold(gs, triage.DefaultFold)}
-	if len(t.top) == len(gs) {
+	top, members := triage.FoldMembers(gs, triage.DefaultFold)
+	if len(top) == len(gs) {
 		return tree{top: gs}
 	}
-	campaignOf := make(map[triage.GroupKey]triage.GroupKey, len(gs)-len(t.top))
-	t.kids = map[triage.GroupKey][]*triage.Group{}
-	for _, g := range t.top {
-		if g.Campaign != nil {
-			for _, k := range g.Campaign.Members {
-				campaignOf[k] = g.Key
-			}
-			t.kids[g.Key] = make([]*triage.Group, 0, len(g.Campaign.Members))
-		}
-	}
-	for _, g := range gs {
-		if ck, ok := campaignOf[g.Key]; ok {
-			t.kids[ck] = append(t.kids[ck], g)
-		}
-	}
-	return t
+	return tree{top: top, kids: members}
 }
 
 // memoEvent reads evidence events for triage.GroupValue, remembering the
