@@ -268,14 +268,42 @@ func TestSourceSetKeepsTheLowest(t *testing.T) {
 			one.Add(addr(i)) // repeats count once
 			parts[k%len(parts)].Add(netip.AddrFrom16(addr(i).As16()))
 		}
-		var merged SourceSet
+		var merged, many SourceSet
 		for i := range parts {
 			merged.Merge(&parts[i])
 		}
-		for name, s := range map[string]*SourceSet{"added": &one, "merged": &merged} {
+		// Many small sets into a full one, as a route's users are summed.
+		for i := range n {
+			var small SourceSet
+			small.Add(addr(order[i]))
+			if i+1 < n {
+				small.Add(addr(order[i+1]))
+			}
+			many.Merge(&small)
+		}
+		for name, s := range map[string]*SourceSet{"added": &one, "merged": &merged, "merged one by one": &many} {
 			if !slices.Equal(s.Addrs(), want) || s.Partial() != (n > MaxSources) {
 				t.Errorf("%d addresses %s: %d listed (partial %v), want the %d lowest (partial %v)", n, name, s.Len(), s.Partial(), len(want), n > MaxSources)
 			}
 		}
+	}
+}
+
+// Addresses come back from a SourceSet as they went in (IPv4-mapped IPv6
+// as IPv4), IPv4 before IPv6, in netip's order.
+func TestSourceSetAddressesRoundTrip(t *testing.T) {
+	in := []string{"2001:db8::1", "10.0.0.2", "::ffff:10.0.0.1", "::1", "255.255.255.255", "ffff::1", "0.0.0.0", "2001:db8::1", "10.0.0.2"}
+	var s SourceSet
+	for _, a := range in {
+		s.Add(netip.MustParseAddr(a))
+	}
+	var want []netip.Addr
+	for _, a := range in {
+		want = append(want, netip.MustParseAddr(a).Unmap())
+	}
+	slices.SortFunc(want, netip.Addr.Compare)
+	want = slices.Compact(want)
+	if got := s.Addrs(); !slices.Equal(got, want) {
+		t.Errorf("addresses %v, want %v", got, want)
 	}
 }

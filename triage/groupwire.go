@@ -96,7 +96,7 @@ func (g *Group) MarshalBinary() ([]byte, error) {
 	for _, hc := range g.Hourly {
 		w.Hours = append(w.Hours, hc.Hour, int64(hc.Count))
 	}
-	for _, a := range g.Sources.addrs {
+	for _, a := range g.Sources.Addrs() {
 		b, _ := a.MarshalBinary()
 		w.Sources = append(w.Sources, b)
 	}
@@ -125,7 +125,7 @@ func (g *Group) UnmarshalBinary(b []byte) error {
 	for _, b := range w.Sources {
 		var a netip.Addr
 		if err := a.UnmarshalBinary(b); err == nil {
-			g.Sources.addrs = append(g.Sources.addrs, a)
+			g.Sources.Add(a)
 		}
 	}
 	g.Sources.more = w.More

@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"cmp"
+	"encoding/binary"
 	"net/netip"
 	"slices"
 )
@@ -68,10 +70,53 @@ const MaxSources = 1024
 // exactly up to MaxSources, then it keeps the MaxSources lowest and
 // counts that it saw more. Keeping the lowest (not the first seen) makes
 // the listed set the same whatever order findings arrive and sets are
-// merged in.
+// merged in. Addresses are kept as plain numbers (netip.Addr holds a
+// pointer, which the collector would scan and every move would fence);
+// zones are not kept.
 type SourceSet struct {
-	addrs []netip.Addr // sorted
+	addrs []addrKey // sorted
 	more  bool
+}
+
+// addrKey is an address as numbers, ordered as netip.Addr.Compare orders
+// addresses without zones: IPv4 before IPv6, then by value.
+type addrKey struct {
+	hi, lo uint64
+	v6     bool
+}
+
+func keyOf(a netip.Addr) addrKey {
+	if a.Is4() {
+		b := a.As4()
+		return addrKey{lo: uint64(binary.BigEndian.Uint32(b[:]))}
+	}
+	b := a.As16()
+	return addrKey{hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:]), v6: true}
+}
+
+func (k addrKey) addr() netip.Addr {
+	if !k.v6 {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], uint32(k.lo))
+		return netip.AddrFrom4(b)
+	}
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], k.hi)
+	binary.BigEndian.PutUint64(b[8:], k.lo)
+	return netip.AddrFrom16(b)
+}
+
+func compareKeys(a, b addrKey) int {
+	switch {
+	case a.v6 != b.v6:
+		if b.v6 {
+			return -1
+		}
+		return 1
+	case a.hi != b.hi:
+		return cmp.Compare(a.hi, b.hi)
+	}
+	return cmp.Compare(a.lo, b.lo)
 }
 
 // Add records a; invalid addresses are not sources.
@@ -79,11 +124,14 @@ func (s *SourceSet) Add(a netip.Addr) {
 	if !a.IsValid() {
 		return
 	}
-	a = a.Unmap()
-	if n := len(s.addrs); n > 0 && s.addrs[n-1] == a {
+	s.add(keyOf(a.Unmap()))
+}
+
+func (s *SourceSet) add(k addrKey) {
+	if n := len(s.addrs); n > 0 && s.addrs[n-1] == k {
 		return // runs of one address are the common case
 	}
-	i, found := slices.BinarySearchFunc(s.addrs, a, netip.Addr.Compare)
+	i, found := slices.BinarySearchFunc(s.addrs, k, compareKeys)
 	if found {
 		return
 	}
@@ -94,7 +142,7 @@ func (s *SourceSet) Add(a netip.Addr) {
 		}
 		s.addrs = s.addrs[:len(s.addrs)-1] // the highest gives way
 	}
-	s.addrs = slices.Insert(s.addrs, i, a)
+	s.addrs = slices.Insert(s.addrs, i, k)
 }
 
 // Len is how many distinct addresses were seen (a lower bound when
@@ -105,7 +153,16 @@ func (s *SourceSet) Len() int { return len(s.addrs) }
 func (s *SourceSet) Partial() bool { return s.more }
 
 // Addrs lists the addresses, sorted.
-func (s *SourceSet) Addrs() []netip.Addr { return s.addrs }
+func (s *SourceSet) Addrs() []netip.Addr {
+	if len(s.addrs) == 0 {
+		return nil
+	}
+	out := make([]netip.Addr, len(s.addrs))
+	for i, k := range s.addrs {
+		out[i] = k.addr()
+	}
+	return out
+}
 
 func (s SourceSet) clone() SourceSet {
 	return SourceSet{addrs: slices.Clone(s.addrs), more: s.more}
@@ -114,21 +171,30 @@ func (s SourceSet) clone() SourceSet {
 // Merge adds every address of o: one pass over both sorted lists.
 func (s *SourceSet) Merge(o *SourceSet) {
 	s.more = s.more || o.more
-	switch {
-	case len(o.addrs) == 0:
+	b := o.addrs
+	if len(b) == 0 {
 		return
-	case len(s.addrs) >= MaxSources && o.addrs[0].Compare(s.addrs[len(s.addrs)-1]) > 0:
-		s.more = true // full, and every one of o's is higher
-		return
-	case len(o.addrs)*8 <= len(s.addrs):
+	}
+	if len(s.addrs) >= MaxSources {
+		// Full: only o's addresses below the highest kept can get in.
+		cut, found := slices.BinarySearchFunc(b, s.addrs[len(s.addrs)-1], compareKeys)
+		if found {
+			cut++ // that one is kept already
+		}
+		if cut < len(b) {
+			s.more = true
+		}
+		b = b[:cut]
+	}
+	if len(b)*8 <= len(s.addrs) {
 		// A few into many: a search each beats a pass over all.
-		for _, a := range o.addrs {
-			s.Add(a)
+		for _, k := range b {
+			s.add(k)
 		}
 		return
 	}
-	a, b := s.addrs, o.addrs
-	out := make([]netip.Addr, 0, min(len(a)+len(b), MaxSources))
+	a := s.addrs
+	out := make([]addrKey, 0, min(len(a)+len(b), MaxSources))
 	for (len(a) > 0 || len(b) > 0) && len(out) < MaxSources {
 		switch {
 		case len(b) == 0:
@@ -136,7 +202,7 @@ func (s *SourceSet) Merge(o *SourceSet) {
 		case len(a) == 0:
 			out, b = append(out, b[0]), b[1:]
 		default:
-			switch c := a[0].Compare(b[0]); {
+			switch c := compareKeys(a[0], b[0]); {
 			case c < 0:
 				out, a = append(out, a[0]), a[1:]
 			case c > 0:

@@ -51,6 +51,9 @@ func (g grouping) folds() bool { return g.isDefault() && !g.noFold }
 type tree struct {
 	top  []*triage.Group
 	kids map[triage.GroupKey][]*triage.Group
+	// nLeaves counts the groups of the last level when the builder
+	// knew it (leaves then need not walk the tree); 0 means unknown.
+	nLeaves int
 }
 
 // size counts the groups of every level.
@@ -65,6 +68,9 @@ func (t tree) size() int {
 // leaves counts the groups at the last level (a folded campaign counts
 // its members).
 func (t tree) leaves() int {
+	if t.nLeaves > 0 {
+		return t.nLeaves
+	}
 	n := 0
 	var walk func(gs []*triage.Group)
 	walk = func(gs []*triage.Group) {
@@ -250,6 +256,7 @@ func (b *chainBuilder) tree() tree {
 		i++
 	}
 	tops, kids := make([][]*triage.Group, len(parts)), make([]map[triage.GroupKey][]*triage.Group, len(parts))
+	leaves := make([]int, len(parts))
 	var wg sync.WaitGroup
 	for p, ns := range parts {
 		wg.Go(func() {
@@ -263,6 +270,7 @@ func (b *chainBuilder) tree() tree {
 				}
 				tops[p] = append(tops[p], n.g)
 			}
+			leaves[p] = countLeaves(ns)
 		})
 	}
 	wg.Wait()
@@ -271,12 +279,52 @@ func (b *chainBuilder) tree() tree {
 		maps.Copy(t.kids, kids[p])
 	}
 	t.top = slices.Concat(tops...)
+	for _, n := range leaves {
+		t.nLeaves += n
+	}
 	triage.SortGroups(t.top)
 	return t
 }
 
+// countLeaves counts the nodes of the last level under ns.
+func countLeaves(ns []*chainNode) int {
+	n := 0
+	var walk func(m map[string]*chainNode)
+	walk = func(m map[string]*chainNode) {
+		for _, c := range m {
+			if len(c.kids) == 0 {
+				n++
+			} else {
+				walk(c.kids)
+			}
+		}
+	}
+	for _, c := range ns {
+		if len(c.kids) == 0 {
+			n++
+		} else {
+			walk(c.kids)
+		}
+	}
+	return n
+}
+
 // mergeGroup adds the counts of k, a group one level down, to g.
 func mergeGroup(g, k *triage.Group) {
+	mergeCounts(g, k)
+	g.Hourly = mergeHours(g.Hourly, k.Hourly)
+	if !g.Key.Default() {
+		if k.Key.Default() {
+			g.Sources.Add(k.Key.SourceIP)
+		} else {
+			g.Sources.Merge(&k.Sources)
+		}
+	}
+}
+
+// mergeCounts adds k's counts, detectors and times to g: mergeGroup
+// without the hours and the sources, which sumGroups adds in bulk.
+func mergeCounts(g, k *triage.Group) {
 	g.Findings += k.Findings
 	g.Risk += k.Risk
 	g.MaxSeverity = max(g.MaxSeverity, k.MaxSeverity)
@@ -290,14 +338,6 @@ func mergeGroup(g, k *triage.Group) {
 	}
 	if k.LastSeen.After(g.LastSeen) {
 		g.LastSeen = k.LastSeen
-	}
-	g.Hourly = mergeHours(g.Hourly, k.Hourly)
-	if !g.Key.Default() {
-		if k.Key.Default() {
-			g.Sources.Add(k.Key.SourceIP)
-		} else {
-			g.Sources.Merge(&k.Sources)
-		}
 	}
 }
 
@@ -315,10 +355,14 @@ func sumGroups(g *triage.Group, kids []*triage.Group) {
 		}
 	}
 	for _, k := range kids {
-		h := k.Hourly
-		k.Hourly = nil // counted below
-		mergeGroup(g, k)
-		k.Hourly = h
+		mergeCounts(g, k)
+		switch {
+		case g.Key.Default():
+		case k.Key.Default():
+			g.Sources.Add(k.Key.SourceIP)
+		default:
+			g.Sources.Merge(&k.Sources)
+		}
 	}
 	if n == 0 {
 		g.Hourly = nil
