@@ -53,3 +53,17 @@ func TestSumGroupsHours(t *testing.T) {
 		}
 	}
 }
+
+// The chain builder counts the last level's groups as it builds the
+// tree; the count must be what walking the tree finds, for chains of one
+// to three fields.
+func TestChainLeafCount(t *testing.T) {
+	c := benchCollection(3000, 3)
+	for _, by := range []triage.GroupBy{{"source.ip"}, {"user.name", "source.ip"}, {"url.path", "user.name", "detector"}} {
+		act, _, _, _ := groupChain(c.FindingsView(), by, c, nil, nil)
+		walked := tree{top: act.top, kids: act.kids}.leaves()
+		if act.nLeaves == 0 || act.leaves() != walked {
+			t.Errorf("%s: counted %d leaves, the tree has %d", by, act.nLeaves, walked)
+		}
+	}
+}
