@@ -118,6 +118,40 @@ func (c *Collection) Groups() []*Group {
 	return gs
 }
 
+// Sealed reports whether the run is over (Seal).
+func (c *Collection) Sealed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sealed
+}
+
+// TopGroups returns copies of the n groups that rank highest, in queue
+// order, with how many groups and findings there are in all: what a
+// console shows while a big run loads, without copying every group for
+// every refresh. The rank numbers are read under the lock, the choice is
+// made outside it, and the chosen groups are copied under it again (so
+// their counts may be a little newer than the choice).
+func (c *Collection) TopGroups(n int) (top []*Group, groups, findings int) {
+	c.mu.Lock()
+	rs := make([]rankedGroup, 0, c.grouper.Len())
+	c.grouper.each(func(g *Group) { rs = append(rs, ranked(g)) })
+	findings = len(c.findings)
+	c.mu.Unlock()
+	groups = len(rs)
+	if n < len(rs) {
+		slices.SortFunc(rs, compareRanked) // keys never change: safe to read
+		rs = rs[:n]
+	}
+	c.mu.Lock()
+	top = make([]*Group, len(rs))
+	for i, r := range rs {
+		top[i] = r.g.Clone()
+	}
+	c.mu.Unlock()
+	SortGroups(top)
+	return top, groups, findings
+}
+
 // FindingsFor returns the findings of one group, in the order raised.
 //
 // A key of another chain is matched on the findings' own fields and

@@ -314,11 +314,7 @@ func (gr *Grouper) Groups() []*Group {
 func SortGroups(gs []*Group) {
 	rs := make([]rankedGroup, len(gs))
 	for i, g := range gs {
-		rs[i] = rankedGroup{
-			hi: uint64(min(max(g.Worst.Class, 0), 0xff))<<56 | uint64(min(max(int(g.MaxSeverity), 0), 0xff))<<48 | uint64(min(max(g.Risk, 0), 1<<48-1)),
-			lo: uint64(max(g.Findings, 0)),
-			g:  g,
-		}
+		rs[i] = ranked(g)
 	}
 	if len(rs) < parallelSortMin {
 		slices.SortFunc(rs, compareRanked)
@@ -351,6 +347,14 @@ const parallelSortMin = 20_000
 type rankedGroup struct {
 	hi, lo uint64 // class, severity, risk; findings
 	g      *Group
+}
+
+func ranked(g *Group) rankedGroup {
+	return rankedGroup{
+		hi: uint64(min(max(g.Worst.Class, 0), 0xff))<<56 | uint64(min(max(int(g.MaxSeverity), 0), 0xff))<<48 | uint64(min(max(g.Risk, 0), 1<<48-1)),
+		lo: uint64(max(g.Findings, 0)),
+		g:  g,
+	}
 }
 
 func compareRanked(a, b rankedGroup) int {

@@ -14,7 +14,8 @@ import (
 )
 
 // benchCollection holds groups groups of perGroup findings each, over a
-// few days, with varied user agents (browsers and tools).
+// few days, with varied user agents (browsers and tools): a finished
+// run, sealed.
 func benchCollection(groups int, perGroup ...int) *triage.Collection {
 	per := 1
 	if len(perGroup) > 0 {
@@ -47,6 +48,7 @@ func benchCollection(groups int, perGroup ...int) *triage.Collection {
 			})
 		}
 	}
+	c.Seal()
 	return c
 }
 

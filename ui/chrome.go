@@ -126,6 +126,8 @@ func (m *model) header() string {
 func (m *model) groupCounts() string {
 	s := m.snap
 	switch {
+	case s.loadingOf > 0:
+		return "top " + strconv.Itoa(len(s.groups)) + " of " + plural(s.loadingOf, "group") + " so far"
 	case !s.gp.isDefault():
 		return plural(s.leaves, "group") + " by " + triage.Escape(strings.Join(s.gp.by, " › "))
 	case s.campaigns > 0:

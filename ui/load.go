@@ -34,6 +34,10 @@ var (
 	snapshotAddr = address{to: viewRoot, topic: topicSnapshot}
 )
 
+// loadingTop is how many groups a snapshot copies while the run is still
+// loading: the top of the queue, not half a million copies a refresh.
+const loadingTop = 5000
+
 // snapshot is what the header and queue need from the collection: the
 // groups under the grouping asked for (tree.go), the suppressed ones
 // apart.
@@ -44,6 +48,7 @@ type snapshot struct {
 	hiddenKids map[triage.GroupKey][]*triage.Group
 	gp         grouping // what the groups are grouped by
 	leaves     int      // groups at the last level, campaigns' members counted
+	loadingOf  int      // while a big run loads: how many groups groups is the top of
 	campaigns  int      // folded campaigns among groups
 	findings   int
 	hidden     int // suppressed findings
@@ -182,6 +187,13 @@ func takeSnapshot(c *triage.Collection, all *findingsCache, warn func() []string
 		act, hid, s.findings, s.hidden = groupChain(all.get(c), gp.by, c, sup, alerts)
 		s.groups, s.kids, s.suppressed, s.hiddenKids = act.top, act.kids, hid.top, hid.kids
 		s.leaves = act.leaves()
+	case sup.empty() && !c.Sealed():
+		// Loading: only the groups that rank highest are copied.
+		var total int
+		s.groups, total, s.findings = c.TopGroups(loadingTop)
+		if total > len(s.groups) {
+			s.loadingOf = total
+		}
 	case sup.empty():
 		s.groups = c.Groups()
 		for _, g := range s.groups {
@@ -201,7 +213,9 @@ func takeSnapshot(c *triage.Collection, all *findingsCache, warn func() []string
 		}
 		s.groups, s.suppressed = act.Groups(), hid.Groups()
 	}
-	if gp.isDefault() {
+	if gp.isDefault() && s.loadingOf > 0 {
+		s.leaves = len(s.groups) // campaigns and alerts once it is loaded
+	} else if gp.isDefault() {
 		s.addAlerts(alerts)
 		s.leaves = len(s.groups)
 		if gp.folds() {

@@ -139,17 +139,25 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 		eng := &triage.Engine{Detectors: dets, Capture: consoleCapture}
 		coll.Wire(eng)
 		var (
-			rmu   sync.Mutex
-			lints []triage.Lint
-			done  bool
+			rmu    sync.Mutex
+			lints  []triage.Lint
+			series *ui.SpikeSeries
+			done   bool
 		)
 		return ui.RunSpec{
 			Collection: coll,
 			Start: func(ctx context.Context) error {
 				st, err := eng.Run(ctx, src)
 				coll.Seal() // the groups are final: snapshots share them
+				var ser *ui.SpikeSeries
+				if sp != nil {
+					ser = spikeSeries(sp)
+				}
 				rmu.Lock()
-				lints, done = st.Lints, true
+				lints, series, done = st.Lints, ser, true
+				// The detectors' state (per-actor tables, windows,
+				// baselines) is not read once the run is over: let it go.
+				eng, sp = nil, nil
 				rmu.Unlock()
 				return err
 			},
@@ -161,10 +169,10 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 			Spike: func() *ui.SpikeSeries {
 				rmu.Lock()
 				defer rmu.Unlock()
-				if sp == nil || !done {
+				if !done {
 					return nil
 				}
-				return spikeSeries(sp)
+				return series
 			},
 		}, nil
 	}

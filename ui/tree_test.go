@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -65,5 +66,35 @@ func TestChainLeafCount(t *testing.T) {
 		if act.nLeaves == 0 || act.leaves() != walked {
 			t.Errorf("%s: counted %d leaves, the tree has %d", by, act.nLeaves, walked)
 		}
+	}
+}
+
+// While a big run loads, a snapshot copies only the groups at the top of
+// the queue and says how many there are in all; once the run is sealed
+// it shows every group, and the top it showed was the real top.
+func TestLoadingSnapshotShowsTheTop(t *testing.T) {
+	c := triage.NewCollection(0)
+	sealed := benchCollection(loadingTop+700, 2) // the same findings, sealed
+	for _, f := range sealed.FindingsView() {
+		c.AddFinding(f)
+	}
+	s := takeSnapshot(c, nil, nil, nil, nil, grouping{})
+	all := sealed.Groups()
+	if s.loadingOf != len(all) || len(s.groups) != loadingTop || s.findings != len(sealed.FindingsView()) {
+		t.Fatalf("loading: %d groups of %d, %d findings; want %d of %d, %d", len(s.groups), s.loadingOf, s.findings, loadingTop, len(all), len(sealed.FindingsView()))
+	}
+	for i, g := range s.groups {
+		if g.Key != all[i].Key {
+			t.Fatalf("row %d is %s, the queue's is %s", i, g.Key, all[i].Key)
+		}
+	}
+	m := newModel(context.Background(), Options{Title: "t", Collection: c})
+	m.snap = s
+	if got := m.groupCounts(); got != "top 5000 of 5700 groups so far" {
+		t.Errorf("header %q", got)
+	}
+	c.Seal()
+	if s := takeSnapshot(c, nil, nil, nil, nil, grouping{}); s.loadingOf != 0 || len(s.groups) != len(all) {
+		t.Errorf("sealed: %d groups (loading of %d), want all %d", len(s.groups), s.loadingOf, len(all))
 	}
 }
