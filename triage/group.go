@@ -92,14 +92,7 @@ func (g *Group) add(f *Finding) {
 		g.Hourly.Add(t.Unix() / 3600)
 	}
 	if !g.Key.Default() {
-		if addrs, _, partial := f.Sources(); len(addrs) > 0 {
-			for _, a := range addrs {
-				g.Sources.Add(a)
-			}
-			g.Sources.more = g.Sources.more || partial
-		} else {
-			g.Sources.Add(f.SourceIP)
-		}
+		g.Sources.addSourcesOf(f)
 	}
 }
 

@@ -109,6 +109,20 @@ func (s *sourceSet) addrs() []netip.Addr {
 	return nil
 }
 
+// addSourcesOf adds the client addresses f's evidence came from (its own
+// address when it names none) without listing them first: a regroup
+// does this for every finding.
+func (s *SourceSet) addSourcesOf(f *Finding) {
+	switch {
+	case f.sources.more != nil:
+		s.Merge(f.sources.more)
+	case f.sources.first.IsValid():
+		s.Add(f.sources.first)
+	default:
+		s.Add(f.SourceIP)
+	}
+}
+
 // Sources lists the distinct client addresses of the events the finding
 // cites (at most MaxSources) and how many there were (a lower bound when
 // partial).
