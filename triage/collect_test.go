@@ -302,3 +302,43 @@ func TestEachEventBetween(t *testing.T) {
 		})
 	}
 }
+
+// The console reads the groups while the engine adds findings: the top
+// of the queue and the full list may be taken at any moment (the race
+// detector watches), and once sealed, Groups hands out the same groups
+// every time, in queue order.
+func TestCollectionGroupsWhileAdding(t *testing.T) {
+	c := NewCollection(0)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 20_000 {
+			c.AddFinding(Finding{Detector: "appsensor:RE2", Severity: Severity(i % 4), RiskScore: i % 100,
+				SourceIP: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8 % 64), byte(i)}), UserAgent: "ua",
+				Timestamp: time.Unix(int64(i)*60, 0), Evidence: RefsFromIDs([]string{"e"}), EventCount: 1})
+		}
+	}()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		top, groups, findings := c.TopGroups(10)
+		if len(top) > 10 || len(top) > groups || groups > findings {
+			t.Fatalf("top %d of %d groups, %d findings", len(top), groups, findings)
+		}
+		_ = c.Groups()
+	}
+	c.Seal()
+	a, b := c.Groups(), c.Groups()
+	if len(a) != 64*256 || !slices.Equal(a, b) {
+		t.Fatalf("sealed: %d groups, shared %v", len(a), slices.Equal(a, b))
+	}
+	top, _, _ := c.TopGroups(10)
+	for i, g := range top {
+		if g.Key != a[i].Key {
+			t.Errorf("top %d is %s, the queue's is %s", i, g.Key, a[i].Key)
+		}
+	}
+}
