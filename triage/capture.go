@@ -1,5 +1,7 @@
 package triage
 
+import "slices"
+
 // capturer remembers, for the most recent events, the values of the
 // grouping fields findings do not carry themselves, so a finding raised
 // now can be filed under the values of the event it cites last. Memory is
@@ -72,6 +74,7 @@ func (c *capturer) attach(f *Finding, current *Event) {
 	default:
 		return
 	}
+	f.Attrs = slices.Grow(f.Attrs, len(c.fields)) // one allocation, not one per field
 	for i, field := range c.fields {
 		if _, ok := findingField(f, field); ok {
 			continue

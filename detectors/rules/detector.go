@@ -52,6 +52,10 @@ type Detector struct {
 
 	label   string // `rule "NAME"` or `query`
 	oneLine string // the query on one line, for reasons
+	// reasons interns reason texts: a rule matching many requests
+	// says the same few things (one per method, status and path) over
+	// and over, and a console keeps every finding.
+	reasons map[string]string
 
 	window   time.Duration
 	cap      int
@@ -233,8 +237,21 @@ func (d *Detector) Flush(func(triage.Finding)) {
 // reason says what the event was and that the rule matched it:
 // POST answered 403 on /api/cart matched rule "..." (query).
 func (d *Detector) reason(ev *triage.Event) string {
-	return describe(ev) + " matched " + d.label + " (" + clip(d.oneLine, 300) + ")"
+	r := describe(ev) + " matched " + d.label + " (" + clip(d.oneLine, 300) + ")"
+	if s, ok := d.reasons[r]; ok {
+		return s
+	}
+	if d.reasons == nil {
+		d.reasons = map[string]string{}
+	}
+	if len(d.reasons) < maxInternedReasons {
+		d.reasons[r] = r
+	}
+	return r
 }
+
+// maxInternedReasons bounds the reasons a rule interns.
+const maxInternedReasons = 1 << 14
 
 // describe says in a few words what an event is.
 func describe(ev *triage.Event) string {
