@@ -85,7 +85,13 @@ func (c *Collection) AddEvent(ev *Event) {
 func (c *Collection) AddFinding(f Finding) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.sealed, c.groups = false, nil // a late finding: groups change again
+	if c.sealed {
+		// A late finding: the groups handed out stay as they were
+		// (readers hold them without the lock); the collection goes on
+		// with copies.
+		c.grouper.cloneAll()
+		c.sealed, c.groups = false, nil
+	}
 	c.findings = append(c.findings, f)
 	c.grouper.Add(&f)
 }

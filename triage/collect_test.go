@@ -342,3 +342,22 @@ func TestCollectionGroupsWhileAdding(t *testing.T) {
 		}
 	}
 }
+
+// A finding that arrives after Seal must not change the groups already
+// handed out: readers hold them without the lock.
+func TestCollectionLateFindingLeavesSharedGroups(t *testing.T) {
+	c := NewCollection(0)
+	f := Finding{Detector: "appsensor:RE2", Severity: Low, RiskScore: 21, SourceIP: netip.MustParseAddr("192.0.2.1"), UserAgent: "ua",
+		Timestamp: time.Unix(3600, 0), Evidence: RefsFromIDs([]string{"e"}), EventCount: 1}
+	c.AddFinding(f)
+	c.Seal()
+	shared := c.Groups()[0]
+	f.Severity, f.RiskScore = High, 73
+	c.AddFinding(f)
+	if shared.Findings != 1 || shared.Risk != 21 || shared.MaxSeverity != Low {
+		t.Errorf("a shared group changed: %+v", shared)
+	}
+	if g := c.Groups()[0]; g.Findings != 2 || g.Risk != 94 || g.MaxSeverity != High {
+		t.Errorf("the collection's group %+v, want both findings", g)
+	}
+}

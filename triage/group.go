@@ -267,6 +267,17 @@ func (gr *Grouper) Add(f *Finding) {
 	g.add(f)
 }
 
+// cloneAll replaces every group held by a copy, so that groups handed
+// out earlier never change.
+func (gr *Grouper) cloneAll() {
+	for k, g := range gr.actors {
+		gr.actors[k] = g.Clone()
+	}
+	for k, g := range gr.groups {
+		gr.groups[k] = g.Clone()
+	}
+}
+
 // Len is how many groups the Grouper holds.
 func (gr *Grouper) Len() int { return len(gr.groups) + len(gr.actors) }
 
