@@ -6,6 +6,7 @@ package ui
 // two halves of one rule in different files.
 
 import (
+	"iter"
 	"maps"
 	"math"
 	"net/netip"
@@ -228,27 +229,11 @@ func (b *chainBuilder) add(f *triage.Finding) { b.leaf(f).Add(f) }
 // the top level in queue order (the rows under a row are sorted when they
 // are shown: computeRows).
 func (b *chainBuilder) tree() tree {
-	t := tree{kids: map[triage.GroupKey][]*triage.Group{}}
-	var walk func(m map[string]*chainNode, kids map[triage.GroupKey][]*triage.Group) []*triage.Group
-	walk = func(m map[string]*chainNode, kids map[triage.GroupKey][]*triage.Group) []*triage.Group {
-		gs := make([]*triage.Group, 0, len(m))
-		for _, n := range m {
-			if len(n.kids) > 0 {
-				ks := walk(n.kids, kids)
-				sumGroups(n.g, ks)
-				kids[n.g.Key] = ks
-			}
-			gs = append(gs, n.g)
-		}
-		return gs
-	}
 	// The top level's subtrees are summed on every core, each part
 	// into its own map of kids.
-	var parts [][]*chainNode
+	parts := make([][]*chainNode, 1)
 	if len(b.by) > 1 && len(b.root) >= 2 {
-		parts = make([][]*chainNode, max(1, min(runtime.GOMAXPROCS(0), len(b.root))))
-	} else {
-		parts = make([][]*chainNode, 1)
+		parts = make([][]*chainNode, min(runtime.GOMAXPROCS(0), len(b.root)))
 	}
 	i := 0
 	for _, n := range b.root {
@@ -261,24 +246,14 @@ func (b *chainBuilder) tree() tree {
 	for p, ns := range parts {
 		wg.Go(func() {
 			kids[p] = map[triage.GroupKey][]*triage.Group{}
-			tops[p] = make([]*triage.Group, 0, len(ns))
-			for _, n := range ns {
-				if len(n.kids) > 0 {
-					ks := walk(n.kids, kids[p])
-					sumGroups(n.g, ks)
-					kids[p][n.g.Key] = ks
-				}
-				tops[p] = append(tops[p], n.g)
-			}
-			leaves[p] = countLeaves(ns)
+			tops[p], leaves[p] = sumNodes(slices.Values(ns), len(ns), kids[p])
 		})
 	}
 	wg.Wait()
-	t.kids = kids[0]
+	t := tree{top: slices.Concat(tops...), kids: kids[0]}
 	for p := 1; p < len(parts); p++ {
 		maps.Copy(t.kids, kids[p])
 	}
-	t.top = slices.Concat(tops...)
 	for _, n := range leaves {
 		t.nLeaves += n
 	}
@@ -286,27 +261,23 @@ func (b *chainBuilder) tree() tree {
 	return t
 }
 
-// countLeaves counts the nodes of the last level under ns.
-func countLeaves(ns []*chainNode) int {
-	n := 0
-	var walk func(m map[string]*chainNode)
-	walk = func(m map[string]*chainNode) {
-		for _, c := range m {
-			if len(c.kids) == 0 {
-				n++
-			} else {
-				walk(c.kids)
-			}
-		}
-	}
-	for _, c := range ns {
-		if len(c.kids) == 0 {
-			n++
+// sumNodes sums each node's subtree into its group (sumGroups), records
+// the groups under each in kids, and returns the nodes' groups and how
+// many groups of the last level are under them.
+func sumNodes(ns iter.Seq[*chainNode], n int, kids map[triage.GroupKey][]*triage.Group) (gs []*triage.Group, leaves int) {
+	gs = make([]*triage.Group, 0, n)
+	for nd := range ns {
+		if len(nd.kids) == 0 {
+			leaves++
 		} else {
-			walk(c.kids)
+			ks, l := sumNodes(maps.Values(nd.kids), len(nd.kids), kids)
+			sumGroups(nd.g, ks)
+			kids[nd.g.Key] = ks
+			leaves += l
 		}
+		gs = append(gs, nd.g)
 	}
-	return n
+	return gs, leaves
 }
 
 // mergeGroup adds the counts of k, a group one level down, to g.
