@@ -129,6 +129,9 @@ type chainBuilder struct {
 	by    triage.GroupBy
 	event func(triage.EventRef) (*triage.Event, bool)
 	root  map[string]*chainNode
+	// levelBy is each level's chain as a key's By (by[:lvl+1] joined):
+	// a new group's key is made from the values already read.
+	levelBy [triage.MaxGroupBy]string
 	// The last address written as text: a run's findings come in bursts
 	// per address, and formatting it is the costliest value to find.
 	lastIP  netip.Addr
@@ -179,7 +182,11 @@ type chainNode struct {
 }
 
 func newChainBuilder(by triage.GroupBy, event func(triage.EventRef) (*triage.Event, bool)) *chainBuilder {
-	return &chainBuilder{by: by, event: event, root: map[string]*chainNode{}}
+	b := &chainBuilder{by: by, event: event, root: map[string]*chainNode{}}
+	for lvl := range by {
+		b.levelBy[lvl] = by[:lvl+1].String()
+	}
+	return b
 }
 
 // leaf finds (or makes) the group of the last level f belongs to; the
@@ -205,7 +212,7 @@ func (b *chainBuilder) leaf(f *triage.Finding) *triage.Group {
 		n := m[vals[lvl]]
 		if n == nil {
 			g := b.newGroup()
-			g.Key, g.Attrs = triage.KeyFor(f, b.by[:lvl+1], b.event), f.Attrs
+			g.Key, g.Attrs = b.key(f, lvl, &vals), f.Attrs
 			n = b.newNode()
 			n.g = g
 			m[vals[lvl]] = n
@@ -220,6 +227,17 @@ func (b *chainBuilder) leaf(f *triage.Finding) *triage.Group {
 		m = n.kids
 	}
 	return nil
+}
+
+// key is the key of f's group at level lvl, from the values read: what
+// triage.KeyFor gives, without reading them again.
+func (b *chainBuilder) key(f *triage.Finding, lvl int, vals *[triage.MaxGroupBy]string) triage.GroupKey {
+	if b.by[:lvl+1].IsDefault() {
+		return triage.KeyFor(f, b.by[:lvl+1], b.event)
+	}
+	k := triage.GroupKey{By: b.levelBy[lvl]}
+	copy(k.Values[:lvl+1], vals[:lvl+1])
+	return k
 }
 
 // add counts f in its group.

@@ -98,3 +98,32 @@ func TestLoadingSnapshotShowsTheTop(t *testing.T) {
 		t.Errorf("sealed: %d groups (loading of %d), want all %d", len(s.groups), s.loadingOf, len(all))
 	}
 }
+
+// The chain builder makes each group's key from the values it read; the
+// keys must be exactly the ones triage.KeyFor gives for the findings, at
+// every level.
+func TestChainKeysAreKeyFor(t *testing.T) {
+	c := benchCollection(2000, 3)
+	fs := c.FindingsView()
+	for _, by := range []triage.GroupBy{{"source.ip"}, {"user.name", "source.ip"}, {"url.path", "user.name", "detector"}} {
+		want := map[triage.GroupKey]bool{}
+		for i := range fs {
+			for lvl := range by {
+				want[triage.KeyFor(&fs[i], by[:lvl+1], nil)] = true
+			}
+		}
+		act, _, _, _ := groupChain(fs, by, c, nil, nil)
+		got := map[triage.GroupKey]bool{}
+		var walk func(gs []*triage.Group)
+		walk = func(gs []*triage.Group) {
+			for _, g := range gs {
+				got[g.Key] = true
+				walk(act.kids[g.Key])
+			}
+		}
+		walk(act.top)
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: %d keys in the tree, KeyFor gives %d", by, len(got), len(want))
+		}
+	}
+}
