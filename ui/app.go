@@ -117,7 +117,7 @@ type app struct {
 
 	snap     snapshot
 	gp       grouping       // asked for (G, F); snap.gp is what is shown
-	fc       *findingsCache // a done run's findings, copied once (tree.go)
+	fc       *findingsCache // the run's findings, read in place (tree.go)
 	loading  bool
 	snapTook time.Duration // how long the last snapshot took to take
 	startErr error

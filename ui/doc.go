@@ -57,11 +57,14 @@
 //
 // # What comes next
 //
-// The shape leaves room for: an exceptions and allowlist view (a view like
-// rules, reading app.xs and app.allow, writing through Suppressions), and
-// reading findings in place once triage offers it (tree.go's
-// findingsCache copies a done run's findings once, because
-// Collection.Findings copies every time).
+// The shape leaves room for keeping groups and findings on disk behind
+// the queue, as the collection already keeps events: a snapshot holds
+// groups (tree.go), and regroups, filters and bulk actions read findings
+// through findingsCache (Collection.FindingsView), so both would change
+// in one place each. While a run loads, a snapshot copies only the top of
+// the queue (Collection.TopGroups); once it is sealed, snapshots share
+// the collection's groups, which nothing in the console may change
+// (alerts change a Clone).
 //
 // Everything shown that comes from events (user agents, reasons, paths,
 // values, ids) goes through triage.Escape first, and so does what y puts
