@@ -338,21 +338,20 @@ func (s *snapshot) addAlerts(items []*alertItem) {
 	// The snapshot's groups may be the collection's own (Seal): a group
 	// an alert lands in is replaced by a copy, once, before it changes.
 	type slot struct {
-		list *[]*triage.Group
-		i    int
-		own  bool // a copy or a new group: ours to change
+		i   int
+		own bool // a copy or a new group: ours to change
 	}
-	at := make(map[triage.GroupKey]slot, len(s.groups)+len(s.suppressed))
-	for i, g := range s.groups {
-		at[g.Key] = slot{list: &s.groups, i: i}
+	index := func(gs []*triage.Group) map[triage.GroupKey]slot {
+		m := make(map[triage.GroupKey]slot, len(gs))
+		for i, g := range gs {
+			m[g.Key] = slot{i: i}
+		}
+		return m
 	}
-	hidden := make(map[triage.GroupKey]slot, len(s.suppressed))
-	for i, g := range s.suppressed {
-		hidden[g.Key] = slot{list: &s.suppressed, i: i}
-	}
+	active, hidden := index(s.groups), index(s.suppressed)
 	for _, it := range items {
 		k := it.key()
-		slots, list := at, &s.groups
+		slots, list := active, &s.groups
 		if it.hidden() {
 			slots, list = hidden, &s.suppressed
 		}
@@ -360,13 +359,13 @@ func (s *snapshot) addAlerts(items []*alertItem) {
 		switch {
 		case !ok:
 			*list = append(*list, &triage.Group{Key: k})
-			sl = slot{list: list, i: len(*list) - 1, own: true}
+			sl = slot{i: len(*list) - 1, own: true}
 		case !sl.own:
-			(*sl.list)[sl.i] = (*sl.list)[sl.i].Clone()
+			(*list)[sl.i] = (*list)[sl.i].Clone()
 			sl.own = true
 		}
 		slots[k] = sl
-		addAlert((*sl.list)[sl.i], it)
+		addAlert((*list)[sl.i], it)
 	}
 	triage.SortGroups(s.groups)
 	triage.SortGroups(s.suppressed)
