@@ -206,18 +206,12 @@ source nothing is run and HIDES is left out.`,
 				if err != nil {
 					return err
 				}
-				for _, id := range ids {
-					i := slices.IndexFunc(xs, func(x triage.Exception) bool { return x.ID == id })
-					if i < 0 {
-						return fmt.Errorf("no exception %d in %s (picket exceptions list shows them)", id, cfg.DB)
-					}
-					if err := st.DeleteException(cmd.Context(), id); err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stderr, "picket: removed exception %d (%s on %s: %s)\n", id, cell(xs[i].Name, 40),
-						cell(xs[i].Detector, 40), cell(triage.ExceptionSummary(xs[i].Entries), 80))
-				}
-				return nil
+				return removeByID(e.stderr, ids, xs, "exception", cfg.DB, "picket exceptions list",
+					func(x triage.Exception) int64 { return x.ID },
+					func(id int64) error { return st.DeleteException(cmd.Context(), id) },
+					func(x triage.Exception) string {
+						return fmt.Sprintf("%s on %s: %s", cell(x.Name, 40), cell(x.Detector, 40), cell(triage.ExceptionSummary(x.Entries), 80))
+					})
 			})
 		},
 	}
@@ -374,18 +368,12 @@ and HIDES is left out.`,
 				if err != nil {
 					return err
 				}
-				for _, id := range ids {
-					i := slices.IndexFunc(entries, func(a triage.AllowEntry) bool { return a.ID == id })
-					if i < 0 {
-						return fmt.Errorf("no allowlist entry %d in %s (picket allowlist list shows them)", id, cfg.DB)
-					}
-					if err := st.DeleteAllowEntry(cmd.Context(), id); err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stderr, "picket: removed allowlist entry %d (%s %s on %s)\n", id, entries[i].Kind,
-						cell(entries[i].Value, 80), cell(entries[i].Detector, 40))
-				}
-				return nil
+				return removeByID(e.stderr, ids, entries, "allowlist entry", cfg.DB, "picket allowlist list",
+					func(a triage.AllowEntry) int64 { return a.ID },
+					func(id int64) error { return st.DeleteAllowEntry(cmd.Context(), id) },
+					func(a triage.AllowEntry) string {
+						return fmt.Sprintf("%s %s on %s", a.Kind, cell(a.Value, 80), cell(a.Detector, 40))
+					})
 			})
 		},
 	}
@@ -487,6 +475,24 @@ func ruleExceptionRefs(dets []triage.Detector) map[string][]triage.ExceptionList
 }
 
 // parseIDs reads entry ids given as arguments.
+// removeByID removes the items with the given ids one by one, each
+// after checking it is there, and says on w what went (describe); what
+// names the kind of item, db the case file and lister the command that
+// shows the ids.
+func removeByID[T any](w io.Writer, ids []int64, items []T, what, db, lister string, id func(T) int64, del func(int64) error, describe func(T) string) error {
+	for _, want := range ids {
+		i := slices.IndexFunc(items, func(it T) bool { return id(it) == want })
+		if i < 0 {
+			return fmt.Errorf("no %s %d in %s (%s shows them)", what, want, db, lister)
+		}
+		if err := del(want); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "picket: removed %s %d (%s)\n", what, want, describe(items[i]))
+	}
+	return nil
+}
+
 func parseIDs(args []string) ([]int64, error) {
 	ids := make([]int64, 0, len(args))
 	for _, a := range args {
