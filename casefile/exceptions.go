@@ -202,8 +202,17 @@ func (s *Store) Exceptions(ctx context.Context, f ExceptionFilter) ([]triage.Exc
 
 // DeleteException removes exception id.
 func (s *Store) DeleteException(ctx context.Context, id int64) error {
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM exceptions WHERE id = ?`, id)
+	if err := s.deleteRow(ctx, `DELETE FROM exceptions WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("casefile: delete exception %d: %w", id, err)
+	}
+	return nil
+}
+
+// deleteRow runs a DELETE of one row in a transaction: ErrNotFound when
+// it deleted nothing.
+func (s *Store) deleteRow(ctx context.Context, query string, arg any) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, arg)
 		if err != nil {
 			return err
 		}
@@ -212,10 +221,6 @@ func (s *Store) DeleteException(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("casefile: delete exception %d: %w", id, err)
-	}
-	return nil
 }
 
 // AddAllowEntry stores an allowlist entry (replacing one with the same
@@ -304,17 +309,7 @@ func (s *Store) Allowlist(ctx context.Context, activeAt time.Time) ([]triage.All
 
 // DeleteAllowEntry removes allowlist entry id.
 func (s *Store) DeleteAllowEntry(ctx context.Context, id int64) error {
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM allowlists WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.deleteRow(ctx, `DELETE FROM allowlists WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("casefile: delete allowlist entry %d: %w", id, err)
 	}
 	return nil

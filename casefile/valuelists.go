@@ -160,17 +160,7 @@ func (s *Store) ValueLists(ctx context.Context) (triage.ValueLists, error) {
 
 // DeleteValueList removes list id and its values.
 func (s *Store) DeleteValueList(ctx context.Context, id string) error {
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM value_lists WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.deleteRow(ctx, `DELETE FROM value_lists WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("casefile: delete value list %s: %w", id, err)
 	}
 	return nil
