@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"picket/internal/asnobody"
 )
 
 // readOnlyFixture builds a case file in its own directory and makes it
@@ -43,10 +45,10 @@ func (f readOnlyFixture) build(t *testing.T) string {
 		if _, err := s.EnsureCase(ctx, "192.0.2.2 curl", "second", "low"); err != nil {
 			t.Fatal(err)
 		}
-		copyFile(t, src, path, f.fileMode)
-		copyFile(t, src+"-wal", path+"-wal", f.fileMode)
+		asnobody.CopyFile(t, src, path, f.fileMode)
+		asnobody.CopyFile(t, src+"-wal", path+"-wal", f.fileMode)
 		if f.shm {
-			copyFile(t, src+"-shm", path+"-shm", f.fileMode)
+			asnobody.CopyFile(t, src+"-shm", path+"-shm", f.fileMode)
 		}
 		s.Close()
 	} else {
@@ -54,7 +56,7 @@ func (f readOnlyFixture) build(t *testing.T) string {
 			t.Fatal(err)
 		}
 		s.Close() // checkpoints: the file alone is the whole truth
-		copyFile(t, src, path, f.fileMode)
+		asnobody.CopyFile(t, src, path, f.fileMode)
 	}
 	if err := os.Chmod(dir, f.dirMode); err != nil {
 		t.Fatal(err)
@@ -68,7 +70,7 @@ func (f readOnlyFixture) build(t *testing.T) string {
 // included; writes fail with ErrReadOnly naming the file, and nothing on
 // disk changes (issue 17, item 10).
 func TestReadOnlyCaseFile(t *testing.T) {
-	if unprivileged(t) {
+	if asnobody.Rerun(t, "") {
 		return
 	}
 	ctx := context.Background()
@@ -134,7 +136,7 @@ func TestReadOnlyCaseFile(t *testing.T) {
 // up to date first when it can be written (as reading commands always
 // did), and refused untouched, saying why, when it cannot.
 func TestOpenReadOnlyOldSchema(t *testing.T) {
-	if unprivileged(t) {
+	if asnobody.Rerun(t, "") {
 		return
 	}
 	ctx := context.Background()

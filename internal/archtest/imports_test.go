@@ -21,6 +21,7 @@ var allowed = []struct {
 	{"picket", []string{"picket/internal/cli"}},
 	{"picket/internal/cli", []string{"picket/..."}},
 	{"picket/internal/archtest", nil},
+	{"picket/internal/asnobody", nil},
 	{"picket/internal/bench/...", []string{"picket/triage/...", "picket/internal/bench/..."}},
 	{"picket/ui/...", []string{"picket/triage/...", "picket/kql", "picket/casefile", "picket/playbooks/...", "picket/ui/..."}},
 	{"picket/casefile/...", []string{"picket/triage/...", "picket/playbooks", "picket/casefile/..."}},

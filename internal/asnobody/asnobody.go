@@ -1,4 +1,7 @@
-package cli
+// Package asnobody lets a test that needs file modes to bite run as an
+// ordinary user even when the suite runs as root (as CI does), which
+// ignores them. It is for tests only.
+package asnobody
 
 import (
 	"io"
@@ -9,13 +12,14 @@ import (
 	"testing"
 )
 
-// unprivileged makes file modes bite (a copy of casefile's helper: test
-// code cannot be shared between packages). As an ordinary user it does nothing
-// and returns false: chmod already stops the test's own writes. As root,
-// which ignores file modes, it runs the calling test again in a copy of
-// the test binary as the user nobody, reports that run's failures, and
-// returns true: the caller then returns at once.
-func unprivileged(t *testing.T) bool {
+// Rerun makes file modes bite. As an ordinary user it does nothing and
+// returns false: chmod already stops the test's own writes. As root it
+// runs the calling test again in a copy of the test binary as the user
+// nobody, reports that run's failures, and returns true: the caller then
+// returns at once. The copy runs in workDir under a fresh directory (""
+// for the directory itself; "internal/cli" where a TestMain first
+// changes to "../..").
+func Rerun(t *testing.T, workDir string) bool {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		return false
@@ -36,10 +40,9 @@ func unprivileged(t *testing.T) bool {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "cli.test")
-	copyFile(t, exe, bin, 0o755)
-	// TestMain changes to ../.. first.
-	cwd := filepath.Join(dir, "internal", "cli")
+	bin := filepath.Join(dir, filepath.Base(exe))
+	CopyFile(t, exe, bin, 0o755)
+	cwd := filepath.Join(dir, workDir)
 	if err := os.MkdirAll(cwd, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +58,8 @@ func unprivileged(t *testing.T) bool {
 	return true
 }
 
-func copyFile(t *testing.T, from, to string, mode os.FileMode) {
+// CopyFile copies from to to, created with mode.
+func CopyFile(t *testing.T, from, to string, mode os.FileMode) {
 	t.Helper()
 	src, err := os.Open(from)
 	if err != nil {
