@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,25 +20,11 @@ import (
 func detectBoth(t *testing.T, args ...string) (stdout, stderr string) {
 	t.Helper()
 	run := func(full bool) (int, string, string) {
-		home := t.TempDir()
-		getenv := func(k string) string {
-			switch k {
-			case "HOME":
-				return home
-			case "XDG_CONFIG_HOME":
-				return filepath.Join(home, "config")
-			case "XDG_DATA_HOME":
-				return filepath.Join(home, "data")
-			case envFullRead:
-				if full {
-					return "1"
-				}
-			}
-			return ""
+		var vars map[string]string
+		if full {
+			vars = map[string]string{envFullRead: "1"}
 		}
-		var out, errb bytes.Buffer
-		code := Run(context.Background(), append([]string{"detect"}, args...), strings.NewReader(""), &out, &errb, getenv)
-		return code, out.String(), errb.String()
+		return runIn(t.TempDir(), "", vars, append([]string{"detect"}, args...)...)
 	}
 	fullCode, fullOut, fullErr := run(true)
 	code, out, errOut := run(false)

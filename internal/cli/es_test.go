@@ -27,21 +27,7 @@ import (
 // variables (ELASTICSEARCH_URL and friends).
 func cliEnv(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	home := t.TempDir()
-	getenv := func(k string) string {
-		switch k {
-		case "HOME":
-			return home
-		case "XDG_CONFIG_HOME":
-			return filepath.Join(home, "config")
-		case "XDG_DATA_HOME":
-			return filepath.Join(home, "data")
-		}
-		return vars[k]
-	}
-	var out, errb bytes.Buffer
-	code = Run(context.Background(), args, strings.NewReader(""), &out, &errb, getenv)
-	return code, out.String(), errb.String()
+	return runIn(t.TempDir(), "", vars, args...)
 }
 
 var demoEnd = time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)

@@ -27,7 +27,13 @@ func updating() bool {
 // cli runs picket in-process with a clean environment rooted in a temp dir.
 func cli(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	home := t.TempDir()
+	return runIn(t.TempDir(), stdin, nil, args...)
+}
+
+// runIn runs picket in-process with home as HOME (configuration and data
+// under it), stdin as standard input and vars as the only other
+// environment variables.
+func runIn(home, stdin string, vars map[string]string, args ...string) (code int, stdout, stderr string) {
 	getenv := func(k string) string {
 		switch k {
 		case "HOME":
@@ -37,7 +43,7 @@ func cli(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 		case "XDG_DATA_HOME":
 			return filepath.Join(home, "data")
 		}
-		return ""
+		return vars[k]
 	}
 	var out, errb bytes.Buffer
 	code = Run(context.Background(), args, strings.NewReader(stdin), &out, &errb, getenv)
@@ -287,20 +293,7 @@ func TestReadmeConfigExample(t *testing.T) {
 // imported rules.
 func cliHome(t *testing.T, home string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	getenv := func(k string) string {
-		switch k {
-		case "HOME":
-			return home
-		case "XDG_CONFIG_HOME":
-			return filepath.Join(home, "config")
-		case "XDG_DATA_HOME":
-			return filepath.Join(home, "data")
-		}
-		return ""
-	}
-	var out, errb bytes.Buffer
-	code = Run(context.Background(), args, strings.NewReader(""), &out, &errb, getenv)
-	return code, out.String(), errb.String()
+	return runIn(home, "", nil, args...)
 }
 
 func TestRulesList(t *testing.T) {
