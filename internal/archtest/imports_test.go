@@ -32,6 +32,7 @@ var allowed = []struct {
 	{"picket/detectors/...", []string{"picket/triage/...", "picket/kql", "picket/detectors/..."}},
 	{"picket/triage", nil},
 	{"picket/triage/elastic/elastictest", []string{"picket/triage", "picket/triage/elastic"}},
+	{"picket/triage/eventtest", []string{"picket/triage"}},
 	{"picket/triage/elastic/internal/esreq", nil},
 	{"picket/triage/elastic", []string{"picket/triage", "picket/triage/elastic/internal/esreq"}},
 	{"picket/triage/kqldoc", []string{"picket/triage", "picket/kql"}},

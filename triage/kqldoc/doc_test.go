@@ -1,12 +1,12 @@
 package kqldoc
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 
 	"picket/kql"
 	"picket/triage"
+	"picket/triage/eventtest"
 )
 
 // TestEventDocAgreesWithGet checks that the hot-field shortcuts give what
@@ -80,24 +80,10 @@ func TestEventDocFieldsAndObjects(t *testing.T) {
 	}
 }
 
-// apm builds an APM transaction document.
-func apm(id, method string, status int, path string, extra string) string {
-	return fmt.Sprintf(`{"@timestamp":"2026-11-03T09:%02d:00Z","event":{"id":%q},"data_stream":{"type":"traces","dataset":"apm","namespace":"default"},"processor":{"event":"transaction"},"source":{"ip":"203.0.113.7"},"user_agent":{"original":"curl/8.5"},"user":{"name":"mallory"},"http":{"request":{"method":%q},"response":{"status_code":%d}},"url":{"path":%q}%s}`,
-		len(id)%60, id, method, status, path, extra)
-}
-
-func parse(t testing.TB, docs ...string) []*triage.Event {
-	t.Helper()
-	out := make([]*triage.Event, len(docs))
-	for i, d := range docs {
-		ev, err := triage.ParseEvent([]byte(d), fmt.Sprintf("test:%d", i+1))
-		if err != nil {
-			t.Fatalf("doc %d: %v", i+1, err)
-		}
-		out[i] = ev
-	}
-	return out
-}
+var (
+	apm   = eventtest.APM
+	parse = eventtest.Parse
+)
 
 // TestComputedFields: a computed field answers before the event does,
 // and every other path still reads the event.
