@@ -30,6 +30,66 @@ type Collection struct {
 	// copying half a million groups for every snapshot.
 	sealed bool
 	groups []*Group // the sealed groups in queue order, sorted once
+	// held says what part of a run too large to hold the collection
+	// holds (SetHeld); the zero value means all of it.
+	held Held
+}
+
+// Held describes a run larger than the console holds in memory
+// (triage/spill.Bounded): while it loads, findings and groups wait on
+// disk and the collection holds none; once loaded, it holds the top of
+// the queue, the findings under it, and counts the rest.
+type Held struct {
+	// Loading is set while the run's groups wait on disk.
+	Loading bool
+	// Groups and Findings count the whole run (Findings so far while
+	// loading; Groups is then unknown and 0). Groups counts campaigns'
+	// members one by one.
+	Groups, Findings int
+	// HeldGroups and HeldFindings are the part held, from the top of the
+	// queue down.
+	HeldGroups, HeldFindings int
+}
+
+// Partial reports whether part of the run is not held.
+func (h Held) Partial() bool {
+	return h.Loading || h.Groups > h.HeldGroups || h.Findings > h.HeldFindings
+}
+
+// SetHeld records what part of the run the collection holds.
+func (c *Collection) SetHeld(h Held) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.held = h
+}
+
+// Held says what part of the run the collection holds (the zero Held when
+// it holds all of it).
+func (c *Collection) Held() Held {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.held
+}
+
+// GroupCount is how many groups the collection holds.
+func (c *Collection) GroupCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.grouper.Len()
+}
+
+// TakeFindings returns every finding held, in the order raised, and
+// forgets them and their groups: a run that outgrows memory moves them to
+// disk (triage/spill.Bounded). Views handed out before keep their
+// findings; groups handed out are not changed.
+func (c *Collection) TakeFindings() []Finding {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fs := c.findings
+	c.findings = nil
+	c.grouper = Grouper{}
+	c.sealed, c.groups = false, nil
+	return fs
 }
 
 // NewCollection returns an empty collection that keeps at most maxEvents

@@ -125,6 +125,18 @@ func (m *model) header() string {
 // source.ip" under another chain.
 func (m *model) groupCounts() string {
 	s := m.snap
+	switch h := s.held; {
+	case h.Loading:
+		return "large run: " + plural(h.Findings, "finding") + " so far wait on disk; the queue comes when loading ends"
+	case h.Partial():
+		return m.heldCounts() + " · top " + strconv.Itoa(h.HeldGroups) + " of " + plural(h.Groups, "group") + " held"
+	}
+	return m.heldCounts()
+}
+
+// heldCounts counts the groups the collection holds (groupCounts).
+func (m *model) heldCounts() string {
+	s := m.snap
 	switch {
 	case s.loadingOf > 0:
 		return "top " + strconv.Itoa(len(s.groups)) + " of " + plural(s.loadingOf, "group") + " so far"

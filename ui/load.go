@@ -46,10 +46,11 @@ type snapshot struct {
 	suppressed []*triage.Group // of the suppressed findings
 	kids       map[triage.GroupKey][]*triage.Group
 	hiddenKids map[triage.GroupKey][]*triage.Group
-	gp         grouping // what the groups are grouped by
-	leaves     int      // groups at the last level, campaigns' members counted
-	loadingOf  int      // while a big run loads: how many groups groups is the top of
-	campaigns  int      // folded campaigns among groups
+	gp         grouping    // what the groups are grouped by
+	leaves     int         // groups at the last level, campaigns' members counted
+	loadingOf  int         // while a big run loads: how many groups groups is the top of
+	held       triage.Held // what part of a run too big to hold is held
+	campaigns  int         // folded campaigns among groups
 	findings   int
 	hidden     int // suppressed findings
 	events     int
@@ -174,7 +175,7 @@ func (m *model) refresh() tea.Cmd {
 // counts, risk and severity leave the suppressed ones out; campaigns are
 // then folded. Another chain regroups every finding (groupChain).
 func takeSnapshot(c *triage.Collection, all *findingsCache, warn func() []string, sup *suppressor, alerts []*alertItem, gp grouping) snapshot {
-	s := snapshot{events: c.EventCount(), info: &infoCache{}, gp: gp}
+	s := snapshot{events: c.EventCount(), info: &infoCache{}, gp: gp, held: c.Held()}
 	if !sup.empty() {
 		sup = &suppressor{s: sup.s}
 		if sup.s.HasExceptions() {

@@ -127,3 +127,26 @@ func TestChainKeysAreKeyFor(t *testing.T) {
 		}
 	}
 }
+
+// A run too big to hold (triage/spill.Bounded) says so in the header:
+// while it waits on disk, and once the top of its queue is held.
+func TestHeaderSaysWhatALargeRunHolds(t *testing.T) {
+	c := benchCollection(40, 2)
+	m := newModel(context.Background(), Options{Title: "t", Collection: c})
+	for _, tc := range []struct {
+		held triage.Held
+		gp   grouping
+		want string
+	}{
+		{triage.Held{}, grouping{}, "40 groups"},
+		{triage.Held{Loading: true, Findings: 312_000}, grouping{}, "large run: 312000 findings so far wait on disk; the queue comes when loading ends"},
+		{triage.Held{Groups: 527_113, Findings: 580_000, HeldGroups: 40, HeldFindings: 80}, grouping{}, "40 groups · top 40 of 527113 groups held"},
+		{triage.Held{Groups: 527_113, Findings: 580_000, HeldGroups: 40, HeldFindings: 80}, grouping{by: triage.GroupBy{"source.ip"}}, "40 groups by source.ip · top 40 of 527113 groups held"},
+	} {
+		c.SetHeld(tc.held)
+		m.snap = takeSnapshot(c, m.all(), nil, nil, nil, tc.gp)
+		if got := m.groupCounts(); got != tc.want {
+			t.Errorf("held %+v: header %q, want %q", tc.held, got, tc.want)
+		}
+	}
+}

@@ -47,10 +47,14 @@ type globalFlags struct {
 	db     string
 }
 
+// defaultMaxGroups is how many groups the console holds before a run
+// spills to disk: about 60 MB of groups and their findings.
+const defaultMaxGroups = 50_000
+
 func newRootCmd(e *env) *cobra.Command {
 	g := &globalFlags{}
 	var demoFlag bool
-	var keep int
+	var keep, maxGroups int
 	var esf esFlags
 	root := &cobra.Command{
 		Use:   "picket [FILE...]",
@@ -71,13 +75,14 @@ to work through them. With no FILE it opens on demo data.`,
 			if err != nil {
 				return err
 			}
-			return runConsole(cmd.Context(), e, cfg, consoleOptions{files: args, demo: demoFlag || len(args) == 0, keep: keep, es: es})
+			return runConsole(cmd.Context(), e, cfg, consoleOptions{files: args, demo: demoFlag || len(args) == 0, keep: keep, maxGroups: maxGroups, es: es})
 		},
 	}
 	root.PersistentFlags().StringVar(&g.config, "config", "", "config file (default $XDG_CONFIG_HOME/picket/config.toml; env "+envConfig+")")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "case file (default $XDG_DATA_HOME/picket/picket.db; env "+envDB+")")
 	root.Flags().BoolVar(&demoFlag, "demo", false, "open on the built-in demo data (the default when no FILE is given)")
 	root.Flags().IntVar(&keep, "keep", 500000, "keep at most this many events for the event view (0: no limit)")
+	root.Flags().IntVar(&maxGroups, "max-groups", defaultMaxGroups, "past this many groups, wait on disk and hold the top of the queue once loaded (0: no limit)")
 	esf.register(root, true, true, true)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDetectCmd(e, g), newRulesCmd(e, g), newVersionCmd(e))

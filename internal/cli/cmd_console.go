@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -16,14 +17,33 @@ import (
 	"picket/triage"
 	"picket/triage/demo"
 	"picket/triage/ndjson"
+	"picket/triage/spill"
 	"picket/ui"
 )
+
+// consoleMemoryLimit is the heap size past which the garbage collector
+// works harder once a run has spilled (boundHeap): from then on what the
+// console holds is bounded, and Go's default would let the heap grow to
+// twice that between collections.
+const consoleMemoryLimit = 240 << 20
+
+// boundHeap applies consoleMemoryLimit unless GOMEMLIMIT says otherwise.
+// Runs that fit in memory are left alone: their heap is what they hold,
+// and a limit under it would only make the collector run without end.
+func boundHeap(getenv func(string) string) {
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(consoleMemoryLimit)
+	}
+}
 
 type consoleOptions struct {
 	files []string
 	demo  bool
 	keep  int
-	es    *esConsoleSource // picket --es: events from Elasticsearch
+	// maxGroups is how many groups the console holds before the run's
+	// findings and groups move to disk (spill.Bounded; 0: no limit).
+	maxGroups int
+	es        *esConsoleSource // picket --es: events from Elasticsearch
 }
 
 // runConsole opens the console. The case file is opened first; if it
@@ -137,7 +157,12 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 		// without reading events (the other fields are read from the
 		// kept events; see triage.GroupValue).
 		eng := &triage.Engine{Detectors: dets, Capture: consoleCapture}
-		coll.Wire(eng)
+		// Past maxGroups groups (a million distinct addresses), findings
+		// and groups wait on disk and the console holds the top of the
+		// queue once the run is over.
+		bounded := &spill.Bounded{Coll: coll, MaxGroups: o.maxGroups, Fold: &triage.DefaultFold, Warn: addWarning,
+			OnSpill: func() { boundHeap(e.getenv) }}
+		bounded.Wire(eng)
 		var (
 			rmu    sync.Mutex
 			lints  []triage.Lint
@@ -148,16 +173,23 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 			Collection: coll,
 			Start: func(ctx context.Context) error {
 				st, err := eng.Run(ctx, src)
-				coll.Seal() // the groups are final: snapshots share them
 				var ser *ui.SpikeSeries
 				if sp != nil {
 					ser = spikeSeries(sp)
 				}
 				rmu.Lock()
-				lints, series, done = st.Lints, ser, true
+				lints, series = st.Lints, ser
 				// The detectors' state (per-actor tables, windows,
-				// baselines) is not read once the run is over: let it go.
+				// baselines) is not read once the run is over: let it go
+				// before the held part of a big run is read back.
 				eng, sp = nil, nil
+				rmu.Unlock()
+				if ferr := bounded.Finish(); ferr != nil {
+					addWarning("large run: " + ferr.Error())
+				}
+				coll.Seal() // the groups are final: snapshots share them
+				rmu.Lock()
+				done = true
 				rmu.Unlock()
 				return err
 			},

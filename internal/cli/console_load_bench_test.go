@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,7 +56,7 @@ func loadOnce(b *testing.B, path, db string) {
 	}
 	cfg.DB = db
 	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv}
-	opts, done, err := consoleSetup(ctx, e, cfg, consoleOptions{files: []string{path}, keep: 500000})
+	opts, done, err := consoleSetup(ctx, e, cfg, consoleOptions{files: []string{path}, keep: 500000, maxGroups: defaultMaxGroups})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,6 +74,13 @@ func loadOnce(b *testing.B, path, db string) {
 	runtime.GC()                // the console still running: its heap is what it keeps
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
+	if out := os.Getenv("PICKET_BENCH_HEAP"); out != "" {
+		// What the loaded console keeps, for go tool pprof.
+		if f, err := os.Create(out); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	p.Kill()
 	b.ReportMetric(took.Seconds(), "load-s")
 	b.ReportMetric(float64(ms.HeapInuse>>20), "heap-MB")

@@ -1,0 +1,119 @@
+package spill
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"picket/triage"
+)
+
+// heldRows is what Bounded should hold of fs: the queue's rows (folded
+// when fold is set) from the top, until maxGroups groups or maxFindings
+// findings, at least one row; with the counts of the whole run.
+func heldRows(fs []triage.Finding, fold *triage.FoldOptions, maxGroups, maxFindings int) (map[triage.GroupKey]*triage.Group, triage.Held) {
+	var gr triage.Grouper
+	for i := range fs {
+		gr.Add(&fs[i])
+	}
+	leaves := map[triage.GroupKey]*triage.Group{}
+	rows := gr.Groups()
+	for _, g := range rows {
+		leaves[g.Key] = g
+	}
+	if fold != nil {
+		rows = triage.Fold(rows, *fold)
+	}
+	held := map[triage.GroupKey]*triage.Group{}
+	var h triage.Held
+	full := false
+	for _, g := range rows {
+		members := []triage.GroupKey{g.Key}
+		if g.Campaign != nil {
+			members = g.Campaign.Members
+		}
+		h.Groups += len(members)
+		h.Findings += g.Findings
+		if full || h.HeldGroups > 0 && (h.HeldGroups+len(members) > maxGroups || h.HeldFindings+g.Findings > maxFindings) {
+			full = true
+			continue
+		}
+		for _, k := range members {
+			held[k] = leaves[k]
+		}
+		h.HeldGroups += len(members)
+		h.HeldFindings += g.Findings
+	}
+	return held, h
+}
+
+func TestBoundedHoldsTheTopOfTheQueue(t *testing.T) {
+	fs := plant(rand.New(rand.NewPCG(7, 9)), 3000)
+	fold := triage.DefaultFold
+	for _, tc := range []struct {
+		name                  string
+		fold                  *triage.FoldOptions
+		maxGroups, maxFinding int
+		spills                bool
+	}{
+		{"fits: nothing spills", &fold, 10_000, 0, false},
+		{"folded rows, capped by groups", &fold, 30, 0, true},
+		{"groups alone, capped by groups", nil, 25, 0, true},
+		{"capped by findings", nil, 1000, 40, true},
+		{"the first row even past the cap", nil, 20, 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			coll := triage.NewCollection(0)
+			defer coll.Close()
+			b := &Bounded{Coll: coll, MaxGroups: tc.maxGroups, MaxFindings: tc.maxFinding, Fold: tc.fold, Dir: t.TempDir()}
+			for _, f := range fs {
+				b.AddFinding(f)
+			}
+			if b.Spilled() != tc.spills {
+				t.Fatalf("spilled = %v, want %v", b.Spilled(), tc.spills)
+			}
+			if tc.spills && !coll.Held().Loading {
+				t.Fatal("a spilled run does not say it is loading")
+			}
+			if err := b.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			coll.Seal()
+			if !tc.spills {
+				if coll.Held() != (triage.Held{}) || len(coll.FindingsView()) != len(fs) {
+					t.Fatalf("a run that fits: held %+v, %d of %d findings", coll.Held(), len(coll.FindingsView()), len(fs))
+				}
+				return
+			}
+			maxF := tc.maxFinding
+			if maxF == 0 {
+				maxF = DefaultMaxHeldFindings
+			}
+			want, wantHeld := heldRows(fs, tc.fold, tc.maxGroups, maxF)
+			if got := coll.Held(); got != wantHeld || !got.Partial() {
+				t.Fatalf("held %+v, want %+v (partial)", got, wantHeld)
+			}
+			gs := coll.Groups()
+			if len(gs) != len(want) {
+				t.Fatalf("%d groups held, want %d", len(gs), len(want))
+			}
+			for _, g := range gs {
+				w := want[g.Key]
+				if w == nil || g.Findings != w.Findings || g.Risk != w.Risk || g.MaxSeverity != w.MaxSeverity ||
+					!g.FirstSeen.Equal(w.FirstSeen) || !g.LastSeen.Equal(w.LastSeen) || !reflect.DeepEqual(g.Detectors, w.Detectors) {
+					t.Fatalf("held group %v differs from the whole run's: %+v, want %+v", g.Key, g, w)
+				}
+			}
+			// Every finding of a held group, in the order raised.
+			var wantFs []triage.Finding
+			for _, f := range fs {
+				if want[triage.KeyFor(&f, nil, nil)] != nil {
+					wantFs = append(wantFs, f)
+				}
+			}
+			if got := coll.FindingsView(); !reflect.DeepEqual(got, wantFs) {
+				t.Fatalf("held findings differ: %d, want %d", len(got), len(wantFs))
+			}
+		})
+	}
+}
