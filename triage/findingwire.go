@@ -150,6 +150,21 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
+func appendStrings(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = appendString(b, s)
+	}
+	return b
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
 func appendBytes(b, p []byte) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(p))), p...)
 }
@@ -167,7 +182,7 @@ type wireReader struct {
 	in  *Interner // for shared; nil copies
 }
 
-var errShortRecord = errors.New("finding record: cut short")
+var errShortRecord = errors.New("record cut short")
 
 func (r *wireReader) fail(err error) {
 	if r.err == nil && err != nil {
@@ -232,6 +247,21 @@ func (r *wireReader) bytes() []byte {
 }
 
 func (r *wireReader) string() string { return string(r.bytes()) }
+
+// strings reads what appendStrings wrote (nil for none).
+func (r *wireReader) strings() []string {
+	n := r.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = r.string()
+	}
+	return out
+}
+
+func (r *wireReader) bool() bool { return r.byte() != 0 }
 
 // shared reads a string many records repeat, through the interner.
 func (r *wireReader) shared() string { return r.in.intern(r.bytes()) }

@@ -2,9 +2,8 @@ package triage
 
 import (
 	"encoding/binary"
-	"encoding/json"
+	"errors"
 	"math"
-	"net/netip"
 	"slices"
 	"time"
 )
@@ -46,27 +45,8 @@ func (g *Group) Merge(o *Group) {
 	}
 }
 
-// groupWire is a Group's byte form. Campaigns are never written: they are
-// made after groups come back.
-type groupWire struct {
-	IP        []byte   `json:"i,omitempty"`
-	UA        string   `json:"u,omitempty"`
-	By        string   `json:"b,omitempty"`
-	Values    []string `json:"v,omitempty"`
-	Findings  int      `json:"f"`
-	Detectors []string `json:"d"`
-	Severity  Severity `json:"s"`
-	Risk      int      `json:"r"`
-	First     int64    `json:"t0"`
-	Last      int64    `json:"t1"`
-	Hours     []int64  `json:"h,omitempty"` // hour, count pairs
-	Sources   [][]byte `json:"src,omitempty"`
-	More      bool     `json:"more,omitempty"`
-	Attrs     []Attr   `json:"a,omitempty"`
-	Signature []string `json:"sig,omitempty"`
-	Mixed     bool     `json:"mix,omitempty"`
-	Worst     Worst    `json:"w"`
-}
+// groupWireVersion leads every encoded group (see findingWireVersion).
+const groupWireVersion = 1
 
 func unixNano(t time.Time) int64 {
 	if t.IsZero() {
@@ -82,53 +62,93 @@ func fromUnixNano(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// MarshalBinary writes everything about g but a campaign.
+// MarshalBinary writes everything about g but a campaign (campaigns are
+// made after groups come back), times to the nanosecond in UTC.
 func (g *Group) MarshalBinary() ([]byte, error) {
-	w := groupWire{UA: g.Key.UserAgent, By: g.Key.By, Findings: g.Findings, Detectors: g.Detectors,
-		Severity: g.MaxSeverity, Risk: g.Risk, First: unixNano(g.FirstSeen), Last: unixNano(g.LastSeen),
-		More: g.Sources.more, Attrs: g.Attrs, Signature: g.signature, Mixed: g.mixed, Worst: g.Worst}
-	if g.Key.SourceIP.IsValid() {
-		w.IP, _ = g.Key.SourceIP.MarshalBinary()
-	}
+	b := append(make([]byte, 0, 128), groupWireVersion)
+	b = appendAddr(b, g.Key.SourceIP)
+	b = appendString(appendString(b, g.Key.UserAgent), g.Key.By)
+	var values []string
 	if g.Key.By != "" {
-		w.Values = g.Key.Values[:len(g.Key.Fields())]
+		values = g.Key.Values[:len(g.Key.Fields())]
 	}
+	b = appendStrings(b, values)
+	b = binary.AppendVarint(b, int64(g.Findings))
+	b = appendStrings(b, g.Detectors)
+	b = binary.AppendVarint(b, int64(g.MaxSeverity))
+	b = binary.AppendVarint(b, int64(g.Risk))
+	b = binary.AppendVarint(b, unixNano(g.FirstSeen))
+	b = binary.AppendVarint(b, unixNano(g.LastSeen))
+	b = binary.AppendUvarint(b, uint64(len(g.Hourly)))
 	for _, hc := range g.Hourly {
-		w.Hours = append(w.Hours, hc.Hour, int64(hc.Count))
+		b = binary.AppendVarint(binary.AppendVarint(b, hc.Hour), int64(hc.Count))
 	}
-	for _, a := range g.Sources.Addrs() {
-		b, _ := a.MarshalBinary()
-		w.Sources = append(w.Sources, b)
+	addrs := g.Sources.Addrs()
+	b = binary.AppendUvarint(b, uint64(len(addrs)))
+	for _, a := range addrs {
+		b = appendAddr(b, a)
 	}
-	return json.Marshal(w)
+	b = appendBool(b, g.Sources.more)
+	b = binary.AppendUvarint(b, uint64(len(g.Attrs)))
+	for _, a := range g.Attrs {
+		b = appendString(appendString(b, a.Field), a.Value)
+	}
+	b = appendStrings(b, g.signature)
+	b = appendBool(b, g.mixed)
+	b = binary.AppendVarint(b, int64(g.Worst.Class))
+	b = append(b, byte(g.Worst.Impact))
+	b = binary.AppendVarint(b, int64(g.Worst.Severity))
+	return appendString(b, g.Worst.Detector), nil
 }
 
 // UnmarshalBinary reads what MarshalBinary wrote.
-func (g *Group) UnmarshalBinary(b []byte) error {
-	var w groupWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
+func (g *Group) UnmarshalBinary(data []byte) error {
+	r := wireReader{b: data}
+	if v := r.byte(); v != groupWireVersion {
+		return errors.New("group record: unknown version")
 	}
-	*g = Group{Findings: w.Findings, Detectors: w.Detectors, MaxSeverity: w.Severity, Risk: w.Risk,
-		FirstSeen: fromUnixNano(w.First), LastSeen: fromUnixNano(w.Last), Attrs: w.Attrs,
-		signature: w.Signature, mixed: w.Mixed, Worst: w.Worst}
-	g.Key.UserAgent, g.Key.By = w.UA, w.By
-	if len(w.IP) > 0 {
-		if err := g.Key.SourceIP.UnmarshalBinary(w.IP); err != nil {
-			return err
+	var out Group
+	out.Key.SourceIP = r.addr()
+	out.Key.UserAgent, out.Key.By = r.string(), r.string()
+	values := r.strings()
+	if len(values) > MaxGroupBy {
+		r.fail(errors.New("group record: too many key values"))
+	}
+	copy(out.Key.Values[:], values)
+	out.Findings = int(r.varint())
+	out.Detectors = r.strings()
+	out.MaxSeverity = Severity(r.varint())
+	out.Risk = int(r.varint())
+	out.FirstSeen, out.LastSeen = fromUnixNano(r.varint()), fromUnixNano(r.varint())
+	if n := r.count(); n > 0 {
+		out.Hourly = make(Hours, n)
+		for i := range out.Hourly {
+			out.Hourly[i] = HourCount{Hour: r.varint(), Count: int32(r.varint())}
 		}
 	}
-	copy(g.Key.Values[:], w.Values)
-	for i := 0; i+1 < len(w.Hours); i += 2 {
-		g.Hourly = append(g.Hourly, HourCount{Hour: w.Hours[i], Count: int32(w.Hours[i+1])})
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		out.Sources.Add(r.addr())
 	}
-	for _, b := range w.Sources {
-		var a netip.Addr
-		if err := a.UnmarshalBinary(b); err == nil {
-			g.Sources.Add(a)
+	out.Sources.more = r.bool()
+	if n := r.count(); n > 0 {
+		out.Attrs = make([]Attr, n)
+		for i := range out.Attrs {
+			out.Attrs[i] = Attr{Field: r.string(), Value: r.string()}
 		}
 	}
-	g.Sources.more = w.More
+	out.signature = r.strings()
+	out.mixed = r.bool()
+	out.Worst.Class = int(r.varint())
+	out.Worst.Impact = Impact(r.byte())
+	out.Worst.Severity = Severity(r.varint())
+	out.Worst.Detector = r.string()
+	if r.err == nil && len(r.b) != 0 {
+		r.err = errors.New("group record: trailing bytes")
+	}
+	if r.err != nil {
+		return r.err
+	}
+	*g = out
 	return nil
 }
 
