@@ -88,3 +88,27 @@ func (s *session) waitUntil(what string, within time.Duration, ok func(string) b
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestLargeRunHoldsTheTopOfTheQueue runs the demo with room for fewer
+// groups than it makes: the run waits on disk, then the console holds the
+// top of the queue (the campaign whole), says so in the header, and a
+// held group opens with its findings and checklist.
+func TestLargeRunHoldsTheTopOfTheQueue(t *testing.T) {
+	s := start(t, 160, 40, env(t), "--max-groups", "250")
+	scr := s.waitUntil("the load to end", 40*time.Second, func(scr string) bool {
+		return strings.Contains(scr, "groups held") && !strings.Contains(scr, "loading")
+	})
+	if !strings.Contains(scr, "250 groups (1 campaign of 240) · top 250 of 271 groups held") {
+		t.Fatalf("the header does not say what is held:\n%s", scr)
+	}
+	// The top row is the data breach, as on a full run.
+	s.keys("Enter")
+	scr = s.waitFor("ranked by data exfiltration", 10*time.Second)
+	if !strings.Contains(scr, "61382 rows from SELECT FROM orders") {
+		t.Fatalf("the held group lost its findings:\n%s", scr)
+	}
+	s.keys("Escape")
+	s.waitFor("SOURCE IP", 5*time.Second)
+	s.keys("q")
+	s.waitFor("EXITED:0", 5*time.Second)
+}

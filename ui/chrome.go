@@ -127,7 +127,7 @@ func (m *model) groupCounts() string {
 	s := m.snap
 	switch h := s.held; {
 	case h.Loading:
-		return "large run: " + plural(h.Findings, "finding") + " so far wait on disk; the queue comes when loading ends"
+		return "large run: groups wait on disk, the queue comes when loading ends"
 	case h.Partial():
 		return m.heldCounts() + " · top " + strconv.Itoa(h.HeldGroups) + " of " + plural(h.Groups, "group") + " held"
 	}

@@ -225,6 +225,9 @@ func takeSnapshot(c *triage.Collection, all *findingsCache, warn func() []string
 			s.campaigns = len(t.kids)
 		}
 	}
+	if s.held.Loading {
+		s.findings = s.held.Findings // they wait on disk, not in c
+	}
 	if warn != nil {
 		s.warnings = warn()
 	}

@@ -139,7 +139,7 @@ func TestHeaderSaysWhatALargeRunHolds(t *testing.T) {
 		want string
 	}{
 		{triage.Held{}, grouping{}, "40 groups"},
-		{triage.Held{Loading: true, Findings: 312_000}, grouping{}, "large run: 312000 findings so far wait on disk; the queue comes when loading ends"},
+		{triage.Held{Loading: true, Findings: 312_000}, grouping{}, "large run: groups wait on disk, the queue comes when loading ends"},
 		{triage.Held{Groups: 527_113, Findings: 580_000, HeldGroups: 40, HeldFindings: 80}, grouping{}, "40 groups · top 40 of 527113 groups held"},
 		{triage.Held{Groups: 527_113, Findings: 580_000, HeldGroups: 40, HeldFindings: 80}, grouping{by: triage.GroupBy{"source.ip"}}, "40 groups by source.ip · top 40 of 527113 groups held"},
 	} {
@@ -147,6 +147,9 @@ func TestHeaderSaysWhatALargeRunHolds(t *testing.T) {
 		m.snap = takeSnapshot(c, m.all(), nil, nil, nil, tc.gp)
 		if got := m.groupCounts(); got != tc.want {
 			t.Errorf("held %+v: header %q, want %q", tc.held, got, tc.want)
+		}
+		if tc.held.Loading && m.snap.findings != tc.held.Findings {
+			t.Errorf("loading: the header counts %d findings, %d wait on disk", m.snap.findings, tc.held.Findings)
 		}
 	}
 }
