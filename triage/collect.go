@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"sync"
@@ -33,6 +34,9 @@ type Collection struct {
 	// held says what part of a run too large to hold the collection
 	// holds (SetHeld); the zero value means all of it.
 	held Held
+	// runCounts counts a large run's findings per detector, held or not
+	// (SetRunCounts); nil when the collection holds the whole run.
+	runCounts map[string]int
 }
 
 // Held describes a run larger than the console holds in memory
@@ -478,10 +482,23 @@ func (c *Collection) Hits(s *Suppressor) EventHits {
 	}
 }
 
-// CountByDetector returns how many findings each detector raised.
+// SetRunCounts records how many findings each detector raised in a run
+// the collection holds only part of (triage/spill.Bounded), for
+// CountByDetector.
+func (c *Collection) SetRunCounts(byDetector map[string]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.runCounts = maps.Clone(byDetector)
+}
+
+// CountByDetector returns how many findings each detector raised: in the
+// whole run, also when the collection holds only the top of a large one.
 func (c *Collection) CountByDetector() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.runCounts != nil {
+		return maps.Clone(c.runCounts)
+	}
 	out := make(map[string]int)
 	for i := range c.findings {
 		out[c.findings[i].Detector]++

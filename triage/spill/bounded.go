@@ -45,7 +45,8 @@ type Bounded struct {
 	groups *Groups // nil until the run spills
 	file   *os.File
 	w      *bufio.Writer
-	n      int // findings written
+	n      int            // findings written
+	byDet  map[string]int // findings per detector, written or not
 	buf    []byte
 	err    error // the first write that failed; Finish returns it
 	lost   int   // findings not written after err
@@ -78,6 +79,7 @@ func (b *Bounded) AddFinding(f triage.Finding) {
 	b.write(&f)
 	if b.n%heldEvery == 0 {
 		b.Coll.SetHeld(triage.Held{Loading: true, Findings: b.n})
+		b.Coll.SetRunCounts(b.byDet)
 	}
 }
 
@@ -94,11 +96,13 @@ func (b *Bounded) spill() {
 	_ = os.Remove(f.Name()) // unlinked: gone when the file is closed
 	b.file, b.w = f, bufio.NewWriterSize(f, 256<<10)
 	b.groups = &Groups{MaxGroups: b.MaxGroups, Dir: b.Dir, Fold: b.Fold}
+	b.byDet = map[string]int{}
 	fs := b.Coll.TakeFindings()
 	for i := range fs {
 		b.write(&fs[i])
 	}
 	b.Coll.SetHeld(triage.Held{Loading: true, Findings: b.n})
+	b.Coll.SetRunCounts(b.byDet)
 	if b.OnSpill != nil {
 		b.OnSpill()
 	}
@@ -107,6 +111,7 @@ func (b *Bounded) spill() {
 // write appends f to the file and counts it in its group on disk.
 func (b *Bounded) write(f *triage.Finding) {
 	b.n++
+	b.byDet[f.Detector]++
 	if b.err != nil {
 		b.lost++
 		return
@@ -171,6 +176,7 @@ func (b *Bounded) Finish() error {
 	}
 	h.Findings += b.lost
 	b.Coll.SetHeld(h)
+	b.Coll.SetRunCounts(b.byDet)
 	if err != nil {
 		return err
 	}

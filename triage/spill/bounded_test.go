@@ -2,6 +2,8 @@ package spill
 
 import (
 	"math/rand/v2"
+	"path/filepath"
+	"strings"
 	"reflect"
 	"testing"
 
@@ -93,6 +95,14 @@ func TestBoundedHoldsTheTopOfTheQueue(t *testing.T) {
 			if got := coll.Held(); got != wantHeld || !got.Partial() {
 				t.Fatalf("held %+v, want %+v (partial)", got, wantHeld)
 			}
+			// The rules view counts the whole run, held or not.
+			perDetector := map[string]int{}
+			for _, f := range fs {
+				perDetector[f.Detector]++
+			}
+			if got := coll.CountByDetector(); !reflect.DeepEqual(got, perDetector) {
+				t.Fatalf("counts per detector %v, want the whole run's %v", got, perDetector)
+			}
 			gs := coll.Groups()
 			if len(gs) != len(want) {
 				t.Fatalf("%d groups held, want %d", len(gs), len(want))
@@ -115,5 +125,27 @@ func TestBoundedHoldsTheTopOfTheQueue(t *testing.T) {
 				t.Fatalf("held findings differ: %d, want %d", len(got), len(wantFs))
 			}
 		})
+	}
+}
+
+// With nowhere to write, a run that outgrows MaxGroups says so once and
+// stays in memory whole: nothing is lost.
+func TestBoundedWithoutDiskKeepsEverything(t *testing.T) {
+	fs := plant(rand.New(rand.NewPCG(3, 4)), 600)
+	coll := triage.NewCollection(0)
+	defer coll.Close()
+	var warned []string
+	b := &Bounded{Coll: coll, MaxGroups: 10, Dir: filepath.Join(t.TempDir(), "missing"), Warn: func(s string) { warned = append(warned, s) }}
+	for _, f := range fs {
+		b.AddFinding(f)
+	}
+	if err := b.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if b.Spilled() || len(warned) != 1 || !strings.Contains(warned[0], "kept in memory") {
+		t.Fatalf("spilled %v, warnings %q", b.Spilled(), warned)
+	}
+	if got := coll.FindingsView(); len(got) != len(fs) || coll.Held() != (triage.Held{}) {
+		t.Fatalf("%d of %d findings held (%+v)", len(got), len(fs), coll.Held())
 	}
 }
