@@ -3,8 +3,8 @@ package spill
 import (
 	"math/rand/v2"
 	"path/filepath"
-	"strings"
 	"reflect"
+	"strings"
 	"testing"
 
 	"picket/triage"
