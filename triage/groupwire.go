@@ -111,8 +111,9 @@ func (g *Group) UnmarshalBinary(data []byte) error {
 	out.Key.SourceIP = r.addr()
 	out.Key.UserAgent, out.Key.By = r.string(), r.string()
 	values := r.strings()
-	if len(values) > MaxGroupBy {
-		r.fail(errors.New("group record: too many key values"))
+	if out.Key.By != "" && len(values) != len(out.Key.Fields()) || len(values) > MaxGroupBy {
+		// Fields, Pairs and MarshalBinary index Values by the chain.
+		r.fail(errors.New("group record: the key's values do not match its fields"))
 	}
 	copy(out.Key.Values[:], values)
 	out.Findings = int(r.varint())

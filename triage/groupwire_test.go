@@ -70,3 +70,32 @@ func TestGroupBinaryRefusesDamage(t *testing.T) {
 		t.Fatal("a record with a trailing byte was read")
 	}
 }
+
+// A key whose chain names more fields than it has values (or than a
+// chain may have) is refused: Fields and Pairs would index past Values.
+func TestGroupBinaryRefusesMismatchedKey(t *testing.T) {
+	for _, k := range []GroupKey{
+		{By: "a,b,c,d", Values: [MaxGroupBy]string{"1", "2", "3"}},
+		{By: "user.name,url.path"},
+	} {
+		g := &Group{Key: GroupKey{By: "user.name", Values: [MaxGroupBy]string{"anna"}}}
+		b, err := g.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Rewrite the record's By, keeping its one value.
+		var bad []byte
+		bad = append(bad, b[0])
+		bad = appendAddr(bad, k.SourceIP)
+		bad = appendString(appendString(bad, ""), k.By)
+		rest := wireReader{b: b[1:]}
+		rest.addr()
+		rest.string()
+		rest.string()
+		bad = append(bad, rest.b...)
+		var got Group
+		if err := got.UnmarshalBinary(bad); err == nil {
+			t.Errorf("a record keyed %q with one value was read", k.By)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -25,7 +26,7 @@ import (
 // works harder once a run has spilled (boundHeap): from then on what the
 // console holds is bounded, and Go's default would let the heap grow to
 // twice that between collections.
-const consoleMemoryLimit = 240 << 20
+const consoleMemoryLimit = 220 << 20
 
 // boundHeap applies consoleMemoryLimit unless GOMEMLIMIT says otherwise.
 // Runs that fit in memory are left alone: their heap is what they hold,
@@ -33,6 +34,23 @@ const consoleMemoryLimit = 240 << 20
 func boundHeap(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(consoleMemoryLimit)
+	}
+}
+
+// fitHeap raises the soft limit, once a large run is held, to half again
+// what it holds when that is more than consoleMemoryLimit: the first row
+// is held whatever its size (one address with a million findings), and a
+// limit under the live heap would keep the collector running for the
+// rest of the session.
+func fitHeap(getenv func(string) string) {
+	if getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if need := int64(ms.HeapAlloc) * 3 / 2; need > consoleMemoryLimit {
+		debug.SetMemoryLimit(need)
 	}
 }
 
@@ -185,7 +203,10 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 				eng, sp = nil, nil
 				rmu.Unlock()
 				if ferr := bounded.Finish(); ferr != nil {
-					addWarning("large run: " + ferr.Error())
+					addWarning(ferr.Error())
+				}
+				if bounded.Spilled() {
+					fitHeap(e.getenv)
 				}
 				coll.Seal() // the groups are final: snapshots share them
 				rmu.Lock()

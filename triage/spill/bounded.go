@@ -48,9 +48,12 @@ type Bounded struct {
 	n      int            // findings written
 	byDet  map[string]int // findings per detector, written or not
 	buf    []byte
-	err    error // the first write that failed; Finish returns it
-	lost   int   // findings not written after err
-	noDisk bool  // the file could not be made: everything stays in memory
+	// fileErr is the first failed write of the findings file (the
+	// findings after it are lost, and counted); groupErr the first
+	// failure to count groups on disk (the queue cannot be ordered).
+	fileErr, groupErr error
+	lost              int
+	noDisk            bool // no file could be made: everything stays in memory
 }
 
 // DefaultMaxHeldFindings is how many findings Bounded gives back at most
@@ -97,11 +100,13 @@ func (b *Bounded) spill() {
 	b.file, b.w = f, bufio.NewWriterSize(f, 256<<10)
 	b.groups = &Groups{MaxGroups: b.MaxGroups, Dir: b.Dir, Fold: b.Fold}
 	b.byDet = map[string]int{}
+	// Loading first, so the header never shows the emptied collection
+	// as an empty run.
+	b.Coll.SetHeld(triage.Held{Loading: true, Findings: len(b.Coll.FindingsView())})
 	fs := b.Coll.TakeFindings()
 	for i := range fs {
 		b.write(&fs[i])
 	}
-	b.Coll.SetHeld(triage.Held{Loading: true, Findings: b.n})
 	b.Coll.SetRunCounts(b.byDet)
 	if b.OnSpill != nil {
 		b.OnSpill()
@@ -112,7 +117,7 @@ func (b *Bounded) spill() {
 func (b *Bounded) write(f *triage.Finding) {
 	b.n++
 	b.byDet[f.Detector]++
-	if b.err != nil {
+	if b.fileErr != nil {
 		b.lost++
 		return
 	}
@@ -122,12 +127,15 @@ func (b *Bounded) write(f *triage.Finding) {
 		b.w.Write(hdr[:binary.PutUvarint(hdr[:], uint64(len(b.buf)))])
 		_, err = b.w.Write(b.buf)
 	}
-	if err == nil {
-		err = b.groups.Add(f)
-	}
 	if err != nil {
-		b.err = fmt.Errorf("findings file: %w", err)
+		b.fileErr = fmt.Errorf("findings file: %w", err)
 		b.lost++
+		return
+	}
+	if b.groupErr == nil {
+		if err := b.groups.Add(f); err != nil {
+			b.groupErr = fmt.Errorf("groups on disk: %w", err)
+		}
 	}
 }
 
@@ -136,68 +144,98 @@ func (b *Bounded) Spilled() bool { return b.groups != nil }
 
 // Finish gives the collection the top of the queue once the run is over
 // and records what it holds. Call it before Collection.Seal. A run that
-// never spilled is left as it is.
+// never spilled is left as it is. If the files failed, every finding that
+// can be read back is held, as a run that fits would be, and the error
+// says how many were lost.
 func (b *Bounded) Finish() error {
 	if b.groups == nil {
 		return nil
 	}
 	defer b.file.Close()
-	err := b.err
-	if err == nil {
-		err = b.w.Flush()
+	cause := errors.Join(b.fileErr, b.groupErr)
+	if cause == nil {
+		cause = b.w.Flush()
 	}
+	if cause == nil {
+		held, h, err := b.chooseHeld()
+		if err == nil {
+			n, err := b.readBack(held)
+			h.HeldGroups, h.HeldFindings = b.Coll.GroupCount(), n
+			b.Coll.SetHeld(h)
+			b.Coll.SetRunCounts(b.byDet)
+			if err != nil {
+				return fmt.Errorf("large run: %w (%d findings held)", err, n)
+			}
+			return nil
+		}
+		cause = fmt.Errorf("ordering the queue on disk: %w", err)
+	}
+	_ = b.w.Flush()
+	n, err := b.readBack(nil)
+	b.Coll.SetHeld(triage.Held{})
+	b.Coll.SetRunCounts(nil)
+	return fmt.Errorf("large run: %w; %d of %d findings held in memory, %d lost", errors.Join(cause, err), n, b.n, b.n-n)
+}
+
+// chooseHeld orders the queue on disk and picks the rows held: from the
+// top down, campaigns whole, until MaxGroups groups or MaxFindings
+// findings. The first row is always held, and a campaign too big for the
+// whole budget gives its first MaxGroups members. It counts the run (the
+// held part is counted as it is read back).
+func (b *Bounded) chooseHeld() (map[triage.GroupKey]bool, triage.Held, error) {
 	maxF := b.MaxFindings
 	if maxF <= 0 {
 		maxF = DefaultMaxHeldFindings
 	}
 	var h triage.Held
 	held := map[triage.GroupKey]bool{}
-	full := false
-	gerr := b.groups.Each(func(g *triage.Group) error {
+	heldFindings, full := 0, false
+	err := b.groups.Each(func(g *triage.Group) error {
 		members := []triage.GroupKey{g.Key}
 		if g.Campaign != nil {
 			members = g.Campaign.Members
 		}
 		h.Groups += len(members)
 		h.Findings += g.Findings
-		if full || h.HeldGroups > 0 && (h.HeldGroups+len(members) > b.MaxGroups || h.HeldFindings+g.Findings > maxF) {
+		if full || len(held) > 0 && (len(held)+len(members) > b.MaxGroups || heldFindings+g.Findings > maxF) {
 			full = true
 			return nil
+		}
+		if len(members) > b.MaxGroups {
+			members = members[:b.MaxGroups]
 		}
 		for _, k := range members {
 			held[k] = true
 		}
-		h.HeldGroups += len(members)
-		h.HeldFindings += g.Findings
+		heldFindings += g.Findings
 		return nil
 	})
-	if gerr != nil {
-		return errors.Join(err, fmt.Errorf("ordering the queue on disk: %w", gerr))
-	}
 	h.Findings += b.lost
-	b.Coll.SetHeld(h)
-	b.Coll.SetRunCounts(b.byDet)
-	if err != nil {
-		return err
-	}
+	return held, h, err
+}
+
+// readBack reads the findings file from the start and gives the
+// collection the findings of the held groups (all of them when held is
+// nil); n is how many it gave.
+func (b *Bounded) readBack(held map[triage.GroupKey]bool) (n int, err error) {
 	if _, err := b.file.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("findings file: %w", err)
+		return 0, fmt.Errorf("findings file: %w", err)
 	}
 	r := bufio.NewReaderSize(b.file, 256<<10)
 	var in triage.Interner
 	for {
-		n, err := binary.ReadUvarint(r)
+		size, err := binary.ReadUvarint(r)
 		if err == io.EOF {
-			return nil
+			return n, nil
 		}
-		if err == nil && n > maxRecord {
+		if err == nil && size > maxRecord {
 			err = errors.New("record too long")
 		}
 		if err == nil {
-			if uint64(cap(b.buf)) < n {
-				b.buf = make([]byte, n)
+			if uint64(cap(b.buf)) < size {
+				b.buf = make([]byte, size)
 			}
-			b.buf = b.buf[:n]
+			b.buf = b.buf[:size]
 			_, err = io.ReadFull(r, b.buf)
 		}
 		var f triage.Finding
@@ -205,10 +243,11 @@ func (b *Bounded) Finish() error {
 			err = f.DecodeBinary(b.buf, &in)
 		}
 		if err != nil {
-			return fmt.Errorf("findings file: %w", err)
+			return n, fmt.Errorf("findings file: %w", err)
 		}
-		if held[triage.KeyFor(&f, nil, nil)] {
+		if held == nil || held[triage.KeyFor(&f, nil, nil)] {
 			b.Coll.AddFinding(f)
+			n++
 		}
 	}
 }

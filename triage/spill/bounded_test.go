@@ -1,6 +1,10 @@
 package spill
 
 import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -12,7 +16,8 @@ import (
 
 // heldRows is what Bounded should hold of fs: the queue's rows (folded
 // when fold is set) from the top, until maxGroups groups or maxFindings
-// findings, at least one row; with the counts of the whole run.
+// findings, at least one row (a campaign bigger than maxGroups by its
+// first members); with the counts of the whole run.
 func heldRows(fs []triage.Finding, fold *triage.FoldOptions, maxGroups, maxFindings int) (map[triage.GroupKey]*triage.Group, triage.Held) {
 	var gr triage.Grouper
 	for i := range fs {
@@ -28,7 +33,7 @@ func heldRows(fs []triage.Finding, fold *triage.FoldOptions, maxGroups, maxFindi
 	}
 	held := map[triage.GroupKey]*triage.Group{}
 	var h triage.Held
-	full := false
+	heldFindings, full := 0, false
 	for _, g := range rows {
 		members := []triage.GroupKey{g.Key}
 		if g.Campaign != nil {
@@ -36,16 +41,18 @@ func heldRows(fs []triage.Finding, fold *triage.FoldOptions, maxGroups, maxFindi
 		}
 		h.Groups += len(members)
 		h.Findings += g.Findings
-		if full || h.HeldGroups > 0 && (h.HeldGroups+len(members) > maxGroups || h.HeldFindings+g.Findings > maxFindings) {
+		if full || len(held) > 0 && (len(held)+len(members) > maxGroups || heldFindings+g.Findings > maxFindings) {
 			full = true
 			continue
 		}
+		members = members[:min(len(members), maxGroups)]
 		for _, k := range members {
 			held[k] = leaves[k]
+			h.HeldFindings += leaves[k].Findings
 		}
-		h.HeldGroups += len(members)
-		h.HeldFindings += g.Findings
+		heldFindings += g.Findings
 	}
+	h.HeldGroups = len(held)
 	return held, h
 }
 
@@ -63,6 +70,7 @@ func TestBoundedHoldsTheTopOfTheQueue(t *testing.T) {
 		{"groups alone, capped by groups", nil, 25, 0, true},
 		{"capped by findings", nil, 1000, 40, true},
 		{"the first row even past the cap", nil, 20, 1, true},
+		{"a campaign past the whole budget: its first members", &fold, 12, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			coll := triage.NewCollection(0)
@@ -147,5 +155,56 @@ func TestBoundedWithoutDiskKeepsEverything(t *testing.T) {
 	}
 	if got := coll.FindingsView(); len(got) != len(fs) || coll.Held() != (triage.Held{}) {
 		t.Fatalf("%d of %d findings held (%+v)", len(got), len(fs), coll.Held())
+	}
+}
+
+// failAfter passes limit bytes to w, then fails: a disk that fills up.
+type failAfter struct {
+	w     io.Writer
+	limit int
+}
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.limit {
+		n, _ := f.w.Write(p[:f.limit])
+		f.limit = 0
+		return n, errors.New("no space left on device")
+	}
+	f.limit -= len(p)
+	return f.w.Write(p)
+}
+
+// When the findings file stops taking writes, Finish holds every finding
+// it can read back, in order, as a run that fits would be held, and says
+// how many were lost.
+func TestBoundedDiskFullKeepsWhatWasWritten(t *testing.T) {
+	fs := plant(rand.New(rand.NewPCG(5, 6)), 2000)
+	coll := triage.NewCollection(0)
+	defer coll.Close()
+	b := &Bounded{Coll: coll, MaxGroups: 20, Dir: t.TempDir()}
+	i := 0
+	for ; !b.Spilled(); i++ {
+		b.AddFinding(fs[i])
+	}
+	if err := b.w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	b.w = bufio.NewWriterSize(&failAfter{w: b.file, limit: 20_000}, 512)
+	for ; i < len(fs); i++ {
+		b.AddFinding(fs[i])
+	}
+	err := b.Finish()
+	if err == nil || !strings.Contains(err.Error(), "no space left") || !strings.Contains(err.Error(), "lost") {
+		t.Fatalf("Finish: %v", err)
+	}
+	got := coll.FindingsView()
+	if len(got) == 0 || len(got) >= len(fs) || !reflect.DeepEqual(got, fs[:len(got)]) {
+		t.Fatalf("held %d findings; want the ones written, in order, fewer than %d", len(got), len(fs))
+	}
+	if want := fmt.Sprintf("%d of %d findings held in memory, %d lost", len(got), len(fs), len(fs)-len(got)); !strings.Contains(err.Error(), want) {
+		t.Fatalf("Finish: %v; want it to say %q", err, want)
+	}
+	if coll.Held() != (triage.Held{}) {
+		t.Fatalf("held %+v: the collection holds every finding it could read", coll.Held())
 	}
 }

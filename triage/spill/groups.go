@@ -86,6 +86,10 @@ func (s *Groups) Each(fn func(*triage.Group) error) error {
 	}
 	ranked := New(budget, s.Dir)
 	folding := New(budget, s.Dir)
+	// Each closes a sorter's runs when it reads them; a failure before
+	// that must not leave them open (unlinked, they hold disk space).
+	defer ranked.close()
+	defer folding.close()
 	rank := func(g *triage.Group) error {
 		b, err := g.MarshalBinary()
 		if err != nil {
