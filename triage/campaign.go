@@ -389,9 +389,7 @@ func (b *campaignBuilder) add(m *Group) {
 	g.Risk += m.Risk
 	g.MaxSeverity = max(g.MaxSeverity, m.MaxSeverity)
 	for _, d := range m.Detectors {
-		if i, found := slices.BinarySearch(g.Detectors, d); !found {
-			g.Detectors = slices.Insert(g.Detectors, i, d)
-		}
+		g.Detectors = AddDetector(g.Detectors, d)
 	}
 	if g.FirstSeen.IsZero() || m.FirstSeen.Before(g.FirstSeen) {
 		g.FirstSeen = m.FirstSeen

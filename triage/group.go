@@ -71,9 +71,7 @@ func (g *Group) NoteWorst(f *Finding) { g.Worst.note(f.Severity, f.Impact, f.Det
 func (g *Group) add(f *Finding) {
 	g.Worst.note(f.Severity, f.Impact, f.Detector)
 	g.Findings++
-	if i, found := slices.BinarySearch(g.Detectors, f.Detector); !found {
-		g.Detectors = slices.Insert(g.Detectors, i, f.Detector)
-	}
+	g.Detectors = AddDetector(g.Detectors, f.Detector)
 	if f.Severity > g.MaxSeverity {
 		g.MaxSeverity = f.Severity
 	}
@@ -94,6 +92,30 @@ func (g *Group) add(f *Finding) {
 	if !g.Key.Default() {
 		g.Sources.addSourcesOf(f)
 	}
+}
+
+// AddDetector adds d to ds, a sorted list of distinct detectors, and
+// returns the list. Groups have a few detectors, and a finding's is
+// usually one the group has: a scan that compares the strings' pointers
+// first beats a binary search, and the list is kept sorted for output.
+func AddDetector(ds []string, d string) []string {
+	if len(ds) > 8 {
+		i, found := slices.BinarySearch(ds, d)
+		if !found {
+			ds = slices.Insert(ds, i, d)
+		}
+		return ds
+	}
+	for _, x := range ds {
+		if x == d { // a detector's id is one string: equal means same bytes
+			return ds
+		}
+	}
+	i := 0
+	for i < len(ds) && ds[i] < d {
+		i++
+	}
+	return slices.Insert(ds, i, d)
 }
 
 // Clone returns a copy of g that shares nothing it could change.

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -17,9 +16,7 @@ import (
 func (g *Group) Merge(o *Group) {
 	g.Findings += o.Findings
 	for _, d := range o.Detectors {
-		if i, found := slices.BinarySearch(g.Detectors, d); !found {
-			g.Detectors = slices.Insert(g.Detectors, i, d)
-		}
+		g.Detectors = AddDetector(g.Detectors, d)
 	}
 	g.MaxSeverity = max(g.MaxSeverity, o.MaxSeverity)
 	if o.Worst.Detector != "" {

@@ -373,9 +373,7 @@ func (s *snapshot) addAlerts(items []*alertItem) {
 
 func addAlert(g *triage.Group, it *alertItem) {
 	f := &it.row
-	if i, found := slices.BinarySearch(g.Detectors, f.Detector); !found {
-		g.Detectors = slices.Insert(g.Detectors, i, f.Detector)
-	}
+	g.Detectors = triage.AddDetector(g.Detectors, f.Detector)
 	g.MaxSeverity = max(g.MaxSeverity, f.Severity)
 	g.NoteWorst(f)
 	if it.pending || !it.res.Reproduced() {

@@ -145,13 +145,16 @@ type chainBuilder struct {
 	groups []triage.Group
 	nodes  []chainNode
 	hours  triage.Hours
+	dets   []string
 }
 
-// slab is how many groups (and nodes) one allocation holds; slabHours is
-// how many hours a new group may count before its list moves out.
+// slab is how many groups (and nodes) one allocation holds; slabHours and
+// slabDetectors are how many hours and detectors a new group may count
+// before its list moves out.
 const (
-	slab      = 1024
-	slabHours = 4
+	slab          = 1024
+	slabHours     = 4
+	slabDetectors = 2
 )
 
 // newGroup returns a zeroed group from the slab, with room for its first
@@ -160,10 +163,11 @@ func (b *chainBuilder) newGroup() *triage.Group {
 	if len(b.groups) == 0 {
 		b.groups = make([]triage.Group, slab)
 		b.hours = make(triage.Hours, slab*slabHours)
+		b.dets = make([]string, slab*slabDetectors)
 	}
 	g := &b.groups[0]
-	g.Hourly = b.hours[:0:slabHours]
-	b.groups, b.hours = b.groups[1:], b.hours[slabHours:]
+	g.Hourly, g.Detectors = b.hours[:0:slabHours], b.dets[:0:slabDetectors]
+	b.groups, b.hours, b.dets = b.groups[1:], b.hours[slabHours:], b.dets[slabDetectors:]
 	return g
 }
 
@@ -318,9 +322,7 @@ func mergeCounts(g, k *triage.Group) {
 	g.Risk += k.Risk
 	g.MaxSeverity = max(g.MaxSeverity, k.MaxSeverity)
 	for _, d := range k.Detectors {
-		if i, found := slices.BinarySearch(g.Detectors, d); !found {
-			g.Detectors = slices.Insert(g.Detectors, i, d)
-		}
+		g.Detectors = triage.AddDetector(g.Detectors, d)
 	}
 	if !k.FirstSeen.IsZero() && (g.FirstSeen.IsZero() || k.FirstSeen.Before(g.FirstSeen)) {
 		g.FirstSeen = k.FirstSeen
