@@ -464,8 +464,8 @@ func groupChain(fs []triage.Finding, by triage.GroupBy, c *triage.Collection, su
 	wg.Wait()
 	act, hid := acts[0], hids[0]
 	for p := 1; p < parts; p++ {
-		mergeNodes(act.root, acts[p].root)
-		mergeNodes(hid.root, hids[p].root)
+		mergeTries(act.root, acts[p].root)
+		mergeTries(hid.root, hids[p].root)
 	}
 	for _, n := range counts {
 		nAct, nHid = nAct+n[0], nHid+n[1]
@@ -483,19 +483,48 @@ func groupChain(fs []triage.Finding, by triage.GroupBy, c *triage.Collection, su
 // mergeNodes merges trie b into a (the last level's groups summed).
 func mergeNodes(a, b map[string]*chainNode) {
 	for v, nb := range b {
-		na := a[v]
-		switch {
-		case na == nil:
+		if na := a[v]; na == nil {
 			a[v] = nb
-		case len(nb.kids) > 0 || len(na.kids) > 0:
-			if na.kids == nil {
-				na.kids = map[string]*chainNode{}
-			}
-			mergeNodes(na.kids, nb.kids)
-		default:
-			mergeGroup(na.g, nb.g)
+		} else {
+			mergeNode(na, nb)
 		}
 	}
+}
+
+// mergeNode merges node b into a, the same value's node.
+func mergeNode(a, b *chainNode) {
+	if len(b.kids) == 0 && len(a.kids) == 0 {
+		mergeGroup(a.g, b.g)
+		return
+	}
+	if a.kids == nil {
+		a.kids = map[string]*chainNode{}
+	}
+	mergeNodes(a.kids, b.kids)
+}
+
+// mergeTries merges trie b into a on every core: the top level's values
+// found in both are merged in parts (each pair touches only its own
+// subtree), the rest are moved over first.
+func mergeTries(a, b map[string]*chainNode) {
+	var pairs [][2]*chainNode
+	for v, nb := range b {
+		if na := a[v]; na == nil {
+			a[v] = nb
+		} else {
+			pairs = append(pairs, [2]*chainNode{na, nb})
+		}
+	}
+	parts := min(runtime.GOMAXPROCS(0), len(pairs))
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			for _, pr := range pairs[len(pairs)*p/parts : len(pairs)*(p+1)/parts] {
+				mergeNode(pr[0], pr[1])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // keyMatcher tells whether a finding belongs to a group of any level and
