@@ -169,7 +169,7 @@ func (m *model) judgeAlerts() tea.Cmd {
 	}
 	c := m.opts.Collection
 	return m.req.ask(verdictsAddr, func() tea.Msg {
-		in.Findings = c.FindingsView()
+		in.Findings, in.Partial = c.FindingsView(), c.Held().Partial()
 		return alertsJudgedMsg{alerts: alerts, results: reconcile.Alerts(alerts, in)}
 	})
 }

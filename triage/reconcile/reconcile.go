@@ -38,6 +38,10 @@ const (
 	// Missed: the rule ran over the alert's events and raised nothing, and
 	// no lint explains it.
 	Missed
+	// NotHeld: the console holds only the top of a large run
+	// (triage.Held) and no held finding cites the alert's events; the
+	// rest of the run may have raised it.
+	NotHeld
 )
 
 var verdictNames = [...]string{
@@ -47,6 +51,7 @@ var verdictNames = [...]string{
 	Excepted:      "exception applies",
 	NoMatch:       "rule would not match the data",
 	Missed:        "not reproduced",
+	NotHeld:       "finding not held",
 }
 
 func (v Verdict) String() string {
@@ -74,6 +79,9 @@ type Input struct {
 	Now        time.Time
 	// Lints are what the detectors reported after the run.
 	Lints []triage.Lint
+	// Partial says Findings are only the top of a large run: an alert
+	// no finding reproduces is then NotHeld, not Missed.
+	Partial bool
 }
 
 // Result is the verdict on one alert.
@@ -197,6 +205,8 @@ func judge(a *triage.Alert, in Input, idx map[string]*triage.Finding, lints map[
 			" was pulled (outside the time range or index patterns, or beyond --keep)"}
 	case exc != "":
 		return Result{Verdict: Excepted, Why: exc + " matches its source event"}
+	case in.Partial:
+		return Result{Verdict: NotHeld, Why: "the console holds only the top of this large run, and none of its findings cites the alert's events (picket detect --group lists every group)"}
 	}
 	if msg, ok := lints[det]; ok {
 		return Result{Verdict: NoMatch, Why: msg}

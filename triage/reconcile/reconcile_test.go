@@ -54,17 +54,18 @@ func TestAlerts(t *testing.T) {
 	otherRule.Detector = "elastic:other"
 
 	tests := []struct {
-		name   string
-		alert  *triage.Alert
-		ran    bool
-		notRun map[string]string
-		fs     []triage.Finding
-		kept   []string // ids of kept events (all copies of srcEvent)
-		xs     []triage.Exception
-		allow  []triage.AllowEntry
-		lints  []triage.Lint
-		want   Verdict
-		why    string // in Result.Why
+		name    string
+		alert   *triage.Alert
+		ran     bool
+		notRun  map[string]string
+		fs      []triage.Finding
+		kept    []string // ids of kept events (all copies of srcEvent)
+		xs      []triage.Exception
+		allow   []triage.AllowEntry
+		lints   []triage.Lint
+		partial bool
+		want    Verdict
+		why     string // in Result.Why
 	}{
 		{name: "reproduced by ancestor id", alert: alert(t, rule, "query", "", "src-1"), ran: true,
 			fs: []triage.Finding{finding("appsensor:RE2", "src-1"), finding(det, "src-0", "src-1")}, kept: []string{"src-1"},
@@ -103,6 +104,13 @@ func TestAlerts(t *testing.T) {
 			lints: []triage.Lint{{Detector: "elastic:other", Message: "not this one"},
 				{Detector: det, Message: "http.request.method:post never matches; the data holds POST"}},
 			want: NoMatch, why: "the data holds POST"},
+		{name: "a large run's held findings reproduce it", alert: alert(t, rule, "query", "", "src-1"), ran: true,
+			fs: []triage.Finding{finding(det, "src-1")}, kept: []string{"src-1"}, partial: true, want: Reproduced},
+		{name: "a large run may hold none of its findings", alert: alert(t, rule, "query", "", "src-1"), ran: true,
+			kept: []string{"src-1"}, partial: true, lints: []triage.Lint{{Detector: det, Message: "never matches"}},
+			want: NotHeld, why: "holds only the top"},
+		{name: "an exception still answers in a large run", alert: alert(t, rule, "query", "", "src-1"), ran: true,
+			kept: []string{"src-1"}, partial: true, xs: []triage.Exception{pathException}, want: Excepted},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,7 +123,7 @@ func TestAlerts(t *testing.T) {
 				NotRun:     tc.notRun,
 				Findings:   tc.fs,
 				Event:      func(id string) (*triage.Event, bool) { ev, ok := kept[id]; return ev, ok },
-				Exceptions: tc.xs, Allow: tc.allow, Lints: tc.lints, Now: now,
+				Exceptions: tc.xs, Allow: tc.allow, Lints: tc.lints, Now: now, Partial: tc.partial,
 			}
 			res := Alerts([]*triage.Alert{tc.alert}, in)
 			if len(res) != 1 {
