@@ -146,6 +146,10 @@ type chainBuilder struct {
 	nodes  []chainNode
 	hours  triage.Hours
 	dets   []string
+	srcs   triage.SourceSlab
+	// leafRoom is how many addresses a last-level group has room for at
+	// first: one when the chain has the address, else a few.
+	leafRoom int
 }
 
 // slab is how many groups (and nodes) one allocation holds; slabHours and
@@ -186,7 +190,10 @@ type chainNode struct {
 }
 
 func newChainBuilder(by triage.GroupBy, event func(triage.EventRef) (*triage.Event, bool)) *chainBuilder {
-	b := &chainBuilder{by: by, event: event, root: map[string]*chainNode{}}
+	b := &chainBuilder{by: by, event: event, root: map[string]*chainNode{}, leafRoom: 8}
+	if slices.Contains(by, "source.ip") {
+		b.leafRoom = 1
+	}
 	for lvl := range by {
 		b.levelBy[lvl] = by[:lvl+1].String()
 	}
@@ -217,6 +224,9 @@ func (b *chainBuilder) leaf(f *triage.Finding) *triage.Group {
 		if n == nil {
 			g := b.newGroup()
 			g.Key, g.Attrs = b.key(f, lvl, &vals), f.Attrs
+			if lvl == len(b.by)-1 && !g.Key.Default() {
+				b.srcs.Reserve(&g.Sources, b.leafRoom)
+			}
 			n = b.newNode()
 			n.g = g
 			m[vals[lvl]] = n
