@@ -71,6 +71,9 @@ to work through them. With no FILE it opens on demo data.`,
 			if err != nil {
 				return err
 			}
+			if maxGroups < 0 {
+				return usagef("--max-groups %d: give 0 (no limit) or more groups", maxGroups)
+			}
 			es, err := esf.esConsole(cmd.Context(), cmd, e, cfg)
 			if err != nil {
 				return err

@@ -699,3 +699,11 @@ func TestRulesImportSameNameTogether(t *testing.T) {
 		})
 	}
 }
+
+// A negative --max-groups is a usage error, before any screen is taken.
+func TestMaxGroupsMustNotBeNegative(t *testing.T) {
+	code, _, stderr := cli(t, "", "--max-groups", "-1")
+	if code != 2 || !strings.Contains(stderr, "--max-groups -1: give 0 (no limit) or more") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
