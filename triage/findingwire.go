@@ -200,24 +200,16 @@ func (r *wireReader) byte() byte {
 	return c
 }
 
-func (r *wireReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail(errShortRecord)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *wireReader) uvarint() uint64 { return readVarint(r, binary.Uvarint) }
 
-func (r *wireReader) varint() int64 {
+func (r *wireReader) varint() int64 { return readVarint(r, binary.Varint) }
+
+// readVarint reads one number with read (binary.Uvarint or Varint).
+func readVarint[T uint64 | int64](r *wireReader, read func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
+	v, n := read(r.b)
 	if n <= 0 {
 		r.fail(errShortRecord)
 		return 0
