@@ -18,9 +18,9 @@ import (
 // counted in their groups on disk (Groups). When the run is over (Finish)
 // the queue is ordered on disk, and the collection is given back the top
 // of it: the groups from the first row down, campaigns whole, until
-// MaxGroups groups or MaxFindings findings, with every finding of each.
-// The rest is counted (triage.Held), so the console says what it does not
-// hold.
+// MaxGroups groups or MaxFindings findings, with every finding of each
+// (see chooseHeld for the first row). The rest is counted (triage.Held),
+// so the console says what it does not hold.
 type Bounded struct {
 	Coll *triage.Collection
 	// MaxGroups is how many groups are held (0: no limit, nothing
