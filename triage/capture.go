@@ -40,8 +40,8 @@ func newCapturer(fields []string) *capturer {
 }
 
 func (c *capturer) values(ev *Event) (out [MaxGroupBy]string) {
-	for i, f := range c.fields {
-		v := firstString(ev, f)
+	firstStrings(ev, c.fields, out[:len(c.fields)])
+	for i, v := range out[:len(c.fields)] {
 		if s, ok := c.intern[v]; ok {
 			v = s
 		} else if len(c.intern) < 1<<16 {

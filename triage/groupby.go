@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/valyala/fastjson"
 )
 
 // GroupBy is the chain of 1 to MaxGroupBy fields the queue groups findings
@@ -134,6 +136,46 @@ func firstString(ev *Event, path string) string {
 		}
 	}
 	return ""
+}
+
+// firstStrings sets out[i] to firstString(ev, paths[i]), parsing the raw
+// document at most once for the paths the decoded fields do not hold
+// (Event.Values parses it for each).
+func firstStrings(ev *Event, paths []string, out []string) {
+	var doc *fastjson.Value
+	parsed := false
+	for i, path := range paths {
+		if v, ok := ev.Hot(path); ok {
+			if v.Kind != KindObject {
+				out[i] = v.Str
+			}
+			continue
+		}
+		if vs, ok := ev.HotList(path); ok {
+			if len(vs) > 0 {
+				out[i] = vs[0]
+			}
+			continue
+		}
+		if ev.Raw == nil {
+			continue
+		}
+		if !parsed {
+			p := getParsers.Get()
+			defer getParsers.Put(p)
+			doc, _ = p.ParseBytes(ev.Raw) // nil when the document does not parse
+			parsed = true
+		}
+		if doc == nil {
+			continue
+		}
+		for _, v := range resolve(doc, path, nil, 0) {
+			if v.Kind != KindObject {
+				out[i] = v.Str
+				break
+			}
+		}
+	}
 }
 
 // Attr is one field value a finding carries for grouping.
