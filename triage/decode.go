@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -148,6 +149,12 @@ type Decoder struct {
 
 	slab []Event // events handed out from one allocation
 	key  []byte  // scratch for list keys
+
+	// resolve are fields read into each event from the parsed document
+	// (Resolve), with their slab.
+	resolve   []string
+	resSlab   []resolvedFields
+	resValues []Value // scratch for resolve
 }
 
 // NewDecoder returns a Decoder ready for use.
@@ -170,6 +177,38 @@ func (d *Decoder) Project(p Projection) {
 	} else {
 		d.tree = newHotTree(want)
 	}
+}
+
+// Resolve makes the decoder read the first scalar value of each path (at
+// most MaxGroupBy) from the document it parses anyway and keep it on the
+// event, so a reader of those fields does not parse the document again:
+// the console's captured fields, which are not hot, were read with a
+// parse per event on the engine's one goroutine.
+func (d *Decoder) Resolve(paths ...string) {
+	d.resolve = slices.Clip(paths[:min(len(paths), MaxGroupBy)])
+}
+
+// resolveInto fills ev's resolved fields from its parsed document v.
+func (d *Decoder) resolveInto(v *fastjson.Value, ev *Event) {
+	if len(d.resolve) == 0 {
+		return
+	}
+	if len(d.resSlab) == 0 {
+		d.resSlab = make([]resolvedFields, slabSize)
+	}
+	r := &d.resSlab[0]
+	d.resSlab = d.resSlab[1:]
+	r.paths = d.resolve
+	for i, path := range d.resolve {
+		d.resValues = resolve(v, path, d.resValues[:0], 0)
+		for _, val := range d.resValues {
+			if val.Kind != KindObject {
+				r.vals[i] = val.Str
+				break
+			}
+		}
+	}
+	ev.resolved = r
 }
 
 // Errors Decode reports about a line. They name the problem in plain words;
@@ -230,6 +269,7 @@ func (d *Decoder) DecodeTo(dst []*Event, line []byte, origin string) ([]*Event, 
 	ev := d.newEvent()
 	ev.Raw, ev.Origin = line, origin
 	d.extract(o, ev)
+	d.resolveInto(v, ev)
 	if ev.ID == "" {
 		ev.ID = origin
 	}
@@ -262,6 +302,7 @@ func (d *Decoder) fromHit(h *fastjson.Value, origin string) (*Event, error) {
 	ev := d.newEvent()
 	ev.Raw, ev.Origin = src.MarshalTo(nil), origin
 	d.extract(so, ev)
+	d.resolveInto(src, ev)
 	ev.Index = string(h.GetStringBytes("_index"))
 	if ev.ID == "" {
 		ev.ID = string(h.GetStringBytes("_id"))

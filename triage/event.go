@@ -64,6 +64,29 @@ type Event struct {
 	// lookups read the document. Zero (every field decoded) for events
 	// built by hand.
 	undecoded hotMask
+	// resolved holds fields the decoder read from the document it had
+	// parsed anyway (Decoder.Resolve), so reading them later costs no
+	// second parse; nil when it read none.
+	resolved *resolvedFields
+}
+
+// resolvedFields are a decoder's Resolve paths and their first scalar
+// values (firstString's answer from the document).
+type resolvedFields struct {
+	paths []string
+	vals  [MaxGroupBy]string
+}
+
+// resolvedValue is firstString's answer for a field the decoder resolved.
+func (e *Event) resolvedValue(path string) (string, bool) {
+	if r := e.resolved; r != nil {
+		for i, p := range r.paths {
+			if p == path {
+				return r.vals[i], true
+			}
+		}
+	}
+	return "", false
 }
 
 // Headers holds the request headers detectors read, from

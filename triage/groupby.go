@@ -139,8 +139,8 @@ func firstString(ev *Event, path string) string {
 }
 
 // firstStrings sets out[i] to firstString(ev, paths[i]), parsing the raw
-// document at most once for the paths the decoded fields do not hold
-// (Event.Values parses it for each).
+// document at most once for the paths neither the decoded fields nor the
+// decoder's resolved ones hold (Event.Values parses it for each).
 func firstStrings(ev *Event, paths []string, out []string) {
 	var doc *fastjson.Value
 	parsed := false
@@ -155,6 +155,10 @@ func firstStrings(ev *Event, paths []string, out []string) {
 			if len(vs) > 0 {
 				out[i] = vs[0]
 			}
+			continue
+		}
+		if v, ok := ev.resolvedValue(path); ok {
+			out[i] = v
 			continue
 		}
 		if ev.Raw == nil {

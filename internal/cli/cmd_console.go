@@ -121,6 +121,8 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 			Warn:     func(where string, err error) { addWarning(where + ": " + err.Error()) },
 			Stdin:    e.stdin,
 			Progress: prog.fromFiles,
+			// The decoders read the captured fields while they parse.
+			Resolve: consoleCapture,
 		})
 	}
 	src := newSource()

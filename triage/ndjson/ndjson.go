@@ -56,6 +56,10 @@ type Options struct {
 	// delivered and once at the end, from the goroutine that calls
 	// Events.
 	Progress func(Progress)
+	// Resolve names fields the decoders read from each document they
+	// parse, on their own goroutines, for readers that would parse it
+	// again (triage.Decoder.Resolve).
+	Resolve []string
 }
 
 // Progress reports a read under way. Bytes count the files as stored
@@ -315,6 +319,7 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn
 			defer wg.Done()
 			d := triage.NewDecoder()
 			d.Project(s.plan.Fields)
+			d.Resolve(s.opts.Resolve...)
 			for b := range work {
 				decodeBatch(d, name, b, s.plan.Keep)
 				if b.rb != nil {
