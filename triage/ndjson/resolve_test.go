@@ -14,7 +14,9 @@ import (
 // capture files each finding under is then visible per event.
 type everyEvent struct{}
 
-func (everyEvent) Info() triage.DetectorInfo { return triage.DetectorInfo{ID: "test:every", Title: "every event"} }
+func (everyEvent) Info() triage.DetectorInfo {
+	return triage.DetectorInfo{ID: "test:every", Title: "every event"}
+}
 func (everyEvent) Flush(func(triage.Finding)) {}
 func (everyEvent) Observe(ev *triage.Event, emit func(triage.Finding)) {
 	emit(triage.Finding{Reason: "seen", Timestamp: ev.Timestamp, SourceIP: ev.SourceIP, Evidence: []triage.EventRef{ev.Ref()}, EventCount: 1})
