@@ -21,18 +21,26 @@ type capturedEvent struct {
 // citing an older event last takes the values of the event that raised it.
 const captureRing = 1 << 16
 
-func newCapturer(fields []string) *capturer {
+// CaptureFields are the fields of Engine.Capture the engine reads from
+// events (at most MaxGroupBy): every finding carries the detector, the
+// address and the user agent itself. Sources that parse documents can
+// resolve them on the way (ndjson.Options.Resolve).
+func CaptureFields(fields []string) []string {
 	var keep []string
 	for _, f := range fields {
 		switch f {
 		case FieldDetector, "source.ip", "user_agent.original":
-			// Every finding carries these.
 		default:
 			if len(keep) < MaxGroupBy {
 				keep = append(keep, f)
 			}
 		}
 	}
+	return keep
+}
+
+func newCapturer(fields []string) *capturer {
+	keep := CaptureFields(fields)
 	if len(keep) == 0 {
 		return nil
 	}

@@ -122,7 +122,7 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 			Stdin:    e.stdin,
 			Progress: prog.fromFiles,
 			// The decoders read the captured fields while they parse.
-			Resolve: consoleCapture,
+			Resolve: triage.CaptureFields(consoleCapture),
 		})
 	}
 	src := newSource()

@@ -131,6 +131,15 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 		return usagef("--fold-min must be at least 2 and --fold-window not negative")
 	}
 	folding := f.group && f.fold && by.IsDefault()
+	// Grouping reads the chain's fields from the events that raise
+	// findings, and folding their spread (triage.Engine.Capture).
+	var capture []string
+	if f.group {
+		capture = slices.Clone(by)
+		if folding {
+			capture = append(capture, "source.as.organization.name", "source.geo.country_name")
+		}
+	}
 	warn := newWarner(e.stderr, 100)
 	var src triage.Source
 	var files_ *ndjson.Source
@@ -154,9 +163,11 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 		if len(files) == 0 {
 			files = []string{"-"}
 		}
-		opts := ndjson.Options{Warn: warn.warn, Stdin: e.stdin}
+		// The decoders read the captured fields while they parse, so
+		// capture does not parse each document again.
+		opts := ndjson.Options{Warn: warn.warn, Stdin: e.stdin, Resolve: triage.CaptureFields(capture)}
 		if fullRead {
-			opts.Workers = 1
+			opts.Workers, opts.Resolve = 1, nil
 		}
 		files_ = ndjson.New(files, opts)
 		src = files_
@@ -196,12 +207,7 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	if eng.Exceptions, eng.Allowlist, eng.Suppress, err = caseFileSuppression(ctx, e, cfg.DB, dets); err != nil {
 		return err
 	}
-	if f.group {
-		eng.Capture = slices.Clone(by)
-		if folding {
-			eng.Capture = append(eng.Capture, "source.as.organization.name", "source.geo.country_name")
-		}
-	}
+	eng.Capture = capture
 	stats, runErr := eng.Run(ctx, src)
 
 	// Print whatever was found, even when the input failed part-way.

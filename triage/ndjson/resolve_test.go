@@ -52,7 +52,7 @@ func TestResolvedCaptureIsTheSecondParse(t *testing.T) {
 		}
 		return out
 	}
-	parsedAgain, resolved := findings(nil), findings(capture)
+	parsedAgain, resolved := findings(nil), findings(triage.CaptureFields(capture))
 	if len(resolved) != 40 || !reflect.DeepEqual(resolved, parsedAgain) {
 		t.Fatalf("with the decoders resolving, %d findings differ from a second parse's %d:\n%+v\n%+v", len(resolved), len(parsedAgain), resolved, parsedAgain)
 	}
