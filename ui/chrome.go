@@ -189,6 +189,10 @@ func (m *model) statusLine() string {
 			case q.hits != nil && q.hits.partial:
 				parts = append(parts, st.Warn.Render("searched the first "+plural(q.hits.events, "evidence event")+" only"))
 			}
+			if h := m.snap.held; h.Partial() && !h.Loading {
+				// A large run: what is not held cannot match.
+				parts = append(parts, st.Warn.Render("searched the "+strconv.Itoa(h.HeldGroups)+" held groups of "+strconv.Itoa(h.Groups)+" only"))
+			}
 		}
 		if n := len(q.picked); n > 0 {
 			parts = append(parts, st.Filter.Render(plural(n, "group")+" selected"))

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"picket/triage"
@@ -151,5 +152,17 @@ func TestHeaderSaysWhatALargeRunHolds(t *testing.T) {
 		if tc.held.Loading && m.snap.findings != tc.held.Findings {
 			t.Errorf("loading: the header counts %d findings, %d wait on disk", m.snap.findings, tc.held.Findings)
 		}
+	}
+	// A filter on a partly held run says it searched the held groups.
+	m.width = 400
+	m.queue.filter = "source.ip:10.9.9.9"
+	m.snap = takeSnapshot(c, m.all(), nil, nil, nil, grouping{})
+	if line := m.statusLine(); !strings.Contains(line, "searched the 40 held groups of 527113 only") {
+		t.Errorf("status line under a filter: %q", line)
+	}
+	c.SetHeld(triage.Held{})
+	m.snap = takeSnapshot(c, m.all(), nil, nil, nil, grouping{})
+	if line := m.statusLine(); strings.Contains(line, "held groups") {
+		t.Errorf("a run held whole: %q", line)
 	}
 }
