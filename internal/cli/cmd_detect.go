@@ -140,6 +140,13 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 			capture = append(capture, "source.as.organization.name", "source.geo.country_name")
 		}
 	}
+	// The decoders read the captured fields while they parse, so capture
+	// does not parse each document again; PICKET_FULL_READ stays the
+	// reference with every optimisation off.
+	resolve := triage.CaptureFields(capture)
+	if fullRead {
+		resolve = nil
+	}
 	warn := newWarner(e.stderr, 100)
 	var src triage.Source
 	var files_ *ndjson.Source
@@ -149,7 +156,7 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 			return usagef("give FILE arguments, --demo or --es, not several")
 		}
 		var finish func()
-		if src, dets, finish, err = f.es.esDetectSource(ctx, f.cmd, e, cfg, dets); err != nil {
+		if src, dets, finish, err = f.es.esDetectSource(ctx, f.cmd, e, cfg, dets, resolve); err != nil {
 			return err
 		}
 		defer finish()
@@ -163,11 +170,9 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 		if len(files) == 0 {
 			files = []string{"-"}
 		}
-		// The decoders read the captured fields while they parse, so
-		// capture does not parse each document again.
-		opts := ndjson.Options{Warn: warn.warn, Stdin: e.stdin, Resolve: triage.CaptureFields(capture)}
+		opts := ndjson.Options{Warn: warn.warn, Stdin: e.stdin, Resolve: resolve}
 		if fullRead {
-			opts.Workers, opts.Resolve = 1, nil
+			opts.Workers = 1
 		}
 		files_ = ndjson.New(files, opts)
 		src = files_

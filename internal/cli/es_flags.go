@@ -267,8 +267,9 @@ type esConsoleSource struct {
 // esDetectSource prepares detect --es: it counts first and pulls the
 // events when they are within the limit; above it, the work is pushed down
 // to Elasticsearch and the detectors are replaced by their pushed-down
-// forms (see pushdown.Plan).
-func (f *esFlags) esDetectSource(ctx context.Context, cmd *cobra.Command, e *env, cfg config, dets []triage.Detector) (triage.Source, []triage.Detector, func(), error) {
+// forms (see pushdown.Plan). resolve names fields the decoder reads as it
+// parses (elastic.SourceOptions.Resolve).
+func (f *esFlags) esDetectSource(ctx context.Context, cmd *cobra.Command, e *env, cfg config, dets []triage.Detector, resolve []string) (triage.Source, []triage.Detector, func(), error) {
 	s, err := f.resolve(cmd, cfg, time.Now())
 	if err != nil {
 		return nil, nil, nil, err
@@ -291,6 +292,7 @@ func (f *esFlags) esDetectSource(ctx context.Context, cmd *cobra.Command, e *env
 		PageSize: s.pageSize,
 		Progress: pp.update,
 		Warn:     func(m string) { pp.warn("picket: elasticsearch: " + triage.Escape(m)) },
+		Resolve:  resolve,
 	})
 	return src, dets, pp.finish, nil
 }

@@ -56,7 +56,7 @@ func (h *hideCountFlags) run(ctx context.Context, e *env, cfg config, st *casefi
 			return nil, usagef("give FILE arguments, --demo or --es, not several")
 		}
 		var finish func()
-		if src, dets, finish, err = h.es.esDetectSource(ctx, h.cmd, e, cfg, dets); err != nil {
+		if src, dets, finish, err = h.es.esDetectSource(ctx, h.cmd, e, cfg, dets, nil); err != nil {
 			return nil, err
 		}
 		defer finish()

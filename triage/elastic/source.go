@@ -42,6 +42,9 @@ type SourceOptions struct {
 	// Warn receives problems that do not stop the pull (shard failures,
 	// undecodable hits).
 	Warn func(msg string)
+	// Resolve names fields the decoder reads from each hit as it parses
+	// it, for readers that would parse it again (triage.Decoder.Resolve).
+	Resolve []string
 }
 
 // Source pulls the events a Query matches, oldest first, over a point in
@@ -107,6 +110,7 @@ func (s *Source) Events(ctx context.Context, fn func(*triage.Event) error) error
 	}()
 
 	dec := triage.NewDecoder()
+	dec.Resolve(s.o.Resolve...)
 	total := int64(-1)
 	report := func(done bool) {
 		if s.o.Progress == nil {

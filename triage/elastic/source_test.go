@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"picket/triage"
 	"picket/triage/elastic/elastictest"
+	"picket/triage/eventtest"
 )
 
 var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
@@ -252,5 +254,30 @@ func TestPageSizeBounded(t *testing.T) {
 		if got := c.NewSource(Query{}, SourceOptions{PageSize: tc.in}).o.PageSize; got != tc.want {
 			t.Errorf("PageSize %d -> %d, want %d", tc.in, got, tc.want)
 		}
+	}
+}
+
+// With Resolve, the pull's decoder reads the captured fields from each
+// hit as it parses it; the findings must be the ones a second parse of
+// each document gave.
+func TestSourceResolvedCaptureIsTheSecondParse(t *testing.T) {
+	srv := newFake(t, "traces-apm-default", 300)
+	capture := []string{"labels.team", "service.name", "labels.region"}
+	findings := func(resolve []string) []triage.Finding {
+		var out []triage.Finding
+		eng := &triage.Engine{Detectors: []triage.Detector{eventtest.EveryEvent{}}, Capture: capture,
+			OnFinding: func(f triage.Finding) { out = append(out, f) }}
+		src := newClient(t, srv.URL).NewSource(Query{Indices: []string{"traces-apm-default"}}, SourceOptions{PageSize: 64, Resolve: resolve})
+		if _, err := eng.Run(context.Background(), src); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	parsedAgain, resolved := findings(nil), findings(triage.CaptureFields(capture))
+	if len(resolved) != 300 || !reflect.DeepEqual(resolved, parsedAgain) {
+		t.Fatalf("%d findings with the decoder resolving, %d parsed again; they differ", len(resolved), len(parsedAgain))
+	}
+	if a := resolved[7].Attrs; len(a) != 3 || a[0].Value != "checkout" || a[1].Value != "shop" || a[2].Value != "eu-west-1" {
+		t.Fatalf("captured %+v", a)
 	}
 }

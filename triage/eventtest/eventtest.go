@@ -32,3 +32,21 @@ func Parse(t testing.TB, docs ...string) []*triage.Event {
 	}
 	return out
 }
+
+// EveryEvent is a detector that raises one finding per event, citing it:
+// what the engine files each finding under (its capture, its actor) is
+// then visible event by event.
+type EveryEvent struct{}
+
+// Info names the detector test:every.
+func (EveryEvent) Info() triage.DetectorInfo {
+	return triage.DetectorInfo{ID: "test:every", Title: "every event"}
+}
+
+// Flush holds nothing.
+func (EveryEvent) Flush(func(triage.Finding)) {}
+
+// Observe raises the event's finding.
+func (EveryEvent) Observe(ev *triage.Event, emit func(triage.Finding)) {
+	emit(triage.Finding{Reason: "seen", Timestamp: ev.Timestamp, SourceIP: ev.SourceIP, Evidence: []triage.EventRef{ev.Ref()}, EventCount: 1})
+}

@@ -8,19 +8,8 @@ import (
 	"testing"
 
 	"picket/triage"
+	"picket/triage/eventtest"
 )
-
-// everyEvent raises one finding per event, citing it: what the engine's
-// capture files each finding under is then visible per event.
-type everyEvent struct{}
-
-func (everyEvent) Info() triage.DetectorInfo {
-	return triage.DetectorInfo{ID: "test:every", Title: "every event"}
-}
-func (everyEvent) Flush(func(triage.Finding)) {}
-func (everyEvent) Observe(ev *triage.Event, emit func(triage.Finding)) {
-	emit(triage.Finding{Reason: "seen", Timestamp: ev.Timestamp, SourceIP: ev.SourceIP, Evidence: []triage.EventRef{ev.Ref()}, EventCount: 1})
-}
 
 // The console's decoders resolve its captured fields while they parse
 // (Options.Resolve); the findings must carry exactly the values a second
@@ -45,7 +34,7 @@ func TestResolvedCaptureIsTheSecondParse(t *testing.T) {
 	path := write(t, "shapes.ndjson", []byte(b.String()))
 	findings := func(resolve []string) []triage.Finding {
 		var out []triage.Finding
-		eng := &triage.Engine{Detectors: []triage.Detector{everyEvent{}}, Capture: capture,
+		eng := &triage.Engine{Detectors: []triage.Detector{eventtest.EveryEvent{}}, Capture: capture,
 			OnFinding: func(f triage.Finding) { out = append(out, f) }}
 		if _, err := eng.Run(context.Background(), New([]string{path}, Options{Workers: 2, Resolve: resolve})); err != nil {
 			t.Fatal(err)
