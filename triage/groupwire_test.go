@@ -12,7 +12,7 @@ import (
 // the default key and under a chain, so every part of a group is set:
 // sources (past MaxSources for the chain), hours, attrs, signature,
 // worst finding.
-func wireGroups(t *testing.T, n int) []*Group {
+func wireGroups(t testing.TB, n int) []*Group {
 	t.Helper()
 	t0 := time.Date(2026, 11, 13, 19, 0, 0, 0, time.UTC)
 	var out []*Group
