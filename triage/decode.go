@@ -152,9 +152,8 @@ type Decoder struct {
 
 	// resolve are fields read into each event from the parsed document
 	// (Resolve), with their slab.
-	resolve   []string
-	resSlab   []resolvedFields
-	resValues []Value // scratch for resolve
+	resolve []string
+	resSlab []resolvedFields
 }
 
 // NewDecoder returns a Decoder ready for use.
@@ -179,14 +178,24 @@ func (d *Decoder) Project(p Projection) {
 	}
 }
 
-// Resolve makes the decoder read the first scalar value of each path (at
-// most MaxGroupBy) from the document it parses anyway and keep it on the
-// event, so a reader of those fields does not parse the document again:
-// the console's captured fields, which are not hot, were read with a
-// parse per event on the engine's one goroutine.
+// Resolve makes the decoder read the values of each path (at most
+// MaxResolved, hot fields left out: the decoder holds them) from the
+// document it parses anyway and keep them on the event (Event.Resolved),
+// so a reader of those fields does not parse the document again: the
+// captured fields and the fields of query rules, which are not hot, were
+// read with a parse each per event on the engine's one goroutine.
 func (d *Decoder) Resolve(paths ...string) {
-	d.resolve = slices.Clip(paths[:min(len(paths), MaxGroupBy)])
+	d.resolve = nil
+	for _, p := range paths {
+		if _, hot := hotPaths[p]; hot || slices.Contains(d.resolve, p) || len(d.resolve) == MaxResolved {
+			continue
+		}
+		d.resolve = append(d.resolve, p)
+	}
 }
+
+// MaxResolved is how many fields a decoder resolves at most (Resolve).
+const MaxResolved = 16
 
 // resolveInto fills ev's resolved fields from its parsed document v.
 func (d *Decoder) resolveInto(v *fastjson.Value, ev *Event) {
@@ -198,15 +207,9 @@ func (d *Decoder) resolveInto(v *fastjson.Value, ev *Event) {
 	}
 	r := &d.resSlab[0]
 	d.resSlab = d.resSlab[1:]
-	r.paths = d.resolve
+	r.paths, r.vals = d.resolve, make([][]Value, len(d.resolve))
 	for i, path := range d.resolve {
-		d.resValues = resolve(v, path, d.resValues[:0], 0)
-		for _, val := range d.resValues {
-			if val.Kind != KindObject {
-				r.vals[i] = val.Str
-				break
-			}
-		}
+		r.vals[i] = slices.Clip(resolve(v, path, nil, 0))
 	}
 	ev.resolved = r
 }

@@ -142,7 +142,12 @@ func (e *Engine) Plan() ReadPlan {
 	if all {
 		p = AllFields()
 	}
-	plan := ReadPlan{Fields: p}
+	plan := ReadPlan{Fields: p, Resolve: CaptureFields(e.Capture)}
+	for _, d := range e.Detectors {
+		if fr, ok := d.(FieldResolver); ok {
+			plan.Resolve = append(plan.Resolve, fr.ResolveFields()...)
+		}
+	}
 	if e.OnEvent != nil || len(e.Detectors) == 0 {
 		return plan
 	}

@@ -70,15 +70,18 @@ type Event struct {
 	resolved *resolvedFields
 }
 
-// resolvedFields are a decoder's Resolve paths and their first scalar
-// values (firstString's answer from the document).
+// resolvedFields are a decoder's Resolve paths and their values in the
+// document (what Get returns for each).
 type resolvedFields struct {
 	paths []string
-	vals  [MaxGroupBy]string
+	vals  [][]Value
 }
 
-// resolvedValue is firstString's answer for a field the decoder resolved.
-func (e *Event) resolvedValue(path string) (string, bool) {
+// Resolved returns the values of a field the decoder read while it parsed
+// the document (Decoder.Resolve): exactly what Get(path) returns, without
+// a second parse. ok is false when the decoder did not read path. The
+// slice must not be changed.
+func (e *Event) Resolved(path string) (vs []Value, ok bool) {
 	if r := e.resolved; r != nil {
 		for i, p := range r.paths {
 			if p == path {
@@ -86,7 +89,7 @@ func (e *Event) resolvedValue(path string) (string, bool) {
 			}
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // Headers holds the request headers detectors read, from

@@ -157,8 +157,13 @@ func firstStrings(ev *Event, paths []string, out []string) {
 			}
 			continue
 		}
-		if v, ok := ev.resolvedValue(path); ok {
-			out[i] = v
+		if vs, ok := ev.Resolved(path); ok {
+			for _, v := range vs {
+				if v.Kind != KindObject {
+					out[i] = v.Str
+					break
+				}
+			}
 			continue
 		}
 		if ev.Raw == nil {

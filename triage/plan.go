@@ -57,7 +57,8 @@ func AllFields() Projection { return Projection{hot: allHot} }
 // url.full), source.ip with client.ip, data_stream.dataset with
 // event.dataset. A path that names an object (http.request) takes every
 // hot field below it; a path below a hot field (http.request.headers.Host)
-// takes that field. Paths that are not hot fields need nothing decoded:
+// takes that field. Paths that are not hot fields need nothing decoded
+// (sources may resolve them while they parse: ReadPlan.Resolve);
 // Values reads them from the raw document.
 func ProjectFields(paths ...string) Projection {
 	p := Projection{}
@@ -115,6 +116,18 @@ type ReadPlan struct {
 	// that would decode to exactly one event (a plain document, not an
 	// Elasticsearch hit or page), and do not validate them.
 	Keep func(line []byte) bool
+	// Resolve names fields a source that parses documents reads on the
+	// way (Decoder.Resolve): the engine's captured fields and the fields
+	// of detectors that read them for every event (FieldResolver).
+	Resolve []string
+}
+
+// FieldResolver is implemented by detectors that read their fields from
+// every event they see, such as query rules: a source reads the fields
+// that are not hot while it parses each document (ReadPlan.Resolve),
+// instead of the detector parsing it again for each.
+type FieldResolver interface {
+	ResolveFields() []string
 }
 
 // PlannedSource is a Source that can decode less than every field and

@@ -75,6 +75,9 @@ func (e *Event) Values(path string) []Value {
 		}
 		return out
 	}
+	if vs, ok := e.Resolved(path); ok {
+		return vs
+	}
 	if e.Raw == nil {
 		return nil
 	}

@@ -38,6 +38,10 @@ func (d *Detector) Fields() []string {
 	return out
 }
 
+// ResolveFields implements triage.FieldResolver: the query reads its
+// fields from every event in scope.
+func (d *Detector) ResolveFields() []string { return d.Fields() }
+
 // LineFilter implements triage.LineFilter. A line is kept when the
 // query's literal prefilter (kql.Query.Prefilter) keeps it, and also when
 // the linter could learn something from it: while some field the rule

@@ -112,6 +112,10 @@ var detectVariants = []struct {
 	{"seed rule", []string{"--only", "elastic:a87a4e42-1d82-44bd-b0bf-d9b7f91fb89e"}, true},
 	{"spike", []string{"--only", "elastic:eaa77d63-9679-4ce3-be25-3ba8b795e5fa"}, false},
 	{"query beside the rest", []string{"--query", seedQuery}, false},
+	// Fields the decoder does not hold, which the file decoders read as
+	// they parse (ReadPlan.Resolve) where the full read parses again.
+	{"query on fields not decoded", []string{"--only", "query", "--query", `service.name:shop-web and transaction.result:"HTTP 4xx" and not service.node.name:none`}, false},
+	{"grouped by a field not decoded", []string{"--group-by", "service.node.name,source.ip"}, false},
 }
 
 // TestDetectSameFindingsOnDemo: on the demo data, projection, line

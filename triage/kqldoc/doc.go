@@ -77,6 +77,13 @@ func (d *Doc) Values(path string) []kql.Value {
 		d.list = appendStrs(d.list[:0], vs)
 		return d.list
 	}
+	if vs, ok := ev.Resolved(path); ok { // read by the decoder already
+		d.slow = convert(d.slow[:0], vs)
+		if len(d.slow) == 0 {
+			return nil
+		}
+		return d.slow
+	}
 	// An empty hot field may be an absent field, an empty string, or a
 	// value the decoder could not type (a status code "abc"): look in the
 	// document, unless it cannot hold the path at all.

@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -319,7 +320,7 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn
 			defer wg.Done()
 			d := triage.NewDecoder()
 			d.Project(s.plan.Fields)
-			d.Resolve(s.opts.Resolve...)
+			d.Resolve(append(slices.Clone(s.opts.Resolve), s.plan.Resolve...)...)
 			for b := range work {
 				decodeBatch(d, name, b, s.plan.Keep)
 				if b.rb != nil {
