@@ -142,12 +142,7 @@ func (e *Engine) Plan() ReadPlan {
 	if all {
 		p = AllFields()
 	}
-	plan := ReadPlan{Fields: p, Resolve: CaptureFields(e.Capture)}
-	for _, d := range e.Detectors {
-		if fr, ok := d.(FieldResolver); ok {
-			plan.Resolve = append(plan.Resolve, fr.ResolveFields()...)
-		}
-	}
+	plan := ReadPlan{Fields: p, Resolve: ResolveFields(e.Detectors, e.Capture)}
 	if e.OnEvent != nil || len(e.Detectors) == 0 {
 		return plan
 	}

@@ -130,6 +130,20 @@ type FieldResolver interface {
 	ResolveFields() []string
 }
 
+// ResolveFields are the fields a source that parses documents reads on
+// the way for a run of dets that captures capture (ReadPlan.Resolve):
+// the captured fields and those of every FieldResolver. Sources made
+// before the run (the console's, a pull) take them from here.
+func ResolveFields(dets []Detector, capture []string) []string {
+	out := CaptureFields(capture)
+	for _, d := range dets {
+		if fr, ok := d.(FieldResolver); ok {
+			out = append(out, fr.ResolveFields()...)
+		}
+	}
+	return out
+}
+
 // PlannedSource is a Source that can decode less than every field and
 // skip lines undecoded.
 type PlannedSource interface {

@@ -90,9 +90,13 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 	if err != nil {
 		return opts, done, err
 	}
-	if _, err := selectDetectors(cfg, cfg.Detect.Only, extra...); err != nil {
+	dets, err := selectDetectors(cfg, cfg.Detect.Only, extra...)
+	if err != nil {
 		return opts, done, err
 	}
+	// Sources read the fields rules compare and findings capture as they
+	// parse each document (triage.ReadPlan.Resolve).
+	resolve := triage.ResolveFields(dets, consoleCapture)
 	var (
 		mu       sync.Mutex
 		warnings []string
@@ -112,7 +116,7 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 	newSource := func() triage.Source {
 		prog.reset()
 		if o.es != nil {
-			return o.es.sourceWithProgress(addWarning, prog)
+			return o.es.sourceWithProgress(addWarning, prog, resolve)
 		}
 		if isDemo {
 			return demo.New(demo.DefaultSeed)
@@ -121,8 +125,7 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 			Warn:     func(where string, err error) { addWarning(where + ": " + err.Error()) },
 			Stdin:    e.stdin,
 			Progress: prog.fromFiles,
-			// The decoders read the captured fields while they parse.
-			Resolve: triage.CaptureFields(consoleCapture),
+			Resolve:  resolve,
 		})
 	}
 	src := newSource()

@@ -133,10 +133,10 @@ func (l *loadProgress) fromFiles(p ndjson.Progress) {
 }
 
 // sourceWithProgress returns a pull whose warnings go to the console's
-// status line and whose progress goes to l.
-func (c *esConsoleSource) sourceWithProgress(warn func(string), l *loadProgress) triage.Source {
-	return c.c.NewSource(c.s.query(), elastic.SourceOptions{PageSize: c.s.pageSize, Warn: warn, Progress: l.fromPull,
-		Resolve: triage.CaptureFields(consoleCapture)})
+// status line and whose progress goes to l, reading the resolve fields as
+// it decodes (elastic.SourceOptions.Resolve).
+func (c *esConsoleSource) sourceWithProgress(warn func(string), l *loadProgress, resolve []string) triage.Source {
+	return c.c.NewSource(c.s.query(), elastic.SourceOptions{PageSize: c.s.pageSize, Warn: warn, Progress: l.fromPull, Resolve: resolve})
 }
 
 func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -143,7 +143,7 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	// The decoders read the captured fields while they parse, so capture
 	// does not parse each document again; PICKET_FULL_READ stays the
 	// reference with every optimisation off.
-	resolve := triage.CaptureFields(capture)
+	resolve := triage.ResolveFields(dets, capture)
 	if fullRead {
 		resolve = nil
 	}

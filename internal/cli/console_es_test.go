@@ -146,7 +146,7 @@ func TestPullProgress(t *testing.T) {
 	es := consoleES(t, srv.URL)
 	es.s.pageSize = 1000
 	var l loadProgress
-	src := es.sourceWithProgress(func(string) {}, &l)
+	src := es.sourceWithProgress(func(string) {}, &l, nil)
 	if err := src.Events(context.Background(), func(*triage.Event) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
