@@ -1,6 +1,9 @@
 package triage
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // The one field lookup. Every layer that asks an event for a field by its
 // ECS path (KQL rules, exceptions, the console's filter and event view,
@@ -76,7 +79,7 @@ func (e *Event) Values(path string) []Value {
 		return out
 	}
 	if vs, ok := e.Resolved(path); ok {
-		return vs
+		return slices.Clone(vs) // callers may keep or change what Get gave them
 	}
 	if e.Raw == nil {
 		return nil
