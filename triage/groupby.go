@@ -129,8 +129,11 @@ func GroupValue(f *Finding, field string, event func(EventRef) (*Event, bool)) s
 }
 
 // firstString is an event's first value at path, as text.
-func firstString(ev *Event, path string) string {
-	for _, v := range ev.Values(path) {
+func firstString(ev *Event, path string) string { return firstScalar(ev.Values(path)) }
+
+// firstScalar is the text of the first value that is not an object.
+func firstScalar(vs []Value) string {
+	for _, v := range vs {
 		if v.Kind != KindObject {
 			return v.Str
 		}
@@ -139,51 +142,31 @@ func firstString(ev *Event, path string) string {
 }
 
 // firstStrings sets out[i] to firstString(ev, paths[i]), parsing the raw
-// document at most once for the paths neither the decoded fields nor the
-// decoder's resolved ones hold (Event.Values parses it for each).
+// document at most once for all the paths that need it (Values parses it
+// for each).
 func firstStrings(ev *Event, paths []string, out []string) {
-	var doc *fastjson.Value
-	parsed := false
-	for i, path := range paths {
-		if v, ok := ev.Hot(path); ok {
-			if v.Kind != KindObject {
-				out[i] = v.Str
-			}
-			continue
+	var (
+		p      *fastjson.Parser // doc lives in it: back to the pool only at the end
+		doc    *fastjson.Value
+		parsed bool
+	)
+	defer func() {
+		if p != nil {
+			getParsers.Put(p)
 		}
-		if vs, ok := ev.HotList(path); ok {
-			if len(vs) > 0 {
-				out[i] = vs[0]
-			}
-			continue
-		}
-		if vs, ok := ev.Resolved(path); ok {
-			for _, v := range vs {
-				if v.Kind != KindObject {
-					out[i] = v.Str
-					break
-				}
-			}
-			continue
-		}
-		if ev.Raw == nil {
-			continue
-		}
+	}()
+	parse := func() *fastjson.Value {
 		if !parsed {
-			p := getParsers.Get()
-			defer getParsers.Put(p)
-			doc, _ = p.ParseBytes(ev.Raw) // nil when the document does not parse
-			parsed = true
-		}
-		if doc == nil {
-			continue
-		}
-		for _, v := range resolve(doc, path, nil, 0) {
-			if v.Kind != KindObject {
-				out[i] = v.Str
-				break
+			parsed, p = true, getParsers.Get()
+			if v, err := p.ParseBytes(ev.Raw); err == nil {
+				doc = v
 			}
 		}
+		return doc
+	}
+	for i, path := range paths {
+		vs, _ := ev.lookup(path, parse)
+		out[i] = firstScalar(vs)
 	}
 }
 

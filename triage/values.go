@@ -3,6 +3,8 @@ package triage
 import (
 	"slices"
 	"strconv"
+
+	"github.com/valyala/fastjson"
 )
 
 // The one field lookup. Every layer that asks an event for a field by its
@@ -68,23 +70,41 @@ func (e *Event) HotList(path string) (vs []string, ok bool) {
 // when they hold it exactly (see Hot), else from the raw document (see
 // Get). Objects are returned as KindObject values.
 func (e *Event) Values(path string) []Value {
+	vs, shared := e.lookup(path, nil)
+	if shared {
+		return slices.Clone(vs) // callers may keep or change what Get gave them
+	}
+	return vs
+}
+
+// lookup is Values in the order it asks: the decoded fields, the fields
+// the decoder resolved (shared is then set: the slice is the event's),
+// the raw document. doc, when given, supplies the parsed document, so
+// several lookups of one event share a parse (firstStrings).
+func (e *Event) lookup(path string, doc func() *fastjson.Value) (vs []Value, shared bool) {
 	if v, ok := e.Hot(path); ok {
-		return []Value{v}
+		return []Value{v}, false
 	}
 	if vs, ok := e.HotList(path); ok {
 		out := make([]Value, len(vs))
 		for i, s := range vs {
 			out[i] = Value{Kind: KindString, Str: s}
 		}
-		return out
+		return out, false
 	}
 	if vs, ok := e.Resolved(path); ok {
-		return slices.Clone(vs) // callers may keep or change what Get gave them
+		return vs, true
 	}
-	if e.Raw == nil {
-		return nil
+	switch {
+	case e.Raw == nil:
+		return nil, false
+	case doc == nil:
+		return e.Get(path), false
 	}
-	return e.Get(path)
+	if d := doc(); d != nil {
+		return resolve(d, path, nil, 0), false
+	}
+	return nil, false
 }
 
 // Strings returns the text of every scalar value at path (see Values).
