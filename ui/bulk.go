@@ -412,8 +412,14 @@ func (m *model) applyBulk(b bulkModel, st string) tea.Cmd {
 				bk.Targets = append(bk.Targets, casefile.BulkTarget{Key: k, Title: titles[k], Findings: fs[k], Members: members[k]})
 			}
 		}
-		_, err := store.ApplyBulk(ctx, bk)
+		res, err := store.ApplyBulk(ctx, bk)
 		done.err = err
+		if err == nil {
+			// The entries carry their case-file ids, so the E view can
+			// count and remove them now, not after a restart.
+			done.allow = withIDs(done.allow, res.Allow, func(a *triage.AllowEntry) *int64 { return &a.ID })
+			done.xs = withIDs(done.xs, res.Exceptions, func(x *triage.Exception) *int64 { return &x.ID })
+		}
 		if err == nil && b.note != "" {
 			done.notes = map[triage.GroupKey]casefile.Note{}
 			for _, k := range keys {
@@ -423,6 +429,16 @@ func (m *model) applyBulk(b bulkModel, st string) tea.Cmd {
 		}
 		return done
 	})
+}
+
+// withIDs returns a copy of the stored entries with the ids the case
+// file gave them, in the same order; id points at an entry's id.
+func withIDs[T any](stored []T, ids []int64, id func(*T) *int64) []T {
+	out := slices.Clone(stored)
+	for i := range min(len(out), len(ids)) {
+		*id(&out[i]) = ids[i]
+	}
+	return out
 }
 
 // collectFindings reads the findings of many groups in one pass; a
@@ -468,6 +484,12 @@ func (m *model) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 		return nil
 	}
 	m.info = msg.what + " (one transaction)"
+	if len(m.queue.picked) > 0 {
+		// Done with them: a selection kept would carry the next action
+		// to rows this one may have hidden (an allowlist, an exception).
+		m.queue.picked = map[triage.GroupKey]bool{}
+		m.info += "; selection cleared"
+	}
 	switch msg.kind {
 	case bulkStatus:
 		return m.writeBackKeys(msg.keys, msg.status)

@@ -3,9 +3,11 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"picket/casefile"
 	"picket/triage"
@@ -28,6 +30,7 @@ func TestBulkStatusFiftyGroups(t *testing.T) {
 	if len(m.queue.picked) != 50 || !strings.Contains(m.View(), "50 groups selected") {
 		t.Fatalf("%d selected:\n%s", len(m.queue.picked), m.View())
 	}
+	picked := maps.Clone(m.queue.picked)
 	keys(m, "s")
 	if m.modal != modalBulk || !strings.Contains(m.View(), "status of 50 selected groups: o open · a acknowledged · c closed") {
 		t.Fatalf("no confirmation naming the count:\n%s", m.View())
@@ -44,7 +47,10 @@ func TestBulkStatusFiftyGroups(t *testing.T) {
 	if !strings.Contains(m.View(), "status closed on 50 groups (one transaction)") {
 		t.Errorf("status line:\n%s", m.View())
 	}
-	for k := range m.queue.picked {
+	if len(m.queue.picked) != 0 {
+		t.Errorf("%d groups still selected after the write", len(m.queue.picked))
+	}
+	for k := range picked {
 		if statusOr(m.status, k) != casefile.StatusClosed {
 			t.Errorf("%s shows %s", k, statusOr(m.status, k))
 		}
@@ -144,5 +150,55 @@ func TestBulkActions(t *testing.T) {
 	keys(m, "esc")
 	if len(m.queue.picked) != 0 {
 		t.Error("esc kept the selection")
+	}
+}
+
+// TestBulkEntriesCarryTheirIDs: allowlist entries and exceptions made in
+// bulk are held with the ids the case file gave them, so the E view can
+// count and remove each one at once (they were all id 0 until a restart).
+func TestBulkEntriesCarryTheirIDs(t *testing.T) {
+	ctx := context.Background()
+	file, err := casefile.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	store := &bulkStore{memStore: newMemStore(), file: file}
+	m := consoleAt(t, waveOptions(store), 160, 40)
+	keys(m, "/")
+	typeText(m, "source.ip:100.64.0.0/24")
+	keys(m, "enter", "V", "a")
+	typeText(m, "lab scanners")
+	slowKeys(m, "enter")
+	keys(m, "esc", "/")
+	typeText(m, "detector:RE2 or detector:CIE1")
+	keys(m, "enter", "V", "e")
+	typeText(m, "pentest")
+	slowKeys(m, "enter")
+
+	stored, err := file.Allowlist(ctx, time.Time{})
+	if err != nil || len(stored) != 5 {
+		t.Fatalf("%d entries stored (%v)", len(stored), err)
+	}
+	want := map[int64]string{}
+	for _, a := range stored {
+		want[a.ID] = a.Value
+	}
+	if len(m.allow) != 5 {
+		t.Fatalf("console holds %d entries", len(m.allow))
+	}
+	for _, a := range m.allow {
+		if a.ID == 0 || want[a.ID] != a.Value {
+			t.Errorf("console holds %s as id %d; the case file has %v", a.Value, a.ID, want)
+		}
+	}
+	xs, err := file.Exceptions(ctx, casefile.ExceptionFilter{})
+	if err != nil || len(xs) != 2 || len(m.xs) != 2 {
+		t.Fatalf("%d exceptions stored, %d held (%v)", len(xs), len(m.xs), err)
+	}
+	for i, x := range m.xs {
+		if x.ID == 0 || x.ID == m.xs[1-i].ID {
+			t.Errorf("exception %d held as id %d (other %d)", i, x.ID, m.xs[1-i].ID)
+		}
 	}
 }
