@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"picket/detectors/appsensor"
+	"picket/triage"
 	"picket/triage/demo"
 )
 
@@ -167,4 +168,42 @@ func untouched(o Options) bool {
 		ok = ok && spareZero(r.Prefixes)
 	}
 	return ok
+}
+
+// TestCatalogueReadiness: the points that need configuration say so when
+// it is missing, and say they run once it is given (the demo's): the
+// rules view and picket rules read this.
+func TestCatalogueReadiness(t *testing.T) {
+	configured := []string{"appsensor:HT1", "appsensor:HT2", "appsensor:HT3", "appsensor:RP1"}
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want triage.Readiness
+	}{
+		{"not configured", Options{}, triage.NeedsConfig},
+		{"demo configuration", DemoOptions(Options{}), triage.RunsLocally},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			running := map[string]bool{}
+			for _, d := range Runnable(tc.opts) {
+				running[d.Info().ID] = true
+			}
+			seen := 0
+			for _, info := range Catalogue(tc.opts) {
+				if !slices.Contains(configured, info.ID) {
+					continue
+				}
+				seen++
+				if info.Readiness != tc.want || running[info.ID] != (tc.want == triage.RunsLocally) {
+					t.Errorf("%s: %q (why %q), running %v; want %q", info.ID, info.Readiness, info.Why, running[info.ID], tc.want)
+				}
+				if (info.Why == "") != (tc.want == triage.RunsLocally) {
+					t.Errorf("%s: why %q", info.ID, info.Why)
+				}
+			}
+			if seen != len(configured) {
+				t.Errorf("catalogue lists %d of %d", seen, len(configured))
+			}
+		})
+	}
 }
