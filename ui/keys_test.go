@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -687,5 +688,44 @@ func TestEveryKeyInHelp(t *testing.T) {
 		if !seen[b.Help().Key] {
 			t.Errorf("%v (%s) is in no help", b.Keys(), b.Help().Desc)
 		}
+	}
+}
+
+// TestRerunFollowsTheGroup: a re-run's first snapshots may lack the group
+// the cursor was on; the cursor goes back to it once a snapshot has it,
+// unless the analyst has moved since.
+func TestRerunFollowsTheGroup(t *testing.T) {
+	o := testOptions(t, nil)
+	o.Rerun = func() RunSpec {
+		return RunSpec{Collection: testCollection(t), Start: func(context.Context) error { return nil }}
+	}
+	m := consoleAt(t, o, 120, 30)
+	keys(m, "j", "j")
+	sel, _ := m.queue.selected()
+	all := slices.Clone(m.queue.rows)
+	m.rerun() // its command is not run: the new run has not answered yet
+	if m.queue.follow == nil || *m.queue.follow != sel.Key {
+		t.Fatalf("re-run follows %v, want %v", m.queue.follow, sel.Key)
+	}
+	var partial []queueRow
+	for _, r := range all {
+		if r.g.Key != sel.Key {
+			partial = append(partial, r)
+		}
+	}
+	m.queue.setRows(partial) // the first snapshot lacks it
+	m.queue.setRows(all)     // a later one has it
+	if now, _ := m.queue.selected(); now.Key != sel.Key {
+		t.Errorf("cursor on %v once the group is back, want %v", now.Key, sel.Key)
+	}
+	// Once there, the cursor follows its group as before; a move of the
+	// analyst's while waiting wins.
+	m.queue.follow = &sel.Key
+	m.queue.setRows(partial)
+	keys(m, "k")
+	moved, _ := m.queue.selected()
+	m.queue.setRows(all)
+	if now, _ := m.queue.selected(); now.Key != moved.Key {
+		t.Errorf("cursor went to %v after the analyst moved to %v", now.Key, moved.Key)
 	}
 }

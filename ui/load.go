@@ -308,6 +308,10 @@ func (m *model) rerun() tea.Cmd {
 	m.req.drop(topicRuleCounts) // counted on the old collection
 	m.loading, m.startErr = true, nil
 	m.queue.moved = m.queue.moved || m.queue.list.cursor > 0
+	if g, ok := m.queue.selected(); ok && m.queue.moved {
+		k := g.Key
+		m.queue.follow = &k // the new run's first groups may not hold it yet
+	}
 	m.info = "re-running detectors…"
 	m.rerunning, m.rerunGen = true, 0
 	m.req.issue(runAddr)

@@ -55,7 +55,11 @@ type queueModel struct {
 	// keeps the cursor on the top (worst) group rather than following the
 	// group it happened to be on while loading.
 	moved bool
-	ipW   int
+	// follow is the group the cursor goes back to once a snapshot has it
+	// again: a re-run's first snapshots may not hold it yet. Any move of
+	// the analyst's drops it.
+	follow *triage.GroupKey
+	ipW    int
 }
 
 // rowKey is what a rendered row depends on besides the columns.
@@ -109,8 +113,8 @@ func newQueue(a *app) *queueModel {
 // setRows replaces the rows, keeping the cursor on the group it was on
 // when the analyst had moved it and that group is still there.
 func (q *queueModel) setRows(rows []queueRow) {
-	var sel *triage.GroupKey
-	if g, ok := q.selected(); ok && q.moved {
+	sel := q.follow
+	if g, ok := q.selected(); ok && q.moved && sel == nil {
 		k := g.Key
 		sel = &k
 	}
@@ -121,6 +125,7 @@ func (q *queueModel) setRows(rows []queueRow) {
 		for i, r := range rows {
 			if r.g.Key == *sel {
 				q.list.setCursor(i)
+				q.follow = nil
 				break
 			}
 		}
@@ -142,6 +147,12 @@ func (q *queueModel) setRows(rows []queueRow) {
 	q.layout()
 }
 
+// analystMoved records a move of the analyst's: the cursor follows its
+// group from now on, and no longer waits for an earlier one.
+func (q *queueModel) analystMoved() {
+	q.moved, q.follow = true, nil
+}
+
 // regrouped follows a snapshot under another grouping: rows expanded,
 // and the selection, were of the old one's keys.
 func (q *queueModel) regrouped() {
@@ -154,7 +165,7 @@ func (q *queueModel) regrouped() {
 	}
 	q.hits, q.hitsBusy = nil, false
 	q.list.setCursor(0)
-	q.moved = false
+	q.moved, q.follow = false, nil
 }
 
 // invalidate drops the rendered rows: a status or the lints changed.
@@ -367,7 +378,7 @@ func (q *queueModel) handleKey(k tea.KeyMsg) (tea.Cmd, bool) {
 	case keyIs(k, km.Left):
 		return q.collapse(), true
 	case q.list.handleKey(k, km):
-		q.moved = true
+		q.analystMoved()
 		return q.loadStatuses(), true
 	case keyIs(k, km.Enter):
 		if r, ok := q.row(); ok && r.parent && !r.open {
@@ -409,7 +420,7 @@ func (q *queueModel) setOpen(k triage.GroupKey, open bool) tea.Cmd {
 	maps.Copy(m, q.expanded)
 	m[k] = open
 	q.expanded = m
-	q.moved = true
+	q.analystMoved()
 	return tea.Batch(q.recompute(), q.loadStatuses())
 }
 
@@ -456,7 +467,7 @@ func (q *queueModel) toggleSelect() {
 	}
 	q.picked = p
 	q.list.move(1)
-	q.moved = true
+	q.analystMoved()
 	q.a.info = plural(len(p), "group") + " selected"
 }
 
@@ -550,7 +561,7 @@ func (q *queueModel) click(_, y int) tea.Cmd {
 		return q.open()
 	}
 	q.list.setCursor(i)
-	q.moved = true
+	q.analystMoved()
 	return q.loadStatuses()
 }
 
