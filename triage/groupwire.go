@@ -14,6 +14,24 @@ import (
 
 // Merge adds the findings o counted (o must have the same key).
 func (g *Group) Merge(o *Group) {
+	g.MergeCounts(o)
+	g.Hourly.merge(o.Hourly)
+	g.Sources.Merge(&o.Sources)
+	if len(g.Attrs) == 0 {
+		g.Attrs = o.Attrs
+	}
+	if o.mixed {
+		g.mixed, g.signature = true, nil
+	}
+	for _, sig := range o.signature {
+		g.addSignature(sig)
+	}
+}
+
+// MergeCounts adds o's counts, detectors, rank and times to g, not its
+// hours, sources or fold state: what a group of a level above others
+// (the console's nested grouping) takes from each group under it.
+func (g *Group) MergeCounts(o *Group) {
 	g.Findings += o.Findings
 	for _, d := range o.Detectors {
 		g.Detectors = AddDetector(g.Detectors, d)
@@ -28,17 +46,6 @@ func (g *Group) Merge(o *Group) {
 	}
 	if o.LastSeen.After(g.LastSeen) {
 		g.LastSeen = o.LastSeen
-	}
-	g.Hourly.merge(o.Hourly)
-	g.Sources.Merge(&o.Sources)
-	if len(g.Attrs) == 0 {
-		g.Attrs = o.Attrs
-	}
-	if o.mixed {
-		g.mixed, g.signature = true, nil
-	}
-	for _, sig := range o.signature {
-		g.addSignature(sig)
 	}
 }
 

@@ -224,24 +224,9 @@ var statusRank = map[string]int{casefile.StatusOpen: 0, casefile.StatusAcknowled
 // severity, risk, count; latest times; open before closed); ties fall back
 // to the default order.
 func groupCompare(k sortKey, status map[triage.GroupKey]string) func(a, b *triage.Group) int {
-	def := func(a, b *triage.Group) int {
-		if c := cmp.Compare(b.MaxSeverity, a.MaxSeverity); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Risk, a.Risk); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Findings, a.Findings); c != 0 {
-			return c
-		}
-		if c := a.Key.SourceIP.Compare(b.Key.SourceIP); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Key.UserAgent, b.Key.UserAgent); c != 0 {
-			return c
-		}
-		return a.Key.Compare(b.Key) // another chain's values
-	}
+	// The queue's own order (impact, severity, risk, findings, key) breaks
+	// ties, and is the order itself for the severity column.
+	def := triage.CompareGroups
 	var first func(a, b *triage.Group) int
 	switch k {
 	case sortRisk:

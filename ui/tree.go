@@ -325,22 +325,10 @@ func mergeGroup(g, k *triage.Group) {
 	}
 }
 
-// mergeCounts adds k's counts, detectors and times to g: mergeGroup
-// without the hours and the sources, which sumGroups adds in bulk.
-func mergeCounts(g, k *triage.Group) {
-	g.Findings += k.Findings
-	g.Risk += k.Risk
-	g.MaxSeverity = max(g.MaxSeverity, k.MaxSeverity)
-	for _, d := range k.Detectors {
-		g.Detectors = triage.AddDetector(g.Detectors, d)
-	}
-	if !k.FirstSeen.IsZero() && (g.FirstSeen.IsZero() || k.FirstSeen.Before(g.FirstSeen)) {
-		g.FirstSeen = k.FirstSeen
-	}
-	if k.LastSeen.After(g.LastSeen) {
-		g.LastSeen = k.LastSeen
-	}
-}
+// mergeCounts adds k's counts, detectors, rank and times to g:
+// mergeGroup without the hours and the sources, which sumGroups adds in
+// bulk.
+func mergeCounts(g, k *triage.Group) { g.MergeCounts(k) }
 
 // sumGroups sums the groups one level down into g (empty): mergeGroup
 // for each, with their hours added in one pass rather than one merge

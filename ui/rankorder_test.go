@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"picket/triage"
+)
+
+// rankCollection: a quiet data breach (one medium finding with the
+// exfiltration impact), a loud scanner (many high findings), and a
+// third client that an allowlist entry hides.
+func rankCollection() *triage.Collection {
+	c := triage.NewCollection(0)
+	add := func(ip, det string, sev triage.Severity, risk int, imp triage.Impact, n int) {
+		for i := range n {
+			c.AddFinding(triage.Finding{
+				Detector: det, Severity: sev, RiskScore: risk, Impact: imp, UserName: "u-" + ip,
+				Timestamp: t0.Add(time.Duration(i) * time.Minute), SourceIP: netip.MustParseAddr(ip), UserAgent: "ua",
+				Reason: det, EventCount: 1,
+			})
+		}
+	}
+	add("203.0.113.210", "appsensor:CIE2", triage.Medium, 47, triage.ImpactExfiltration, 1)
+	add("203.0.113.99", "appsensor:CIE1", triage.High, 73, triage.ImpactNone, 40)
+	add("198.51.100.7", "appsensor:RE2", triage.High, 73, triage.ImpactNone, 60)
+	c.Seal()
+	return c
+}
+
+// TestQueueOrderIsTheRank: the queue ranks the breach above the scanner
+// whether suppressed rows are shown (S) or not, and a level above others
+// (another grouping) ranks by the worst group under it.
+func TestQueueOrderIsTheRank(t *testing.T) {
+	store := newMemStore()
+	store.allow = []triage.AllowEntry{{ID: 1, Kind: triage.AllowIP, Value: "198.51.100.7"}}
+	o := testOptions(t, store)
+	o.Collection = rankCollection()
+	m := consoleAt(t, o, 160, 30)
+	order := func() []string {
+		var out []string
+		for _, r := range m.queue.rows {
+			if r.depth == 0 {
+				out = append(out, keyLabel(r.g.Key))
+			}
+		}
+		return out
+	}
+	first := func(when string) {
+		t.Helper()
+		got := order()
+		if len(got) == 0 || got[0] != keyLabel(triage.GroupKey{SourceIP: netip.MustParseAddr("203.0.113.210"), UserAgent: "ua"}) {
+			t.Errorf("%s: order %q, want the breach first", when, got)
+		}
+	}
+	first("default")
+	keys(m, "S")
+	if !m.showSupp || len(order()) != 3 {
+		t.Fatalf("S: %d rows shown", len(order()))
+	}
+	first("suppressed shown")
+	// Grouped by user.name then source.ip: the breach's user leads.
+	m.gp = grouping{by: triage.GroupBy{"user.name", "source.ip"}}
+	runCmd(m, m.refresh(), 0)
+	got := order()
+	if len(got) == 0 || got[0] != "user.name u-203.0.113.210" {
+		t.Errorf("by user.name: order %q, want the breach's user first", got)
+	}
+}
