@@ -192,3 +192,44 @@ func TestAnswerJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestSpanRouteIsItsRequests: a finding raised on a database span (CIE2)
+// fills {{picket.route}} with the route of the request the span ran in,
+// joined by transaction.id, and the step's count is that route's
+// requests from the client.
+func TestSpanRouteIsItsRequests(t *testing.T) {
+	c := triage.NewCollection(0)
+	add := func(doc string) *triage.Event {
+		ev, err := triage.ParseEvent([]byte(doc), "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.AddEvent(ev)
+		return ev
+	}
+	tx := func(i int, id, route, ip string) {
+		add(fmt.Sprintf(`{"@timestamp":%q,"processor":{"event":"transaction"},"event":{"id":"t%d"},"transaction":{"id":%q,"name":%q},`+
+			`"source":{"ip":%q},"http":{"request":{"method":"GET"},"response":{"status_code":200}},"url":{"path":"/x"}}`,
+			t0.Add(time.Duration(i)*time.Minute).Format(time.RFC3339), i, id, route, ip))
+	}
+	tx(0, "a1", "GET /account/orders/export", ipA)
+	tx(1, "a2", "GET /products/:id", ipA)
+	tx(2, "a3", "GET /account/orders/export", ipA)
+	tx(3, "b1", "GET /account/orders/export", ipB) // another client
+	span := add(fmt.Sprintf(`{"@timestamp":%q,"processor":{"event":"span"},"event":{"id":"s1"},"transaction":{"id":"a3"},"trace":{"id":"tr"},`+
+		`"span":{"type":"db","name":"SELECT FROM orders","db":{"rows_affected":61382}}}`, t0.Add(2*time.Minute+time.Second).Format(time.RFC3339)))
+	f := triage.Finding{Detector: "appsensor:CIE2", SourceIP: netip.MustParseAddr(ipA), UserAgent: "ua", Timestamp: span.Timestamp}
+	f.AddEvidence(span)
+
+	got, err := FillQuery("picket.route:{{picket.route}}", f, c)
+	if want := `picket.route:"GET /account/orders/export"`; err != nil || got != want {
+		t.Fatalf("FillQuery = %q, %v; want %q", got, err, want)
+	}
+	a, err := Run(mustAction(`count query="picket.route:{{picket.route}}" scope=ip window=24h`), f, c, With{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Count == nil || a.Count.Events != 2 {
+		t.Errorf("count %+v, want the client's 2 requests of the route", a.Count)
+	}
+}

@@ -137,7 +137,7 @@ func FillQuery(q string, f triage.Finding, evs Events) (string, error) {
 		}
 		lacks := ""
 		for _, field := range fields {
-			if len(fieldStrings(e, field)) == 0 {
+			if len(fillValues(e, field, evs)) == 0 {
 				lacks = field
 				break
 			}
@@ -158,11 +158,54 @@ func FillQuery(q string, f triage.Finding, evs Events) (string, error) {
 		return "", errors.New("the query needs an evidence event, and none was kept")
 	}
 	if ev == nil {
-		return "", fmt.Errorf("the first evidence event has no %s for {{%s}}, nor does any other kept", missing, missing)
+		return "", fmt.Errorf("the first evidence event has no %s for {{%s}}, nor does any other kept evidence event", missing, missing)
 	}
 	return placeholder.ReplaceAllStringFunc(q, func(s string) string {
-		return kql.Quote(fieldStrings(ev, placeholder.FindStringSubmatch(s)[1])[0])
+		return kql.Quote(fillValues(ev, placeholder.FindStringSubmatch(s)[1], evs)[0])
 	}), nil
+}
+
+// fillValues is an evidence event's values of a placeholder's field. A
+// span or error serves no route itself: the request it ran in does, so
+// its route is its kept transaction's (a CIE2 finding is raised on the
+// database span of a request).
+func fillValues(ev *triage.Event, field string, evs Events) []string {
+	vs := fieldStrings(ev, field)
+	if len(vs) > 0 || field != playbooks.RouteField {
+		return vs
+	}
+	if tx, ok := transactionOf(ev, evs); ok {
+		return fieldStrings(tx, field)
+	}
+	return nil
+}
+
+// spanReach is how long before a span its transaction may have started.
+const spanReach = 15 * time.Minute
+
+// transactionOf finds the kept transaction an APM span or error ran in,
+// by transaction.id (else trace.id), among the events up to spanReach
+// before it.
+func transactionOf(ev *triage.Event, evs Events) (*triage.Event, bool) {
+	if ev.Processor != "span" && ev.Processor != "error" || ev.Timestamp.IsZero() {
+		return nil, false
+	}
+	var tx *triage.Event
+	evs.EachEventBetween(ev.Timestamp.Add(-spanReach), ev.Timestamp, func(e *triage.Event) bool {
+		if e.Processor != "transaction" {
+			return true
+		}
+		if ev.TransactionID != "" && e.TransactionID == ev.TransactionID {
+			tx = e
+			return false
+		}
+		if ev.TransactionID == "" && ev.TraceID != "" && e.TraceID == ev.TraceID {
+			tx = e // the trace's first request, as the engine joins it
+			return false
+		}
+		return true
+	})
+	return tx, tx != nil
 }
 
 // walk calls fn for the events of the action's scope and window that
