@@ -628,11 +628,13 @@ func (s *Source) split(ctx context.Context, r io.Reader, work chan<- *batch) err
 			switch {
 			case start > 0:
 				// The buffer is full: its lines go, the line under way
-				// moves to a new buffer.
+				// moves to a new buffer with room for all of it (after a
+				// long line the buffer is larger than bufSize, and so may
+				// be the next line's part read so far).
 				if !flush() {
 					return nil
 				}
-				move(bufSize)
+				move(max(bufSize, min(2*(filled-start), MaxLine+2)))
 			case tooLong || filled > MaxLine+1:
 				// One line fills the buffer and is too long: forget
 				// what was read of it (no batch refers to this buffer).

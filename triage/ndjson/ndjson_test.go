@@ -256,3 +256,53 @@ func TestUnreadableFileDoesNotHideTheRest(t *testing.T) {
 		t.Errorf("consumer error: %v after %d events", err, n)
 	}
 }
+
+// TestLongLinesInARow: lines of many megabytes one after another are read
+// whole (the part of a line read so far once moved to a buffer too small
+// for it, silently dropping its middle), and each line over MaxLine is
+// refused with its own line number.
+func TestLongLinesInARow(t *testing.T) {
+	line := func(id string, n int) string {
+		return `{"event":{"id":"` + id + `"},"user_agent":{"original":"` + strings.Repeat("u", n) + `"}}` + "\n"
+	}
+	const mb = 1 << 20
+	tests := []struct {
+		name  string
+		lines []string
+		want  map[string]int // id → user agent length
+		bad   []string       // where the too-long lines are
+	}{
+		{"three of 10 MB", []string{line("a", 10*mb), line("b", 10*mb), line("c", 10*mb)},
+			map[string]int{"a": 10 * mb, "b": 10 * mb, "c": 10 * mb}, nil},
+		{"short between long", []string{line("a", 3*mb), line("s", 10), line("b", 5*mb), line("c", 9*mb)},
+			map[string]int{"a": 3 * mb, "s": 10, "b": 5 * mb, "c": 9 * mb}, nil},
+		{"three over the limit, then one under", []string{line("x", 20*mb), line("y", 20*mb), line("z", MaxLine+1), line("d", 12*mb)},
+			map[string]int{"d": 12 * mb}, []string{":1", ":2", ":3"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := write(t, "long.ndjson", []byte(strings.Join(tc.lines, "")))
+			var warns []string
+			got := map[string]int{}
+			src := New([]string{p}, Options{Warn: func(w string, err error) { warns = append(warns, w) }})
+			err := src.Events(context.Background(), func(ev *triage.Event) error {
+				got[ev.ID] = len(ev.UserAgent)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("user agent lengths %v, want %v", got, tc.want)
+			}
+			if len(warns) != len(tc.bad) {
+				t.Fatalf("warnings %q, want lines %q", warns, tc.bad)
+			}
+			for i, w := range warns {
+				if !strings.HasSuffix(w, tc.bad[i]) {
+					t.Errorf("warning %d at %s, want %s", i, w, tc.bad[i])
+				}
+			}
+		})
+	}
+}
