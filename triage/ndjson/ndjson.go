@@ -202,6 +202,22 @@ func (s *Source) Events(ctx context.Context, fn func(*triage.Event) error) error
 	return errors.Join(failed...)
 }
 
+// readError is a failed read of a file, at the line it stopped in: the
+// lines before it were read.
+type readError struct {
+	line int64
+	err  error
+}
+
+func (e readError) Error() string {
+	if errors.Is(e.err, io.ErrUnexpectedEOF) {
+		return "the file ends early, in the middle of this line (a cut-short gzip file?); the lines before it were read: " + e.err.Error()
+	}
+	return "read stopped at this line, the lines before it were read: " + e.err.Error()
+}
+
+func (e readError) Unwrap() error { return e.err }
+
 // consumerError marks an error returned by the caller's fn, which ends the
 // whole read, from one about a file, which ends only that file.
 type consumerError struct{ err error }
@@ -367,6 +383,9 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn
 	}
 	if fnErr != nil {
 		return fnErr
+	}
+	if re := (readError{}); errors.As(readErr, &re) {
+		return fmt.Errorf("%s:%d: %w", name, re.line, re)
 	}
 	if readErr != nil {
 		return fmt.Errorf("%s: %w", name, readErr)
@@ -662,7 +681,10 @@ func (s *Source) split(ctx context.Context, r io.Reader, work chan<- *batch) err
 			}
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
-			return err
+			// The complete lines read so far still go (a gzip file
+			// cut short yields its whole lines, then this error).
+			flush()
+			return readError{line: num + 1, err: err}
 		}
 		if err != nil { // EOF: the last line may lack its newline
 			if filled > start || tooLong {

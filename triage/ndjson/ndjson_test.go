@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -304,5 +305,32 @@ func TestLongLinesInARow(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCutShortGzipKeepsItsWholeLines: a gzip file cut short yields every
+// line it holds whole, then an error naming the file and the line it
+// stopped in (the lines read since the last batch went were lost).
+func TestCutShortGzipKeepsItsWholeLines(t *testing.T) {
+	var b bytes.Buffer
+	for i := range 5000 {
+		fmt.Fprintf(&b, "{\"event\":{\"id\":\"%d\"}}\n", i)
+	}
+	full := gz(b.Bytes())
+	for _, cut := range []int{4000, 9000, len(full) - 40} {
+		data := full[:cut]
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr) // what zcat gets before the error
+		whole := bytes.Count(plain, []byte("\n"))
+		ids, _, _, err := run(t, []string{write(t, "cut.ndjson.gz", data)}, "")
+		if len(ids) != whole {
+			t.Errorf("cut at %d: %d events, the file holds %d whole lines", cut, len(ids), whole)
+		}
+		if want := fmt.Sprintf("cut.ndjson.gz:%d: the file ends early", whole+1); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("cut at %d: error %v, want %q", cut, err, want)
+		}
 	}
 }
