@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"picket/casefile"
+	"picket/triage"
 )
 
 // Cases pushes cases to Kibana's Cases API (POST /api/cases, then
@@ -218,10 +219,63 @@ func (k Cases) base() string {
 	return b
 }
 
+// CheckURL refuses a Kibana URL that would not work, at once and without
+// its password: one without a scheme ("u:pw@kibana:5601" reads as scheme
+// "u", and the transport error then quoted the password), another scheme
+// than http or https, no host.
+func (k Cases) CheckURL() error {
+	shown := triage.HideURLPassword(k.URL)
+	if !strings.Contains(k.URL, "://") {
+		hostport := strings.TrimRight(k.URL[strings.LastIndex(k.URL, "@")+1:], "/")
+		return fmt.Errorf("Kibana URL %q has no scheme: write https://%s or http://%s", shown, hostport, hostport)
+	}
+	u, err := url.Parse(k.URL)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the whole URL
+		}
+		return fmt.Errorf("Kibana URL %q: %v", shown, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("Kibana URL %q: scheme %q is not http or https", shown, u.Scheme)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("Kibana URL %q has no host", shown)
+	}
+	return nil
+}
+
+// scrub hides k's credentials in a message: a transport error quoting
+// the URL, a server echoing the Authorization header.
+func (k Cases) scrub(msg string) string {
+	return triage.ScrubSecrets(msg, k.APIKey, k.Password, triage.BasicAuth(k.Username, k.Password), triage.URLPassword(k.URL))
+}
+
 // call sends one JSON request with Kibana's headers and decodes the answer
 // into out (when not nil). A non-2xx answer is an error quoting Kibana's
 // message.
 func (k Cases) call(ctx context.Context, method, path string, body, out any) error {
+	if err := k.do(ctx, method, path, body, out); err != nil {
+		return scrubbedError{msg: k.scrub(err.Error()), err: err}
+	}
+	return nil
+}
+
+// scrubbedError is an error shown without credentials; errors.Is and As
+// still see what it wraps.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e scrubbedError) Error() string { return e.msg }
+func (e scrubbedError) Unwrap() error { return e.err }
+
+func (k Cases) do(ctx context.Context, method, path string, body, out any) error {
+	if err := k.CheckURL(); err != nil {
+		return err
+	}
 	b, err := json.Marshal(body)
 	if err != nil {
 		return err

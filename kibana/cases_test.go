@@ -157,3 +157,43 @@ func TestCasesPrintsNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsPrintNoSecret: a URL without a scheme is refused before any
+// request, without its password; a server echoing the credentials in its
+// error page has them hidden.
+func TestErrorsPrintNoSecret(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ url, want string }{
+		{"u:hunter2@kibana:5601", "has no scheme: write https://kibana:5601"},
+		{"ftp://u:hunter2@kibana", `scheme "ftp" is not http or https`},
+		{"https://", "has no host"},
+	} {
+		k := Cases{URL: tc.url}
+		err := k.CheckURL()
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: %v, want %q without the password", tc.url, err, tc.want)
+		}
+		if err := k.call(ctx, http.MethodGet, "/api/cases", nil, nil); err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: call: %v", tc.url, err)
+		}
+	}
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `{"message":"denied for %s (password in URL: %s)"}`, r.Header.Get("Authorization"), r.URL.User)
+	}))
+	defer echo.Close()
+	for _, k := range []Cases{
+		{URL: echo.URL, Username: "elastic", Password: "hunter2"},
+		{URL: echo.URL, APIKey: "aGVsbG86d29ybGQ="},
+	} {
+		err := k.call(ctx, http.MethodGet, "/api/cases", nil, nil)
+		if err == nil || !strings.Contains(err.Error(), "403") {
+			t.Fatalf("want the 403, got %v", err)
+		}
+		for _, secret := range []string{"hunter2", triage.BasicAuth("elastic", "hunter2"), "aGVsbG86d29ybGQ="} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error prints %q: %v", secret, err)
+			}
+		}
+	}
+}

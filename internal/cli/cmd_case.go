@@ -171,6 +171,9 @@ already pushed is refused unless --again is given.`,
 			if k.URL == "" {
 				return usagef("give --kibana-url, set %s or url in the config's [kibana] table", envKibanaURL)
 			}
+			if err := k.CheckURL(); err != nil {
+				return usagef("%v", err)
+			}
 			return withCaseFile(cmd.Context(), e, g, caseFileWrite, func(cfg config, st *casefile.Store) error {
 				r, err := st.Report(cmd.Context(), id)
 				if errors.Is(err, casefile.ErrNotFound) {

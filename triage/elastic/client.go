@@ -19,6 +19,7 @@ import (
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 	tpversion "github.com/elastic/elastic-transport-go/v8/elastictransport/version"
 
+	"picket/triage"
 	"picket/triage/elastic/internal/esreq"
 )
 
@@ -174,22 +175,11 @@ func (t *transport) Perform(req *http.Request) (*http.Response, error) {
 // scrub removes the configuration's secrets from a message: the API key,
 // the password, and passwords written into URLs.
 func (c Config) scrub(msg string) string {
-	secrets := []string{c.APIKey.Reveal(), c.Password.Reveal()}
+	secrets := []string{c.APIKey.Reveal(), c.Password.Reveal(), triage.BasicAuth(c.Username, c.Password.Reveal())}
 	for _, u := range c.URLs {
-		if at := strings.LastIndex(u, "@"); at >= 0 {
-			if colon := strings.Index(u[:at], "://"); colon >= 0 {
-				if _, pw, ok := strings.Cut(u[colon+3:at], ":"); ok {
-					secrets = append(secrets, pw)
-				}
-			}
-		}
+		secrets = append(secrets, triage.URLPassword(u))
 	}
-	for _, sec := range secrets {
-		if len(sec) >= 3 {
-			msg = strings.ReplaceAll(msg, sec, redacted)
-		}
-	}
-	return msg
+	return triage.ScrubSecrets(msg, secrets...)
 }
 
 // backoff doubles from base per attempt, caps at 10s and adds up to 25%

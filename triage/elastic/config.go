@@ -28,6 +28,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"picket/triage"
 )
 
 // Secret is a credential (an API key, a password). Every way of printing
@@ -143,7 +145,7 @@ func (c Config) addresses() ([]*url.URL, error) {
 // most often typed. Either way the user would wait through the retries
 // for a misleading error; one line now says what to write.
 func nodeURL(raw string) (*url.URL, error) {
-	shown := hideUserinfo(raw)
+	shown := triage.HideURLPassword(raw)
 	if !strings.Contains(raw, "://") {
 		hostport := strings.TrimRight(raw[strings.LastIndex(raw, "@")+1:], "/")
 		return nil, &badURL{fmt.Sprintf("URL %q has no scheme: write https://%s (Elasticsearch 8 serves HTTPS unless set up otherwise) or http://%s (a node without TLS)",
@@ -165,26 +167,6 @@ func nodeURL(raw string) (*url.URL, error) {
 		return nil, &badURL{fmt.Sprintf("URL %q has no host", shown)}
 	}
 	return u, nil
-}
-
-// hideUserinfo replaces the password of a URL written by hand, which may
-// not parse, with [redacted]. Everything between the first colon after
-// the scheme and the last @ counts as the password: too much is hidden
-// rather than too little.
-func hideUserinfo(raw string) string {
-	prefix, rest := "", raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		prefix, rest = raw[:i+3], raw[i+3:]
-	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return raw
-	}
-	user, _, hasPassword := strings.Cut(rest[:at], ":")
-	if !hasPassword {
-		return raw
-	}
-	return prefix + user + ":" + redacted + rest[at:]
 }
 
 // cloudURL decodes a Cloud ID, "name:base64(host$es-id$kibana-id)", into
