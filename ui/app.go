@@ -133,6 +133,9 @@ type app struct {
 	supOpts  []triage.SuppressOption // value lists, rules' exception lists
 	sup      *suppressor
 	showSupp bool
+	// noteDrafts keeps, by group target, the text of notes the case
+	// file refused (locked, full): n on the group brings it back.
+	noteDrafts map[string]string
 
 	al alertState // pulled alerts (alerts.go)
 

@@ -94,7 +94,8 @@ func (m *model) cycleStatus() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	now := nextStatus[statusOr(m.status, g.Key)]
+	was := statusOr(m.status, g.Key)
+	now := nextStatus[was]
 	if g.Campaign != nil {
 		return m.applyBulk(bulkModel{kind: bulkStatus, groups: []*triage.Group{g}}, now)
 	}
@@ -111,7 +112,31 @@ func (m *model) cycleStatus() tea.Cmd {
 	}
 	ctx, a := m.ctx, casefile.AlertStatus{AlertID: alertID(g.Key), Source: casefile.SourceLocal, Status: now,
 		UpdatedAt: m.opts.Now(), UpdatedBy: m.opts.Author}
-	return tea.Batch(func() tea.Msg { return savedMsg{what: what, err: store.SetAlertStatus(ctx, a)} }, wb)
+	key := g.Key
+	return tea.Batch(func() tea.Msg {
+		err := store.SetAlertStatus(ctx, a)
+		return statusSavedMsg{savedMsg: savedMsg{what: what, err: err}, key: key, status: now, was: was}
+	}, wb)
+}
+
+// statusSavedMsg reports a group's status write: on failure the status
+// shown goes back to what the case file holds.
+type statusSavedMsg struct {
+	savedMsg
+	key         triage.GroupKey
+	status, was string
+}
+
+func (m *model) onStatusSaved(msg statusSavedMsg) {
+	if msg.err != nil && statusOr(m.status, msg.key) == msg.status {
+		st := maps.Clone(m.status)
+		st[msg.key] = msg.was
+		m.setStatusMap(st)
+	}
+	m.onSaved(msg.what, msg.err)
+	if msg.err != nil {
+		m.lastErr = "status not saved, " + msg.was + " again: " + m.lastErr
+	}
 }
 
 // newNote opens the editor: a step note in the checklist, else a note on
@@ -145,14 +170,24 @@ func (m *model) newNote() tea.Cmd {
 		m.campaignNoteEditor(g)
 		return nil
 	}
+	m.groupNoteEditor(g)
+	return nil
+}
+
+// groupNoteEditor opens the editor for a new note on g, holding the text
+// of a note on g the case file refused, if any.
+func (m *model) groupNoteEditor(g *triage.Group) {
+	bodyH := m.bodyHeight()
 	title := triage.Escape(ipString(g.Key)) + " · " + clip(uaCell(g.Key.UserAgent), 40)
 	if !g.Key.Default() {
 		title = clip(keyLabel(g.Key), 60)
 	}
 	m.editor = newEditor("New note on "+title, editNote, "", m.width, bodyH)
 	m.editor.target = groupTarget(g.Key)
+	if d := m.noteDrafts[m.editor.target]; d != "" {
+		m.editor.ta.SetValue(d) // a note the case file refused: not saved yet
+	}
 	m.modal = modalEditor
-	return nil
 }
 
 // editorKey: ctrl+s saves, esc closes (asking first when there is
@@ -220,10 +255,24 @@ func (m *model) saveEditor() tea.Cmd {
 }
 
 func (m *model) onNoteSaved(msg noteSavedMsg) {
+	target := msg.note.TargetKey
 	if msg.err != nil {
+		// Nothing typed is lost: the text waits for the next n on the
+		// group, and comes back at once when nothing else is open.
+		if m.noteDrafts == nil {
+			m.noteDrafts = map[string]string{}
+		}
+		m.noteDrafts[target] = msg.note.Body
 		m.setErr(msg.err)
+		m.lastErr = "note not saved, its text is kept (n on the group brings it back): " + m.lastErr
+		if m.modal == modalNone {
+			if g, ok := m.currentGroup(); ok && g.Campaign == nil && groupTarget(g.Key) == target {
+				m.groupNoteEditor(g)
+			}
+		}
 		return
 	}
+	delete(m.noteDrafts, target)
 	m.info = "note saved: " + clip(noteTitle(msg.note.Body), 40)
 	if m.group.showing(msg.key) {
 		m.group.notes.add(msg.note)

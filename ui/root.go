@@ -144,6 +144,9 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 	case savedMsg:
 		m.onSaved(msg.what, msg.err)
 		return nil
+	case statusSavedMsg:
+		m.onStatusSaved(msg)
+		return nil
 	case noteSavedMsg:
 		m.onNoteSaved(msg)
 		return nil
