@@ -45,6 +45,15 @@ func isCobraUsageError(err error) bool {
 type globalFlags struct {
 	config string
 	db     string
+	// demoCases points a case-file command at the demo's case file
+	// (--demo on case, export, allowlist list, exceptions list), where
+	// the console keeps what is made on the demo data.
+	demoCases bool
+}
+
+// demoCasesFlag registers --demo as "the demo's case file" on cmd.
+func (g *globalFlags) demoCasesFlag(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&g.demoCases, "demo", false, "use the demo's case file (demo.db), where the console keeps what was made on the demo data")
 }
 
 // defaultMaxGroups is how many groups the console holds before a run

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -36,7 +37,13 @@ const (
 func openCaseFile(ctx context.Context, cfg config, mode caseFileMode) (*casefile.Store, error) {
 	if mode != caseFileCreate {
 		if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no case file at %s (cases are created in the console; --db or %s choose another file)", cfg.DB, envDB)
+			hint := ""
+			if demo := filepath.Join(filepath.Dir(cfg.DB), "demo.db"); !cfg.demoData && cfg.dbDefault {
+				if _, err := os.Stat(demo); err == nil {
+					hint = "; what was made on the demo data is in " + demo + ": add --demo"
+				}
+			}
+			return nil, fmt.Errorf("no case file at %s (cases are created in the console; --db or %s choose another file%s)", cfg.DB, envDB, hint)
 		}
 	}
 	if mode == caseFileRead {
@@ -51,6 +58,9 @@ func withCaseFile(ctx context.Context, e *env, g *globalFlags, mode caseFileMode
 	cfg, err := g.load(e.getenv)
 	if err != nil {
 		return err
+	}
+	if g.demoCases {
+		cfg.forDemo(e.getenv)
 	}
 	st, err := openCaseFile(ctx, cfg, mode)
 	if err != nil {
@@ -113,6 +123,7 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 	}
 	list.Flags().StringSliceVar(&status, "status", nil, "only cases with these statuses: open, acknowledged, closed")
 	list.Flags().StringVar(&format, "format", "table", "output format: table or ndjson")
+	g.demoCasesFlag(list)
 
 	var showFormat string
 	show := &cobra.Command{
@@ -143,6 +154,7 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 		},
 	}
 	show.Flags().StringVar(&showFormat, "format", "md", "output format: md or json")
+	g.demoCasesFlag(show)
 
 	var kibanaURL, space string
 	var again bool

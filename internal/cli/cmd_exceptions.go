@@ -154,6 +154,7 @@ source nothing is run and HIDES is left out.`,
   picket exceptions list access.ndjson.gz
   picket exceptions list --demo`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			g.demoCases = counts.demo // the demo's findings, judged by the demo's entries
 			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				xs, err := st.Exceptions(cmd.Context(), casefile.ExceptionFilter{})
 				if err != nil {
@@ -317,6 +318,7 @@ and HIDES is left out.`,
 		Example: `  picket allowlist list
   picket allowlist list --demo`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			g.demoCases = counts.demo // the demo's findings, judged by the demo's entries
 			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				entries, err := st.Allowlist(cmd.Context(), time.Time{})
 				if err != nil {

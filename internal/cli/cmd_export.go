@@ -74,6 +74,7 @@ export goes to standard output.`,
 		},
 	}
 	fl := cmd.Flags()
+	g.demoCasesFlag(cmd)
 	fl.Int64Var(&caseID, "case", 0, "export this case")
 	fl.BoolVar(&all, "all", false, "export every case (see --status)")
 	fl.StringSliceVar(&status, "status", nil, "with --all: only cases with these statuses")

@@ -346,3 +346,38 @@ func TestImportDetectorChecked(t *testing.T) {
 		t.Errorf("known --detector: exit %d: %s", code, errOut)
 	}
 }
+
+// TestDemoCaseFileCommands: --demo points the case-file commands at the
+// demo's case file, where the console keeps what is made on the demo
+// data, and the lists count what its entries hide as detect --demo
+// judges the demo (with the demo shop's honey paths: HT2 fires on
+// 203.0.113.88). Without --demo, a missing default file names the demo's.
+func TestDemoCaseFileCommands(t *testing.T) {
+	home := t.TempDir()
+	demoDB := filepath.Join(home, "data", "picket", "demo.db")
+	if code, _, errOut := runIn(home, "", nil, "allowlist", "add", "--db", demoDB, "ip", "203.0.113.88", "--reason", "demo honey path visitor"); code != 0 {
+		t.Fatalf("add: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runIn(home, "", nil, "allowlist", "list", "--demo")
+	if code != 0 || !strings.Contains(out, "203.0.113.88") {
+		t.Fatalf("allowlist list --demo: exit %d:\n%s%s", code, out, errOut)
+	}
+	_, detOut, detErr := runIn(home, "", nil, "detect", "--demo", "--only", "appsensor:HT2")
+	if !strings.Contains(detErr, "1 suppressed") || strings.Contains(detOut, "203.0.113.88") {
+		t.Fatalf("detect --demo does not hide the HT2 finding: %s", detErr)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "1" && f[len(f)-1] != "1" {
+			t.Errorf("entry 1 hides %s of the demo's findings, detect --demo hides 1:\n%s", f[len(f)-1], out)
+		}
+	}
+	for _, args := range [][]string{{"case", "list", "--demo"}, {"export", "--all", "--demo", "--out", filepath.Join(home, "r.md")}} {
+		if code, _, errOut := runIn(home, "", nil, args...); code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, errOut)
+		}
+	}
+	code, _, errOut = runIn(home, "", nil, "case", "list")
+	if code == 0 || !strings.Contains(errOut, "demo.db: add --demo") {
+		t.Errorf("case list without a default file: exit %d: %s", code, errOut)
+	}
+}

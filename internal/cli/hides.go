@@ -25,7 +25,7 @@ type hideCountFlags struct {
 }
 
 func (h *hideCountFlags) register(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&h.demo, "demo", false, "count what each entry hides in the built-in demo data")
+	cmd.Flags().BoolVar(&h.demo, "demo", false, "the demo's case file (demo.db), and count what each of its entries hides in the built-in demo data")
 	cmd.Flags().StringSliceVar(&h.rules, "rules", nil, "also run the Elastic rules in these files or folders, as picket detect --rules")
 	h.es.register(cmd, true, true, true)
 	h.cmd = cmd
