@@ -116,6 +116,9 @@ func wordShape(reason string) string {
 // more digits than letters, or an address (IPv4 is digits and dots; IPv6
 // is hex digits and colons).
 func variable(w string) bool {
+	if detectorName(w) {
+		return false
+	}
 	digits, letters, colons := 0, 0, 0
 	hexOnly := true
 	for k := 0; k < len(w); k++ {
@@ -139,6 +142,26 @@ func variable(w string) bool {
 		return true // an IPv6 address
 	}
 	return digits > 0 && digits >= letters
+}
+
+// detectorName reports whether w is a detection point's name such as
+// "AE11" or "CIE2," (capitals then digits, a comma or full stop after):
+// fixed text, which the shape keeps.
+func detectorName(w string) bool {
+	w = strings.TrimRight(w, ",.;)")
+	i := 0
+	for i < len(w) && w[i] >= 'A' && w[i] <= 'Z' {
+		i++
+	}
+	if i < 2 || i == len(w) || len(w)-i > 2 {
+		return false
+	}
+	for ; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // noteSignature adds f's detector and reason shape to a group's

@@ -131,6 +131,17 @@ func TestReasonShape(t *testing.T) {
 	if reasonShape("failed logins for admin") == reasonShape("failed logins for root") {
 		t.Error("different user names must keep different shapes")
 	}
+	// A point's name is text, not a number: the shape shows it.
+	for _, tc := range []struct{ reason, want string }{
+		{"login without field csrf_token, which 223 clean logins carried — AppSensor AE11, Authentication, attack",
+			"login without field csrf_token, which # clean logins carried — AppSensor AE11, Authentication, attack"},
+		{"61382 rows (CIE2.)", "# rows (CIE2.)"},
+		{"request 0xAB12 and A1 and AB123", "request # and # and #"},
+	} {
+		if got := reasonShape(tc.reason); got != tc.want {
+			t.Errorf("reasonShape(%q) = %q, want %q", tc.reason, got, tc.want)
+		}
+	}
 }
 
 // benchFindings makes n findings over g groups (sources), a third of them
