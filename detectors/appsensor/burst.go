@@ -163,7 +163,7 @@ func (b *bursts) emitBurst(cur *burst, emit func(triage.Finding)) {
 		reason += "; and more"
 	}
 	if n := f.EventCount; n > 1 {
-		reason += fmt.Sprintf(" (%d %ss over %s)", n, b.noun, span(f.End.Sub(f.Timestamp)))
+		reason += fmt.Sprintf(" (%d %s over %s)", n, nounPlural(b.noun), span(f.End.Sub(f.Timestamp)))
 	}
 	f.Reason = reason + " — AppSensor " + b.tag
 	f.Reason = strings.TrimPrefix(f.Reason, " ")
@@ -188,4 +188,12 @@ func span(d time.Duration) string {
 		return fmt.Sprintf("%dh", h)
 	}
 	return fmt.Sprintf("%dh%02dm", h, m)
+}
+
+// nounPlural is the plural of a burst's noun: "requests", "queries".
+func nounPlural(noun string) string {
+	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ay") && !strings.HasSuffix(noun, "ey") {
+		return noun[:len(noun)-1] + "ies"
+	}
+	return noun + "s"
 }
