@@ -65,6 +65,7 @@ type actionInput struct {
 	groups  []triage.GroupKey // the queue's groups, for pivot
 	allow   []triage.AllowEntry
 	now     time.Time
+	members []triage.GroupKey // a campaign's groups: its steps are about all of them
 }
 
 // queuedKeys lists the snapshot's groups, shown and suppressed: those a
@@ -126,6 +127,9 @@ func (m *groupModel) runStep() tea.Cmd {
 	in := actionInput{
 		act: act, finding: f, events: a.opts.Collection,
 		groups: queuedKeys(a.snap), allow: a.allow, now: a.opts.Now(),
+	}
+	if c := m.group.Campaign; c != nil {
+		in.members = c.Members
 	}
 	m.check.setResult(k, actionResult{pending: true, text: "= working…"})
 	keep := m.keepAnswer(k, act)
@@ -200,7 +204,7 @@ func runAction(in actionInput) actionResult {
 	if !run.Computed(in.act.Kind) {
 		return actionResult{err: "the console does not run " + triage.Escape(string(in.act.Kind)) + " in the background"}
 	}
-	a, err := run.Run(in.act, in.finding, in.events, run.With{Queued: in.groups, Allow: in.allow, Now: in.now})
+	a, err := run.Run(in.act, in.finding, in.events, run.With{Queued: in.groups, Allow: in.allow, Now: in.now, Members: in.members})
 	if err != nil {
 		return actionResult{err: triage.Escape(err.Error())}
 	}
@@ -211,14 +215,18 @@ func runAction(in actionInput) actionResult {
 // source in the 1h before the finding".
 func coverageText(c run.Coverage) string {
 	var who string
-	switch c.Scope {
-	case playbooks.ScopeSource:
+	switch {
+	case c.Members > 0 && c.Scope == playbooks.ScopeSource:
+		who = "from the campaign's " + plural(c.Members, "group")
+	case c.Members > 0:
+		who = "from the addresses of the campaign's " + plural(c.Members, "group")
+	case c.Scope == playbooks.ScopeSource:
 		who = "from this source"
-	case playbooks.ScopeIP:
+	case c.Scope == playbooks.ScopeIP:
 		who = "from " + c.Actor
-	case playbooks.ScopeUser:
+	case c.Scope == playbooks.ScopeUser:
 		who = "by user " + clipText(c.Actor, 30)
-	case playbooks.ScopeSession:
+	case c.Scope == playbooks.ScopeSession:
 		who = "in this session" // a session id is a secret
 	default:
 		who = "site-wide"

@@ -48,6 +48,10 @@ type With struct {
 	Queued []triage.GroupKey
 	Allow  []triage.AllowEntry
 	Now    time.Time
+	// Members are a campaign's groups when the finding is asked about
+	// as the campaign's: "this client" (scope source) and "this address"
+	// (scope ip) then mean every member, not the finding's own.
+	Members []triage.GroupKey
 }
 
 // ErrNotComputed is returned for actions that open something rather than
@@ -71,11 +75,11 @@ func Run(act playbooks.Action, f triage.Finding, evs Events, with With) (Answer,
 	switch act.Kind {
 	case playbooks.ActCount:
 		var c Counted
-		c, err = Count(act, f, evs)
+		c, err = Count(act, f, evs, with.Members...)
 		a.Count = &c
 	case playbooks.ActValues:
 		var v ValueCounts
-		v, err = Values(act, f, evs)
+		v, err = Values(act, f, evs, with.Members...)
 		a.Values = &v
 	case playbooks.ActPivot:
 		var p Pivoted
@@ -86,7 +90,7 @@ func Run(act playbooks.Action, f triage.Finding, evs Events, with With) (Answer,
 		a.Allow = &v
 	case playbooks.ActRoutes:
 		var r RouteCounts
-		r, err = Routes(act, f, evs)
+		r, err = Routes(act, f, evs, with.Members...)
 		a.Routes = &r
 	default:
 		return Answer{}, fmt.Errorf("%s: %w", act.Kind, ErrNotComputed)
@@ -111,9 +115,10 @@ func (c Coverage) MarshalJSON() ([]byte, error) {
 		Window  string `json:"window"`
 		From    string `json:"from"`
 		To      string `json:"to"`
+		Members int    `json:"campaign_groups,omitempty"`
 		Partial bool   `json:"partial"`
 		Kept    int    `json:"events_kept"`
-	}{c.Scope, c.Actor, w, jsonTime(c.From), jsonTime(c.To), c.Partial, c.Kept})
+	}{c.Scope, c.Actor, w, jsonTime(c.From), jsonTime(c.To), c.Members, c.Partial, c.Kept})
 }
 
 func jsonTime(t time.Time) string {

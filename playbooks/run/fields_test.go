@@ -233,3 +233,47 @@ func TestSpanRouteIsItsRequests(t *testing.T) {
 		t.Errorf("count %+v, want the client's 2 requests of the route", a.Count)
 	}
 }
+
+// TestCampaignStepsCoverEveryMember: asked about as a campaign's, a step
+// scoped to "this client" or "this address" covers every member group,
+// so the wave's two successful logins (302) show beside its failures.
+func TestCampaignStepsCoverEveryMember(t *testing.T) {
+	c := triage.NewCollection(0)
+	var members []triage.GroupKey
+	for i, status := range []int{401, 401, 302, 401, 302} {
+		ip := fmt.Sprintf("240.0.0.%d", i+1)
+		ua := "wave/1." + fmt.Sprint(i%2)
+		ev, err := triage.ParseEvent([]byte(fmt.Sprintf(`{"@timestamp":%q,"event":{"id":"w%d"},"source":{"ip":%q},"user_agent":{"original":%q},`+
+			`"http":{"request":{"method":"POST"},"response":{"status_code":%d}},"url":{"path":"/login"}}`,
+			t0.Add(time.Duration(i)*time.Minute).Format(time.RFC3339), i, ip, ua, status)), "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.AddEvent(ev)
+		members = append(members, triage.GroupKey{SourceIP: netip.MustParseAddr(ip), UserAgent: ua})
+	}
+	// Another client's request, which no member made.
+	other, _ := triage.ParseEvent([]byte(`{"@timestamp":"2024-03-14T09:00:00Z","event":{"id":"o"},"source":{"ip":"198.51.100.1"},"user_agent":{"original":"wave/1.0"},"http":{"response":{"status_code":302}}}`), "test")
+	c.AddEvent(other)
+	f := triage.Finding{Detector: "appsensor:AE11", SourceIP: members[0].SourceIP, UserAgent: members[0].UserAgent, Timestamp: t0}
+	f.AddEvidence(mustEvent(c, "w0"))
+
+	for _, scope := range []string{"source", "ip"} {
+		act := mustAction("values field=http.response.status_code scope=" + scope)
+		alone, err := Values(act, f, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(alone.Values) != 1 || alone.Values[0] != (ValueCount{"401", 1}) {
+			t.Errorf("%s, the finding's own group: %v", scope, alone.Values)
+		}
+		a, err := Run(act, f, c, With{Members: members})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []ValueCount{{"401", 3}, {"302", 2}}
+		if a.Values == nil || !slices.Equal(a.Values.Values, want) || a.Values.Coverage.Members != 5 {
+			t.Errorf("%s, the campaign's: %+v, want %v over 5 groups", scope, a.Values, want)
+		}
+	}
+}

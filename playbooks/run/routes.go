@@ -49,11 +49,12 @@ type RouteCounts struct {
 
 // Routes counts the client's requests by route (transaction.name, else
 // method and path) and, for each route, every request to it site-wide in
-// the same window: how much of the route was this client.
-func Routes(act playbooks.Action, f triage.Finding, evs Events) (RouteCounts, error) {
+// the same window: how much of the route was this client (every member,
+// for a campaign's: With.Members).
+func Routes(act playbooks.Action, f triage.Finding, evs Events, members ...triage.GroupKey) (RouteCounts, error) {
 	mine := map[string]int{}
 	var out RouteCounts
-	cov, filled, err := walk(act, &f, evs, func(ev *triage.Event) {
+	cov, filled, err := walk(act, &f, evs, members, func(ev *triage.Event) {
 		out.Matched++
 		r, ok := RouteOf(ev)
 		if !ok {

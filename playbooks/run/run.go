@@ -52,6 +52,9 @@ type Coverage struct {
 	// the user for ScopeUser, the session id for ScopeSession; "" for
 	// ScopeSource (the finding's own group) and ScopeSite.
 	Actor string
+	// Members counts a campaign's groups when the answer is about all
+	// of them (With.Members): the source or ip scope was theirs.
+	Members int
 	// Window is the action's look-back; zero means the whole run.
 	Window time.Duration
 	// From and To bound the events looked at when Window is set: the
@@ -209,8 +212,9 @@ func transactionOf(ev *triage.Event, evs Events) (*triage.Event, bool) {
 }
 
 // walk calls fn for the events of the action's scope and window that
-// match its query (filled), and says what it covered.
-func walk(act playbooks.Action, f *triage.Finding, evs Events, fn func(*triage.Event)) (Coverage, string, error) {
+// match its query (filled), and says what it covered. With members (a
+// campaign's groups), the source and ip scopes are theirs.
+func walk(act playbooks.Action, f *triage.Finding, evs Events, members []triage.GroupKey, fn func(*triage.Event)) (Coverage, string, error) {
 	cov := coverage(act, f, evs)
 	var query *kql.Query
 	filled := act.Query
@@ -236,6 +240,12 @@ func walk(act playbooks.Action, f *triage.Finding, evs Events, fn func(*triage.E
 		}
 		fn(ev)
 		return true
+	}
+	switch {
+	case len(members) > 0 && (cov.Scope == playbooks.ScopeSource || cov.Scope == playbooks.ScopeIP):
+		walkMembers(members, cov.Scope == playbooks.ScopeSource, evs, visit)
+		cov.Members = len(members)
+		return cov, filled, nil
 	}
 	switch cov.Scope {
 	case playbooks.ScopeSource:
@@ -295,6 +305,25 @@ func walk(act playbooks.Action, f *triage.Finding, evs Events, fn func(*triage.E
 	return cov, filled, nil
 }
 
+// walkMembers visits the events of a campaign's groups: each group's
+// address and user agent (sameUA), or every member address once.
+func walkMembers(members []triage.GroupKey, sameUA bool, evs Events, visit func(*triage.Event) bool) {
+	seen := map[netip.Addr]bool{}
+	for _, m := range members {
+		switch {
+		case !m.SourceIP.IsValid():
+		case sameUA:
+			ua := m.UserAgent
+			evs.EachEventFrom(m.SourceIP, func(ev *triage.Event) bool {
+				return ev.UserAgent != ua || visit(ev)
+			})
+		case !seen[m.SourceIP]:
+			seen[m.SourceIP] = true
+			evs.EachEventFrom(m.SourceIP, visit)
+		}
+	}
+}
+
 // findingUser is the user a finding is about: the one it names, else its
 // first kept evidence event's user, or the name it tried to log in as.
 func findingUser(f *triage.Finding, evs Events) string {
@@ -317,10 +346,11 @@ type Counted struct {
 }
 
 // Count counts the events of the action's scope and window that match
-// its query.
-func Count(act playbooks.Action, f triage.Finding, evs Events) (Counted, error) {
+// its query; members, when given, are the campaign the finding is asked
+// about as (With.Members).
+func Count(act playbooks.Action, f triage.Finding, evs Events, members ...triage.GroupKey) (Counted, error) {
 	n := 0
-	cov, q, err := walk(act, &f, evs, func(*triage.Event) { n++ })
+	cov, q, err := walk(act, &f, evs, members, func(*triage.Event) { n++ })
 	if err != nil {
 		return Counted{}, err
 	}

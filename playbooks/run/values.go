@@ -30,11 +30,12 @@ type ValueCounts struct {
 }
 
 // Values counts the values of the action's field among the events of its
-// scope and window that match its query.
-func Values(act playbooks.Action, f triage.Finding, evs Events) (ValueCounts, error) {
+// scope and window that match its query; members, when given, are the
+// campaign the finding is asked about as (With.Members).
+func Values(act playbooks.Action, f triage.Finding, evs Events, members ...triage.GroupKey) (ValueCounts, error) {
 	counts := map[string]int{}
 	out := ValueCounts{Field: act.Field}
-	cov, _, err := walk(act, &f, evs, func(ev *triage.Event) {
+	cov, _, err := walk(act, &f, evs, members, func(ev *triage.Event) {
 		out.Matched++
 		vs := fieldStrings(ev, act.Field)
 		if len(vs) > 0 {
