@@ -92,8 +92,9 @@ func (m *spikeModel) setSize(w, h int) {
 func (m *spikeModel) chartHeight() int { return max(m.height-spikeDetailLines-1, 3) }
 
 // handleKey: esc goes back where the histogram was opened from, h and
-// l move by a bucket, ] and [ jump between anomalies, ↑ and ↓ pick one
-// of the bucket's source addresses, and enter filters the queue to the
+// l move by a bucket, ] and [ jump to the next and previous anomalous
+// bucket, ↑ and ↓ pick one of the bucket's source addresses, and enter
+// filters the queue to the
 // groups of the bucket's sources (or of the one picked). The histogram
 // claims every key but the global ones.
 func (m *spikeModel) handleKey(km tea.KeyMsg) (tea.Cmd, bool) {
@@ -134,24 +135,17 @@ func (m *spikeModel) handleKey(km tea.KeyMsg) (tea.Cmd, bool) {
 
 func (m *spikeModel) position() string { return position(m.list) }
 
-// jump moves to the next anomalous bucket in direction d (the start of
-// its run).
+// jump moves to the next anomalous bucket in direction d: each one, as
+// the header counts them (a run of anomalous buckets is one finding, but
+// its buckets are read one by one).
 func (m *spikeModel) jump(d int) {
 	bs := m.series.Buckets
-	i := m.list.cursor
-	for i >= 0 && i < len(bs) && bs[i].Anomalous {
-		i += d
+	for i := m.list.cursor + d; i >= 0 && i < len(bs); i += d {
+		if bs[i].Anomalous {
+			m.list.setCursor(i)
+			return
+		}
 	}
-	for i >= 0 && i < len(bs) && !bs[i].Anomalous {
-		i += d
-	}
-	if i < 0 || i >= len(bs) {
-		return
-	}
-	for d < 0 && i > 0 && bs[i-1].Anomalous {
-		i--
-	}
-	m.list.setCursor(i)
 }
 
 func (m *spikeModel) View() string {
