@@ -94,9 +94,8 @@ func (m *spikeModel) chartHeight() int { return max(m.height-spikeDetailLines-1,
 // handleKey: esc goes back where the histogram was opened from, h and
 // l move by a bucket, ] and [ jump to the next and previous anomalous
 // bucket, ↑ and ↓ pick one of the bucket's source addresses, and enter
-// filters the queue to the
-// groups of the bucket's sources (or of the one picked). The histogram
-// claims every key but the global ones.
+// filters the queue to the groups of the bucket's sources (or of the one
+// picked). The histogram claims every key but the global ones.
 func (m *spikeModel) handleKey(km tea.KeyMsg) (tea.Cmd, bool) {
 	k := m.a.keys
 	before := m.list.cursor
