@@ -643,6 +643,9 @@ func (s *Source) split(ctx context.Context, r io.Reader, work chan<- *batch) err
 		cur.nums = append(cur.nums, num)
 	}
 	for {
+		if ctx.Err() != nil {
+			return nil // the read stops as asked, even inside an endless line (/dev/zero)
+		}
 		if filled == len(buf) {
 			switch {
 			case start > 0:

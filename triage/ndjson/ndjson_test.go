@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"picket/triage"
 )
@@ -332,5 +333,30 @@ func TestCutShortGzipKeepsItsWholeLines(t *testing.T) {
 		if want := fmt.Sprintf("cut.ndjson.gz:%d: the file ends early", whole+1); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("cut at %d: error %v, want %q", cut, err, want)
 		}
+	}
+}
+
+// endless reads zeros for ever, as /dev/zero does: one line that never
+// ends.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestCancelInsideAnEndlessLine: a cancelled read stops even when no line
+// ever ends, so no batch is ever sent.
+func TestCancelInsideAnEndlessLine(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- New([]string{"-"}, Options{Stdin: endless{}}).Events(ctx, func(*triage.Event) error { return nil })
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the read did not stop when its context was cancelled")
 	}
 }
