@@ -86,8 +86,8 @@ picket lists import FILE --type ip|ip_range|keyword --id LIST_ID.`,
 			if err != nil {
 				return err
 			}
-			if importDetector != "" && importDetector != triage.AllDetectors && !known(importDetector) {
-				return usagef("--detector %s: not a detector Picket knows (picket rules lists them)", triage.Escape(importDetector))
+			if err := checkDetectorFlag(known, importDetector); err != nil {
+				return err
 			}
 			var r io.Reader = e.stdin
 			if args[0] != "-" {
@@ -285,6 +285,13 @@ domain write keyword lists.`,
 			if err := a.Validate(); err != nil {
 				return usageError{err}
 			}
+			known, err := knownDetectors(e)
+			if err != nil {
+				return err
+			}
+			if err := checkDetectorFlag(known, a.Detector); err != nil {
+				return err // an entry for no detector would never apply
+			}
 			if broad := useragent.BroadAllow(a); broad != "" {
 				if !force {
 					return usagef("not allowlisted: %s; give --force if that is what you mean", broad)
@@ -396,6 +403,15 @@ func knownDetectors(e *env) (func(string) bool, error) {
 		ids[info.ID] = true
 	}
 	return func(id string) bool { return ids[id] }, nil
+}
+
+// checkDetectorFlag refuses a --detector value that names no detector
+// Picket knows; "" and "*" mean every detector.
+func checkDetectorFlag(known func(string) bool, id string) error {
+	if id == "" || id == triage.AllDetectors || known(id) {
+		return nil
+	}
+	return usagef("--detector %s: not a detector Picket knows (picket rules lists them)", triage.Escape(id))
 }
 
 // parseExpiry accepts Go durations and whole days ("30d").

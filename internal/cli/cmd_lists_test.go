@@ -381,3 +381,21 @@ func TestDemoCaseFileCommands(t *testing.T) {
 		t.Errorf("case list without a default file: exit %d: %s", code, errOut)
 	}
 }
+
+// TestAllowDetectorChecked: allowlist add refuses an entry for a detector
+// Picket does not know (it would never apply), as exceptions import does.
+func TestAllowDetectorChecked(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cases.db")
+	code, _, errOut := cli(t, "", "allowlist", "add", "--db", db, "ip", "192.0.2.5", "--detector", "nosuch")
+	if code != 2 || !strings.Contains(errOut, "--detector nosuch: not a detector Picket knows") {
+		t.Errorf("unknown --detector: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a refused entry created the case file")
+	}
+	for _, det := range []string{"appsensor:UT2", "*"} {
+		if code, _, errOut := cli(t, "", "allowlist", "add", "--db", db, "ip", "192.0.2.5", "--detector", det); code != 0 {
+			t.Errorf("--detector %s: exit %d: %s", det, code, errOut)
+		}
+	}
+}
