@@ -134,9 +134,17 @@ func listAlerts(ctx context.Context, e *env, c *elastic.Client, q elastic.AlertQ
 	enc := json.NewEncoder(terminalSafeJSON{out})
 	enc.SetEscapeHTML(false)
 	var tw *tabwriter.Writer
+	headed := false
+	// The table's header comes with its first row (or an answer with
+	// none): a pull that fails before any alert prints no table at all.
+	header := func() {
+		if tw != nil && !headed {
+			headed = true
+			fmt.Fprintln(tw, "TIME (UTC)\tSTATUS\tSEVERITY\tRISK\tRULE\tSOURCE IP\tUSER AGENT\tUUID")
+		}
+	}
 	if format == "table" {
 		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TIME (UTC)\tSTATUS\tSEVERITY\tRISK\tRULE\tSOURCE IP\tUSER AGENT\tUUID")
 	}
 	n := 0
 	var werr error
@@ -145,6 +153,7 @@ func listAlerts(ctx context.Context, e *env, c *elastic.Client, q elastic.AlertQ
 	}}, func(a *triage.Alert) error {
 		n++
 		if tw != nil {
+			header()
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", timeCell(a.Timestamp), a.Status, a.Severity, a.RiskScore,
 				cell(a.RuleName, 50), ipCell(a.SourceIP), cell(a.UserAgent, 40), cell(a.UUID, 64))
 			return nil
@@ -153,6 +162,9 @@ func listAlerts(ctx context.Context, e *env, c *elastic.Client, q elastic.AlertQ
 		return werr
 	})
 	if tw != nil {
+		if err == nil {
+			header()
+		}
 		werr = tw.Flush()
 	}
 	if werr == nil {

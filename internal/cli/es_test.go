@@ -405,6 +405,9 @@ func TestAlertsErrors(t *testing.T) {
 		{"fails midway", map[string]string{"ELASTICSEARCH_URL": midway.URL, "ELASTICSEARCH_API_KEY": "right"}, []string{"alerts", "--config", pageOfOne, "--from", "2026-11-27"}, 1,
 			[]string{"picket: 1 alert(s) from .alerts-security.alerts-default before the error", "all shards failed"}, 1},
 		{"ok", key, []string{"alerts", "--from", "2026-11-27"}, 0, []string{"picket: 3 alert(s) from .alerts-security.alerts-default"}, 3},
+		// A table has its header only when the pull answers.
+		{"table, refused credentials", map[string]string{"ELASTICSEARCH_URL": srv.URL, "ELASTICSEARCH_API_KEY": "wrong"}, []string{"alerts", "--format", "table"}, 1, []string{"401 unauthorized"}, 0},
+		{"table, ok", key, []string{"alerts", "--format", "table", "--from", "2026-11-27"}, 0, []string{"picket: 3 alert(s)"}, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
