@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -397,5 +398,25 @@ func TestAllowDetectorChecked(t *testing.T) {
 		if code, _, errOut := cli(t, "", "allowlist", "add", "--db", db, "ip", "192.0.2.5", "--detector", det); code != 0 {
 			t.Errorf("--detector %s: exit %d: %s", det, code, errOut)
 		}
+	}
+}
+
+// TestWriteOutNamesTheFile: a write that cannot happen names the file
+// asked for, not the temporary file written beside it.
+func TestWriteOutNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	e := &env{stdout: io.Discard, stderr: io.Discard}
+	write := func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }
+	for _, tc := range []struct{ path, want string }{
+		{filepath.Join(dir, "missing", "x.md"), filepath.Join(dir, "missing", "x.md") + ": no such file or directory"},
+		{dir, dir + ": it is a directory"},
+	} {
+		err := writeOut(e, tc.path, write)
+		if err == nil || err.Error() != "cannot write "+tc.want {
+			t.Errorf("writeOut(%s) = %v, want %q", tc.path, err, "cannot write "+tc.want)
+		}
+	}
+	if err := writeOut(e, filepath.Join(dir, "ok.md"), write); err != nil {
+		t.Errorf("a plain write: %v", err)
 	}
 }
