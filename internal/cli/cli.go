@@ -83,6 +83,9 @@ to work through them. With no FILE it opens on demo data.`,
 			if maxGroups < 0 {
 				return usagef("--max-groups %d: give 0 (no limit) or more groups", maxGroups)
 			}
+			if err := notACommand(cmd, args); err != nil {
+				return err
+			}
 			es, err := esf.esConsole(cmd.Context(), cmd, e, cfg)
 			if err != nil {
 				return err
@@ -101,6 +104,23 @@ to work through them. With no FILE it opens on demo data.`,
 	root.AddCommand(newAlertsCmd(e, g))
 	root.AddCommand(newPlaybookCmd(e, g), newCaseCmd(e, g), newExportCmd(e, g), newExceptionsCmd(e, g), newAllowlistCmd(e, g), newListsCmd(e, g))
 	return root
+}
+
+// notACommand refuses a first argument that is no file but reads as a
+// mistyped command ("picket finding"): the console would otherwise open
+// on a missing file, or fail for want of a terminal.
+func notACommand(root *cobra.Command, args []string) error {
+	if len(args) == 0 || args[0] == "-" || strings.ContainsAny(args[0], "/.\\") {
+		return nil
+	}
+	if _, err := os.Stat(args[0]); err == nil {
+		return nil // a file of that name: open it
+	}
+	msg := fmt.Sprintf("unknown command or file %q (picket --help lists the commands; write ./%s for a file)", args[0], args[0])
+	if s := root.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usagef("%s", msg)
 }
 
 // load reads the configuration and applies the global flags over it.

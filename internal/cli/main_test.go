@@ -707,3 +707,30 @@ func TestMaxGroupsMustNotBeNegative(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }
+
+// TestMistypedCommand: a first argument that is no file and reads as a
+// command is refused with the commands' names, before any console opens.
+func TestMistypedCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"finding"}, `unknown command or file "finding"`},
+		{[]string{"detec", "x.ndjson"}, "did you mean detect?"},
+	} {
+		code, _, errOut := cli(t, "", tc.args...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d: %s", tc.args, code, errOut)
+		}
+	}
+	// A file of that name still opens (here: its console fails for want
+	// of a terminal, not with the usage error).
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "events"), []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if _, _, errOut := cli(t, "", "events"); strings.Contains(errOut, "unknown command") {
+		t.Errorf("an existing file was taken for a command: %s", errOut)
+	}
+}
