@@ -402,6 +402,7 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 	switch f {
 	case hTimestamp:
 		ev.Timestamp = parseTime(v)
+		ev.BadTimestamp = ev.Timestamp.IsZero() && v.Type() != fastjson.TypeNull
 	case hEventID:
 		ev.ID = d.scalar(v)
 	case hSourceIP:

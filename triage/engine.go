@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -26,6 +27,10 @@ type Lint struct {
 	Message  string // one line, plain words
 	Count    int    // events concerned, when that makes sense
 }
+
+// InputLint is the Detector of lints about the input itself, not about a
+// detector (events whose @timestamp is no date).
+const InputLint = "input"
 
 // Linter is implemented by detectors that report lints after Flush.
 type Linter interface {
@@ -238,7 +243,14 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 			}
 		}
 	}
+	var badTimes int
+	var badTimeAt string
 	observe := func(ev *Event) error {
+		if ev.BadTimestamp {
+			if badTimes++; badTimeAt == "" {
+				badTimeAt = ev.Origin
+			}
+		}
 		st.Events++
 		ev.Seq = uint64(st.Events)
 		current = ev
@@ -278,5 +290,10 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 		}
 	}
 	st.Lints = append(st.Lints, sup.Lints()...)
+	if badTimes > 0 {
+		st.Lints = append(st.Lints, Lint{Detector: InputLint, Count: badTimes, Message: fmt.Sprintf(
+			"%d event(s) have an @timestamp that is no date (first at %s): they count as undated, and findings on them carry no time",
+			badTimes, badTimeAt)})
+	}
 	return st, err
 }

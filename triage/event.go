@@ -28,29 +28,33 @@ type Event struct {
 	// Unlike ID it is unique within a run.
 	Seq uint64
 
-	Timestamp   time.Time  // @timestamp
-	SourceIP    netip.Addr // source.ip, else client.ip
-	UserAgent   string     // user_agent.original
-	Method      string     // http.request.method, as sent (ECS keeps wire case)
-	StatusCode  int        // http.response.status_code; 0 when absent
-	URLOriginal string     // url.original
-	URLPath     string     // url.path, else derived from url.original / url.full
-	URLQuery    string     // url.query (without '?'), else derived likewise
-	UserName    string     // user.name
-	Category    []string   // event.category
-	Type        []string   // event.type
-	Action      string     // event.action
-	Outcome     string     // event.outcome
-	Kind        string     // event.kind
-	Dataset     string     // data_stream.dataset, else event.dataset
-	Processor   string     // processor.event (APM: transaction, span, error)
-	Route       string     // transaction.name: APM's route template, "GET /products/:id"
-	Body        string     // http.request.body.original, when the agent captured it
-	BodyBytes   int64      // http.request.body.bytes; 0 when absent
-	Referrer    string     // http.request.referrer
-	SessionID   string     // session.id when the document has one (detectors may derive it from cookies)
-	Headers     Headers    // selected http.request.headers
-	Cookies     []Cookie   // http.request.cookies, in document order
+	Timestamp time.Time // @timestamp
+	// BadTimestamp says @timestamp was there but is no date Elasticsearch
+	// would store ("not a date", an object): the event counts as undated
+	// and the run says so (InputLint).
+	BadTimestamp bool
+	SourceIP     netip.Addr // source.ip, else client.ip
+	UserAgent    string     // user_agent.original
+	Method       string     // http.request.method, as sent (ECS keeps wire case)
+	StatusCode   int        // http.response.status_code; 0 when absent
+	URLOriginal  string     // url.original
+	URLPath      string     // url.path, else derived from url.original / url.full
+	URLQuery     string     // url.query (without '?'), else derived likewise
+	UserName     string     // user.name
+	Category     []string   // event.category
+	Type         []string   // event.type
+	Action       string     // event.action
+	Outcome      string     // event.outcome
+	Kind         string     // event.kind
+	Dataset      string     // data_stream.dataset, else event.dataset
+	Processor    string     // processor.event (APM: transaction, span, error)
+	Route        string     // transaction.name: APM's route template, "GET /products/:id"
+	Body         string     // http.request.body.original, when the agent captured it
+	BodyBytes    int64      // http.request.body.bytes; 0 when absent
+	Referrer     string     // http.request.referrer
+	SessionID    string     // session.id when the document has one (detectors may derive it from cookies)
+	Headers      Headers    // selected http.request.headers
+	Cookies      []Cookie   // http.request.cookies, in document order
 
 	// TraceID and TransactionID tie an APM span or error to the request
 	// (transaction) it ran in: spans carry no client address of their own.

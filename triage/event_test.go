@@ -1,7 +1,9 @@
 package triage
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -263,5 +265,47 @@ func TestDecodeRequestDetails(t *testing.T) {
 	}
 	if ev.Route != "POST /login" || ev.Body != "username=bob&password=[REDACTED]" || ev.BodyBytes != 42 || ev.Referrer != "https://shop.example/" {
 		t.Errorf("route %q body %q bytes %d referrer %q", ev.Route, ev.Body, ev.BodyBytes, ev.Referrer)
+	}
+}
+
+// TestBadTimestampIsSaid: an @timestamp that is no date marks the event
+// (it counts as undated) and the run says how many there were and where
+// the first was; a missing or null one, or a date, does not.
+func TestBadTimestampIsSaid(t *testing.T) {
+	docs := []struct {
+		doc string
+		bad bool
+	}{
+		{`{"@timestamp":"2026-11-13T19:00:00Z"}`, false},
+		{`{"@timestamp":1763060400000}`, false},
+		{`{}`, false},
+		{`{"@timestamp":null}`, false},
+		{`{"@timestamp":"not a date"}`, true},
+		{`{"@timestamp":{"at":"2026-11-13"}}`, true},
+		{`{"@timestamp":-5}`, true},
+	}
+	var src sliceSource
+	for i, d := range docs {
+		ev, err := ParseEvent([]byte(d.doc), fmt.Sprintf("in.ndjson:%d", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.BadTimestamp != d.bad {
+			t.Errorf("%s: BadTimestamp %v, want %v", d.doc, ev.BadTimestamp, d.bad)
+		}
+		src = append(src, ev)
+	}
+	st, err := (&Engine{}).Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lint *Lint
+	for i := range st.Lints {
+		if st.Lints[i].Detector == InputLint {
+			lint = &st.Lints[i]
+		}
+	}
+	if lint == nil || lint.Count != 3 || !strings.Contains(lint.Message, "3 event(s) have an @timestamp that is no date (first at in.ndjson:5)") {
+		t.Errorf("lint %+v", lint)
 	}
 }

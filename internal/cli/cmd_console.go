@@ -196,6 +196,15 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 			Collection: coll,
 			Start: func(ctx context.Context) error {
 				st, err := eng.Run(ctx, src)
+				// Lints about the input are the console's warnings, not a
+				// detector's row in the rules view.
+				st.Lints = slices.DeleteFunc(st.Lints, func(l triage.Lint) bool {
+					if l.Detector == triage.InputLint {
+						addWarning(l.Message)
+						return true
+					}
+					return false
+				})
 				var ser *ui.SpikeSeries
 				if sp != nil {
 					ser = spikeSeries(sp)
