@@ -223,7 +223,7 @@ func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []Exception
 		}
 		var keys map[string]json.RawMessage
 		if err := json.Unmarshal(line, &keys); err != nil {
-			return nil, nil, st, fmt.Errorf("line %d: %w", lineNo, err)
+			return nil, nil, st, &LineError{Line: lineNo, Err: err}
 		}
 		// A key set to null is as good as absent: Kibana writes
 		// "item_id": null on some list containers.
@@ -237,11 +237,11 @@ func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []Exception
 		case has("item_id") || has("entries"):
 			var it kibanaItem
 			if err := json.Unmarshal(line, &it); err != nil {
-				return nil, nil, st, fmt.Errorf("line %d: exception item: %w", lineNo, err)
+				return nil, nil, st, &LineError{Line: lineNo, Err: fmt.Errorf("exception item: %w", err)}
 			}
 			x, err := itemToException(it, defaultDetector, o.KnownDetector)
 			if err != nil {
-				return nil, nil, st, fmt.Errorf("line %d: exception item %q: %w", lineNo, it.ItemID, err)
+				return nil, nil, st, &LineError{Line: lineNo, Err: fmt.Errorf("exception item %q: %w", it.ItemID, err)}
 			}
 			if len(it.OSTypes) > 0 {
 				st.Notes = append(st.Notes, fmt.Sprintf("item %s: os_types %v ignored (web events carry no host OS)", it.ItemID, it.OSTypes))
@@ -256,7 +256,7 @@ func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []Exception
 		case has("list_id"):
 			var l kibanaList
 			if err := json.Unmarshal(line, &l); err != nil {
-				return nil, nil, st, fmt.Errorf("line %d: exception list: %w", lineNo, err)
+				return nil, nil, st, &LineError{Line: lineNo, Err: fmt.Errorf("exception list: %w", err)}
 			}
 			lists = append(lists, ExceptionList{ListID: l.ListID, ID: l.ID, Name: l.Name, Description: l.Description,
 				Type: l.Type, Namespace: l.NamespaceType, Tags: l.Tags})
@@ -267,9 +267,9 @@ func ReadExceptions(r io.Reader, o ReadOptions) ([]triage.Exception, []Exception
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, nil, st, fmt.Errorf("line %d: longer than 16 MiB: not an exception list export", lineNo+1)
+			return nil, nil, st, &LineError{Line: lineNo + 1, Err: errors.New("longer than 16 MiB: not an exception list export")}
 		}
-		return nil, nil, st, fmt.Errorf("line %d: %w", lineNo+1, err)
+		return nil, nil, st, &LineError{Line: lineNo + 1, Err: err}
 	}
 	if st.Items == 0 && st.Lists == 0 {
 		return nil, nil, st, errors.New("no exception list or items found (is this a Kibana exception list export?)")
@@ -375,3 +375,13 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// LineError is a problem with one line of an exception list export; the
+// caller names the file ("FILE:LINE: ...").
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }

@@ -99,6 +99,9 @@ picket lists import FILE --type ip|ip_range|keyword --id LIST_ID.`,
 				r = f
 			}
 			xs, lists, stats, err := kibana.ReadExceptions(r, kibana.ReadOptions{DefaultDetector: importDetector, KnownDetector: known})
+			if le := (*kibana.LineError)(nil); errors.As(err, &le) {
+				return fmt.Errorf("%s:%d: %s", args[0], le.Line, triage.Escape(le.Err.Error()))
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %s", args[0], triage.Escape(err.Error()))
 			}

@@ -52,7 +52,7 @@ func TestExceptionsHostileList(t *testing.T) {
 		want string // in stdout or stderr
 	}{
 		{[]string{"exceptions", "import", "--db", db, filepath.Join(dir, "accepted.ndjson")}, 0, "imported 1 exception(s)"},
-		{[]string{"exceptions", "import", "--db", db, filepath.Join(dir, "refused.ndjson")}, 1, `line 1: exception item "x": tag`},
+		{[]string{"exceptions", "import", "--db", db, filepath.Join(dir, "refused.ndjson")}, 1, `refused.ndjson:1: exception item "x": tag`},
 		{[]string{"exceptions", "list", "--db", db}, 0, `\x1b]52;c;`},
 		{[]string{"exceptions", "export", "--db", db}, 0, `\u001b]52;c;`},
 	}
