@@ -127,7 +127,9 @@ func notACommand(root *cobra.Command, args []string) error {
 func (g *globalFlags) load(getenv func(string) string) (config, error) {
 	cfg, err := loadConfig(g.config, getenv)
 	if err != nil {
-		return cfg, err
+		// A mistake in the configuration is a usage error, as the same
+		// mistake in a flag is (exit 2).
+		return cfg, usageError{err}
 	}
 	if g.db != "" {
 		cfg.DB, cfg.dbDefault = g.db, false

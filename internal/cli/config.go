@@ -282,7 +282,9 @@ func loadConfig(flagPath string, getenv func(string) string) (config, error) {
 			}
 			return c, fmt.Errorf("config %s:%d%s: %s", path, perr.Position.Line, key, unquote(perr.Message))
 		}
-		return c, fmt.Errorf("config: %w", err)
+		// A value of the wrong type: BurntSushi/toml names the line, the
+		// key and the types, never the value.
+		return c, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "toml: "))
 	}
 	if v := getenv(envDB); v != "" {
 		c.DB = v

@@ -106,3 +106,24 @@ func TestKibanaConfig(t *testing.T) {
 		t.Errorf("a credential was printed:\n%s%s", out, errOut)
 	}
 }
+
+// TestConfigMistakesAreUsageErrors: every mistake in the config file
+// exits 2 and names the file; a value of the wrong type names its line
+// and key, never the value.
+func TestConfigMistakesAreUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, body, want string }{
+		{"wrong type", "[elasticsearch]\napi_key = 5731\n", "cfg.toml: line 2"},
+		{"unknown key", "nosuch = 1\n", "cfg.toml: unknown keys: nosuch"},
+		{"bad format", "[detect]\nformat = \"xml\"\n", `unknown format "xml"`},
+	} {
+		p := filepath.Join(dir, "cfg.toml")
+		if err := os.WriteFile(p, []byte(tc.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := cli(t, "", "detect", "--demo", "--config", p)
+		if code != 2 || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "5731") {
+			t.Errorf("%s: exit %d: %s", tc.name, code, errOut)
+		}
+	}
+}
