@@ -747,10 +747,16 @@ func groupSeverity(findings []triage.Finding) string {
 // ("anna · 203.0.113.7"), else the key.
 func GroupTitle(key triage.GroupKey) string {
 	if key.Default() {
-		if l := useragent.Label(key.UserAgent); l != "" && key.SourceIP.IsValid() {
-			return key.SourceIP.String() + " · " + l
+		// "address · user agent" always: its label when it has one,
+		// else the user agent itself.
+		ua := useragent.Label(key.UserAgent)
+		if ua == "" {
+			ua = key.UserAgent
 		}
-		return key.String()
+		if !key.SourceIP.IsValid() || ua == "" {
+			return key.String()
+		}
+		return key.SourceIP.String() + " · " + ua
 	}
 	if key.By == triage.CampaignBy {
 		return "campaign " + key.Values[0]

@@ -453,12 +453,12 @@ func TestGroupCase(t *testing.T) {
 		{"known agent", triage.GroupKey{SourceIP: ip, UserAgent: chrome},
 			[]triage.Finding{finding(triage.Medium, chrome, 1), finding(triage.High, chrome, 2)},
 			"192.0.2.1 · Chrome 120 / Windows", "high", 2, 2},
-		{"unrecognised agent: the key", triage.GroupKey{SourceIP: ip, UserAgent: "ua\x1b"},
-			[]triage.Finding{finding(triage.Medium, "ua\x1b", 1)}, "192.0.2.1 ua\x1b", "medium", 1, 2},
+		{"unrecognised agent: the agent itself", triage.GroupKey{SourceIP: ip, UserAgent: "ua\x1b"},
+			[]triage.Finding{finding(triage.Medium, "ua\x1b", 1)}, "192.0.2.1 · ua\x1b", "medium", 1, 2},
 		{"no address: the key", triage.GroupKey{UserAgent: chrome}, nil, "- " + chrome, "low", 0, 0},
 		{"no findings: low", triage.GroupKey{SourceIP: ip, UserAgent: "curl/8.5.0"}, nil, "192.0.2.1 · curl (tool)", "low", 0, 0},
-		{"low findings", triage.GroupKey{SourceIP: ip, UserAgent: "x"}, []triage.Finding{finding(triage.Low, "x", 1)}, "192.0.2.1 x", "low", 1, 2},
-		{"evidence capped", triage.GroupKey{SourceIP: ip, UserAgent: "y"}, many, "192.0.2.1 y", "medium", triage.MaxEvidence, 2},
+		{"low findings", triage.GroupKey{SourceIP: ip, UserAgent: "x"}, []triage.Finding{finding(triage.Low, "x", 1)}, "192.0.2.1 · x", "low", 1, 2},
+		{"evidence capped", triage.GroupKey{SourceIP: ip, UserAgent: "y"}, many, "192.0.2.1 · y", "medium", triage.MaxEvidence, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

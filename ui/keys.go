@@ -82,7 +82,7 @@ func defaultKeys() keyMap {
 		Exception:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "exception")),
 		Allow:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "allowlist")),
 		Suppressed: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "show suppressed")),
-		Export:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "export case")),
+		Export:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "export all cases")),
 		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
 		Rerun:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run detectors")),
 		Histogram:  key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "deny histogram")),

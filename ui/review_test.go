@@ -225,7 +225,7 @@ func TestHelpFits(t *testing.T) {
 	}
 	keys(m, "esc", "esc", "esc", "?")
 	v := m.View()
-	for _, want := range []string{"q quit", "r re-run detectors", "x export case", "H deny histogram", "R rules & lints", "reverse sort"} {
+	for _, want := range []string{"q quit", "r re-run detectors", "x export all cases", "H deny histogram", "R rules & lints", "reverse sort"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("help lacks %q:\n%s", want, v)
 		}
