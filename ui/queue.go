@@ -468,7 +468,7 @@ func (q *queueModel) toggleSelect() {
 	q.picked = p
 	q.list.move(1)
 	q.analystMoved()
-	q.a.info = plural(len(p), "group") + " selected"
+	q.a.info = "" // the status line counts the selection
 }
 
 // selectVisible selects every row shown (after a filter, those it
@@ -500,7 +500,7 @@ func (q *queueModel) selectVisible() {
 		q.a.info = "selection cleared"
 		return
 	}
-	q.a.info = plural(len(p), "group") + " selected"
+	q.a.info = "" // the status line counts the selection
 }
 
 // pickedGroups are the selected groups, in queue order (rows not shown
