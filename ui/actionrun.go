@@ -129,7 +129,12 @@ func (m *groupModel) runStep() tea.Cmd {
 		groups: queuedKeys(a.snap), allow: a.allow, now: a.opts.Now(),
 	}
 	if c := m.group.Campaign; c != nil {
+		// About the whole wave: every member, up to its last finding (a
+		// window ending at the first finding would miss the rest).
 		in.members = c.Members
+		if m.group.LastSeen.After(in.finding.End) {
+			in.finding.End = m.group.LastSeen
+		}
 	}
 	m.check.setResult(k, actionResult{pending: true, text: "= working…"})
 	keep := m.keepAnswer(k, act)

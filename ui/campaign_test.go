@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"picket/casefile"
+	"picket/playbooks"
 	"picket/triage"
 )
 
@@ -348,5 +349,40 @@ func TestRegroupEscapesAttackerText(t *testing.T) {
 		if !strings.Contains(v, `\x1b[31mevil\u202ebot`) {
 			t.Errorf("escaped user agent missing:\n%s", v)
 		}
+	}
+}
+
+// wavePlaybooks gives AE11 one step about the client's users in the hour
+// before the finding.
+type wavePlaybooks struct{}
+
+func (wavePlaybooks) For(id string) (playbooks.Playbook, bool) {
+	if id != "appsensor:AE11" {
+		return playbooks.Playbook{}, false
+	}
+	return testPlaybook(id, "Login body",
+		playbooks.Section{Kind: playbooks.Investigation, Items: []playbooks.Item{
+			{ID: "inv-users", Text: "Which accounts did the client use?", Action: action(`values field=user.name window=1h`)},
+		}},
+	), true
+}
+
+// TestCampaignStepAnswersTheWave: a step run on the campaign answers over
+// every member up to the wave's last finding: the 300 sources' logins,
+// not the first member's one.
+func TestCampaignStepAnswersTheWave(t *testing.T) {
+	o := waveOptions(nil)
+	o.Playbooks = wavePlaybooks{}
+	m := consoleAt(t, o, 160, 40)
+	rowAt(t, m, isCampaign)
+	keys(m, "enter", "enter", "c")
+	det, s, ok := m.group.check.selected()
+	if !ok || s.ID != "inv-users" {
+		t.Fatalf("checklist on %v", s)
+	}
+	keys(m, "enter")
+	res := m.group.check.results[stepKey{det, "inv-users"}]
+	if res.pending || !strings.Contains(res.text, "300 events from the campaign's 300 groups") {
+		t.Errorf("answer %q, want the 300 members' events", res.text)
 	}
 }
