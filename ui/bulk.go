@@ -257,7 +257,7 @@ func exceptionsFor(k triage.GroupKey, detectors []string) []triage.Exception {
 	out := make([]triage.Exception, 0, len(detectors))
 	for _, d := range detectors {
 		out = append(out, triage.Exception{
-			Name:     "Picket: " + clipText(triage.ExceptionSummary(entries), 80),
+			Name:     autoName + clipText(triage.ExceptionSummary(entries), 80),
 			Detector: d, Entries: slices.Clone(entries),
 		})
 	}

@@ -221,7 +221,7 @@ func (d *dialogModel) draft(author string, now time.Time) (suppression, error) {
 			return suppression{}, err
 		}
 		x := &triage.Exception{
-			Name:     "Picket: " + clipText(triage.ExceptionSummary(d.entries), 80),
+			Name:     autoName + clipText(triage.ExceptionSummary(d.entries), 80),
 			Detector: det,
 			Entries:  slices.Clone(d.entries),
 			Reason:   reason, Author: author, Created: now, Expires: exp,
@@ -255,7 +255,7 @@ func (d *dialogModel) draft(author string, now time.Time) (suppression, error) {
 		return suppression{a: a}, a.Validate()
 	}
 	x := &triage.Exception{
-		Name:     "Picket: " + d.field + " is " + clipText(value, 60),
+		Name:     autoName + d.field + " is " + clipText(value, 60),
 		Detector: det,
 		Entries:  []triage.ExceptionEntry{{Field: d.field, Operator: triage.OpIncluded, Type: triage.EntryMatch, Value: value}},
 		Reason:   reason, Author: author, Created: now, Expires: exp,

@@ -53,13 +53,18 @@ func (l supLine) detector() string {
 	return l.x.Detector
 }
 
+// autoName begins the names the console gives the exceptions it makes:
+// "Picket: " and their conditions, for Kibana's list.
+const autoName = "Picket: "
+
 // what is the entry's value or conditions, with the exception's name.
 func (l supLine) what() string {
 	if l.a != nil {
 		return l.a.Value
 	}
 	s := triage.ExceptionSummary(l.x.Entries)
-	if n := strings.TrimSpace(l.x.Name); n != "" {
+	// The console's own names only repeat the conditions.
+	if n := strings.TrimSpace(l.x.Name); n != "" && !strings.HasPrefix(n, autoName) {
 		s = n + ": " + s
 	}
 	return s

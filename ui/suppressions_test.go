@@ -154,3 +154,21 @@ func TestBroadAllowNeedsSecondSave(t *testing.T) {
 		t.Errorf("narrow entry: modal %d, stored %d", m.modal, len(store.allow))
 	}
 }
+
+// TestSuppressionLineSaysConditionsOnce: an exception the console made
+// (named "Picket: " and its conditions) shows its conditions once; an
+// imported one keeps its Kibana name before them.
+func TestSuppressionLineSaysConditionsOnce(t *testing.T) {
+	entries := []triage.ExceptionEntry{{Field: "source.ip", Type: triage.EntryMatch, Operator: triage.OpIncluded, Value: "203.0.113.9"}}
+	summary := triage.ExceptionSummary(entries)
+	for _, tc := range []struct{ name, want string }{
+		{autoName + summary, summary},
+		{"known scanners", "known scanners: " + summary},
+		{"", summary},
+	} {
+		x := triage.Exception{Name: tc.name, Entries: entries}
+		if got := (supLine{x: &x}).what(); got != tc.want {
+			t.Errorf("name %q: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
