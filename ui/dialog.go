@@ -430,12 +430,15 @@ func (d dialogModel) view(st *Styles, w int) string {
 	lines = append(lines, "")
 	switch {
 	case d.err != "":
-		lines = append(lines, st.Error.Render(clip(d.err, inner)))
+		// Whole: a warning cut short ("…allow…") cannot be weighed.
+		for _, l := range wrap(d.err, inner) {
+			lines = append(lines, st.Error.Render(l))
+		}
 	case d.previewing:
 		lines = append(lines, st.Dim.Render("counting…"))
 	default:
 		lines = append(lines, clip("would suppress "+plural(d.hits, "finding")+" in "+plural(d.groups, "group")+
-			st.Dim.Render(" (of "+strconv.Itoa(d.total)+")"), inner))
+			st.Dim.Render(" (of "+strconv.Itoa(d.total)+" in the queue)"), inner))
 	}
 	return st.Dialog.Width(inner + 2).Render(strings.Join(lines, "\n"))
 }

@@ -273,8 +273,8 @@ func (m *model) preview() tea.Cmd {
 	xs, allow, opts := slices.Clone(m.xs), slices.Clone(m.allow), m.supOpts
 	count := func() tea.Msg {
 		fs := c.FindingsView()
-		h, g := previewCount(fs, s, xs, allow, c, now, opts...)
-		return previewMsg{hits: h, groups: g, total: len(fs)}
+		h, g, active := previewCount(fs, s, xs, allow, c, now, opts...)
+		return previewMsg{hits: h, groups: g, total: active}
 	}
 	if m.snap.findings+m.snap.hidden <= syncRows {
 		m.req.issue(previewAddr)
@@ -296,8 +296,9 @@ func (d *dialogModel) onPreview(msg tea.Msg) {
 // previewCount counts the findings a suppression would newly hide: hidden
 // with it added to the active entries xs and allow, and not hidden now.
 // (With it, a finding whose events other exceptions already half cover may
-// become hidden.)
-func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, allow []triage.AllowEntry, coll *triage.Collection, now time.Time, opts ...triage.SuppressOption) (hits, groups int) {
+// become hidden.) active counts the findings not hidden now: the queue's,
+// which the count is "of".
+func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, allow []triage.AllowEntry, coll *triage.Collection, now time.Time, opts ...triage.SuppressOption) (hits, groups, active int) {
 	before := newSuppressor(xs, allow, now, coll, opts...)
 	if s.a != nil {
 		allow = append(allow, *s.a)
@@ -310,6 +311,7 @@ func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, all
 		if _, was := before.suppressed(&fs[i]); was {
 			continue
 		}
+		active++
 		if _, ok := after.suppressed(&fs[i]); ok {
 			hits++
 			k := triage.GroupKey{SourceIP: fs[i].SourceIP, UserAgent: fs[i].UserAgent}
@@ -319,5 +321,5 @@ func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, all
 			}
 		}
 	}
-	return hits, groups
+	return hits, groups, active
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -143,6 +144,14 @@ func TestBroadAllowNeedsSecondSave(t *testing.T) {
 	if m.modal != modalDialog || !strings.Contains(m.dialog.err, "ctrl+s again to save anyway: this is a stock Chrome 124") || len(store.allow) != 0 {
 		t.Fatalf("first save: modal %d, err %q, stored %d", m.modal, m.dialog.err, len(store.allow))
 	}
+	// The warning is shown whole, wrapped in the dialog, not cut.
+	v := m.View()
+	for _, w := range strings.Fields(m.dialog.err) {
+		if !strings.Contains(v, w) {
+			t.Errorf("the dialog lacks %q of the warning:\n%s", w, v)
+			break
+		}
+	}
 	keys(m, "ctrl+s")
 	if m.modal != modalNone || len(store.allow) != 1 || store.allow[0].Value != chrome {
 		t.Errorf("second save: modal %d, stored %v", m.modal, store.allow)
@@ -170,5 +179,21 @@ func TestSuppressionLineSaysConditionsOnce(t *testing.T) {
 		if got := (supLine{x: &x}).what(); got != tc.want {
 			t.Errorf("name %q: %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestPreviewCountsOfTheQueue: the dialog's "of N" counts the findings the
+// queue shows, not those entries already hide.
+func TestPreviewCountsOfTheQueue(t *testing.T) {
+	ip := netip.MustParseAddr
+	var fs []triage.Finding
+	for _, a := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
+		fs = append(fs, triage.Finding{Detector: "appsensor:RE2", SourceIP: ip(a), UserAgent: "ua", Timestamp: fixedNow})
+	}
+	hidden := []triage.AllowEntry{{ID: 1, Kind: triage.AllowIP, Value: "192.0.2.1"}}
+	next := triage.AllowEntry{Kind: triage.AllowIP, Value: "192.0.2.2"}
+	hits, groups, active := previewCount(fs, suppression{a: &next}, nil, hidden, nil, fixedNow)
+	if hits != 1 || groups != 1 || active != 2 {
+		t.Errorf("would hide %d in %d groups of %d; want 1 in 1 of the 2 the queue shows", hits, groups, active)
 	}
 }
