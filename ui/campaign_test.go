@@ -386,3 +386,19 @@ func TestCampaignStepAnswersTheWave(t *testing.T) {
 		t.Errorf("answer %q, want the 300 members' events", res.text)
 	}
 }
+
+// TestFoldKeepsTheCursor: F unfolds with the cursor on the campaign's
+// first member, and folds again with it on the campaign.
+func TestFoldKeepsTheCursor(t *testing.T) {
+	m := consoleAt(t, waveOptions(nil), 160, 40)
+	c := rowAt(t, m, isCampaign).g
+	m.queue.moved = true
+	keys(m, "F")
+	if got, _ := m.queue.selected(); got.Key != c.Campaign.Members[0] {
+		t.Fatalf("unfolded: cursor on %v, want the first member %v", got.Key, c.Campaign.Members[0])
+	}
+	keys(m, "F")
+	if got, _ := m.queue.selected(); got.Campaign == nil {
+		t.Errorf("folded again: cursor on %v, want the campaign", got.Key)
+	}
+}

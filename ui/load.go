@@ -238,10 +238,18 @@ func takeSnapshot(c *triage.Collection, all *findingsCache, warn func() []string
 // rules' counts, and the next tick while loading.
 func (m *model) onSnapshot(gen uint64, msg refreshMsg) tea.Cmd {
 	regrouped := !m.snap.gp.same(msg.snap.gp)
+	was, hadRow := m.queue.selected()
+	refold := regrouped && m.snap.gp.isDefault() && msg.snap.gp.isDefault()
 	m.snap, m.snapTook = msg.snap, msg.took
 	m.queue.empty = emptyQueue(m.loading)
 	if regrouped {
 		m.queue.regrouped()
+		if refold && hadRow {
+			// F: the cursor stays on what it was on, a campaign's first
+			// member once unfolded, a member's campaign once folded.
+			k := m.snap.foldedKey(was)
+			m.queue.follow = &k
+		}
 	}
 	m.tellCampaigns()
 	cmds := []tea.Cmd{m.queue.refilter(), m.queue.recompute(), m.queue.loadStatuses(), m.warm()}

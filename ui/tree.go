@@ -607,6 +607,25 @@ func FindingsFor(c *triage.Collection, k triage.GroupKey, members []triage.Group
 	return findingsFor(c, nil, k, members)
 }
 
+// foldedKey is where g stands in this snapshot after F: a campaign
+// unfolded stands at its first member, a group folded at its campaign.
+func (s snapshot) foldedKey(g *triage.Group) triage.GroupKey {
+	if g.Campaign != nil && len(g.Campaign.Members) > 0 {
+		return g.Campaign.Members[0]
+	}
+	for ck, ms := range s.kids {
+		if ck.By != triage.CampaignBy {
+			continue
+		}
+		for _, m := range ms {
+			if m.Key == g.Key {
+				return ck
+			}
+		}
+	}
+	return g.Key
+}
+
 // members returns the keys a campaign in the snapshot folds.
 func (s snapshot) members(k triage.GroupKey) []triage.GroupKey {
 	if k.By != triage.CampaignBy {
