@@ -402,3 +402,39 @@ func TestFoldKeepsTheCursor(t *testing.T) {
 		t.Errorf("folded again: cursor on %v, want the campaign", got.Key)
 	}
 }
+
+// longStepPlaybooks gives AE11 a step whose words cannot fit a line.
+type longStepPlaybooks struct{}
+
+const longStep = "Which accounts did the client use, and did any of them log in from an address or a country it never used before the wave began? zebra-end"
+
+func (longStepPlaybooks) For(id string) (playbooks.Playbook, bool) {
+	if id != "appsensor:AE11" {
+		return playbooks.Playbook{}, false
+	}
+	return testPlaybook(id, "Login body",
+		playbooks.Section{Kind: playbooks.Investigation, Items: []playbooks.Item{
+			{ID: "inv-long", Text: longStep, Action: action(`values field=user.name query="url.path:/login" window=1h`)},
+		}},
+	), true
+}
+
+// TestSelectedStepShowsItsWords: a step whose line is cut shows its words
+// and its action in full under it when selected.
+func TestSelectedStepShowsItsWords(t *testing.T) {
+	o := waveOptions(nil)
+	o.Playbooks = longStepPlaybooks{}
+	m := consoleAt(t, o, 120, 40)
+	rowAt(t, m, isCampaign)
+	keys(m, "enter", "enter")
+	if v := m.View(); strings.Contains(v, "zebra-end") {
+		t.Fatalf("the line was not cut, the test proves nothing:\n%s", v)
+	}
+	keys(m, "c")
+	v := m.View()
+	for _, want := range []string{"zebra-end", "window=1h"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the selected step does not show %q:\n%s", want, v)
+		}
+	}
+}

@@ -384,9 +384,10 @@ func (c *checklistModel) rowLine(i int, focused bool) string {
 	return "  " + body
 }
 
-// detailLines are the lines under the selected step: how each other
-// detector it serves words it, when the words differ, and its note in
-// full when the step's line cut it, with who wrote it and when.
+// detailLines are the lines under the selected step: its words and
+// action in full when its line cut them, how each other detector it
+// serves words it, when the words differ, and its note in full when the
+// step's line cut it, with who wrote it and when.
 func (c *checklistModel) detailLines(s *checkStep) []string {
 	st := c.st
 	w := max(c.width-6, 8)
@@ -397,6 +398,18 @@ func (c *checklistModel) detailLines(s *checkStep) []string {
 				l = "  " + l
 			}
 			out = append(out, "      "+st.Dim.Render(clip(l, w)))
+		}
+	}
+	it := c.merged(s)
+	box := 4 + lipglossWidth(s.label)
+	if s.label != "" {
+		box += 3
+	}
+	// The step's own words and action in full when its line cut them.
+	if lipglossWidth(stepText(&s.Item, "", 1<<20)) > c.width-2-box {
+		wrap(triage.Escape(s.Item.Text))
+		if s.Item.Action != nil {
+			wrap("$ " + triage.Escape(s.Item.Action.String()))
 		}
 	}
 	// The other wordings, each once, with the detectors that use it.
@@ -420,13 +433,8 @@ func (c *checklistModel) detailLines(s *checkStep) []string {
 		}
 		wrap(shortDetectors(by[t]) + verb + triage.Escape(t))
 	}
-	it := c.merged(s)
 	if it.Note == "" {
 		return out
-	}
-	box := 4 + lipglossWidth(s.label)
-	if s.label != "" {
-		box += 3
 	}
 	if !strings.Contains(it.Note, "\n") && lipglossWidth(stepText(&s.Item, it.Note, 1<<20)) <= c.width-2-box {
 		return out // the line shows it whole
