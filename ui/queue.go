@@ -766,6 +766,9 @@ func (q *queueModel) View() string {
 		}
 		var line string
 		switch {
+		case i == q.list.cursor && r.suppressed && mark == "✓":
+			// Both marks: the highlight shows the cursor.
+			line = st.Marker.Render("✓~") + st.badge(r.g.MaxSeverity) + st.Selected.Render(rest)
 		case i == q.list.cursor:
 			line = st.Marker.Render("▸"+mark) + st.badge(r.g.MaxSeverity) + st.Selected.Render(rest)
 		case r.suppressed && mark == "✓":
