@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +67,26 @@ func TestQueueOrderIsTheRank(t *testing.T) {
 	got := order()
 	if len(got) == 0 || got[0] != "user.name u-203.0.113.210" {
 		t.Errorf("by user.name: order %q, want the breach's user first", got)
+	}
+}
+
+// TestSelectedSuppressedRowKeepsItsMark: under the cursor, a row both
+// selected and suppressed still shows that it is suppressed.
+func TestSelectedSuppressedRowKeepsItsMark(t *testing.T) {
+	store := newMemStore()
+	store.allow = []triage.AllowEntry{{ID: 1, Kind: triage.AllowIP, Value: "198.51.100.7"}}
+	o := testOptions(t, store)
+	o.Collection = rankCollection()
+	m := consoleAt(t, o, 160, 30)
+	keys(m, "S")
+	rowAt(t, m, func(g *triage.Group) bool { return g.Key.SourceIP == netip.MustParseAddr("198.51.100.7") })
+	keys(m, " ", "k")
+	if r, _ := m.queue.row(); !r.suppressed || !m.queue.picked[r.g.Key] {
+		t.Fatalf("cursor on %v (suppressed %v, picked %v)", r.g.Key, r.suppressed, m.queue.picked[r.g.Key])
+	}
+	for _, l := range strings.Split(m.View(), "\n") {
+		if strings.Contains(l, "198.51.100.7") && !strings.HasPrefix(l, "✓~") {
+			t.Errorf("row %q lacks its marks", l)
+		}
 	}
 }
