@@ -193,11 +193,19 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	// disk, so a million findings do not have to fit in memory.
 	table := spill.New(32<<20, "")
 	var tableErr error
+	// valued[i]: some finding had a value for the chain's field i; none
+	// means a field that is misspelt or absent, said after the run.
+	valued := make([]bool, len(by))
 	eng := &triage.Engine{Detectors: dets, Project: !fullRead, OnFinding: func(fd triage.Finding) {
 		switch {
 		case f.group:
 			if groupErr == nil {
 				groupErr = grouper.Add(&fd)
+			}
+			for i, field := range by {
+				if !valued[i] && triage.GroupValue(&fd, field, nil) != "" {
+					valued[i] = true
+				}
 			}
 		case format == "table":
 			if tableErr == nil {
@@ -237,6 +245,13 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 		werr = out.Flush()
 	}
 
+	if f.group && stats.Findings > 0 && !by.IsDefault() {
+		for i, field := range by {
+			if !valued[i] {
+				fmt.Fprintf(e.stderr, "picket: warning: no finding has a value for %s: every group's is (none); is it spelled as in the events?\n", triage.Escape(field))
+			}
+		}
+	}
 	warn.summary(files_, stats)
 	if runErr != nil {
 		return runErr

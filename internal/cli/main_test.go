@@ -734,3 +734,23 @@ func TestMistypedCommand(t *testing.T) {
 		t.Errorf("an existing file was taken for a command: %s", errOut)
 	}
 }
+
+// TestGroupByFieldWithoutValues: grouping by a field no finding has a
+// value for (misspelt, absent) says so rather than silently putting
+// everything under (none).
+func TestGroupByFieldWithoutValues(t *testing.T) {
+	for _, tc := range []struct {
+		by   string
+		warn bool
+	}{
+		{"usr.name,source.ip", true},
+		{"user.name,source.ip", false},
+		{"detector", false},
+	} {
+		code, _, errOut := cli(t, "", "detect", "--demo", "--group-by", tc.by)
+		said := strings.Contains(errOut, "no finding has a value for usr.name")
+		if code != 0 || said != tc.warn || (tc.warn && strings.Contains(errOut, "value for source.ip")) {
+			t.Errorf("--group-by %s: exit %d, warned %v, want %v:\n%s", tc.by, code, said, tc.warn, errOut)
+		}
+	}
+}
