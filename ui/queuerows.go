@@ -31,7 +31,7 @@ const (
 	numSortKeys
 )
 
-var sortNames = [numSortKeys]string{"severity", "risk", "findings", "source ip", "user agent", "detectors", "first seen", "last seen", "status"}
+var sortNames = [numSortKeys]string{"rank (impact, then severity)", "risk", "findings", "source ip", "user agent", "detectors", "first seen", "last seen", "status"}
 
 // queueRow is one row of the queue: a group at some depth of the
 // grouping (a campaign's member, a value's groups by the next field are
