@@ -39,7 +39,7 @@ func (k Cases) String() string {
 	case k.Username != "":
 		auth = "user " + k.Username + ", password [redacted]"
 	}
-	return fmt.Sprintf("Kibana Cases at %s (space %q, %s)", k.URL, k.Space, auth)
+	return fmt.Sprintf("Kibana Cases at %s (space %q, %s)", triage.HideURLPassword(k.URL), k.Space, auth)
 }
 
 // GoString is String, for %#v.
@@ -220,36 +220,24 @@ func (k Cases) base() string {
 }
 
 // CheckURL refuses a Kibana URL that would not work, at once and without
-// its password: one without a scheme ("u:pw@kibana:5601" reads as scheme
-// "u", and the transport error then quoted the password), another scheme
-// than http or https, no host.
+// its password, as triage.WebURLProblem judges it ("u:pw@kibana:5601"
+// read as scheme "u", and the transport error then quoted the password).
 func (k Cases) CheckURL() error {
-	shown := triage.HideURLPassword(k.URL)
-	if !strings.Contains(k.URL, "://") {
-		hostport := strings.TrimRight(k.URL[strings.LastIndex(k.URL, "@")+1:], "/")
-		return fmt.Errorf("Kibana URL %q has no scheme: write https://%s or http://%s", shown, hostport, hostport)
+	_, problem, hostport := triage.WebURLProblem(k.URL)
+	switch {
+	case problem == "":
+		return nil
+	case hostport != "":
+		return fmt.Errorf("Kibana URL %q has no scheme: write https://%s or http://%s", triage.HideURLPassword(k.URL), hostport, hostport)
 	}
-	u, err := url.Parse(k.URL)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error quotes the whole URL
-		}
-		return fmt.Errorf("Kibana URL %q: %v", shown, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("Kibana URL %q: scheme %q is not http or https", shown, u.Scheme)
-	}
-	if u.Host == "" {
-		return fmt.Errorf("Kibana URL %q has no host", shown)
-	}
-	return nil
+	return fmt.Errorf("Kibana URL %q %s", triage.HideURLPassword(k.URL), problem)
 }
 
 // scrub hides k's credentials in a message: a transport error quoting
 // the URL, a server echoing the Authorization header.
 func (k Cases) scrub(msg string) string {
-	return triage.ScrubSecrets(msg, k.APIKey, k.Password, triage.BasicAuth(k.Username, k.Password), triage.URLPassword(k.URL))
+	secrets := append([]string{k.APIKey, k.Password, triage.BasicAuth(k.Username, k.Password)}, triage.URLSecrets(k.URL)...)
+	return triage.ScrubSecrets(msg, secrets...)
 }
 
 // call sends one JSON request with Kibana's headers and decodes the answer

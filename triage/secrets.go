@@ -2,6 +2,8 @@ package triage
 
 import (
 	"encoding/base64"
+	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -45,6 +47,61 @@ func URLPassword(raw string) string {
 	}
 	_, pw, _ := strings.Cut(rest[:at], ":")
 	return pw
+}
+
+// URLSecrets are the forms a password written into a URL can take in a
+// message: as typed, percent-decoded, and inside the Basic token the HTTP
+// client builds from the URL's user and password.
+func URLSecrets(raw string) []string {
+	pw := URLPassword(raw)
+	if pw == "" {
+		return nil
+	}
+	out := []string{pw}
+	dec, err := url.PathUnescape(pw)
+	if err != nil {
+		dec = pw
+	}
+	if dec != pw {
+		out = append(out, dec)
+	}
+	rest := raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest = raw[i+3:]
+	}
+	user, _, _ := strings.Cut(rest[:strings.LastIndex(rest, "@")], ":")
+	if u, err := url.PathUnescape(user); err == nil {
+		user = u
+	}
+	return append(out, BasicAuth(user, dec))
+}
+
+// WebURLProblem says what keeps a hand-typed http or https URL from being
+// used, in words that never quote its password ("" when it is fine):
+// no scheme (a bare host:port, which must not be guessed: http would send
+// credentials in clear to a server that expects TLS), a URL that does not
+// parse (a '#', '/' or '?' in a password must be percent-encoded), another
+// scheme, no host. hostport is what follows the userinfo, for a message
+// that says what to write instead.
+func WebURLProblem(raw string) (u *url.URL, problem, hostport string) {
+	if !strings.Contains(raw, "://") {
+		hostport = strings.TrimRight(raw[strings.LastIndex(raw, "@")+1:], "/")
+		return nil, "has no scheme", hostport
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil {
+		// url.Error, and the error it wraps, may quote part of the
+		// password ("invalid port \":hunter\""): say only that it does
+		// not parse.
+		return nil, "does not parse (a '#', '/', '?' or '@' in a user name or password must be percent-encoded, e.g. %23)", ""
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, "has scheme " + strconv.Quote(u.Scheme) + ", not http or https", ""
+	}
+	if u.Host == "" {
+		return nil, "has no host", ""
+	}
+	return u, "", ""
 }
 
 // BasicAuth is the token an Authorization: Basic header carries for a

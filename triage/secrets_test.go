@@ -1,6 +1,10 @@
 package triage
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestHideURLPassword(t *testing.T) {
 	for _, tc := range []struct{ in, hidden, password string }{
@@ -20,5 +24,37 @@ func TestHideURLPassword(t *testing.T) {
 	msg := "denied: Basic " + BasicAuth("elastic", "hunter2") + " and hunter2, ok"
 	if got, want := ScrubSecrets(msg, "hunter2", BasicAuth("elastic", "hunter2"), "ok", ""), "denied: Basic [redacted] and [redacted], ok"; got != want {
 		t.Errorf("ScrubSecrets = %q, want %q (secrets under 3 bytes stay)", got, want)
+	}
+}
+
+func TestURLSecrets(t *testing.T) {
+	got := URLSecrets("https://el%61stic:hunter%32@es:9200")
+	want := []string{"hunter%32", "hunter2", BasicAuth("elastic", "hunter2")}
+	if !slices.Equal(got, want) {
+		t.Errorf("URLSecrets = %q, want %q", got, want)
+	}
+	if got := URLSecrets("https://es:9200"); got != nil {
+		t.Errorf("no password: %q", got)
+	}
+}
+
+// TestWebURLProblemQuotesNoPassword: what is wrong with a URL is said
+// without any part of its password, whatever the password holds.
+func TestWebURLProblemQuotesNoPassword(t *testing.T) {
+	for _, tc := range []struct{ raw, problem, hostport string }{
+		{"https://u:pw@es:9200", "", ""},
+		{"u:hunter2@es:9200", "has no scheme", "es:9200"},
+		{"https://u:hunter#2@es:9200", "does not parse", ""},
+		{"https://u:hun/ter?2@es:9200", "does not parse", ""},
+		{"ftp://u:hunter2@es", `has scheme "ftp"`, ""},
+		{"https://", "has no host", ""},
+	} {
+		_, problem, hostport := WebURLProblem(tc.raw)
+		if tc.problem == "" && problem != "" || !strings.Contains(problem, tc.problem) || hostport != tc.hostport {
+			t.Errorf("%s: %q %q, want %q %q", tc.raw, problem, hostport, tc.problem, tc.hostport)
+		}
+		if strings.Contains(problem+hostport, "hun") {
+			t.Errorf("%s: %q quotes the password", tc.raw, problem)
+		}
 	}
 }

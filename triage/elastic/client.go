@@ -177,7 +177,7 @@ func (t *transport) Perform(req *http.Request) (*http.Response, error) {
 func (c Config) scrub(msg string) string {
 	secrets := []string{c.APIKey.Reveal(), c.Password.Reveal(), triage.BasicAuth(c.Username, c.Password.Reveal())}
 	for _, u := range c.URLs {
-		secrets = append(secrets, triage.URLPassword(u))
+		secrets = append(secrets, triage.URLSecrets(u)...)
 	}
 	return triage.ScrubSecrets(msg, secrets...)
 }

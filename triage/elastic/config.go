@@ -145,28 +145,15 @@ func (c Config) addresses() ([]*url.URL, error) {
 // most often typed. Either way the user would wait through the retries
 // for a misleading error; one line now says what to write.
 func nodeURL(raw string) (*url.URL, error) {
-	shown := triage.HideURLPassword(raw)
-	if !strings.Contains(raw, "://") {
-		hostport := strings.TrimRight(raw[strings.LastIndex(raw, "@")+1:], "/")
+	u, problem, hostport := triage.WebURLProblem(raw)
+	switch {
+	case problem == "":
+		return u, nil
+	case hostport != "":
 		return nil, &badURL{fmt.Sprintf("URL %q has no scheme: write https://%s (Elasticsearch 8 serves HTTPS unless set up otherwise) or http://%s (a node without TLS)",
-			shown, hostport, hostport)}
+			triage.HideURLPassword(raw), hostport, hostport)}
 	}
-	u, err := url.Parse(strings.TrimRight(raw, "/"))
-	if err != nil {
-		// url.Error quotes the whole URL; keep only what is wrong.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, &badURL{fmt.Sprintf("URL %q: %v", shown, err)}
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, &badURL{fmt.Sprintf("URL %q: scheme %q is not http or https", shown, u.Scheme)}
-	}
-	if u.Host == "" {
-		return nil, &badURL{fmt.Sprintf("URL %q has no host", shown)}
-	}
-	return u, nil
+	return nil, &badURL{fmt.Sprintf("URL %q %s", triage.HideURLPassword(raw), problem)}
 }
 
 // cloudURL decodes a Cloud ID, "name:base64(host$es-id$kibana-id)", into
@@ -235,16 +222,7 @@ func (c Config) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
 func (c Config) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
 
 // redactURL hides a password in a URL's userinfo.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if strings.Contains(raw, "@") {
-			return redacted
-		}
-		return raw
-	}
-	return u.Redacted()
-}
+func redactURL(raw string) string { return triage.HideURLPassword(raw) }
 
 // fingerprint normalises a SHA-256 fingerprint to 64 lower-case hex digits.
 func fingerprint(s string) (string, error) {
