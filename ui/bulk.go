@@ -57,6 +57,10 @@ type bulkModel struct {
 	allow  []triage.AllowEntry
 	xs     []triage.Exception
 	skip   int // groups an entry cannot be made for
+	// picked marks an action on the queue's selection: the selection is
+	// cleared once it is written (a campaign's own status or note is not
+	// one, and leaves the selection be).
+	picked bool
 	reason textinput.Model
 	expiry textinput.Model
 	focus  int // 0 reason, 1 expiry
@@ -76,6 +80,7 @@ type bulkDoneMsg struct {
 	allow  []triage.AllowEntry
 	xs     []triage.Exception
 	keys   []triage.GroupKey
+	picked []triage.GroupKey // the selection it was on, unselected once written
 }
 
 // selection is what a shared action acts on in bulk: the queue's
@@ -127,14 +132,14 @@ func (m *model) countLabel(gs []*triage.Group) string {
 
 // bulkStatus asks which status the selected groups get.
 func (m *model) bulkStatus(gs []*triage.Group) tea.Cmd {
-	m.bulk = bulkModel{kind: bulkStatus, groups: gs, leaves: len(m.reach(gs))}
+	m.bulk = bulkModel{kind: bulkStatus, groups: gs, leaves: len(m.reach(gs)), picked: true}
 	m.modal = modalBulk
 	return nil
 }
 
 // bulkNoteEditor opens the editor for a note on the selected groups.
 func (m *model) bulkNoteEditor(gs []*triage.Group) {
-	m.bulk = bulkModel{kind: bulkNote, groups: gs, leaves: len(m.reach(gs))}
+	m.bulk = bulkModel{kind: bulkNote, groups: gs, leaves: len(m.reach(gs)), picked: true}
 	m.editor = newEditor("New note on "+m.countLabel(gs), editBulkNote, "", m.width, m.bodyHeight())
 	m.modal = modalEditor
 }
@@ -170,7 +175,7 @@ func (m *model) saveBulkNote(body string, confirm bool) tea.Cmd {
 // bulkSuppress opens the form for allowlist entries or exceptions on the
 // selected groups.
 func (m *model) bulkSuppress(kind bulkKind, gs []*triage.Group) tea.Cmd {
-	b := bulkModel{kind: kind, groups: gs, reason: newInput(""), expiry: newInput("")}
+	b := bulkModel{kind: kind, groups: gs, reason: newInput(""), expiry: newInput(""), picked: true}
 	keys := leafKeys(keysOf(gs), m.campaignMembers)
 	b.leaves = len(keys)
 	byKey := map[triage.GroupKey]*triage.Group{}
@@ -364,6 +369,9 @@ func (m *model) applyBulk(b bulkModel, st string) tea.Cmd {
 		keys = nil
 	}
 	done := bulkDoneMsg{kind: b.kind, status: st, allow: b.allow, xs: b.xs, keys: keys}
+	if b.picked {
+		done.picked = keysOf(b.groups)
+	}
 	switch b.kind {
 	case bulkStatus:
 		done.what = "status " + st + " on " + plural(len(keys), "group")
@@ -484,10 +492,15 @@ func (m *model) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 		return nil
 	}
 	m.info = msg.what + " (one transaction)"
-	if len(m.queue.picked) > 0 {
+	if len(msg.picked) > 0 {
 		// Done with them: a selection kept would carry the next action
 		// to rows this one may have hidden (an allowlist, an exception).
-		m.queue.picked = map[triage.GroupKey]bool{}
+		// Rows picked since stay picked.
+		p := maps.Clone(m.queue.picked)
+		for _, k := range msg.picked {
+			delete(p, k)
+		}
+		m.queue.picked = p
 		m.info += "; selection cleared"
 	}
 	switch msg.kind {

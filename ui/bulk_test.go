@@ -202,3 +202,22 @@ func TestBulkEntriesCarryTheirIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestCampaignWriteKeepsTheSelection: a status set on a campaign from its
+// own view is no action on the selection, which stays as picked.
+func TestCampaignWriteKeepsTheSelection(t *testing.T) {
+	store := &bulkStore{memStore: newMemStore()}
+	m := consoleAt(t, waveOptions(store), 160, 40)
+	keys(m, "space")
+	if len(m.queue.picked) != 1 {
+		t.Fatalf("%d picked", len(m.queue.picked))
+	}
+	rowAt(t, m, isCampaign)
+	keys(m, "enter", "enter", "s")
+	if bs := store.bulks(); len(bs) != 1 || bs[0].Status == "" {
+		t.Fatalf("the campaign's status was not written: %d writes", len(bs))
+	}
+	if len(m.queue.picked) != 1 {
+		t.Errorf("the campaign's status cleared the selection: %d picked", len(m.queue.picked))
+	}
+}
