@@ -729,4 +729,11 @@ func TestRerunFollowsTheGroup(t *testing.T) {
 	if now, _ := m.queue.selected(); now.Key != moved.Key {
 		t.Errorf("cursor went to %v after the analyst moved to %v", now.Key, moved.Key)
 	}
+	// A group the finished run does not have is no longer waited for.
+	m.loading = false
+	m.queue.follow = &sel.Key
+	m.queue.setRows(partial)
+	if m.queue.follow != nil {
+		t.Error("still waiting for a group the finished run lacks")
+	}
 }

@@ -248,7 +248,7 @@ func (m *model) onSnapshot(gen uint64, msg refreshMsg) tea.Cmd {
 			// F: the cursor stays on what it was on, a campaign's first
 			// member once unfolded, a member's campaign once folded.
 			k := m.snap.foldedKey(was)
-			m.queue.follow = &k
+			m.queue.follow, m.queue.moved = &k, true
 		}
 	}
 	m.tellCampaigns()

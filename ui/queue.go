@@ -122,12 +122,18 @@ func (q *queueModel) setRows(rows []queueRow) {
 	clear(q.cache)
 	q.list.setLen(len(rows))
 	if sel != nil {
+		found := false
 		for i, r := range rows {
 			if r.g.Key == *sel {
 				q.list.setCursor(i)
-				q.follow = nil
+				found = true
 				break
 			}
+		}
+		if found || !q.a.loading {
+			// Found, or never to come: the run is over (a group gone
+			// from a re-run, a member the filter hides).
+			q.follow = nil
 		}
 	}
 	q.ipW = len("SOURCE IP")
@@ -259,6 +265,7 @@ func (q *queueModel) filterText() string { return q.filter }
 func (q *queueModel) setFilter(s string, match *kql.Query) tea.Cmd {
 	q.filter, q.match, q.hits, q.hitsBusy = s, match, nil, false
 	q.list.setCursor(0)
+	q.follow = nil
 	return tea.Batch(q.refilter(), q.recompute())
 }
 
