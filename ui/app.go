@@ -136,6 +136,9 @@ type app struct {
 	// noteDrafts keeps, by group target, the text of notes the case
 	// file refused (locked, full): n on the group brings it back.
 	noteDrafts map[string]string
+	// bulkNoteDraft is the text of a note on a selection or a campaign
+	// the case file refused: the next such note starts from it.
+	bulkNoteDraft string
 
 	al alertState // pulled alerts (alerts.go)
 

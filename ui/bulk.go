@@ -81,6 +81,7 @@ type bulkDoneMsg struct {
 	xs     []triage.Exception
 	keys   []triage.GroupKey
 	picked []triage.GroupKey // the selection it was on, unselected once written
+	note   string            // a note's text, kept when the write fails
 }
 
 // selection is what a shared action acts on in bulk: the queue's
@@ -141,6 +142,7 @@ func (m *model) bulkStatus(gs []*triage.Group) tea.Cmd {
 func (m *model) bulkNoteEditor(gs []*triage.Group) {
 	m.bulk = bulkModel{kind: bulkNote, groups: gs, leaves: len(m.reach(gs)), picked: true}
 	m.editor = newEditor("New note on "+m.countLabel(gs), editBulkNote, "", m.width, m.bodyHeight())
+	m.editor.ta.SetValue(m.bulkNoteDraft) // a note the case file refused, if any
 	m.modal = modalEditor
 }
 
@@ -151,6 +153,7 @@ func (m *model) campaignNoteEditor(g *triage.Group) {
 	m.bulk = bulkModel{kind: bulkNote, groups: gs, leaves: len(m.reach(gs))}
 	m.editor = newEditor("New note on "+campaignLine(g)+" and its "+plural(len(g.Campaign.Members), "group"),
 		editCampaignNote, "", m.width, m.bodyHeight())
+	m.editor.ta.SetValue(m.bulkNoteDraft) // a note the case file refused, if any
 	m.editor.target = groupTarget(g.Key)
 	m.modal = modalEditor
 }
@@ -372,6 +375,7 @@ func (m *model) applyBulk(b bulkModel, st string) tea.Cmd {
 	if b.picked {
 		done.picked = keysOf(b.groups)
 	}
+	done.note = b.note
 	switch b.kind {
 	case bulkStatus:
 		done.what = "status " + st + " on " + plural(len(keys), "group")
@@ -479,6 +483,12 @@ func collectFindings(c *triage.Collection, all *findingsCache, keys []triage.Gro
 // status goes to Elasticsearch.
 func (m *model) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 	if msg.err != nil {
+		if msg.kind == bulkNote && msg.note != "" {
+			// Nothing typed is lost: the next n on a selection or a
+			// campaign brings the text back.
+			m.bulkNoteDraft = msg.note
+			defer func() { m.lastErr = "note not saved, its text is kept (n brings it back): " + m.lastErr }()
+		}
 		if len(msg.prev) > 0 {
 			st := maps.Clone(m.status)
 			for k, was := range msg.prev {
@@ -492,6 +502,9 @@ func (m *model) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 		return nil
 	}
 	m.info = msg.what + " (one transaction)"
+	if msg.kind == bulkNote {
+		m.bulkNoteDraft = ""
+	}
 	if len(msg.picked) > 0 {
 		// Done with them: a selection kept would carry the next action
 		// to rows this one may have hidden (an allowlist, an exception).

@@ -221,3 +221,20 @@ func TestCampaignWriteKeepsTheSelection(t *testing.T) {
 		t.Errorf("the campaign's status cleared the selection: %d picked", len(m.queue.picked))
 	}
 }
+
+// TestRefusedBulkNoteKeepsItsText: a note on a selection that the case
+// file refuses comes back on the next n.
+func TestRefusedBulkNoteKeepsItsText(t *testing.T) {
+	store := &bulkStore{memStore: newMemStore(), fail: errInjected}
+	m := consoleAt(t, waveOptions(store), 160, 40)
+	keys(m, "V", "n")
+	typeText(m, "same operator, see ticket 4711")
+	keys(m, "ctrl+s", "y")
+	if len(store.bulks()) != 1 || !strings.Contains(m.lastErr, "its text is kept") {
+		t.Fatalf("%d writes, error %q", len(store.bulks()), m.lastErr)
+	}
+	keys(m, "n")
+	if m.modal != modalEditor || m.editor.ta.Value() != "same operator, see ticket 4711" {
+		t.Errorf("n again: modal %d, text %q", m.modal, m.editor.ta.Value())
+	}
+}
