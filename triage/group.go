@@ -369,12 +369,12 @@ func SortGroups(gs []*Group) {
 // at once: below it the goroutine is not worth it.
 const parallelSortMin = 20_000
 
-// rankedGroup is a group with its rank numbers packed, highest first.
 // CompareGroups orders two groups as SortGroups does: the one queue order
 // every list of groups follows (the console's default sort, rows shown
 // with suppressed ones, the rows under a row).
 func CompareGroups(a, b *Group) int { return compareRanked(ranked(a), ranked(b)) }
 
+// rankedGroup is a group with its rank numbers packed, highest first.
 type rankedGroup struct {
 	hi, lo uint64 // class, severity, risk; findings
 	g      *Group

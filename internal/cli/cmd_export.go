@@ -107,17 +107,25 @@ func writeOut(e *env, path string, write func(io.Writer) error) error {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	// A failed write (a full disk) is about path, not the temporary file.
+	named := func(err error) error {
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == tmp.Name() {
+			return fmt.Errorf("cannot write %s: %w", path, pe.Err)
+		}
+		return err
+	}
 	bw := bufio.NewWriter(tmp)
 	if err := write(bw); err != nil {
 		tmp.Close()
-		return err
+		return named(err)
 	}
 	if err := bw.Flush(); err != nil {
 		tmp.Close()
-		return err
+		return named(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return named(err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		var le *os.LinkError
