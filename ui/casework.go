@@ -127,16 +127,21 @@ type statusSavedMsg struct {
 	status, was string
 }
 
-func (m *model) onStatusSaved(msg statusSavedMsg) {
-	if msg.err != nil && statusOr(m.status, msg.key) == msg.status {
+func (m *model) onStatusSaved(msg statusSavedMsg) tea.Cmd {
+	m.onSaved(msg.what, msg.err)
+	if msg.err == nil {
+		return nil
+	}
+	if statusOr(m.status, msg.key) == msg.status {
 		st := maps.Clone(m.status)
 		st[msg.key] = msg.was
 		m.setStatusMap(st)
 	}
-	m.onSaved(msg.what, msg.err)
-	if msg.err != nil {
-		m.lastErr = "status not saved, " + msg.was + " again: " + m.lastErr
-	}
+	m.lastErr = "status not saved, " + msg.was + " again: " + m.lastErr
+	// Then what the case file holds, which two refused writes in a row
+	// would otherwise get wrong.
+	delete(m.statusAsked, msg.key)
+	return m.queue.loadStatuses()
 }
 
 // newNote opens the editor: a step note in the checklist, else a note on

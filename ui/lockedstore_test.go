@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"picket/casefile"
+	"picket/triage"
 )
 
 // lockedStore refuses every write, as a case file another writer holds.
@@ -47,5 +48,24 @@ func TestRefusedWritesLoseNothing(t *testing.T) {
 	keys(m, "n")
 	if m.modal != modalEditor || m.editor.ta.Value() != "seen from the VPN range" {
 		t.Errorf("n again: modal %d, text %q", m.modal, m.editor.ta.Value())
+	}
+}
+
+// TestTwoRefusedStatusesShowTheCaseFile: two status writes refused in a
+// row leave the group showing what the case file holds.
+func TestTwoRefusedStatusesShowTheCaseFile(t *testing.T) {
+	o := testOptions(t, nil)
+	mem := newMemStore()
+	store := lockedStore{mem}
+	o.Store = store
+	m := consoleAt(t, o, 120, 30)
+	g, _ := m.queue.selected()
+	mem.status[alertID(g.Key)] = casefile.AlertStatus{AlertID: alertID(g.Key), Status: casefile.StatusClosed}
+	m.setStatusMap(map[triage.GroupKey]string{g.Key: casefile.StatusClosed})
+	first, second := m.cycleStatus(), m.cycleStatus() // closed → open → acknowledged, both in flight
+	runCmd(m, first, 0)
+	runCmd(m, second, 0)
+	if st := statusOr(m.status, g.Key); st != casefile.StatusClosed {
+		t.Errorf("shows %s after two refused writes; the case file holds closed", st)
 	}
 }

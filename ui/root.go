@@ -145,8 +145,7 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		m.onSaved(msg.what, msg.err)
 		return nil
 	case statusSavedMsg:
-		m.onStatusSaved(msg)
-		return nil
+		return m.onStatusSaved(msg)
 	case noteSavedMsg:
 		m.onNoteSaved(msg)
 		return nil
