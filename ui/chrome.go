@@ -178,6 +178,7 @@ func (m *model) statusLine() string {
 		}
 		parts = append(parts, st.Status.Render(triage.Escape(kind)))
 	}
+	afterKind := len(parts)
 	switch m.view {
 	case viewQueue:
 		q := m.queue
@@ -221,13 +222,18 @@ func (m *model) statusLine() string {
 	case m.startErr != nil:
 		parts = append(parts, st.Error.Render("error: "+triage.Escape(m.startErr.Error())))
 	}
-	// The answer to what the analyst just did comes before the warnings,
-	// which are cut first when the line is full.
+	// The answer to what the analyst just did comes right after the
+	// source, before the filter, counts and warnings, which are cut first
+	// when the line is full (at 80 columns a filter once hid "copied").
+	var answer []string
 	if m.lastErr != "" {
-		parts = append(parts, st.Error.Render("! "+m.lastErr))
+		answer = append(answer, st.Error.Render("! "+m.lastErr))
 	}
 	if m.info != "" {
-		parts = append(parts, st.Info.Render(m.info))
+		answer = append(answer, st.Info.Render(m.info))
+	}
+	if len(answer) > 0 {
+		parts = slices.Insert(parts, afterKind, answer...)
 	}
 	if n := len(m.snap.warnings); n > 0 {
 		last := m.snap.warnings[n-1]

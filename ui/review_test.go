@@ -385,3 +385,15 @@ func TestSortArrowsWholeTitle(t *testing.T) {
 		t.Errorf("no-address header %q", h)
 	}
 }
+
+// TestAnswerShowsBesideAFilter: at 80 columns, the answer to the key just
+// pressed is not pushed off the status line by the filter and counts.
+func TestAnswerShowsBesideAFilter(t *testing.T) {
+	m := consoleAt(t, testOptions(t, nil), 80, 24)
+	keys(m, "/")
+	typeText(m, "not severity:low and not user_agent.original:curl*")
+	keys(m, "enter", "y")
+	if line := m.statusLine(); !strings.HasPrefix(m.info, "copied") || !strings.Contains(line, m.info) {
+		t.Errorf("status line lacks the answer to y (%q): %q", m.info, line)
+	}
+}
