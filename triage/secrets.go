@@ -95,6 +95,13 @@ func WebURLProblem(raw string) (u *url.URL, problem, hostport string) {
 		// not parse.
 		return nil, "does not parse (a '#', '/', '?' or '@' in a user name or password must be percent-encoded, e.g. %23)", ""
 	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(u.Path, "@") {
+		// "https://u:p@ss#word@host" parses, as host "ss": a server
+		// address has no query or fragment and no '@' after its host,
+		// so the password was not encoded, and its pieces must not
+		// reach a resolver or an error message.
+		return nil, "does not read as a server address (a '#', '/', '?' or '@' in a user name or password must be percent-encoded, e.g. %23; a server address has no ? or # part)", ""
+	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, "has scheme " + strconv.Quote(u.Scheme) + ", not http or https", ""
 	}

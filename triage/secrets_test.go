@@ -46,6 +46,12 @@ func TestWebURLProblemQuotesNoPassword(t *testing.T) {
 		{"u:hunter2@es:9200", "has no scheme", "es:9200"},
 		{"https://u:hunter#2@es:9200", "does not parse", ""},
 		{"https://u:hun/ter?2@es:9200", "does not parse", ""},
+		// These parse, with a piece of the password as the host.
+		{"https://elastic:p@ss#word@127.0.0.1:9200", "does not read as a server address", ""},
+		{"http://elastic:p@ss/word@127.0.0.1", "does not read as a server address", ""},
+		{"http://elastic:12345?x@127.0.0.1", "does not read as a server address", ""},
+		{"http://elastic:12345#abc@127.0.0.1", "does not read as a server address", ""},
+		{"https://proxy.example/es", "", ""},
 		{"ftp://u:hunter2@es", `has scheme "ftp"`, ""},
 		{"https://", "has no host", ""},
 	} {
@@ -53,7 +59,7 @@ func TestWebURLProblemQuotesNoPassword(t *testing.T) {
 		if tc.problem == "" && problem != "" || !strings.Contains(problem, tc.problem) || hostport != tc.hostport {
 			t.Errorf("%s: %q %q, want %q %q", tc.raw, problem, hostport, tc.problem, tc.hostport)
 		}
-		if strings.Contains(problem+hostport, "hun") {
+		if strings.Contains(problem+hostport, "hun") || strings.Contains(problem+hostport, "#word") || strings.Contains(problem+hostport, "/word") || strings.Contains(problem+hostport, "12345") {
 			t.Errorf("%s: %q quotes the password", tc.raw, problem)
 		}
 	}

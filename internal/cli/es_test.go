@@ -398,6 +398,7 @@ func TestAlertsErrors(t *testing.T) {
 		{"no address", nil, []string{"alerts"}, 2, []string{"no Elasticsearch address"}, 0},
 		{"url without scheme", nil, []string{"alerts", "--es-url", "localhost:9200"}, 2, []string{`"localhost:9200" has no scheme`, "https://localhost:9200"}, 0},
 		{"url without scheme from the environment", map[string]string{"ELASTICSEARCH_URL": "localhost:9200"}, []string{"alerts"}, 2, []string{"no scheme"}, 0},
+		{"password with an unencoded #", nil, []string{"alerts", "--es-url", "https://elastic:p@ss#word@127.0.0.1:1"}, 2, []string{"does not read as a server address", "elastic:[redacted]@127.0.0.1:1"}, 0},
 		{"set-status, url without scheme", nil, []string{"alerts", "set-status", "--es-url", "es:9200", "--id", "u", "--status", "closed"}, 2, []string{"no scheme"}, 0},
 		{"unreachable", map[string]string{"ELASTICSEARCH_URL": closed.URL}, []string{"alerts", "--es-timeout", "1s"}, 1, []string{"cannot connect"}, 0},
 		{"refused credentials", map[string]string{"ELASTICSEARCH_URL": srv.URL, "ELASTICSEARCH_API_KEY": "wrong"}, []string{"alerts"}, 1, []string{"401 unauthorized"}, 0},
