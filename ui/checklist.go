@@ -3,6 +3,7 @@ package ui
 import (
 	"slices"
 	"strings"
+	"unicode"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -323,15 +324,21 @@ func (c *checklistModel) view(focused bool) []string {
 	var detail []string
 	if s, ok := c.selectedStep(); ok && focused {
 		detail = c.detailLines(s)
-		detail = detail[:min(len(detail), max(c.list.height-1, 0))]
+		detail = detail[:min(len(detail), max(c.list.height-2, 0))] // room for the step and its answer
+	}
+	// The detail goes under the step's answer line when it has one, so
+	// the answer stays in view.
+	detailAfter := c.list.cursor
+	if n := detailAfter + 1; n < len(c.rows) && c.rows[n].resultFor != nil && c.rows[n].resultFor == c.rows[detailAfter].step {
+		detailAfter = n
 	}
 	start := c.list.offset
-	if over := c.list.cursor - start + 1 + len(detail) - c.list.height; over > 0 && len(detail) > 0 {
+	if over := detailAfter - start + 1 + len(detail) - c.list.height; over > 0 && len(detail) > 0 {
 		start = min(start+over, c.list.cursor)
 	}
 	for i := start; i < len(c.rows) && len(lines) < c.list.height+1; i++ {
 		lines = append(lines, clip(c.rowLine(i, focused), c.width))
-		if i == c.list.cursor {
+		if i == detailAfter {
 			lines = append(lines, detail...)
 		}
 	}
@@ -410,6 +417,16 @@ func (c *checklistModel) detailLines(s *checkStep) []string {
 		wrap(triage.Escape(s.Item.Text))
 		if s.Item.Action != nil {
 			wrap("$ " + triage.Escape(s.Item.Action.String()))
+		}
+	}
+	// Its answer in full when the answer's line cut it.
+	if res, ok := c.results[s.key()]; ok && !res.pending {
+		full := strings.TrimRightFunc(res.text, unicode.IsSpace)
+		if res.err != "" {
+			full = "! " + res.err
+		}
+		if lipglossWidth(full) > max(c.width-4, 1) {
+			wrap(full)
 		}
 	}
 	// The other wordings, each once, with the detectors that use it.
