@@ -729,6 +729,13 @@ func TestRerunFollowsTheGroup(t *testing.T) {
 	if now, _ := m.queue.selected(); now.Key != moved.Key {
 		t.Errorf("cursor went to %v after the analyst moved to %v", now.Key, moved.Key)
 	}
+	// While the new run loads, no status, note or entry is written: the
+	// row under the cursor may not be the group the analyst was on.
+	before := len(m.status)
+	keys(m, "s")
+	if len(m.status) != before || !strings.Contains(m.info, "re-running: statuses, notes and entries wait") {
+		t.Errorf("s during the re-run: %d statuses (was %d), info %q", len(m.status), before, m.info)
+	}
 	// A group the finished run does not have is no longer waited for.
 	m.loading = false
 	m.queue.follow = &sel.Key

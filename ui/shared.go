@@ -27,6 +27,12 @@ func (m *model) sharedKey(k tea.KeyMsg) tea.Cmd {
 		return m.openFilter()
 	case keyIs(k, km.Checklist):
 		return m.openChecklist()
+	case m.rerunning && m.loading && (keyIs(k, km.Status) || keyIs(k, km.Note) || keyIs(k, km.Exception) || keyIs(k, km.Allow)):
+		// The rows are the new run's, arriving: the one under the cursor
+		// may not be the group the analyst was on, and a case made now
+		// would miss findings not yet read.
+		m.info = "re-running: statuses, notes and entries wait until the run has loaded"
+		return nil
 	case keyIs(k, km.Status):
 		return m.cycleStatus()
 	case keyIs(k, km.Note):
