@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -394,8 +395,15 @@ func TestFoldKeepsTheCursor(t *testing.T) {
 	c := rowAt(t, m, isCampaign).g
 	m.queue.moved = true
 	keys(m, "F")
-	if got, _ := m.queue.selected(); got.Key != c.Campaign.Members[0] {
-		t.Fatalf("unfolded: cursor on %v, want the first member %v", got.Key, c.Campaign.Members[0])
+	first := -1
+	for i, r := range m.queue.rows {
+		if slices.Contains(c.Campaign.Members, r.g.Key) {
+			first = i
+			break
+		}
+	}
+	if m.queue.list.cursor != first {
+		t.Fatalf("unfolded: cursor on row %d, want the campaign's first member in the queue, row %d", m.queue.list.cursor, first)
 	}
 	keys(m, "F")
 	if got, _ := m.queue.selected(); got.Campaign == nil {
@@ -436,5 +444,34 @@ func TestSelectedStepShowsItsWords(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("the selected step does not show %q:\n%s", want, v)
 		}
+	}
+}
+
+// TestUnfoldLandsOnTheFirstRow: unfolded, the cursor is on the member the
+// queue lists first (the one that ranks highest), which need not be the
+// first the campaign folded.
+func TestUnfoldLandsOnTheFirstRow(t *testing.T) {
+	c := triage.NewCollection(0)
+	for i := range 6 {
+		ip := netip.AddrFrom4([4]byte{198, 18, 0, byte(i + 1)})
+		n := 1
+		if i == 5 {
+			n = 3 // the last to come ranks first: most findings
+		}
+		for j := range n {
+			c.AddFinding(triage.Finding{Detector: "appsensor:AE11", Severity: triage.Medium, RiskScore: 47,
+				Timestamp: waveStart.Add(time.Duration(i)*time.Minute + time.Duration(j)*time.Second), SourceIP: ip, UserAgent: "ua",
+				Reason: "login without field remember", Evidence: triage.RefsFromIDs([]string{"e"}), EventCount: 1})
+		}
+	}
+	c.Seal()
+	o := waveOptions(nil)
+	o.Collection = c
+	m := consoleAt(t, o, 160, 40)
+	rowAt(t, m, isCampaign)
+	m.queue.moved = true
+	keys(m, "F")
+	if got, _ := m.queue.selected(); got.Key.SourceIP != netip.AddrFrom4([4]byte{198, 18, 0, 6}) || m.queue.list.cursor != 0 {
+		t.Errorf("unfolded: cursor on row %d (%v), want row 0, the member with 3 findings", m.queue.list.cursor, got.Key)
 	}
 }

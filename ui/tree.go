@@ -608,9 +608,21 @@ func FindingsFor(c *triage.Collection, k triage.GroupKey, members []triage.Group
 }
 
 // foldedKey is where g stands in this snapshot after F: a campaign
-// unfolded stands at its first member, a group folded at its campaign.
+// unfolded stands at its first member in the queue, a group folded at
+// its campaign.
 func (s snapshot) foldedKey(g *triage.Group) triage.GroupKey {
 	if g.Campaign != nil && len(g.Campaign.Members) > 0 {
+		// The member the queue lists first (its rank order), not the
+		// first one folded.
+		in := make(map[triage.GroupKey]bool, len(g.Campaign.Members))
+		for _, k := range g.Campaign.Members {
+			in[k] = true
+		}
+		for _, mg := range s.groups {
+			if in[mg.Key] {
+				return mg.Key
+			}
+		}
 		return g.Campaign.Members[0]
 	}
 	for ck, ms := range s.kids {
