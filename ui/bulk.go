@@ -234,12 +234,12 @@ func keysOf(gs []*triage.Group) []triage.GroupKey {
 // user agent, path).
 func allowFor(k triage.GroupKey) (triage.AllowEntry, bool) {
 	if a, ok := keyAddr(k); ok {
-		return triage.AllowEntry{Kind: triage.AllowIP, Value: a.Unmap().String()}, true
+		return triage.AllowEntry{Kind: triage.AllowIP, Value: a.Unmap().String(), Detector: triage.AllDetectors}, true
 	}
 	kinds := map[string]string{"user.name": triage.AllowUser, "user_agent.original": triage.AllowUserAgent, "url.path": triage.AllowPath}
 	for _, p := range k.Pairs() {
 		if kind, ok := kinds[p.Field]; ok && p.Value != "" {
-			return triage.AllowEntry{Kind: kind, Value: p.Value}, true
+			return triage.AllowEntry{Kind: kind, Value: p.Value, Detector: triage.AllDetectors}, true
 		}
 	}
 	return triage.AllowEntry{}, false

@@ -103,7 +103,7 @@ func TestBulkActions(t *testing.T) {
 			}},
 		{"allowlist", "source.ip:100.64.0.0/24", []string{"V", "a"}, "lab scanners", []string{"enter"},
 			"Allowlist 5 values of 5 groups", func(t *testing.T, b casefile.Bulk) {
-				if len(b.Allow) != 5 || b.Allow[0].Kind != triage.AllowIP || b.Allow[0].Reason != "lab scanners" || len(b.Targets) != 0 {
+				if len(b.Allow) != 5 || b.Allow[0].Kind != triage.AllowIP || b.Allow[0].Reason != "lab scanners" || b.Allow[0].Detector != triage.AllDetectors || len(b.Targets) != 0 {
 					t.Errorf("allow %+v", b.Allow)
 				}
 			}},

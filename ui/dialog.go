@@ -438,7 +438,7 @@ func (d dialogModel) view(st *Styles, w int) string {
 		lines = append(lines, st.Dim.Render("counting…"))
 	default:
 		lines = append(lines, clip("would suppress "+plural(d.hits, "finding")+" in "+plural(d.groups, "group")+
-			st.Dim.Render(" (of "+strconv.Itoa(d.total)+" in the queue)"), inner))
+			st.Dim.Render(" (of "+plural(d.total, "finding")+" in the queue)"), inner))
 	}
 	return st.Dialog.Width(inner + 2).Render(strings.Join(lines, "\n"))
 }
