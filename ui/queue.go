@@ -148,6 +148,9 @@ func (q *queueModel) setRows(rows []queueRow) {
 				w = 15
 			}
 			q.ipW = max(q.ipW, w+2*r.depth)
+		} else if r.g.Key.By == triage.SubjectSite || r.g.Key.Default() {
+			// "(site-wide)", "(no source IP)": short words, shown whole.
+			q.ipW = max(q.ipW, len(ipString(r.g.Key))+2*r.depth)
 		}
 	}
 	q.layout()

@@ -90,3 +90,18 @@ func TestSelectedSuppressedRowKeepsItsMark(t *testing.T) {
 		}
 	}
 }
+
+// TestSiteWideRowReadsWhole: a site-wide group alone in the queue shows
+// "(site-wide)" whole, not cut to the address column's header width.
+func TestSiteWideRowReadsWhole(t *testing.T) {
+	c := triage.NewCollection(0)
+	c.AddFinding(triage.Finding{Detector: "appsensor:STE3", Severity: triage.Medium, RiskScore: 47, Timestamp: t0,
+		Subject: triage.Attr{Field: triage.SubjectSite}, Reason: "site surge", EventCount: 1})
+	c.Seal()
+	o := testOptions(t, nil)
+	o.Collection = c
+	m := consoleAt(t, o, 160, 20)
+	if len(m.queue.rows) != 1 || !strings.Contains(m.View(), "(site-wide)") {
+		t.Errorf("%d rows:\n%s", len(m.queue.rows), m.View())
+	}
+}
