@@ -149,7 +149,7 @@ func listAlerts(ctx context.Context, e *env, c *elastic.Client, q elastic.AlertQ
 	n := 0
 	var werr error
 	err := c.Alerts(ctx, q, elastic.SourceOptions{PageSize: pageSize, Warn: func(m string) {
-		fmt.Fprintln(e.stderr, "picket: elasticsearch: "+triage.Escape(m))
+		fmt.Fprintln(e.stderr, esWarning(m))
 	}}, func(a *triage.Alert) error {
 		n++
 		if tw != nil {

@@ -291,7 +291,7 @@ func (f *esFlags) esDetectSource(ctx context.Context, cmd *cobra.Command, e *env
 	src := c.NewSource(s.query(), elastic.SourceOptions{
 		PageSize: s.pageSize,
 		Progress: pp.update,
-		Warn:     func(m string) { pp.warn("picket: elasticsearch: " + triage.Escape(m)) },
+		Warn:     func(m string) { pp.warn(esWarning(m)) },
 		Resolve:  resolve,
 	})
 	return src, dets, pp.finish, nil
@@ -374,4 +374,11 @@ func (p *progressPrinter) finish() {
 	pr := p.final
 	fmt.Fprintf(p.w, "picket: elasticsearch: pulled %d of %d documents in %s (%.0f docs/s)\n",
 		pr.Docs, max(pr.Total, p.count), pr.Elapsed.Round(time.Millisecond), pr.Rate)
+}
+
+// esWarning is a warning of the Elasticsearch source as printed: escaped,
+// and prefixed "elasticsearch: " once (its errors carry the prefix
+// already).
+func esWarning(m string) string {
+	return "picket: elasticsearch: " + triage.Escape(strings.TrimPrefix(m, "elasticsearch: "))
 }

@@ -449,3 +449,15 @@ func mustParseURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+func TestESWarningPrefixOnce(t *testing.T) {
+	for in, want := range map[string]string{
+		"elasticsearch: close point in time: 404": "picket: elasticsearch: close point in time: 404",
+		"page 3 took 40s":                         "picket: elasticsearch: page 3 took 40s",
+		"bad \x1b[2J":                             `picket: elasticsearch: bad \x1b[2J`,
+	} {
+		if got := esWarning(in); got != want {
+			t.Errorf("esWarning(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
