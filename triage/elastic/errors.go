@@ -127,7 +127,7 @@ func (e *Error) Error() string {
 	case KindTLS:
 		fmt.Fprintf(&b, "TLS: %s: the server's certificate is not trusted; use --es-ca FILE or --es-ca-fingerprint SHA256", clean(e.Reason))
 	case KindNotElasticsearch:
-		b.WriteString("the server is not Elasticsearch (the client's product check failed: no X-Elastic-Product: Elasticsearch header)")
+		b.WriteString("the server is not Elasticsearch (the client's product check failed: no X-Elastic-Product: Elasticsearch header; an http:// URL to a node that serves HTTPS gets this answer too: try https://)")
 	case KindUnreachable:
 		b.WriteString("cannot connect: " + clean(e.Reason))
 	default:
