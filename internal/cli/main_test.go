@@ -754,3 +754,22 @@ func TestGroupByFieldWithoutValues(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptedExit: a command stopped by Ctrl-C (its context cancelled)
+// says so and exits 130, not 1 with "context canceled".
+func TestInterruptedExit(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	home := t.TempDir()
+	getenv := func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}
+	code := Run(ctx, []string{"detect", "--demo"}, strings.NewReader(""), &out, &errb, getenv)
+	if code != exitInterrupted || !strings.Contains(errb.String(), "picket: interrupted") || strings.Contains(errb.String(), "context canceled") {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+}

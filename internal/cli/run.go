@@ -15,8 +15,12 @@ import (
 	"picket/triage"
 )
 
+// exitInterrupted is the exit code after Ctrl-C or SIGTERM: 128 + SIGINT,
+// as shells report an interrupted command.
+const exitInterrupted = 130
+
 // Run executes one command line and returns the process exit code:
-// 0 success, 1 failure, 2 usage error. It reads and writes only what it is
+// 0 success, 1 failure, 2 usage error, 130 interrupted. It reads and writes only what it is
 // given, so tests run commands in-process.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	// Every line Picket prints may quote what attackers wrote: all of it
@@ -33,6 +37,12 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		// Ctrl-C or SIGTERM: what was found is already printed; exit as a
+		// shell expects of an interrupted command.
+		fmt.Fprintln(stderr, "picket: interrupted")
+		return exitInterrupted
 	}
 	// errors.Join puts one failure per line (several unreadable files):
 	// give each its own prefix.
