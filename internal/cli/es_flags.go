@@ -119,12 +119,15 @@ func (f *esFlags) resolve(cmd *cobra.Command, cfg config, now time.Time) (esSett
 	}
 	if ec.Timeout != "" {
 		d, err := time.ParseDuration(ec.Timeout)
-		if err != nil {
-			return s, fmt.Errorf("config elasticsearch.timeout: %w", err)
+		if err != nil || d <= 0 {
+			return s, usagef("config elasticsearch.timeout %q: want a positive duration such as 60s", ec.Timeout)
 		}
 		s.conn.Timeout = d
 	}
 	if changed("es-timeout") {
+		if f.timeout <= 0 {
+			return s, usagef("--es-timeout %s: want a positive duration such as 60s", f.timeout)
+		}
 		s.conn.Timeout = f.timeout
 	}
 	if changed("es-index") {
@@ -136,11 +139,15 @@ func (f *esFlags) resolve(cmd *cobra.Command, cfg config, now time.Time) (esSett
 	if changed("space") {
 		s.space = f.space
 	}
+	source := "config elasticsearch.page_size"
 	if changed("es-page-size") {
-		s.pageSize = f.pageSize
+		s.pageSize, source = f.pageSize, "--es-page-size"
+		if s.pageSize == 0 {
+			return s, usagef("--es-page-size 0: want 1 to %d", elastic.MaxPageSize)
+		}
 	}
 	if s.pageSize < 0 || s.pageSize > elastic.MaxPageSize {
-		return s, usagef("--es-page-size %d: want 1 to %d", s.pageSize, elastic.MaxPageSize)
+		return s, usagef("%s %d: want 1 to %d", source, s.pageSize, elastic.MaxPageSize)
 	}
 	if changed("es-limit") {
 		s.limit = f.limit
@@ -209,7 +216,7 @@ func (s esSettings) client(stderr io.Writer) (*elastic.Client, error) {
 		fmt.Fprintln(stderr, "picket: warning: TLS verification is off (--es-insecure): anyone on the path can read or alter the traffic; prefer --es-ca or --es-ca-fingerprint")
 	}
 	c, err := elastic.New(s.conn)
-	if errors.Is(err, elastic.ErrNoAddress) || errors.Is(err, elastic.ErrBadURL) {
+	if errors.Is(err, elastic.ErrNoAddress) || errors.Is(err, elastic.ErrBadURL) || errors.Is(err, elastic.ErrBadSetting) {
 		// Nothing was attempted: the command line or configuration says
 		// no usable address.
 		return nil, usageError{err}

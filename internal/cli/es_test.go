@@ -386,6 +386,10 @@ func TestAlertsErrors(t *testing.T) {
 	if err := os.WriteFile(pageOfOne, []byte("[elasticsearch]\npage_size = 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	bogusTimeout := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(bogusTimeout, []byte("[elasticsearch]\nurl = \"https://127.0.0.1:1\"\ntimeout = \"bogus\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	key := map[string]string{"ELASTICSEARCH_URL": srv.URL, "ELASTICSEARCH_API_KEY": "right"}
 	for _, tc := range []struct {
 		name     string
@@ -398,6 +402,11 @@ func TestAlertsErrors(t *testing.T) {
 		{"no address", nil, []string{"alerts"}, 2, []string{"no Elasticsearch address"}, 0},
 		{"url without scheme", nil, []string{"alerts", "--es-url", "localhost:9200"}, 2, []string{`"localhost:9200" has no scheme`, "https://localhost:9200"}, 0},
 		{"url without scheme from the environment", map[string]string{"ELASTICSEARCH_URL": "localhost:9200"}, []string{"alerts"}, 2, []string{"no scheme"}, 0},
+		{"bogus timeout in the config", nil, []string{"alerts", "--config", bogusTimeout}, 2, []string{`config elasticsearch.timeout "bogus"`}, 0},
+		{"malformed CA fingerprint", nil, []string{"alerts", "--es-url", "https://127.0.0.1:1", "--es-ca-fingerprint", "00ff"}, 2, []string{"CA fingerprint"}, 0},
+		{"missing CA file", nil, []string{"alerts", "--es-url", "https://127.0.0.1:1", "--es-ca", "/nonexistent/ca.pem"}, 2, []string{"CA file"}, 0},
+		{"negative timeout", nil, []string{"alerts", "--es-url", "https://127.0.0.1:1", "--es-timeout", "-1s"}, 2, []string{"--es-timeout -1s: want a positive duration"}, 0},
+		{"page size 0", nil, []string{"detect", "--es", "--es-url", "https://127.0.0.1:1", "--es-page-size", "0"}, 2, []string{"--es-page-size 0"}, 0},
 		{"password with an unencoded #", nil, []string{"alerts", "--es-url", "https://elastic:p@ss#word@127.0.0.1:1"}, 2, []string{"does not read as a server address", "elastic:[redacted]@127.0.0.1:1"}, 0},
 		{"set-status, url without scheme", nil, []string{"alerts", "set-status", "--es-url", "es:9200", "--id", "u", "--status", "closed"}, 2, []string{"no scheme"}, 0},
 		{"unreachable", map[string]string{"ELASTICSEARCH_URL": closed.URL}, []string{"alerts", "--es-timeout", "1s"}, 1, []string{"cannot connect"}, 0},

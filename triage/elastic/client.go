@@ -53,7 +53,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	rt, ca, err := cfg.transport()
 	if err != nil {
-		return nil, fmt.Errorf("elasticsearch: %w", err)
+		return nil, badSetting{fmt.Errorf("elasticsearch: %w", err)}
 	}
 	base := cfg.RetryBase
 	opts := []elastictransport.Option{
@@ -85,7 +85,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.CAFingerprint != "" {
 		fp, err := fingerprint(cfg.CAFingerprint)
 		if err != nil {
-			return nil, fmt.Errorf("elasticsearch: %w", err)
+			return nil, badSetting{fmt.Errorf("elasticsearch: %w", err)}
 		}
 		opts = append(opts, elastictransport.WithCertificateFingerprint(fp))
 	}

@@ -104,6 +104,16 @@ type Config struct {
 // ErrNoAddress is returned when a Config names no cluster.
 var ErrNoAddress = errors.New("no Elasticsearch address: set ELASTICSEARCH_URL or ELASTIC_CLOUD_ID, url or cloud_id in the [elasticsearch] table of the config file, or --es-url")
 
+// ErrBadSetting is matched (errors.Is) by New's error for a TLS setting
+// it cannot use (a CA file that cannot be read or holds no certificate, a
+// malformed fingerprint): nothing was sent.
+var ErrBadSetting = errors.New("elasticsearch: unusable setting")
+
+type badSetting struct{ error }
+
+func (e badSetting) Is(target error) bool { return target == ErrBadSetting }
+func (e badSetting) Unwrap() error        { return e.error }
+
 // ErrBadURL is matched (errors.Is) by New's error for a node URL it
 // cannot use: no http:// or https:// scheme, or no host.
 var ErrBadURL = errors.New("elasticsearch: unusable URL")
