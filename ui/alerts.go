@@ -96,6 +96,7 @@ func newAlertItem(a *triage.Alert, res reconcile.Result, pending bool, status st
 // alertState is the console's view of the pulled alerts.
 type alertState struct {
 	pulling bool
+	failed  bool         // the pull failed: what items holds is partial, or nothing
 	items   []*alertItem // copy-on-write
 	byKey   map[triage.GroupKey][]*alertItem
 }
@@ -176,6 +177,7 @@ func (m *model) judgeAlerts() tea.Cmd {
 
 func (m *model) onAlertsPulled(msg alertsPulledMsg) tea.Cmd {
 	m.al.pulling = false
+	m.al.failed = msg.err != nil
 	if msg.err != nil {
 		m.setErr(msg.err)
 	}
@@ -398,6 +400,10 @@ func (m *model) alertCounts() string {
 		return ""
 	case m.al.pulling:
 		return " · pulling alerts…"
+	case m.al.failed && len(m.al.items) == 0:
+		return " · alerts not read (see the status line)"
+	case m.al.failed:
+		return " · " + plural(len(m.al.items), "alert") + " before the pull failed (" + strconv.Itoa(m.al.reproduced()) + " reproduced)"
 	}
 	return " · " + plural(len(m.al.items), "alert") + " (" + strconv.Itoa(m.al.reproduced()) + " reproduced)"
 }

@@ -227,6 +227,10 @@ func TestAlertsPullError(t *testing.T) {
 	if len(m.queue.rows) != 4 {
 		t.Errorf("the console does not go on with the findings: %d groups", len(m.queue.rows))
 	}
+	// The header does not read as an empty alerts index.
+	if strings.Contains(v, "0 alerts") || !strings.Contains(v, "alerts not read") {
+		t.Errorf("header after a failed pull:\n%s", v)
+	}
 }
 
 // s on a group with alerts writes the group's status to the case file and
