@@ -30,15 +30,22 @@ func rankCollection() *triage.Collection {
 	return c
 }
 
-// TestQueueOrderIsTheRank: the queue ranks the breach above the scanner
-// whether suppressed rows are shown (S) or not, and a level above others
-// (another grouping) ranks by the worst group under it.
-func TestQueueOrderIsTheRank(t *testing.T) {
+// rankConsole opens rankCollection with an allowlist entry hiding the
+// third client (198.51.100.7).
+func rankConsole(t *testing.T) *model {
+	t.Helper()
 	store := newMemStore()
 	store.allow = []triage.AllowEntry{{ID: 1, Kind: triage.AllowIP, Value: "198.51.100.7"}}
 	o := testOptions(t, store)
 	o.Collection = rankCollection()
-	m := consoleAt(t, o, 160, 30)
+	return consoleAt(t, o, 160, 30)
+}
+
+// TestQueueOrderIsTheRank: the queue ranks the breach above the scanner
+// whether suppressed rows are shown (S) or not, and a level above others
+// (another grouping) ranks by the worst group under it.
+func TestQueueOrderIsTheRank(t *testing.T) {
+	m := rankConsole(t)
 	order := func() []string {
 		var out []string
 		for _, r := range m.queue.rows {
@@ -73,11 +80,7 @@ func TestQueueOrderIsTheRank(t *testing.T) {
 // TestSelectedSuppressedRowKeepsItsMark: under the cursor, a row both
 // selected and suppressed still shows that it is suppressed.
 func TestSelectedSuppressedRowKeepsItsMark(t *testing.T) {
-	store := newMemStore()
-	store.allow = []triage.AllowEntry{{ID: 1, Kind: triage.AllowIP, Value: "198.51.100.7"}}
-	o := testOptions(t, store)
-	o.Collection = rankCollection()
-	m := consoleAt(t, o, 160, 30)
+	m := rankConsole(t)
 	keys(m, "S")
 	rowAt(t, m, func(g *triage.Group) bool { return g.Key.SourceIP == netip.MustParseAddr("198.51.100.7") })
 	keys(m, " ", "k")
