@@ -20,8 +20,8 @@ import (
 const exitInterrupted = 130
 
 // Run executes one command line and returns the process exit code:
-// 0 success, 1 failure, 2 usage error, 130 interrupted. It reads and writes only what it is
-// given, so tests run commands in-process.
+// 0 success, 1 failure, 2 usage error, 130 interrupted. It reads and
+// writes only what it is given, so tests run commands in-process.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	// Every line Picket prints may quote what attackers wrote: all of it
 	// goes through one escaping writer, so no command can forget to.
