@@ -167,6 +167,7 @@ func (m *model) judgeAlerts() tea.Cmd {
 		NotRun:     m.opts.Alerts.NotRun,
 		Event:      m.opts.Collection.EventByID,
 		Exceptions: m.xs, Allow: m.allow, Now: m.opts.Now(), Lints: m.lints,
+		Feeds: m.opts.Feeds,
 	}
 	c := m.opts.Collection
 	return m.req.ask(verdictsAddr, func() tea.Msg {

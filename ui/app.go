@@ -44,6 +44,9 @@ type Options struct {
 	Spike func() *SpikeSeries
 	// Detectors describes a detector by id, for the finding view.
 	Detectors func(id string) (triage.DetectorInfo, bool)
+	// Feeds says whether a detector reads an event at all, for the
+	// verdicts on pulled alerts (reconcile.Input.Feeds); nil: unknown.
+	Feeds func(detectorID string, ev *triage.Event) (why string, judged bool)
 	// Rerun prepares a fresh run of the detectors (r). nil: r says it
 	// cannot.
 	Rerun func() RunSpec

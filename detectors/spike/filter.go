@@ -273,3 +273,15 @@ func listOrNone(l []string) string {
 	}
 	return strings.Join(l, ", ")
 }
+
+// Counts reports whether the job's datafeed would select ev: a denied
+// network event, as Observe judges it (for a pulled alert's source
+// events; safe to call from any goroutine).
+func Counts(ev *triage.Event) bool {
+	if selected(ev) {
+		return true
+	}
+	var f filter
+	ok, _ := f.classify(ev)
+	return ok
+}

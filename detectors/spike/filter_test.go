@@ -151,3 +151,27 @@ func TestContainsFold(t *testing.T) {
 		}
 	}
 }
+
+// TestCounts: a pulled alert's source event counts for the model when the
+// datafeed would select it, multi-valued outcomes included, and an HTTP
+// event does not.
+func TestCounts(t *testing.T) {
+	for _, tc := range []struct {
+		doc  string
+		want bool
+	}{
+		{`{"event":{"category":["network"],"outcome":"deny"}}`, true},
+		{`{"event":{"category":"network","type":["connection","denied"]}}`, true},
+		{`{"event":{"category":"network","outcome":["unknown","deny"]}}`, true},
+		{`{"event":{"category":"network","outcome":"Deny"}}`, false},
+		{`{"event":{"category":"web","outcome":"failure"},"http":{"response":{"status_code":403}}}`, false},
+	} {
+		ev, err := triage.ParseEvent([]byte(tc.doc), "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Counts(ev); got != tc.want {
+			t.Errorf("%s: Counts = %v, want %v", tc.doc, got, tc.want)
+		}
+	}
+}

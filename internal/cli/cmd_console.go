@@ -249,6 +249,7 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 	}
 	opts.Collection, opts.Start, opts.Lints, opts.Spike = first.Collection, first.Start, first.Lints, first.Spike
 	opts.Rules = consoleRules(cfg, extra)
+	opts.Feeds = alertFeeds
 	opts.Detectors = func(id string) (triage.DetectorInfo, bool) {
 		v, ok := infos.Load(id)
 		if !ok {
@@ -458,4 +459,18 @@ func (x caseExporter) Export(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return name, nil
+}
+
+// alertFeeds tells the verdicts on pulled alerts whether a rule reads an
+// event at all. Only the firewall-deny model is judged: its alert whose
+// source events are no denies is not reproduced for that reason, not for
+// a lint about the model's history.
+func alertFeeds(detectorID string, ev *triage.Event) (string, bool) {
+	if detectorID != spike.ID {
+		return "", false
+	}
+	if spike.Counts(ev) {
+		return "", true
+	}
+	return "its source events are no denied network events (the model counts event.category network with event.outcome deny or event.type denied)", true
 }

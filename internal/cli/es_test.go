@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"picket/detectors/spike"
 	"picket/triage"
 	"picket/triage/demo"
 	"picket/triage/elastic"
@@ -468,5 +469,19 @@ func TestESWarningPrefixOnce(t *testing.T) {
 		if got := esWarning(in); got != want {
 			t.Errorf("esWarning(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestAlertFeeds(t *testing.T) {
+	deny, _ := triage.ParseEvent([]byte(`{"event":{"category":"network","outcome":"deny"}}`), "t")
+	web, _ := triage.ParseEvent([]byte(`{"event":{"category":"web"},"http":{"response":{"status_code":403}}}`), "t")
+	if why, judged := alertFeeds(spike.ID, deny); !judged || why != "" {
+		t.Errorf("a deny: %q %v", why, judged)
+	}
+	if why, judged := alertFeeds(spike.ID, web); !judged || !strings.Contains(why, "no denied network events") {
+		t.Errorf("an HTTP event: %q %v", why, judged)
+	}
+	if _, judged := alertFeeds("elastic:other", web); judged {
+		t.Error("another rule judged")
 	}
 }

@@ -82,6 +82,11 @@ type Input struct {
 	// Partial says Findings are only the top of a large run: an alert
 	// no finding reproduces is then NotHeld, not Missed.
 	Partial bool
+	// Feeds, when set, says whether an event is one a detector reads at
+	// all (judged), and if not why: an alert none of whose kept source
+	// events its rule reads is Missed for that reason, not explained by a
+	// lint about the rule's state.
+	Feeds func(detectorID string, ev *triage.Event) (why string, judged bool)
 }
 
 // Result is the verdict on one alert.
@@ -208,6 +213,9 @@ func judge(a *triage.Alert, in Input, idx map[string]*triage.Finding, lints map[
 	case in.Partial:
 		return Result{Verdict: NotHeld, Why: "the console holds only the top of this large run, and none of its findings cites the alert's events (picket detect --group lists every group)"}
 	}
+	if why, ok := unread(det, kept, in.Feeds); ok {
+		return Result{Verdict: Missed, Why: why}
+	}
 	if msg, ok := lints[det]; ok {
 		return Result{Verdict: NoMatch, Why: msg}
 	}
@@ -253,4 +261,21 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// unread reports why the rule reads none of the kept source events, when
+// feeds can tell for every one of them.
+func unread(det string, kept []*triage.Event, feeds func(string, *triage.Event) (string, bool)) (string, bool) {
+	if feeds == nil || len(kept) == 0 {
+		return "", false
+	}
+	why := ""
+	for _, ev := range kept {
+		w, judged := feeds(det, ev)
+		if !judged || w == "" {
+			return "", false // unknown, or the rule reads it
+		}
+		why = w
+	}
+	return why, true
 }

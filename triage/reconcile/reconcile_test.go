@@ -64,6 +64,7 @@ func TestAlerts(t *testing.T) {
 		allow   []triage.AllowEntry
 		lints   []triage.Lint
 		partial bool
+		feeds   func(string, *triage.Event) (string, bool)
 		want    Verdict
 		why     string // in Result.Why
 	}{
@@ -104,6 +105,16 @@ func TestAlerts(t *testing.T) {
 			lints: []triage.Lint{{Detector: "elastic:other", Message: "not this one"},
 				{Detector: det, Message: "http.request.method:post never matches; the data holds POST"}},
 			want: NoMatch, why: "the data holds POST"},
+		{name: "a rule that reads none of its source events: that, not a lint", alert: alert(t, rule, "query", "", "src-1"), ran: true,
+			kept: []string{"src-1"}, lints: []triage.Lint{{Detector: det, Message: "model learned 13.8 days of history"}},
+			feeds: func(string, *triage.Event) (string, bool) { return "its source events are no denied network events", true },
+			want: Missed, why: "no denied network events"},
+		{name: "a rule that reads its source event: the lint explains", alert: alert(t, rule, "query", "", "src-1"), ran: true,
+			kept: []string{"src-1"}, lints: []triage.Lint{{Detector: det, Message: "the data holds POST"}},
+			feeds: func(string, *triage.Event) (string, bool) { return "", true }, want: NoMatch, why: "the data holds POST"},
+		{name: "feeds that cannot tell change nothing", alert: alert(t, rule, "query", "", "src-1"), ran: true,
+			kept: []string{"src-1"}, lints: []triage.Lint{{Detector: det, Message: "the data holds POST"}},
+			feeds: func(string, *triage.Event) (string, bool) { return "", false }, want: NoMatch},
 		{name: "a large run's held findings reproduce it", alert: alert(t, rule, "query", "", "src-1"), ran: true,
 			fs: []triage.Finding{finding(det, "src-1")}, kept: []string{"src-1"}, partial: true, want: Reproduced},
 		{name: "a large run may hold none of its findings", alert: alert(t, rule, "query", "", "src-1"), ran: true,
@@ -124,6 +135,7 @@ func TestAlerts(t *testing.T) {
 				Findings:   tc.fs,
 				Event:      func(id string) (*triage.Event, bool) { ev, ok := kept[id]; return ev, ok },
 				Exceptions: tc.xs, Allow: tc.allow, Lints: tc.lints, Now: now, Partial: tc.partial,
+				Feeds: tc.feeds,
 			}
 			res := Alerts([]*triage.Alert{tc.alert}, in)
 			if len(res) != 1 {
