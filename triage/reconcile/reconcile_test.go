@@ -107,7 +107,9 @@ func TestAlerts(t *testing.T) {
 			want: NoMatch, why: "the data holds POST"},
 		{name: "a rule that reads none of its source events: that, not a lint", alert: alert(t, rule, "query", "", "src-1"), ran: true,
 			kept: []string{"src-1"}, lints: []triage.Lint{{Detector: det, Message: "model learned 13.8 days of history"}},
-			feeds: func(string, *triage.Event) (string, bool) { return "its source events are no denied network events", true },
+			feeds: func(string, *triage.Event) (string, bool) {
+				return "its source events are no denied network events", true
+			},
 			want: Missed, why: "no denied network events"},
 		{name: "a rule that reads its source event: the lint explains", alert: alert(t, rule, "query", "", "src-1"), ran: true,
 			kept: []string{"src-1"}, lints: []triage.Lint{{Detector: det, Message: "the data holds POST"}},
