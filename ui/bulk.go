@@ -532,7 +532,9 @@ func (m *model) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 		if m.view != viewQueue && m.group.group != nil {
 			m.group.recompute()
 		}
-		return tea.Batch(m.refresh(), m.judgeAlerts())
+		// Then the entries as the case file lists them (its order, every
+		// field), as after a removal.
+		return tea.Batch(m.refresh(), m.judgeAlerts(), m.loadSuppressions())
 	}
 	return nil
 }

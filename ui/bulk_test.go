@@ -187,9 +187,12 @@ func TestBulkEntriesCarryTheirIDs(t *testing.T) {
 	if len(m.allow) != 5 {
 		t.Fatalf("console holds %d entries", len(m.allow))
 	}
-	for _, a := range m.allow {
+	for i, a := range m.allow {
 		if a.ID == 0 || want[a.ID] != a.Value {
 			t.Errorf("console holds %s as id %d; the case file has %v", a.Value, a.ID, want)
+		}
+		if a.ID != stored[i].ID {
+			t.Errorf("entry %d is id %d; the case file lists id %d there (its order, as after a removal)", i, a.ID, stored[i].ID)
 		}
 	}
 	xs, err := file.Exceptions(ctx, casefile.ExceptionFilter{})
@@ -236,5 +239,33 @@ func TestRefusedBulkNoteKeepsItsText(t *testing.T) {
 	keys(m, "n")
 	if m.modal != modalEditor || m.editor.ta.Value() != "same operator, see ticket 4711" {
 		t.Errorf("n again: modal %d, text %q", m.modal, m.editor.ta.Value())
+	}
+}
+
+// TestBulkEntriesInTheCaseFilesOrder: once written, the console holds the
+// entries as the case file lists them, so the E view does not reorder
+// them at the next removal.
+func TestBulkEntriesInTheCaseFilesOrder(t *testing.T) {
+	ctx := context.Background()
+	file, err := casefile.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	m := consoleAt(t, waveOptions(&bulkStore{memStore: newMemStore(), file: file}), 160, 40)
+	keys(m, "/")
+	typeText(m, "detector:RE2 or detector:CIE1") // the queue lists 203.0.113.7 before 192.0.2.77
+	keys(m, "enter", "V", "a")
+	typeText(m, "pentest")
+	slowKeys(m, "enter")
+	stored, err := file.Allowlist(ctx, time.Time{})
+	if err != nil || len(stored) != 2 || len(m.allow) != 2 {
+		t.Fatalf("%d stored, %d held (%v)", len(stored), len(m.allow), err)
+	}
+	for i := range stored {
+		if m.allow[i].Value != stored[i].Value {
+			t.Errorf("held %s, %s; the case file lists %s, %s", m.allow[0].Value, m.allow[1].Value, stored[0].Value, stored[1].Value)
+			break
+		}
 	}
 }

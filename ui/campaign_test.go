@@ -19,6 +19,9 @@ func waveOptions(store CaseStore) Options {
 		Copy: func(string) error { return nil }}
 	if store != nil {
 		o.Store = store
+		if sup, ok := store.(Suppressions); ok {
+			o.Suppressions = sup // as the console's case file is both
+		}
 	}
 	return o
 }

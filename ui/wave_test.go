@@ -129,6 +129,22 @@ func (s *bulkStore) ApplyBulk(ctx context.Context, b casefile.Bulk) (casefile.Bu
 	return casefile.BulkResult{}, nil
 }
 
+// Allowlist and Exceptions read the case file when the store has one, as
+// the console's store does after its writes.
+func (s *bulkStore) Allowlist(ctx context.Context, at time.Time) ([]triage.AllowEntry, error) {
+	if s.file != nil {
+		return s.file.Allowlist(ctx, at)
+	}
+	return s.memStore.Allowlist(ctx, at)
+}
+
+func (s *bulkStore) Exceptions(ctx context.Context, f casefile.ExceptionFilter) ([]triage.Exception, error) {
+	if s.file != nil {
+		return s.file.Exceptions(ctx, f)
+	}
+	return s.memStore.Exceptions(ctx, f)
+}
+
 func (s *bulkStore) bulks() []casefile.Bulk {
 	s.mu.Lock()
 	defer s.mu.Unlock()
