@@ -14,38 +14,39 @@ import (
 // Redacted stands where a secret was.
 const Redacted = "[redacted]"
 
+// userinfo splits a URL written by hand, which may not parse, as every
+// function here reads it: the scheme's "://" (or nothing), the user and
+// password before the last '@', and the rest from that '@' on. ok is
+// false without an '@'.
+func userinfo(raw string) (prefix, user, password, rest string, hasPassword, ok bool) {
+	body := raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, body = raw[:i+3], raw[i+3:]
+	}
+	at := strings.LastIndex(body, "@")
+	if at < 0 {
+		return prefix, "", "", body, false, false
+	}
+	user, password, hasPassword = strings.Cut(body[:at], ":")
+	return prefix, user, password, body[at:], hasPassword, true
+}
+
 // HideURLPassword replaces the password of a URL written by hand, which
 // may not parse, with [redacted]. Everything between the first colon
 // after the scheme (or the start, when there is none) and the last @
 // counts as the password: too much is hidden rather than too little.
 func HideURLPassword(raw string) string {
-	prefix, rest := "", raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		prefix, rest = raw[:i+3], raw[i+3:]
-	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
+	prefix, user, _, rest, hasPassword, ok := userinfo(raw)
+	if !ok || !hasPassword {
 		return raw
 	}
-	user, _, hasPassword := strings.Cut(rest[:at], ":")
-	if !hasPassword {
-		return raw
-	}
-	return prefix + user + ":" + Redacted + rest[at:]
+	return prefix + user + ":" + Redacted + rest
 }
 
 // URLPassword is the password written into a URL, if any (as
 // HideURLPassword finds it).
 func URLPassword(raw string) string {
-	rest := raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		rest = raw[i+3:]
-	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return ""
-	}
-	_, pw, _ := strings.Cut(rest[:at], ":")
+	_, _, pw, _, _, _ := userinfo(raw)
 	return pw
 }
 
@@ -53,7 +54,7 @@ func URLPassword(raw string) string {
 // message: as typed, percent-decoded, and inside the Basic token the HTTP
 // client builds from the URL's user and password.
 func URLSecrets(raw string) []string {
-	pw := URLPassword(raw)
+	_, user, pw, _, _, _ := userinfo(raw)
 	if pw == "" {
 		return nil
 	}
@@ -65,11 +66,6 @@ func URLSecrets(raw string) []string {
 	if dec != pw {
 		out = append(out, dec)
 	}
-	rest := raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		rest = raw[i+3:]
-	}
-	user, _, _ := strings.Cut(rest[:strings.LastIndex(rest, "@")], ":")
 	if u, err := url.PathUnescape(user); err == nil {
 		user = u
 	}
@@ -85,8 +81,11 @@ func URLSecrets(raw string) []string {
 // that says what to write instead.
 func WebURLProblem(raw string) (u *url.URL, problem, hostport string) {
 	if !strings.Contains(raw, "://") {
-		hostport = strings.TrimRight(raw[strings.LastIndex(raw, "@")+1:], "/")
-		return nil, "has no scheme", hostport
+		_, _, _, rest, _, ok := userinfo(raw)
+		if ok {
+			rest = rest[1:] // after the '@'
+		}
+		return nil, "has no scheme", strings.TrimRight(rest, "/")
 	}
 	u, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil {

@@ -1,6 +1,9 @@
 package triage
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // An APM span (a database query, an outgoing call) or error carries no
 // client address, user agent or user: the request it ran in does. A
@@ -106,4 +109,40 @@ func (j *traceJoin) attach(f *Finding) {
 		f.sources.add(s.who.ip)
 		return
 	}
+}
+
+// RequestReach is how long before a span or error its request may have
+// started, for RequestOf.
+const RequestReach = 15 * time.Minute
+
+// RequestOf finds, among kept events, the request (APM transaction) an
+// APM span or error ran in, the way the engine joins them: by
+// transaction.id, else the trace's first request by trace.id. between
+// walks the kept events of a time window in order (Collection's
+// EachEventBetween); only the RequestReach before the span is read.
+func RequestOf(span *Event, between func(from, to time.Time, fn func(*Event) bool)) (*Event, bool) {
+	if span.Processor != "span" && span.Processor != "error" || span.Timestamp.IsZero() {
+		return nil, false
+	}
+	var byTx, byTrace *Event
+	between(span.Timestamp.Add(-RequestReach), span.Timestamp, func(e *Event) bool {
+		if e.Processor != "transaction" {
+			return true
+		}
+		if span.TransactionID != "" && e.TransactionID == span.TransactionID {
+			byTx = e
+			return false
+		}
+		if byTrace == nil && span.TraceID != "" && e.TraceID == span.TraceID {
+			byTrace = e
+		}
+		return true
+	})
+	switch {
+	case byTx != nil:
+		return byTx, true
+	case byTrace != nil:
+		return byTrace, true
+	}
+	return nil, false
 }

@@ -177,38 +177,10 @@ func fillValues(ev *triage.Event, field string, evs Events) []string {
 	if len(vs) > 0 || field != playbooks.RouteField {
 		return vs
 	}
-	if tx, ok := transactionOf(ev, evs); ok {
+	if tx, ok := triage.RequestOf(ev, evs.EachEventBetween); ok {
 		return fieldStrings(tx, field)
 	}
 	return nil
-}
-
-// spanReach is how long before a span its transaction may have started.
-const spanReach = 15 * time.Minute
-
-// transactionOf finds the kept transaction an APM span or error ran in,
-// by transaction.id (else trace.id), among the events up to spanReach
-// before it.
-func transactionOf(ev *triage.Event, evs Events) (*triage.Event, bool) {
-	if ev.Processor != "span" && ev.Processor != "error" || ev.Timestamp.IsZero() {
-		return nil, false
-	}
-	var tx *triage.Event
-	evs.EachEventBetween(ev.Timestamp.Add(-spanReach), ev.Timestamp, func(e *triage.Event) bool {
-		if e.Processor != "transaction" {
-			return true
-		}
-		if ev.TransactionID != "" && e.TransactionID == ev.TransactionID {
-			tx = e
-			return false
-		}
-		if ev.TransactionID == "" && ev.TraceID != "" && e.TraceID == ev.TraceID {
-			tx = e // the trace's first request, as the engine joins it
-			return false
-		}
-		return true
-	})
-	return tx, tx != nil
 }
 
 // walk calls fn for the events of the action's scope and window that
