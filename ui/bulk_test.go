@@ -16,12 +16,8 @@ import (
 // TestBulkStatusFiftyGroups selects 50 groups with space and writes one
 // status to all of them in one transaction of a real case file.
 func TestBulkStatusFiftyGroups(t *testing.T) {
-	file, err := casefile.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	store := &bulkStore{memStore: newMemStore(), file: file}
+	store := fileBulkStore(t)
+	file := store.file
 	m := consoleAt(t, waveOptions(store), 160, 40)
 	keys(m, "F") // every group a row
 	for range 50 {
@@ -158,12 +154,8 @@ func TestBulkActions(t *testing.T) {
 // count and remove each one at once (they were all id 0 until a restart).
 func TestBulkEntriesCarryTheirIDs(t *testing.T) {
 	ctx := context.Background()
-	file, err := casefile.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	store := &bulkStore{memStore: newMemStore(), file: file}
+	store := fileBulkStore(t)
+	file := store.file
 	m := consoleAt(t, waveOptions(store), 160, 40)
 	keys(m, "/")
 	typeText(m, "source.ip:100.64.0.0/24")
@@ -247,12 +239,9 @@ func TestRefusedBulkNoteKeepsItsText(t *testing.T) {
 // them at the next removal.
 func TestBulkEntriesInTheCaseFilesOrder(t *testing.T) {
 	ctx := context.Background()
-	file, err := casefile.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	m := consoleAt(t, waveOptions(&bulkStore{memStore: newMemStore(), file: file}), 160, 40)
+	store := fileBulkStore(t)
+	file := store.file
+	m := consoleAt(t, waveOptions(store), 160, 40)
 	keys(m, "/")
 	typeText(m, "detector:RE2 or detector:CIE1") // the queue lists 203.0.113.7 before 192.0.2.77
 	keys(m, "enter", "V", "a")
@@ -268,4 +257,15 @@ func TestBulkEntriesInTheCaseFilesOrder(t *testing.T) {
 			break
 		}
 	}
+}
+
+// fileBulkStore is a bulk store writing to a real case file of the test's.
+func fileBulkStore(t *testing.T) *bulkStore {
+	t.Helper()
+	file, err := casefile.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { file.Close() })
+	return &bulkStore{memStore: newMemStore(), file: file}
 }
