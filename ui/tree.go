@@ -6,6 +6,7 @@ package ui
 // two halves of one rule in different files.
 
 import (
+	"hash/maphash"
 	"iter"
 	"maps"
 	"math"
@@ -138,7 +139,8 @@ type chainBuilder struct {
 	lastStr string
 	// The last leaf and its values: so are runs of findings of one group.
 	lastVals [triage.MaxGroupBy]string
-	lastLeaf *triage.Group
+	lastLeaf *triage.Group // nil: the leaf is another builder's (share)
+	lastSet  bool
 	// Groups, nodes and first hours are cut from slabs: a regroup makes
 	// a hundred thousand of each, and one allocation per slab rather than
 	// per group is most of what keeps it fast.
@@ -147,6 +149,8 @@ type chainBuilder struct {
 	hours  triage.Hours
 	dets   []string
 	srcs   triage.SourceSlab
+	// share, when set, is the part of the leaves this builder counts.
+	share *leafShare
 	// leafRoom is how many addresses a last-level group has room for at
 	// first: one when the chain has the address, else a few.
 	leafRoom int
@@ -215,10 +219,13 @@ func (b *chainBuilder) leaf(f *triage.Finding) *triage.Group {
 		}
 		vals[lvl] = triage.GroupValue(f, field, b.event)
 	}
-	if b.lastLeaf != nil && vals == b.lastVals {
+	if b.lastSet && vals == b.lastVals {
 		return b.lastLeaf
 	}
-	b.lastVals = vals
+	b.lastVals, b.lastSet, b.lastLeaf = vals, true, nil
+	if b.share != nil && !b.share.mine(vals[:len(b.by)]) {
+		return nil
+	}
 	for lvl := range b.by {
 		n := m[vals[lvl]]
 		if n == nil {
@@ -254,8 +261,33 @@ func (b *chainBuilder) key(f *triage.Finding, lvl int, vals *[triage.MaxGroupBy]
 	return k
 }
 
-// add counts f in its group.
-func (b *chainBuilder) add(f *triage.Finding) { b.leaf(f).Add(f) }
+// add counts f in its group, when the group is this builder's.
+func (b *chainBuilder) add(f *triage.Finding) {
+	if g := b.leaf(f); g != nil {
+		g.Add(f)
+	}
+}
+
+// takeAll makes b count every leaf (its trie holds all of them, the
+// other parts' merged in).
+func (b *chainBuilder) takeAll() { b.share, b.lastSet, b.lastLeaf = nil, false, nil }
+
+// leafShare picks the leaves one of several builders counts: those whose
+// values hash to its part.
+type leafShare struct {
+	seed        maphash.Seed
+	part, parts uint64
+}
+
+func (s *leafShare) mine(vals []string) bool {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	for _, v := range vals {
+		h.WriteString(v)
+		h.WriteByte(0)
+	}
+	return h.Sum64()%s.parts == s.part
+}
 
 // tree sums the levels above the last from it and returns the groups,
 // the top level in queue order (the rows under a row are sorted when they
@@ -433,27 +465,33 @@ func mergeHours(a, b triage.Hours) triage.Hours {
 
 // groupChain groups fs under by, the suppressed findings apart: the
 // regroup G asks for, run off the input loop for big runs. Big runs are
-// grouped on every core, each part in its own trie, merged after.
+// grouped on every core: each core reads every finding but counts only
+// the leaves whose values hash to it, so the cores' tries share no leaf
+// (a leaf counted on two cores would be made, grown and merged twice,
+// the garbage most of a regroup's time went to collecting). Which
+// findings are suppressed is judged first, in slices, once each.
 func groupChain(fs []triage.Finding, by triage.GroupBy, c *triage.Collection, sup *suppressor, alerts []*alertItem) (active, hidden tree, nAct, nHid int) {
 	parts := runtime.GOMAXPROCS(0)
 	if len(fs) < parallelRows || parts < 2 {
 		parts = 1
 	}
+	isHidden := suppressedOf(fs, sup, parts)
 	acts, hids := make([]*chainBuilder, parts), make([]*chainBuilder, parts)
-	counts := make([][2]int, parts)
+	seed := maphash.MakeSeed()
 	var wg sync.WaitGroup
 	for p := range parts {
-		lo, hi := len(fs)*p/parts, len(fs)*(p+1)/parts
 		wg.Go(func() {
 			ev := memoEvent(c)
 			act, hid := newChainBuilder(by, ev), newChainBuilder(by, ev)
-			for i := lo; i < hi; i++ {
-				if _, ok := sup.suppressed(&fs[i]); ok {
+			if parts > 1 {
+				act.share = &leafShare{seed: seed, part: uint64(p), parts: uint64(parts)}
+				hid.share = &leafShare{seed: seed, part: uint64(p), parts: uint64(parts)}
+			}
+			for i := range fs {
+				if isHidden != nil && isHidden[i] {
 					hid.add(&fs[i])
-					counts[p][1]++
 				} else {
 					act.add(&fs[i])
-					counts[p][0]++
 				}
 			}
 			acts[p], hids[p] = act, hid
@@ -465,9 +503,15 @@ func groupChain(fs []triage.Finding, by triage.GroupBy, c *triage.Collection, su
 		mergeTries(act.root, acts[p].root)
 		mergeTries(hid.root, hids[p].root)
 	}
-	for _, n := range counts {
-		nAct, nHid = nAct+n[0], nHid+n[1]
+	act.takeAll()
+	hid.takeAll()
+	nHid = 0
+	for _, h := range isHidden {
+		if h {
+			nHid++
+		}
 	}
+	nAct = len(fs) - nHid
 	for _, it := range alerts {
 		b := act
 		if it.hidden() {
@@ -476,6 +520,26 @@ func groupChain(fs []triage.Finding, by triage.GroupBy, c *triage.Collection, su
 		addAlert(b.leaf(&it.row), it)
 	}
 	return act.tree(), hid.tree(), nAct, nHid
+}
+
+// suppressedOf says which of fs are suppressed (nil when none can be),
+// judged in parts slices at once.
+func suppressedOf(fs []triage.Finding, sup *suppressor, parts int) []bool {
+	if sup.empty() {
+		return nil
+	}
+	out := make([]bool, len(fs))
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := len(fs)*p/parts, len(fs)*(p+1)/parts
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				_, out[i] = sup.suppressed(&fs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // mergeNodes merges trie b into a (the last level's groups summed).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -164,5 +165,83 @@ func TestHeaderSaysWhatALargeRunHolds(t *testing.T) {
 	m.snap = takeSnapshot(c, m.all(), nil, nil, nil, grouping{})
 	if line := m.statusLine(); strings.Contains(line, "held groups") {
 		t.Errorf("a run held whole: %q", line)
+	}
+}
+
+// A big regroup is counted on several cores, each counting its share of
+// the leaves; every group, at every level, must count what triage's
+// Grouper counts for the same chain over the same findings, the
+// suppressed ones apart (an allowlisted user here).
+func TestParallelRegroupCountsAsGrouper(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4)) // several parts on any machine
+	c := benchCollection(parallelRows/2, 3)
+	fs := c.FindingsView()
+	sup := newSuppressor(nil, []triage.AllowEntry{{ID: 1, Kind: triage.AllowUser, Value: benchUsers[7], Detector: "*"}}, t0, c)
+	for _, by := range []triage.GroupBy{{"user.name"}, {"url.path", "user.name"}, {"detector", "source.ip"}, {"url.path", "detector", "user.name"}} {
+		// Pulled alerts are put in their groups after the cores' tries
+		// are merged: whichever core's share their leaf was.
+		// (Compared below: the Grouper's groups get the same alerts.)
+		var alerts []*alertItem
+		for i := range 40 {
+			f := fs[i*97]
+			f.RiskScore = 1000 // seen in the group's risk
+			alerts = append(alerts, &alertItem{a: &triage.Alert{SourceIP: f.SourceIP, UserAgent: f.UserAgent}, pending: true, row: f})
+		}
+		act, hid, nAct, nHid := groupChain(fs, by, c, sup, alerts)
+		for _, side := range []struct {
+			name   string
+			tr     tree
+			n      int
+			hidden bool
+		}{{"active", act, nAct, false}, {"hidden", hid, nHid, true}} {
+			n := 0
+			for i := range fs {
+				if _, h := sup.suppressed(&fs[i]); h == side.hidden {
+					n++
+				}
+			}
+			if side.n != n || n == 0 {
+				t.Fatalf("%s %s: %d findings, want %d (> 0)", by, side.name, side.n, n)
+			}
+			got := map[triage.GroupKey]*triage.Group{}
+			var walk func(gs []*triage.Group)
+			walk = func(gs []*triage.Group) {
+				for _, g := range gs {
+					got[g.Key] = g
+					walk(side.tr.kids[g.Key])
+				}
+			}
+			walk(side.tr.top)
+			want := 0
+			for lvl := range by {
+				gr := triage.Grouper{By: by[:lvl+1]}
+				for i := range fs {
+					if _, h := sup.suppressed(&fs[i]); h == side.hidden {
+						gr.Add(&fs[i])
+					}
+				}
+				for _, w := range gr.Groups() {
+					want++
+					g := got[w.Key]
+					if g == nil {
+						t.Fatalf("%s %s: no group %s", by, side.name, w.Key)
+					}
+					for _, it := range alerts {
+						if !side.hidden && triage.KeyFor(&it.row, by[:lvl+1], nil) == w.Key {
+							addAlert(w, it)
+						}
+					}
+					if g.Findings != w.Findings || g.Risk != w.Risk || g.MaxSeverity != w.MaxSeverity ||
+						!g.FirstSeen.Equal(w.FirstSeen) || !g.LastSeen.Equal(w.LastSeen) ||
+						!slices.Equal(g.Hourly, w.Hourly) || !slices.Equal(g.Detectors, w.Detectors) || g.Sources.Len() != w.Sources.Len() {
+						t.Errorf("%s %s %s: %d findings, risk %d, %d hours, %d sources; Grouper: %d, %d, %d, %d",
+							by, side.name, w.Key, g.Findings, g.Risk, len(g.Hourly), g.Sources.Len(), w.Findings, w.Risk, len(w.Hourly), w.Sources.Len())
+					}
+				}
+			}
+			if len(got) != want {
+				t.Errorf("%s %s: %d groups in the tree, Grouper makes %d", by, side.name, len(got), want)
+			}
+		}
 	}
 }
