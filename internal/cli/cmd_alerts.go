@@ -65,6 +65,7 @@ with --format table. Building-block alerts are hidden unless
 		},
 	}
 	f.register(cmd, false, false, true)
+	f.registerPageSize(cmd)
 	cmd.Flags().StringVar(&format, "format", "ndjson", "output format: ndjson or table")
 	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only alerts in these workflow statuses: open, acknowledged, closed (default all)")
 	cmd.Flags().BoolVar(&buildingBlocks, "building-blocks", false, "include building-block alerts")
@@ -244,7 +245,9 @@ index. Source event indices are never written.`,
 			}
 			fmt.Fprintln(e.stdout)
 			if missing := len(splitIDs(ids)) - res.Matched; missing > 0 {
-				fmt.Fprintf(e.stderr, "picket: %d id(s) matched no alert in %s\n", missing, elastic.AlertsIndex(u.Space))
+				// A script must not take a mistyped id for done: the
+				// others are changed all the same, and the exit says so.
+				return unmatchedIDs{missing, elastic.AlertsIndex(u.Space)}
 			}
 			return nil
 		},
@@ -258,6 +261,17 @@ index. Source event indices are never written.`,
 	fl.StringVar(&user, "user", "", "recorded as kibana.alert.workflow_user (default: the authenticated user)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	return cmd
+}
+
+// unmatchedIDs is set-status's error when some ids matched no alert
+// (exit status 1, after the count line).
+type unmatchedIDs struct {
+	n     int
+	index string
+}
+
+func (u unmatchedIDs) Error() string {
+	return fmt.Sprintf("%d id(s) matched no alert in %s", u.n, u.index)
 }
 
 func splitIDs(ids []string) []string {

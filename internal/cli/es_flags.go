@@ -65,11 +65,17 @@ func (f *esFlags) register(cmd *cobra.Command, withEnable, withIndex, withRange 
 	}
 	if withIndex {
 		fl.StringSliceVar(&f.index, "es-index", nil, "event index patterns, comma-separated (default "+strings.Join(defaultESIndices, ",")+")")
-		fl.IntVar(&f.pageSize, "es-page-size", 0, "hits per page (default 5000, at most 10000)")
+		f.registerPageSize(cmd)
 		fl.Int64Var(&f.limit, "es-limit", 0, "largest pull in documents before work is pushed down to Elasticsearch (default 2000000)")
 	} else {
 		fl.StringVar(&f.space, "space", "", "Kibana space whose alerts to read (default \"default\")")
 	}
+}
+
+// registerPageSize adds --es-page-size (with the event flags, and on
+// picket alerts, whose pull pages the same way).
+func (f *esFlags) registerPageSize(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&f.pageSize, "es-page-size", 0, "hits per page (default 5000, at most 10000)")
 }
 
 // settings is what the flags, environment and config file add up to.

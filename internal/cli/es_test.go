@@ -231,11 +231,13 @@ func TestAlertsList(t *testing.T) {
 func TestAlertsSetStatus(t *testing.T) {
 	srv := alertsServer(t)
 	env := map[string]string{"ELASTICSEARCH_URL": srv.URL}
+	// An id that matches nothing fails the command (exit 1), after the
+	// others are changed and counted.
 	code, out, stderr := cliEnv(t, env, "alerts", "set-status", "--id", "uuid-0,uuid-2,uuid-9", "--status", "acknowledged")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
 	}
-	if !strings.Contains(out, "2 alert(s) matched, 2 updated") || !strings.Contains(stderr, "1 id(s) matched no alert") {
+	if !strings.Contains(out, "2 alert(s) matched, 2 updated") || !strings.Contains(stderr, "picket: 1 id(s) matched no alert in .alerts-security.alerts-default") {
 		t.Errorf("stdout %q stderr %q", out, stderr)
 	}
 	ups := srv.Updates()
@@ -369,11 +371,12 @@ func TestAlertsErrors(t *testing.T) {
 	srv.APIKey = "right"
 	closed := elastictest.NewServer()
 	closed.Close() // nothing listens there now
-	// A proxy that fails the second search: the listing breaks midway.
+	// A proxy that fails every second search: a listing of pages of one
+	// breaks after its first page (each case through it makes two).
 	searches := 0
 	midway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/_search" {
-			if searches++; searches == 2 {
+			if searches++; searches%2 == 0 {
 				w.Header().Set("X-Elastic-Product", "Elasticsearch")
 				w.WriteHeader(400)
 				io.WriteString(w, `{"error":{"type":"search_phase_execution_exception","reason":"all shards failed"},"status":400}`)
@@ -415,6 +418,10 @@ func TestAlertsErrors(t *testing.T) {
 		{"missing space", key, []string{"alerts", "--space", "nospace"}, 1, []string{"no such index .alerts-security.alerts-nospace"}, 0},
 		{"fails midway", map[string]string{"ELASTICSEARCH_URL": midway.URL, "ELASTICSEARCH_API_KEY": "right"}, []string{"alerts", "--config", pageOfOne, "--from", "2026-11-27"}, 1,
 			[]string{"picket: 1 alert(s) from .alerts-security.alerts-default before the error", "all shards failed"}, 1},
+		// The same pull paged by the flag: the second page is the one that fails.
+		{"fails midway, --es-page-size", map[string]string{"ELASTICSEARCH_URL": midway.URL, "ELASTICSEARCH_API_KEY": "right"}, []string{"alerts", "--es-page-size", "1", "--from", "2026-11-27"}, 1,
+			[]string{"picket: 1 alert(s) from .alerts-security.alerts-default before the error", "all shards failed"}, 1},
+		{"alerts, page size 0", nil, []string{"alerts", "--es-url", "https://127.0.0.1:1", "--es-page-size", "0"}, 2, []string{"--es-page-size 0"}, 0},
 		{"ok", key, []string{"alerts", "--from", "2026-11-27"}, 0, []string{"picket: 3 alert(s) from .alerts-security.alerts-default"}, 3},
 		// A table has its header only when the pull answers.
 		{"table, refused credentials", map[string]string{"ELASTICSEARCH_URL": srv.URL, "ELASTICSEARCH_API_KEY": "wrong"}, []string{"alerts", "--format", "table"}, 1, []string{"401 unauthorized"}, 0},
