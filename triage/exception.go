@@ -465,10 +465,15 @@ func entrySummary(en ExceptionEntry) string {
 	return s
 }
 
+// quoteIfNeeded quotes a value as KQL writes a phrase when it must be
+// (quotes and backslashes escaped), and shows what a terminal would act on
+// the way Escape does everywhere else (\x1b, not JSON's \u001b; <, > and
+// & as they are).
 func quoteIfNeeded(v string) string {
-	if v == "" || strings.ContainsAny(v, " \t\"():") {
-		b, _ := json.Marshal(v)
-		return string(b)
+	if v != "" && !strings.ContainsAny(v, " \t\"():") {
+		return Escape(v)
 	}
-	return v
+	return `"` + Escape(phraseEscaper.Replace(v)) + `"`
 }
+
+var phraseEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)

@@ -349,3 +349,22 @@ func (d *burstDetector) Observe(ev *Event, _ func(Finding)) {
 	d.f.AddEvidence(ev)
 }
 func (d *burstDetector) Flush(emit func(Finding)) { emit(d.f) }
+
+// Values from attackers' requests read the same in an exception's summary
+// as everywhere else (Escape's \x1b), quoted as a KQL phrase when needed.
+func TestExceptionSummaryValues(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{
+		{"curl/8", `ua: curl/8`},
+		{"", `ua: ""`},
+		{"a\x1b[31mb", `ua: a\x1b[31mb`},
+		{"Mozilla <x> & co", `ua: "Mozilla <x> & co"`},
+		{"say \"hi\" \x1b]0;t\x07", `ua: "say \"hi\" \x1b]0;t\x07"`},
+		{`C:\temp (x)`, `ua: "C:\\temp (x)"`},
+		{"bad \xff\u202e", `ua: "bad \xff\u202e"`},
+	} {
+		got := ExceptionSummary([]ExceptionEntry{{Field: "ua", Type: EntryMatch, Value: tc.value}})
+		if got != tc.want {
+			t.Errorf("%q: got %s, want %s", tc.value, got, tc.want)
+		}
+	}
+}
