@@ -247,7 +247,13 @@ func (s *suppsModel) View() string {
 		title += fmt.Sprintf(" · they hide %d of %d findings in this run", s.tally.Hidden, s.tally.Findings)
 	}
 	lines := []string{st.Section.Render(clip(title, w))}
-	idW, kindW, detW, hidesW := 5, 16, 18, 6
+	// KIND and DETECTOR are as wide as what they hold (at most 16 and 18):
+	// at 80 columns the room goes to the entries.
+	idW, kindW, detW, hidesW := 5, len("KIND"), len("DETECTOR"), 6
+	for _, l := range s.rows {
+		kindW = min(max(kindW, len(triage.Escape(l.kind()))), 16)
+		detW = min(max(detW, len(shortDetector(l.detector()))), 18)
+	}
 	whatW := max((w-2-idW-1-kindW-1-detW-1-hidesW-1)*2/3, 10)
 	reasonW := max(w-2-idW-1-kindW-1-detW-1-whatW-1-hidesW-1, 6)
 	head := "  " + fitRight("ID", idW) + " " + fit("KIND", kindW) + " " + fit("DETECTOR", detW) + " " + fit("ENTRY", whatW) + " " +

@@ -119,6 +119,19 @@ func TestSuppressionsView(t *testing.T) {
 	}
 }
 
+// TestSuppressionsViewAt80Columns: the KIND and DETECTOR columns are as
+// wide as what they hold, so at 80 columns the entries keep their room.
+func TestSuppressionsViewAt80Columns(t *testing.T) {
+	store := newListStore(t)
+	o := testOptions(t, nil)
+	o.Store, o.Suppressions = store, store
+	m := consoleAt(t, o, 80, 24)
+	keys(m, "E")
+	if v := m.View(); !strings.Contains(v, "known scanners: source.ip") || !strings.Contains(v, `probe \x1b[`) {
+		t.Errorf("the entry or its reason is cut short at 80 columns:\n%s", v)
+	}
+}
+
 // TestSuppressionsViewReadOnly: without a store that removes, d says so.
 func TestSuppressionsViewReadOnly(t *testing.T) {
 	store := newMemStore()
