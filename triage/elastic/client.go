@@ -95,7 +95,7 @@ func New(cfg Config) (*Client, error) {
 	tp, err := elastictransport.NewClient(opts...)
 	if err != nil {
 		// The transport's message may quote a URL, password and all.
-		return nil, fmt.Errorf("elasticsearch: %s", cfg.scrub(clean(err.Error())))
+		return nil, fmt.Errorf("elasticsearch: %s", clean(cfg.scrub(err.Error())))
 	}
 	compat, _ := strconv.ParseBool(os.Getenv("ELASTIC_CLIENT_APIVERSIONING"))
 	return &Client{tp: &transport{tp: tp, compat: compat}, cfg: cfg}, nil
@@ -210,7 +210,7 @@ func (c *Client) do(ctx context.Context, op string, req esreq.Request, buf *byte
 	_, escaped := req.Path()
 	hreq, err := req.HTTP(context.WithValue(rctx, rawPathKey{}, escaped))
 	if err != nil {
-		return &Error{Op: op, Reason: c.cfg.scrub(clean(err.Error()))}
+		return &Error{Op: op, Reason: clean(c.cfg.scrub(err.Error()))}
 	}
 	res, err := c.tp.Perform(hreq)
 	if err != nil {
@@ -247,6 +247,9 @@ func (c *Client) do(ctx context.Context, op string, req esreq.Request, buf *byte
 			return &Error{Op: op, Status: res.StatusCode, Kind: KindNotElasticsearch}
 		}
 		e := httpError(op, res.StatusCode, buf.Bytes())
+		// A proxy or a server may echo the request, its Authorization
+		// header included, in the error it answers.
+		e.scrub(c.cfg.scrub)
 		if e.Kind == KindThrottled || e.Kind == KindUnavailable {
 			e.Retries = c.cfg.MaxRetries
 		}

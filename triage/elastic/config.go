@@ -139,7 +139,7 @@ func (c Config) addresses() ([]*url.URL, error) {
 		u, err := nodeURL(raw)
 		if err != nil {
 			if e, ok := err.(*badURL); ok {
-				e.msg = c.scrub(clean(e.msg))
+				e.msg = clean(c.scrub(e.msg))
 			}
 			return nil, err
 		}

@@ -10,7 +10,9 @@ import (
 	"net"
 	"regexp"
 	"strings"
-	"unicode"
+	"unicode/utf8"
+
+	"picket/triage"
 )
 
 // Kind classifies a failure talking to Elasticsearch.
@@ -89,6 +91,13 @@ func (e *Error) Is(target error) bool {
 // Unwrap returns the transport error.
 func (e *Error) Unwrap() error { return e.Err }
 
+// scrub passes every text the server wrote through f (Config.scrub).
+func (e *Error) scrub(f func(string) string) {
+	for _, s := range []*string{&e.Type, &e.Reason, &e.Index, &e.Privilege, &e.Action, &e.Indices} {
+		*s = f(*s)
+	}
+}
+
 // Error returns one line: what failed, why, and what to do.
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -104,17 +113,17 @@ func (e *Error) Error() string {
 		b.WriteString("403 forbidden: ")
 		switch {
 		case e.Privilege != "" && e.Indices != "":
-			fmt.Fprintf(&b, "missing the %s privilege on %s (action %s)", e.Privilege, e.Indices, e.Action)
+			fmt.Fprintf(&b, "missing the %s privilege on %s (action %s)", clean(e.Privilege), clean(e.Indices), clean(e.Action))
 		case e.Privilege != "":
-			fmt.Fprintf(&b, "missing the %s privilege (action %s)", e.Privilege, e.Action)
+			fmt.Fprintf(&b, "missing the %s privilege (action %s)", clean(e.Privilege), clean(e.Action))
 		case e.Action != "":
-			fmt.Fprintf(&b, "not allowed to run %s", e.Action)
+			fmt.Fprintf(&b, "not allowed to run %s", clean(e.Action))
 		default:
 			b.WriteString(clean(e.Reason))
 		}
 	case KindIndexNotFound:
 		if e.Index != "" {
-			fmt.Fprintf(&b, "no such index %s (check --es-index or the alerts space)", e.Index)
+			fmt.Fprintf(&b, "no such index %s (check --es-index or the alerts space)", clean(e.Index))
 		} else {
 			b.WriteString("index not found: " + clean(e.Reason))
 		}
@@ -135,24 +144,30 @@ func (e *Error) Error() string {
 			fmt.Fprintf(&b, "%d ", e.Status)
 		}
 		if e.Type != "" {
-			b.WriteString(e.Type + ": ")
+			b.WriteString(clean(e.Type) + ": ")
 		}
 		b.WriteString(clean(e.Reason))
 	}
 	return b.String()
 }
 
-// clean makes server text safe for one terminal line: control characters
-// become spaces and it is cut at 300 characters.
+// clean makes server text safe for one terminal line: line breaks and
+// tabs become spaces, other controls show as triage.Escape shows them
+// (\x1b, as everywhere in Picket), and it is cut at 300 bytes, on a
+// character's boundary.
 func clean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u202e' || r == '\u202d' {
+	s = triage.Escape(strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '
 		}
 		return r
-	}, s)
+	}, s))
 	if len(s) > 300 {
-		s = s[:300] + "..."
+		cut := 300
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
 	}
 	return s
 }

@@ -3,9 +3,14 @@ package elastic
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,7 +116,7 @@ func TestErrors(t *testing.T) {
 			setup: func(s *elastictest.Server) {
 				s.FailWith("search", 500, `{"error":{"type":"x","reason":"bad \u001b[31m thing"},"status":500}`)
 			},
-			wantMsg: []string{"500 x: bad  [31m thing"},
+			wantMsg: []string{`500 x: bad \x1b[31m thing`},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -283,5 +288,50 @@ func TestBackoffNoneAfterLastAttempt(t *testing.T) {
 		if (d > 0) != tc.wait {
 			t.Errorf("backoff(max %d, attempt %d) = %v; want a wait: %v", tc.maxRetries, tc.attempt, d, tc.wait)
 		}
+	}
+}
+
+// A server (or a proxy in front of it) that echoes the request in its
+// error page must not get the credentials printed: neither the API key
+// nor the Basic authorization value, in a JSON reason or in a page of
+// text; what a terminal acts on reads \x1b.
+func TestErrorsNeverQuoteCredentials(t *testing.T) {
+	const apiKey, user, password = "U0VDUkVUS0VZMTIz", "analyst", "PW-s3cret-999"
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	for _, tc := range []struct {
+		name string
+		cfg  func(*Config)
+		body func(auth string) string
+	}{
+		{"api key, text page", func(c *Config) { c.APIKey = apiKey }, func(auth string) string {
+			return "<html>\x1b]0;pwned\x07 oops " + auth + "</html>"
+		}},
+		{"basic, JSON reason", func(c *Config) { c.Username, c.Password = user, password }, func(auth string) string {
+			b, _ := json.Marshal(map[string]any{"error": map[string]any{"type": "x", "reason": "\x1b[31m you sent " + auth + " as " + user + ":" + password}, "status": 500})
+			return string(b)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("X-Elastic-Product", "Elasticsearch")
+				w.WriteHeader(500)
+				io.WriteString(w, tc.body(r.Header.Get("Authorization")))
+			}))
+			defer srv.Close()
+			c := newClient(t, srv.URL, tc.cfg)
+			_, err := c.Count(context.Background(), Query{Indices: []string{"logs-a"}})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			for _, secret := range []string{apiKey, password, basic} {
+				if strings.Contains(msg, secret) {
+					t.Errorf("the message quotes a credential: %q", msg)
+				}
+			}
+			if !strings.Contains(msg, `\x1b`) || strings.Contains(msg, "\x1b") || !strings.Contains(msg, "[redacted]") {
+				t.Errorf("message %q: want the escape shown as \\x1b and the credential redacted", msg)
+			}
+		})
 	}
 }
