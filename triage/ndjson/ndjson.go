@@ -227,15 +227,21 @@ func (e consumerError) Error() string { return e.err.Error() }
 func (s *Source) readFile(ctx context.Context, path string, fn func(*triage.Event) error) error {
 	var r io.Reader
 	name := displayName(path)
+	// A stream (standard input, a named pipe) may pause with lines read:
+	// they are decoded then, not when a batch would be full.
+	stream := true
 	if path == "-" {
 		r = s.opts.Stdin
+		if f, ok := r.(*os.File); ok {
+			stream = !regularFile(f)
+		}
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
 			return err // *PathError names the file
 		}
 		defer f.Close()
-		r = f
+		r, stream = f, !regularFile(f)
 	}
 	if s.opts.Progress != nil {
 		r = &countingReader{r: r, n: &s.raw}
@@ -255,7 +261,13 @@ func (s *Source) readFile(ctx context.Context, path string, fn func(*triage.Even
 	if bom, _ := br.Peek(3); len(bom) == 3 && bom[0] == 0xef && bom[1] == 0xbb && bom[2] == 0xbf {
 		br.Discard(3)
 	}
-	return s.pipeline(ctx, name, br, fn)
+	return s.pipeline(ctx, name, br, stream, fn)
+}
+
+// regularFile says whether f is a plain file (not a pipe or a device).
+func regularFile(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // batch is a run of lines read into one buffer. Events decoded from it
@@ -318,7 +330,7 @@ type badLine struct {
 
 // pipeline: one reader splits lines into batches, Workers decode them, and
 // the calling goroutine delivers results in sequence order.
-func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn func(*triage.Event) error) error {
+func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, stream bool, fn func(*triage.Event) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -327,7 +339,7 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn
 	var readErr error
 	go func() {
 		defer close(work)
-		readErr = s.split(ctx, br, work)
+		readErr = s.split(ctx, br, stream, work)
 	}()
 	var wg sync.WaitGroup
 	for range s.opts.Workers {
@@ -358,13 +370,24 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, fn
 	pending := map[int]*batch{}
 	next := 0
 	var fnErr error
-	for b := range done {
+	for {
+		var b *batch
+		select {
+		case b = <-done:
+		case <-ctx.Done():
+			if fnErr == nil {
+				// Interrupted: return now, even while the reader waits
+				// in a read of a stream that is still open; it stops at
+				// its next read, and the workers drop what they hold.
+				return ctx.Err()
+			}
+			b = <-done
+		}
+		if b == nil {
+			break // done is closed: everything was read and decoded
+		}
 		if fnErr != nil {
 			continue // drain so the workers can exit
-		}
-		if err := ctx.Err(); err != nil {
-			fnErr = err
-			continue
 		}
 		pending[b.seq] = b
 		for {
@@ -576,7 +599,9 @@ var errTooLong = fmt.Errorf("line longer than %d MiB, skipped", MaxLine>>20)
 // trailing CRs (CRLF files) are dropped. Lines are read straight into a
 // buffer that consecutive batches share, and decoded in place: only the
 // start of a line cut by the end of a buffer is copied, into the next.
-func (s *Source) split(ctx context.Context, r io.Reader, work chan<- *batch) error {
+// From a stream, the lines of a read that did not fill the room asked for
+// (the writer has no more for now) go at once.
+func (s *Source) split(ctx context.Context, r io.Reader, stream bool, work chan<- *batch) error {
 	seq := 0
 	var num int64
 	rb := getReadBuf()
@@ -665,6 +690,7 @@ func (s *Source) split(ctx context.Context, r io.Reader, work chan<- *batch) err
 				move(min(2*len(buf), MaxLine+2))
 			}
 		}
+		want := len(buf) - filled
 		n, err := r.Read(buf[filled:])
 		s.bytes.Add(int64(n))
 		scan := filled
@@ -682,6 +708,9 @@ func (s *Source) split(ctx context.Context, r io.Reader, work chan<- *batch) err
 					return nil
 				}
 			}
+		}
+		if stream && err == nil && n < want && !flush() {
+			return nil
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			// The complete lines read so far still go (a gzip file

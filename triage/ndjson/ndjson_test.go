@@ -360,3 +360,51 @@ func TestCancelInsideAnEndlessLine(t *testing.T) {
 		t.Fatal("the read did not stop when its context was cancelled")
 	}
 }
+
+// Lines from a stream that pauses (a pipe whose writer waits, tail -f)
+// are decoded and delivered when read, not when a batch would be full
+// or the stream ends: an interrupt later loses none of them, and a bad
+// line among them is reported then too.
+func TestStreamLinesGoWhenRead(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	got := make(chan string, 8)
+	warned := make(chan string, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	src := New([]string{"-"}, Options{Stdin: pr, Warn: func(where string, _ error) { warned <- where }})
+	go func() {
+		done <- src.Events(ctx, func(ev *triage.Event) error {
+			got <- ev.ID
+			return nil
+		})
+	}()
+	io.WriteString(pw, "{\"event\":{\"id\":\"a\"}}\n{\"event\":{\"id\":\"b\"}}\nnot json\n")
+	for _, want := range []string{"a", "b"} {
+		select {
+		case id := <-got:
+			if id != want {
+				t.Fatalf("event %q, want %q", id, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("event %q not delivered while the stream waits", want)
+		}
+	}
+	select {
+	case where := <-warned:
+		if where != "stdin:3" {
+			t.Errorf("bad line reported at %q, want stdin:3", where)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the bad line is not reported while the stream waits")
+	}
+	cancel() // Ctrl-C while the writer is still there
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("interrupted read: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read did not stop when interrupted")
+	}
+}
