@@ -217,7 +217,7 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 			_ = enc.Encode(fd)
 		}
 	}}
-	if eng.Exceptions, eng.Allowlist, eng.Suppress, err = caseFileSuppression(ctx, e, cfg.DB, dets); err != nil {
+	if eng.Exceptions, eng.Allowlist, eng.Suppress, err = caseFileSuppression(ctx, e, cfg, dets); err != nil {
 		return err
 	}
 	eng.Capture = capture

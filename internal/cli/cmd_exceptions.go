@@ -438,9 +438,17 @@ func parseExpiry(s string) (time.Duration, error) {
 // their list entries use and the exception lists the rules among dets
 // attach (see triage.WithRuleLists). A missing file holds none and is not
 // created; the rules' references to lists are still linted then.
-func caseFileSuppression(ctx context.Context, e *env, path string, dets []triage.Detector) ([]triage.Exception, []triage.AllowEntry, []triage.SuppressOption, error) {
+func caseFileSuppression(ctx context.Context, e *env, cfg config, dets []triage.Detector) ([]triage.Exception, []triage.AllowEntry, []triage.SuppressOption, error) {
 	refs := ruleExceptionRefs(dets)
+	path := cfg.DB
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if !cfg.dbDefault {
+			// A case file named on purpose (--db, PICKET_DB, the config
+			// file) that is not there may be a mistyped path: say that
+			// nothing is suppressed. (A fresh path is also how a script
+			// runs apart from real work, so this is no error.)
+			fmt.Fprintf(e.stderr, "picket: no case file at %s: no exceptions or allowlist entries apply\n", triage.Escape(path))
+		}
 		return nil, nil, []triage.SuppressOption{triage.WithRuleLists(refs, nil)}, nil
 	}
 	st, err := casefile.OpenReadOnly(ctx, path)

@@ -243,3 +243,21 @@ func seedCaseFile(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// A case file named with --db that is not there says so (a mistyped path
+// would otherwise print what its entries hide as if nothing were
+// suppressed); the default case file, not made yet, goes without a word.
+func TestDetectSaysTheNamedCaseFileIsMissing(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "typo", "cases.db")
+	code, _, errOut := cli(t, "", "detect", "--db", missing, "testdata/sample.ndjson")
+	if code != 0 || !strings.Contains(errOut, "picket: no case file at "+missing+": no exceptions or allowlist entries apply") {
+		t.Errorf("--db missing: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("detect created the case file")
+	}
+	code, _, errOut = cliHome(t, t.TempDir(), "detect", "testdata/sample.ndjson")
+	if code != 0 || strings.Contains(errOut, "no case file") {
+		t.Errorf("default case file: exit %d: %s", code, errOut)
+	}
+}
