@@ -166,6 +166,7 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 		UserAgent:  f.UserAgent,
 		UserName:   f.UserName,
 		SessionID:  f.SessionID,
+		Impact:     f.Impact,
 		EventIDs:   f.EventIDs(),
 		EventCount: f.EventCount,
 		Reason:     f.Reason,

@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -73,6 +74,15 @@ func TestGroupAndFindingJSONKeys(t *testing.T) {
 	}
 	if m["severity"] != "medium" || m["timestamp"] != "2026-11-01T00:00:00Z" || m["user_name"] != "" {
 		t.Errorf("values: %s", b)
+	}
+	if _, ok := m["impact"]; ok {
+		t.Errorf("a finding without an impact has the key: %s", b)
+	}
+	// impact, when the finding has one, by its name (README's contract).
+	withImpact := f
+	withImpact.Impact = ImpactExfiltration
+	if b, _ := json.Marshal(withImpact); !bytes.Contains(b, []byte(`"impact":"data exfiltration"`)) {
+		t.Errorf("impact missing: %s", b)
 	}
 	var gr Grouper
 	gr.Add(&f)
