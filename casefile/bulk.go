@@ -36,7 +36,7 @@ type BulkTarget struct {
 	// Title is the case's title when it is new; "" follows GroupTitle.
 	Title string
 	// Findings are the group's, linked to its case (at most
-	// triage.MaxEvidence).
+	// MaxCaseFindings: see GroupCase).
 	Findings []triage.Finding
 	// Members are the groups a campaign folds: recorded in
 	// campaign_members. They are not changed through the campaign: give
@@ -115,14 +115,9 @@ func bulkTarget(ctx context.Context, tx *sql.Tx, b Bulk, t BulkTarget, at time.T
 	if err != nil {
 		return 0, err
 	}
-	fs := t.Findings
-	if len(fs) > triage.MaxEvidence {
-		fs = fs[:triage.MaxEvidence]
-	}
-	if len(fs) > 0 {
-		if err := linkFindingsTx(ctx, tx, id, b.Author, fs); err != nil {
-			return 0, err
-		}
+	kept, cut := keptFindings(t.Findings)
+	if err := linkGroupFindingsTx(ctx, tx, id, b.Author, kept, cut); err != nil {
+		return 0, err
 	}
 	for _, m := range t.Members {
 		if _, err := tx.ExecContext(ctx,

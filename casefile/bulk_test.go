@@ -3,10 +3,12 @@ package casefile
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -203,6 +205,31 @@ func TestBulkCampaign(t *testing.T) {
 		if len(notes) != 1 || notes[0].Body != "credential stuffing, one wave" || notes[0].CaseID != c.ID {
 			t.Errorf("notes of %s: %+v", tt.key, notes)
 		}
+	}
+	// Its exports say it is a campaign and which groups it folded.
+	cc, _, _ := s.CaseByKey(ctx, camp.String())
+	r, err := s.Report(ctx, cc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js, md bytes.Buffer
+	if err := WriteJSON(&js, []Report{r}, ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Cases []struct {
+			GroupBy string   `json:"group_by"`
+			Members []string `json:"campaign_members"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil || len(doc.Cases) != 1 || doc.Cases[0].GroupBy != "campaign" || !slices.Equal(doc.Cases[0].Members, got) {
+		t.Errorf("JSON export: %+v %v; want group_by campaign and the members %v", doc, err, got)
+	}
+	if err := WriteMarkdown(&md, []Report{r}, ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| Campaign | ") || !strings.Contains(md.String(), "| Members | 6 groups |") || strings.Contains(md.String(), "Group (source IP") {
+		t.Errorf("Markdown export does not say it is a campaign of 6 groups:\n%s", md.String())
 	}
 	if _, err := s.ApplyBulk(ctx, Bulk{Targets: targets, Status: "done"}); err == nil {
 		t.Error("unknown status accepted")

@@ -86,7 +86,7 @@ type Observable struct {
 type Activity struct {
 	At     time.Time
 	Actor  string
-	Kind   string // opened, status, assignee, severity, link, note, checklist, exception
+	Kind   string // opened, status, assignee, severity, link, cut, note, checklist, exception
 	Detail string
 }
 
@@ -711,8 +711,9 @@ func orNow(t time.Time) int64 {
 //     existing case is raised to it, never lowered (see EnsureCase).
 //   - A new case is open and assigned to the local user (LocalUser).
 //   - findings (the group's, as the console holds them) are linked by
-//     by, at most triage.MaxEvidence of them, with their actors as
-//     observables; linking again is harmless.
+//     by, at most MaxCaseFindings of them (the timeline says when some
+//     were left out), with their actors as observables; linking again is
+//     harmless.
 //
 // On an error while linking, the case is returned with the error.
 func (s *Store) GroupCase(ctx context.Context, key triage.GroupKey, findings []triage.Finding, by string) (Case, error) {
@@ -720,16 +721,51 @@ func (s *Store) GroupCase(ctx context.Context, key triage.GroupKey, findings []t
 	if err != nil {
 		return Case{}, err
 	}
-	if len(findings) > triage.MaxEvidence {
-		findings = findings[:triage.MaxEvidence]
-	}
-	if len(findings) > 0 {
-		if err := s.LinkFindings(ctx, c.ID, by, findings); err != nil {
-			return c, err
-		}
+	kept, cut := keptFindings(findings)
+	err = s.withTx(ctx, func(tx *sql.Tx) error { return linkGroupFindingsTx(ctx, tx, c.ID, by, kept, cut) })
+	if err != nil {
+		return c, fmt.Errorf("casefile: link findings to case %d: %w", c.ID, err)
 	}
 	return c, nil
 }
+
+// MaxCaseFindings is how many of its group's findings a case keeps: a
+// case is a hand-off, not a copy of the run, and a campaign's members
+// each keep their own in their cases.
+const MaxCaseFindings = 1000
+
+// keptFindings is the part of a group's findings its case keeps, and,
+// when some are left out, the timeline's line saying so ("" otherwise):
+// one rule for GroupCase and the bulk actions.
+func keptFindings(fs []triage.Finding) (kept []triage.Finding, cut string) {
+	if len(fs) <= MaxCaseFindings {
+		return fs, ""
+	}
+	return fs[:MaxCaseFindings], fmt.Sprintf("kept the first %d of the group's %d findings (a case keeps at most %d)", MaxCaseFindings, len(fs), MaxCaseFindings)
+}
+
+// linkGroupFindingsTx links a group's kept findings and, when some were
+// left out, says so in the timeline once for each count.
+func linkGroupFindingsTx(ctx context.Context, tx *sql.Tx, id int64, by string, kept []triage.Finding, cut string) error {
+	if len(kept) > 0 {
+		if err := linkFindingsTx(ctx, tx, id, by, kept); err != nil {
+			return err
+		}
+	}
+	if cut == "" {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM case_activity WHERE case_id = ? AND kind = ? AND detail = ?`,
+		id, ActivityCut, cut).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	return logActivity(ctx, tx, id, by, ActivityCut, cut)
+}
+
+// ActivityCut is the kind of the timeline line that says a case keeps
+// only part of its group's findings.
+const ActivityCut = "cut"
 
 // groupSeverity is a group case's severity: its findings' highest, at
 // least low.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -437,7 +438,7 @@ func TestGroupCase(t *testing.T) {
 	finding := func(sev triage.Severity, ua string, n int) triage.Finding {
 		return triage.Finding{Detector: "appsensor:IE1", Severity: sev, Timestamp: time.Unix(int64(100+n), 0), SourceIP: ip, UserAgent: ua, Evidence: triage.RefsFromIDs([]string{strconv.Itoa(n)})}
 	}
-	many := make([]triage.Finding, triage.MaxEvidence+5)
+	many := make([]triage.Finding, MaxCaseFindings+5)
 	for i := range many {
 		many[i] = finding(triage.Medium, "curl/8.5.0", i)
 	}
@@ -458,7 +459,7 @@ func TestGroupCase(t *testing.T) {
 		{"no address: the key", triage.GroupKey{UserAgent: chrome}, nil, "- " + chrome, "low", 0, 0},
 		{"no findings: low", triage.GroupKey{SourceIP: ip, UserAgent: "curl/8.5.0"}, nil, "192.0.2.1 · curl (tool)", "low", 0, 0},
 		{"low findings", triage.GroupKey{SourceIP: ip, UserAgent: "x"}, []triage.Finding{finding(triage.Low, "x", 1)}, "192.0.2.1 · x", "low", 1, 2},
-		{"evidence capped", triage.GroupKey{SourceIP: ip, UserAgent: "y"}, many, "192.0.2.1 · y", "medium", triage.MaxEvidence, 2},
+		{"findings capped", triage.GroupKey{SourceIP: ip, UserAgent: "y"}, many, "192.0.2.1 · y", "medium", MaxCaseFindings, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -484,6 +485,23 @@ func TestGroupCase(t *testing.T) {
 			}
 			if cs, _ := s.Cases(ctx, CaseFilter{}); len(cs) != 1 {
 				t.Errorf("%d cases after two calls", len(cs))
+			}
+			// A case that keeps part of its group's findings says so in
+			// its timeline, once for each count, and in its report.
+			r, _ := s.Report(ctx, c.ID)
+			var cuts []string
+			for _, a := range r.Timeline {
+				if a.Kind == ActivityCut {
+					cuts = append(cuts, a.Detail)
+				}
+			}
+			if tt.linked == MaxCaseFindings {
+				want := fmt.Sprintf("kept the first %d of the group's %d findings (a case keeps at most %d)", MaxCaseFindings, len(tt.findings)+1, MaxCaseFindings)
+				if len(cuts) != 2 || cuts[1] != want || r.Cut() != want || !strings.Contains(Summary(r), want) {
+					t.Errorf("cut lines %q, report's %q; want two, the last %q, in the summary too", cuts, r.Cut(), want)
+				}
+			} else if len(cuts) != 0 {
+				t.Errorf("nothing was cut, the timeline says %q", cuts)
 			}
 		})
 	}

@@ -49,6 +49,8 @@ type jsonDoc struct {
 type jsonCase struct {
 	ID          int64             `json:"id"`
 	Key         string            `json:"key"`
+	GroupBy     string            `json:"group_by"`
+	Members     []string          `json:"campaign_members"`
 	Title       string            `json:"title"`
 	Description string            `json:"description"`
 	Status      string            `json:"status"`
@@ -141,7 +143,7 @@ func WriteJSON(w io.Writer, rs []Report, o ExportOptions) error {
 	doc := jsonDoc{Schema: ReportSchema, GeneratedAt: ts(o.now()), Cases: []jsonCase{}}
 	for _, r := range rs {
 		c := r.Case
-		jc := jsonCase{ID: c.ID, Key: c.Key, Title: c.Title, Description: c.Description, Status: c.Status,
+		jc := jsonCase{ID: c.ID, Key: c.Key, GroupBy: c.GroupBy, Members: append([]string{}, r.Members...), Title: c.Title, Description: c.Description, Status: c.Status,
 			Severity: c.Severity, Assignee: c.Assignee, CreatedBy: c.CreatedBy, CreatedAt: ts(c.Created), UpdatedAt: ts(c.Updated),
 			Findings: []json.RawMessage{}, Alerts: []string{}, Events: []jsonEvent{}, Checklist: []jsonCheck{},
 			Notes: []jsonNote{}, StepNotes: []jsonStepNote{}, Observables: []jsonObservable{}, Exceptions: []jsonException{}, Timeline: []jsonActivity{}}
@@ -321,8 +323,16 @@ func Summary(r Report) string {
 	if n := len(StepNotes(r.Checklist)); n > 0 {
 		notes += fmt.Sprintf(" and %d on checklist steps", n)
 	}
-	return fmt.Sprintf("%d finding(s) from %d detector(s) (%s) between %s and %s, citing %d event(s); %d of %d checklist step(s) done; %s; status %s.",
-		len(r.Findings), len(dets), strings.Join(names, ", "), ts(first), ts(last), events, ticked, steps, notes, r.Case.Status)
+	kept := ""
+	if cut := r.Cut(); cut != "" {
+		kept = " (" + cut + ")"
+	}
+	members := ""
+	if len(r.Members) > 0 {
+		members = fmt.Sprintf("A campaign of %d groups, each with its own case. ", len(r.Members))
+	}
+	return fmt.Sprintf("%s%d finding(s)%s from %d detector(s) (%s) between %s and %s, citing %d event(s); %d of %d checklist step(s) done; %s; status %s.",
+		members, len(r.Findings), kept, len(dets), strings.Join(names, ", "), ts(first), ts(last), events, ticked, steps, notes, r.Case.Status)
 }
 
 // checklistProgress counts a case's checklist steps as the console does:

@@ -18,7 +18,10 @@ const ReportSchema = "picket.case/v1"
 
 // Report is everything an export says about one case.
 type Report struct {
-	Case        Case
+	Case Case
+	// Members are the group keys a campaign's case folded (sorted); nil
+	// for other cases.
+	Members     []string
 	Findings    []ReportFinding
 	Alerts      []string
 	Events      []ReportEvent
@@ -114,6 +117,11 @@ func (s *Store) Report(ctx context.Context, id int64) (Report, error) {
 	}
 	if r.Timeline, err = s.CaseActivity(ctx, id); err != nil {
 		return Report{}, err
+	}
+	if c.GroupBy == triage.CampaignBy {
+		if r.Members, err = s.CampaignMembers(ctx, c.Key); err != nil {
+			return Report{}, err
+		}
 	}
 	all, err := s.Exceptions(ctx, ExceptionFilter{})
 	if err != nil {
@@ -228,4 +236,15 @@ func decodeFinding(b []byte) (triage.Finding, error) {
 		}
 	}
 	return f, nil
+}
+
+// Cut says how many of its group's findings the case left out ("" when
+// it keeps them all): the latest such line of its timeline.
+func (r Report) Cut() string {
+	for i := len(r.Timeline) - 1; i >= 0; i-- {
+		if r.Timeline[i].Kind == ActivityCut {
+			return r.Timeline[i].Detail
+		}
+	}
+	return ""
 }

@@ -76,6 +76,9 @@ type mdCase struct {
 	Many        bool
 	Now         string
 	Case        Case
+	KeyLabel    string // what the case's key is: "Group (source IP, user agent)", "Campaign", …
+	Members     int    // groups a campaign folded
+	Cut         string // the findings a case left out, "" when none
 	Opened      string
 	Summary     string
 	Timeline    []tlEntry
@@ -119,6 +122,7 @@ func newMDCase(r Report, now string, many bool) mdCase {
 	if many {
 		m.H = "##"
 	}
+	m.KeyLabel, m.Members, m.Cut = keyLabel(c.GroupBy), len(r.Members), r.Cut()
 	for i, rf := range r.Findings {
 		f := rf.Finding
 		mf := mdFinding{N: i + 1, F: f, When: ts(f.Timestamp), HiddenBy: rf.HiddenBy}
@@ -177,4 +181,15 @@ func newMDCase(r Report, now string, many bool) mdCase {
 		m.Checklist = append(m.Checklist, st)
 	}
 	return m
+}
+
+// keyLabel names what a case's key is, from the chain it was made under.
+func keyLabel(groupBy string) string {
+	switch groupBy {
+	case "", triage.DefaultGroupBy.String():
+		return "Group (source IP, user agent)"
+	case triage.CampaignBy:
+		return "Campaign"
+	}
+	return "Group (" + groupBy + ")"
 }
