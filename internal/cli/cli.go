@@ -189,12 +189,14 @@ func versionString() string {
 }
 
 func detectorOptions(cfg config) (detectors.Options, error) {
+	if err := cfg.checkValues(); err != nil {
+		return detectors.Options{}, usageError{fmt.Errorf("config %s: %w", cfg.file, err)}
+	}
 	as, err := cfg.AppSensor.appSensorOptions()
 	if err != nil {
-		return detectors.Options{}, err
-	}
-	if t := cfg.Spike.Threshold; t < 0 || t > 100 {
-		return detectors.Options{}, fmt.Errorf("config: spike.threshold %v is outside 0-100", t)
+		// A list the config file names that cannot be read: a mistake in
+		// the file, as a wrong value is (exit 2).
+		return detectors.Options{}, usageError{fmt.Errorf("config %s: %w", cfg.file, err)}
 	}
 	opts := detectors.Options{AppSensor: as, Spike: spike.Options{Threshold: cfg.Spike.Threshold}}
 	if cfg.demoData {

@@ -101,7 +101,7 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	}
 	format := cfg.Detect.Format
 	if format != "ndjson" && format != "table" {
-		return usagef("unknown format %q (want ndjson or table)", format)
+		return usagef("unknown format %q from --format, %s or the config file's detect.format (want ndjson or table)", format, envFormat)
 	}
 	fullRead := e.getenv(envFullRead) == "1"
 	query, only, err := adHocQuery(f.query, cfg.Detect.Only)

@@ -39,6 +39,9 @@ type config struct {
 	// dbDefault says DB is the default path: no flag, environment or file
 	// chose it.
 	dbDefault bool
+	// file is the config file read, "" when there was none: errors about
+	// its values name it.
+	file string
 }
 
 // dataDir is Picket's folder under $XDG_DATA_HOME.
@@ -193,6 +196,27 @@ func (c appSensorConfig) appSensorOptions() (appsensor.Options, error) {
 			LogoutMarkers: c.Learn.LogoutMarkers,
 		},
 	}
+	if err := c.setThresholds(&o); err != nil {
+		return o, err
+	}
+	for _, path := range c.ReputationLists {
+		f, err := os.Open(path)
+		if err != nil {
+			return o, fmt.Errorf("appsensor.reputation_lists: %w", err)
+		}
+		rep, err := appsensor.ParseIPList(path, f)
+		f.Close()
+		if err != nil {
+			return o, fmt.Errorf("appsensor.reputation_lists: %w", err)
+		}
+		o.Reputation = append(o.Reputation, rep)
+	}
+	return o, nil
+}
+
+// setThresholds sets the [appsensor.thresholds] table on o. Errors name
+// the key, not the value (config errors never quote what was written).
+func (c appSensorConfig) setThresholds(o *appsensor.Options) error {
 	ids := make([]string, 0, len(c.Thresholds))
 	for id := range c.Thresholds {
 		ids = append(ids, id)
@@ -200,26 +224,28 @@ func (c appSensorConfig) appSensorOptions() (appsensor.Options, error) {
 	slices.Sort(ids)
 	for _, id := range ids {
 		th, err := appsensor.ParseThreshold(c.Thresholds[id])
-		if err == nil {
-			err = o.SetThreshold(id, th)
-		}
 		if err != nil {
-			return o, fmt.Errorf("config appsensor.thresholds.%s: %w", id, err)
+			return fmt.Errorf("appsensor.thresholds.%s: want COUNT/WINDOW, such as 5/10m", id)
+		}
+		if err := o.SetThreshold(id, th); err != nil {
+			return fmt.Errorf("appsensor.thresholds.%s: %w", id, err)
 		}
 	}
-	for _, path := range c.ReputationLists {
-		f, err := os.Open(path)
-		if err != nil {
-			return o, fmt.Errorf("config appsensor.reputation_lists: %w", err)
-		}
-		rep, err := appsensor.ParseIPList(path, f)
-		f.Close()
-		if err != nil {
-			return o, fmt.Errorf("config appsensor.reputation_lists: %w", err)
-		}
-		o.Reputation = append(o.Reputation, rep)
+	return nil
+}
+
+// checkValues checks the values of the file that need no disk to judge
+// (thresholds, the spike score), so that every command, not only those
+// that run detectors, refuses a wrong file the same way.
+func (c config) checkValues() error {
+	var o appsensor.Options
+	if err := c.AppSensor.setThresholds(&o); err != nil {
+		return err
 	}
-	return o, nil
+	if t := c.Spike.Threshold; t < 0 || t > 100 {
+		return errors.New("spike.threshold: want a score from 0 to 100")
+	}
+	return nil
 }
 
 // environment variables Picket reads (besides XDG_CONFIG_HOME and
@@ -268,6 +294,10 @@ func loadConfig(flagPath string, getenv func(string) string) (config, error) {
 				keys[i] = k.String()
 			}
 			return c, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+		}
+		c.file = path
+		if err := c.checkValues(); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 		// No config file: defaults.

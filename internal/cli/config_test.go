@@ -115,15 +115,27 @@ func TestConfigMistakesAreUsageErrors(t *testing.T) {
 	for _, tc := range []struct{ name, body, want string }{
 		{"wrong type", "[elasticsearch]\napi_key = 5731\n", "cfg.toml: line 2"},
 		{"unknown key", "nosuch = 1\n", "cfg.toml: unknown keys: nosuch"},
-		{"bad format", "[detect]\nformat = \"xml\"\n", `unknown format "xml"`},
+		{"bad format", "[detect]\nformat = \"xml\"\n", `unknown format "xml" from --format, PICKET_FORMAT or the config file's detect.format`},
+		{"bad threshold", "[appsensor.thresholds]\nAE2 = \"5731/15m-x\"\n", "cfg.toml: appsensor.thresholds.AE2: want COUNT/WINDOW"},
+		{"unknown threshold", "[appsensor.thresholds]\nZZ9 = \"5/10m\"\n", "cfg.toml: appsensor.thresholds.ZZ9: no windowed threshold"},
+		{"spike score", "[spike]\nthreshold = 5731\n", "cfg.toml: spike.threshold: want a score from 0 to 100"},
+		{"missing list", "[appsensor]\nreputation_lists = [\"/nonexistent/tor.txt\"]\n", "cfg.toml: appsensor.reputation_lists: open /nonexistent/tor.txt"},
 	} {
 		p := filepath.Join(dir, "cfg.toml")
 		if err := os.WriteFile(p, []byte(tc.body), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		code, _, errOut := cli(t, "", "detect", "--demo", "--config", p)
-		if code != 2 || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "5731") {
-			t.Errorf("%s: exit %d: %s", tc.name, code, errOut)
+		// A command that runs detectors and one that does not refuse the
+		// file alike (the list is read only by the first).
+		cmds := [][]string{{"detect", "--demo", "--config", p}, {"case", "list", "--config", p}}
+		if tc.name == "missing list" || tc.name == "bad format" {
+			cmds = cmds[:1]
+		}
+		for _, args := range cmds {
+			code, _, errOut := cli(t, "", args...)
+			if code != 2 || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "5731") {
+				t.Errorf("%s, %s: exit %d: %s", tc.name, args[0], code, errOut)
+			}
 		}
 	}
 }
