@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -272,36 +271,9 @@ func clipText(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// parseExpiry reads "" (never), a duration such as 7d, 24h or 90m, a date
-// 2026-12-31 (end of that day, UTC) or an RFC 3339 time.
-func parseExpiry(v string, now time.Time) (time.Time, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if n, ok := strings.CutSuffix(v, "d"); ok {
-		if days, err := strconv.Atoi(n); err == nil && days > 0 {
-			return now.Add(time.Duration(days) * 24 * time.Hour), nil
-		}
-	}
-	if dur, err := time.ParseDuration(v); err == nil && dur > 0 {
-		return now.Add(dur), nil
-	}
-	if t, err := time.Parse("2006-01-02", v); err == nil {
-		t = t.Add(24*time.Hour - time.Millisecond)
-		if !t.After(now) {
-			return time.Time{}, errors.New("the expiry is in the past")
-		}
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		if !t.After(now) {
-			return time.Time{}, errors.New("the expiry is in the past")
-		}
-		return t, nil
-	}
-	return time.Time{}, errors.New("expiry: use 7d, 24h, 2026-12-31 or leave it empty")
-}
+// parseExpiry reads an expiry as the CLI's --expires does
+// (triage.ParseExpiry: 7d, 24h, 2026-12-31, RFC 3339, "" for never).
+func parseExpiry(v string, now time.Time) (time.Time, error) { return triage.ParseExpiry(v, now) }
 
 // update handles a key; changed reports that the preview must be redone.
 func (d dialogModel) update(msg tea.KeyMsg, k *keyMap) (dialogModel, bool) {

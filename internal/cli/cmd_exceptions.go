@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -278,12 +277,9 @@ domain write keyword lists.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a := triage.AllowEntry{Kind: args[0], Value: args[1], Detector: detector, Reason: reason}
-			if expires != "" {
-				d, err := parseExpiry(expires)
-				if err != nil {
-					return usagef("--expires: %v", err)
-				}
-				a.Expires = time.Now().Add(d)
+			var err error
+			if a.Expires, err = triage.ParseExpiry(expires, time.Now()); err != nil {
+				return usagef("--expires %s: %v", triage.Escape(expires), err)
 			}
 			if err := a.Validate(); err != nil {
 				return usageError{err}
@@ -313,7 +309,7 @@ domain write keyword lists.`,
 	}
 	add.Flags().StringVar(&reason, "reason", "", "why the value is allowlisted")
 	add.Flags().StringVar(&detector, "detector", triage.AllDetectors, "only for this detector")
-	add.Flags().StringVar(&expires, "expires", "", "expire after this long (e.g. 12h, 30d)")
+	add.Flags().StringVar(&expires, "expires", "", "expire after this long (12h, 30d) or at the end of a day (2026-12-31), or at an RFC 3339 time")
 	add.Flags().BoolVar(&force, "force", false, "allowlist a stock browser user agent or a network wider than /24 (/48 for IPv6) all the same")
 
 	var counts hideCountFlags
@@ -415,22 +411,6 @@ func checkDetectorFlag(known func(string) bool, id string) error {
 		return nil
 	}
 	return usagef("--detector %s: not a detector Picket knows (picket rules lists them)", triage.Escape(id))
-}
-
-// parseExpiry accepts Go durations and whole days ("30d").
-func parseExpiry(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var days int
-		if _, err := fmt.Sscanf(n, "%d", &days); err != nil || days <= 0 {
-			return 0, fmt.Errorf("bad duration %q", s)
-		}
-		return time.Duration(days) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("bad duration %q", s)
-	}
-	return d, nil
 }
 
 // caseFileSuppression loads the exceptions and allowlist entries in force

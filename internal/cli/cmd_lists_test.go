@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // plantedLogins: one login per address; what Kibana would hide for each
@@ -397,6 +399,29 @@ func TestAllowDetectorChecked(t *testing.T) {
 	for _, det := range []string{"appsensor:UT2", "*"} {
 		if code, _, errOut := cli(t, "", "allowlist", "add", "--db", db, "ip", "192.0.2.5", "--detector", det); code != 0 {
 			t.Errorf("--detector %s: exit %d: %s", det, code, errOut)
+		}
+	}
+}
+
+// TestAllowExpiresAsTheConsole: --expires reads what the console's
+// dialog reads (triage.ParseExpiry): a duration, whole days, a date (the
+// end of that day) or an RFC 3339 time; a past date is refused.
+func TestAllowExpiresAsTheConsole(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cases.db")
+	day := time.Now().UTC().AddDate(1, 0, 0).Format("2006-01-02")
+	for i, exp := range []string{"12h", "30d", day, time.Now().UTC().AddDate(0, 2, 0).Format(time.RFC3339)} {
+		ip := fmt.Sprintf("192.0.2.%d", i+1)
+		if code, _, errOut := cli(t, "", "allowlist", "add", "--db", db, "ip", ip, "--expires", exp); code != 0 {
+			t.Errorf("--expires %s: exit %d: %s", exp, code, errOut)
+		}
+	}
+	code, out, errOut := cli(t, "", "allowlist", "list", "--db", db)
+	if code != 0 || !strings.Contains(out, day) {
+		t.Errorf("list: exit %d, no expiry on %s:\n%s%s", code, day, out, errOut)
+	}
+	for _, bad := range []string{"2020-01-01", "soon"} {
+		if code, _, errOut := cli(t, "", "allowlist", "add", "--db", db, "ip", "192.0.2.99", "--expires", bad); code != 2 || !strings.Contains(errOut, "--expires "+bad) {
+			t.Errorf("--expires %s: exit %d: %s", bad, code, errOut)
 		}
 	}
 }
