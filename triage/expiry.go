@@ -40,4 +40,3 @@ func ParseExpiry(v string, now time.Time) (time.Time, error) {
 	}
 	return time.Time{}, errors.New("expiry: use 7d, 24h, 2026-12-31 or leave it empty")
 }
-
