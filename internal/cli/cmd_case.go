@@ -16,6 +16,7 @@ import (
 
 	"picket/casefile"
 	"picket/kibana"
+	"picket/triage"
 )
 
 // caseFileMode says how a command uses the case file.
@@ -92,10 +93,8 @@ These commands read the case file (--db, ` + envDB + `, or the default).`,
 			if format != "table" && format != "ndjson" {
 				return usagef("unknown format %q (want table or ndjson)", format)
 			}
-			for _, s := range status {
-				if s != casefile.StatusOpen && s != casefile.StatusAcknowledged && s != casefile.StatusClosed {
-					return usagef("unknown status %q (want open, acknowledged or closed)", s)
-				}
+			if err := checkStatusFlag(status); err != nil {
+				return err
 			}
 			return withCaseFile(cmd.Context(), e, g, caseFileRead, func(cfg config, st *casefile.Store) error {
 				cs, err := st.Cases(cmd.Context(), casefile.CaseFilter{Status: status})
@@ -247,4 +246,15 @@ func timeJSON(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// checkStatusFlag refuses a --status value that is no case status (case
+// list, export --all).
+func checkStatusFlag(status []string) error {
+	for _, s := range status {
+		if s != casefile.StatusOpen && s != casefile.StatusAcknowledged && s != casefile.StatusClosed {
+			return usagef("--status %s: unknown status (want open, acknowledged or closed)", triage.Escape(s))
+		}
+	}
+	return nil
 }

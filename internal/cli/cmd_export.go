@@ -40,8 +40,16 @@ export goes to standard output.`,
   picket export --all --format json | jq '.cases[].title'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if (caseID > 0) == all {
+			switch {
+			case caseID > 0 && all:
+				return usagef("give --case ID or --all, not both")
+			case caseID <= 0 && !all:
 				return usagef("give --case ID or --all")
+			case len(status) > 0 && !all:
+				return usagef("--status selects cases for --all; --case names one")
+			}
+			if err := checkStatusFlag(status); err != nil {
+				return err
 			}
 			if format != "md" && format != "json" && format != "csv" {
 				return usagef("unknown format %q (want md, json or csv)", format)

@@ -203,6 +203,20 @@ func TestCaseAndExportCommands(t *testing.T) {
 			}
 		}
 	}
+	// Flag mistakes are usage errors that say which flag.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "--all", "--status", "bogus", "--db", db}, "--status bogus: unknown status"},
+		{[]string{"export", "--all", "--case", "1", "--db", db}, "give --case ID or --all, not both"},
+		{[]string{"export", "--case", "1", "--status", "open", "--db", db}, "--status selects cases for --all"},
+		{[]string{"case", "list", "--status", "done", "--db", db}, "--status done: unknown status"},
+	} {
+		if code, _, errOut := cli(t, "", tc.args...); code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d: %s; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
 	outFile := filepath.Join(dir, "report.csv")
 	if code, _, errOut := cli(t, "", "export", "--all", "--format", "csv", "--out", outFile, "--db", db); code != 0 {
 		t.Fatalf("export --out: %s", errOut)
