@@ -257,7 +257,7 @@ domain write keyword lists.`,
 				return writeOut(e, out, func(w io.Writer) error {
 					_, skipped, err := kibana.WriteValueList(terminalSafeJSON{w}, entries, kind)
 					if skipped > 0 {
-						fmt.Fprintf(e.stderr, "picket: %d value(s) with line breaks cannot be written to a value list and were skipped\n", skipped)
+						fmt.Fprintf(e.stderr, "picket: %d value(s) with control characters (a line break, an escape such as \\x1b) cannot be written to a value list and were skipped\n", skipped)
 					}
 					return err
 				})

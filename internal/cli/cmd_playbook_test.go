@@ -162,6 +162,14 @@ func TestImportedExceptionsSuppressDetect(t *testing.T) {
 	if code != 0 || out != "2001:db8::/32\n" {
 		t.Errorf("allowlist export: exit %d %q", code, out)
 	}
+	// A value a line of text cannot hold is skipped, and the reason named.
+	if code, _, errOut := cli(t, "", "allowlist", "add", "--db", db, "user_agent", "evil\x1b]0;pwned\x07", "--force"); code != 0 {
+		t.Fatalf("allowlist add: exit %d: %s", code, errOut)
+	}
+	code, out, errOut = cli(t, "", "allowlist", "export", "--db", db, "--kind", "user_agent")
+	if code != 0 || out != "" || !strings.Contains(errOut, "1 value(s) with control characters") {
+		t.Errorf("allowlist export of a value with an escape: exit %d %q %s", code, out, errOut)
+	}
 }
 
 func TestCaseAndExportCommands(t *testing.T) {
