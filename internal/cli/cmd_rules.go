@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -58,7 +59,12 @@ func loadRulesReporting(e *env, extra []string, everyProblem bool) ([]*rules.Rul
 			var le *rules.LoadError
 			var dup *rules.DuplicateError
 			if !errors.As(err, &le) && !errors.As(err, &dup) {
-				return nil, err // the path itself is unreadable
+				// The path itself cannot be read: a mistake in the flag.
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					return nil, usagef("--rules %s: %v", triage.Escape(pe.Path), pe.Err)
+				}
+				return nil, usagef("--rules: %s", triage.Escape(err.Error()))
 			}
 			fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(err.Error()))
 		}
