@@ -112,6 +112,11 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 	if !isDemo && len(o.files) == 0 && o.es == nil {
 		return opts, done, usageError{errNoInput}
 	}
+	// A file that cannot be opened stops here, as in picket detect,
+	// rather than open an empty console that says so in its status line.
+	if err := checkInputs(o.files); err != nil {
+		return opts, done, err
+	}
 	prog := &loadProgress{} // the load's progress, polled by the console
 	newSource := func() triage.Source {
 		prog.reset()
@@ -473,4 +478,32 @@ func alertFeeds(detectorID string, ev *triage.Event) (string, bool) {
 		return "", true
 	}
 	return "its source events are no denied network events (the model counts event.category network with event.outcome deny or event.type denied)", true
+}
+
+// checkInputs checks every input file before anything is read: a run
+// that would stop at its third file prints nothing of the first two.
+func checkInputs(files []string) error {
+	for _, f := range files {
+		if err := readableFile(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readableFile checks that an input path ("-" is standard input) can be
+// opened and is no directory; the error names it.
+func readableFile(path string) error {
+	if path == "-" {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err // *PathError names the file
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s: is a directory, not an NDJSON file", triage.Escape(path))
+	}
+	return nil
 }

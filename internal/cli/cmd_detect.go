@@ -170,6 +170,9 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 		if len(files) == 0 {
 			files = []string{"-"}
 		}
+		if err := checkInputs(files); err != nil {
+			return err
+		}
 		opts := ndjson.Options{Warn: warn.warn, Stdin: e.stdin, Resolve: resolve}
 		if fullRead {
 			opts.Workers = 1

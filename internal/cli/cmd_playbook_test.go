@@ -284,12 +284,12 @@ func TestDetectSaysTheNamedCaseFileIsMissing(t *testing.T) {
 	}
 }
 
-// A --rules path that cannot be read is a mistake in the flag (exit 2),
-// named as such, in every command that takes it.
+// A --rules path that cannot be read is input that cannot be read (exit
+// 1, as a missing FILE), named by its flag in every command that takes it.
 func TestRulesFlagPathMissing(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nosuch-rules")
 	for _, args := range [][]string{{"detect", "--rules", missing, "testdata/sample.ndjson"}, {"rules", "--rules", missing}} {
-		if code, _, errOut := cli(t, "", args...); code != 2 || !strings.Contains(errOut, "picket: --rules "+missing+": no such file or directory") {
+		if code, _, errOut := cli(t, "", args...); code != 1 || !strings.Contains(errOut, "picket: --rules "+missing+": no such file or directory") {
 			t.Errorf("%v: exit %d: %s", args, code, errOut)
 		}
 	}

@@ -59,12 +59,13 @@ func loadRulesReporting(e *env, extra []string, everyProblem bool) ([]*rules.Rul
 			var le *rules.LoadError
 			var dup *rules.DuplicateError
 			if !errors.As(err, &le) && !errors.As(err, &dup) {
-				// The path itself cannot be read: a mistake in the flag.
+				// The path itself cannot be read: input that cannot be
+				// read (exit 1, as a missing FILE), named by its flag.
 				var pe *fs.PathError
 				if errors.As(err, &pe) {
-					return nil, usagef("--rules %s: %v", triage.Escape(pe.Path), pe.Err)
+					return nil, fmt.Errorf("--rules %s: %v", triage.Escape(pe.Path), pe.Err)
 				}
-				return nil, usagef("--rules: %s", triage.Escape(err.Error()))
+				return nil, fmt.Errorf("--rules: %s", triage.Escape(err.Error()))
 			}
 			fmt.Fprintf(e.stderr, "picket: %s\n", triage.Escape(err.Error()))
 		}
@@ -470,6 +471,9 @@ func eventSource(e *env, useDemo bool, files []string, warn *warner) (triage.Sou
 	}
 	if len(files) == 0 {
 		files = []string{"-"}
+	}
+	if err := checkInputs(files); err != nil {
+		return nil, nil, err
 	}
 	src := ndjson.New(files, ndjson.Options{Warn: warn.warn, Stdin: e.stdin})
 	return src, src, nil

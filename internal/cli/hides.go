@@ -65,6 +65,9 @@ func (h *hideCountFlags) run(ctx context.Context, e *env, cfg config, st *casefi
 	case h.demo:
 		src = demo.New(demo.DefaultSeed)
 	default:
+		if err := checkInputs(files); err != nil {
+			return nil, err
+		}
 		fileSrc = ndjson.New(files, ndjson.Options{Warn: warn.warn, Stdin: e.stdin})
 		src = fileSrc
 	}

@@ -183,6 +183,9 @@ func TestExitCodes(t *testing.T) {
 		{"rules bad format", []string{"rules", "--format", "xml"}, 2, "unknown format"},
 		{"bad format", []string{"detect", "--format", "xml", "testdata/sample.ndjson"}, 2, "unknown format"},
 		{"missing file", []string{"detect", "testdata/does-not-exist.ndjson"}, 1, "does-not-exist.ndjson"},
+		{"missing second file", []string{"detect", "testdata/sample.ndjson", "testdata/does-not-exist.ndjson"}, 1, "open testdata/does-not-exist.ndjson"},
+		{"a directory", []string{"detect", "testdata"}, 1, "testdata: is a directory, not an NDJSON file"},
+		{"console, missing file", []string{"testdata/does-not-exist.ndjson"}, 1, "open testdata/does-not-exist.ndjson"},
 		{"demo and files", []string{"detect", "--demo", "testdata/sample.ndjson"}, 2, "not both"},
 		{"version", []string{"version"}, 0, ""},
 		{"rules", []string{"rules"}, 0, ""},
@@ -190,9 +193,13 @@ func TestExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errOut := cli(t, "", tt.args...)
+			code, out, errOut := cli(t, "", tt.args...)
 			if code != tt.code || !strings.Contains(errOut, tt.msg) {
 				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tt.code, errOut, tt.msg)
+			}
+			if code == 1 && out != "" {
+				// Inputs are checked before anything is read.
+				t.Errorf("a failed run printed findings first:\n%s", out)
 			}
 		})
 	}
