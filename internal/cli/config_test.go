@@ -105,6 +105,18 @@ func TestKibanaConfig(t *testing.T) {
 	if strings.Contains(out+errOut, "wrong-key") || strings.Contains(out+errOut, "file-pass") {
 		t.Errorf("a credential was printed:\n%s%s", out, errOut)
 	}
+	if strings.Contains(errOut, "no Kibana credentials") {
+		t.Errorf("a key was set, yet: %s", errOut)
+	}
+	// No credential anywhere: the push says it goes without one.
+	empty := filepath.Join(home, "empty.toml")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errOut = cliEnv(t, map[string]string{"PICKET_CONFIG": empty}, "case", "push", "1", "--db", db, "--again", "--kibana-url", srv.URL)
+	if !strings.Contains(errOut, "picket: no Kibana credentials set") {
+		t.Errorf("no credentials: %q", errOut)
+	}
 }
 
 // TestConfigMistakesAreUsageErrors: every mistake in the config file
