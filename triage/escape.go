@@ -2,6 +2,7 @@ package triage
 
 import (
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -36,6 +37,14 @@ func Escape(s string) string {
 	}
 	return string(b)
 }
+
+// Quote puts s in double quotes for a message or a summary, with quotes
+// and backslashes escaped and what a terminal would act on shown as
+// Escape shows it (\x07, not Go's %q \a): one way to quote attackers'
+// text everywhere Picket quotes it.
+func Quote(s string) string { return `"` + Escape(quoteEscaper.Replace(s)) + `"` }
+
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // appendEscaped writes the visible escape of a character unsafeForTerminal
 // reports: \r, \xNN for the other C0 controls, \uXXXX for DEL, the C1

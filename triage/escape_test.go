@@ -90,3 +90,17 @@ func TestEscapeInvisible(t *testing.T) {
 		}
 	}
 }
+
+// Quote quotes as Escape escapes: \x07 where Go's %q writes \a.
+func TestQuote(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain", `"plain"`},
+		{"bell\a", `"bell\x07"`},
+		{`say "hi" \o/`, `"say \"hi\" \\o/"`},
+		{"\x1b[31m\u202e\xff", `"\x1b[31m\u202e\xff"`},
+	} {
+		if got := Quote(tc.in); got != tc.want {
+			t.Errorf("Quote(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

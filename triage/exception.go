@@ -473,7 +473,5 @@ func quoteIfNeeded(v string) string {
 	if v != "" && !strings.ContainsAny(v, " \t\"():") {
 		return Escape(v)
 	}
-	return `"` + Escape(phraseEscaper.Replace(v)) + `"`
+	return Quote(v)
 }
-
-var phraseEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)

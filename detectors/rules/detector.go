@@ -88,7 +88,7 @@ func New(r *Rule, opts Options) (*Detector, error) {
 		return nil, fmt.Errorf("rule %s (%s): query: %w", r.RuleID, r.Name, err)
 	}
 	d := newDetector(r, q)
-	d.label = fmt.Sprintf("rule %q", r.Name)
+	d.label = "rule " + triage.Quote(r.Name)
 	return d, nil
 }
 

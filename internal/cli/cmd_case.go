@@ -185,12 +185,6 @@ already pushed is refused unless --again is given.`,
 			if err := k.CheckURL(); err != nil {
 				return usagef("%v", err)
 			}
-			if k.APIKey == "" && k.Username == "" && triage.URLPassword(k.URL) == "" {
-				// Kibana may run without security; say so rather than
-				// leave a 401 to explain it.
-				fmt.Fprintf(e.stderr, "picket: no Kibana credentials set (%s, %s, or %s and %s): the request goes without authentication\n",
-					envKibanaAPIKey, envESAPIKey, envKibanaUsername, envKibanaPassword)
-			}
 			return withCaseFile(cmd.Context(), e, g, caseFileWrite, func(cfg config, st *casefile.Store) error {
 				r, err := st.Report(cmd.Context(), id)
 				if errors.Is(err, casefile.ErrNotFound) {
@@ -198,6 +192,12 @@ already pushed is refused unless --again is given.`,
 				}
 				if err != nil {
 					return err
+				}
+				if k.APIKey == "" && k.Username == "" && triage.URLPassword(k.URL) == "" {
+					// Kibana may run without security; say so rather than
+					// leave a 401 to explain it.
+					fmt.Fprintf(e.stderr, "picket: no Kibana credentials set (%s, %s, or %s and %s): the request goes without authentication\n",
+						envKibanaAPIKey, envESAPIKey, envKibanaUsername, envKibanaPassword)
 				}
 				res, err := k.Push(cmd.Context(), st, r, casefile.LocalUser(), again)
 				if err != nil {
