@@ -83,6 +83,9 @@ to work through them. With no FILE it opens on demo data.`,
 			if maxGroups < 0 {
 				return usagef("--max-groups %d: give 0 (no limit) or more groups", maxGroups)
 			}
+			if keep < 0 {
+				return usagef("--keep %d: give 0 (no limit) or more events", keep)
+			}
 			if err := notACommand(cmd, args); err != nil {
 				return err
 			}

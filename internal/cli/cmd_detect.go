@@ -65,6 +65,9 @@ cannot be read; 2 on a usage error.`,
 				cfg.Detect.Only = f.only
 			}
 			if cmd.Flags().Changed("group-by") {
+				if strings.TrimSpace(f.groupBy) == "" {
+					return usagef("--group-by is empty: give 1 to 3 fields, e.g. user.name,source.ip")
+				}
 				f.group = true
 			}
 			return runDetect(cmd.Context(), e, cfg, f, args)
@@ -104,7 +107,7 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 		return usagef("unknown format %q from --format, %s or the config file's detect.format (want ndjson or table)", format, envFormat)
 	}
 	fullRead := e.getenv(envFullRead) == "1"
-	query, only, err := adHocQuery(f.query, cfg.Detect.Only)
+	query, only, err := adHocQuery(f.query, f.cmd.Flags().Changed("query"), cfg.Detect.Only)
 	if err != nil {
 		return err
 	}
@@ -150,6 +153,13 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 	warn := newWarner(e.stderr, 100)
 	var src triage.Source
 	var files_ *ndjson.Source
+	if !f.es.enabled {
+		for _, name := range []string{"since", "from", "to"} {
+			if f.cmd.Flags().Changed(name) {
+				return usagef("--%s selects the events pulled from Elasticsearch: add --es (files and --demo are read whole)", name)
+			}
+		}
+	}
 	switch {
 	case f.es.enabled:
 		if f.demo || len(files) > 0 {

@@ -483,8 +483,14 @@ func eventSource(e *env, useDemo bool, files []string, warn *warner) (triage.Sou
 // one) and returns only without the id "query", which names it: --only
 // query runs the query alone. A query that does not parse is a usage
 // error naming the column.
-func adHocQuery(query string, only []string) (*rules.Detector, []string, error) {
-	if query == "" {
+func adHocQuery(query string, given bool, only []string) (*rules.Detector, []string, error) {
+	switch {
+	case given && strings.TrimSpace(query) == "":
+		// An empty KQL query matches every event: a finding for each.
+		return nil, nil, usagef("--query is empty: give a KQL query such as 'http.response.status_code:403'")
+	case query == "" && slices.Contains(only, rules.QueryID):
+		return nil, nil, usagef("--only %s runs the ad hoc --query detector: give --query too", rules.QueryID)
+	case query == "":
 		return nil, only, nil
 	}
 	d, err := rules.NewQuery(query, rules.Options{})
