@@ -358,11 +358,11 @@ func (a *AllowEntry) Validate() error {
 	switch a.Kind {
 	case AllowIP, AllowCIDR:
 		if _, ok := parsePrefix(a.Value); !ok {
-			return fmt.Errorf("allowlist %s: %q is not an IP address or CIDR", a.Kind, a.Value)
+			return fmt.Errorf("allowlist %s: %s is not an IP address or CIDR", a.Kind, Quote(a.Value))
 		}
 	case AllowUserAgent, AllowUser, AllowPath, AllowDomain:
 	default:
-		return fmt.Errorf("unknown allowlist kind %q", a.Kind)
+		return fmt.Errorf("unknown allowlist kind %s (want ip, cidr, user_agent, user, path or domain)", Quote(a.Kind))
 	}
 	return nil
 }

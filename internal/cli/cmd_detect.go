@@ -130,8 +130,11 @@ func runDetect(ctx context.Context, e *env, cfg config, f *detectFlags, files []
 			return usageError{err}
 		}
 	}
-	if f.foldMin < 2 || f.foldGap < 0 {
-		return usagef("--fold-min must be at least 2 and --fold-window not negative")
+	if f.foldMin < 2 {
+		return usagef("--fold-min %d: a campaign folds at least 2 groups", f.foldMin)
+	}
+	if f.foldGap < 0 {
+		return usagef("--fold-window %s: give a duration of 0 or more, such as 30m", f.foldGap)
 	}
 	folding := f.group && f.fold && by.IsDefault()
 	// Grouping reads the chain's fields from the events that raise
