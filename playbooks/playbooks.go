@@ -99,6 +99,9 @@ type Playbook struct {
 	Guide string
 	// Parsed is false for a note whose three lists could not be found.
 	Parsed bool
+	// NoGuide says the rule has no note at all: Guide then says so, and
+	// nothing is said about its layout.
+	NoGuide bool
 }
 
 // Section returns the section of kind k (empty if absent).
@@ -333,7 +336,9 @@ func (p Playbook) Markdown() string {
 		b.WriteString("\n\n")
 	}
 	if !p.Parsed {
-		b.WriteString("_The investigation guide does not use the usual three lists; it is shown as written._\n\n")
+		if !p.NoGuide {
+			b.WriteString("_The investigation guide does not use the usual three lists; it is shown as written._\n\n")
+		}
 		b.WriteString(strings.TrimSpace(p.Guide))
 		b.WriteString("\n")
 		return b.String()

@@ -112,7 +112,7 @@ func playbookFromRules(rs []*rules.Rule, candidates []string) (playbooks.Playboo
 			if c == r.RuleID || c == "elastic:"+r.RuleID {
 				if strings.TrimSpace(r.Note) == "" {
 					p := playbooks.FromNote(r.RuleID, r.Name, "")
-					p.Guide = "_This rule has no investigation guide (note)._"
+					p.Guide, p.NoGuide = "_This rule has no investigation guide (note)._", true
 					return p, true
 				}
 				return playbooks.FromNote(r.RuleID, r.Name, r.Note), true

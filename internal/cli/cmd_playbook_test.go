@@ -294,3 +294,25 @@ func TestRulesFlagPathMissing(t *testing.T) {
 		}
 	}
 }
+
+// A rule without a note says it has no guide, and nothing about the
+// layout of a guide it does not have.
+func TestPlaybookOfARuleWithoutNote(t *testing.T) {
+	dir := t.TempDir()
+	rule := filepath.Join(dir, "r.toml")
+	if err := os.WriteFile(rule, []byte(`[rule]
+name = "no guide"
+rule_id = "0c3b7f52-0000-4000-8000-0000000000ee"
+type = "query"
+language = "kuery"
+risk_score = 21
+severity = "low"
+query = "http.response.status_code:404"
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, "", "playbook", "--rules", rule, "elastic:0c3b7f52-0000-4000-8000-0000000000ee")
+	if code != 0 || !strings.Contains(out, "has no investigation guide") || strings.Contains(out, "usual three lists") {
+		t.Errorf("exit %d:\n%s%s", code, out, errOut)
+	}
+}
