@@ -219,7 +219,11 @@ func (d *Decoder) resolveInto(v *fastjson.Value, ev *Event) {
 var (
 	ErrNotObject = errors.New("not a JSON object")
 	ErrNUL       = errors.New("contains a NUL byte")
-	ErrBadUTF8   = errors.New("invalid UTF-8")
+	// ErrUTF8Replaced comes with the events of a line whose invalid UTF-8
+	// was replaced by U+FFFD before decoding: the caller keeps them and
+	// warns. A stray byte in a header an attacker writes must not hide the
+	// request from the detectors.
+	ErrUTF8Replaced = errors.New("invalid UTF-8 replaced with U+FFFD; the event is kept")
 )
 
 // Decode parses one line: a raw ECS document, an Elasticsearch hit
@@ -241,8 +245,23 @@ func (d *Decoder) DecodeTo(dst []*Event, line []byte, origin string) ([]*Event, 
 		return dst, ErrNUL
 	}
 	if !utf8.Valid(line) {
-		return dst, ErrBadUTF8
+		// The events refer to the repaired copy, which is what the
+		// event view shows.
+		n := len(dst)
+		dst, err := d.decodeValid(dst, bytes.ToValidUTF8(line, []byte("\uFFFD")), origin)
+		switch {
+		case err == nil:
+			return dst, ErrUTF8Replaced
+		case len(dst) > n: // a page whose later hit failed
+			return dst, fmt.Errorf("%w; %w", ErrUTF8Replaced, err)
+		}
+		return dst, err
 	}
+	return d.decodeValid(dst, line, origin)
+}
+
+// decodeValid is DecodeTo on a line of valid UTF-8 without NUL bytes.
+func (d *Decoder) decodeValid(dst []*Event, line []byte, origin string) ([]*Event, error) {
 	v, err := d.p.ParseBytes(line)
 	if err != nil {
 		return dst, fmt.Errorf("invalid JSON: %s", shortJSONError(err))
@@ -322,7 +341,7 @@ func ParseEvent(raw []byte, origin string) (*Event, error) {
 	d := decoderPool.Get().(*Decoder)
 	defer decoderPool.Put(d)
 	evs, err := d.Decode(raw, origin)
-	if err != nil {
+	if err != nil && !(errors.Is(err, ErrUTF8Replaced) && len(evs) > 0) {
 		return nil, err
 	}
 	if len(evs) != 1 {

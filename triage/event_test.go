@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestGet(t *testing.T) {
@@ -121,7 +122,6 @@ func TestDecodeVariants(t *testing.T) {
 		{"string", `"x"`, nil, ErrNotObject, ""},
 		{"invalid json", `{"a":`, nil, nil, "invalid JSON"},
 		{"nul byte", "{\"a\":\"\x00\"}", nil, ErrNUL, ""},
-		{"invalid utf8", "{\"a\":\"\xff\"}", nil, ErrBadUTF8, ""},
 		{"hit source not object", `{"_source":3}`, nil, ErrNotObject, ""},
 		{"trailing garbage", `{"a":1} x`, nil, nil, "invalid JSON"},
 	}
@@ -307,5 +307,20 @@ func TestBadTimestampIsSaid(t *testing.T) {
 	}
 	if lint == nil || lint.Count != 3 || !strings.Contains(lint.Message, "3 event(s) have an @timestamp that is no date (first at in.ndjson:5)") {
 		t.Errorf("lint %+v", lint)
+	}
+}
+
+// Invalid UTF-8 is replaced, not refused: the event comes back with
+// ErrUTF8Replaced, its values and its Raw valid UTF-8 with U+FFFD.
+func TestDecodeReplacesInvalidUTF8(t *testing.T) {
+	evs, err := NewDecoder().Decode([]byte("{\"event\":{\"id\":\"u\"},\"user_agent\":{\"original\":\"x\xff\xfey\"},\"http\":{\"request\":{\"method\":\"TRACK\"}}}"), "f:1")
+	if !errors.Is(err, ErrUTF8Replaced) || len(evs) != 1 {
+		t.Fatalf("%d events, %v; want one and ErrUTF8Replaced", len(evs), err)
+	}
+	if ev := evs[0]; ev.ID != "u" || ev.UserAgent != "x\uFFFDy" || ev.Method != "TRACK" || !utf8.Valid(ev.Raw) {
+		t.Errorf("event %q %q %q, raw valid %v", ev.ID, ev.UserAgent, ev.Method, utf8.Valid(ev.Raw))
+	}
+	if _, err := ParseEvent([]byte("{\"a\":\"\xff\"}"), "f:2"); err != nil {
+		t.Errorf("ParseEvent refused a repaired line: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -169,7 +170,7 @@ func (s *Source) decode(dec *triage.Decoder, h hitSpan, page, i int) (*triage.Ev
 		origin = fmt.Sprintf("elasticsearch page %d#%d", page, i+1)
 	}
 	evs, err := dec.Decode(h.source, origin)
-	if err != nil {
+	if err != nil && !(errors.Is(err, triage.ErrUTF8Replaced) && len(evs) == 1) {
 		return nil, fmt.Errorf("%s: %v; skipped", where, err)
 	}
 	if len(evs) != 1 {

@@ -420,7 +420,9 @@ func (s *Source) deliver(name string, b *batch, fn func(*triage.Event) error) er
 	// Warnings and events interleave in line order only loosely (per
 	// batch); warnings come first so a summary never precedes its cause.
 	for _, w := range b.warns {
-		s.bad.Add(1)
+		if !errors.Is(w.err, triage.ErrUTF8Replaced) { // its event is kept
+			s.bad.Add(1)
+		}
 		if s.opts.Warn != nil {
 			s.opts.Warn(name+":"+strconv.FormatInt(w.num, 10), w.err)
 		}

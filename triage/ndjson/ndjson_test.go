@@ -75,8 +75,8 @@ func TestReader(t *testing.T) {
 		{"byte-order mark later is a bad line", "x.ndjson", []byte(good + bom + "{}\n"), []string{"a", "b"}, []string{"3: invalid JSON"}},
 		{"stdin", "-", []byte(good), []string{"a", "b"}, nil},
 		{"origin ids", "x.ndjson", []byte("{}\n\n{}\n"), []string{"x.ndjson:1", "x.ndjson:3"}, nil},
-		{"bad lines skipped", "x.ndjson", []byte("{\"event\":{\"id\":\"a\"}}\nnot json\n[1]\n{\"a\":\"\xff\"}\n{\"a\":\"\x00\"}\n{\"event\":{\"id\":\"b\"}}\n"),
-			[]string{"a", "b"}, []string{"2: invalid JSON", "3: not a JSON object", "4: invalid UTF-8", "5: NUL byte"}},
+		{"bad lines skipped", "x.ndjson", []byte("{\"event\":{\"id\":\"a\"}}\nnot json\n[1]\n{\"a\":\"\x00\"}\n{\"event\":{\"id\":\"b\"}}\n"),
+			[]string{"a", "b"}, []string{"2: invalid JSON", "3: not a JSON object", "4: NUL byte"}},
 		{"hits and pages", "x.ndjson", []byte(`{"_id":"h1","_source":{}}` + "\n" + `{"hits":{"hits":[{"_id":"p1","_source":{}},{"_id":"p2","_source":{}}]}}` + "\n"),
 			[]string{"h1", "p1", "p2"}, nil},
 	}
@@ -406,5 +406,32 @@ func TestStreamLinesGoWhenRead(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the read did not stop when interrupted")
+	}
+}
+
+// A line with invalid UTF-8 (a raw byte in a header the client wrote) is
+// decoded with U+FFFD in place of the bad bytes and kept, with a warning
+// naming the line: it is not a bad line, and the request it records still
+// reaches the detectors.
+func TestInvalidUTF8IsKept(t *testing.T) {
+	path := write(t, "x.ndjson", []byte("{\"event\":{\"id\":\"a\"}}\n{\"event\":{\"id\":\"u\"},\"user_agent\":{\"original\":\"x\xff\xfey\"}}\n"))
+	var uas []string
+	var warns []string
+	src := New([]string{path}, Options{Warn: func(where string, err error) { warns = append(warns, where+": "+err.Error()) }})
+	err := src.Events(context.Background(), func(ev *triage.Event) error {
+		uas = append(uas, ev.ID+"="+ev.UserAgent)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(uas, []string{"a=", "u=x\uFFFDy"}) {
+		t.Errorf("events %q, want the second kept with U+FFFD", uas)
+	}
+	if len(warns) != 1 || !strings.HasSuffix(strings.SplitN(warns[0], ": ", 2)[0], "x.ndjson:2") || !strings.Contains(warns[0], "invalid UTF-8 replaced with U+FFFD") {
+		t.Errorf("warnings %q", warns)
+	}
+	if st := src.Stats(); st.Bad != 0 || st.Events != 2 {
+		t.Errorf("stats %+v: want 2 events, no bad line", st)
 	}
 }
