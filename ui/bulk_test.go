@@ -269,3 +269,44 @@ func fileBulkStore(t *testing.T) *bulkStore {
 	t.Cleanup(func() { file.Close() })
 	return &bulkStore{memStore: newMemStore(), file: file}
 }
+
+// TestNewFilterUnselectsWhatItHides: rows selected under one filter and
+// hidden by the next are unselected, so the next bulk action reaches only
+// rows the analyst sees (a status once went to a hidden sqlmap group).
+func TestNewFilterUnselectsWhatItHides(t *testing.T) {
+	store := &bulkStore{memStore: newMemStore()}
+	m := consoleAt(t, waveOptions(store), 160, 40)
+	keys(m, "/")
+	typeText(m, "severity:high")
+	keys(m, "enter", "V")
+	before := len(m.queue.picked)
+	if before == 0 {
+		t.Fatal("V selected nothing")
+	}
+	keys(m, "/", "ctrl+u")
+	typeText(m, "detector:RE2 or detector:CIE1")
+	keys(m, "enter")
+	shown := map[triage.GroupKey]bool{}
+	for _, r := range m.queue.rows {
+		shown[r.g.Key] = true
+	}
+	for k := range m.queue.picked {
+		if !shown[k] {
+			t.Errorf("%s stays selected, hidden by the filter", k)
+		}
+	}
+	if len(m.queue.picked) == before || !strings.Contains(m.statusLine(), "the filter hides unselected") {
+		t.Errorf("%d of %d still selected; status %q", len(m.queue.picked), before, m.statusLine())
+	}
+	// A status now reaches only rows the filter shows.
+	keys(m, "V", "s", "a")
+	bs := store.bulks()
+	if len(bs) != 1 || len(bs[0].Targets) == 0 {
+		t.Fatalf("writes %+v", bs)
+	}
+	for _, tg := range bs[0].Targets {
+		if !shown[tg.Key] {
+			t.Errorf("the status reached %s, which the filter hides", tg.Key)
+		}
+	}
+}

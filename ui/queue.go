@@ -45,6 +45,10 @@ type queueModel struct {
 	expanded map[triage.GroupKey]bool
 	// picked are the rows selected for a bulk action (space, V), by key.
 	picked map[triage.GroupKey]bool
+	// narrow is set by a new filter: once its rows are in, the rows
+	// selected that it hides are unselected (what is selected is what is
+	// seen: a bulk action must not reach a row the analyst cannot see).
+	narrow bool
 	// shownTop counts the top-level rows shown, for "3/26 groups".
 	shownTop int
 	// cache holds rendered rows (after the badge, unstyled) by group and
@@ -121,6 +125,9 @@ func (q *queueModel) setRows(rows []queueRow) {
 	q.rows = rows
 	clear(q.cache)
 	q.list.setLen(len(rows))
+	if q.narrow && !q.hitsBusy {
+		q.narrowPicks()
+	}
 	if sel != nil {
 		found := false
 		for i, r := range rows {
@@ -267,6 +274,7 @@ func (q *queueModel) filterText() string { return q.filter }
 // too (filter.go), off the loop for big runs.
 func (q *queueModel) setFilter(s string, match *kql.Query) tea.Cmd {
 	q.filter, q.match, q.hits, q.hitsBusy = s, match, nil, false
+	q.narrow = s != "" && len(q.picked) > 0
 	q.list.setCursor(0)
 	q.follow = nil
 	return tea.Batch(q.refilter(), q.recompute())
@@ -479,6 +487,22 @@ func (q *queueModel) toggleSelect() {
 	q.list.move(1)
 	q.analystMoved()
 	q.a.info = "" // the status line counts the selection
+}
+
+// narrowPicks unselects the selected rows the filter's rows do not show
+// (a row under a collapsed one counts as hidden), and says how many.
+func (q *queueModel) narrowPicks() {
+	q.narrow = false
+	shown := make(map[triage.GroupKey]bool, len(q.rows))
+	for _, r := range q.rows {
+		shown[r.g.Key] = true
+	}
+	p := maps.Clone(q.picked)
+	maps.DeleteFunc(p, func(k triage.GroupKey, _ bool) bool { return !shown[k] })
+	if n := len(q.picked) - len(p); n > 0 {
+		q.picked = p
+		q.a.info = plural(n, "selected row") + " the filter hides unselected"
+	}
 }
 
 // selectVisible selects every row shown (after a filter, those it
