@@ -323,7 +323,9 @@ func (m *model) rerun() tea.Cmd {
 	m.info = "re-running detectors…"
 	m.rerunning, m.rerunGen = true, 0
 	m.req.issue(runAddr)
-	return m.startCmd(run.Start)
+	// The case file's exceptions and allowlist are read again too: another
+	// shell (picket allowlist remove) may have changed them.
+	return tea.Batch(m.startCmd(run.Start), m.loadSuppressions())
 }
 
 // exportedMsg reports an export.

@@ -342,15 +342,18 @@ func (m *model) openSupps() tea.Cmd {
 	m.supps.tally = nil
 	m.supps.build()
 	m.show(viewSupps)
-	return m.supps.count()
+	// Shown at once, then as the case file holds them now.
+	return tea.Batch(m.supps.count(), m.loadSuppressions())
 }
 
 // onSuppressionRemoved reloads the entries after a removal.
 func (m *model) onSuppressionRemoved(msg supRemovedMsg) tea.Cmd {
 	if msg.err != nil {
+		// Read them again all the same: an entry removed elsewhere
+		// ("not found") must not stay listed.
 		m.setErr(msg.err)
-		return nil
+	} else {
+		m.info = triage.Escape(msg.what)
 	}
-	m.info = triage.Escape(msg.what)
 	return m.loadSuppressions()
 }

@@ -210,3 +210,30 @@ func TestPreviewCountsOfTheQueue(t *testing.T) {
 		t.Errorf("would hide %d in %d groups of %d; want 1 in 1 of the 2 the queue shows", hits, groups, active)
 	}
 }
+
+// TestEntriesChangedElsewhereAreReadAgain: an entry removed from the case
+// file in another shell (picket allowlist remove) stops hiding findings
+// on r and leaves the E view when it opens; removing it there reads the
+// entries again rather than keeping a row that is gone.
+func TestEntriesChangedElsewhereAreReadAgain(t *testing.T) {
+	store := newListStore(t)
+	o := testOptions(t, nil)
+	o.Store, o.Suppressions = store, store
+	o.Rerun = func() RunSpec {
+		return RunSpec{Collection: testCollection(t), Start: func(context.Context) error { return nil }}
+	}
+	m := consoleAt(t, o, 140, 30)
+	if len(m.allow) != 1 || m.snap.hidden != 4 {
+		t.Fatalf("start: %d allowlist entries, %d hidden", len(m.allow), m.snap.hidden)
+	}
+	_ = store.DeleteAllowEntry(context.Background(), 1) // another shell
+	keys(m, "r")
+	if len(m.allow) != 0 || m.snap.hidden != 3 {
+		t.Errorf("after r: %d allowlist entries, %d hidden; want 0 and 3", len(m.allow), m.snap.hidden)
+	}
+	_ = store.DeleteException(context.Background(), 5) // another shell again
+	keys(m, "E")
+	if v := m.View(); strings.Contains(v, "known scanners") || !strings.Contains(v, "no exceptions or allowlist entries in force") {
+		t.Errorf("E lists an entry the case file no longer has:\n%s", v)
+	}
+}
