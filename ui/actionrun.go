@@ -66,6 +66,8 @@ type actionInput struct {
 	allow   []triage.AllowEntry
 	now     time.Time
 	members []triage.GroupKey // a campaign's groups: its steps are about all of them
+	// rowClients: members are the clients under a regrouped row.
+	rowClients bool
 }
 
 // queuedKeys lists the snapshot's groups, shown and suppressed: those a
@@ -128,13 +130,20 @@ func (m *groupModel) runStep() tea.Cmd {
 		act: act, finding: f, events: a.opts.Collection,
 		groups: queuedKeys(a.snap), allow: a.allow, now: a.opts.Now(),
 	}
-	if c := m.group.Campaign; c != nil {
+	switch {
+	case m.group.Campaign != nil:
 		// About the whole wave: every member, up to its last finding (a
 		// window ending at the first finding would miss the rest).
-		in.members = c.Members
-		if m.group.LastSeen.After(in.finding.End) {
-			in.finding.End = m.group.LastSeen
+		in.members = m.group.Campaign.Members
+	case !m.group.Key.Default():
+		// A row of another grouping (a user, a country…) may hold
+		// findings of several clients: "this client" means each of them.
+		if cs := clientsOf(m.all); len(cs) > 1 {
+			in.members, in.rowClients = cs, true
 		}
+	}
+	if len(in.members) > 0 && m.group.LastSeen.After(in.finding.End) {
+		in.finding.End = m.group.LastSeen
 	}
 	m.check.setResult(k, actionResult{pending: true, text: "= working…"})
 	keep := m.keepAnswer(k, act)
@@ -209,7 +218,7 @@ func runAction(in actionInput) actionResult {
 	if !run.Computed(in.act.Kind) {
 		return actionResult{err: "the console does not run " + triage.Escape(string(in.act.Kind)) + " in the background"}
 	}
-	a, err := run.Run(in.act, in.finding, in.events, run.With{Queued: in.groups, Allow: in.allow, Now: in.now, Members: in.members})
+	a, err := run.Run(in.act, in.finding, in.events, run.With{Queued: in.groups, Allow: in.allow, Now: in.now, Members: in.members, RowClients: in.rowClients})
 	if err != nil {
 		return actionResult{err: triage.Escape(err.Error())}
 	}
@@ -221,6 +230,10 @@ func runAction(in actionInput) actionResult {
 func coverageText(c run.Coverage) string {
 	var who string
 	switch {
+	case c.Members > 0 && c.RowClients && c.Scope == playbooks.ScopeSource:
+		who = "from the row's " + plural(c.Members, "client")
+	case c.Members > 0 && c.RowClients:
+		who = "from the addresses of the row's " + plural(c.Members, "client")
 	case c.Members > 0 && c.Scope == playbooks.ScopeSource:
 		who = "from the campaign's " + plural(c.Members, "group")
 	case c.Members > 0:
@@ -463,4 +476,19 @@ func (c *checklistModel) resultLine(r checkRow) string {
 		return "    " + c.st.Dim.Render(clip(res.earlier+" "+strings.TrimRightFunc(res.text, unicode.IsSpace), w))
 	}
 	return "    " + c.st.Info.Render(clip(strings.TrimRightFunc(res.text, unicode.IsSpace), w))
+}
+
+// clientsOf is the clients (source × user agent) of findings, in the
+// order first seen: the reach of "this client" for a regrouped row.
+func clientsOf(fs []triage.Finding) []triage.GroupKey {
+	seen := map[triage.GroupKey]bool{}
+	var out []triage.GroupKey
+	for i := range fs {
+		k := triage.GroupKey{SourceIP: fs[i].SourceIP, UserAgent: fs[i].UserAgent}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -476,5 +477,51 @@ func TestUnfoldLandsOnTheFirstRow(t *testing.T) {
 	keys(m, "F")
 	if got, _ := m.queue.selected(); got.Key.SourceIP != netip.AddrFrom4([4]byte{198, 18, 0, 6}) || m.queue.list.cursor != 0 {
 		t.Errorf("unfolded: cursor on row %d (%v), want row 0, the member with 3 findings", m.queue.list.cursor, got.Key)
+	}
+}
+
+// TestRegroupedRowStepAnswersItsClients: a row of another grouping (here
+// one user, tried from several clients) answers "this client" steps for
+// every client under it, as a campaign does for its members: the truth
+// is counted from the planted events.
+func TestRegroupedRowStepAnswersItsClients(t *testing.T) {
+	o := waveOptions(nil)
+	o.Playbooks = wavePlaybooks{}
+	m := consoleAt(t, o, 160, 40)
+	keys(m, "G", "space", "j", "space", "j", "space", "enter") // user.name
+	if !slices.Equal(m.snap.gp.by, triage.GroupBy{"user.name"}) {
+		t.Fatalf("grouped by %v", m.snap.gp.by)
+	}
+	const user = "customer007"
+	row := rowAt(t, m, func(g *triage.Group) bool { return len(g.Key.Pairs()) == 1 && g.Key.Pairs()[0].Value == user })
+	// The truth: the clients whose findings name the user, and their
+	// events from the hour before the row's last finding.
+	clients := map[triage.GroupKey]bool{}
+	for _, f := range m.opts.Collection.Findings() {
+		if f.UserName == user {
+			clients[triage.GroupKey{SourceIP: f.SourceIP, UserAgent: f.UserAgent}] = true
+		}
+	}
+	events := 0
+	m.opts.Collection.EachEvent(func(ev *triage.Event) bool {
+		if clients[triage.GroupKey{SourceIP: ev.SourceIP, UserAgent: ev.UserAgent}] &&
+			!ev.Timestamp.After(row.g.LastSeen) && ev.Timestamp.After(row.g.LastSeen.Add(-time.Hour)) {
+			events++
+		}
+		return true
+	})
+	if len(clients) < 2 {
+		t.Fatalf("%d clients under %s: the test needs several", len(clients), user)
+	}
+	keys(m, "enter", "c")
+	det, s, ok := m.group.check.selected()
+	if !ok || s.ID != "inv-users" {
+		t.Fatalf("checklist on %v", s)
+	}
+	keys(m, "enter")
+	res := m.group.check.results[stepKey{det, "inv-users"}]
+	want := fmt.Sprintf("%s from the row's %d clients", plural(events, "event"), len(clients))
+	if res.pending || !strings.Contains(res.text, want) {
+		t.Errorf("answer %q, want %q", res.text, want)
 	}
 }

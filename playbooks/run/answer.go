@@ -52,6 +52,10 @@ type With struct {
 	// as the campaign's: "this client" (scope source) and "this address"
 	// (scope ip) then mean every member, not the finding's own.
 	Members []triage.GroupKey
+	// RowClients says Members are instead the clients (source × user
+	// agent) under a row of another grouping (user.name, a country…):
+	// the same reach, named for what it is.
+	RowClients bool
 }
 
 // ErrNotComputed is returned for actions that open something rather than
@@ -98,7 +102,27 @@ func Run(act playbooks.Action, f triage.Finding, evs Events, with With) (Answer,
 	if err != nil {
 		return Answer{}, err
 	}
+	if with.RowClients {
+		for _, c := range []*Coverage{a.coverage()} {
+			if c != nil && c.Members > 0 {
+				c.RowClients = true
+			}
+		}
+	}
 	return a, nil
+}
+
+// coverage is the answer's coverage, nil for kinds without one.
+func (a *Answer) coverage() *Coverage {
+	switch {
+	case a.Count != nil:
+		return &a.Count.Coverage
+	case a.Values != nil:
+		return &a.Values.Coverage
+	case a.Routes != nil:
+		return &a.Routes.Coverage
+	}
+	return nil
 }
 
 // MarshalJSON writes a coverage with its window as a Go duration
@@ -116,9 +140,10 @@ func (c Coverage) MarshalJSON() ([]byte, error) {
 		From    string `json:"from"`
 		To      string `json:"to"`
 		Members int    `json:"campaign_groups,omitempty"`
+		Clients int    `json:"row_clients,omitempty"`
 		Partial bool   `json:"partial"`
 		Kept    int    `json:"events_kept"`
-	}{c.Scope, c.Actor, w, jsonTime(c.From), jsonTime(c.To), c.Members, c.Partial, c.Kept})
+	}{c.Scope, c.Actor, w, jsonTime(c.From), jsonTime(c.To), c.campaignGroups(), c.rowClients(), c.Partial, c.Kept})
 }
 
 func jsonTime(t time.Time) string {
@@ -126,4 +151,18 @@ func jsonTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func (c Coverage) campaignGroups() int {
+	if c.RowClients {
+		return 0
+	}
+	return c.Members
+}
+
+func (c Coverage) rowClients() int {
+	if c.RowClients {
+		return c.Members
+	}
+	return 0
 }

@@ -53,8 +53,10 @@ type Coverage struct {
 	// ScopeSource (the finding's own group) and ScopeSite.
 	Actor string
 	// Members counts a campaign's groups when the answer is about all
-	// of them (With.Members): the source or ip scope was theirs.
-	Members int
+	// of them (With.Members): the source or ip scope was theirs. With
+	// RowClients, they are the clients under a regrouped row.
+	Members    int
+	RowClients bool
 	// Window is the action's look-back; zero means the whole run.
 	Window time.Duration
 	// From and To bound the events looked at when Window is set: the
