@@ -230,16 +230,23 @@ func keysOf(gs []*triage.Group) []triage.GroupKey {
 }
 
 // allowFor is the allowlist entry that covers a group: its source address,
-// else the first of its key's fields an allowlist can name (user name,
-// user agent, path).
+// else the innermost of its key's fields an allowlist can name (the row's
+// own value: a URL path under a user, not the user), for the detector of
+// its key when it has one, else for every detector.
 func allowFor(k triage.GroupKey) (triage.AllowEntry, bool) {
-	if a, ok := keyAddr(k); ok {
-		return triage.AllowEntry{Kind: triage.AllowIP, Value: a.Unmap().String(), Detector: triage.AllDetectors}, true
+	det := triage.AllDetectors
+	pairs := k.Pairs()
+	for _, p := range pairs {
+		if p.Field == triage.FieldDetector && p.Value != "" {
+			det = p.Value
+		}
 	}
-	kinds := map[string]string{"user.name": triage.AllowUser, "user_agent.original": triage.AllowUserAgent, "url.path": triage.AllowPath}
-	for _, p := range k.Pairs() {
-		if kind, ok := kinds[p.Field]; ok && p.Value != "" {
-			return triage.AllowEntry{Kind: kind, Value: p.Value, Detector: triage.AllDetectors}, true
+	if a, ok := keyAddr(k); ok {
+		return triage.AllowEntry{Kind: triage.AllowIP, Value: a.Unmap().String(), Detector: det}, true
+	}
+	for i := len(pairs) - 1; i >= 0; i-- {
+		if kind, ok := allowKindOf[pairs[i].Field]; ok && pairs[i].Value != "" && kind != triage.AllowIP {
+			return triage.AllowEntry{Kind: kind, Value: pairs[i].Value, Detector: det}, true
 		}
 	}
 	return triage.AllowEntry{}, false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -307,6 +308,32 @@ func TestNewFilterUnselectsWhatItHides(t *testing.T) {
 	for _, tg := range bs[0].Targets {
 		if !shown[tg.Key] {
 			t.Errorf("the status reached %s, which the filter hides", tg.Key)
+		}
+	}
+}
+
+// TestAllowForARow: a row's allowlist entry names its own value (the
+// innermost field an entry can name), for its detector when the chain
+// has one.
+func TestAllowForARow(t *testing.T) {
+	chain := func(by string, vals ...string) triage.GroupKey {
+		k := triage.GroupKey{By: by}
+		copy(k.Values[:], vals)
+		return k
+	}
+	for _, tc := range []struct {
+		key              triage.GroupKey
+		kind, value, det string
+	}{
+		{triage.GroupKey{SourceIP: netip.MustParseAddr("192.0.2.9"), UserAgent: "curl"}, triage.AllowIP, "192.0.2.9", triage.AllDetectors},
+		{chain("user.name", "anna"), triage.AllowUser, "anna", triage.AllDetectors},
+		{chain("user.name,url.path,detector", "anna", "/download", "appsensor:IE3"), triage.AllowPath, "/download", "appsensor:IE3"},
+		{chain("url.path,user.name", "/download", "anna"), triage.AllowUser, "anna", triage.AllDetectors},
+		{chain("detector,source.ip", "appsensor:RE2", "192.0.2.7"), triage.AllowIP, "192.0.2.7", "appsensor:RE2"},
+	} {
+		a, ok := allowFor(tc.key)
+		if !ok || a.Kind != tc.kind || a.Value != tc.value || a.Detector != tc.det {
+			t.Errorf("%s: %+v %v; want %s %s for %s", tc.key, a, ok, tc.kind, tc.value, tc.det)
 		}
 	}
 }

@@ -525,3 +525,32 @@ func TestRegroupedRowStepAnswersItsClients(t *testing.T) {
 		t.Errorf("answer %q, want %q", res.text, want)
 	}
 }
+
+// TestAllowOnARegroupedRow: a on a row of another grouping proposes the
+// row's own value (a user, a URL path) with a count of what it would
+// hide; on a campaign it says how to allowlist its members instead of
+// opening an empty form.
+func TestAllowOnARegroupedRow(t *testing.T) {
+	m := consoleAt(t, waveOptions(nil), 160, 40)
+	rowAt(t, m, isCampaign)
+	keys(m, "a")
+	if m.modal != modalNone || !strings.Contains(m.statusLine(), "a campaign has many addresses") {
+		t.Errorf("a on a campaign: modal %d, status %q", m.modal, m.statusLine())
+	}
+	keys(m, "G", "space", "j", "space", "j", "space", "enter") // user.name
+	const user = "customer007"
+	rowAt(t, m, func(g *triage.Group) bool { return len(g.Key.Pairs()) == 1 && g.Key.Pairs()[0].Value == user })
+	keys(m, "a")
+	if m.modal != modalDialog || m.dialog.field != triage.AllowUser || m.dialog.valueText() != user {
+		t.Fatalf("dialog %d: field %q value %q; want user %s", m.modal, m.dialog.field, m.dialog.valueText(), user)
+	}
+	want := 0
+	for _, f := range m.opts.Collection.Findings() {
+		if f.UserName == user {
+			want++
+		}
+	}
+	if v := m.View(); !strings.Contains(v, "would suppress "+plural(want, "finding")) {
+		t.Errorf("no count of the %d findings of %s:\n%s", want, user, v)
+	}
+}

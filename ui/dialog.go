@@ -26,7 +26,15 @@ const (
 	numDialogFields
 )
 
-var allowKinds = []string{triage.AllowIP, triage.AllowCIDR, triage.AllowUserAgent}
+var allowKinds = []string{triage.AllowIP, triage.AllowCIDR, triage.AllowUserAgent, triage.AllowUser, triage.AllowPath}
+
+// allowKindNames are the kinds as the dialog names them.
+var allowKindNames = map[string]string{triage.AllowIP: "source IP", triage.AllowCIDR: "CIDR block",
+	triage.AllowUserAgent: "user agent", triage.AllowUser: "user", triage.AllowPath: "URL path"}
+
+// allowKindOf is the allowlist kind that matches a grouping field.
+var allowKindOf = map[string]string{"source.ip": triage.AllowIP, "user_agent.original": triage.AllowUserAgent,
+	"user.name": triage.AllowUser, "url.path": triage.AllowPath}
 
 // SuppressionKind tells exceptions from allowlist entries in the dialog.
 type SuppressionKind uint8
@@ -148,8 +156,27 @@ func newExceptionEntriesDialog(detector string, entries []triage.ExceptionEntry)
 // every detector unless the scope is narrowed).
 func newAllowDialog(k triage.GroupKey, detector string) dialogModel {
 	defs := map[string]string{triage.AllowUserAgent: k.UserAgent}
-	if k.SourceIP.IsValid() {
-		ip := k.SourceIP.Unmap()
+	ip := k.SourceIP
+	field := triage.AllowIP
+	if !k.Default() {
+		// A row of another grouping: its values of fields an entry can
+		// name, the innermost one proposed (the row's own value).
+		field = ""
+		for _, p := range k.Pairs() {
+			kind, ok := allowKindOf[p.Field]
+			if !ok || p.Value == "" {
+				continue
+			}
+			field = kind
+			if kind == triage.AllowIP {
+				ip, _ = netip.ParseAddr(p.Value)
+				continue
+			}
+			defs[kind] = p.Value
+		}
+	}
+	if ip.IsValid() {
+		ip = ip.Unmap()
 		defs[triage.AllowIP] = ip.String()
 		bits := 24
 		if ip.Is6() {
@@ -158,11 +185,20 @@ func newAllowDialog(k triage.GroupKey, detector string) dialogModel {
 		p, _ := ip.Prefix(bits)
 		defs[triage.AllowCIDR] = p.String()
 	}
-	field := triage.AllowIP
-	if !k.SourceIP.IsValid() {
+	switch {
+	case field == "" && ip.IsValid():
+		field = triage.AllowIP
+	case field == "" || (field == triage.AllowIP && !ip.IsValid()):
 		field = triage.AllowUserAgent
 	}
-	d := dialogModel{kind: Allowlist, field: field, detector: detector, allDets: true,
+	// A row of one detector (grouped by detector) is allowlisted for it.
+	scoped := false
+	for _, p := range k.Pairs() {
+		if p.Field == triage.FieldDetector && p.Value != "" && detector == "" && !k.Default() {
+			detector, scoped = p.Value, true
+		}
+	}
+	d := dialogModel{kind: Allowlist, field: field, detector: detector, allDets: !scoped,
 		value: newInput(""), reason: newInput(""), expiry: newInput(""), defaults: defs}
 	d.setValue(defs[field])
 	d.focusOn(dfKind)
@@ -354,7 +390,7 @@ func (d dialogModel) view(st *Styles, w int) string {
 	if d.kind == Allowlist {
 		var opts []string
 		for _, f := range allowKinds {
-			name := map[string]string{triage.AllowIP: "source IP", triage.AllowCIDR: "CIDR block", triage.AllowUserAgent: "user agent"}[f]
+			name := allowKindNames[f]
 			if f == d.field {
 				name = "[" + name + "]"
 			} else {
@@ -408,6 +444,8 @@ func (d dialogModel) view(st *Styles, w int) string {
 		}
 	case d.previewing:
 		lines = append(lines, st.Dim.Render("counting…"))
+	case d.total == 0 && d.hits == 0 && strings.TrimSpace(d.valueText()) == "" && len(d.entries) == 0:
+		lines = append(lines, st.Dim.Render("type a value to see what it would suppress"))
 	default:
 		lines = append(lines, clip("would suppress "+plural(d.hits, "finding")+" in "+plural(d.groups, "group")+
 			st.Dim.Render(" (of "+plural(d.total, "finding")+" in the queue)"), inner))

@@ -135,6 +135,12 @@ func (m *model) openAllow() tea.Cmd {
 	if !ok {
 		return nil
 	}
+	if g.Key.By == triage.CampaignBy {
+		// One entry cannot name a wave of addresses; selecting its
+		// members makes one for each.
+		m.lastErr = "a campaign has many addresses: enter lists its members, V selects them, a allowlists each"
+		return nil
+	}
 	det := ""
 	switch m.view {
 	case viewEvent:
