@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -491,19 +493,35 @@ func checkInputs(files []string) error {
 	return nil
 }
 
-// readableFile checks that an input path ("-" is standard input) can be
-// opened and is no directory; the error names it.
+// readableFile checks that an input path ("-" is standard input) exists,
+// is no directory and, when it is a plain file, can be opened; the error
+// names it. A named pipe or a device is not opened here: opening a pipe
+// takes its writer, and the read after would wait for another.
 func readableFile(path string) error {
 	if path == "-" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("open %s: %w", path, unwrapPath(err)) // as os.Open says it
+	case fi.IsDir():
+		return fmt.Errorf("%s: is a directory, not an NDJSON file", triage.Escape(path))
+	case !fi.Mode().IsRegular():
 		return nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err // *PathError names the file
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s: is a directory, not an NDJSON file", triage.Escape(path))
+	return f.Close()
+}
+
+// unwrapPath is a *PathError's own error (the path is named by the caller).
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
-	return nil
+	return err
 }
