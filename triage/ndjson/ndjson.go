@@ -341,16 +341,20 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, st
 		defer close(work)
 		readErr = s.split(ctx, br, stream, work)
 	}()
+	// The workers read the plan as it is now: after an interrupt they may
+	// outlive this call (see below), and the next run sets another.
+	fields, keep := s.plan.Fields, s.plan.Keep
+	resolve := append(slices.Clone(s.opts.Resolve), s.plan.Resolve...)
 	var wg sync.WaitGroup
 	for range s.opts.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			d := triage.NewDecoder()
-			d.Project(s.plan.Fields)
-			d.Resolve(append(slices.Clone(s.opts.Resolve), s.plan.Resolve...)...)
+			d.Project(fields)
+			d.Resolve(resolve...)
 			for b := range work {
-				decodeBatch(d, name, b, s.plan.Keep)
+				decodeBatch(d, name, b, keep)
 				if b.rb != nil {
 					if !b.recycle {
 						b.rb.kept.Store(true)
@@ -375,16 +379,23 @@ func (s *Source) pipeline(ctx context.Context, name string, br *bufio.Reader, st
 		select {
 		case b = <-done:
 		case <-ctx.Done():
-			if fnErr == nil {
-				// Interrupted: return now, even while the reader waits
-				// in a read of a stream that is still open; it stops at
-				// its next read, and the workers drop what they hold.
+			if fnErr == nil && stream {
+				// Interrupted while reading a stream: return now, even
+				// while the reader waits in a read of a pipe that is still
+				// open (it stops at its next read, and the workers drop
+				// what they hold). A file's reads do not wait: drain.
 				return ctx.Err()
+			}
+			if fnErr == nil {
+				fnErr = ctx.Err()
 			}
 			b = <-done
 		}
 		if b == nil {
 			break // done is closed: everything was read and decoded
+		}
+		if fnErr == nil && ctx.Err() != nil {
+			fnErr = ctx.Err() // nothing is delivered once interrupted
 		}
 		if fnErr != nil {
 			continue // drain so the workers can exit

@@ -435,3 +435,40 @@ func TestInvalidUTF8IsKept(t *testing.T) {
 		t.Errorf("stats %+v: want 2 events, no bad line", st)
 	}
 }
+
+// An interrupted read of a stream returns while its workers may still
+// decode what the pipe sends next; they must go on with the plan they
+// started with, not read the next run's (a data race under -race).
+func TestInterruptedStreamKeepsItsPlan(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	src := New([]string{"-"}, Options{Stdin: pr})
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	plan := ReadPlan{Fields: triage.AllFields(), Keep: func([]byte) bool { return true }}
+	go func() {
+		done <- src.EventsPlanned(ctx, plan, func(*triage.Event) error {
+			select {
+			case got <- struct{}{}:
+			default:
+			}
+			return nil
+		}, func(int) {})
+	}()
+	io.WriteString(pw, "{\"a\":1}\n")
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event from the stream")
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted read: %v", err)
+	}
+	// The pipe still sends after the call returned (and reset its plan):
+	// the reader and the workers left behind decode it.
+	io.WriteString(pw, strings.Repeat("{\"a\":2}\n", 200))
+	time.Sleep(100 * time.Millisecond)
+	pw.Close()
+}
