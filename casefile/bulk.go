@@ -57,7 +57,7 @@ var ErrEmptyBulk = errors.New("casefile: bulk action: nothing to write")
 // ApplyBulk writes b in one transaction.
 func (s *Store) ApplyBulk(ctx context.Context, b Bulk) (BulkResult, error) {
 	res := BulkResult{Cases: map[string]int64{}}
-	if b.Status != "" && !validStatus(b.Status) {
+	if b.Status != "" && !ValidStatus(b.Status) {
 		return res, fmt.Errorf("casefile: bulk action: unknown status %q (want open, acknowledged or closed)", b.Status)
 	}
 	if len(b.Targets) == 0 && len(b.Allow) == 0 && len(b.Exceptions) == 0 {

@@ -122,7 +122,9 @@ func FindingKey(f triage.Finding) string {
 	return f.Detector + "@" + f.Timestamp.UTC().Format(time.RFC3339Nano) + "#" + first
 }
 
-func validStatus(s string) bool {
+// ValidStatus says whether s is a case status (open, acknowledged,
+// closed): the one check of the case file and the CLI's --status.
+func ValidStatus(s string) bool {
 	return s == StatusOpen || s == StatusAcknowledged || s == StatusClosed
 }
 
@@ -269,7 +271,7 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	var args []any
 	if len(f.Status) > 0 {
 		for _, st := range f.Status {
-			if !validStatus(st) {
+			if !ValidStatus(st) {
 				return nil, fmt.Errorf("casefile: cases: unknown status %q (want open, acknowledged or closed)", st)
 			}
 			args = append(args, st)
@@ -329,7 +331,7 @@ func updateCaseTx(ctx context.Context, tx *sql.Tx, id int64, by, kind, detail, s
 
 // SetCaseStatus changes a case's workflow status.
 func (s *Store) SetCaseStatus(ctx context.Context, id int64, status, by string) error {
-	if !validStatus(status) {
+	if !ValidStatus(status) {
 		return fmt.Errorf("casefile: case %d: unknown status %q (want open, acknowledged or closed)", id, status)
 	}
 	if err := s.updateCase(ctx, id, by, "status", status, "status = ?", status); err != nil {

@@ -533,3 +533,24 @@ func TestAddExceptionsRejects(t *testing.T) {
 		t.Errorf("partial batch stored %d exceptions (err %v)", len(xs), err)
 	}
 }
+
+// A finding's impact survives the case file: kept when linked, read back
+// in the report and written by the JSON export.
+func TestFindingImpactInExports(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
+	f := triage.Finding{Detector: "appsensor:CIE2", Severity: triage.High, Timestamp: time.Unix(100, 0), SourceIP: netip.MustParseAddr("192.0.2.1"),
+		Impact: triage.ImpactExfiltration, Evidence: triage.RefsFromIDs([]string{"e1"})}
+	c, err := s.GroupCase(ctx, triage.GroupKey{SourceIP: f.SourceIP}, []triage.Finding{f}, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Report(ctx, c.ID)
+	if err != nil || len(r.Findings) != 1 || r.Findings[0].Finding.Impact != triage.ImpactExfiltration {
+		t.Fatalf("report: %+v %v", r.Findings, err)
+	}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, []Report{r}, ExportOptions{}); err != nil || !strings.Contains(b.String(), `"impact": "data exfiltration"`) && !strings.Contains(b.String(), `"impact":"data exfiltration"`) {
+		t.Errorf("JSON export lacks the impact (%v):\n%s", err, b.String())
+	}
+}

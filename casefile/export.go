@@ -329,7 +329,7 @@ func Summary(r Report) string {
 	}
 	members := ""
 	if len(r.Members) > 0 {
-		members = fmt.Sprintf("A campaign of %d groups, each with its own case. ", len(r.Members))
+		members = fmt.Sprintf("A campaign of %d groups. ", len(r.Members))
 	}
 	return fmt.Sprintf("%s%d finding(s)%s from %d detector(s) (%s) between %s and %s, citing %d event(s); %d of %d checklist step(s) done; %s; status %s.",
 		members, len(r.Findings), kept, len(dets), strings.Join(names, ", "), ts(first), ts(last), events, ticked, steps, notes, r.Case.Status)

@@ -218,6 +218,7 @@ func decodeFinding(b []byte) (triage.Finding, error) {
 		UserAgent  string          `json:"user_agent"`
 		UserName   string          `json:"user_name"`
 		SessionID  string          `json:"session_id"`
+		Impact     triage.Impact   `json:"impact"`
 		EventIDs   []string        `json:"event_ids"`
 		EventCount int             `json:"event_count"`
 		Reason     string          `json:"reason"`
@@ -226,7 +227,7 @@ func decodeFinding(b []byte) (triage.Finding, error) {
 		return triage.Finding{}, err
 	}
 	f := triage.Finding{Detector: w.Detector, Title: w.Title, Severity: w.Severity, RiskScore: w.RiskScore,
-		UserAgent: w.UserAgent, UserName: w.UserName, SessionID: w.SessionID, Evidence: triage.RefsFromIDs(w.EventIDs),
+		UserAgent: w.UserAgent, UserName: w.UserName, SessionID: w.SessionID, Impact: w.Impact, Evidence: triage.RefsFromIDs(w.EventIDs),
 		EventCount: w.EventCount, Reason: w.Reason}
 	f.Timestamp, _ = time.Parse(time.RFC3339Nano, w.Timestamp)
 	f.End, _ = time.Parse(time.RFC3339Nano, w.End)

@@ -258,7 +258,7 @@ func timeJSON(t time.Time) string {
 // list, export --all).
 func checkStatusFlag(status []string) error {
 	for _, s := range status {
-		if s != casefile.StatusOpen && s != casefile.StatusAcknowledged && s != casefile.StatusClosed {
+		if !casefile.ValidStatus(s) {
 			return usagef("--status %s: unknown status (want open, acknowledged or closed)", triage.Escape(s))
 		}
 	}
