@@ -208,7 +208,7 @@ index. Source event indices are never written.`,
 			if err != nil {
 				return err
 			}
-			u := elastic.StatusUpdate{UUIDs: ids, AddTags: addTags, RemoveTags: rmTags}
+			u := elastic.StatusUpdate{UUIDs: splitIDs(ids), AddTags: addTags, RemoveTags: rmTags}
 			if len(ids) == 0 {
 				return usagef("give the alerts with --id UUID[,UUID...]")
 			}
@@ -274,10 +274,14 @@ func (u unmatchedIDs) Error() string {
 	return fmt.Sprintf("%d id(s) matched no alert in %s", u.n, u.index)
 }
 
+// splitIDs is the distinct ids given (an id given twice matches one
+// alert, and must not be counted as unmatched).
 func splitIDs(ids []string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, id := range ids {
-		if id = strings.TrimSpace(id); id != "" {
+		if id = strings.TrimSpace(id); id != "" && !seen[id] {
+			seen[id] = true
 			out = append(out, id)
 		}
 	}

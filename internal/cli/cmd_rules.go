@@ -489,7 +489,7 @@ func adHocQuery(query string, given bool, only []string) (*rules.Detector, []str
 		// An empty KQL query matches every event: a finding for each.
 		return nil, nil, usagef("--query is empty: give a KQL query such as 'http.response.status_code:403'")
 	case query == "" && slices.Contains(only, rules.QueryID):
-		return nil, nil, usagef("--only %s runs the ad hoc --query detector: give --query too", rules.QueryID)
+		return nil, nil, usagef("--only %s (or %s, or the config file's detect.only) runs the ad hoc --query detector: give --query too", rules.QueryID, envOnly)
 	case query == "":
 		return nil, only, nil
 	}

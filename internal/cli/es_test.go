@@ -252,8 +252,12 @@ func TestAlertsSetStatus(t *testing.T) {
 	if doc["kibana.alert.workflow_status"] != "acknowledged" || doc["kibana.alert.workflow_status_updated_at"] == nil {
 		t.Errorf("alert not updated: %v", doc)
 	}
+	// An id given twice is one alert, not an unmatched one.
+	if code, _, stderr := cliEnv(t, env, "alerts", "set-status", "--id", "uuid-1,uuid-1", "--status", "closed"); code != 0 || strings.Contains(stderr, "matched no alert") {
+		t.Errorf("repeated id: exit %d, %q", code, stderr)
+	}
 	code, out, _ = cliEnv(t, env, "alerts", "set-status", "--id", "uuid-0", "--add-tag", "scanner", "--user", "carol")
-	if code != 0 || !strings.Contains(out, "1 updated") || srv.Updates()[1].Params["user"] != "carol" {
+	if code != 0 || !strings.Contains(out, "1 updated") || srv.Updates()[2].Params["user"] != "carol" {
 		t.Errorf("tagging: exit %d, %q, %+v", code, out, srv.Updates())
 	}
 	for _, tc := range []struct {

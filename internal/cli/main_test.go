@@ -189,7 +189,7 @@ func TestExitCodes(t *testing.T) {
 		{"demo and files", []string{"detect", "--demo", "testdata/sample.ndjson"}, 2, "not both"},
 		{"empty query", []string{"detect", "--query", "   ", "testdata/sample.ndjson"}, 2, "--query is empty"},
 		{"empty query, quoted", []string{"detect", "--query", "", "testdata/sample.ndjson"}, 2, "--query is empty"},
-		{"only query without one", []string{"detect", "--only", "query", "testdata/sample.ndjson"}, 2, "--only query runs the ad hoc --query detector: give --query too"},
+		{"only query without one", []string{"detect", "--only", "query", "testdata/sample.ndjson"}, 2, "runs the ad hoc --query detector: give --query too"},
 		{"empty group-by", []string{"detect", "--group-by", "", "testdata/sample.ndjson"}, 2, "--group-by is empty"},
 		{"negative keep", []string{"--keep", "-1", "testdata/sample.ndjson"}, 2, "--keep -1"},
 		{"fold window", []string{"detect", "--group", "--fold-window", "-5m", "testdata/sample.ndjson"}, 2, "--fold-window -5m0s: give a duration of 0 or more"},
