@@ -158,11 +158,16 @@ func newAllowDialog(k triage.GroupKey, detector string) dialogModel {
 	defs := map[string]string{triage.AllowUserAgent: k.UserAgent}
 	ip := k.SourceIP
 	field := triage.AllowIP
+	scoped := false
 	if !k.Default() {
 		// A row of another grouping: its values of fields an entry can
-		// name, the innermost one proposed (the row's own value).
+		// name, the innermost one proposed (the row's own value); a row
+		// of one detector is allowlisted for it.
 		field = ""
 		for _, p := range k.Pairs() {
+			if p.Field == triage.FieldDetector && p.Value != "" && detector == "" {
+				detector, scoped = p.Value, true
+			}
 			kind, ok := allowKindOf[p.Field]
 			if !ok || p.Value == "" {
 				continue
@@ -190,13 +195,6 @@ func newAllowDialog(k triage.GroupKey, detector string) dialogModel {
 		field = triage.AllowIP
 	case field == "" || (field == triage.AllowIP && !ip.IsValid()):
 		field = triage.AllowUserAgent
-	}
-	// A row of one detector (grouped by detector) is allowlisted for it.
-	scoped := false
-	for _, p := range k.Pairs() {
-		if p.Field == triage.FieldDetector && p.Value != "" && detector == "" && !k.Default() {
-			detector, scoped = p.Value, true
-		}
 	}
 	d := dialogModel{kind: Allowlist, field: field, detector: detector, allDets: !scoped,
 		value: newInput(""), reason: newInput(""), expiry: newInput(""), defaults: defs}

@@ -102,12 +102,8 @@ func Run(act playbooks.Action, f triage.Finding, evs Events, with With) (Answer,
 	if err != nil {
 		return Answer{}, err
 	}
-	if with.RowClients {
-		for _, c := range []*Coverage{a.coverage()} {
-			if c != nil && c.Members > 0 {
-				c.RowClients = true
-			}
-		}
+	if c := a.coverage(); with.RowClients && c != nil && c.Members > 0 {
+		c.RowClients = true
 	}
 	return a, nil
 }
