@@ -65,6 +65,10 @@ type bulkModel struct {
 	expiry textinput.Model
 	focus  int // 0 reason, 1 expiry
 	err    string
+	// preview is what the entries would newly hide, counted before
+	// they are saved (previewing: still being counted).
+	preview    previewMsg
+	previewing bool
 }
 
 func (b bulkModel) form() bool { return b.kind == bulkAllow || b.kind == bulkException }
@@ -199,8 +203,10 @@ func (m *model) bulkSuppress(kind bulkKind, gs []*triage.Group) tea.Cmd {
 				b.skip++
 				continue
 			}
-			if !seen[a.Kind+"\x00"+a.Value] {
-				seen[a.Kind+"\x00"+a.Value] = true
+			// One entry per value and detector: two leaves with one
+			// value under two detectors need both entries.
+			if id := a.Kind + "\x00" + a.Value + "\x00" + a.Detector; !seen[id] {
+				seen[id] = true
 				b.allow = append(b.allow, a)
 			}
 		case bulkException:
@@ -218,7 +224,42 @@ func (m *model) bulkSuppress(kind bulkKind, gs []*triage.Group) tea.Cmd {
 	b.reason.Focus()
 	m.bulk = b
 	m.modal = modalBulk
-	return nil
+	return m.bulkPreview()
+}
+
+// bulkPreviewAddr is where the bulk form's preview count goes.
+var bulkPreviewAddr = address{to: viewDialog, topic: topicPreview, key: "bulk"}
+
+// bulkPreview counts what the bulk form's entries would newly hide (as
+// the one-entry dialog does: preview), at once for small collections, in
+// a command for large ones.
+func (m *model) bulkPreview() tea.Cmd {
+	b := &m.bulk
+	if len(b.allow) == 0 && len(b.xs) == 0 {
+		m.req.issue(bulkPreviewAddr)
+		return nil
+	}
+	c, now := m.opts.Collection, m.opts.Now()
+	xs, allow, opts := slices.Clone(m.xs), slices.Clone(m.allow), m.supOpts
+	addX, addA := slices.Clone(b.xs), slices.Clone(b.allow)
+	count := func() tea.Msg {
+		h, g, active := previewAll(c.FindingsView(), addX, addA, xs, allow, c, now, opts...)
+		return previewMsg{hits: h, groups: g, total: active}
+	}
+	if m.snap.findings+m.snap.hidden <= syncRows {
+		m.req.issue(bulkPreviewAddr)
+		b.onPreview(count())
+		return nil
+	}
+	b.previewing = true
+	return m.req.ask(bulkPreviewAddr, count)
+}
+
+// onPreview shows the form's preview count.
+func (b *bulkModel) onPreview(msg tea.Msg) {
+	if p, ok := msg.(previewMsg); ok {
+		b.previewing, b.preview = false, p
+	}
 }
 
 func keysOf(gs []*triage.Group) []triage.GroupKey {
@@ -614,7 +655,11 @@ func (b bulkModel) view(st *Styles, w int) string {
 				lines = append(lines, st.Dim.Render("  … "+strconv.Itoa(len(b.allow)-5)+" more"))
 				break
 			}
-			lines = append(lines, clip("  "+a.Kind+" "+triage.Escape(a.Value)+st.Dim.Render("  every detector"), inner))
+			scope := "every detector"
+			if a.Detector != triage.AllDetectors {
+				scope = shortDetector(a.Detector) + " only"
+			}
+			lines = append(lines, clip("  "+a.Kind+" "+triage.Escape(a.Value)+st.Dim.Render("  "+scope), inner))
 		}
 	case bulkException:
 		lines = append(lines, st.Focused.Render(clip(plural(len(b.xs), "exception")+" for "+plural(b.leaves-b.skip, "group")+": each group's key, per detector", inner)))
@@ -628,6 +673,14 @@ func (b bulkModel) view(st *Styles, w int) string {
 	}
 	if b.skip > 0 {
 		lines = append(lines, st.Dim.Render(clip("  "+plural(b.skip, "group")+" skipped: no value an entry can name", inner)))
+	}
+	switch {
+	case b.previewing:
+		lines = append(lines, st.Dim.Render("counting…"))
+	case len(b.allow) > 0 || len(b.xs) > 0:
+		p := b.preview
+		lines = append(lines, clip("would suppress "+plural(p.hits, "finding")+" in "+plural(p.groups, "group")+
+			st.Dim.Render(" (of "+plural(p.total, "finding")+" in the queue)"), inner))
 	}
 	lines = append(lines, "")
 	mark := func(i int) string {

@@ -6,9 +6,12 @@ import (
 	"maps"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"picket/casefile"
 	"picket/triage"
@@ -335,5 +338,93 @@ func TestAllowForARow(t *testing.T) {
 		if !ok || a.Kind != tc.kind || a.Value != tc.value || a.Detector != tc.det {
 			t.Errorf("%s: %+v %v; want %s %s for %s", tc.key, a, ok, tc.kind, tc.value, tc.det)
 		}
+	}
+}
+
+// TestBulkFormPreviewsWhatItHides: the bulk allowlist form counts the
+// findings its entries would hide before anything is saved, as the
+// one-entry dialog does; the count is the findings of the run whose
+// address is one of the form's values.
+func TestBulkFormPreviewsWhatItHides(t *testing.T) {
+	store := &bulkStore{memStore: newMemStore()}
+	o := waveOptions(store)
+	m := consoleAt(t, o, 160, 40)
+	keys(m, "/")
+	typeText(m, "source.ip:100.64.0.0/24")
+	keys(m, "enter", "V", "a")
+	if len(m.bulk.allow) == 0 {
+		t.Fatal("no entries proposed")
+	}
+	values := map[string]bool{}
+	for _, a := range m.bulk.allow {
+		values[a.Value] = true
+	}
+	want, total := 0, 0
+	for _, f := range o.Collection.FindingsView() {
+		total++
+		if values[f.SourceIP.Unmap().String()] {
+			want++
+		}
+	}
+	if want == 0 {
+		t.Fatal("the planted data has no finding from those addresses")
+	}
+	line := "would suppress " + plural(want, "finding")
+	if v := m.View(); !strings.Contains(v, line) || !strings.Contains(v, "of "+plural(total, "finding")+" in the queue") {
+		t.Errorf("no %q (of %d) in the form:\n%s", line, total, v)
+	}
+}
+
+// TestBulkAllowOneValueTwoDetectors: two leaves with one URL path under
+// two detectors need an entry each; one entry per value would leave the
+// second detector's findings showing.
+func TestBulkAllowOneValueTwoDetectors(t *testing.T) {
+	m := consoleAt(t, waveOptions(&bulkStore{memStore: newMemStore()}), 160, 40)
+	leaf := func(det string) *triage.Group {
+		k := triage.GroupKey{By: "detector,url.path"}
+		k.Values[0], k.Values[1] = det, "/login"
+		return &triage.Group{Key: k}
+	}
+	m.bulkSuppress(bulkAllow, []*triage.Group{leaf("appsensor:AE2"), leaf("appsensor:AE11"), leaf("appsensor:AE2")})
+	var got []string
+	for _, a := range m.bulk.allow {
+		got = append(got, a.Kind+" "+a.Value+" "+a.Detector)
+	}
+	want := []string{triage.AllowPath + " /login appsensor:AE2", triage.AllowPath + " /login appsensor:AE11"}
+	if !slices.Equal(got, want) {
+		t.Errorf("entries %q, want %q", got, want)
+	}
+	if v := m.View(); !strings.Contains(v, "AE11 only") {
+		t.Errorf("the form does not say the entry's detector:\n%s", v)
+	}
+}
+
+// TestBulkPreviewRunsOffTheLoop: on a big run the bulk form's count runs
+// in a command, says so meanwhile, and its answer reaches the form.
+func TestBulkPreviewRunsOffTheLoop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large collection")
+	}
+	c := benchCollection(syncRows+5000, 1)
+	m := newModel(context.Background(), Options{Collection: c, Store: &bulkStore{memStore: newMemStore()}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	keys(m, "space", "j", "space")
+	_, cmd := m.Update(keyMsg("a"))
+	if cmd == nil || !strings.Contains(m.View(), "counting…") {
+		t.Fatalf("the count ran on the input loop, or the form does not say it counts:\n%s", m.View())
+	}
+	runCmd(m, cmd, 0)
+	values := map[string]bool{}
+	for _, a := range m.bulk.allow {
+		values[a.Value] = true
+	}
+	want := 0
+	for _, f := range c.FindingsView() {
+		if values[f.SourceIP.Unmap().String()] {
+			want++
+		}
+	}
+	if len(values) != 2 || want == 0 || !strings.Contains(m.View(), "would suppress "+plural(want, "finding")) {
+		t.Errorf("%d values, want 2; no count of %d findings:\n%s", len(values), want, m.View())
 	}
 }

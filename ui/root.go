@@ -234,7 +234,10 @@ func (m *model) route(r reply) tea.Cmd {
 		m.supps.onReply(r.msg)
 		return nil
 	case viewDialog:
-		if m.modal == modalDialog {
+		switch {
+		case r.to == bulkPreviewAddr && m.modal == modalBulk:
+			m.bulk.onPreview(r.msg)
+		case r.to == previewAddr && m.modal == modalDialog:
 			m.dialog.onPreview(r.msg)
 		}
 		return nil

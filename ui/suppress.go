@@ -299,13 +299,22 @@ func (d *dialogModel) onPreview(msg tea.Msg) {
 // become hidden.) active counts the findings not hidden now: the queue's,
 // which the count is "of".
 func previewCount(fs []triage.Finding, s suppression, xs []triage.Exception, allow []triage.AllowEntry, coll *triage.Collection, now time.Time, opts ...triage.SuppressOption) (hits, groups, active int) {
-	before := newSuppressor(xs, allow, now, coll, opts...)
+	var addX []triage.Exception
+	var addA []triage.AllowEntry
 	if s.a != nil {
-		allow = append(allow, *s.a)
+		addA = []triage.AllowEntry{*s.a}
 	} else {
-		xs = append(xs, *s.x)
+		addX = []triage.Exception{*s.x}
 	}
-	after := newSuppressor(xs, allow, now, coll, opts...)
+	return previewAll(fs, addX, addA, xs, allow, coll, now, opts...)
+}
+
+// previewAll is previewCount for several new entries at once (a bulk
+// allowlist or exception form): exceptions addX and allowlist entries
+// addA added to the active xs and allow.
+func previewAll(fs []triage.Finding, addX []triage.Exception, addA []triage.AllowEntry, xs []triage.Exception, allow []triage.AllowEntry, coll *triage.Collection, now time.Time, opts ...triage.SuppressOption) (hits, groups, active int) {
+	before := newSuppressor(xs, allow, now, coll, opts...)
+	after := newSuppressor(slices.Concat(xs, addX), slices.Concat(allow, addA), now, coll, opts...)
 	seen := map[triage.GroupKey]bool{}
 	for i := range fs {
 		if _, was := before.suppressed(&fs[i]); was {
