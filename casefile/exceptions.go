@@ -208,6 +208,29 @@ func (s *Store) DeleteException(ctx context.Context, id int64) error {
 	return nil
 }
 
+// DeleteEntries removes exceptions xIDs and allowlist entries aIDs in one
+// transaction: when any id matches nothing, nothing is removed and the
+// error (ErrNotFound) names that id.
+func (s *Store) DeleteEntries(ctx context.Context, xIDs, aIDs []int64) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		for _, d := range []struct {
+			table, what string
+			ids         []int64
+		}{{"exceptions", "exception", xIDs}, {"allowlists", "allowlist entry", aIDs}} {
+			for _, id := range d.ids {
+				res, err := tx.ExecContext(ctx, `DELETE FROM `+d.table+` WHERE id = ?`, id)
+				if err != nil {
+					return fmt.Errorf("casefile: delete %s %d: %w", d.what, id, dbErr(err))
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					return fmt.Errorf("casefile: delete %s %d: %w", d.what, id, ErrNotFound)
+				}
+			}
+		}
+		return nil
+	})
+}
+
 // deleteRow runs a DELETE of one row in a transaction: ErrNotFound when
 // it deleted nothing.
 func (s *Store) deleteRow(ctx context.Context, query string, arg any) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,42 @@ func TestDeleteAllowEntryAndExceptionLists(t *testing.T) {
 		if got := has(c.ref); got != c.want {
 			t.Errorf("has(%+v) = %v, want %v", c.ref, got, c.want)
 		}
+	}
+}
+
+// TestDeleteEntriesAllOrNothing: several entries go in one transaction;
+// an id that matches nothing keeps every entry and is named.
+func TestDeleteEntriesAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "c.db"))
+	var allow []int64
+	for _, v := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
+		id, err := s.AddAllowEntry(ctx, triage.AllowEntry{Kind: triage.AllowIP, Value: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		allow = append(allow, id)
+	}
+	x, err := s.AddException(ctx, triage.Exception{Detector: "appsensor:AE2",
+		Entries: []triage.ExceptionEntry{{Field: "user.name", Operator: triage.OpIncluded, Type: triage.EntryMatch, Value: "svc"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.DeleteEntries(ctx, []int64{x}, []int64{allow[0], 9999})
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "allowlist entry 9999") {
+		t.Fatalf("a missing id: %v", err)
+	}
+	left, _ := s.Allowlist(ctx, time.Time{})
+	xs, _ := s.Exceptions(ctx, ExceptionFilter{})
+	if len(left) != 3 || len(xs) != 1 {
+		t.Fatalf("a failed removal removed some: %d entries, %d exceptions left", len(left), len(xs))
+	}
+	if err := s.DeleteEntries(ctx, []int64{x}, allow[:2]); err != nil {
+		t.Fatal(err)
+	}
+	left, _ = s.Allowlist(ctx, time.Time{})
+	xs, _ = s.Exceptions(ctx, ExceptionFilter{})
+	if len(left) != 1 || left[0].ID != allow[2] || len(xs) != 0 {
+		t.Errorf("left %v and %d exceptions", left, len(xs))
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +22,9 @@ import (
 // SuppressionRemover is implemented by a Suppressions store that can
 // remove entries (casefile.Store does); without it the view is read-only.
 type SuppressionRemover interface {
-	DeleteException(ctx context.Context, id int64) error
-	DeleteAllowEntry(ctx context.Context, id int64) error
+	// DeleteEntries removes the exceptions and allowlist entries with
+	// these ids in one transaction: all of them, or none on error.
+	DeleteEntries(ctx context.Context, exceptionIDs, allowIDs []int64) error
 }
 
 // supLine is a row: an exception or an allowlist entry (one is set).
@@ -80,6 +82,14 @@ func (l supLine) reason() string {
 // supCountsMsg carries how many findings each entry hides in the run.
 type supCountsMsg struct{ tally *triage.Tally }
 
+// supMark names a row across reloads: ids are per table.
+type supMark struct {
+	allow bool
+	id    int64
+}
+
+func (l supLine) mark() supMark { return supMark{allow: l.a != nil, id: l.id()} }
+
 // supRemovedMsg reports a removal.
 type supRemovedMsg struct {
 	what string
@@ -96,10 +106,12 @@ type suppsModel struct {
 	rows    []supLine
 	list    listState
 	tally   *triage.Tally // nil until counted
-	confirm bool          // asking whether to remove the selected row
-	back    viewID
-	width   int
-	height  int
+	confirm bool          // asking whether to remove the marked rows (or the selected one)
+	// marked are the rows space and V marked for removal, by key.
+	marked map[supMark]bool
+	back   viewID
+	width  int
+	height int
 }
 
 // suppsHead is the lines above the rows: the title and the column header.
@@ -128,6 +140,27 @@ func (s *suppsModel) build() {
 	}
 	s.list.setLen(len(s.rows))
 	s.setSize(s.width, s.height)
+	listed := map[supMark]bool{}
+	for _, l := range s.rows {
+		listed[l.mark()] = true
+	}
+	maps.DeleteFunc(s.marked, func(k supMark, _ bool) bool { return !listed[k] })
+}
+
+// targets are the rows d removes: the marked ones, else the selected one.
+func (s *suppsModel) targets() []supLine {
+	var out []supLine
+	for _, l := range s.rows {
+		if s.marked[l.mark()] {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		if l, ok := s.selected(); ok {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // count tallies, in a command, what each entry hides in the run.
@@ -188,8 +221,30 @@ func (s *suppsModel) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return nil, true
 	}
 	switch {
+	case keyIs(msg, k.Back) && len(s.marked) > 0:
+		s.marked = nil
+		return nil, true
 	case keyIs(msg, k.Supps), keyIs(msg, k.Back):
 		s.a.nav.show(s.back)
+		return nil, true
+	case keyIs(msg, k.Select):
+		if l, ok := s.selected(); ok {
+			if s.marked == nil {
+				s.marked = map[supMark]bool{}
+			}
+			if s.marked[l.mark()] {
+				delete(s.marked, l.mark())
+			} else {
+				s.marked[l.mark()] = true
+			}
+			s.list.move(1)
+		}
+		return nil, true
+	case keyIs(msg, k.SelectAll):
+		s.marked = map[supMark]bool{}
+		for _, l := range s.rows {
+			s.marked[l.mark()] = true
+		}
 		return nil, true
 	case isGlobal(msg, k):
 		return nil, false
@@ -213,24 +268,31 @@ func (s *suppsModel) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// remove deletes the selected entry from the case file; the entries are
-// loaded again after, so every view judges without it.
+// remove deletes the marked entries (or the selected one) from the case
+// file in one transaction; the entries are loaded again after, so every
+// view judges without them.
 func (s *suppsModel) remove() tea.Cmd {
-	l, ok := s.selected()
+	ls := s.targets()
 	rm, can := s.a.opts.Suppressions.(SuppressionRemover)
-	if !ok || !can {
+	if len(ls) == 0 || !can {
 		return nil
 	}
-	ctx, id := s.a.ctx, l.id()
-	what := fmt.Sprintf("removed %s %d", l.kind(), id)
-	return func() tea.Msg {
-		var err error
+	var xIDs, aIDs []int64
+	for _, l := range ls {
 		if l.a != nil {
-			err = rm.DeleteAllowEntry(ctx, id)
+			aIDs = append(aIDs, l.id())
 		} else {
-			err = rm.DeleteException(ctx, id)
+			xIDs = append(xIDs, l.id())
 		}
-		return supRemovedMsg{what: what, err: err}
+	}
+	what := fmt.Sprintf("removed %s %d", ls[0].kind(), ls[0].id())
+	if len(ls) > 1 {
+		what = "removed " + entryCount(len(ls))
+	}
+	s.marked = nil
+	ctx := s.a.ctx
+	return func() tea.Msg {
+		return supRemovedMsg{what: what, err: rm.DeleteEntries(ctx, xIDs, aIDs)}
 	}
 }
 
@@ -238,11 +300,7 @@ func (s *suppsModel) position() string { return position(s.list) }
 
 func (s *suppsModel) View() string {
 	st, w := s.a.st, s.width
-	entries := "1 entry"
-	if len(s.rows) != 1 {
-		entries = strconv.Itoa(len(s.rows)) + " entries"
-	}
-	title := "EXCEPTIONS & ALLOWLIST  " + entries + " in force"
+	title := "EXCEPTIONS & ALLOWLIST  " + entryCount(len(s.rows)) + " in force"
 	if s.tally != nil {
 		title += fmt.Sprintf(" · they hide %d of %d findings in this run", s.tally.Hidden, s.tally.Findings)
 	}
@@ -268,10 +326,17 @@ func (s *suppsModel) View() string {
 		rest := fitRight(strconv.FormatInt(l.id(), 10), idW) + " " + fit(triage.Escape(l.kind()), kindW) + " " +
 			fit(shortDetector(l.detector()), detW) + " " + fit(triage.Escape(l.what()), whatW) + " " +
 			fit(triage.Escape(l.reason()), reasonW) + " " + fitRight(s.hides(l), hidesW)
-		if i == s.list.cursor {
+		mark := "  "
+		if s.marked[l.mark()] {
+			mark = "✓ "
+		}
+		switch {
+		case i == s.list.cursor && mark != "  ":
+			lines = append(lines, clip(st.Marker.Render("▸")+"✓"+st.Selected.Render(rest), w))
+		case i == s.list.cursor:
 			lines = append(lines, clip(st.Marker.Render("▸ ")+st.Selected.Render(rest), w))
-		} else {
-			lines = append(lines, clip("  "+rest, w))
+		default:
+			lines = append(lines, clip(mark+rest, w))
 		}
 	}
 	foot := s.footer()
@@ -317,10 +382,25 @@ func (s *suppsModel) footer() []string {
 		out = append(out, st.Warn.Render(clip(triage.Escape(lintMark()+" "+lt.Detector+": "+lt.Message), w)))
 	}
 	if s.confirm {
-		l, _ := s.selected()
-		out[1] = st.Warn.Render(clip(triage.Escape(fmt.Sprintf("remove %s %d (%s)? y removes it, n keeps it", l.kind(), l.id(), l.what())), w))
+		ask := ""
+		if ls := s.targets(); len(ls) == 1 {
+			ask = fmt.Sprintf("remove %s %d (%s)? y removes it, n keeps it", ls[0].kind(), ls[0].id(), ls[0].what())
+		} else {
+			ask = fmt.Sprintf("remove the %s marked? y removes them (all or none), n keeps them", entryCount(len(ls)))
+		}
+		out[1] = st.Warn.Render(clip(triage.Escape(ask), w))
+	} else if n := len(s.marked); n > 0 {
+		out[1] = st.Dim.Render(clip(entryCount(n)+" marked: d removes them · esc unmarks", w))
 	}
 	return out
+}
+
+// entryCount is "1 entry", "3 entries".
+func entryCount(n int) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return strconv.Itoa(n) + " entries"
 }
 
 func timeText(t time.Time) string {

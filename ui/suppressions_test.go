@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"strings"
@@ -17,17 +18,11 @@ type listStore struct {
 	lists triage.ValueLists
 }
 
-func (s *listStore) DeleteException(_ context.Context, id int64) error {
+func (s *listStore) DeleteEntries(_ context.Context, xIDs, aIDs []int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.xs = slices.DeleteFunc(s.xs, func(x triage.Exception) bool { return x.ID == id })
-	return nil
-}
-
-func (s *listStore) DeleteAllowEntry(_ context.Context, id int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.allow = slices.DeleteFunc(s.allow, func(a triage.AllowEntry) bool { return a.ID == id })
+	s.xs = slices.DeleteFunc(s.xs, func(x triage.Exception) bool { return slices.Contains(xIDs, x.ID) })
+	s.allow = slices.DeleteFunc(s.allow, func(a triage.AllowEntry) bool { return slices.Contains(aIDs, a.ID) })
 	return nil
 }
 
@@ -226,14 +221,69 @@ func TestEntriesChangedElsewhereAreReadAgain(t *testing.T) {
 	if len(m.allow) != 1 || m.snap.hidden != 4 {
 		t.Fatalf("start: %d allowlist entries, %d hidden", len(m.allow), m.snap.hidden)
 	}
-	_ = store.DeleteAllowEntry(context.Background(), 1) // another shell
+	_ = store.DeleteEntries(context.Background(), nil, []int64{1}) // another shell
 	keys(m, "r")
 	if len(m.allow) != 0 || m.snap.hidden != 3 {
 		t.Errorf("after r: %d allowlist entries, %d hidden; want 0 and 3", len(m.allow), m.snap.hidden)
 	}
-	_ = store.DeleteException(context.Background(), 5) // another shell again
+	_ = store.DeleteEntries(context.Background(), []int64{5}, nil) // another shell again
 	keys(m, "E")
 	if v := m.View(); strings.Contains(v, "known scanners") || !strings.Contains(v, "no exceptions or allowlist entries in force") {
 		t.Errorf("E lists an entry the case file no longer has:\n%s", v)
+	}
+}
+
+// failingRemover refuses every removal, as a locked case file would.
+type failingRemover struct{ *listStore }
+
+func (failingRemover) DeleteEntries(context.Context, []int64, []int64) error {
+	return errors.New("casefile: database is locked")
+}
+
+// TestSuppressionsViewRemovesMarked: space marks rows, V marks them all,
+// esc unmarks; d then removes every marked entry in one call after
+// asking, and the queue judges without them. A failed removal keeps
+// every entry and says why.
+func TestSuppressionsViewRemovesMarked(t *testing.T) {
+	open := func(store Suppressions) *model {
+		o := testOptions(t, nil)
+		o.Suppressions = store
+		if cs, ok := store.(CaseStore); ok {
+			o.Store = cs
+		}
+		m := consoleAt(t, o, 140, 30)
+		keys(m, "E")
+		return m
+	}
+	store := newListStore(t)
+	m := open(store)
+	keys(m, "space")
+	if !strings.Contains(m.View(), "1 entry marked") {
+		t.Fatalf("space marked nothing:\n%s", m.View())
+	}
+	keys(m, "esc")
+	if len(m.supps.marked) != 0 || m.view != viewSupps {
+		t.Fatalf("esc with marks: %d marked, view %d; want them unmarked, the view kept", len(m.supps.marked), m.view)
+	}
+	keys(m, "V", "d")
+	if !strings.Contains(m.View(), "remove the 2 entries marked? y removes them") {
+		t.Fatalf("d did not ask for both:\n%s", m.View())
+	}
+	keys(m, "y")
+	if len(store.xs) != 0 || len(store.allow) != 0 {
+		t.Fatalf("left %d exceptions, %d allowlist entries", len(store.xs), len(store.allow))
+	}
+	if m.snap.hidden != 0 || !strings.Contains(m.statusLine(), "removed 2 entries") {
+		t.Errorf("after removal: %d hidden, status %q", m.snap.hidden, m.statusLine())
+	}
+
+	locked := failingRemover{newListStore(t)}
+	m = open(locked)
+	keys(m, "V", "d", "y")
+	if len(locked.xs) != 1 || len(locked.allow) != 1 || m.snap.hidden != 4 {
+		t.Errorf("a failed removal: %d exceptions, %d entries left, %d hidden", len(locked.xs), len(locked.allow), m.snap.hidden)
+	}
+	if !strings.Contains(m.statusLine(), "database is locked") {
+		t.Errorf("status line: %q", m.statusLine())
 	}
 }

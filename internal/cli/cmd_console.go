@@ -297,7 +297,7 @@ func consoleSetup(ctx context.Context, e *env, cfg config, o consoleOptions) (op
 			}
 		}
 		opts.Store = cases
-		opts.Suppressions = store
+		opts.Suppressions = store                           // also a ui.SuppressionRemover: E removes entries
 		opts.RuleExceptionLists = rulesExceptionRefs(extra) // exceptions_list: lists bound to their rules
 		opts.Exporter = caseExporter{store: store, dir: "."}
 	}
@@ -525,3 +525,6 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// The case file is what the console's E view removes entries from.
+var _ ui.SuppressionRemover = (*casefile.Store)(nil)
