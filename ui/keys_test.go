@@ -744,3 +744,23 @@ func TestRerunFollowsTheGroup(t *testing.T) {
 		t.Error("still waiting for a group the finished run lacks")
 	}
 }
+
+// TestErrorStaysWithItsView: an error stays while the analyst moves in
+// the view it was raised in, and is dropped by a key that leaves it (it
+// was still shown over the group view opened after it).
+func TestErrorStaysWithItsView(t *testing.T) {
+	m := consoleAt(t, testOptions(t, nil), 140, 30)
+	const msg = "open a group or a finding to make an exception"
+	keys(m, "e")
+	if !strings.Contains(m.View(), msg) {
+		t.Fatalf("no error for e on the queue:\n%s", m.View())
+	}
+	keys(m, "j")
+	if !strings.Contains(m.View(), msg) {
+		t.Error("a move in the queue dropped the error")
+	}
+	keys(m, "enter")
+	if m.view != viewGroup || strings.Contains(m.View(), msg) {
+		t.Errorf("view %d; the queue's error still shown:\n%s", m.view, m.View())
+	}
+}

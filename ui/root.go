@@ -124,6 +124,14 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		m.info = ""
+		// An error is about the view it was raised in: a key that moves
+		// to another view drops it, unless that key raised it.
+		view, err := m.view, m.lastErr
+		defer func() {
+			if m.view != view && m.lastErr == err {
+				m.lastErr = ""
+			}
+		}()
 		if ks := m.burst(msg); ks != nil {
 			cmds := make([]tea.Cmd, 0, len(ks))
 			for _, k := range ks {
