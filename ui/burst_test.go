@@ -90,7 +90,14 @@ func TestQueueKeys(t *testing.T) {
 				if len(m.queue.rows) != 25 {
 					t.Fatalf("%d rows under the filter", len(m.queue.rows))
 				}
+				on := m.queue.rows[0].g.Key
 				keys(m, "esc")
+				// The cursor stays on its group, wherever it is now.
+				for i, r := range m.queue.rows {
+					if r.g.Key == on {
+						tc.cursor = i
+					}
+				}
 			} else {
 				for _, k := range tc.keys {
 					drive(m, ctrlKey(k))

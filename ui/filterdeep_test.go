@@ -84,3 +84,42 @@ func TestDeepFilterRunsOffTheLoop(t *testing.T) {
 		t.Errorf("%d rows after the search, want every group (each has a bench reason)", len(m.queue.rows))
 	}
 }
+
+// TestClearingTheFilterKeepsTheCursor: esc on a filter keeps the cursor on
+// the row it was on: a campaign row, or a member the filter showed under
+// its campaign (the campaign stays open for it). The cursor went back to
+// the first row.
+func TestClearingTheFilterKeepsTheCursor(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pick func(queueRow) bool
+	}{
+		{"the campaign row", func(r queueRow) bool { return r.g.Campaign != nil }},
+		{"a member", func(r queueRow) bool { return r.depth == 1 && r.g.Key.SourceIP.String() == "198.18.0.7" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := consoleAt(t, waveOptions(nil), 160, 40)
+			keys(m, "/")
+			typeText(m, "user.name:customer00*")
+			keys(m, "enter")
+			at := -1
+			for i, r := range m.queue.rows {
+				if tc.pick(r) {
+					at = i
+				}
+			}
+			if at < 0 {
+				t.Fatal("no such row under the filter")
+			}
+			m.queue.list.setCursor(at)
+			want := m.queue.rows[at].g.Key
+			keys(m, "esc")
+			if m.queue.filter != "" {
+				t.Fatal("esc kept the filter")
+			}
+			if g, ok := m.queue.selected(); !ok || g.Key != want || m.queue.list.cursor == 0 {
+				t.Errorf("cursor on row %d (%v) after esc, want %v (not the first row)", m.queue.list.cursor, g.Key, want)
+			}
+		})
+	}
+}

@@ -273,17 +273,44 @@ func (q *queueModel) filterText() string { return q.filter }
 // The groups it matches through their findings and events are worked out
 // too (filter.go), off the loop for big runs.
 func (q *queueModel) setFilter(s string, match *kql.Query) tea.Cmd {
+	return q.setFilterKeeping(s, match, nil)
+}
+
+// setFilterKeeping is setFilter with the cursor going back to keep's row
+// when there is one, rather than to the first.
+func (q *queueModel) setFilterKeeping(s string, match *kql.Query, keep *triage.GroupKey) tea.Cmd {
 	q.filter, q.match, q.hits, q.hitsBusy = s, match, nil, false
 	q.narrow = s != "" && len(q.picked) > 0
 	q.list.setCursor(0)
-	q.follow = nil
+	q.follow = keep
 	return tea.Batch(q.refilter(), q.recompute())
 }
 
-// clearFilter drops the queue's filter (esc).
+// clearFilter drops the queue's filter (esc). The cursor stays on its
+// row; a row the filter showed under another keeps the rows above it
+// open, as the analyst was looking inside them.
 func (q *queueModel) clearFilter() tea.Cmd {
 	q.a.info = "filter cleared"
-	return q.setFilter("", nil)
+	r, ok := q.row()
+	if !ok {
+		return q.setFilter("", nil)
+	}
+	if r.depth > 0 {
+		open := maps.Clone(q.expanded)
+		if open == nil {
+			open = map[triage.GroupKey]bool{}
+		}
+		depth := r.depth
+		for i := q.list.cursor - 1; i >= 0 && depth > 0; i-- {
+			if up := q.rows[i]; up.depth < depth {
+				open[up.g.Key] = true
+				depth = up.depth
+			}
+		}
+		q.expanded = open
+	}
+	k := r.g.Key
+	return q.setFilterKeeping("", nil, &k)
 }
 
 func (q *queueModel) setSize(w, h int) {
