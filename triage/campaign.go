@@ -60,19 +60,33 @@ type Spread struct {
 // reasonShape is a finding's reason with what varies between members of
 // one attack taken out: numbers, addresses and hex ids become "#", and a
 // reason that joins several of one shape ("…; …", a finding covering
-// several requests) keeps that shape once.
+// several requests) keeps that shape once. What follows the joined
+// reasons (" (# login attempts over #s) — AppSensor AE11, …") rides on
+// the last one and is set apart first, so "A; A (tail)" is "A (tail)": a
+// member whose two attempts read differently is still of its attack.
 func reasonShape(reason string) string {
 	parts := strings.Split(reason, "; ")
 	if len(parts) == 1 {
 		return wordShape(reason)
 	}
-	var out []string
-	for _, p := range parts {
-		if s := wordShape(p); !slices.Contains(out, s) {
-			out = append(out, s)
+	for i, p := range parts {
+		parts[i] = wordShape(p)
+	}
+	n := len(parts) - 1
+	tail := ""
+	for _, p := range parts[:n] {
+		if rest, ok := strings.CutPrefix(parts[n], p+" "); ok {
+			parts[n], tail = p, " "+rest
+			break
 		}
 	}
-	return strings.Join(out, "; ")
+	var out []string
+	for _, p := range parts {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "; ") + tail
 }
 
 func wordShape(reason string) string {

@@ -26,6 +26,20 @@ func wave(n int, start time.Time, spread time.Duration, field string) []Finding 
 	return fs
 }
 
+// twoAttempts makes every every-th finding of a wave one that covers two
+// attempts, as AppSensor's bursts write it: the attempts' reasons joined,
+// their counts apart (a login happened between them), the burst's words
+// after the last. Every finding gets the burst's words.
+func twoAttempts(fs []Finding, every int) []Finding {
+	for i := range fs {
+		if i%every == 0 {
+			fs[i].Reason += "; " + fmt.Sprintf("login without field remember, which %d clean logins carried", 1000+i)
+		}
+		fs[i].Reason += " (2 login attempts over 3s) — AppSensor AE11, Authentication, attack"
+	}
+	return fs
+}
+
 func TestFold(t *testing.T) {
 	t19 := time.Date(2026, 11, 13, 19, 0, 0, 0, time.UTC)
 	bruteIP := netip.MustParseAddr("203.0.113.120")
@@ -61,6 +75,7 @@ func TestFold(t *testing.T) {
 		{"another missing field is another attack",
 			[][]Finding{wave(100, t19, 30*time.Minute, "remember"), shift(wave(100, t19, 30*time.Minute, "captcha"), 1000)}, []int{100, 100}, 0},
 		{"too few to fold", [][]Finding{wave(4, t19, 10*time.Minute, "remember")}, nil, 4},
+		{"members whose two attempts read differently fold with the rest", [][]Finding{twoAttempts(wave(300, t19, 40*time.Minute, "remember"), 3)}, []int{300}, 0},
 	}
 	// The gap case: two campaigns of 150.
 	tests[2].wantCampaigns = []int{150, 150}
@@ -122,6 +137,11 @@ func TestReasonShape(t *testing.T) {
 		{"61382 rows from SELECT FROM orders", "12 rows from SELECT FROM orders"},
 		{"login without field csrf_token, which 3 clean logins carried; login without field csrf_token, which 4 clean logins carried",
 			"login without field csrf_token, which 9 clean logins carried"},
+		// What follows the joined reasons rides on the last: a member
+		// whose two attempts read differently is of the same attack as one
+		// whose attempts read alike (it had been left out of its campaign).
+		{"login without field csrf_token, which 445 clean logins carried; login without field csrf_token, which 446 clean logins carried (2 login attempts over 3s) — AppSensor AE11, Authentication, attack",
+			"login without field csrf_token, which 445 clean logins carried (2 login attempts over 3s) — AppSensor AE11, Authentication, attack"},
 	}
 	for _, tt := range tests {
 		if reasonShape(tt.a) != reasonShape(tt.b) {
@@ -130,6 +150,9 @@ func TestReasonShape(t *testing.T) {
 	}
 	if reasonShape("failed logins for admin") == reasonShape("failed logins for root") {
 		t.Error("different user names must keep different shapes")
+	}
+	if reasonShape("login without field remember; login without field csrf_token (2 login attempts)") == reasonShape("login without field remember (2 login attempts)") {
+		t.Error("a reason with two different parts must keep both")
 	}
 	// A point's name is text, not a number: the shape shows it.
 	for _, tc := range []struct{ reason, want string }{

@@ -26,7 +26,10 @@ type fieldStat struct {
 
 // loginFieldLearner learns which fields honest login bodies carry, from
 // logins that did not fail. Each request is judged against what was
-// learned before it, then learned from.
+// learned before it, then learned from: a login is read when the first
+// point sees it and learned only when the next event comes, once both
+// points have judged it (learning it between them counted it in its own
+// reason).
 type loginFieldLearner struct {
 	lp       *loginParser
 	sess     []string
@@ -34,8 +37,17 @@ type loginFieldLearner struct {
 	logins   int
 	actors   map[string]bool
 	nActors  int
-	last     *triage.Event
+	cur      seenLogin
 	unjudged int
+}
+
+// seenLogin is what learning needs of the event being judged, copied out
+// of it when it arrives.
+type seenLogin struct {
+	ev     *triage.Event
+	clean  bool // a captured login body that did not fail
+	fields []string
+	who    string
 }
 
 func (l *loginFieldLearner) ready() bool {
@@ -51,12 +63,15 @@ func (l *loginFieldLearner) knownFromOthers(f, who string) bool {
 	return (st.actors[0] != "" && st.actors[0] != who) || (st.actors[1] != "" && st.actors[1] != who)
 }
 
-// learn records a clean login once per event, after the points judged it.
-func (l *loginFieldLearner) learn(ev *triage.Event) {
-	if l.last == ev {
+// next is called by each point before it judges ev: on an event not seen
+// yet, it learns the one before (both points have judged it by now) and
+// reads ev.
+func (l *loginFieldLearner) next(ev *triage.Event) {
+	if l.cur.ev == ev {
 		return
 	}
-	l.last = ev
+	l.learn(l.cur)
+	l.cur = seenLogin{ev: ev}
 	lg, ok := l.lp.get(ev)
 	if !ok || !lg.captured {
 		return
@@ -67,13 +82,21 @@ func (l *loginFieldLearner) learn(ev *triage.Event) {
 	if lg.failed || ev.StatusCode >= 400 {
 		return
 	}
-	who := actorKey(ev, l.sess)
+	l.cur.clean, l.cur.fields, l.cur.who = true, dedupe(lg.fields), actorKey(ev, l.sess)
+}
+
+// learn records a clean login.
+func (l *loginFieldLearner) learn(s seenLogin) {
+	if !s.clean {
+		return
+	}
+	who := s.who
 	l.logins++
 	if !l.actors[who] && len(l.actors) < 10000 {
 		l.actors[who] = true
 		l.nActors++
 	}
-	for _, f := range dedupe(lg.fields) {
+	for _, f := range s.fields {
 		st := l.fields[f]
 		if st == nil {
 			if len(l.fields) >= maxLoginFields {
@@ -109,8 +132,8 @@ type loginFieldPoint struct {
 }
 
 func (p *loginFieldPoint) Observe(ev *triage.Event, emit func(triage.Finding)) {
+	p.l.next(ev)
 	p.point.Observe(ev, emit)
-	p.l.learn(ev)
 }
 
 // Lints says how many login bodies arrived before the field sets were
@@ -155,6 +178,7 @@ func newLoginFields(lp *loginParser, sess []string) (ae10, ae11 *loginFieldPoint
 			return "", false
 		}
 		var gone []string
+		least := l.logins
 		for f, st := range l.fields {
 			// Username and password fields are AE8/AE9's business.
 			if containsFold(lp.opts.UsernameFields, f) || containsFold(lp.opts.PasswordFields, f) {
@@ -162,13 +186,17 @@ func newLoginFields(lp *loginParser, sess []string) (ae10, ae11 *loginFieldPoint
 			}
 			if st.logins*100 >= l.logins*95 && !containsFold(lg.fields, f) {
 				gone = append(gone, f)
+				least = min(least, st.logins)
 			}
 		}
 		if len(gone) == 0 {
 			return "", false
 		}
 		slices.Sort(gone)
-		return fmt.Sprintf("login without field %s, which %d clean logins carried", strings.Join(gone, ", "), l.logins), true
+		if len(gone) > 1 {
+			return fmt.Sprintf("login without fields %s, which at least %d of %d clean logins carried", strings.Join(gone, ", "), least, l.logins), true
+		}
+		return fmt.Sprintf("login without field %s, which %d of %d clean logins carried", gone[0], least, l.logins), true
 	}
 	return &loginFieldPoint{extra, l}, &loginFieldPoint{missing, l}
 }

@@ -258,6 +258,23 @@ func TestLoginFieldsLearned(t *testing.T) {
 	if fs := got["appsensor:AE11"]; len(fs) != 1 || !strings.Contains(fs[0].Reason, "csrf_token") {
 		t.Errorf("AE11 = %v", fs)
 	}
+	// A successful login without the field is judged against the logins
+	// before it: its reason counts those, never itself (it was learned
+	// between AE10 and AE11 and counted in its own reason).
+	ok := append(reqs[:25:25], rq{at: time.Hour, ip: "203.0.113.11", method: "POST", url: "/login", status: 302, body: "username=z&password=[REDACTED]"})
+	carried, clean := 0, 0
+	for _, r := range ok[:len(ok)-1] {
+		if r.status < 400 {
+			clean++
+			if strings.Contains(r.body, "csrf_token=") {
+				carried++
+			}
+		}
+	}
+	want := fmt.Sprintf("which %d of %d clean logins carried", carried, clean)
+	if fs := runAll(t, Options{}, ok)["appsensor:AE11"]; len(fs) != 1 || !strings.Contains(fs[0].Reason, want) {
+		t.Errorf("AE11 = %v, want a reason with %q", fs, want)
+	}
 	// Before enough clean logins, nothing is judged.
 	early := runAll(t, Options{}, append(reqs[:3:3], reqs[len(reqs)-1]))
 	if len(early["appsensor:AE10"])+len(early["appsensor:AE11"]) != 0 {

@@ -467,8 +467,16 @@ func TestInterruptedStreamKeepsItsPlan(t *testing.T) {
 		t.Fatalf("interrupted read: %v", err)
 	}
 	// The pipe still sends after the call returned (and reset its plan):
-	// the reader and the workers left behind decode it.
-	io.WriteString(pw, strings.Repeat("{\"a\":2}\n", 200))
+	// the reader and the workers left behind decode it, when the reader
+	// has not stopped yet. Written aside: once the reader has stopped,
+	// nothing reads the pipe and a write would wait forever; closing the
+	// read end lets it go.
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		io.WriteString(pw, strings.Repeat("{\"a\":2}\n", 200))
+	}()
 	time.Sleep(100 * time.Millisecond)
-	pw.Close()
+	pr.Close()
+	<-wrote
 }
