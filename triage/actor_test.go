@@ -50,6 +50,11 @@ func TestSpanFindingFiledUnderRequest(t *testing.T) {
 		{"by transaction id", []string{tx, other, `{"processor":{"event":"span"},"transaction":{"id":"tx1"},"trace":{"id":"tr1"}}`}, "203.0.113.210"},
 		{"by trace id", []string{tx, other, `{"processor":{"event":"span"},"trace":{"id":"tr1"}}`}, "203.0.113.210"},
 		{"unknown request: the site's", []string{tx, `{"processor":{"event":"span"},"transaction":{"id":"nope"}}`}, ""},
+		// An export not sorted by time puts a span, which ends first,
+		// before its request: the finding waits for the request.
+		{"the span before its transaction", []string{other, `{"processor":{"event":"span"},"transaction":{"id":"tx1"},"trace":{"id":"tr1"}}`, other, tx}, "203.0.113.210"},
+		{"the span before its trace's request", []string{`{"processor":{"event":"span"},"trace":{"id":"tr1"}}`, other, tx}, "203.0.113.210"},
+		{"a request that never comes: the site's at the end", []string{`{"processor":{"event":"span"},"transaction":{"id":"nope"}}`, tx, other}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,5 +169,28 @@ func TestRankByImpact(t *testing.T) {
 	}
 	if why := gr.Groups()[0].Worst.Why(); why != "data exfiltration (d)" {
 		t.Errorf("first group ranked by %q", why)
+	}
+}
+
+// TestHeldSpanFindingIsBounded: a finding waits for its request for at
+// most holdEvents events, then goes on under the site; it is not kept
+// back for the rest of a long run.
+func TestHeldSpanFindingIsBounded(t *testing.T) {
+	docs := []string{`{"processor":{"event":"span"},"transaction":{"id":"late"}}`}
+	for range holdEvents + 2048 {
+		docs = append(docs, `{"processor":{"event":"transaction"},"transaction":{"id":"tx2"},"source":{"ip":"192.0.2.8"}}`)
+	}
+	docs = append(docs, `{"processor":{"event":"transaction"},"transaction":{"id":"late"},"source":{"ip":"203.0.113.210"}}`)
+	var got []Finding
+	events := 0
+	var at int // events seen when the finding came
+	eng := &Engine{Detectors: []Detector{spanDetector{}}, OnFinding: func(f Finding) { got, at = append(got, f), events },
+		OnEvent: func(*Event) { events++ }}
+	src := decoded(t, docs...)
+	if _, err := eng.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].SourceIP.IsValid() || at > holdEvents+1024+1 || at < holdEvents {
+		t.Errorf("%d findings, the first after %d events (ip %v); want one under the site after about %d", len(got), at, got[0].SourceIP, holdEvents)
 	}
 }

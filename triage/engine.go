@@ -190,6 +190,13 @@ func exceptionFields(entries []ExceptionEntry, prefix string) []string {
 	return out
 }
 
+// maxHeld and holdEvents bound the findings held for a transaction that
+// has not come yet: how many, and for how many events each.
+const (
+	maxHeld    = 4096
+	holdEvents = joinSpans
+)
+
 // Run streams src through every detector and returns what it counted. It
 // returns the source's error, if any, after flushing the detectors so that
 // partial results are kept.
@@ -203,6 +210,41 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	infos := make([]DetectorInfo, len(e.Detectors))
 	for i, d := range e.Detectors {
 		infos[i] = d.Info()
+	}
+	// finish files f under its subject, judges it and passes it on; cur
+	// is the event being processed (nil for a finding held back).
+	finish := func(f Finding, cur *Event) {
+		f.fileUnderSubject()
+		if _, hidden := sup.Judge(&f, seen.lookup); hidden {
+			st.Suppressed++
+			return
+		}
+		if f.EventCount < len(f.Evidence) {
+			f.EventCount = len(f.Evidence)
+		}
+		capture.attach(&f, cur)
+		st.Findings++
+		st.ByDetector[f.Detector]++
+		if e.OnFinding != nil {
+			e.OnFinding(f)
+		}
+	}
+	// held are findings on spans that came before their transaction:
+	// passed on once it comes and joins them, once they have waited
+	// holdEvents events, or at the end.
+	var held []Finding
+	release := func(seq uint64, all bool) {
+		kept := held[:0]
+		for _, f := range held {
+			join.attach(&f)
+			if all || f.SourceIP.IsValid() || !join.awaits(&f) || seq-f.Evidence[len(f.Evidence)-1].Seq > holdEvents {
+				finish(f, nil)
+				continue
+			}
+			kept = append(kept, f)
+		}
+		clear(held[len(kept):])
+		held = kept
 	}
 	emitters := make([]func(Finding), len(e.Detectors))
 	for i := range e.Detectors {
@@ -227,20 +269,15 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 				f.Impact = info.Impact
 			}
 			join.attach(&f)
-			f.fileUnderSubject()
-			if _, hidden := sup.Judge(&f, seen.lookup); hidden {
-				st.Suppressed++
+			if current != nil && join.awaits(&f) {
+				if len(held) == maxHeld {
+					finish(held[0], nil)
+					held = held[1:]
+				}
+				held = append(held, f)
 				return
 			}
-			if f.EventCount < len(f.Evidence) {
-				f.EventCount = len(f.Evidence)
-			}
-			capture.attach(&f, current)
-			st.Findings++
-			st.ByDetector[f.Detector]++
-			if e.OnFinding != nil {
-				e.OnFinding(f)
-			}
+			finish(f, current)
 		}
 	}
 	var badTimes int
@@ -255,7 +292,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 		ev.Seq = uint64(st.Events)
 		current = ev
 		seen.observe(ev)
-		join.observe(ev)
+		if join.observe(ev) && len(held) > 0 || len(held) > 0 && ev.Seq%1024 == 0 {
+			release(ev.Seq, false)
+		}
 		capture.observe(ev)
 		if e.OnEvent != nil {
 			e.OnEvent(ev)
@@ -281,6 +320,7 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 		err = src.Events(ctx, observe)
 	}
 	current = nil
+	release(0, true)
 	for i, d := range e.Detectors {
 		d.Flush(emitters[i])
 	}

@@ -21,12 +21,22 @@ type actor struct {
 }
 
 // traceJoin remembers the actors of recent transactions and of the spans
-// joined to them. Memory is fixed: rings of recent entries.
+// joined to them. A span may also come before its transaction (an export
+// not sorted by time puts a span, which ends first, before the request it
+// ran in): it then waits, and is joined when the transaction comes.
+// Memory is fixed: rings of recent entries.
 type traceJoin struct {
 	byTx    map[string]actor // transaction.id and trace.id → actor
 	txOrder []string         // ring of keys in byTx, oldest first
 	txNext  int
 	spans   []joinedSpan // ring by stream position
+	// waiting holds the spans not joined yet, by the key they wait for
+	// (transaction.id, else trace.id); waitOrder rings those keys, and
+	// pending marks the waiting spans by stream position.
+	waiting   map[string][]uint64
+	waitOrder []string
+	waitNext  int
+	pending   []uint64
 }
 
 type joinedSpan struct {
@@ -36,11 +46,60 @@ type joinedSpan struct {
 
 const (
 	joinTransactions = 1 << 15 // transactions remembered
-	joinSpans        = 1 << 14 // spans remembered
+	joinSpans        = 1 << 14 // spans remembered, and spans waiting
+	waitPerKey       = 64      // spans waiting for one transaction
 )
 
 func newTraceJoin() *traceJoin {
-	return &traceJoin{byTx: make(map[string]actor), txOrder: make([]string, 2*joinTransactions), spans: make([]joinedSpan, joinSpans)}
+	return &traceJoin{byTx: make(map[string]actor), txOrder: make([]string, 2*joinTransactions), spans: make([]joinedSpan, joinSpans),
+		waiting: make(map[string][]uint64), waitOrder: make([]string, joinSpans), pending: make([]uint64, joinSpans)}
+}
+
+// wait keeps a span that came before its transaction, under key.
+func (j *traceJoin) wait(key string, seq uint64) {
+	seqs, ok := j.waiting[key]
+	if !ok {
+		if old := j.waitOrder[j.waitNext]; old != "" {
+			delete(j.waiting, old)
+		}
+		j.waitOrder[j.waitNext] = key
+		j.waitNext = (j.waitNext + 1) % len(j.waitOrder)
+	}
+	if len(seqs) < waitPerKey {
+		j.waiting[key] = append(seqs, seq)
+		j.pending[seq%joinSpans] = seq
+	}
+}
+
+// joinWaiting joins the spans waiting for key to a, and reports whether
+// there were any.
+func (j *traceJoin) joinWaiting(key string, a actor) bool {
+	seqs, ok := j.waiting[key]
+	if !ok || key == "" {
+		return false
+	}
+	delete(j.waiting, key)
+	for _, seq := range seqs {
+		j.spans[seq%joinSpans] = joinedSpan{seq: seq, who: a}
+		if j.pending[seq%joinSpans] == seq {
+			j.pending[seq%joinSpans] = 0
+		}
+	}
+	return true
+}
+
+// awaits reports whether f, still without a client address, cites a span
+// that waits for its transaction: the engine holds f until it comes.
+func (j *traceJoin) awaits(f *Finding) bool {
+	if j == nil || f.SourceIP.IsValid() {
+		return false
+	}
+	for _, r := range f.Evidence {
+		if r.Seq != 0 && j.pending[r.Seq%joinSpans] == r.Seq {
+			return true
+		}
+	}
+	return false
 }
 
 func (j *traceJoin) remember(key string, a actor) {
@@ -55,30 +114,39 @@ func (j *traceJoin) remember(key string, a actor) {
 	j.byTx[key] = a
 }
 
-// observe learns from transactions and joins spans and errors.
-func (j *traceJoin) observe(ev *Event) {
+// observe learns from transactions and joins spans and errors. It
+// reports whether a transaction joined spans that were waiting for it.
+func (j *traceJoin) observe(ev *Event) (joined bool) {
 	switch ev.Processor {
 	case "transaction":
 		if !ev.SourceIP.IsValid() {
-			return
+			return false
 		}
 		a := actor{ip: ev.SourceIP, ua: ev.UserAgent, user: ev.UserName, sessionID: ev.SessionID}
 		j.remember(ev.TransactionID, a)
+		joined = j.joinWaiting(ev.TransactionID, a)
 		if _, ok := j.byTx[ev.TraceID]; !ok {
 			j.remember(ev.TraceID, a) // the trace's first request
+			joined = j.joinWaiting(ev.TraceID, a) || joined
 		}
 	case "span", "error":
 		if ev.SourceIP.IsValid() {
-			return
+			return false
 		}
 		a, ok := j.byTx[ev.TransactionID]
 		if !ok {
 			a, ok = j.byTx[ev.TraceID]
 		}
-		if ok {
+		switch {
+		case ok:
 			j.spans[ev.Seq%joinSpans] = joinedSpan{seq: ev.Seq, who: a}
+		case ev.TransactionID != "":
+			j.wait(ev.TransactionID, ev.Seq)
+		case ev.TraceID != "":
+			j.wait(ev.TraceID, ev.Seq)
 		}
 	}
+	return joined
 }
 
 // attach files f, raised without a client address, under the actor of
