@@ -194,3 +194,37 @@ func TestHeldSpanFindingIsBounded(t *testing.T) {
 		t.Errorf("%d findings, the first after %d events (ip %v); want one under the site after about %d", len(got), at, got[0].SourceIP, holdEvents)
 	}
 }
+
+// siteDetector raises one finding citing every event, naming no client:
+// a site-wide surge.
+type siteDetector struct{ f Finding }
+
+func (*siteDetector) Info() DetectorInfo                   { return DetectorInfo{ID: "test:surge"} }
+func (d *siteDetector) Observe(ev *Event, _ func(Finding)) { d.f.AddEvidence(ev) }
+func (d *siteDetector) Flush(emit func(Finding))           { emit(d.f) }
+
+// TestSiteFindingNamesNoBystander: a site-wide finding grouped by user
+// or session has none; the user of its last evidence event, captured for
+// grouping, is a bystander (a surge from one client was filed under the
+// user of the other client whose request came last).
+func TestSiteFindingNamesNoBystander(t *testing.T) {
+	var docs []string
+	for i := range 6 {
+		docs = append(docs, `{"user":{"name":"surger"},"session":{"id":"s1"},"source":{"ip":"198.51.100.`+string(rune('1'+i))+`"}}`)
+	}
+	docs = append(docs, `{"user":{"name":"kofi"},"session":{"id":"s2"},"source":{"ip":"192.0.2.9"}}`)
+	var got []Finding
+	eng := &Engine{Detectors: []Detector{&siteDetector{}}, Capture: []string{"user.name", "session.id"}, OnFinding: func(f Finding) { got = append(got, f) }}
+	if _, err := eng.Run(context.Background(), decoded(t, docs...)); err != nil {
+		t.Fatal(err)
+	}
+	f := got[0]
+	if f.Subject.Field != SubjectSite {
+		t.Fatalf("filed under %+v, want the site", f.Subject)
+	}
+	for _, field := range []string{"user.name", "session.id"} {
+		if v := GroupValue(&f, field, nil); v != "" {
+			t.Errorf("%s = %q, want none", field, v)
+		}
+	}
+}

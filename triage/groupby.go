@@ -95,11 +95,15 @@ func findingField(f *Finding, field string) (string, bool) {
 	case "user_agent.original":
 		return f.UserAgent, true
 	case "user.name":
-		if f.UserName != "" {
+		// A finding about many clients (filed under its user or the
+		// site) has the user it names or none: the user of whichever
+		// event came last is a bystander (a site-wide surge was filed
+		// under one of its 66 requests' users).
+		if f.UserName != "" || f.Subject.Field != "" {
 			return f.UserName, true
 		}
 	case "session.id":
-		if f.SessionID != "" {
+		if f.SessionID != "" || f.Subject.Field != "" {
 			return f.SessionID, true
 		}
 	}
