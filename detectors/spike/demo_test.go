@@ -60,6 +60,24 @@ func TestDemoStream(t *testing.T) {
 			t.Errorf("scenario %s (%v-%v) not found", sc.Name, sc.Start, sc.End)
 		}
 	}
+	// A sustained attack is one finding over all of it: the beacon's
+	// later buckets score lower as the model gets used to its surprise,
+	// yet it went on until its end (the finding stopped 15 minutes short).
+	var nightFinding *triage.Finding
+	for i, f := range fs {
+		if f.Timestamp.Before(night.End) && night.Start.Before(f.End) {
+			nightFinding = &fs[i]
+		}
+	}
+	switch {
+	case nightFinding == nil:
+		t.Error("no finding on the night beacon")
+	case nightFinding.Timestamp.After(night.Start) || nightFinding.End.Before(night.End):
+		t.Errorf("the night beacon's finding covers %v-%v, not all of %v-%v", nightFinding.Timestamp, nightFinding.End, night.Start, night.End)
+	case nightFinding.EventCount < sumValues(beacon):
+		t.Errorf("the night beacon's finding counts %d denies, its %d buckets hold %d of the beacon's", nightFinding.EventCount, len(beacon), sumValues(beacon))
+	}
+
 	falseBuckets := 0
 	for _, b := range d.Buckets() {
 		if b.Anomalous && !slices.ContainsFunc(demo.Scenarios, func(sc demo.Scenario) bool {
@@ -102,6 +120,14 @@ func TestDemoStream(t *testing.T) {
 		}
 	}
 	t.Logf("night-beacon: at most %d denies per bucket; weekday daytime median %d", slices.Max(mapValues(beacon)), median)
+}
+
+func sumValues(m map[int64]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 func mapValues(m map[int64]int) []int {

@@ -336,7 +336,11 @@ type findingRun struct{ start, first, end int }
 // findingRuns groups the anomalous buckets of pts into findings: one per
 // run of consecutive anomalous buckets, reaching back over the window of
 // any bucket the multi-bucket feature made anomalous, but never into the
-// previous finding.
+// previous finding. A run goes on over the buckets after it that are
+// still above the baseline's band (stillHigh): the calibration learns
+// from each extreme bucket, so a sustained attack's later buckets score
+// lower (53, 49, 48, 48 denies against 5 expected scored 100, 89, 81, 69)
+// although the attack had not stopped, and the finding ended early.
 func findingRuns(pts []point) []findingRun {
 	var out []findingRun
 	prevEnd := 0
@@ -346,7 +350,7 @@ func findingRuns(pts []point) []findingRun {
 			continue
 		}
 		r := findingRun{start: i, first: i, end: i}
-		for r.end < len(pts) && pts[r.end].anomaly {
+		for r.end < len(pts) && (pts[r.end].anomaly || r.end > r.first && pts[r.end].stillHigh()) {
 			if p := &pts[r.end]; p.fromWindow() {
 				r.start = min(r.start, max(r.end-p.window+1, prevEnd))
 			}
@@ -356,6 +360,13 @@ func findingRuns(pts []point) []findingRun {
 		prevEnd, i = r.end, r.end
 	}
 	return out
+}
+
+// stillHigh reports a scored bucket whose count is above its baseline's
+// band (the central 95%) by at least the band's width: one that goes on
+// a run of anomalous buckets before it.
+func (p *point) stillHigh() bool {
+	return p.scored && p.dailyOK && p.count > p.upper+(p.upper-p.lower)
 }
 
 // influencers summarises the influencer tallies of bs.
