@@ -143,6 +143,10 @@ type Decoder struct {
 	lists  map[string][]string
 	ev     *Event
 	hasSrc bool
+	// assigned marks the hot fields set so far in this document: one set
+	// twice (nested and as a dotted key) holds two values, as
+	// Elasticsearch indexes both.
+	assigned hotMask
 
 	want hotMask  // the hot fields decoded; allHot unless Project says less
 	tree *hotNode // the tree of want
@@ -367,7 +371,7 @@ func shortJSONError(err error) string {
 // extract walks the document once and fills the hot fields the decoder
 // wants.
 func (d *Decoder) extract(o *fastjson.Object, ev *Event) {
-	d.ev, d.hasSrc = ev, false
+	d.ev, d.hasSrc, d.assigned = ev, false, 0
 	ev.undecoded = allHot &^ d.want
 	d.walk(o, d.tree, 0)
 	d.ev = nil
@@ -418,6 +422,13 @@ func (d *Decoder) walk(o *fastjson.Object, node *hotNode, depth int) {
 
 func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 	ev := d.ev
+	if d.assigned&f.bit() != 0 {
+		// The same field spelt twice ({"http":{"response":{"status_code":
+		// 403}},"http.response.status_code":200}): Elasticsearch indexes
+		// both values, so lookups go to the document, which has both.
+		ev.multi |= multiOf[f]
+	}
+	d.assigned |= f.bit()
 	switch f {
 	case hTimestamp:
 		ev.Timestamp = parseTime(v)
@@ -504,6 +515,12 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 // markMulti notes that a hot field came as an array (any of whose values
 // Elasticsearch would match), so lookups read the document, not the first
 // value the decoder kept.
+// multiOf is the multiField of each hot field that has one.
+var multiOf = map[hotField]multiField{
+	hUserAgent: multiUserAgent, hMethod: multiMethod, hStatus: multiStatus, hUserName: multiUserName,
+	hAction: multiAction, hOutcome: multiOutcome, hKind: multiKind, hProcessor: multiProcessor, hRoute: multiRoute,
+}
+
 func (ev *Event) markMulti(v *fastjson.Value, f multiField) {
 	if v.Type() == fastjson.TypeArray {
 		ev.multi |= f

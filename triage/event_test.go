@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -322,5 +323,28 @@ func TestDecodeReplacesInvalidUTF8(t *testing.T) {
 	}
 	if _, err := ParseEvent([]byte("{\"a\":\"\xff\"}"), "f:2"); err != nil {
 		t.Errorf("ParseEvent refused a repaired line: %v", err)
+	}
+}
+
+// TestFieldSpeltTwiceHasBothValues: a field written both nested and as a
+// dotted key holds both values, as Elasticsearch indexes them, in either
+// order; the decoder's one value would have hidden one of them from a
+// query.
+func TestFieldSpeltTwiceHasBothValues(t *testing.T) {
+	for _, doc := range []string{
+		`{"http":{"response":{"status_code":403}},"http.response.status_code":200,"http.request.method":"GET","http":{"request":{"method":"POST"}}}`,
+		`{"http.response.status_code":200,"http":{"response":{"status_code":403},"request":{"method":"POST"}},"http.request.method":"GET"}`,
+	} {
+		ev, err := ParseEvent([]byte(doc), "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for path, want := range map[string][]string{"http.response.status_code": {"200", "403"}, "http.request.method": {"GET", "POST"}} {
+			got := ev.Strings(path)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: %s = %q, want %q", doc, path, got, want)
+			}
+		}
 	}
 }
