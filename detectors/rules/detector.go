@@ -259,13 +259,17 @@ func describe(ev *triage.Event) string {
 	if path == "" {
 		path = ev.URLOriginal
 	}
+	// Every value of a field the event holds several of (an array, or
+	// nested and dotted spellings): the one the decoder kept may not be
+	// the one the query matched.
+	method, status := clip(strings.Join(ev.Strings("http.request.method"), "/"), 20), strings.Join(ev.Strings("http.response.status_code"), "/")
 	switch {
 	case ev.Method != "" && ev.StatusCode != 0 && path != "":
-		return clip(ev.Method, 20) + " answered " + strconv.Itoa(ev.StatusCode) + " on " + clip(path, 120)
+		return method + " answered " + clip(status, 40) + " on " + clip(path, 120)
 	case ev.Method != "" && path != "":
-		return clip(ev.Method, 20) + " on " + clip(path, 120)
+		return method + " on " + clip(path, 120)
 	case ev.StatusCode != 0:
-		return "response " + strconv.Itoa(ev.StatusCode)
+		return "response " + clip(status, 40)
 	}
 	var parts []string
 	if len(ev.Category) > 0 {

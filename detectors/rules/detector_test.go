@@ -394,3 +394,20 @@ func BenchmarkValueListRule(b *testing.B) {
 		})
 	}
 }
+
+// TestDescribeSaysEveryValue: an event holding two statuses (nested and
+// dotted) is described with both, so a finding for :403 does not read
+// "answered 200".
+func TestDescribeSaysEveryValue(t *testing.T) {
+	ev, err := triage.ParseEvent([]byte(`{"http":{"request":{"method":"POST"},"response":{"status_code":403}},"http.response.status_code":200,"url":{"path":"/login"}}`), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := describe(ev), "POST answered 403/200 on /login"; got != want {
+		t.Errorf("describe = %q, want %q", got, want)
+	}
+	one, _ := triage.ParseEvent([]byte(`{"http":{"request":{"method":"POST"},"response":{"status_code":403}},"url":{"path":"/login"}}`), "t")
+	if got, want := describe(one), "POST answered 403 on /login"; got != want {
+		t.Errorf("describe = %q, want %q", got, want)
+	}
+}
