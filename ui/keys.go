@@ -181,7 +181,7 @@ func (h viewHelp) ShortHelp() []key.Binding {
 	case viewSpike:
 		return []key.Binding{with(k.Left, "earlier"), with(k.Right, "later"), k.NextMark, k.Back, help, quit}
 	case viewSupps:
-		return []key.Binding{with(k.Select, "mark"), with(k.SelectAll, "mark all"), k.Remove, with(k.Copy, "copy entry"), k.Back, help, quit}
+		return []key.Binding{with(k.Select, "mark"), with(k.SelectAll, "mark all"), k.Remove, with(k.Sort, "order"), with(k.Copy, "copy entry"), k.Back, help, quit}
 	case viewRules:
 		if h.rulesDetail {
 			return []key.Binding{with(k.Down, "next lint"), with(k.Copy, "copy fixed query / lint"), k.Back, help, quit}

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,9 +112,74 @@ type suppsModel struct {
 	confirm bool          // asking whether to remove the marked rows (or the selected one)
 	// marked are the rows space and V marked for removal, by key.
 	marked map[supMark]bool
+	order  suppsOrder
 	back   viewID
 	width  int
 	height int
+}
+
+// suppsOrder is the order of the E view's rows (o cycles through them).
+type suppsOrder int
+
+const (
+	suppsByMade  suppsOrder = iota // the case file's: exceptions, then allowlist entries, as made
+	suppsByHides                   // what each hides in the run, most first
+	suppsByEntry                   // kind, then value: addresses and networks as numbers
+)
+
+var suppsOrderName = [...]string{"as made", "most hidden first", "by kind and value"}
+
+// sortRows puts the rows in s.order; ties keep the case file's order.
+func (s *suppsModel) sortRows() {
+	switch s.order {
+	case suppsByHides:
+		if s.tally == nil {
+			return // sorted when the counts come
+		}
+		slices.SortStableFunc(s.rows, func(a, b supLine) int { return cmp.Compare(s.hidden(b), s.hidden(a)) })
+	case suppsByEntry:
+		slices.SortStableFunc(s.rows, func(a, b supLine) int {
+			if c := strings.Compare(a.kind(), b.kind()); c != 0 {
+				return c
+			}
+			return compareEntryValues(a.what(), b.what())
+		})
+	}
+}
+
+// compareEntryValues orders two entries' values: addresses and networks
+// by number (10.0.0.9 before 10.0.0.10), the rest as text.
+func compareEntryValues(a, b string) int {
+	pa, errA := netip.ParsePrefix(a)
+	if errA != nil {
+		if ip, err := netip.ParseAddr(a); err == nil {
+			pa, errA = netip.PrefixFrom(ip, ip.BitLen()), nil
+		}
+	}
+	pb, errB := netip.ParsePrefix(b)
+	if errB != nil {
+		if ip, err := netip.ParseAddr(b); err == nil {
+			pb, errB = netip.PrefixFrom(ip, ip.BitLen()), nil
+		}
+	}
+	if errA == nil && errB == nil {
+		if c := pa.Addr().Compare(pb.Addr()); c != 0 {
+			return c
+		}
+		return cmp.Compare(pa.Bits(), pb.Bits())
+	}
+	return strings.Compare(a, b)
+}
+
+// hidden is how many findings of the run l hides (0 until counted).
+func (s *suppsModel) hidden(l supLine) int {
+	if s.tally == nil {
+		return 0
+	}
+	if l.a != nil {
+		return s.tally.Allow[l.a.ID]
+	}
+	return s.tally.Exceptions[l.x.ID]
 }
 
 // suppsHead is the lines above the rows: the title and the column header.
@@ -138,6 +206,7 @@ func (s *suppsModel) build() {
 	for i := range s.a.allow {
 		s.rows = append(s.rows, supLine{a: &s.a.allow[i]})
 	}
+	s.sortRows()
 	s.list.setLen(len(s.rows))
 	s.setSize(s.width, s.height)
 	listed := map[supMark]bool{}
@@ -184,6 +253,9 @@ func (s *suppsModel) count() tea.Cmd {
 func (s *suppsModel) onReply(msg tea.Msg) {
 	if c, ok := msg.(supCountsMsg); ok {
 		s.tally = c.tally
+		if s.order == suppsByHides {
+			s.build()
+		}
 	}
 }
 
@@ -192,10 +264,7 @@ func (s *suppsModel) hides(l supLine) string {
 	if s.tally == nil {
 		return "…"
 	}
-	if l.a != nil {
-		return strconv.Itoa(s.tally.Allow[l.a.ID])
-	}
-	return strconv.Itoa(s.tally.Exceptions[l.x.ID])
+	return strconv.Itoa(s.hidden(l))
 }
 
 func (s *suppsModel) selected() (supLine, bool) {
@@ -258,6 +327,12 @@ func (s *suppsModel) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		}
 		s.confirm = true
 		return nil, true
+	case keyIs(msg, k.Sort):
+		s.order = (s.order + 1) % suppsOrder(len(suppsOrderName))
+		s.build()
+		s.list.setCursor(0)
+		s.a.info = "entries " + suppsOrderName[s.order]
+		return nil, true
 	case keyIs(msg, k.Copy):
 		if l, ok := s.selected(); ok {
 			return s.a.copyValue(l.kind(), l.what()), true
@@ -301,6 +376,9 @@ func (s *suppsModel) position() string { return position(s.list) }
 func (s *suppsModel) View() string {
 	st, w := s.a.st, s.width
 	title := "EXCEPTIONS & ALLOWLIST  " + entryCount(len(s.rows)) + " in force"
+	if s.order != suppsByMade {
+		title += " · " + suppsOrderName[s.order]
+	}
 	if s.tally != nil {
 		title += fmt.Sprintf(" · they hide %d of %d findings in this run", s.tally.Hidden, s.tally.Findings)
 	}

@@ -287,3 +287,42 @@ func TestSuppressionsViewRemovesMarked(t *testing.T) {
 		t.Errorf("status line: %q", m.statusLine())
 	}
 }
+
+// TestSuppressionsViewOrders: o orders the entries by what they hide,
+// most first, then by kind and value with addresses as numbers
+// (10.0.0.9 before 10.0.0.10, which text puts after), then as made.
+func TestSuppressionsViewOrders(t *testing.T) {
+	store := newListStore(t)
+	for i, v := range []string{"10.0.0.10", "192.0.2.0/24", "10.0.0.9"} {
+		store.allow = append(store.allow, triage.AllowEntry{ID: int64(10 + i), Kind: triage.AllowIP, Value: v, Author: "ana", Created: fixedNow})
+	}
+	store.allow[2].Kind = triage.AllowCIDR
+	o := testOptions(t, nil)
+	o.Store, o.Suppressions = store, store
+	m := consoleAt(t, o, 140, 30)
+	keys(m, "E")
+	ids := func() []int64 {
+		var out []int64
+		for _, l := range m.supps.rows {
+			out = append(out, l.id())
+		}
+		return out
+	}
+	if got := ids(); !slices.Equal(got, []int64{5, 1, 10, 11, 12}) {
+		t.Fatalf("as made: %v", got)
+	}
+	// What each hides, as the count would give it: entry 12 the most.
+	m.supps.onReply(supCountsMsg{tally: &triage.Tally{Exceptions: map[int64]int{5: 3}, Allow: map[int64]int{1: 1, 12: 7}}})
+	keys(m, "o")
+	if got := ids(); !slices.Equal(got, []int64{12, 5, 1, 10, 11}) || !strings.Contains(m.View(), "most hidden first") {
+		t.Errorf("most hidden first: %v", got)
+	}
+	keys(m, "o")
+	if got := ids(); !slices.Equal(got, []int64{11, 12, 10, 1, 5}) {
+		t.Errorf("by kind and value: %v, want the CIDR, 10.0.0.9 before 10.0.0.10, the user agent, then the exception", got)
+	}
+	keys(m, "o")
+	if got := ids(); !slices.Equal(got, []int64{5, 1, 10, 11, 12}) {
+		t.Errorf("back to as made: %v", got)
+	}
+}
