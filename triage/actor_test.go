@@ -228,3 +228,52 @@ func TestSiteFindingNamesNoBystander(t *testing.T) {
 		}
 	}
 }
+
+// TestManySpansWaitForOneRequest: a request that ran 70 queries, all
+// written before it, gets all 70 findings (a per-request cap of 64 filed
+// the rest under the site).
+func TestManySpansWaitForOneRequest(t *testing.T) {
+	var docs []string
+	for range 70 {
+		docs = append(docs, `{"processor":{"event":"span"},"transaction":{"id":"tx1"}}`)
+	}
+	docs = append(docs, `{"processor":{"event":"transaction"},"transaction":{"id":"tx1"},"source":{"ip":"203.0.113.210"}}`)
+	var got []Finding
+	eng := &Engine{Detectors: []Detector{spanDetector{}}, OnFinding: func(f Finding) { got = append(got, f) }}
+	if _, err := eng.Run(context.Background(), decoded(t, docs...)); err != nil {
+		t.Fatal(err)
+	}
+	under := 0
+	for _, f := range got {
+		if f.SourceIP.String() == "203.0.113.210" {
+			under++
+		}
+	}
+	if len(got) != 70 || under != 70 {
+		t.Errorf("%d findings, %d under the request's client; want 70 and 70", len(got), under)
+	}
+}
+
+// TestLateRequestKeepsNewerJoins: a request that comes long after a span
+// waiting for it (past the ring) must not overwrite the join of a newer
+// span that took the same slot.
+func TestLateRequestKeepsNewerJoins(t *testing.T) {
+	j := newTraceJoin()
+	ev := func(seq uint64, doc string) *Event {
+		e, err := ParseEvent([]byte(doc), "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Seq = seq
+		return e
+	}
+	j.observe(ev(1, `{"processor":{"event":"span"},"transaction":{"id":"late"}}`))
+	j.observe(ev(2, `{"processor":{"event":"transaction"},"transaction":{"id":"tx2"},"source":{"ip":"192.0.2.8"}}`))
+	j.observe(ev(joinSpans+1, `{"processor":{"event":"span"},"transaction":{"id":"tx2"}}`)) // slot 1, joined
+	j.observe(ev(joinSpans+600, `{"processor":{"event":"transaction"},"transaction":{"id":"late"},"source":{"ip":"203.0.113.9"}}`))
+	f := Finding{Evidence: []EventRef{{Seq: joinSpans + 1}}}
+	j.attach(&f)
+	if f.SourceIP.String() != "192.0.2.8" {
+		t.Errorf("the newer span went to %v, want its own request's 192.0.2.8", f.SourceIP)
+	}
+}

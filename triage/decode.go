@@ -519,6 +519,7 @@ func (d *Decoder) assign(f hotField, v *fastjson.Value) {
 var multiOf = map[hotField]multiField{
 	hUserAgent: multiUserAgent, hMethod: multiMethod, hStatus: multiStatus, hUserName: multiUserName,
 	hAction: multiAction, hOutcome: multiOutcome, hKind: multiKind, hProcessor: multiProcessor, hRoute: multiRoute,
+	hCategory: multiCategory, hType: multiType,
 }
 
 func (ev *Event) markMulti(v *fastjson.Value, f multiField) {

@@ -233,7 +233,9 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 	// passed on once it comes and joins them, once they have waited
 	// holdEvents events, or at the end.
 	var held []Finding
+	var swept uint64 // where release last looked at held findings
 	release := func(seq uint64, all bool) {
+		swept = seq
 		kept := held[:0]
 		for _, f := range held {
 			join.attach(&f)
@@ -292,7 +294,10 @@ func (e *Engine) Run(ctx context.Context, src Source) (Stats, error) {
 		ev.Seq = uint64(st.Events)
 		current = ev
 		seen.observe(ev)
-		if join.observe(ev) && len(held) > 0 || len(held) > 0 && ev.Seq%1024 == 0 {
+		// Held findings are looked at when a request joins spans, and
+		// every 1,024 events for those that waited long enough (Seq jumps
+		// over the lines a planned read skipped: counted, not matched).
+		if join.observe(ev) && len(held) > 0 || len(held) > 0 && ev.Seq-swept >= 1024 {
 			release(ev.Seq, false)
 		}
 		capture.observe(ev)

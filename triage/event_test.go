@@ -348,3 +348,17 @@ func TestFieldSpeltTwiceHasBothValues(t *testing.T) {
 		}
 	}
 }
+
+// TestListSpeltTwiceHasBothValues: event.category written nested and
+// dotted holds both lists.
+func TestListSpeltTwiceHasBothValues(t *testing.T) {
+	ev, err := ParseEvent([]byte(`{"event":{"category":["authentication"]},"event.category":"web"}`), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ev.Strings("event.category")
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"authentication", "web"}) {
+		t.Errorf("event.category = %q, want both", got)
+	}
+}

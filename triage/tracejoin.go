@@ -37,6 +37,7 @@ type traceJoin struct {
 	waitOrder []string
 	waitNext  int
 	pending   []uint64
+	nWaiting  int // spans in waiting, at most joinSpans
 }
 
 type joinedSpan struct {
@@ -46,8 +47,7 @@ type joinedSpan struct {
 
 const (
 	joinTransactions = 1 << 15 // transactions remembered
-	joinSpans        = 1 << 14 // spans remembered, and spans waiting
-	waitPerKey       = 64      // spans waiting for one transaction
+	joinSpans        = 1 << 14 // spans remembered, and spans waiting in all
 )
 
 func newTraceJoin() *traceJoin {
@@ -60,29 +60,39 @@ func (j *traceJoin) wait(key string, seq uint64) {
 	seqs, ok := j.waiting[key]
 	if !ok {
 		if old := j.waitOrder[j.waitNext]; old != "" {
+			j.nWaiting -= len(j.waiting[old])
 			delete(j.waiting, old)
 		}
 		j.waitOrder[j.waitNext] = key
 		j.waitNext = (j.waitNext + 1) % len(j.waitOrder)
 	}
-	if len(seqs) < waitPerKey {
+	// One request may run hundreds of queries (the N+1 pattern): the
+	// bound is on every waiting span together, not per request.
+	if j.nWaiting < joinSpans {
 		j.waiting[key] = append(seqs, seq)
 		j.pending[seq%joinSpans] = seq
+		j.nWaiting++
 	}
 }
 
-// joinWaiting joins the spans waiting for key to a, and reports whether
-// there were any.
-func (j *traceJoin) joinWaiting(key string, a actor) bool {
+// joinWaiting joins the spans waiting for key to a, the actor of the
+// transaction at stream position now, and reports whether there were
+// any. A span too old for the ring is let go: its slot may hold a newer
+// span's join by now, which must not be overwritten.
+func (j *traceJoin) joinWaiting(key string, a actor, now uint64) bool {
 	seqs, ok := j.waiting[key]
 	if !ok || key == "" {
 		return false
 	}
 	delete(j.waiting, key)
+	j.nWaiting -= len(seqs)
 	for _, seq := range seqs {
-		j.spans[seq%joinSpans] = joinedSpan{seq: seq, who: a}
-		if j.pending[seq%joinSpans] == seq {
-			j.pending[seq%joinSpans] = 0
+		slot := seq % joinSpans
+		if j.pending[slot] == seq {
+			j.pending[slot] = 0
+		}
+		if now-seq < joinSpans && j.spans[slot].seq <= seq {
+			j.spans[slot] = joinedSpan{seq: seq, who: a}
 		}
 	}
 	return true
@@ -124,10 +134,10 @@ func (j *traceJoin) observe(ev *Event) (joined bool) {
 		}
 		a := actor{ip: ev.SourceIP, ua: ev.UserAgent, user: ev.UserName, sessionID: ev.SessionID}
 		j.remember(ev.TransactionID, a)
-		joined = j.joinWaiting(ev.TransactionID, a)
+		joined = j.joinWaiting(ev.TransactionID, a, ev.Seq)
 		if _, ok := j.byTx[ev.TraceID]; !ok {
 			j.remember(ev.TraceID, a) // the trace's first request
-			joined = j.joinWaiting(ev.TraceID, a) || joined
+			joined = j.joinWaiting(ev.TraceID, a, ev.Seq) || joined
 		}
 	case "span", "error":
 		if ev.SourceIP.IsValid() {

@@ -55,15 +55,16 @@ func (e *Event) Hot(path string) (v Value, ok bool) {
 // the list is empty.
 func (e *Event) HotList(path string) (vs []string, ok bool) {
 	var f hotField
+	var m multiField
 	switch path {
 	case "event.category":
-		vs, f = e.Category, hCategory
+		vs, f, m = e.Category, hCategory, multiCategory
 	case "event.type":
-		vs, f = e.Type, hType
+		vs, f, m = e.Type, hType, multiType
 	default:
 		return nil, false
 	}
-	return vs, len(vs) > 0 && e.undecoded&f.bit() == 0
+	return vs, len(vs) > 0 && e.undecoded&f.bit() == 0 && e.multi&m == 0
 }
 
 // Values returns every value of the field at path: from the decoded fields
@@ -136,6 +137,10 @@ const (
 	multiProcessor
 	multiRoute
 	multiStatus
+	// multiCategory and multiType mark lists spelt twice (nested and
+	// dotted): the decoder keeps the last spelling's list.
+	multiCategory
+	multiType
 )
 
 // statusText holds the text of every HTTP status code, so answering

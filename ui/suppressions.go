@@ -199,6 +199,9 @@ func (s *suppsModel) footLines() int { return 2 + min(len(s.a.sup.lints()), 3) }
 
 // build lists the entries the console holds (those in force).
 func (s *suppsModel) build() {
+	// The cursor stays on its entry: counts coming in re-sort the rows,
+	// and d then y must remove the entry d named.
+	on, had := s.selected()
 	s.rows = s.rows[:0]
 	for i := range s.a.xs {
 		s.rows = append(s.rows, supLine{x: &s.a.xs[i]})
@@ -209,6 +212,11 @@ func (s *suppsModel) build() {
 	s.sortRows()
 	s.list.setLen(len(s.rows))
 	s.setSize(s.width, s.height)
+	if had {
+		if i := slices.IndexFunc(s.rows, func(l supLine) bool { return l.mark() == on.mark() }); i >= 0 {
+			s.list.setCursor(i)
+		}
+	}
 	listed := map[supMark]bool{}
 	for _, l := range s.rows {
 		listed[l.mark()] = true
@@ -330,7 +338,6 @@ func (s *suppsModel) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case keyIs(msg, k.Sort):
 		s.order = (s.order + 1) % suppsOrder(len(suppsOrderName))
 		s.build()
-		s.list.setCursor(0)
 		s.a.info = "entries " + suppsOrderName[s.order]
 		return nil, true
 	case keyIs(msg, k.Copy):
@@ -364,8 +371,7 @@ func (s *suppsModel) remove() tea.Cmd {
 	if len(ls) > 1 {
 		what = "removed " + entryCount(len(ls))
 	}
-	s.marked = nil
-	ctx := s.a.ctx
+	ctx := s.a.ctx // the marks go with their entries (build), or stay when it fails
 	return func() tea.Msg {
 		return supRemovedMsg{what: what, err: rm.DeleteEntries(ctx, xIDs, aIDs)}
 	}
@@ -497,6 +503,7 @@ func (m *model) openSupps() tea.Cmd {
 		m.supps.back = m.view
 	}
 	m.supps.confirm = false
+	m.supps.marked = nil // marks are for this visit: d must never reach an entry marked before
 	m.supps.tally = nil
 	m.supps.build()
 	m.show(viewSupps)

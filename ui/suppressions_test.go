@@ -326,3 +326,29 @@ func TestSuppressionsViewOrders(t *testing.T) {
 		t.Errorf("back to as made: %v", got)
 	}
 }
+
+// TestSuppressionsViewCursorAndMarks: marks last one visit of the view
+// (d after coming back asks about the row under the cursor, not an
+// entry marked before), and counts that re-sort the rows leave the
+// cursor on its entry.
+func TestSuppressionsViewCursorAndMarks(t *testing.T) {
+	store := newListStore(t)
+	o := testOptions(t, nil)
+	o.Store, o.Suppressions = store, store
+	m := consoleAt(t, o, 140, 30)
+	keys(m, "E", "space", "E", "E")
+	if len(m.supps.marked) != 0 {
+		t.Fatalf("%d marks kept from the last visit", len(m.supps.marked))
+	}
+	keys(m, "j", "d")
+	if v := m.View(); !strings.Contains(v, "remove allow user_agent 1 ") {
+		t.Errorf("d asks about another entry than the one under the cursor:\n%s", v)
+	}
+	keys(m, "n", "o") // most hidden first; the counts are in: 5 (3), then 1 (1)
+	keys(m, "k", "k")
+	on, _ := m.supps.selected()
+	m.supps.onReply(supCountsMsg{tally: &triage.Tally{Exceptions: map[int64]int{5: 0}, Allow: map[int64]int{1: 9}}})
+	if now, _ := m.supps.selected(); now.mark() != on.mark() || m.supps.rows[0].id() != 1 {
+		t.Errorf("after the counts re-sorted the rows the cursor is on %v, was on %v (rows %v)", now.mark(), on.mark(), m.supps.rows)
+	}
+}

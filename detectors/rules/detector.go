@@ -261,8 +261,15 @@ func describe(ev *triage.Event) string {
 	}
 	// Every value of a field the event holds several of (an array, or
 	// nested and dotted spellings): the one the decoder kept may not be
-	// the one the query matched.
-	method, status := clip(strings.Join(ev.Strings("http.request.method"), "/"), 20), strings.Join(ev.Strings("http.response.status_code"), "/")
+	// the one the query matched. Only such fields are read again (a rule
+	// matching every event describes each one).
+	method, status := clip(ev.Method, 20), strconv.Itoa(ev.StatusCode)
+	if _, one := ev.Hot("http.request.method"); ev.Method != "" && !one {
+		method = clip(strings.Join(ev.Strings("http.request.method"), "/"), 20)
+	}
+	if _, one := ev.Hot("http.response.status_code"); ev.StatusCode != 0 && !one {
+		status = strings.Join(ev.Strings("http.response.status_code"), "/")
+	}
 	switch {
 	case ev.Method != "" && ev.StatusCode != 0 && path != "":
 		return method + " answered " + clip(status, 40) + " on " + clip(path, 120)

@@ -113,7 +113,7 @@ func (d *Detector) Anomalous() []time.Time {
 	}
 	lo, counts, _ := d.series()
 	var out []time.Time
-	for _, r := range findingRuns(run(d.params, counts)) {
+	for _, r := range findingRuns(run(d.params, counts), d.opts.Threshold) {
 		for i := r.start; i < r.end; i++ {
 			out = append(out, time.Unix(0, (lo+int64(i))*int64(d.opts.BucketSpan)).UTC())
 		}

@@ -237,3 +237,23 @@ func TestNonSeasonalSpan(t *testing.T) {
 		t.Errorf("non-seasonal: spike %+v, early bucket scored %v", pts[50], pts[10].scored)
 	}
 }
+
+// TestStillHigh: a bucket goes on a run when it is well above its band
+// and scored at least half the threshold; a trickle in a quiet hour,
+// above a band of next to nothing, does not.
+func TestStillHigh(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p    point
+		want bool
+	}{
+		{"the beacon's last quarter hour", point{scored: true, dailyOK: true, count: 48, lower: 0, upper: 14.6, score: 68.9}, true},
+		{"two denies in a quiet hour", point{scored: true, dailyOK: true, count: 2, lower: 0, upper: 0.4, score: 12}, false},
+		{"within twice the band", point{scored: true, dailyOK: true, count: 25, lower: 0, upper: 14.6, score: 60}, false},
+		{"not scored yet", point{count: 48, lower: 0, upper: 14.6, score: 68.9}, false},
+	} {
+		if got := tc.p.stillHigh(75); got != tc.want {
+			t.Errorf("%s: stillHigh = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

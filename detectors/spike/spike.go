@@ -321,7 +321,7 @@ func (d *Detector) score(emit func(triage.Finding)) {
 		}
 		d.result[i] = out
 	}
-	for _, r := range findingRuns(pts) {
+	for _, r := range findingRuns(pts, d.opts.Threshold) {
 		if f, ok := d.finding(lo, pts, r); ok {
 			emit(f)
 		}
@@ -341,7 +341,7 @@ type findingRun struct{ start, first, end int }
 // from each extreme bucket, so a sustained attack's later buckets score
 // lower (53, 49, 48, 48 denies against 5 expected scored 100, 89, 81, 69)
 // although the attack had not stopped, and the finding ended early.
-func findingRuns(pts []point) []findingRun {
+func findingRuns(pts []point, threshold float64) []findingRun {
 	var out []findingRun
 	prevEnd := 0
 	for i := 0; i < len(pts); {
@@ -350,7 +350,7 @@ func findingRuns(pts []point) []findingRun {
 			continue
 		}
 		r := findingRun{start: i, first: i, end: i}
-		for r.end < len(pts) && (pts[r.end].anomaly || r.end > r.first && pts[r.end].stillHigh()) {
+		for r.end < len(pts) && (pts[r.end].anomaly || r.end > r.first && pts[r.end].stillHigh(threshold)) {
 			if p := &pts[r.end]; p.fromWindow() {
 				r.start = min(r.start, max(r.end-p.window+1, prevEnd))
 			}
@@ -363,10 +363,12 @@ func findingRuns(pts []point) []findingRun {
 }
 
 // stillHigh reports a scored bucket whose count is above its baseline's
-// band (the central 95%) by at least the band's width: one that goes on
-// a run of anomalous buckets before it.
-func (p *point) stillHigh() bool {
-	return p.scored && p.dailyOK && p.count > p.upper+(p.upper-p.lower)
+// band (the central 95%) by at least the band's width, and whose score is
+// at least half the threshold: one that goes on a run of anomalous
+// buckets before it. (The score keeps a trickle of one or two denies in a
+// quiet hour, whose band is next to nothing, from going on a run.)
+func (p *point) stillHigh(threshold float64) bool {
+	return p.scored && p.dailyOK && p.count > p.upper+(p.upper-p.lower) && p.score >= threshold/2
 }
 
 // influencers summarises the influencer tallies of bs.
