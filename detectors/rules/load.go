@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +37,30 @@ func (e *LoadError) Error() string {
 }
 
 func (e *LoadError) Unwrap() error { return e.Err }
+
+// tomlTypeError is how BurntSushi/toml words a value of the wrong type:
+// a plain error, unlike its ParseError.
+var tomlTypeError = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
+
+// TOMLErrorAt is the one reading of a TOML decoding error, for rule
+// files and the config file alike: the line it names (0 when none) and
+// the message without the library's prefix, naming the key when it knows
+// it. It never quotes the line's text, which may hold a credential.
+func TOMLErrorAt(err error) (line int, msg string) {
+	var perr toml.ParseError
+	if errors.As(err, &perr) {
+		msg = perr.Message
+		if perr.LastKey != "" {
+			msg = "key " + perr.LastKey + ": " + msg
+		}
+		return perr.Position.Line, msg
+	}
+	if m := tomlTypeError.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		return line, "key " + m[2] + ": " + m[3]
+	}
+	return 0, strings.TrimPrefix(err.Error(), "toml: ")
+}
 
 // IsRuleFile reports whether a file name is one Load reads: *.toml
 // (detection-rules) or *.ndjson (Kibana's rule export).
@@ -315,11 +341,8 @@ func ParseTOML(name string, data []byte) (*Rule, error) {
 	}
 	var f tomlFile
 	if _, err := toml.Decode(string(data), &f); err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return nil, &LoadError{File: name, Line: perr.Position.Line, Err: errors.New(perr.Message)}
-		}
-		return nil, &LoadError{File: name, Err: err}
+		line, msg := TOMLErrorAt(err)
+		return nil, &LoadError{File: name, Line: line, Err: errors.New(msg)}
 	}
 	if f.Rule == nil {
 		return nil, &LoadError{File: name, Err: errors.New("no [rule] table: not a detection-rules rule file")}

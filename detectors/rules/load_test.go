@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
+
 	"picket/triage"
 )
 
@@ -200,6 +202,30 @@ func TestParseDuration(t *testing.T) {
 		dd, _ := ParseDuration(d)
 		if got := runLength(dd); got != want {
 			t.Errorf("runLength(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestTOMLErrorAt: syntax errors and values of the wrong type both give
+// their line and key (the library words the second as a plain error).
+func TestTOMLErrorAt(t *testing.T) {
+	for _, tc := range []struct {
+		doc      string
+		line     int
+		contains string
+	}{
+		{"[rule]\nname = 3\n", 2, "key rule.name: incompatible types"},
+		{"[rule]\nname = \"x\nquery = 1\n", 2, "key rule.name: "},
+		{"[rule\n", 2, "end table name"}, // the library counts the line its newline ends
+	} {
+		var v struct{ Rule struct{ Name string } }
+		_, err := toml.Decode(tc.doc, &v)
+		if err == nil {
+			t.Fatalf("%q decoded", tc.doc)
+		}
+		line, msg := TOMLErrorAt(err)
+		if line != tc.line || !strings.Contains(msg, tc.contains) || strings.HasPrefix(msg, "toml:") {
+			t.Errorf("%q: line %d, %q; want line %d and %q", tc.doc, line, msg, tc.line, tc.contains)
 		}
 	}
 }

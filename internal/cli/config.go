@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"picket/detectors/appsensor"
+	"picket/detectors/rules"
 	"picket/triage/elastic"
 )
 
@@ -301,20 +302,17 @@ func loadConfig(flagPath string, getenv func(string) string) (config, error) {
 		}
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 		// No config file: defaults.
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission):
+		return c, fmt.Errorf("config %s: %w", path, err)
 	default:
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			// The line may hold a credential: name the key, never quote
-			// the text.
-			key := ""
-			if perr.LastKey != "" {
-				key = " (key " + perr.LastKey + ")"
-			}
-			return c, fmt.Errorf("config %s:%d%s: %s", path, perr.Position.Line, key, unquote(perr.Message))
+		// A syntax error or a value of the wrong type, as path:line like
+		// every other file Picket reads. The line may hold a credential:
+		// the key is named, quoted text is not repeated.
+		line, msg := rules.TOMLErrorAt(err)
+		if line > 0 {
+			return c, fmt.Errorf("config %s:%d: %s", path, line, unquote(msg))
 		}
-		// A value of the wrong type: BurntSushi/toml names the line, the
-		// key and the types, never the value.
-		return c, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "toml: "))
+		return c, fmt.Errorf("config %s: %s", path, unquote(msg))
 	}
 	if v := getenv(envDB); v != "" {
 		c.DB = v

@@ -125,7 +125,8 @@ func TestKibanaConfig(t *testing.T) {
 func TestConfigMistakesAreUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ name, body, want string }{
-		{"wrong type", "[elasticsearch]\napi_key = 5731\n", "cfg.toml: line 2"},
+		{"wrong type", "[elasticsearch]\napi_key = 5731\n", "cfg.toml:2: key elasticsearch.api_key: incompatible types"},
+		{"syntax", "[elasticsearch]\napi_key = \"5731\n", "cfg.toml:2: key elasticsearch.api_key: "},
 		{"unknown key", "nosuch = 1\n", "cfg.toml: unknown keys: nosuch"},
 		{"bad format", "[detect]\nformat = \"xml\"\n", `unknown format "xml" from --format, PICKET_FORMAT or the config file's detect.format`},
 		{"bad threshold", "[appsensor.thresholds]\nAE2 = \"5731/15m-x\"\n", "cfg.toml: appsensor.thresholds.AE2: want COUNT/WINDOW"},
